@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { serve } from '../mocks/server.js'
+import { PROVIDERS, type ProviderId } from '../mocks/registry.js'
+
+const program = new Command()
+  .name('oauth-dance')
+  .description('Mock OAuth providers (Carina, Keystone, Cloud 66, Cogo, GoCD) and a client-conformance harness')
+  .showHelpAfterError()
+
+function portBase(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65529) throw new InvalidArgumentError('must be 0 (free ports) or a port between 1 and 65529')
+  return n
+}
+
+function providerList(value: string): ProviderId[] {
+  const ids = value.split(',').map((s) => s.trim()).filter(Boolean)
+  for (const id of ids) if (!(id in PROVIDERS)) throw new InvalidArgumentError(`unknown provider "${id}" (known: ${Object.keys(PROVIDERS).join(', ')})`)
+  return ids as ProviderId[]
+}
+
+program
+  .command('serve')
+  .description('start every provider on 127.0.0.1, one listener per origin')
+  .addOption(new Option('--port-base <n>', 'listeners on n+1 ... n+6; 0 takes free ports').argParser(portBase).default(4400))
+  .option('--host <address>', 'interface to listen on', '127.0.0.1')
+  .option('--providers <list>', 'comma-separated providers to start (default: all)', providerList)
+  .option('--json', 'print one line of JSON (base URLs, clients, users) on standard output once listening, and nothing else there')
+  .option('--quiet', 'do not log requests')
+  .option('--shared-clock', 'one mock clock for every provider')
+  .option('--no-journal', 'do not record exchanges (slightly faster)')
+  .action(async (opts) => {
+    const running = await serve({
+      portBase: opts.portBase,
+      host: opts.host,
+      providers: opts.providers,
+      log: opts.quiet ? null : undefined,
+      journal: opts.journal,
+      sharedClock: opts.sharedClock,
+    })
+    if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
+    else {
+      for (const l of running.listeners) process.stderr.write(`[oauth-dance] ${l.name.padEnd(10)} ${l.url}\n`)
+      process.stderr.write('[oauth-dance] ready; control paths under /__oauth-dance/ on every origin; Ctrl-C stops\n')
+    }
+    let closing = false
+    const stop = (signal: string) => {
+      if (closing) return
+      closing = true
+      if (!opts.quiet) process.stderr.write(`[oauth-dance] ${signal}: shutting down\n`)
+      running.close().then(() => process.exit(0))
+      setTimeout(() => process.exit(0), 3000).unref()
+    }
+    process.on('SIGINT', () => stop('SIGINT'))
+    process.on('SIGTERM', () => stop('SIGTERM'))
+  })
+
+program.parseAsync(process.argv).catch((error) => {
+  process.stderr.write(`[oauth-dance] ${(error as Error).message}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,81 @@
+import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError, quoteAuthParam } from './errors.js'
+import type { ProviderRuntime } from './provider.js'
+import type { RouteContext } from './routes.js'
+import type { Store, Token } from '../store/index.js'
+
+export type TokenPlacement = 'header' | 'query' | 'body'
+
+export interface BearerOptions {
+  realm: string
+  /** Where the token may be (RFC 6750 §2.1 header, §2.2 form body, §2.3 query). */
+  placements: readonly TokenPlacement[]
+  /** Authorization scheme, matched case-insensitively (RFC 7235 §2.1). */
+  scheme?: string
+  /** Query parameter names that carry the token (Doorkeeper also reads `bearer_token`). */
+  queryParams?: readonly string[]
+  /** Scopes the call needs (all of them). */
+  scopes?: readonly string[]
+  /** Look the token up; default the store's token index. */
+  findToken?(value: string): Token | undefined
+}
+
+export interface BearerResult {
+  token: Token
+  placement: TokenPlacement
+}
+
+/** A `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
+export function bearerChallenge(realm: string, error?: OAuthError, scope?: readonly string[]): string {
+  let challenge = `Bearer realm=${quoteAuthParam(realm)}`
+  if (error) challenge += `, error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(error.description)}`
+  if (scope?.length) challenge += `, scope=${quoteAuthParam(scope.join(' '))}`
+  return challenge
+}
+
+function challenge<E extends OAuthError>(error: E, options: BearerOptions, withError = true): E {
+  error.headers['WWW-Authenticate'] = bearerChallenge(options.realm, withError ? error : undefined, error.error === 'insufficient_scope' ? options.scopes : undefined)
+  return error
+}
+
+/**
+ * Authenticates a protected-resource request by its bearer token (RFC 6750):
+ * exactly one placement, a known live token, and the scopes the call needs.
+ * Throws errors that carry their `WWW-Authenticate` challenge.
+ */
+export function authenticateBearer(ctx: RouteContext<ProviderRuntime<Pick<Store, 'tokens'>, any>>, options: BearerOptions): BearerResult {
+  const scheme = (options.scheme ?? 'Bearer').toLowerCase()
+  const found: Array<[TokenPlacement, string]> = []
+  const header = ctx.request.headers.get('authorization')
+  if (header && options.placements.includes('header')) {
+    const space = header.indexOf(' ')
+    if (space > 0 && header.slice(0, space).toLowerCase() === scheme) found.push(['header', header.slice(space + 1).trim()])
+  }
+  if (options.placements.includes('query')) {
+    for (const name of options.queryParams ?? ['access_token']) {
+      const values = ctx.url.searchParams.getAll(name)
+      for (const v of values) found.push(['query', v])
+    }
+  }
+  if (options.placements.includes('body') && ctx.bodyText && (ctx.request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
+    for (const v of new URLSearchParams(ctx.bodyText).getAll('access_token')) found.push(['body', v])
+  }
+  if (found.length === 0) throw challenge(new InvalidToken('The access token is missing.', 'no token'), options, false)
+  if (found.length > 1) throw challenge(new InvalidRequest('The access token was sent in more than one way.', 'several token placements'), options)
+  const [placement, value] = found[0]
+  ctx.notes.tokenPlacement = placement
+  const token = value ? (options.findToken ? options.findToken(value) : ctx.provider.store.tokens.by('token', value)) : undefined
+  if (!token) throw challenge(new InvalidToken('The access token is invalid.', 'unknown token'), options)
+  if (token.revokedAtMs !== null) throw challenge(new InvalidToken('The access token was revoked.', 'revoked token'), options)
+  if (token.expiresAtMs !== null && ctx.provider.clock.nowMs() >= token.expiresAtMs) {
+    throw challenge(new InvalidToken('The access token expired.', 'expired token'), options)
+  }
+  const missing = (options.scopes ?? []).filter((s) => !token.scopes.includes(s))
+  if (missing.length) throw challenge(new InsufficientScope(undefined, `missing scope ${missing.join(' ')}`), options)
+  ctx.notes.clientId = token.clientId
+  return { token, placement }
+}
+
+/** RFC 6750 §3: the status and challenge, with an empty body (Doorkeeper's resource errors). */
+export function renderBearerError(error: OAuthError): Response {
+  return new Response(null, { status: error.status, headers: { ...error.headers, 'Cache-Control': 'no-store' } })
+}

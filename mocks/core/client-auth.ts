@@ -1,0 +1,116 @@
+import { InvalidClient, InvalidRequest, OAuthError } from './errors.js'
+import type { Params } from './params.js'
+import { secretsEqual } from './secrets.js'
+import type { Client } from '../store/index.js'
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+
+export interface BasicCredentials {
+  /** As sent, before form-urlencoding is undone. */
+  rawId: string
+  rawSecret: string
+}
+
+/**
+ * Splits `Authorization: Basic <base64(id:secret)>` at the first colon.
+ * Returns undefined when the header is absent or uses another scheme, and
+ * throws invalid_client when it is Basic but malformed.
+ *
+ * @see [RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1)
+ */
+export function readBasicCredentials(request: Request): BasicCredentials | undefined {
+  const header = request.headers.get('authorization')
+  if (!header) return undefined
+  const match = /^basic +([^ ]*) *$/i.exec(header)
+  if (!match) return undefined
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(match[1]) || colon === -1) {
+    throw withBasicChallenge(new InvalidClient('Client authentication failed: the Basic credentials are malformed.', 'malformed Basic header'))
+  }
+  return { rawId: decoded.slice(0, colon), rawSecret: decoded.slice(colon + 1) }
+}
+
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '))
+  } catch {
+    return undefined
+  }
+}
+
+/** RFC 6749 §5.2: a failed Authorization-header authentication is answered with a challenge in the scheme the client used. */
+export function withBasicChallenge<E extends OAuthError>(error: E, realm = 'oauth-dance'): E {
+  error.headers['WWW-Authenticate'] = `Basic realm="${realm}"`
+  return error
+}
+
+export interface AuthenticateClientOptions {
+  /** Methods the provider accepts. */
+  methods: readonly ClientAuthMethod[]
+  /** Look up a client by id. */
+  findClient(clientId: string): Client | undefined
+  /** RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request." Default true. */
+  rejectMultipleMethods?: boolean
+  /** Realm for the Basic challenge on a failed header authentication. */
+  basicRealm?: string
+}
+
+export interface AuthenticatedClient {
+  client: Client
+  method: ClientAuthMethod
+}
+
+/**
+ * Authenticates the client of a token request by HTTP Basic or by body
+ * parameters, comparing secrets in constant time.
+ *
+ * The Basic user and password are form-urlencoded by RFC 6749 §2.3.1, yet the
+ * real servers emulated here compared them raw (Doorkeeper) and real clients
+ * send them raw (keystoneauth), so both readings are tried.
+ */
+export function authenticateClient(request: Request, params: Params, options: AuthenticateClientOptions): AuthenticatedClient {
+  const basic = readBasicCredentials(request)
+  const bodyId = params.value('client_id')
+  const bodySecret = params.value('client_secret')
+  const realm = options.basicRealm
+
+  if (basic && bodySecret !== undefined && (options.rejectMultipleMethods ?? true)) {
+    throw new InvalidRequest('The client used more than one authentication method.', 'Basic header and client_secret both present')
+  }
+
+  if (basic) {
+    if (!options.methods.includes('client_secret_basic')) {
+      throw withBasicChallenge(new InvalidClient('Client authentication failed: HTTP Basic is not accepted here.', 'Basic not allowed'), realm)
+    }
+    const candidates: Array<[string, string]> = [[basic.rawId, basic.rawSecret]]
+    const decodedId = formDecode(basic.rawId)
+    const decodedSecret = formDecode(basic.rawSecret)
+    if (decodedId !== undefined && decodedSecret !== undefined && (decodedId !== basic.rawId || decodedSecret !== basic.rawSecret)) {
+      candidates.push([decodedId, decodedSecret])
+    }
+    if (bodyId !== undefined && !candidates.some(([id]) => id === bodyId)) {
+      throw new InvalidRequest('The "client_id" parameter does not match the authenticated client.', 'client_id mismatch with Basic')
+    }
+    for (const [id, secret] of candidates) {
+      const client = id ? options.findClient(id) : undefined
+      if (client && secretsEqual(secret, client.clientSecret)) return { client, method: 'client_secret_basic' }
+    }
+    throw withBasicChallenge(new InvalidClient(undefined, `Basic credentials for "${basic.rawId}" rejected`), realm)
+  }
+
+  if (bodyId !== undefined && bodySecret !== undefined) {
+    if (!options.methods.includes('client_secret_post')) {
+      throw new InvalidClient('Client authentication failed: credentials in the request body are not accepted here.', 'client_secret_post not allowed')
+    }
+    const client = options.findClient(bodyId)
+    if (client && secretsEqual(bodySecret, client.clientSecret)) return { client, method: 'client_secret_post' }
+    throw new InvalidClient(undefined, `body credentials for "${bodyId}" rejected`)
+  }
+
+  if (bodyId !== undefined && options.methods.includes('none')) {
+    const client = options.findClient(bodyId)
+    if (client) return { client, method: 'none' }
+  }
+  throw new InvalidClient('Client authentication failed: no client authentication included.', 'no client credentials')
+}

@@ -1,0 +1,150 @@
+import { InvalidRequest, PayloadTooLarge } from './errors.js'
+
+/** Default request body limit; large enough for any OAuth request, small enough to refuse abuse. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024
+
+/**
+ * Reads a request body as text, refusing more than `limit` bytes without
+ * buffering the excess.
+ */
+export async function readBodyText(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<string> {
+  const declared = Number(request.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLarge(limit)
+  if (!request.body) return ''
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw new PayloadTooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return new TextDecoder().decode(chunks[0])
+  return new TextDecoder().decode(Buffer.concat(chunks))
+}
+
+export type ParamSource = 'query' | 'form' | 'json' | 'none'
+
+/**
+ * Request parameters from a query string, a form body or a JSON object body.
+ *
+ * `get` refuses a repeated parameter, as RFC 6749 §3.1 and §3.2 require
+ * ("Request and response parameters MUST NOT be included more than once").
+ */
+export class Params {
+  readonly #entries: Array<[string, string]>
+  constructor(
+    entries: Iterable<[string, string]>,
+    readonly source: ParamSource,
+  ) {
+    this.#entries = [...entries]
+  }
+
+  static empty(): Params {
+    return new Params([], 'none')
+  }
+
+  static fromSearch(search: URLSearchParams | string): Params {
+    const params = typeof search === 'string' ? new URLSearchParams(search) : search
+    return new Params(params, 'query')
+  }
+
+  /** The single value of `name`; undefined when absent; invalid_request when repeated. */
+  get(name: string): string | undefined {
+    let found: string | undefined
+    let count = 0
+    for (const [key, value] of this.#entries) {
+      if (key === name) {
+        found = value
+        count++
+      }
+    }
+    if (count > 1) throw new InvalidRequest(`The "${name}" parameter was included more than once.`, `duplicate ${name}`)
+    return found
+  }
+
+  /** Like `get`, but an empty value counts as absent (RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted"). */
+  value(name: string): string | undefined {
+    const v = this.get(name)
+    return v === '' ? undefined : v
+  }
+
+  /** `value`, or invalid_request naming the missing parameter. */
+  require(name: string, describe?: string): string {
+    const v = this.value(name)
+    if (v === undefined) throw new InvalidRequest(describe ?? `The "${name}" parameter is missing.`, `missing ${name}`)
+    return v
+  }
+
+  has(name: string): boolean {
+    return this.#entries.some(([key]) => key === name)
+  }
+
+  names(): string[] {
+    return [...new Set(this.#entries.map(([key]) => key))]
+  }
+
+  /** Every parameter as an object (last value wins); for the journal and templates. */
+  toObject(): Record<string, string> {
+    return Object.fromEntries(this.#entries)
+  }
+}
+
+/** The media type of a request, lower-cased, without parameters. */
+export function mediaType(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
+}
+
+export interface BodyOptions {
+  /** Media types accepted; others are invalid_request. */
+  accept?: ReadonlyArray<'form' | 'json'>
+  limit?: number
+  /** Whether an empty body (no content type) is acceptable. */
+  allowEmpty?: boolean
+}
+
+/**
+ * Parses a request body into {@link Params}: `application/x-www-form-urlencoded`
+ * (RFC 6749 §3.2) and, where a provider takes it, a JSON object of strings.
+ * The body text was read once, bounded, by the dispatcher.
+ */
+export function parseBodyParams(request: Request, text: string, options: Omit<BodyOptions, 'limit'> = {}): Params {
+  const accept = options.accept ?? ['form']
+  const type = mediaType(request)
+  if (type === 'application/x-www-form-urlencoded' && accept.includes('form')) {
+    return new Params(new URLSearchParams(text), 'form')
+  }
+  if ((type === 'application/json' || type.endsWith('+json')) && accept.includes('json')) {
+    return parseJsonParams(text)
+  }
+  if (text === '' && (options.allowEmpty || type === '')) return new Params([], 'none')
+  const wanted = accept.map((a) => (a === 'form' ? 'application/x-www-form-urlencoded' : 'application/json')).join(' or ')
+  throw new InvalidRequest(
+    `The request body must be ${wanted}${type ? `, not ${type}` : ''}.`,
+    `content-type ${type || '(none)'}`,
+  )
+}
+
+function parseJsonParams(text: string): Params {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new InvalidRequest('The request body is not valid JSON.', 'malformed JSON')
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidRequest('The request body must be a JSON object.', 'JSON body not an object')
+  }
+  const entries: Array<[string, string]> = []
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value === 'string') entries.push([key, value])
+    else if (typeof value === 'number' || typeof value === 'boolean') entries.push([key, String(value)])
+    else if (value !== null) throw new InvalidRequest(`The "${key}" parameter must be a string.`, `JSON ${key} is ${typeof value}`)
+  }
+  return new Params(entries, 'json')
+}

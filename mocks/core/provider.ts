@@ -1,0 +1,371 @@
+import { http, type HttpHandler } from 'msw'
+import { Clock } from './clock.js'
+import { HttpError, OAuthError, ServerError, renderTokenError } from './errors.js'
+import { FaultRegistry, validateFaultSpec, type Fault, type FaultSpec } from './faults.js'
+import { Journal, headersToObject, recordResponseBody, type Exchange } from './journal.js'
+import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
+import { Router, bodyAccessor, type RouteContext, type RouteDefinition } from './routes.js'
+import { devUtils } from './dev-utils.js'
+
+/** The reserved path prefix of the control API on every origin; never a provider path. */
+export const CONTROL_PREFIX = '/__oauth-dance/'
+
+/** What `serve --json` and the control API say about a provider. */
+export interface ProviderDescription {
+  baseUrl: string
+  [key: string]: unknown
+  clients: Array<{ id: string; secret: string; redirectUris: string[]; scopes: string[]; name?: string }>
+  users: Array<{ username: string; password: string }>
+}
+
+export interface ProviderOptions {
+  /** Base URL of each origin (a string sets the `default` origin). Defaults to the documented production URLs. */
+  baseUrl?: string | Record<string, string>
+  /** Share a clock between providers, or start at a given time. */
+  clock?: Clock
+  /** Record exchanges (default true); `{ capacity }` bounds how many are kept. */
+  journal?: boolean | { capacity: number }
+  /** Largest request body accepted, in bytes (default 64 KiB); larger ones get 413. */
+  bodyLimit?: number
+}
+
+export interface ProviderDefinition<Store, Config> {
+  id: string
+  /** Production base URL of each origin, as the provider's document gives it. */
+  origins: Record<string, string>
+  /** msw URL patterns per origin when they are wider than the base URL (Cogo's any-env hosts). */
+  mswPatterns?: Record<string, string[]>
+  config: Config
+  createStore(): Store
+  seed(provider: ProviderRuntime<Store, Config>): Promise<void>
+  routes: ReadonlyArray<RouteDefinition<any>>
+  /** Default rendering of OAuth errors for routes without their own. */
+  renderError?(error: OAuthError, ctx: RouteContext<any>): Response
+  notFound(ctx: RouteContext<any>): Response
+  methodNotAllowed?(ctx: RouteContext<any>, allowed: string[]): Response
+  describe(provider: ProviderRuntime<Store, Config>): ProviderDescription
+}
+
+/**
+ * One running provider: its store, clock, journal and faults, and the same
+ * route table answered in-process (`handlers`, for msw) and over sockets
+ * (`handle`, for `serve`).
+ */
+export class ProviderRuntime<Store = any, Config = any> {
+  readonly id: string
+  readonly config: Config
+  readonly clock: Clock
+  readonly journal: Journal
+  readonly faults = new FaultRegistry()
+  readonly bodyLimit: number
+  /** Base URL per origin key. */
+  readonly origins: Record<string, string>
+  store!: Store
+  #ready!: Promise<void>
+  readonly #definition: ProviderDefinition<Store, Config>
+  readonly #router: Router
+  #handlers?: HttpHandler[]
+
+  constructor(definition: ProviderDefinition<Store, Config>, options: ProviderOptions = {}) {
+    this.#definition = definition
+    this.id = definition.id
+    this.config = definition.config
+    this.clock = options.clock ?? new Clock()
+    const journal = options.journal ?? true
+    this.journal = new Journal(typeof journal === 'object' ? journal.capacity : 2000, journal !== false)
+    this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+    const given = typeof options.baseUrl === 'string' ? { default: options.baseUrl } : (options.baseUrl ?? {})
+    this.origins = Object.fromEntries(
+      Object.entries(definition.origins).map(([key, url]) => [key, stripTrailingSlash(given[key] ?? url)]),
+    )
+    this.#router = new Router(definition.routes)
+    this.#reseed()
+  }
+
+  /** The `default` origin's base URL. */
+  get baseUrl(): string {
+    return this.origins.default ?? Object.values(this.origins)[0]
+  }
+
+  /** Resolves once the store is seeded; requests wait for it. */
+  get ready(): Promise<void> {
+    return this.#ready
+  }
+
+  #reseed(): void {
+    this.store = this.#definition.createStore()
+    this.#ready = this.#definition.seed(this)
+  }
+
+  /** Fresh store seeded from the fixtures, empty journal, no faults, clock back to real time. */
+  async reset(): Promise<void> {
+    this.faults.clear()
+    this.journal.clear()
+    this.clock.reset()
+    this.#reseed()
+    await this.#ready
+  }
+
+  describe(): ProviderDescription {
+    return this.#definition.describe(this)
+  }
+
+  /**
+   * msw request handlers, one per route and a fallback per origin (404/405 in
+   * the provider's format, and the control paths). All call {@link handle}.
+   *
+   * @example
+   * const carina = createCarina()
+   * const server = setupServer(...carina.handlers)
+   */
+  get handlers(): HttpHandler[] {
+    if (this.#handlers) return this.#handlers
+    const handlers: HttpHandler[] = []
+    const patternsOf = (origin: string) => this.#definition.mswPatterns?.[origin] ?? [this.origins[origin]]
+    for (const route of this.#definition.routes) {
+      const origin = route.origin ?? 'default'
+      const methods = Array.isArray(route.method) ? route.method : [route.method as string]
+      for (const pattern of patternsOf(origin)) {
+        for (const method of methods) {
+          const factory = http[method.toLowerCase() as 'get'] ?? http.all
+          handlers.push(factory(pattern + route.path.replace(/\/\*$/, '/*'), ({ request }) => this.handle(request, origin)))
+        }
+      }
+    }
+    for (const origin of Object.keys(this.origins)) {
+      for (const pattern of patternsOf(origin)) {
+        handlers.push(http.all(`${pattern}/*`, ({ request }) => this.handle(request, origin)))
+        handlers.push(http.all(pattern, ({ request }) => this.handle(request, origin)))
+      }
+    }
+    this.#handlers = handlers
+    return handlers
+  }
+
+  /**
+   * Answers one request to one of this provider's origins. Never throws: every
+   * failure becomes a response in the provider's own format.
+   */
+  async handle(request: Request, origin = 'default'): Promise<Response> {
+    await this.#ready
+    const url = new URL(request.url)
+    const basePath = new URL(this.origins[origin] ?? this.baseUrl).pathname.replace(/\/$/, '')
+    let path = url.pathname
+    if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
+      return this.#handleControl(request, url, path.slice(path.indexOf(CONTROL_PREFIX) + CONTROL_PREFIX.length))
+    }
+    if (basePath && !(path === basePath || path.startsWith(basePath + '/'))) path = '\u0000' // outside the mount: no route
+    else path = path.slice(basePath.length) || '/'
+
+    const method = request.method.toUpperCase()
+    const match = this.#router.match(origin, method, path)
+    const route = match.kind === 'route' ? match.route : null
+    const startMs = this.clock.nowMs()
+    const ctx = this.#context(request, url, origin, match.kind === 'route' ? match.params : {}, route)
+    let error: OAuthError | undefined
+    let fault: Fault | undefined
+    let response: Response
+    try {
+      ctx.bodyText = hasBody(method) ? await readBodyText(request, this.bodyLimit) : ''
+      if (match.kind === 'not-found') response = this.#definition.notFound(ctx)
+      else if (match.kind === 'method-not-allowed') {
+        response = this.#definition.methodNotAllowed?.(ctx, match.allowed) ?? this.#definition.notFound(ctx)
+      } else {
+        fault = this.faults.take(match.route.id)
+        response = fault ? await this.#applyFault(fault, ctx) : await match.route.resolve(ctx)
+      }
+    } catch (thrown) {
+      if (thrown instanceof OAuthError) {
+        error = thrown
+        response = this.renderError(thrown, ctx)
+      } else if (thrown instanceof HttpError) {
+        response = thrown.response
+      } else {
+        devUtils.error(`Failed to answer ${method} ${url.pathname} on ${this.id}:`, thrown)
+        error = new ServerError(undefined, String((thrown as Error)?.stack ?? thrown))
+        response = this.renderError(error, ctx)
+      }
+    }
+    if (method === 'HEAD' && response.body) response = new Response(null, response)
+    if (this.journal.enabled) await this.#record(ctx, response, startMs, error, fault)
+    return response
+  }
+
+  /** Renders an OAuth error in the format of the route that raised it. */
+  renderError(error: OAuthError, ctx: RouteContext<any>): Response {
+    const render = ctx.route?.renderError ?? this.#definition.renderError ?? renderTokenError
+    return render(error, ctx)
+  }
+
+  #context(request: Request, url: URL, origin: string, params: Record<string, string>, route: RouteDefinition<any> | null): RouteContext<any> {
+    const baseUrl = this.origins[origin] ?? this.baseUrl
+    const ctx: RouteContext<any> = {
+      request,
+      url,
+      params,
+      bodyText: '',
+      provider: this,
+      route: route as RouteDefinition<any>,
+      origin,
+      baseUrl,
+      notes: {},
+      query: Params.fromSearch(url.searchParams),
+      body: (options) => {
+        parse ??= bodyAccessor(request, ctx.bodyText)
+        return parse(options)
+      },
+      link: (path) => baseUrl + path,
+    }
+    let parse: ReturnType<typeof bodyAccessor> | undefined
+    return ctx
+  }
+
+  async #applyFault(fault: Fault, ctx: RouteContext<any>): Promise<Response> {
+    ctx.notes.fault = fault.action.type
+    const action = fault.action
+    switch (action.type) {
+      case 'oauth-error': {
+        const error = new OAuthError(action.status ?? statusOf(action.error), action.error, action.description ?? `Injected ${action.error}.`, 'injected fault')
+        return this.renderError(error, ctx)
+      }
+      case 'response': {
+        const body = action.body === undefined ? null : typeof action.body === 'string' ? action.body : JSON.stringify(action.body)
+        const headers = { ...(typeof action.body === 'object' && action.body !== null ? { 'Content-Type': 'application/json' } : {}), ...action.headers }
+        return new Response(body, { status: action.status, headers })
+      }
+      case 'retry-after': {
+        const status = action.status ?? 503
+        const error = new OAuthError(status, 'temporarily_unavailable', 'The server is temporarily unable to handle the request.', 'injected fault', {
+          'Retry-After': String(action.seconds ?? 30),
+        })
+        return this.renderError(error, ctx)
+      }
+      case 'html-502':
+        return new Response('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n', {
+          status: 502,
+          headers: { 'Content-Type': 'text/html' },
+        })
+      case 'drop':
+        return Response.error()
+      case 'delay':
+        await new Promise((resolve) => setTimeout(resolve, action.ms))
+        return ctx.route.resolve(ctx)
+      case 'truncated-json': {
+        const real = await this.#resolveOrRender(ctx)
+        const text = await real.text()
+        const headers = new Headers(real.headers)
+        headers.delete('content-length')
+        return new Response(text.slice(0, Math.max(1, Math.floor(text.length / 2))), { status: real.status, headers })
+      }
+      case 'wrong-content-type': {
+        const real = await this.#resolveOrRender(ctx)
+        const headers = new Headers(real.headers)
+        headers.set('Content-Type', action.contentType ?? 'text/html; charset=utf-8')
+        return new Response(real.body, { status: real.status, headers })
+      }
+      case 'success-with-error':
+        return Response.json(
+          { error: action.error ?? 'invalid_grant', error_description: 'Injected error in a 200 response.' },
+          { status: 200, headers: { 'Cache-Control': 'no-store' } },
+        )
+    }
+  }
+
+  async #resolveOrRender(ctx: RouteContext<any>): Promise<Response> {
+    try {
+      return await ctx.route.resolve(ctx)
+    } catch (thrown) {
+      if (thrown instanceof OAuthError) return this.renderError(thrown, ctx)
+      if (thrown instanceof HttpError) return thrown.response
+      throw thrown
+    }
+  }
+
+  async #record(ctx: RouteContext<any>, response: Response, startMs: number, error?: OAuthError, fault?: Fault): Promise<void> {
+    const exchange: Exchange = {
+      seq: this.journal.nextSeq(),
+      provider: this.id,
+      origin: ctx.origin,
+      route: ctx.route?.id ?? null,
+      at: new Date(startMs).toISOString(),
+      atMs: startMs,
+      request: { method: ctx.request.method, url: ctx.request.url, headers: headersToObject(ctx.request.headers), body: ctx.bodyText },
+      response: { status: response.status, headers: headersToObject(response.headers), body: response.type === 'error' ? '' : await recordResponseBody(response) },
+      notes: ctx.notes,
+    }
+    if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
+    if (fault) exchange.fault = fault.action.type
+    this.journal.add(exchange)
+  }
+
+  async #handleControl(request: Request, url: URL, path: string): Promise<Response> {
+    const method = request.method.toUpperCase()
+    const json = (body: unknown, status = 200) => Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } })
+    const fail = (status: number, message: string) => json({ error: message }, status)
+    const readJson = async (): Promise<any> => {
+      const text = await readBodyText(request, this.bodyLimit).catch(() => undefined)
+      if (text === undefined) throw new TypeError('the body is too large')
+      if (!text) return {}
+      return JSON.parse(text)
+    }
+    try {
+      switch (`${method} ${path.replace(/\/$/, '')}`) {
+        case 'POST reset':
+          await this.reset()
+          return json({ reset: true, now: this.clock.now().toISOString() })
+        case 'GET clock':
+          return json({ now: this.clock.now().toISOString(), nowMs: this.clock.nowMs() })
+        case 'POST clock': {
+          const body = await readJson()
+          if (body.advance !== undefined) {
+            if (typeof body.advance !== 'number' || !Number.isFinite(body.advance)) return fail(400, '"advance" must be a number of seconds')
+            this.clock.advance(body.advance)
+          } else if (body.set !== undefined) {
+            const at = new Date(body.set)
+            if (Number.isNaN(+at)) return fail(400, '"set" must be an ISO 8601 date')
+            this.clock.set(at)
+          } else return fail(400, 'give "advance" (seconds) or "set" (ISO 8601 date)')
+          return json({ now: this.clock.now().toISOString(), nowMs: this.clock.nowMs() })
+        }
+        case 'GET faults':
+          return json({ faults: this.faults.list() })
+        case 'POST faults': {
+          const fault = this.faults.add(validateFaultSpec(await readJson()))
+          return json(fault, 201)
+        }
+        case 'DELETE faults':
+          this.faults.clear()
+          return new Response(null, { status: 204 })
+        case 'GET journal':
+          return json({ exchanges: this.journal.entries(Number(url.searchParams.get('since')) || 0) })
+        case 'DELETE journal':
+          this.journal.clear()
+          return new Response(null, { status: 204 })
+        case 'GET provider':
+          return json(this.describe())
+      }
+      const faultId = /^faults\/([0-9a-f]+)$/.exec(path)
+      if (faultId && method === 'DELETE') {
+        return this.faults.remove(faultId[1]) ? new Response(null, { status: 204 }) : fail(404, `no fault with id "${faultId[1]}"`)
+      }
+      return fail(404, `unknown control path "${CONTROL_PREFIX}${path}" (see README: reset, clock, faults, journal, provider)`)
+    } catch (thrown) {
+      return fail(400, thrown instanceof SyntaxError ? 'the body is not valid JSON' : String((thrown as Error).message ?? thrown))
+    }
+  }
+}
+
+function hasBody(method: string): boolean {
+  return method !== 'GET' && method !== 'HEAD'
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '')
+}
+
+const STATUS_OF: Record<string, number> = { invalid_client: 401, invalid_token: 401, insufficient_scope: 403, access_denied: 403, server_error: 500, temporarily_unavailable: 503 }
+function statusOf(error: string): number {
+  return STATUS_OF[error] ?? 400
+}
+
+export type { FaultSpec }

@@ -1,0 +1,135 @@
+import type { OAuthError } from './errors.js'
+import { Params, parseBodyParams, type BodyOptions } from './params.js'
+import type { ProviderRuntime } from './provider.js'
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
+
+/**
+ * What a resolver gets: the web-standard request, its URL, path parameters,
+ * the body already read (bounded by the provider's limit), and the provider.
+ */
+export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>> {
+  request: Request
+  url: URL
+  params: Record<string, string>
+  /** The request body as text ('' for none). */
+  bodyText: string
+  provider: R
+  route: RouteDefinition<R>
+  /** Key of the origin the request came to (`default`, or `auth`/`api` for Cogo). */
+  origin: string
+  /** The origin's base URL as this provider is served (production URL in-process, 127.0.0.1 under serve). */
+  baseUrl: string
+  /** Facts the resolver recorded for the journal (client auth method used, token placement...). */
+  notes: Record<string, unknown>
+  /** Query parameters (repeated ones refused on `get`). */
+  query: Params
+  /** Body parameters, parsed once by media type. */
+  body(options?: Omit<BodyOptions, 'limit'>): Params
+  /** An absolute URL on this origin for a provider path. */
+  link(path: string): string
+}
+
+export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>> {
+  /** Stable id, `<provider>.<name>`; faults and the journal refer to routes by it. */
+  id: string
+  method: HttpMethod | readonly HttpMethod[]
+  /** Path under the origin's base path: `/oauth/token`, `/clusters/:name`, `/files/*`. */
+  path: string
+  /** Which origin of the provider serves it (default `default`). */
+  origin?: string
+  resolve(ctx: RouteContext<R>): Response | Promise<Response>
+  /** How OAuth errors thrown by `resolve` are rendered; defaults to the provider's. */
+  renderError?(error: OAuthError, ctx: RouteContext<R>): Response
+}
+
+/**
+ * Declares a route. Kept as a function so a provider's table reads as data and
+ * resolvers get their context typed.
+ *
+ * @example
+ * defineRoute<Carina>({ id: 'carina.me', method: 'GET', path: '/me', resolve: showProfile })
+ */
+export function defineRoute<R extends ProviderRuntime<any, any>>(route: RouteDefinition<R>): RouteDefinition<R> {
+  return route
+}
+
+interface CompiledRoute {
+  route: RouteDefinition<any>
+  methods: readonly string[]
+  regex: RegExp
+  names: string[]
+}
+
+export type RouteMatch =
+  | { kind: 'route'; route: RouteDefinition<any>; params: Record<string, string> }
+  | { kind: 'method-not-allowed'; allowed: string[] }
+  | { kind: 'not-found' }
+
+function compilePath(path: string): { regex: RegExp; names: string[] } {
+  const names: string[] = []
+  const source = path
+    .split('/')
+    .map((segment) => {
+      if (segment === '*') {
+        names.push('*')
+        return '(.*)'
+      }
+      return segment.replace(/:([A-Za-z_][A-Za-z0-9_]*)|([.+?^${}()|[\]\\])/g, (_m, name: string | undefined, special: string | undefined) => {
+        if (name) {
+          names.push(name)
+          return '([^/]+)'
+        }
+        return `\\${special}`
+      })
+    })
+    .join('/')
+  return { regex: new RegExp(`^${source}/?$`), names }
+}
+
+/**
+ * Matches a method and a path against a route table. The same table feeds the
+ * msw handlers and `serve`'s dispatcher, so both answer identically.
+ */
+export class Router {
+  readonly #byOrigin = new Map<string, CompiledRoute[]>()
+
+  constructor(routes: ReadonlyArray<RouteDefinition<any>>) {
+    for (const route of routes) {
+      const origin = route.origin ?? 'default'
+      const list = this.#byOrigin.get(origin) ?? []
+      const methods = Array.isArray(route.method) ? route.method : [route.method as string]
+      list.push({ route, methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods, ...compilePath(route.path) })
+      this.#byOrigin.set(origin, list)
+    }
+  }
+
+  match(origin: string, method: string, path: string): RouteMatch {
+    const allowed = new Set<string>()
+    for (const compiled of this.#byOrigin.get(origin) ?? []) {
+      const m = compiled.regex.exec(path)
+      if (!m) continue
+      if (!compiled.methods.includes(method)) {
+        compiled.methods.forEach((x) => allowed.add(x))
+        continue
+      }
+      const params: Record<string, string> = {}
+      try {
+        compiled.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])))
+      } catch {
+        continue // a malformed percent-escape matches no route
+      }
+      return { kind: 'route', route: compiled.route, params }
+    }
+    return allowed.size ? { kind: 'method-not-allowed', allowed: [...allowed] } : { kind: 'not-found' }
+  }
+}
+
+/** Creates the lazily parsed body accessor of a route context. */
+export function bodyAccessor(request: Request, bodyText: string) {
+  let parsed: Params | undefined
+  return (options: Omit<BodyOptions, 'limit'> = {}): Params => {
+    parsed ??= parseBodyParams(request, bodyText, options)
+    return parsed
+  }
+}

@@ -1,0 +1,200 @@
+import { parse as parseCookies, serialize as serializeCookie } from 'cookie'
+import { HttpError } from './errors.js'
+import { html, renderPage, type PageOptions } from './html.js'
+import type { Params } from './params.js'
+import type { ProviderRuntime } from './provider.js'
+import type { RouteContext, RouteDefinition } from './routes.js'
+import { randomBase64Url, secretsEqual } from './secrets.js'
+import type { Session, Store, User } from '../store/index.js'
+
+/** What the web pages of a provider need from it. */
+export interface WebConfig {
+  /** Session cookie name; distinct per provider, because cookies ignore ports and `serve` puts every provider on 127.0.0.1. */
+  cookieName: string
+  brand: PageOptions['brand']
+  loginPath: string
+}
+
+type WebRuntime = ProviderRuntime<Pick<Store, "sessions" | "users" | "clients">, { web: WebConfig }>
+type WebContext = RouteContext<WebRuntime>
+
+function cookieOf(ctx: WebContext): string | undefined {
+  const header = ctx.request.headers.get('cookie')
+  if (!header) return undefined
+  try {
+    return parseCookies(header)[ctx.provider.config.web.cookieName]
+  } catch {
+    return undefined
+  }
+}
+
+/** `Set-Cookie` for a session: HttpOnly, SameSite=Lax (the authorize redirect is a top-level cross-site GET), Secure on https. */
+export function sessionCookie(ctx: WebContext, id: string, maxAge?: number): string {
+  return serializeCookie(ctx.provider.config.web.cookieName, id, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.url.protocol === 'https:',
+    path: '/',
+    ...(maxAge !== undefined ? { maxAge } : {}),
+  })
+}
+
+export function readSession(ctx: WebContext): Session | undefined {
+  const id = cookieOf(ctx)
+  return id ? ctx.provider.store.sessions.by('id', id) : undefined
+}
+
+export function currentUser(ctx: WebContext): User | undefined {
+  const session = readSession(ctx)
+  return session?.userId ? ctx.provider.store.users.by('id', session.userId) : undefined
+}
+
+/** The visitor's session, created (anonymous) when there is none, with the cookie to set. */
+export async function ensureSession(ctx: WebContext): Promise<{ session: Session; setCookie?: string }> {
+  const existing = readSession(ctx)
+  if (existing) return { session: existing }
+  const session = await ctx.provider.store.sessions.collection.create({
+    id: randomBase64Url(24),
+    userId: null,
+    csrfToken: randomBase64Url(24),
+    createdAtMs: ctx.provider.clock.nowMs(),
+  })
+  return { session, setCookie: sessionCookie(ctx, session.id) }
+}
+
+/** Logs a user in with a fresh session id (no fixation of the anonymous one). */
+export async function startUserSession(ctx: WebContext, user: User): Promise<string> {
+  const old = readSession(ctx)
+  if (old) ctx.provider.store.sessions.collection.delete(old)
+  const session = await ctx.provider.store.sessions.collection.create({
+    id: randomBase64Url(24),
+    userId: user.id,
+    csrfToken: randomBase64Url(24),
+    createdAtMs: ctx.provider.clock.nowMs(),
+  })
+  return sessionCookie(ctx, session.id)
+}
+
+export function endSession(ctx: WebContext): string {
+  const old = readSession(ctx)
+  if (old) ctx.provider.store.sessions.collection.delete(old)
+  return sessionCookie(ctx, '', 0)
+}
+
+/**
+ * Refuses a form POST whose anti-CSRF token does not match the session's, so
+ * another site cannot submit login, consent or admin forms in the user's name.
+ */
+export function requireCsrf(ctx: WebContext, form: Params): Session {
+  const session = readSession(ctx)
+  const given = form.get('authenticity_token')
+  if (!session || !secretsEqual(given, session.csrfToken)) {
+    throw new HttpError(
+      renderPage({
+        title: 'Request refused',
+        brand: ctx.provider.config.web.brand,
+        status: 403,
+        body: html`<h1>Request refused</h1><p class="error" data-testid="csrf-error">This form has expired or was not sent from this site. Go back, reload the page and try again.</p>`,
+      }),
+    )
+  }
+  return session
+}
+
+/** Hidden anti-CSRF input for a form. */
+export function csrfField(session: Session) {
+  return html`<input type="hidden" name="authenticity_token" value="${session.csrfToken}">`
+}
+
+/** Only same-origin relative paths: never an open redirect through `return_to`. */
+export function safeReturnTo(value: string | undefined, fallback = '/'): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\r\n]/.test(value)) return fallback
+  return value
+}
+
+export function redirect(location: string, headers: Record<string, string | string[]> = {}): Response {
+  const h = new Headers({ Location: location, 'Cache-Control': 'no-store' })
+  for (const [key, value] of Object.entries(headers)) {
+    for (const v of Array.isArray(value) ? value : [value]) h.append(key, v)
+  }
+  return new Response(null, { status: 302, headers: h })
+}
+
+/** Sends an anonymous visitor to the login page, coming back here afterwards. */
+export function redirectToLogin(ctx: WebContext): Response {
+  const back = ctx.url.pathname + ctx.url.search
+  return redirect(ctx.link(`${ctx.provider.config.web.loginPath}?return_to=${encodeURIComponent(back)}`))
+}
+
+export interface LoginPageOptions {
+  /** Prompt above the form; may name the application the user is authorizing. */
+  prompt(ctx: WebContext, returnTo: string): string
+  /** Label of the user name field. */
+  usernameLabel?: string
+  /** Route id prefix: `carina` gives `carina.login-page`, `carina.login`, `carina.logout`. */
+  routePrefix: string
+  /** Must equal the provider's `web.loginPath`. */
+  loginPath: string
+  logoutPath?: string
+}
+
+function loginForm(ctx: WebContext, session: Session, returnTo: string, options: LoginPageOptions, error?: string) {
+  const { web } = ctx.provider.config
+  return html`<h1>Log in</h1>
+<p data-testid="login-prompt">${options.prompt(ctx, returnTo)}</p>
+${error ? html`<p class="error" role="alert" data-testid="login-error">${error}</p>` : ''}
+<form method="post" action="${web.loginPath}" data-testid="login-form">
+${csrfField(session)}
+<input type="hidden" name="return_to" value="${returnTo}">
+<label for="username">${options.usernameLabel ?? 'Username'}</label>
+<input type="text" id="username" name="username" autocomplete="username" required data-testid="login-username">
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required data-testid="login-password">
+<div class="actions"><button type="submit" class="primary" data-testid="login-submit">Log in</button></div>
+</form>`
+}
+
+/** GET/POST of the login page and POST of logout, shared by every provider with a browser flow. */
+export function loginRoutes(options: LoginPageOptions): RouteDefinition<any>[] {
+  const page = (ctx: WebContext, body: ReturnType<typeof html>, status = 200, setCookie?: string) =>
+    renderPage({ title: 'Log in', brand: ctx.provider.config.web.brand, body, status, headers: setCookie ? { 'Set-Cookie': setCookie } : {} })
+
+  const routes: RouteDefinition<WebRuntime>[] = [
+    {
+      id: `${options.routePrefix}.login-page`,
+      method: 'GET',
+      path: options.loginPath,
+      resolve: async (ctx) => {
+        const returnTo = safeReturnTo(ctx.query.get('return_to'))
+        const { session, setCookie } = await ensureSession(ctx)
+        return page(ctx, loginForm(ctx, session, returnTo, options), 200, setCookie)
+      },
+    },
+    {
+      id: `${options.routePrefix}.login`,
+      method: 'POST',
+      path: options.loginPath,
+      resolve: async (ctx) => {
+        const form = ctx.body()
+        const session = requireCsrf(ctx, form)
+        const returnTo = safeReturnTo(form.get('return_to'))
+        const username = form.get('username') ?? ''
+        const user = ctx.provider.store.users.by('username', username)
+        if (!user || !secretsEqual(form.get('password') ?? '', user.password)) {
+          return page(ctx, loginForm(ctx, session, returnTo, options, 'Invalid username or password.'), 401)
+        }
+        return redirect(ctx.link(returnTo), { 'Set-Cookie': await startUserSession(ctx, user) })
+      },
+    },
+    {
+      id: `${options.routePrefix}.logout`,
+      method: 'POST',
+      path: options.logoutPath ?? '/logout',
+      resolve: async (ctx) => {
+        requireCsrf(ctx, ctx.body())
+        return redirect(ctx.link(ctx.provider.config.web.loginPath), { 'Set-Cookie': endSession(ctx) })
+      },
+    },
+  ]
+  return routes
+}

@@ -1,0 +1,20 @@
+/**
+ * oauth-dance: mock OAuth providers as msw handlers, a standalone server, and
+ * the pieces to build more.
+ *
+ * @example
+ * import { setupServer } from 'msw/node'
+ * import { createCarina } from 'oauth-dance'
+ *
+ * const carina = createCarina()
+ * const server = setupServer(...carina.handlers)
+ * server.listen()
+ */
+export { createCarina, CARINA_BASE_URL, CARINA_SCOPES, type CarinaOptions, type CarinaRuntime } from './providers/carina/index.js'
+export { ProviderRuntime, CONTROL_PREFIX, type ProviderOptions, type ProviderDescription } from './core/provider.js'
+export { Clock } from './core/clock.js'
+export { Journal, type Exchange } from './core/journal.js'
+export { FaultRegistry, type FaultSpec, type FaultAction, type FaultTimes } from './core/faults.js'
+export * from './core/errors.js'
+export { serve, type ServeOptions, type RunningServer } from './server.js'
+export { PROVIDERS, type ProviderId } from './registry.js'

@@ -1,0 +1,61 @@
+import type { AuthorizeConfig } from '../../core/authorize.js'
+import type { ProviderRuntime } from '../../core/provider.js'
+import type { RouteContext } from '../../core/routes.js'
+import type { WebConfig } from '../../core/session.js'
+import type { TokenConfig } from '../../core/token.js'
+import type { CarinaStore } from './store.js'
+
+/** The production origin named in carina-oauth.txt. */
+export const CARINA_BASE_URL = 'https://oauth.getcarina.com'
+
+/** Scopes of "Interact with Carina", in the words of the consent page in the document. */
+export const CARINA_SCOPES: Record<string, string> = {
+  identity: 'Read your public profile',
+  cluster_credentials: 'Download your cluster credentials',
+  create_cluster: 'Create a new cluster',
+}
+
+/**
+ * Error descriptions of Doorkeeper 3's `en.yml`, which Carina's server ran
+ * (every UI string in the document matches that version).
+ */
+export const DOORKEEPER_DESCRIPTIONS: Record<string, string> = {
+  invalid_request: 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
+  invalid_redirect_uri: 'The redirect uri included is not valid.',
+  unauthorized_client: 'The client is not authorized to perform this request using this method.',
+  access_denied: 'The resource owner or authorization server denied the request.',
+  invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
+  server_error: 'The authorization server encountered an unexpected condition which prevented it from fulfilling the request.',
+  temporarily_unavailable: 'The authorization server is temporarily unable to handle the request due to a temporary overloading or maintenance of the server.',
+  invalid_client: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+  invalid_grant: 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+  unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',
+  unsupported_response_type: 'The authorization server does not support this response type.',
+}
+
+export interface CarinaOptions {
+  /** Seconds a new cluster builds before its credentials are served (the document: "2-3 minutes"). Default 150. */
+  clusterBuildSeconds?: number
+  /**
+   * Status of token endpoint errors. `doorkeeper` (default): 401 for every
+   * error, as Doorkeeper before 5.1 answered; `rfc6749`: 400, and 401 for
+   * invalid_client (RFC 6749 §5.2).
+   */
+  tokenErrorStatus?: 'doorkeeper' | 'rfc6749'
+  /** Seconds an access token lives (document: `expires_in: 7200`). */
+  accessTokenTtlSeconds?: number
+  /** Scopes granted when the authorize request names none (the document does not say; default `identity`). */
+  defaultScopes?: string[]
+}
+
+export interface CarinaConfig {
+  web: WebConfig
+  authorize: AuthorizeConfig
+  token: TokenConfig
+  clusterBuildSeconds: number
+  tokenErrorStatus: 'doorkeeper' | 'rfc6749'
+}
+
+export type { CarinaStore }
+export type CarinaRuntime = ProviderRuntime<CarinaStore, CarinaConfig>
+export type CarinaContext = RouteContext<CarinaRuntime>

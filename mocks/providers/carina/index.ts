@@ -1,0 +1,217 @@
+import { authorizationRoutes, OOB_REDIRECT_URI } from '../../core/authorize.js'
+import { authenticateClient } from '../../core/client-auth.js'
+import { OAuthError, quoteAuthParam, renderTokenError } from '../../core/errors.js'
+import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
+import { defineRoute, type RouteContext } from '../../core/routes.js'
+import { loginRoutes } from '../../core/session.js'
+import { exchangeAuthorizationCode, refreshAccessToken, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
+import { carinaFixtures } from '../../../fixtures/carina.js'
+import { applicationRoutes } from './applications.js'
+import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime } from './config.js'
+import { createCluster, downloadClusterCredentials, showProfile } from './resources.js'
+import { createCarinaStore } from './store.js'
+
+export { CARINA_BASE_URL, CARINA_SCOPES } from './config.js'
+export type { CarinaOptions, CarinaRuntime } from './config.js'
+
+/**
+ * Doorkeeper's token error: the `en.yml` description, `no-store`, a Bearer
+ * challenge on every error, and 401 for all of them before Doorkeeper 5.1.
+ */
+function renderDoorkeeperTokenError(error: OAuthError, ctx: RouteContext<CarinaRuntime>): Response {
+  const description = DOORKEEPER_DESCRIPTIONS[error.error] ?? error.description
+  let status = error.status
+  if (status < 500 && status !== 413) {
+    status = ctx.provider.config.tokenErrorStatus === 'doorkeeper' || error.error === 'invalid_client' ? 401 : 400
+  }
+  const headers: Record<string, string> = { ...error.headers, 'Content-Type': 'application/json; charset=utf-8' }
+  if (status === 401) {
+    headers['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
+  }
+  const response = renderTokenError(new OAuthError(status, error.error, description, error.detail, headers))
+  return response
+}
+
+function json(body: unknown, status = 200) {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' } })
+}
+
+/** RFC 7009 token revocation, as Doorkeeper serves it at `/oauth/revoke`: 200 whatever the token. */
+const revokeRoute = defineRoute<CarinaRuntime>({
+  id: 'carina.revoke',
+  method: 'POST',
+  path: '/oauth/revoke',
+  renderError: renderDoorkeeperTokenError,
+  async resolve(ctx) {
+    const params = ctx.body({ accept: ['form', 'json'] })
+    const { client } = authenticateClient(ctx.request, params, {
+      methods: ['client_secret_basic', 'client_secret_post'],
+      findClient: (id) => ctx.provider.store.clients.by('clientId', id),
+      rejectMultipleMethods: false,
+    })
+    const value = params.require('token')
+    const { tokens } = ctx.provider.store
+    const token = tokens.by('token', value) ?? tokens.by('refreshToken', value)
+    // RFC 7009 §2.2: an unknown or foreign token is answered 200 all the same.
+    if (token && token.clientId === client.clientId) await revokeToken(ctx.provider.store, token, ctx.provider.clock.nowMs())
+    return json({})
+  },
+})
+
+/** Doorkeeper's `GET /oauth/token/info`: what a valid token grants. */
+const tokenInfoRoute = defineRoute<CarinaRuntime>({
+  id: 'carina.token-info',
+  method: 'GET',
+  path: '/oauth/token/info',
+  resolve(ctx: CarinaContext) {
+    const header = ctx.request.headers.get('authorization') ?? ''
+    const value = /^bearer\s+(.+)$/i.exec(header)?.[1] ?? ctx.query.get('access_token')
+    const token = value ? ctx.provider.store.tokens.by('token', value) : undefined
+    const now = ctx.provider.clock.nowMs()
+    if (!token || token.revokedAtMs !== null || (token.expiresAtMs !== null && now >= token.expiresAtMs)) {
+      return new Response(JSON.stringify({ error: 'invalid_token', error_description: 'The access token is invalid' }), {
+        status: 401,
+        headers: { 'Content-Type': 'application/json; charset=utf-8', 'WWW-Authenticate': 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"' },
+      })
+    }
+    return json({
+      resource_owner_id: token.userId === null ? null : Number(token.userId),
+      scopes: token.scopes,
+      expires_in_seconds: token.expiresAtMs === null ? null : Math.round((token.expiresAtMs - now) / 1000),
+      application: { uid: token.clientId },
+      created_at: Math.floor(token.issuedAtMs / 1000),
+    })
+  },
+})
+
+const routes = [
+  ...loginRoutes({
+    routePrefix: 'carina',
+    loginPath: '/login',
+    usernameLabel: 'Rackspace username',
+    prompt(ctx, returnTo) {
+      const clientId = new URL(returnTo, 'http://x').searchParams.get('client_id')
+      const client = clientId ? ctx.provider.store.clients.by('clientId', clientId) : undefined
+      return client ? `Enter your Rackspace login info to authorize ${client.name}` : 'Enter your Rackspace login info'
+    },
+  }),
+  ...authorizationRoutes({ routePrefix: 'carina', path: '/oauth/authorize', oobPath: '/oauth/authorize/:code' }),
+  tokenRoute({ routePrefix: 'carina', path: '/oauth/token', renderError: renderDoorkeeperTokenError as never }),
+  revokeRoute,
+  tokenInfoRoute,
+  showProfile,
+  createCluster,
+  downloadClusterCredentials,
+  ...applicationRoutes,
+]
+
+/**
+ * Rackspace Carina's OAuth provider (`carina-oauth.txt`), emulated as the
+ * Doorkeeper 3 server it was.
+ *
+ * @example
+ * import { setupServer } from 'msw/node'
+ * import { createCarina } from 'oauth-dance'
+ * const carina = createCarina()
+ * const server = setupServer(...carina.handlers) // answers https://oauth.getcarina.com offline
+ */
+export function createCarina(options: ProviderOptions & CarinaOptions = {}): CarinaRuntime {
+  const config: CarinaConfig = {
+    clusterBuildSeconds: options.clusterBuildSeconds ?? 150,
+    tokenErrorStatus: options.tokenErrorStatus ?? 'doorkeeper',
+    web: {
+      cookieName: '_carina_oauth_session',
+      loginPath: '/login',
+      brand: { name: 'CARINA™', tagline: 'A HIGH PERFORMANCE, INSTANT-ON & PORTABLE CONTAINER ENVIRONMENT.', color: '#1b1f23', accent: '#c40022' },
+    },
+    authorize: {
+      routePrefix: 'carina',
+      path: '/oauth/authorize',
+      oobPath: '/oauth/authorize/:code',
+      scopes: CARINA_SCOPES,
+      defaultScopes: options.defaultScopes ?? ['identity'],
+      scopeSeparator: / +/,
+      requireRedirectUri: true,
+      // Doorkeeper's uri_checker: drop the request's query, then compare whole URIs.
+      matchRedirectUri(given, client) {
+        if (given === undefined) return undefined
+        let withoutQuery = given
+        if (given !== OOB_REDIRECT_URI) {
+          try {
+            const url = new URL(given)
+            url.search = ''
+            withoutQuery = url.toString()
+          } catch {
+            return undefined
+          }
+        }
+        return client.redirectUris.includes(withoutQuery) ? given : undefined
+      },
+      codeTtlSeconds: 600,
+      pkce: 'unsupported',
+      skipConsentWhenGranted: true,
+      errorDescriptions: true,
+      responseTypes: ['code'],
+    },
+    token: {
+      routePrefix: 'carina',
+      path: '/oauth/token',
+      grants: { authorization_code: exchangeAuthorizationCode, refresh_token: refreshAccessToken },
+      bodyFormats: ['form', 'json'],
+      clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+      rejectMultipleClientAuthMethods: true,
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 7200,
+      refreshTokens: true,
+      revokeTokensOnCodeReplay: true,
+      scopeSeparator: / +/,
+      knownScopes: Object.keys(CARINA_SCOPES),
+      defaultScopes: options.defaultScopes ?? ['identity'],
+      renderToken(token, ctx) {
+        // The document's example: access_token, token_type "bearer", expires_in 7200, refresh_token.
+        return json(tokenResponseBody(token, ctx, { tokenType: 'bearer', scope: true, createdAt: true }))
+      },
+    },
+  }
+  return new ProviderRuntime<ReturnType<typeof createCarinaStore>, CarinaConfig>(
+    {
+      id: 'carina',
+      origins: { default: CARINA_BASE_URL },
+      config,
+      createStore: createCarinaStore,
+      async seed(provider) {
+        const { user, application } = carinaFixtures
+        const { store } = provider
+        await store.users.collection.create({
+          id: String(user.id),
+          username: user.username,
+          password: user.password,
+          profile: { id: user.id, username: user.username, email: user.email, full_name: user.full_name },
+        })
+        await store.clients.collection.create({
+          clientId: application.clientId,
+          clientSecret: application.clientSecret,
+          name: application.name,
+          redirectUris: [...application.redirectUris],
+          ownerId: String(user.id),
+          createdAtMs: provider.clock.nowMs(),
+        })
+      },
+      routes,
+      renderError: renderDoorkeeperTokenError as never,
+      notFound: () => json({ error: 'not_found', message: 'The page you were looking for does not exist.' }, 404),
+      methodNotAllowed: (_ctx, allowed) =>
+        new Response(JSON.stringify({ error: 'method_not_allowed', message: 'The method is not allowed for this resource.' }), {
+          status: 405,
+          headers: { 'Content-Type': 'application/json; charset=utf-8', Allow: allowed.join(', ') },
+        }),
+      describe(provider) {
+        return {
+          baseUrl: provider.baseUrl,
+          clients: provider.store.clients.collection.findMany().map((c) => ({ id: c.clientId, secret: c.clientSecret, name: c.name, redirectUris: c.redirectUris, scopes: Object.keys(CARINA_SCOPES) })),
+          users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
+        }
+      },
+    },
+    options,
+  )
+}

@@ -1,0 +1,28 @@
+import type { ProviderDescription, ProviderOptions, ProviderRuntime } from './core/provider.js'
+import { createCarina } from './providers/carina/index.js'
+
+export interface ProviderEntry {
+  /** Builds the provider for the given base URLs (per origin). */
+  create(options: ProviderOptions): ProviderRuntime
+  /** Origin key → DESIGN.md listener name and port offset from `--port-base`. */
+  origins: Record<string, { name: string; offset: number }>
+  /** Path the provider is mounted under on its listener ('' at the root). */
+  basePath(origin: string): string
+  /** The provider's entry in `serve --json`. */
+  describe(provider: ProviderRuntime): ProviderDescription
+}
+
+/**
+ * Every provider `serve` can start, with DESIGN.md's port offsets
+ * (carina 1, keystone 2, cloud66 3, cogo-auth 4, cogo-api 5, gocd 6).
+ */
+export const PROVIDERS = {
+  carina: {
+    create: (options) => createCarina(options),
+    origins: { default: { name: 'carina', offset: 1 } },
+    basePath: () => '',
+    describe: (provider) => provider.describe(),
+  },
+} satisfies Record<string, ProviderEntry>
+
+export type ProviderId = keyof typeof PROVIDERS

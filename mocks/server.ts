@@ -1,0 +1,228 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Clock } from './core/clock.js'
+import type { ProviderRuntime } from './core/provider.js'
+import { PROVIDERS, type ProviderEntry, type ProviderId } from './registry.js'
+
+export interface ServeOptions {
+  /** Ports are `portBase + 1` ... `portBase + 6` (DESIGN.md); 0 takes free ports. Default 4400. */
+  portBase?: number
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string
+  /** Which providers to start; default all. */
+  providers?: ProviderId[]
+  /** Where request log lines go; default standard error. `null` silences them. */
+  log?: ((line: string) => void) | null
+  /** Record exchanges for the journal (default true). */
+  journal?: boolean
+  /** One clock for every provider (so `advance` moves them together); default one each. */
+  sharedClock?: boolean
+  /** Largest request body, bytes (default 64 KiB). */
+  bodyLimit?: number
+}
+
+export interface Listener {
+  /** Origin name of DESIGN.md's table: carina, keystone, cloud66, cogo-auth, cogo-api, gocd. */
+  name: string
+  provider: ProviderId
+  origin: string
+  port: number
+  url: string
+  server: Server
+}
+
+export interface RunningServer {
+  providers: Partial<Record<ProviderId, ProviderRuntime>>
+  listeners: Listener[]
+  /** The `--json` description: every provider's base URL(s), clients and users. */
+  describe(): { providers: Record<string, unknown> }
+  close(): Promise<void>
+}
+
+/**
+ * Reads a Node request into a web `Request`. At most `limit + 1` bytes are
+ * buffered, so the provider can answer 413 in its own format without the
+ * server holding an oversized body.
+ */
+function toWebRequest(req: IncomingMessage, base: string, limit: number): Promise<{ request: Request; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const method = req.method ?? 'GET'
+    const headers = new Headers()
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      try {
+        headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
+      } catch {
+        // A header value undici refuses is dropped, as a proxy in front of the real service would.
+      }
+    }
+    const url = base + (req.url?.startsWith('/') ? req.url : '/')
+    if (method === 'GET' || method === 'HEAD') {
+      resolve({ request: new Request(url, { method, headers }), truncated: false })
+      req.resume()
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    let done = false
+    const finish = (truncated: boolean) => {
+      if (done) return
+      done = true
+      const body = Buffer.concat(chunks)
+      if (truncated) headers.delete('content-length')
+      try {
+        resolve({ request: new Request(url, { method, headers, body: body.length ? body : null, duplex: 'half' } as RequestInit), truncated })
+      } catch (error) {
+        reject(error)
+      }
+    }
+    req.on('data', (chunk: Buffer) => {
+      if (done) return
+      chunks.push(chunk)
+      size += chunk.length
+      if (size > limit) {
+        req.pause()
+        finish(true)
+      }
+    })
+    req.on('end', () => finish(false))
+    req.on('error', (error) => {
+      if (!done) {
+        done = true
+        reject(error)
+      }
+    })
+  })
+}
+
+async function writeWebResponse(res: ServerResponse, response: Response, closeAfter: boolean): Promise<void> {
+  const headers: Record<string, string | string[]> = {}
+  response.headers.forEach((value, key) => {
+    if (key !== 'set-cookie') headers[key] = value
+  })
+  const cookies = response.headers.getSetCookie()
+  if (cookies.length) headers['set-cookie'] = cookies
+  if (closeAfter) headers.connection = 'close'
+  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined
+  if (body && !headers['content-length']) headers['content-length'] = String(body.length)
+  res.writeHead(response.status, headers)
+  res.end(body)
+}
+
+/** Request path without its query: the query may hold codes, tokens or secrets, which are never logged. */
+function logPath(url: string | undefined): string {
+  const path = url ?? '/'
+  const q = path.indexOf('?')
+  return q === -1 ? path : path.slice(0, q) + '?…'
+}
+
+/**
+ * Starts the providers on 127.0.0.1, one listener per origin (DESIGN.md's
+ * port table), answering with the same route tables as the msw handlers.
+ *
+ * @example
+ * const running = await serve({ portBase: 0 })
+ * console.log(running.describe())
+ * await running.close()
+ */
+export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1'
+  const portBase = options.portBase ?? 4400
+  const ids = options.providers ?? (Object.keys(PROVIDERS) as ProviderId[])
+  const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log
+  const bodyLimit = options.bodyLimit ?? 64 * 1024
+  const clock = options.sharedClock ? new Clock() : undefined
+
+  const pending: Array<Omit<Listener, 'url'> & { url?: string }> = []
+  for (const id of ids) {
+    const entry = PROVIDERS[id] as ProviderEntry | undefined
+    if (!entry) throw new Error(`Failed to start "${id}": no such provider (known: ${Object.keys(PROVIDERS).join(', ')})`)
+    for (const [origin, { name, offset }] of Object.entries(entry.origins)) {
+      const server = createServer()
+      server.requestTimeout = 30_000
+      server.headersTimeout = 10_000
+      server.keepAliveTimeout = 5_000
+      pending.push({ name, provider: id, origin, port: portBase === 0 ? 0 : portBase + offset, server })
+    }
+  }
+
+  const started: Server[] = []
+  try {
+    for (const listener of pending) {
+      await new Promise<void>((resolve, reject) => {
+        listener.server.once('error', reject)
+        listener.server.listen(listener.port, host, () => {
+          listener.server.off('error', reject)
+          resolve()
+        })
+      })
+      started.push(listener.server)
+      listener.port = (listener.server.address() as AddressInfo).port
+      listener.url = `http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`
+    }
+  } catch (error) {
+    await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
+    const e = error as NodeJS.ErrnoException
+    throw new Error(`Failed to start the providers: ${e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port} is in use (try --port-base 0 for free ports)` : e.message}`)
+  }
+  const listeners = pending as Listener[]
+
+  const providers: Partial<Record<ProviderId, ProviderRuntime>> = {}
+  for (const id of ids) {
+    const baseUrl = Object.fromEntries(listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + (PROVIDERS[id] as ProviderEntry).basePath(l.origin)]))
+    providers[id] = (PROVIDERS[id] as ProviderEntry).create({ baseUrl, clock, journal: options.journal ?? true, bodyLimit })
+  }
+
+  for (const listener of listeners) {
+    const provider = providers[listener.provider]!
+    listener.server.on('request', (req, res) => {
+      const started = performance.now()
+      toWebRequest(req, listener.url, bodyLimit)
+        .then(async ({ request, truncated }) => {
+          const response = await provider.handle(request, listener.origin)
+          if (response.type === 'error') {
+            // An injected dropped connection.
+            req.socket.destroy()
+            log?.(`${listener.name} ${req.method} ${logPath(req.url)} dropped ${(performance.now() - started).toFixed(1)}ms`)
+            return
+          }
+          await writeWebResponse(res, response, truncated)
+          if (truncated) res.once('finish', () => req.socket.destroy())
+          log?.(`${listener.name} ${req.method} ${logPath(req.url)} ${response.status} ${(performance.now() - started).toFixed(1)}ms`)
+        })
+        .catch((error) => {
+          // Only a broken connection gets here; the provider itself never throws.
+          if (!res.headersSent && !res.destroyed) {
+            res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' })
+            res.end('Bad request\n')
+          }
+          log?.(`${listener.name} ${req.method} ${logPath(req.url)} aborted: ${(error as Error).message}`)
+        })
+    })
+    listener.server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      else socket.destroy()
+    })
+  }
+  await Promise.all(Object.values(providers).map((p) => p!.ready))
+
+  return {
+    providers,
+    listeners,
+    describe() {
+      const out: Record<string, unknown> = {}
+      for (const id of ids) out[id] = (PROVIDERS[id] as ProviderEntry).describe(providers[id]!)
+      return { providers: out }
+    },
+    async close() {
+      await Promise.all(
+        listeners.map(
+          (l) =>
+            new Promise<void>((resolve) => {
+              l.server.close(() => resolve())
+              l.server.closeAllConnections()
+            }),
+        ),
+      )
+    },
+  }
+}
