@@ -1,5 +1,6 @@
 import type { ProviderDescription, ProviderOptions, ProviderRuntime } from './core/provider.js'
 import { createCarina } from './providers/carina/index.js'
+import { createGocd } from './providers/gocd/index.js'
 
 export interface ProviderEntry {
   /** Builds the provider for the given base URLs (per origin). */
@@ -23,6 +24,7 @@ export const PROVIDERS = {
     basePath: () => '',
     describe: (provider) => provider.describe(),
   },
+  gocd: { create: (options) => createGocd(options), origins: { default: { name: 'gocd', offset: 6 } }, basePath: () => '', describe: (provider) => provider.describe() },
 } satisfies Record<string, ProviderEntry>
 
 export type ProviderId = keyof typeof PROVIDERS

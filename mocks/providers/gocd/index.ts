@@ -1,0 +1,137 @@
+import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
+import { loginRoutes } from '../../core/session.js'
+import { gocdFixtures } from '../../../fixtures/gocd.js'
+import { adminClientRoutes } from './admin-clients.js'
+import { authorizationRoutes } from './authorize.js'
+import {
+  GOCD_BASE_URL,
+  GOCD_CODE_TTL_SECONDS,
+  GOCD_HOST_ALIASES,
+  GOCD_TOKEN_TTL_SECONDS,
+  type GocdConfig,
+  type GocdOptions,
+  type GocdRuntime,
+} from './config.js'
+import { resourceRoutes } from './resources.js'
+import { GOCD_BRAND, gocdRoute, jettyErrorPage, renderGocdError } from './responses.js'
+import { createGocdStore, ownerKey, type GocdStore } from './store.js'
+import { tokenRoutes } from './token.js'
+
+export { GOCD_BASE_URL, GOCD_HOST_ALIASES, GOCD_TOKEN_TTL_SECONDS, GOCD_CODE_TTL_SECONDS } from './config.js'
+export type { GocdOptions, GocdRuntime } from './config.js'
+
+const routes = [
+  ...loginRoutes({
+    routePrefix: 'gocd',
+    loginPath: '/go/auth/login',
+    logoutPath: '/go/auth/logout',
+    prompt(ctx, returnTo) {
+      const clientId = new URL(returnTo, 'http://x').searchParams.get('client_id')
+      const client = clientId ? ctx.provider.store.clients.by('clientId', clientId) : undefined
+      return client ? `Sign in to Go to authorize '${client.name}'` : 'Sign in to Go'
+    },
+  }).map((route) => gocdRoute(route)),
+  ...authorizationRoutes,
+  ...tokenRoutes,
+  ...resourceRoutes,
+  ...adminClientRoutes,
+]
+
+/** Seconds before the provider's start of each seeded stage run. */
+async function seedPipelines(provider: GocdRuntime): Promise<void> {
+  const now = provider.clock.nowMs()
+  for (const pipeline of gocdFixtures.pipelines) {
+    await provider.store.pipelines.collection.create({
+      name: pipeline.name,
+      group: pipeline.group,
+      counter: pipeline.counter,
+      label: pipeline.label,
+      stages: pipeline.stages.map(({ secondsAgo, ...stage }) => ({
+        ...stage,
+        breakers: [...stage.breakers],
+        jobs: stage.jobs.map((job) => ({ ...job })),
+        lastBuildTimeMs: Math.floor((now - secondsAgo * 1000) / 1000) * 1000,
+      })),
+    })
+  }
+}
+
+/**
+ * GoCD's OAuth provider (`gocd-oauth.txt`), emulated as the oauth2_provider
+ * Rails engine GoCD shipped until 18.8.0: admin-registered clients, a
+ * checkbox consent, hyphenated grant types and errors, `Token token="..."`
+ * and `/go/cctray.xml`.
+ *
+ * @example
+ * import { setupServer } from 'msw/node'
+ * import { createGocd } from 'oauth-dance'
+ * const gocd = createGocd()
+ * const server = setupServer(...gocd.handlers) // answers https://your-go-server.com:8154 offline
+ */
+export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRuntime {
+  const given = typeof options.baseUrl === 'string' ? options.baseUrl : options.baseUrl?.default
+  const baseUrl = given ?? GOCD_BASE_URL
+  // The document's other host spellings are the production origin's; with a base URL of one's own there are none.
+  const hostAliases = given === undefined ? GOCD_HOST_ALIASES : []
+  const config: GocdConfig = {
+    web: { cookieName: 'JSESSIONID', loginPath: '/go/auth/login', brand: GOCD_BRAND },
+    faithfulOpenRedirect: options.faithfulOpenRedirect ?? false,
+    security: options.security ?? 'on',
+    oauthAccess: options.oauthAccess ?? 'document',
+    enforceTokenExpiry: options.enforceTokenExpiry ?? false,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? GOCD_TOKEN_TTL_SECONDS,
+    codeTtlSeconds: options.codeTtlSeconds ?? GOCD_CODE_TTL_SECONDS,
+    requireHttps: options.requireHttps ?? baseUrl.startsWith('https:'),
+    documentExamples: options.documentExamples ?? true,
+    hostAliases,
+  }
+  return new ProviderRuntime<GocdStore, GocdConfig>(
+    {
+      id: 'gocd',
+      origins: { default: GOCD_BASE_URL },
+      mswPatterns: hostAliases.length ? { default: [GOCD_BASE_URL, ...hostAliases] } : undefined,
+      config,
+      createStore: createGocdStore,
+      async seed(provider) {
+        const { store } = provider
+        const { client, admin, examples } = gocdFixtures
+        const user = await store.users.collection.create({ id: '1', username: admin.username, password: admin.password, admin: true, profile: { name: admin.username } })
+        await store.clients.collection.create({
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          name: client.name,
+          redirectUris: [client.redirectUri],
+          ownerId: user.id,
+          createdAtMs: provider.clock.nowMs(),
+        })
+        if (provider.config.documentExamples) {
+          const now = provider.clock.nowMs()
+          const owner = ownerKey(user.id, client.clientId)
+          await store.codes.collection.create({ code: examples.code, clientId: client.clientId, userId: user.id, owner, issuedAtMs: now, expiresAtMs: now + provider.config.codeTtlSeconds * 1000 })
+          await store.tokens.collection.create({
+            token: examples.accessToken,
+            refreshToken: examples.refreshToken,
+            clientId: client.clientId,
+            userId: user.id,
+            owner,
+            issuedAtMs: now,
+            expiresAtMs: now + provider.config.accessTokenTtlSeconds * 1000,
+          })
+        }
+        await seedPipelines(provider)
+      },
+      routes,
+      renderError: renderGocdError,
+      notFound: (ctx) => jettyErrorPage(ctx as never, 404),
+      methodNotAllowed: (ctx, allowed) => jettyErrorPage(ctx as never, 405, { Allow: allowed.join(', ') }),
+      describe(provider) {
+        return {
+          baseUrl: provider.baseUrl,
+          clients: provider.store.clients.collection.findMany().map((c) => ({ id: c.clientId, secret: c.clientSecret, name: c.name, redirectUris: c.redirectUris, scopes: [] })),
+          users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
+        }
+      },
+    },
+    { ...options, baseUrl },
+  )
+}

@@ -1,0 +1,127 @@
+import type { RouteDefinition } from '../../core/routes.js'
+import { randomHex, secretsEqual } from '../../core/secrets.js'
+import type { Client } from '../../store/index.js'
+import type { GocdContext, GocdRuntime } from './config.js'
+import { gocdRoute, renderGocdError, requireHttps, tokenError } from './responses.js'
+import { ownerKey, type GocdToken } from './store.js'
+
+/**
+ * GoCD's token endpoint (gocd-oauth.txt "Get access token"; the
+ * oauth2_provider's tokens_controller, PROVIDERS §2.4), at the document's two
+ * spellings: `/oauth/token` (its text) and `/go/oauth/token` (its curl).
+ *
+ * Not the shared core's `runTokenRequest`: GoCD's order of operations differs
+ * from RFC 6749 in ways a client can observe, and that is what this emulates:
+ * 1. the code named by `code` and the token named by `refresh_token` are
+ *    destroyed before anything is checked, so a failed exchange still burns
+ *    the code;
+ * 2. `grant_type` must be exactly `authorization-code` or `refresh-token`;
+ * 3. `client_id` and `client_secret` from the body (GoCD read no Basic header);
+ * 4. `redirect_uri` must equal the client's registered URI, for both grants;
+ * 5. the grant itself.
+ */
+
+export const TOKEN_PATHS = ['/go/oauth/token', '/oauth/token'] as const
+
+const GRANT_TYPES = new Set(['authorization-code', 'refresh-token'])
+
+/** `{"access_token","expires_in","refresh_token"}`: no token_type, no scope (PROVIDERS §2.4, §7 #3). */
+function tokenResponse(ctx: GocdContext, token: GocdToken): Response {
+  const expiresIn = Math.max(0, Math.round((token.expiresAtMs - ctx.provider.clock.nowMs()) / 1000))
+  return new Response(JSON.stringify({ access_token: token.token, expires_in: expiresIn, refresh_token: token.refreshToken }), {
+    status: 200,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
+  })
+}
+
+/** A new token pair for the user, deleting the user's earlier token for this client (GoCD's Client#create_token_for_user_id). */
+async function issueToken(ctx: GocdContext, client: Client, userId: string): Promise<GocdToken> {
+  const { store, clock, config } = ctx.provider
+  const owner = ownerKey(userId, client.clientId)
+  const earlier = store.tokens.by('owner', owner)
+  if (earlier) {
+    store.tokens.collection.delete(earlier)
+    ctx.notes.earlierTokenDeleted = true
+  }
+  const now = clock.nowMs()
+  return store.tokens.collection.create({
+    token: randomHex(32),
+    refreshToken: randomHex(32),
+    clientId: client.clientId,
+    userId,
+    owner,
+    issuedAtMs: now,
+    expiresAtMs: now + config.accessTokenTtlSeconds * 1000,
+  })
+}
+
+async function exchange(ctx: GocdContext): Promise<Response> {
+  const insecure = requireHttps(ctx)
+  if (insecure) return insecure
+  const { store, clock } = ctx.provider
+  // The document says "form data"; Rails also parsed a JSON body into params.
+  const params = ctx.body({ accept: ['form', 'json'] })
+  ctx.notes.bodyFormat = params.source
+
+  // 1. Burn first, ask later.
+  const codeValue = params.value('code')
+  const code = codeValue ? store.codes.by('code', codeValue) : undefined
+  if (code) {
+    store.codes.collection.delete(code)
+    ctx.notes.codeBurned = true
+  }
+  const refreshValue = params.value('refresh_token')
+  const previous = refreshValue ? store.tokens.by('refreshToken', refreshValue) : undefined
+  if (previous) {
+    store.tokens.collection.delete(previous)
+    ctx.notes.refreshTokenBurned = true
+  }
+
+  // 2. Only the hyphenated grant names of the early OAuth 2 draft GoCD implemented.
+  const grantType = params.get('grant_type') ?? ''
+  ctx.notes.grantType = grantType
+  if (!GRANT_TYPES.has(grantType)) throw tokenError('unsupported-grant-type', `Grant type ${grantType} is not supported!`, `grant_type "${grantType}"`)
+
+  // 3. Client credentials in the body only.
+  const clientId = params.get('client_id')
+  const client = clientId ? store.clients.by('clientId', clientId) : undefined
+  if (!client || !secretsEqual(params.get('client_secret'), client.clientSecret)) {
+    const basic = /^basic /i.test(ctx.request.headers.get('authorization') ?? '')
+    const detail = !clientId ? (basic ? 'no client_id in the body (GoCD does not read HTTP Basic)' : 'no client_id') : client ? 'wrong client_secret' : 'unknown client_id'
+    throw tokenError('invalid-client-credentials', 'Invalid client credentials!', detail)
+  }
+  ctx.notes.clientId = client.clientId
+  ctx.notes.clientAuthMethod = 'client_secret_post'
+
+  // 4. The registered redirect URI, exactly, for both grants.
+  const redirectUri = params.get('redirect_uri')
+  if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
+    throw tokenError('invalid-grant', 'Redirect uri mismatch!', `redirect_uri ${JSON.stringify(redirectUri ?? null)} is not ${JSON.stringify(client.redirectUris[0] ?? null)}`)
+  }
+
+  // 5. The grant.
+  if (grantType === 'authorization-code') {
+    if (!code || code.clientId !== client.clientId || clock.nowMs() >= code.expiresAtMs) {
+      const detail = !codeValue ? 'no code' : !code ? 'unknown or already used code' : code.clientId !== client.clientId ? 'code of another client' : 'code expired'
+      throw tokenError('invalid-grant', 'Authorization expired or invalid!', detail)
+    }
+    return tokenResponse(ctx, await issueToken(ctx, client, code.userId))
+  }
+  if (!previous || previous.clientId !== client.clientId) {
+    throw tokenError('invalid-grant', 'Refresh token is invalid!', !refreshValue ? 'no refresh_token' : previous ? 'refresh token of another client' : 'unknown or already used refresh token')
+  }
+  return tokenResponse(ctx, await issueToken(ctx, client, previous.userId))
+}
+
+export const tokenRoutes: RouteDefinition<GocdRuntime>[] = TOKEN_PATHS.map((path) =>
+  gocdRoute({
+    id: 'gocd.token',
+    method: 'POST',
+    path,
+    renderError: renderGocdError,
+    resolve(ctx) {
+      ctx.notes.pathForm = path
+      return exchange(ctx)
+    },
+  }),
+)
