@@ -1,0 +1,68 @@
+import { z } from 'zod'
+import type { ProviderRuntime } from '../../core/provider.js'
+import type { RouteContext } from '../../core/routes.js'
+import { createStore, type Store } from '../../store/index.js'
+import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
+import { CogoKeyRing } from './keys.js'
+
+/**
+ * Concrete defaults for the document's `https://auth.[env].[name].carbonengine.co`
+ * and `https://api.[env].[name].carbonengine.co` (env `sandbox`, name `example`).
+ */
+export const COGO_AUTH_BASE_URL = 'https://auth.sandbox.example.carbonengine.co'
+export const COGO_API_BASE_URL = 'https://api.sandbox.example.carbonengine.co'
+
+/** `aud` of the document's sample token: an API identifier, the same for every env. */
+export const COGO_AUDIENCE = 'https://api.cogo.co'
+
+/** "Access tokens will expire after 1 hour" and `"expires_in": 3600` (PROVIDERS.md §7 #22). */
+export const COGO_TOKEN_TTL_SECONDS = 3600
+
+export const COGO_TOKEN_PATH = '/oauth2/token'
+export const COGO_JWKS_PATH = '/.well-known/jwks.json'
+
+export interface CogoOptions {
+  /** Seconds a token lives (`expires_in` and `exp - iat`); default 3600. */
+  accessTokenTtlSeconds?: number
+  /** `aud` of issued tokens, and the one the API requires; default the sample's `https://api.cogo.co`. */
+  audience?: string
+  /**
+   * Pin `iss` (e.g. the sample's `https://cogo.eu.auth0.com/`). By default it is
+   * the auth origin the token was requested from, with a trailing slash as Auth0 writes it.
+   */
+  issuer?: string
+}
+
+export interface CogoConfig {
+  accessTokenTtlSeconds: number
+  audience: string
+  issuer: string | undefined
+  /**
+   * Whether both origins are `*.carbonengine.co` hosts, so in-process handlers
+   * answer any `auth.<env>.<name>` / `api.<env>.<name>` pair and each tenant
+   * gets its own issuer. False under `serve` (127.0.0.1 listeners).
+   */
+  anyTenant: boolean
+}
+
+/** A category of the invented Carbon Engine API (fixtures/cogo.ts). */
+export const categorySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  sector: z.string(),
+  kgCo2ePerGbp: z.number(),
+})
+export type Category = z.infer<typeof categorySchema>
+
+export interface CogoStore extends Store {
+  categories: IndexedCollection<typeof categorySchema, 'id'>
+  /** Signing keys; replaced with the store on reset, so a rotation never outlives a test. */
+  keys: CogoKeyRing
+}
+
+export function createCogoStore(): CogoStore {
+  return { ...createStore(), categories: indexedCollection(categorySchema, ['id']), keys: new CogoKeyRing() }
+}
+
+export type CogoRuntime = ProviderRuntime<CogoStore, CogoConfig>
+export type CogoContext = RouteContext<CogoRuntime>

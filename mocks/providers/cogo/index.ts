@@ -1,0 +1,116 @@
+import { cogoKeys } from '../../../fixtures/cogo-keys.js'
+import { cogoFixtures } from '../../../fixtures/cogo.js'
+import { OAuthError } from '../../core/errors.js'
+import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
+import type { RouteContext } from '../../core/routes.js'
+import { apiFallback, apiRoutes, renderApiError } from './api.js'
+import {
+  COGO_API_BASE_URL,
+  COGO_AUDIENCE,
+  COGO_AUTH_BASE_URL,
+  COGO_JWKS_PATH,
+  COGO_TOKEN_PATH,
+  COGO_TOKEN_TTL_SECONDS,
+  createCogoStore,
+  type CogoConfig,
+  type CogoContext,
+  type CogoOptions,
+  type CogoRuntime,
+  type CogoStore,
+} from './config.js'
+import { anyTenantPatterns, defaultIssuer, isCarbonEngineUrl, refusePlainHttp } from './hosts.js'
+import { importSigningKey } from './keys.js'
+import { jwksEndpoint, renderCognitoError, TOKEN_HEADERS, tokenEndpoint } from './token-endpoint.js'
+
+export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS } from './config.js'
+export type { CogoOptions, CogoRuntime } from './config.js'
+export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './test-tokens.js'
+
+/** Errors in each origin's own format: Cognito's bare code on the auth origin, API Gateway's message on the API. */
+function renderError(error: OAuthError, ctx: RouteContext<any>): Response {
+  return ctx.origin === 'api' ? renderApiError(error) : renderCognitoError(error)
+}
+
+/**
+ * Paths the auth origin does not serve. The API origin never gets here: its
+ * catch-all route checks the token first. Bodies are invented (the document
+ * shows none): the token endpoint's Cognito format.
+ */
+function notFound(ctx: RouteContext<any>): Response {
+  refusePlainHttp(ctx as CogoContext)
+  return new Response(JSON.stringify({ error: 'not_found' }), { status: 404, headers: TOKEN_HEADERS })
+}
+
+function methodNotAllowed(ctx: RouteContext<any>, allowed: string[]): Response {
+  refusePlainHttp(ctx as CogoContext)
+  return new Response(JSON.stringify({ error: 'invalid_request' }), { status: 405, headers: { ...TOKEN_HEADERS, Allow: allowed.join(', ') } })
+}
+
+/**
+ * Cogo's Carbon Engine (`cogo-carbon-engine-auth.txt`): a client-credentials
+ * token endpoint issuing RS256 JWTs on `auth.<env>.<name>.carbonengine.co`,
+ * and an API on `api.<env>.<name>.carbonengine.co` that refuses anything but a
+ * valid token with 403.
+ *
+ * In-process, the handlers answer every env and name; `baseUrl: { auth, api }`
+ * moves both origins (`serve` puts them on 127.0.0.1).
+ *
+ * @example
+ * import { setupServer } from 'msw/node'
+ * import { createCogo } from 'oauth-dance'
+ * const cogo = createCogo()
+ * const server = setupServer(...cogo.handlers) // answers https://auth.*.carbonengine.co and https://api.*.carbonengine.co offline
+ */
+export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRuntime {
+  const given = typeof options.baseUrl === 'string' ? { auth: options.baseUrl } : (options.baseUrl ?? {})
+  const origins = { auth: given.auth ?? COGO_AUTH_BASE_URL, api: given.api ?? COGO_API_BASE_URL }
+  const anyTenant = isCarbonEngineUrl(origins.auth) && isCarbonEngineUrl(origins.api)
+  const ttl = options.accessTokenTtlSeconds ?? COGO_TOKEN_TTL_SECONDS
+  if (!(Number.isInteger(ttl) && ttl > 0)) throw new RangeError(`Failed to create the Cogo provider: accessTokenTtlSeconds must be a positive integer, not ${ttl}`)
+  const config: CogoConfig = {
+    accessTokenTtlSeconds: ttl,
+    audience: options.audience ?? COGO_AUDIENCE,
+    issuer: options.issuer,
+    anyTenant,
+  }
+  return new ProviderRuntime<CogoStore, CogoConfig>(
+    {
+      id: 'cogo',
+      origins,
+      mswPatterns: anyTenant ? anyTenantPatterns() : undefined,
+      config,
+      createStore: createCogoStore,
+      async seed(provider) {
+        const { store } = provider
+        const { client, categories } = cogoFixtures
+        store.keys.install(await importSigningKey(cogoKeys.primary))
+        await store.clients.collection.create({
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          name: client.name,
+          grantTypes: ['client_credentials'],
+          createdAtMs: provider.clock.nowMs(),
+        })
+        for (const category of categories) await store.categories.collection.create({ ...category })
+      },
+      routes: [tokenEndpoint, jwksEndpoint, ...apiRoutes, apiFallback],
+      renderError,
+      notFound,
+      methodNotAllowed,
+      describe(provider) {
+        const auth = provider.origins.auth
+        return {
+          baseUrl: auth,
+          apiBaseUrl: provider.origins.api,
+          tokenEndpoint: auth + COGO_TOKEN_PATH,
+          jwksUri: auth + COGO_JWKS_PATH,
+          issuer: defaultIssuer(provider),
+          audience: provider.config.audience,
+          clients: provider.store.clients.collection.findMany().map((c) => ({ id: c.clientId, secret: c.clientSecret, name: c.name, redirectUris: [], scopes: [] })),
+          users: [],
+        }
+      },
+    },
+    { ...options, baseUrl: origins },
+  )
+}

@@ -1,0 +1,98 @@
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import type { CogoPrivateJwk } from '../../../fixtures/cogo-keys.js'
+import { randomBase64Url } from '../../core/secrets.js'
+
+/** A signing key, imported once: the private half signs, the public half verifies and is published. */
+export interface SigningKey {
+  kid: string
+  privateKey: CryptoKey
+  publicKey: CryptoKey
+  /** As the JWKS lists it, in Auth0's member order (`alg, kty, use, n, e, kid`). */
+  publicJwk: { alg: 'RS256'; kty: 'RSA'; use: 'sig'; n: string; e: string; kid: string }
+}
+
+// One import per fixture object for the life of the process: resets and new
+// providers reuse the CryptoKeys, so no request and no reset pays for an import.
+const imported = new WeakMap<CogoPrivateJwk, Promise<SigningKey>>()
+
+/** Imports a private RSA JWK (and its public half) for RS256, once per JWK object. */
+export function importSigningKey(jwk: CogoPrivateJwk): Promise<SigningKey> {
+  let key = imported.get(jwk)
+  if (!key) {
+    key = (async () => {
+      const { kid, n, e } = jwk
+      const [privateKey, publicKey] = await Promise.all([importJWK(jwk, 'RS256'), importJWK({ kty: 'RSA', n, e }, 'RS256')])
+      return { kid, privateKey: privateKey as CryptoKey, publicKey: publicKey as CryptoKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n, e, kid } }
+    })()
+    imported.set(jwk, key)
+    key.catch(() => imported.delete(jwk))
+  }
+  return key
+}
+
+/** A fresh RSA-2048 key with a random 21-character kid, for rotations past the shipped `next` key. */
+export async function generateSigningKey(): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
+  const { n, e } = await exportJWK(publicKey)
+  const kid = randomBase64Url(16).slice(0, 21)
+  return { kid, privateKey, publicKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n: n!, e: e!, kid } }
+}
+
+/**
+ * The keys of one provider: the one that signs, and every one published in the
+ * JWKS. Auth0 signs with one key at a time and keeps the previous one
+ * published during a rotation (PROVIDERS.md §5.2), so tokens already issued
+ * keep verifying until the old key is retired.
+ */
+export class CogoKeyRing {
+  #signing: SigningKey | undefined
+  readonly #published = new Map<string, SigningKey>()
+  #jwks = '{"keys":[]}'
+
+  /** The key new tokens are signed with. */
+  get signing(): SigningKey {
+    if (!this.#signing) throw new Error('Failed to sign a Cogo token: no signing key is installed (the provider is not seeded yet)')
+    return this.#signing
+  }
+
+  /** Kids in the JWKS, newest first. */
+  get kids(): string[] {
+    return [...this.#published.keys()].reverse()
+  }
+
+  /** Makes `key` the signing key and publishes it; `retirePrevious` unpublishes every other key. */
+  install(key: SigningKey, options: { retirePrevious?: boolean } = {}): void {
+    if (options.retirePrevious) this.#published.clear()
+    this.#published.delete(key.kid)
+    this.#published.set(key.kid, key)
+    this.#signing = key
+    this.#render()
+  }
+
+  /** Removes a key from the JWKS (tokens it signed stop verifying). The signing key cannot be retired. */
+  retire(kid: string): boolean {
+    if (kid === this.#signing?.kid) throw new Error(`Failed to retire key "${kid}": it is the signing key; rotate first`)
+    const removed = this.#published.delete(kid)
+    if (removed) this.#render()
+    return removed
+  }
+
+  /** The public key published under `kid`, if any. O(1): the API's verification needs no store lookup. */
+  find(kid: unknown): CryptoKey | undefined {
+    return typeof kid === 'string' ? this.#published.get(kid)?.publicKey : undefined
+  }
+
+  /** The JWKS document, rendered once per change. */
+  get jwks(): string {
+    return this.#jwks
+  }
+
+  #render(): void {
+    this.#jwks = JSON.stringify({ keys: this.kids.map((kid) => this.#published.get(kid)!.publicJwk) })
+  }
+}
+
+/** Signs claims as an RS256 JWT with the header of the document's sample (`alg`, `typ`, `kid`). */
+export function signJwt(key: Pick<SigningKey, 'kid' | 'privateKey'>, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header }).sign(key.privateKey)
+}

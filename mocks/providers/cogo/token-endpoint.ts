@@ -1,0 +1,105 @@
+import { authenticateClient } from '../../core/client-auth.js'
+import { InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
+import { defineRoute } from '../../core/routes.js'
+import { COGO_JWKS_PATH, COGO_TOKEN_PATH, type CogoContext, type CogoRuntime } from './config.js'
+import { issuerFor, refusePlainHttp } from './hosts.js'
+import { signJwt } from './keys.js'
+
+/**
+ * Headers of the token endpoint's answers. The path and the success shape are
+ * those of an AWS Cognito domain (PROVIDERS.md §5.1), so its answers are too:
+ * JSON with a charset, and caching forbidden (RFC 6749 §5.1 asks for
+ * `no-store` and `Pragma: no-cache`; Cognito's longer value includes them) [inf].
+ */
+export const TOKEN_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'application/json;charset=UTF-8',
+  'Cache-Control': 'no-cache, no-store, max-age=0, must-revalidate',
+  Pragma: 'no-cache',
+  Expires: '0',
+}
+
+/**
+ * Cognito's token errors: a bare `{"error":"<code>"}`, HTTP 400, no
+ * `error_description` and no `WWW-Authenticate` challenge, even for
+ * invalid_client (PROVIDERS.md §5.3), where RFC 6749 §5.2 would allow 401.
+ * Statuses that are not OAuth refusals (405, 413, 429, 5xx) keep their own.
+ */
+export function renderCognitoError(error: OAuthError): Response {
+  const status = error.status === 401 || error.status === 403 ? 400 : error.status
+  const headers: Record<string, string> = { ...TOKEN_HEADERS }
+  if (error.headers['Retry-After']) headers['Retry-After'] = error.headers['Retry-After']
+  return new Response(JSON.stringify({ error: error.error }), { status, headers })
+}
+
+/** The claims of the document's sample token, in its order; `exp = iat + 3600` per the text, not the sample's 24 h. */
+export function accessTokenClaims(clientId: string, issuer: string, audience: string, iat: number, ttlSeconds: number) {
+  return { iss: issuer, sub: `${clientId}@clients`, aud: audience, iat, exp: iat + ttlSeconds, azp: clientId, gty: 'client-credentials' }
+}
+
+function findClient(ctx: CogoContext, id: string) {
+  return ctx.provider.store.clients.by('clientId', id)
+}
+
+/**
+ * `POST /oauth2/token`: "The client must pass their client_id and client_secret
+ * in the Authorization header using Basic HTTP authorization", "The
+ * content-type header must be application/x-www-form-urlencoded", "Only a
+ * single parameter is required, grant_type=client_credentials". Other
+ * parameters (`scope`, `audience`) are ignored (RFC 6749 §3.2; PROVIDERS.md §7 #24).
+ *
+ * The hot path: one indexed client lookup, one constant-time secret compare,
+ * one asynchronous RS256 signature with a key imported at startup. Tokens are
+ * self-contained JWTs and are not stored.
+ */
+export const tokenEndpoint = defineRoute<CogoRuntime>({
+  id: 'cogo.token',
+  method: 'POST',
+  path: COGO_TOKEN_PATH,
+  origin: 'auth',
+  renderError: renderCognitoError,
+  async resolve(ctx) {
+    refusePlainHttp(ctx)
+    const params = ctx.body({ accept: ['form'] })
+    const grantType = params.value('grant_type')
+    ctx.notes.grantType = grantType
+    if (grantType === undefined) throw new InvalidRequest('The "grant_type" parameter is missing.', 'missing grant_type')
+    if (grantType !== 'client_credentials') throw new UnsupportedGrantType(undefined, `grant_type ${grantType}`)
+    // Basic only: body credentials are refused as invalid_client, and with a Basic header as two methods at once (RFC 6749 §2.3).
+    const { client, method } = authenticateClient(ctx.request, params, {
+      methods: ['client_secret_basic'],
+      findClient: (id) => findClient(ctx, id),
+      rejectMultipleMethods: true,
+    })
+    ctx.notes.clientAuthMethod = method
+    ctx.notes.clientId = client.clientId
+    if (client.grantTypes.length && !client.grantTypes.includes('client_credentials')) {
+      throw new UnauthorizedClient(undefined, 'client not allowed client_credentials')
+    }
+    const { config, clock, store } = ctx.provider
+    const key = store.keys.signing
+    const accessToken = await signJwt(key, accessTokenClaims(client.clientId, issuerFor(ctx), config.audience, clock.nowSeconds(), config.accessTokenTtlSeconds))
+    ctx.notes.kid = key.kid
+    // The document's example response, member for member.
+    return new Response(JSON.stringify({ access_token: accessToken, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }), {
+      status: 200,
+      headers: TOKEN_HEADERS,
+    })
+  },
+})
+
+/**
+ * `GET /.well-known/jwks.json` on the auth origin, where Auth0 publishes its
+ * keys (PROVIDERS.md §5.2), so a client can verify what it is given. A short
+ * max-age [invented] lets clients that honour it see a rotation quickly.
+ */
+export const jwksEndpoint = defineRoute<CogoRuntime>({
+  id: 'cogo.jwks',
+  method: 'GET',
+  path: COGO_JWKS_PATH,
+  origin: 'auth',
+  renderError: renderCognitoError,
+  resolve(ctx) {
+    refusePlainHttp(ctx)
+    return new Response(ctx.provider.store.keys.jwks, { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=60' } })
+  },
+})
