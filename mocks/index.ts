@@ -11,6 +11,8 @@
  * server.listen()
  */
 export { createCarina, CARINA_BASE_URL, CARINA_SCOPES, type CarinaOptions, type CarinaRuntime } from './providers/carina/index.js'
+export { createKeystone, KEYSTONE_BASE_URL, type KeystoneOptions, type KeystoneRuntime } from './providers/keystone/index.js'
+export { CLIENT_CERT_HEADER, encodeClientCert } from './core/client-cert.js'
 export { createGocd, GOCD_BASE_URL, GOCD_HOST_ALIASES, type GocdOptions, type GocdRuntime } from './providers/gocd/index.js'
 export { ProviderRuntime, CONTROL_PREFIX, type ProviderOptions, type ProviderDescription } from './core/provider.js'
 export { Clock } from './core/clock.js'

@@ -1,5 +1,8 @@
+import type { TlsListenerOptions } from './core/client-cert.js'
 import type { ProviderDescription, ProviderOptions, ProviderRuntime } from './core/provider.js'
 import { createCarina } from './providers/carina/index.js'
+import { createKeystone } from './providers/keystone/index.js'
+import { caPem, serverCertPem, serverKeyPem } from '../fixtures/keystone-tls.js'
 import { createGocd } from './providers/gocd/index.js'
 
 export interface ProviderEntry {
@@ -11,6 +14,8 @@ export interface ProviderEntry {
   basePath(origin: string): string
   /** The provider's entry in `serve --json`. */
   describe(provider: ProviderRuntime): ProviderDescription
+  /** Key, certificate and client CA of its HTTPS listener under `serve --tls` (providers with TLS fixtures). */
+  tls?(): TlsListenerOptions
 }
 
 /**
@@ -24,6 +29,7 @@ export const PROVIDERS = {
     basePath: () => '',
     describe: (provider) => provider.describe(),
   },
+  keystone: { create: (options) => createKeystone(options), origins: { default: { name: 'keystone', offset: 2 } }, basePath: () => '/identity', describe: (provider) => provider.describe(), tls: () => ({ key: serverKeyPem, cert: serverCertPem, ca: caPem }) },
   gocd: { create: (options) => createGocd(options), origins: { default: { name: 'gocd', offset: 6 } }, basePath: () => '', describe: (provider) => provider.describe() },
 } satisfies Record<string, ProviderEntry>
 

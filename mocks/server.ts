@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https'
+import type { TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
+import { CLIENT_CERT_HEADER, encodeClientCert, type TlsListenerOptions } from './core/client-cert.js'
 import { Clock } from './core/clock.js'
 import type { ProviderRuntime } from './core/provider.js'
 import { PROVIDERS, type ProviderEntry, type ProviderId } from './registry.js'
@@ -19,6 +22,13 @@ export interface ServeOptions {
   sharedClock?: boolean
   /** Largest request body, bytes (default 64 KiB). */
   bodyLimit?: number
+  /**
+   * HTTPS listeners: `true` for every provider with TLS fixtures in the
+   * registry (Keystone), or per provider `true` (its fixtures) or explicit
+   * options. A listener with `ca` asks for a client certificate and passes a
+   * verified one to the provider in {@link CLIENT_CERT_HEADER}.
+   */
+  tls?: boolean | Partial<Record<ProviderId, boolean | TlsListenerOptions>>
 }
 
 export interface Listener {
@@ -49,11 +59,18 @@ function toWebRequest(req: IncomingMessage, base: string, limit: number): Promis
     const method = req.method ?? 'GET'
     const headers = new Headers()
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      // Only the listener's own TLS handshake may vouch for a client certificate.
+      if (req.rawHeaders[i].toLowerCase() === CLIENT_CERT_HEADER) continue
       try {
         headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
       } catch {
         // A header value undici refuses is dropped, as a proxy in front of the real service would.
       }
+    }
+    const socket = req.socket as Partial<TLSSocket>
+    if (socket.encrypted && socket.authorized) {
+      const cert = socket.getPeerX509Certificate?.()
+      if (cert) headers.set(CLIENT_CERT_HEADER, encodeClientCert(cert))
     }
     const url = base + (req.url?.startsWith('/') ? req.url : '/')
     if (method === 'GET' || method === 'HEAD') {
@@ -136,8 +153,12 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   for (const id of ids) {
     const entry = PROVIDERS[id] as ProviderEntry | undefined
     if (!entry) throw new Error(`Failed to start "${id}": no such provider (known: ${Object.keys(PROVIDERS).join(', ')})`)
+    const tlsOption = typeof options.tls === 'object' ? options.tls[id] : options.tls
+    const tls = tlsOption === true ? entry.tls?.() : tlsOption || undefined
+    if (tlsOption === true && !tls && typeof options.tls === 'object') throw new Error(`Failed to start "${id}" with TLS: it has no TLS fixtures (give key and cert)`)
     for (const [origin, { name, offset }] of Object.entries(entry.origins)) {
-      const server = createServer()
+      // rejectUnauthorized false: a client without a certificate (or with an unverified one) still gets an answer; only verified ones reach the provider.
+      const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: false }) : createServer()
       server.requestTimeout = 30_000
       server.headersTimeout = 10_000
       server.keepAliveTimeout = 5_000
@@ -157,7 +178,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       })
       started.push(listener.server)
       listener.port = (listener.server.address() as AddressInfo).port
-      listener.url = `http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`
+      listener.url = `${listener.server instanceof HttpsServer ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${listener.port}`
     }
   } catch (error) {
     await Promise.all(started.map((s) => new Promise((r) => s.close(r))))

@@ -6,6 +6,7 @@ import { Journal, headersToObject, recordResponseBody, type Exchange } from './j
 import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
 import { Router, bodyAccessor, type RouteContext, type RouteDefinition } from './routes.js'
 import { devUtils } from './dev-utils.js'
+import { attachStoreClock, purgeStore } from '../store/indexed.js'
 
 /** The reserved path prefix of the control API on every origin; never a provider path. */
 export const CONTROL_PREFIX = '/__oauth-dance/'
@@ -94,6 +95,8 @@ export class ProviderRuntime<Store = any, Config = any> {
 
   #reseed(): void {
     this.store = this.#definition.createStore()
+    // Indexed collections with an expiry policy sweep expired codes and tokens by this clock.
+    attachStoreClock(this.store, () => this.clock.nowMs())
     this.#ready = this.#definition.seed(this)
   }
 
@@ -104,6 +107,15 @@ export class ProviderRuntime<Store = any, Config = any> {
     this.clock.reset()
     this.#reseed()
     await this.#ready
+  }
+
+  /**
+   * Drops expired codes and tokens now (past their grace period). They are
+   * also dropped as new ones are issued; this is for tests and long runs that
+   * want the memory back at once. Returns how many records went.
+   */
+  purgeExpired(): number {
+    return purgeStore(this.store, this.clock.nowMs())
   }
 
   describe(): ProviderDescription {
@@ -128,14 +140,14 @@ export class ProviderRuntime<Store = any, Config = any> {
       for (const pattern of patternsOf(origin)) {
         for (const method of methods) {
           const factory = http[method.toLowerCase() as 'get'] ?? http.all
-          handlers.push(factory(pattern + route.path.replace(/\/\*$/, '/*'), ({ request }) => this.handle(request, origin)))
+          handlers.push(factory(mswMatcher(pattern + route.path), ({ request }) => this.handle(request, origin)))
         }
       }
     }
     for (const origin of Object.keys(this.origins)) {
       for (const pattern of patternsOf(origin)) {
-        handlers.push(http.all(`${pattern}/*`, ({ request }) => this.handle(request, origin)))
-        handlers.push(http.all(pattern, ({ request }) => this.handle(request, origin)))
+        handlers.push(http.all(mswMatcher(`${pattern}/*`), ({ request }) => this.handle(request, origin)))
+        handlers.push(http.all(mswMatcher(pattern), ({ request }) => this.handle(request, origin)))
       }
     }
     this.#handlers = handlers
@@ -357,6 +369,19 @@ export class ProviderRuntime<Store = any, Config = any> {
 
 function hasBody(method: string): boolean {
   return method !== 'GET' && method !== 'HEAD'
+}
+
+/**
+ * An msw URL pattern (`*` wildcards, `:name` segments) as a RegExp without
+ * capture groups. msw decodes every parameter of a string pattern with
+ * `decodeURIComponent` and answers 500 for a path holding a malformed escape
+ * (`/%E0%A4%A`), even on the catch-all; with no groups nothing is decoded, and
+ * the provider's own router answers such paths in the provider's format.
+ */
+function mswMatcher(pattern: string): RegExp {
+  const source = pattern.replace(/\*|:[A-Za-z_][A-Za-z0-9_]*|[.+?^${}()|[\]\\/]/g, (m) => (m === '*' ? '.*' : m.startsWith(':') ? '[^/]+' : `\\${m}`))
+  // Case-insensitive and with an optional trailing slash, as msw's string patterns matched.
+  return new RegExp(`^${source}/?$`, 'i')
 }
 
 function stripTrailingSlash(url: string): string {

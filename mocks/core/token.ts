@@ -69,11 +69,8 @@ export async function issueToken(
 
 export async function revokeToken(store: Store, token: Token, atMs: number): Promise<void> {
   if (token.revokedAtMs !== null) return
-  await store.tokens.collection.update(token, {
-    data(t) {
-      t.revokedAtMs = atMs
-    },
-  })
+  // In place, O(1): `collection.update` scans every token to find this one.
+  store.tokens.patch(token, { revokedAtMs: atMs })
 }
 
 /**
@@ -101,11 +98,7 @@ export const exchangeAuthorizationCode: GrantHandler = async (ctx, client, param
   if (code.redirectUriGiven && redirectUri === undefined) throw new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri')
   if (redirectUri !== undefined && redirectUri !== code.redirectUri) throw new InvalidGrant(undefined, 'redirect_uri differs from the authorization request')
   if (!verifyCodeVerifier(code, params.value('code_verifier'))) throw new InvalidGrant(undefined, 'PKCE code_verifier does not match the code_challenge')
-  await store.codes.collection.update(code, {
-    data(c) {
-      c.redeemedAtMs = now
-    },
-  })
+  store.codes.patch(code, { redeemedAtMs: now })
   return issueToken(ctx, client, { userId: code.userId, scopes: code.scopes, withRefreshToken: config.refreshTokens, code: code.code })
 }
 

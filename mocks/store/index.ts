@@ -1,6 +1,34 @@
 import { z } from 'zod'
 import { indexedCollection, type IndexedCollection, type StoredRecord } from './indexed.js'
 
+export { attachStoreClock, purgeStore } from './indexed.js'
+
+/**
+ * How long (mock time) an expired or revoked code or token is kept before it
+ * is purged: long enough that a client presenting it soon after still gets the
+ * precise error (`expired`, `revoked`, a code replay revoking its tokens)
+ * rather than `unknown`, short enough that memory follows the live records.
+ */
+export const PURGE_GRACE_MS = 60 * 60 * 1000
+
+/** Codes go once expired (redeemed or not) for longer than the grace period. */
+export function codeExpired(code: { expiresAtMs: number }, nowMs: number): boolean {
+  return nowMs >= code.expiresAtMs + PURGE_GRACE_MS
+}
+
+/**
+ * A token record goes once both its halves are dead for longer than the grace
+ * period: the access token expired or was revoked, and the refresh token (if
+ * any) was revoked; an unrevoked refresh token keeps its record, as refresh
+ * tokens outlive access tokens.
+ */
+export function tokenExpired(token: { refreshToken: string | null; expiresAtMs: number | null; revokedAtMs: number | null }, nowMs: number): boolean {
+  const revoked = token.revokedAtMs ?? Infinity
+  const accessDeadAt = Math.min(revoked, token.expiresAtMs ?? Infinity)
+  const deadAt = token.refreshToken === null ? accessDeadAt : Math.max(accessDeadAt, revoked)
+  return nowMs >= deadAt + PURGE_GRACE_MS
+}
+
 /**
  * The records every provider keeps, on `@msw/data` collections with O(1)
  * indexes for the hot lookups (token, refresh token, code, client id, session).
@@ -104,8 +132,8 @@ export function createStore(): Store {
     clients: indexedCollection(clientSchema, ['clientId']),
     sessions: indexedCollection(sessionSchema, ['id']),
     grants: indexedCollection(grantSchema, ['id']),
-    codes: indexedCollection(codeSchema, ['code']),
-    tokens: indexedCollection(tokenSchema, ['token', 'refreshToken']),
+    codes: indexedCollection(codeSchema, ['code'], { expired: codeExpired }),
+    tokens: indexedCollection(tokenSchema, ['token', 'refreshToken'], { expired: tokenExpired }),
   }
 }
 

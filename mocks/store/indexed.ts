@@ -16,7 +16,8 @@ export type StoredRecord<S extends StandardSchemaV1> = NonNullable<ReturnType<Co
  */
 export function uniqueIndex<S extends StandardSchemaV1, K extends keyof Output<S> & string>(
   keys: readonly K[],
-): Extension & { maps: Record<K, Map<unknown, Output<S>>> } {
+  onCreate?: () => void,
+): Extension & { maps: Record<K, Map<unknown, Output<S>>>; add(record: unknown): void; remove(record: unknown): void } {
   const maps = Object.fromEntries(keys.map((key) => [key, new Map()])) as Record<K, Map<unknown, Output<S>>>
   const add = (record: any) => {
     for (const key of keys) {
@@ -33,16 +34,46 @@ export function uniqueIndex<S extends StandardSchemaV1, K extends keyof Output<S
   const extension = defineExtension({
     name: 'unique-index',
     extend(collection) {
-      collection.hooks.on('create', (event) => add(event.data.record))
+      collection.hooks.on('create', (event) => {
+        add(event.data.record)
+        onCreate?.()
+      })
       collection.hooks.on('update', (event) => {
         remove(event.data.prevRecord)
         add(event.data.nextRecord)
       })
       collection.hooks.on('delete', (event) => remove(event.data.deletedRecord))
+      // The 'update' hook hands over an intermediate draft, but the collection
+      // then stores a re-validated copy of it; point the indexes at the copy
+      // actually stored, so `by()` returns the live record.
+      const update = collection.update.bind(collection)
+      const updateMany = collection.updateMany.bind(collection)
+      collection.update = (async (...args: Parameters<typeof update>) => {
+        const record = await update(...args)
+        if (record) add(record)
+        return record
+      }) as typeof collection.update
+      collection.updateMany = (async (...args: Parameters<typeof updateMany>) => {
+        const records = await updateMany(...args)
+        for (const record of records) add(record)
+        return records
+      }) as typeof collection.updateMany
     },
   })
-  return Object.assign(extension, { maps })
+  return Object.assign(extension, { maps, add, remove })
 }
+
+export interface IndexedOptions<T> {
+  /**
+   * Whether a record can be dropped at `nowMs` (an expired code or token).
+   * Records are swept as new ones are created, so memory follows the live
+   * records rather than everything ever issued. Needs a clock: {@link attachStoreClock}.
+   */
+  expired?(record: T, nowMs: number): boolean
+}
+
+/** Sweeps never run more often than every this many creations (a sweep reads every record). */
+const MIN_SWEEP_INTERVAL = 1024
 
 /**
  * A `@msw/data` collection with unique indexes on the given keys.
@@ -55,9 +86,45 @@ export function uniqueIndex<S extends StandardSchemaV1, K extends keyof Output<S
 export function indexedCollection<S extends StandardSchemaV1, K extends keyof Output<S> & string>(
   schema: S,
   keys: readonly K[],
+  options: IndexedOptions<StoredRecord<S>> = {},
 ) {
-  const index = uniqueIndex<S, K>(keys)
+  let now: (() => number) | undefined
+  let createdSinceSweep = 0
+  let sweepEvery = MIN_SWEEP_INTERVAL
+  // Sweeping when the creations since the last sweep reach the live count
+  // keeps the cost of sweeps O(1) per created record, amortised.
+  const onCreate = options.expired
+    ? () => {
+        if (++createdSinceSweep >= sweepEvery && now) sweep(now())
+      }
+    : undefined
+  const index = uniqueIndex<S, K>(keys, onCreate)
   const collection = new Collection({ schema, extensions: [index] })
+  const primary = index.maps[keys[0]]
+
+  /** Drops every record `expired` says may go, in one pass; returns how many went. */
+  function sweep(nowMs: number): number {
+    createdSinceSweep = 0
+    const expired = options.expired
+    if (!expired) return 0
+    // `all()` is the collection's own array (@msw/data keeps references so
+    // records can be queried); compacting it in place is O(n), where one
+    // `delete` per record would be O(n) each (`findIndex` then `splice`).
+    const records = collection.all() as StoredRecord<S>[]
+    let kept = 0
+    let dropped = 0
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]
+      if (expired(record, nowMs)) {
+        index.remove(record)
+        dropped++
+      } else records[kept++] = record
+    }
+    records.length = kept
+    sweepEvery = Math.max(MIN_SWEEP_INTERVAL, kept)
+    return dropped
+  }
+
   return {
     collection,
     /** The record whose `key` equals `value`, or undefined. O(1). */
@@ -67,7 +134,30 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
     },
     /** Records indexed (equals the collection's size). */
     get size() {
-      return index.maps[keys[0]].size
+      return primary.size
+    },
+    /**
+     * Changes fields of a stored record in place, in O(1), and keeps the
+     * indexes right. `collection.update` finds the record by scanning the
+     * collection twice (`findFirst`, then `findIndex`) and re-validates it,
+     * which made redeeming a code or revoking a token cost O(records).
+     * Other extensions' `update` hooks are not called.
+     */
+    patch(record: StoredRecord<S>, changes: Partial<Output<S>>): StoredRecord<S> {
+      const live = (primary.get((record as any)[keys[0]]) ?? record) as StoredRecord<S>
+      const rekey = keys.some((key) => key in changes && (changes as any)[key] !== (live as any)[key])
+      if (rekey) index.remove(live)
+      Object.assign(live as object, changes)
+      if (rekey) index.add(live)
+      return live
+    },
+    /** Drops expired records now (they are also dropped as new ones are created). */
+    purgeExpired(nowMs: number): number {
+      return sweep(nowMs)
+    },
+    /** Gives the collection the provider's clock, for sweeps. */
+    useClock(clock: () => number) {
+      now = clock
     },
   }
 }
@@ -76,4 +166,29 @@ export type IndexedCollection<S extends StandardSchemaV1, K extends string> = {
   collection: Collection<S>
   by(key: K, value: unknown): StoredRecord<S> | undefined
   readonly size: number
+  patch(record: StoredRecord<S>, changes: Partial<Output<S>>): StoredRecord<S>
+  purgeExpired(nowMs: number): number
+  useClock(clock: () => number): void
+}
+
+/** Gives every indexed collection of a store the provider's clock (for sweeping expired records). */
+export function attachStoreClock(store: unknown, clock: () => number): void {
+  if (!store || typeof store !== 'object') return
+  for (const value of Object.values(store)) {
+    if (value && typeof value === 'object' && typeof (value as { useClock?: unknown }).useClock === 'function') {
+      ;(value as { useClock(c: () => number): void }).useClock(clock)
+    }
+  }
+}
+
+/** Drops expired records from every indexed collection of a store; returns how many went. */
+export function purgeStore(store: unknown, nowMs: number): number {
+  let dropped = 0
+  if (!store || typeof store !== 'object') return 0
+  for (const value of Object.values(store)) {
+    if (value && typeof value === 'object' && typeof (value as { purgeExpired?: unknown }).purgeExpired === 'function') {
+      dropped += (value as { purgeExpired(n: number): number }).purgeExpired(nowMs)
+    }
+  }
+  return dropped
 }
