@@ -30,6 +30,7 @@ program
   .option('--quiet', 'do not log requests')
   .option('--shared-clock', 'one mock clock for every provider')
   .option('--no-journal', 'do not record exchanges (slightly faster)')
+  .option('--tls', 'serve the providers that have TLS fixtures (Keystone) over HTTPS, asking for client certificates (mutual TLS)')
   .action(async (opts) => {
     const running = await serve({
       portBase: opts.portBase,
@@ -38,6 +39,7 @@ program
       log: opts.quiet ? null : undefined,
       journal: opts.journal,
       sharedClock: opts.sharedClock,
+      tls: opts.tls,
     })
     if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
     else {

@@ -1,6 +1,7 @@
 import type { TlsListenerOptions } from './core/client-cert.js'
 import type { ProviderDescription, ProviderOptions, ProviderRuntime } from './core/provider.js'
 import { createCarina } from './providers/carina/index.js'
+import { createCogo } from './providers/cogo/index.js'
 import { createKeystone } from './providers/keystone/index.js'
 import { caPem, serverCertPem, serverKeyPem } from '../fixtures/keystone-tls.js'
 import { createGocd } from './providers/gocd/index.js'
@@ -31,6 +32,7 @@ export const PROVIDERS = {
   },
   keystone: { create: (options) => createKeystone(options), origins: { default: { name: 'keystone', offset: 2 } }, basePath: () => '/identity', describe: (provider) => provider.describe(), tls: () => ({ key: serverKeyPem, cert: serverCertPem, ca: caPem }) },
   gocd: { create: (options) => createGocd(options), origins: { default: { name: 'gocd', offset: 6 } }, basePath: () => '', describe: (provider) => provider.describe() },
+  cogo: { create: (options) => createCogo(options), origins: { auth: { name: 'cogo-auth', offset: 4 }, api: { name: 'cogo-api', offset: 5 } }, basePath: () => '', describe: (provider) => provider.describe() },
 } satisfies Record<string, ProviderEntry>
 
 export type ProviderId = keyof typeof PROVIDERS

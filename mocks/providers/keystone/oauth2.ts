@@ -1,0 +1,202 @@
+import { X509Certificate } from 'node:crypto'
+import { readClientCert } from '../../core/client-cert.js'
+import { OAuthError } from '../../core/errors.js'
+import { mediaType } from '../../core/params.js'
+import { defineRoute } from '../../core/routes.js'
+import { secretsEqual } from '../../core/secrets.js'
+import type { KeystoneContext, KeystoneRuntime } from './config.js'
+import { certificateMatchesUser, certificateThumbprint, issuedByTrustedCa } from './mtls.js'
+import { AUTHENTICATION_REQUIRED, keystoneJson, renderOAuth2Error } from './responses.js'
+import { issueKeystoneToken } from './tokens.js'
+
+/** Keystone's OS-OAUTH2 texts (keystone/api/os_oauth2.py). */
+export const OAUTH2_TEXT = {
+  methodNotAllowed: 'The method is not allowed for the requested URL.',
+  grantTypeRequired: 'The parameter grant_type is required.',
+  grantTypeUnsupported: (value: string) => `The parameter grant_type ${value} is not supported.`,
+  clientAuthFailed: 'Client authentication failed.',
+  unknownError: 'An unknown error occurred and failed to get an OAuth2.0 access token.',
+} as const
+
+const invalidClient = (description: string, detail: string) => new OAuthError(401, 'invalid_client', description, detail)
+
+/** Form fields as `flask.request.form` has them: urlencoded or multipart bodies only. */
+async function readForm(ctx: KeystoneContext): Promise<Array<[string, string]>> {
+  const type = mediaType(ctx.request)
+  if (type === 'application/x-www-form-urlencoded') return [...new URLSearchParams(ctx.bodyText)]
+  if (type === 'multipart/form-data') {
+    try {
+      const form = await new Response(ctx.bodyText, { headers: { 'content-type': ctx.request.headers.get('content-type')! } }).formData()
+      return [...form].filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    } catch {
+      return [] // an unparsable multipart body yields no fields, as werkzeug's lenient parser does
+    }
+  }
+  // JSON and anything else: Keystone skips its JSON-body hook under /v3/OS-OAUTH2/, so there are no form fields.
+  return []
+}
+
+/** `MultiDict.get`: the first value; or invalid_request on a repeat when the provider is strict (RFC 6749 §3.2). */
+function formValue(ctx: KeystoneContext, form: Array<[string, string]>, name: string): string | undefined {
+  const values = form.filter(([key]) => key === name).map(([, value]) => value)
+  if (values.length > 1 && ctx.provider.config.repeatedParameters === 'reject') {
+    throw new OAuthError(400, 'invalid_request', `The parameter ${name} was included more than once.`, `repeated ${name}`)
+  }
+  return values[0]
+}
+
+/**
+ * werkzeug's `Authorization.from_header` for Basic: the scheme compared
+ * case-insensitively, lenient base64 (`base64.b64decode`: stray characters
+ * dropped, wrong padding refused), UTF-8, split at the first colon. Undefined
+ * for another scheme or undecodable credentials, which Keystone then ignores.
+ */
+export function readWerkzeugBasic(header: string | null): { username: string; password: string } | undefined {
+  if (!header) return undefined
+  const space = header.indexOf(' ')
+  const scheme = (space === -1 ? header : header.slice(0, space)).toLowerCase()
+  if (scheme !== 'basic') return undefined
+  const cleaned = (space === -1 ? '' : header.slice(space + 1).trim()).replace(/[^A-Za-z0-9+/=]/g, '')
+  const data = cleaned.replace(/=.*$/, '')
+  const remainder = data.length % 4
+  if (remainder === 1) return undefined
+  if (remainder > 1 && cleaned.length - data.length < 4 - remainder) return undefined
+  let decoded: string
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(data, 'base64'))
+  } catch {
+    return undefined
+  }
+  const colon = decoded.indexOf(':')
+  return colon === -1 ? { username: decoded, password: '' } : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+}
+
+function tokenResponse(ctx: KeystoneContext, accessToken: string): Response {
+  // `expires_in` is `[token] expiration`, even when the token ends sooner (an application credential expiring first).
+  return keystoneJson(200, { access_token: accessToken, token_type: 'Bearer', expires_in: ctx.provider.config.tokenExpirationSeconds })
+}
+
+/**
+ * `client_secret_basic`: authenticate with the application credential
+ * (`authenticate_for_token` with method `application_credential`), then wrap
+ * Keystone's error as `_client_secret_basic` does: 401 → invalid_client with
+ * Keystone's message, 400 → invalid_request, another Keystone error →
+ * other_error keeping its status, anything unexpected → 500 other_error with
+ * the exception text.
+ */
+async function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret: string): Promise<Response> {
+  const { provider } = ctx
+  const { store } = provider
+  const credential = store.applicationCredentials.by('id', clientId)
+  if (!credential) throw new OAuthError(404, 'other_error', OAUTH2_TEXT.unknownError, `Could not find Application Credential: ${clientId}.`)
+  if (!secretsEqual(clientSecret, credential.secret)) throw invalidClient(AUTHENTICATION_REQUIRED, 'Invalid application credential ID or secret')
+  const now = provider.clock.nowMs()
+  if (credential.expiresAtMs !== null && now >= credential.expiresAtMs) throw invalidClient(AUTHENTICATION_REQUIRED, 'Application credential has expired')
+  const user = store.users.by('id', credential.userId)
+  if (!user) throw invalidClient(AUTHENTICATION_REQUIRED, `user ${credential.userId} of the application credential is gone`)
+  const project = store.projects.by('id', credential.projectId)
+  if (!project) {
+    // A dangling project reference is not a Keystone error but a Python one: the documented 500 (fixture `brokenApplicationCredential`).
+    const message = "'NoneType' object is not subscriptable"
+    throw new OAuthError(500, 'other_error', message, `TypeError: project ${credential.projectId} of application credential ${credential.id} is missing`)
+  }
+  if (!project.enabled) throw invalidClient(AUTHENTICATION_REQUIRED, `project ${project.id} is disabled`)
+  const token = await issueKeystoneToken(provider, {
+    clientId: credential.id,
+    userId: user.id,
+    projectId: project.id,
+    roles: credential.roles,
+    methods: ['application_credential'],
+    applicationCredentialId: credential.id,
+    notAfterMs: credential.expiresAtMs,
+  })
+  return tokenResponse(ctx, token.token)
+}
+
+/** `tls_client_auth` (RFC 8705 §2.1.1): `client_id` is a user id; the certificate must map to that user. */
+async function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): Promise<Response> {
+  const { provider } = ctx
+  if (!cert) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate could not be parsed')
+  if (!issuedByTrustedCa(cert, trustedCas(provider))) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate was not issued by a trusted CA')
+  const user = provider.store.users.by('id', clientId)
+  if (!user) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, `the user does not exist. user id: ${clientId}`)
+  const projectId = user.profile.defaultProjectId as string | undefined
+  if (!projectId) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, `the user does not have default project. user id: ${clientId}`)
+  if (!certificateMatchesUser(provider, cert, user)) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, `certificate subject ${cert.subject.replace(/\n/g, ', ')} does not map to user ${clientId}`)
+  const thumbprint = certificateThumbprint(cert)
+  ctx.notes.thumbprint = thumbprint
+  const token = await issueKeystoneToken(provider, {
+    clientId: user.id,
+    userId: user.id,
+    projectId,
+    roles: (user.profile.roles as string[] | undefined) ?? [],
+    methods: ['oauth2_credential'],
+    thumbprint,
+  })
+  return tokenResponse(ctx, token.token)
+}
+
+const caCache = new WeakMap<KeystoneRuntime, X509Certificate[]>()
+function trustedCas(provider: KeystoneRuntime): X509Certificate[] {
+  let cas = caCache.get(provider)
+  if (!cas) caCache.set(provider, (cas = provider.config.clientCas.map((pem) => new X509Certificate(pem))))
+  return cas
+}
+
+/**
+ * `POST /v3/OS-OAUTH2/token`, in `AccessTokenResource.post`'s order: grant
+ * type first (so a bad grant with bad credentials is still 400), then the
+ * client: Basic overrides the form's `client_id`/`client_secret` unless a
+ * client certificate is present; a certificate selects `tls_client_auth`,
+ * otherwise a secret selects `client_secret_basic`.
+ */
+export const tokenRoute = defineRoute<KeystoneRuntime>({
+  id: 'keystone.token',
+  method: 'POST',
+  path: '/v3/OS-OAUTH2/token',
+  renderError: renderOAuth2Error,
+  async resolve(ctx) {
+    const form = await readForm(ctx)
+    const grantType = formValue(ctx, form, 'grant_type')
+    ctx.notes.grantType = grantType
+    if (grantType === undefined) throw new OAuthError(400, 'invalid_request', OAUTH2_TEXT.grantTypeRequired, 'missing grant_type')
+    if (grantType !== 'client_credentials') throw new OAuthError(400, 'unsupported_grant_type', OAUTH2_TEXT.grantTypeUnsupported(grantType), `grant_type ${grantType}`)
+
+    let clientId = formValue(ctx, form, 'client_id')
+    let clientSecret = formValue(ctx, form, 'client_secret')
+    const cert = readClientCert(ctx.request)
+    const basic = readWerkzeugBasic(ctx.request.headers.get('authorization'))
+    let source = 'form'
+    if (cert === undefined && basic) {
+      clientId = basic.username
+      clientSecret = basic.password
+      source = 'basic'
+    }
+    if (!clientId) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'failed to get a client_id from the request')
+    ctx.notes.clientId = clientId
+    const method = cert !== undefined ? 'tls_client_auth' : clientSecret ? 'client_secret_basic' : undefined
+    // Keystone calls both Basic and form secrets client_secret_basic; the journal says which it really was.
+    ctx.notes.clientAuthMethod = method === 'client_secret_basic' && source === 'form' ? 'client_secret_post' : method
+    if (!method || !ctx.provider.config.authnMethods.includes(method)) {
+      throw invalidClient(OAUTH2_TEXT.clientAuthFailed, method ? `${method} is not in [oauth2] oauth2_authn_methods` : 'failed to get client credentials from the request')
+    }
+    try {
+      return method === 'tls_client_auth' ? await tlsClientAuth(ctx, clientId, cert ?? null) : await clientSecretBasic(ctx, clientId, clientSecret!)
+    } catch (error) {
+      if (error instanceof OAuthError) throw error
+      // `except Exception as error`: 500 other_error carrying str(error).
+      throw new OAuthError(500, 'other_error', String((error as Error)?.message ?? error), String((error as Error)?.stack ?? error))
+    }
+  },
+})
+
+/** `AccessTokenResource.get/head/put/patch/delete`: 405 other_error. */
+export const tokenMethodNotAllowedRoute = defineRoute<KeystoneRuntime>({
+  id: 'keystone.token-method-not-allowed',
+  method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+  path: '/v3/OS-OAUTH2/token',
+  renderError: renderOAuth2Error,
+  resolve() {
+    throw new OAuthError(405, 'other_error', OAUTH2_TEXT.methodNotAllowed, 'method not allowed')
+  },
+})

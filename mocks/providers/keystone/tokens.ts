@@ -1,0 +1,131 @@
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto'
+import type { Token, User } from '../../store/index.js'
+import type { KeystoneContext, KeystoneRuntime } from './config.js'
+import type { KeystoneTokenMeta } from './store.js'
+
+/**
+ * A token shaped like Keystone's default `fernet` provider: a real Fernet
+ * token (version 0x80, timestamp, IV, AES-128-CBC ciphertext, HMAC-SHA256),
+ * URL-safe base64 with the padding stripped as Keystone strips it, so it starts
+ * `gAAAAAB` and an application-credential token is 183 characters like the
+ * api-ref sample. The payload is random: the token is opaque and looked up in
+ * the store, never decrypted.
+ */
+export function mintFernetToken(key: { signing: Buffer; encryption: Buffer }, issuedAtMs: number, payloadBytes: number): string {
+  const iv = randomBytes(16)
+  const cipher = createCipheriv('aes-128-cbc', key.encryption, iv)
+  const ciphertext = Buffer.concat([cipher.update(randomBytes(payloadBytes)), cipher.final()])
+  const timestamp = Buffer.alloc(8)
+  timestamp.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(issuedAtMs / 1000))))
+  const signed = Buffer.concat([Buffer.from([0x80]), timestamp, iv, ciphertext])
+  const hmac = createHmac('sha256', key.signing).update(signed).digest()
+  return Buffer.concat([signed, hmac]).toString('base64url')
+}
+
+export interface IssueKeystoneToken {
+  clientId: string
+  userId: string
+  projectId: string
+  roles: string[]
+  methods: string[]
+  applicationCredentialId?: string
+  /** Tokens issued for an application credential end no later than it does. */
+  notAfterMs?: number | null
+  thumbprint?: string
+}
+
+/** Stores a new token of `[token] expiration` seconds and returns it. */
+export async function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeystoneToken): Promise<Token> {
+  const issuedAtMs = provider.clock.nowMs()
+  let expiresAtMs = issuedAtMs + provider.config.tokenExpirationSeconds * 1000
+  if (fields.notAfterMs != null) expiresAtMs = Math.min(expiresAtMs, fields.notAfterMs)
+  // Bound tokens carry the thumbprint in their payload, so they are longer (Keystone's are too).
+  const token = mintFernetToken(provider.config.fernetKey, issuedAtMs, fields.thumbprint ? 96 : 64)
+  const meta: KeystoneTokenMeta = {
+    methods: fields.methods,
+    projectId: fields.projectId,
+    roles: fields.roles,
+    auditId: randomBytes(16).toString('base64url'),
+    ...(fields.applicationCredentialId ? { applicationCredentialId: fields.applicationCredentialId } : {}),
+    ...(fields.thumbprint ? { thumbprint: fields.thumbprint } : {}),
+  }
+  return provider.store.tokens.collection.create({
+    token,
+    clientId: fields.clientId,
+    userId: fields.userId,
+    scopes: fields.roles,
+    issuedAtMs,
+    expiresAtMs,
+    meta: meta as unknown as Record<string, unknown>,
+  })
+}
+
+export function tokenMeta(token: Token): KeystoneTokenMeta {
+  return token.meta as unknown as KeystoneTokenMeta
+}
+
+/** A token that is known, unrevoked, unexpired, and whose application credential (if any) still exists. */
+export function findLiveToken(provider: KeystoneRuntime, value: string | null | undefined): Token | undefined {
+  if (!value) return undefined
+  const token = provider.store.tokens.by('token', value)
+  if (!token || token.revokedAtMs !== null) return undefined
+  if (token.expiresAtMs !== null && provider.clock.nowMs() >= token.expiresAtMs) return undefined
+  const credentialId = tokenMeta(token).applicationCredentialId
+  // Deleting an application credential revokes its tokens (Keystone emits a revocation event).
+  if (credentialId && !provider.store.applicationCredentials.by('id', credentialId)) return undefined
+  return token
+}
+
+/** Keystone's timestamps: ISO 8601 with microseconds and `Z`. */
+export function keystoneTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+}
+
+export function userRef(provider: KeystoneRuntime, user: User) {
+  const domain = domainRef(provider, String(user.profile.domainId))
+  return { domain, id: user.id, name: String(user.profile.name), password_expires_at: null }
+}
+
+export function domainRef(provider: KeystoneRuntime, domainId: string) {
+  const { domain } = provider.config
+  return domain.id === domainId ? { id: domain.id, name: domain.name } : { id: domainId, name: domainId }
+}
+
+/** The service catalog: Keystone itself and the compute-like API served under the same mount. */
+export function catalog(ctx: KeystoneContext) {
+  const endpoint = (id: string, url: string) => ({ id, interface: 'public', region: 'RegionOne', region_id: 'RegionOne', url })
+  return [
+    { id: '9e2a1e6a0c4d4f8c8b5b2a7e3f1d0c91', type: 'identity', name: 'keystone', endpoints: [endpoint('4f3a7d2b1c0e4a9f8e7d6c5b4a3f2e1d', ctx.baseUrl)] },
+    { id: '2b7c9d1e3f4a4b5c8d6e7f8091a2b3c4', type: 'compute', name: 'nova', endpoints: [endpoint('7d8e9f0a1b2c4d3e9f8a7b6c5d4e3f21', `${ctx.baseUrl}/v2.1`)] },
+  ]
+}
+
+/** The `token` object of `POST`/`GET /v3/auth/tokens` (api-ref "Validate and show information for token"). */
+export function renderTokenBody(ctx: KeystoneContext, token: Token, options: { catalog: boolean }) {
+  const { provider } = ctx
+  const meta = tokenMeta(token)
+  const user = provider.store.users.by('id', token.userId)
+  const project = provider.store.projects.by('id', meta.projectId)
+    const body: Record<string, unknown> = {
+    methods: meta.methods,
+    user: user ? userRef(provider, user) : { id: token.userId },
+    audit_ids: [meta.auditId],
+    expires_at: keystoneTime(token.expiresAtMs ?? token.issuedAtMs),
+    issued_at: keystoneTime(token.issuedAtMs),
+    project: project ? { domain: domainRef(provider, project.domainId), id: project.id, name: project.name } : { id: meta.projectId },
+    is_domain: false,
+    roles: meta.roles.map((name) => roleRef(provider, name)),
+  }
+  if (options.catalog) body.catalog = catalog(ctx)
+  if (meta.applicationCredentialId) {
+    const credential = provider.store.applicationCredentials.by('id', meta.applicationCredentialId)
+    body.application_credential = { id: meta.applicationCredentialId, name: credential?.name, restricted: !credential?.unrestricted }
+  }
+  // keystone/common/render_token.py: certificate-bound tokens show their binding.
+  if (meta.thumbprint) body.oauth2_credential = { 'x5t#S256': meta.thumbprint }
+  return { token: body }
+}
+
+export function roleRef(provider: KeystoneRuntime, name: string) {
+  return { id: provider.config.roles.find((r) => r.name === name)?.id ?? name, name }
+}
