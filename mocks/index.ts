@@ -11,6 +11,7 @@
  * server.listen()
  */
 export { createCarina, CARINA_BASE_URL, CARINA_SCOPES, type CarinaOptions, type CarinaRuntime } from './providers/carina/index.js'
+export { createCloud66, CLOUD66_BASE_URL, CLOUD66_SCOPES, type Cloud66Options, type Cloud66Runtime } from './providers/cloud66/index.js'
 export { createKeystone, KEYSTONE_BASE_URL, type KeystoneOptions, type KeystoneRuntime } from './providers/keystone/index.js'
 export { CLIENT_CERT_HEADER, encodeClientCert } from './core/client-cert.js'
 export { createGocd, GOCD_BASE_URL, GOCD_HOST_ALIASES, type GocdOptions, type GocdRuntime } from './providers/gocd/index.js'

@@ -1,0 +1,206 @@
+import { authorizationRoutes, OOB_REDIRECT_URI } from '../../core/authorize.js'
+import { html, renderPage } from '../../core/html.js'
+import { Params } from '../../core/params.js'
+import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
+import type { RouteDefinition } from '../../core/routes.js'
+import { loginRoutes } from '../../core/session.js'
+import { randomHex } from '../../core/secrets.js'
+import { cloud66Fixtures } from '../../../fixtures/cloud66.js'
+import { apiError, apiRoutes } from './api.js'
+import { applicationRoutes } from './applications.js'
+import { CLOUD66_BASE_URL, CLOUD66_SCOPES, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime } from './config.js'
+import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
+import { createCloud66Store, type Cloud66Store } from './store.js'
+import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
+
+export { CLOUD66_BASE_URL, CLOUD66_SCOPES } from './config.js'
+export type { Cloud66Options, Cloud66Runtime } from './config.js'
+
+/**
+ * The document's authorization request names no `response_type` (GitHub's
+ * 2011 API needed none), so an absent or empty one means `code` unless
+ * `requiredParams` is `doorkeeper`.
+ */
+function withDefaultResponseType(route: RouteDefinition<Cloud66Runtime>): RouteDefinition<Cloud66Runtime> {
+  return {
+    ...route,
+    resolve(ctx) {
+      const search = ctx.url.searchParams
+      if (ctx.provider.config.requiredParams === 'document' && search.getAll('response_type').every((v) => v === '')) {
+        const patched = new URLSearchParams(search)
+        patched.delete('response_type')
+        patched.append('response_type', 'code')
+        ctx.query = Params.fromSearch(patched)
+      }
+      return route.resolve(ctx)
+    },
+  }
+}
+
+const authorizeRoutes = (authorizationRoutes({ routePrefix: 'cloud66', path: '/oauth/authorize', oobPath: '/oauth/authorize/:code' }) as RouteDefinition<Cloud66Runtime>[]).map(
+  (route) => (route.id === 'cloud66.authorize' ? withDefaultResponseType(route) : route),
+)
+
+const routes: RouteDefinition<Cloud66Runtime>[] = [
+  ...(loginRoutes({
+    routePrefix: 'cloud66',
+    loginPath: '/users/sign_in',
+    logoutPath: '/users/sign_out',
+    usernameLabel: 'Email or username',
+    prompt(ctx, returnTo) {
+      const clientId = new URL(returnTo, 'http://x').searchParams.get('client_id')
+      const client = clientId ? ctx.provider.store.clients.by('clientId', clientId) : undefined
+      return client ? `Sign in to Cloud 66 to authorize ${client.name}` : 'Sign in to Cloud 66'
+    },
+  }) as RouteDefinition<Cloud66Runtime>[]),
+  ...authorizeRoutes,
+  tokenEndpoint,
+  ...apiRoutes,
+  ...applicationRoutes,
+]
+
+/** Unknown paths: the API's JSON `not_found` under `/api/`, Rails' 404 page elsewhere. */
+function notFound(ctx: Cloud66Context): Response {
+  if (ctx.url.pathname.startsWith('/api/')) return apiError(404, 'not_found', 'The requested resource was not found.')
+  return renderPage({
+    title: "The page you were looking for doesn't exist (404)",
+    brand: ctx.provider.config.web.brand,
+    status: 404,
+    body: html`<h1>The page you were looking for doesn't exist.</h1><p>You may have mistyped the address or the page may have moved.</p>`,
+  })
+}
+
+/**
+ * Cloud 66 API v2 (`cloud66-api-basics.md`): the OAuth 2.0 provider of
+ * www.cloud66.com, emulated as the document describes it, with the Doorkeeper
+ * behaviour of the real server as options (see {@link Cloud66Options}).
+ *
+ * @example
+ * import { setupServer } from 'msw/node'
+ * import { createCloud66 } from 'oauth-dance'
+ * const cloud66 = createCloud66()
+ * const server = setupServer(...cloud66.handlers) // answers https://www.cloud66.com offline
+ */
+export function createCloud66(options: ProviderOptions & Cloud66Options = {}): Cloud66Runtime {
+  const config: Cloud66Config = {
+    redirectMatching: options.redirectMatching ?? 'host',
+    scopeParsing: options.scopeParsing ?? 'document',
+    requiredParams: options.requiredParams ?? 'document',
+    tokenResponse: options.tokenResponse ?? 'negotiate',
+    tokenErrorStatus: options.tokenErrorStatus ?? 'doorkeeper',
+    redeploySeconds: options.redeploySeconds ?? 120,
+    web: {
+      // Cookies ignore ports: distinct from every other provider's under `serve`.
+      cookieName: '_cloud66_session',
+      loginPath: '/users/sign_in',
+      brand: { name: 'Cloud 66', tagline: 'Deploy and manage your stacks', color: '#0b2239', accent: '#1c9ad6' },
+    },
+    authorize: {
+      routePrefix: 'cloud66',
+      path: '/oauth/authorize',
+      oobPath: '/oauth/authorize/:code',
+      scopes: CLOUD66_SCOPES,
+      // "(no scope): public read-only access".
+      defaultScopes: ['public'],
+      get scopeSeparator() {
+        // The table says comma separated, the note space separated (`public+redeploy`).
+        return config.scopeParsing === 'doorkeeper' ? / +/ : /[ ,]+/
+      },
+      get requireRedirectUri() {
+        // The authorize table marks it Required, the "Redirect URLs" text optional: accept both forms.
+        return config.requiredParams === 'doorkeeper'
+      },
+      matchRedirectUri(given, client) {
+        // A Cloud 66 application has one callback URL; an absent redirect_uri falls back to it.
+        const callback = client.redirectUris[0]
+        if (callback === undefined) return undefined
+        if (given === undefined) return callback
+        const matches = config.redirectMatching === 'exact' ? matchesCallbackExactly : matchesCallbackHost
+        return matches(given, callback) ? given : undefined
+      },
+      // Doorkeeper's default `authorization_code_expires_in`.
+      codeTtlSeconds: 600,
+      pkce: 'unsupported',
+      skipConsentWhenGranted: true,
+      errorDescriptions: true,
+      responseTypes: ['code'],
+    },
+    token: {
+      // Read by the core's issueToken; the endpoint itself is cloud66.token.
+      routePrefix: 'cloud66',
+      path: '/oauth/token',
+      grants: {},
+      bodyFormats: ['form', 'json'],
+      clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
+      rejectMultipleClientAuthMethods: true,
+      // "Tokens do not expire" (PROVIDERS.md §3.1): no expires_in, no refresh token.
+      accessTokenTtlSeconds: null,
+      refreshTokens: false,
+      revokeTokensOnCodeReplay: true,
+      // The document's example token is 40 hex characters.
+      mintAccessToken: () => randomHex(20),
+      renderToken: () => {
+        throw new Error('cloud66.token renders its own responses')
+      },
+      renderError: renderCloud66TokenError as never,
+      scopeSeparator: /[ ,]+/,
+      knownScopes: Object.keys(CLOUD66_SCOPES),
+      defaultScopes: ['public'],
+    },
+  }
+  return new ProviderRuntime<Cloud66Store, Cloud66Config>(
+    {
+      id: 'cloud66',
+      origins: { default: CLOUD66_BASE_URL },
+      config,
+      createStore: createCloud66Store,
+      async seed(provider) {
+        const { user, application, stacks } = cloud66Fixtures
+        const { store } = provider
+        await store.users.collection.create({
+          id: user.id,
+          username: user.username,
+          password: user.password,
+          profile: { email: user.email, developer: user.developer },
+        })
+        await store.clients.collection.create({
+          clientId: application.clientId,
+          clientSecret: application.clientSecret,
+          name: application.name,
+          redirectUris: [application.callbackUrl],
+          ownerId: user.id,
+          createdAtMs: provider.clock.nowMs(),
+        })
+        for (const { created_at, updated_at, last_activity, ...stack } of stacks) {
+          await store.stacks.collection.create({
+            ...stack,
+            ownerId: user.id,
+            createdAtMs: Date.parse(created_at),
+            updatedAtMs: Date.parse(updated_at),
+            lastActivityMs: Date.parse(last_activity),
+          })
+        }
+      },
+      routes,
+      renderError: renderCloud66TokenError as never,
+      notFound,
+      // Rails routes by method too: a path served for another method is as unknown as any other.
+      methodNotAllowed: notFound,
+      describe(provider) {
+        return {
+          baseUrl: provider.baseUrl,
+          apiBaseUrl: `${provider.baseUrl}/api/2`,
+          clients: provider.store.clients.collection.findMany().map((c) => ({
+            id: c.clientId,
+            secret: c.clientSecret,
+            name: c.name,
+            redirectUris: c.redirectUris,
+            scopes: Object.keys(CLOUD66_SCOPES),
+          })),
+          users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
+        }
+      },
+    },
+    options,
+  )
+}

@@ -1,0 +1,164 @@
+import { XMLBuilder } from 'fast-xml-parser'
+import { authenticateClient } from '../../core/client-auth.js'
+import { InvalidGrant, InvalidRequest, OAuthError, quoteAuthParam, UnsupportedGrantType } from '../../core/errors.js'
+import { defineRoute } from '../../core/routes.js'
+import { issueToken, revokeToken } from '../../core/token.js'
+import type { Client, Token } from '../../store/index.js'
+import { DOORKEEPER_DESCRIPTIONS, type Cloud66Context, type Cloud66Runtime } from './config.js'
+
+export type TokenFormat = 'form' | 'json' | 'xml'
+
+/** Media types each format answers to, in the order ties are broken (urlencoded is the document's default). */
+const FORMATS: ReadonlyArray<{ format: TokenFormat; types: readonly string[] }> = [
+  { format: 'form', types: ['application/x-www-form-urlencoded'] },
+  { format: 'json', types: ['application/json'] },
+  { format: 'xml', types: ['application/xml', 'text/xml'] },
+]
+
+const CONTENT_TYPES: Record<TokenFormat, string> = {
+  form: 'application/x-www-form-urlencoded; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+}
+
+/**
+ * The token response format the `Accept` header asks for (document, "Response":
+ * urlencoded "by default", JSON or XML "depending on the Accept header").
+ * Each candidate takes the quality of the most specific range that matches it
+ * (RFC 9110 §12.5.1); the highest quality wins, then the more specific range,
+ * then urlencoded. Nothing acceptable falls back to the default rather than 406.
+ */
+export function negotiateTokenFormat(accept: string | null): TokenFormat {
+  if (!accept) return 'form'
+  const ranges = accept.split(',').flatMap((part) => {
+    const [range, ...params] = part.split(';').map((s) => s.trim().toLowerCase())
+    if (!/^[^/\s]+\/[^/\s]+$/.test(range)) return []
+    const q = params.map((p) => /^q=([01](?:\.\d{0,3})?)$/.exec(p)).find(Boolean)
+    return [{ range, q: q ? Number(q[1]) : 1 }]
+  })
+  let best: { format: TokenFormat; q: number; specificity: number } = { format: 'form', q: 0, specificity: -1 }
+  for (const { format, types } of FORMATS) {
+    for (const type of types) {
+      let match: { q: number; specificity: number } | undefined
+      for (const { range, q } of ranges) {
+        const specificity = range === type ? 2 : range === `${type.split('/')[0]}/*` ? 1 : range === '*/*' ? 0 : -1
+        if (specificity >= 0 && (!match || specificity > match.specificity)) match = { q, specificity }
+      }
+      if (match && match.q > 0 && (match.q > best.q || (match.q === best.q && match.specificity > best.specificity))) best = { format, ...match }
+    }
+  }
+  return best.q > 0 ? best.format : 'form'
+}
+
+const xml = new XMLBuilder({ format: true, indentBy: '  ' })
+
+/** Serializes token-endpoint members in a format: `a=1&b=2`, a JSON object, or the document's `<OAuth>` element. */
+export function serializeTokenBody(format: TokenFormat, members: Array<[string, string]>): string {
+  if (format === 'json') return JSON.stringify(Object.fromEntries(members))
+  if (format === 'xml') return xml.build({ OAuth: Object.fromEntries(members) }) as string
+  return new URLSearchParams(members).toString()
+}
+
+function formatOf(ctx: Cloud66Context): TokenFormat {
+  return ctx.provider.config.tokenResponse === 'json' ? 'json' : negotiateTokenFormat(ctx.request.headers.get('accept'))
+}
+
+function tokenResponse(ctx: Cloud66Context, status: number, members: Array<[string, string]>, headers: Record<string, string> = {}): Response {
+  const format = formatOf(ctx)
+  ctx.notes.responseFormat = format
+  return new Response(serializeTokenBody(format, members), {
+    status,
+    headers: {
+      ...headers,
+      'Content-Type': CONTENT_TYPES[format],
+      // RFC 6749 §5.1; and the body depends on Accept, so caches must key on it.
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+      Vary: 'Accept',
+    },
+  })
+}
+
+/**
+ * A token endpoint error in the negotiated format, Doorkeeper's wording and
+ * status: 401 for every error before Doorkeeper 5.1 (or RFC 6749's 400 as an
+ * option), with its `WWW-Authenticate: Bearer realm="Doorkeeper"` challenge.
+ */
+export function renderCloud66TokenError(error: OAuthError, ctx: Cloud66Context): Response {
+  const description = error.status === 413 ? error.description : (DOORKEEPER_DESCRIPTIONS[error.error] ?? error.description)
+  let status = error.status
+  if (status < 500 && status !== 413) status = ctx.provider.config.tokenErrorStatus === 'doorkeeper' || error.error === 'invalid_client' ? 401 : 400
+  const headers: Record<string, string> = { ...error.headers }
+  if (status === 401) headers['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
+  return tokenResponse(ctx, status, [
+    ['error', error.error],
+    ['error_description', description],
+  ], headers)
+}
+
+/**
+ * The document's code exchange: `client_id`, `client_secret`, `code`, and an
+ * optional `redirect_uri` that, when sent, must repeat the one the code was
+ * issued for. The code must be this client's, unexpired and unused; a replay
+ * revokes the token the first exchange issued (RFC 6749 §4.1.2, §10.5).
+ */
+async function exchangeCode(ctx: Cloud66Context, client: Client, params: ReturnType<Cloud66Context['body']>): Promise<Token> {
+  const { store, clock, config } = ctx.provider
+  const code = store.codes.by('code', params.require('code'))
+  if (!code || code.clientId !== client.clientId) throw new InvalidGrant(undefined, code ? 'code issued to another client' : 'unknown code')
+  const now = clock.nowMs()
+  if (code.redeemedAtMs !== null) {
+    ctx.notes.codeReplay = true
+    for (const token of store.tokens.collection.findMany((q) => q.where({ code: code.code }))) await revokeToken(store, token, now)
+    throw new InvalidGrant(undefined, 'code already used')
+  }
+  if (now >= code.expiresAtMs) throw new InvalidGrant(undefined, 'code expired')
+  const redirectUri = params.value('redirect_uri')
+  ctx.notes.redirectUriSent = redirectUri !== undefined
+  if (redirectUri === undefined && config.requiredParams === 'doorkeeper') throw new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri')
+  if (redirectUri !== undefined && redirectUri !== code.redirectUri) throw new InvalidGrant(undefined, 'redirect_uri differs from the authorization request')
+  // In place, O(1): `collection.update` scans every code.
+  store.codes.patch(code, { redeemedAtMs: now })
+  return issueToken(ctx as never, client, { userId: code.userId, scopes: code.scopes, withRefreshToken: false, code: code.code })
+}
+
+/**
+ * `POST /oauth/token`. The document's table lists no `grant_type` (GitHub's
+ * 2011 API needed none), so an absent one means the code grant, unless
+ * `requiredParams` is `doorkeeper`. Client credentials as body parameters (the
+ * document) or HTTP Basic (Doorkeeper also read it). Tokens never expire and
+ * come without a refresh token (document, and PROVIDERS.md §7 #13).
+ */
+export const tokenEndpoint = defineRoute<Cloud66Runtime>({
+  id: 'cloud66.token',
+  method: 'POST',
+  path: '/oauth/token',
+  renderError: renderCloud66TokenError,
+  async resolve(ctx) {
+    const { config, store } = ctx.provider
+    const params = ctx.body({ accept: ['form', 'json'] })
+    ctx.notes.bodyFormat = params.source
+    let grantType = params.value('grant_type')
+    ctx.notes.grantType = grantType ?? null
+    if (grantType === undefined) {
+      if (config.requiredParams === 'doorkeeper') throw new InvalidRequest('The "grant_type" parameter is missing.', 'missing grant_type')
+      grantType = 'authorization_code'
+    }
+    if (grantType !== 'authorization_code') throw new UnsupportedGrantType(undefined, `grant_type ${grantType}`)
+    const auth = authenticateClient(ctx.request, params, {
+      methods: ['client_secret_post', 'client_secret_basic'],
+      findClient: (id) => store.clients.by('clientId', id),
+      rejectMultipleMethods: true,
+      basicRealm: 'Doorkeeper',
+    })
+    ctx.notes.clientAuthMethod = auth.method
+    ctx.notes.clientId = auth.client.clientId
+    const token = await exchangeCode(ctx, auth.client, params)
+    // The document's order of members: access_token, then token_type (the XML example lists them the other way round).
+    const members: Array<[string, string]> = [
+      ['access_token', token.token],
+      ['token_type', 'bearer'],
+    ]
+    return tokenResponse(ctx, 200, formatOf(ctx) === 'xml' ? [members[1], members[0]] : members)
+  },
+})
