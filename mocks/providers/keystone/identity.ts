@@ -180,13 +180,9 @@ const revokeTokenRoute = defineRoute<KeystoneRuntime>({
   id: 'keystone.auth-tokens-revoke',
   method: 'DELETE',
   path: '/v3/auth/tokens',
-  async resolve(ctx) {
+  resolve(ctx) {
     const subject = subjectToken(ctx, requireAuthToken(ctx))
-    await ctx.provider.store.tokens.collection.update(subject, {
-      data(t) {
-        t.revokedAtMs = ctx.provider.clock.nowMs()
-      },
-    })
+    ctx.provider.store.tokens.patch(subject, { revokedAtMs: ctx.provider.clock.nowMs() })
     return keystoneJson(204, undefined)
   },
 })
