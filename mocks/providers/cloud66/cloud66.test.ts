@@ -580,16 +580,20 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(res.status).toBe(200)
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
       expect(res.text).toBe('{"response":{"ok":true,"message":"Stack queued for redeployment"}}')
-      const queuedAt = new Date(running.provider.clock.nowMs()).toISOString().replace(/\.\d{3}Z$/, 'Z')
       const queued = await request(base).get(`/api/2/stacks/${sinatra.uid}.json`).query({ access_token: token })
-      expect(queued.body.response).toMatchObject({ status: 5, health: 2, last_activity: queuedAt, updated_at: queuedAt })
+      const queuedAt = queued.body.response.last_activity as string
+      expect(queued.body.response).toMatchObject({ status: 5, health: 2, updated_at: queuedAt })
+      // The clock follows real time: the queueing happened between the test's start and now.
+      expect(Date.parse(queuedAt)).toBeGreaterThan(Date.parse(sinatra.last_activity))
+      expect(Date.parse(queuedAt)).toBeLessThanOrEqual(running.provider.clock.nowMs())
       const listed = await request(base).get('/api/2/stacks.json').query({ access_token: token })
       expect(listed.body.response.map((s: { status: number }) => s.status)).toEqual([1, 5])
-      running.provider.clock.advance(119)
+      running.provider.clock.advance(60)
       expect((await request(base).get(`/api/2/stacks/${sinatra.uid}.json`).query({ access_token: token })).body.response.status).toBe(5)
-      running.provider.clock.advance(1)
+      running.provider.clock.advance(60)
       const done = await request(base).get(`/api/2/stacks/${sinatra.uid}.json`).query({ access_token: token })
-      const doneAt = new Date(running.provider.clock.nowMs()).toISOString().replace(/\.\d{3}Z$/, 'Z')
+      // Deployed redeploySeconds (120) after it was queued.
+      const doneAt = new Date(Date.parse(queuedAt) + 120_000).toISOString().replace(/\.\d{3}Z$/, 'Z')
       expect(done.body.response).toMatchObject({ status: 1, health: 3, last_activity: doneAt, updated_at: doneAt })
     })
 
@@ -643,6 +647,24 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const token = await tokenFor('redeploy')
       const res = await request(base).post(`/api/2/stacks/${rails.uid}/redeploy.json`).query({ access_token: token }).type('form').send(`x=${'a'.repeat(70 * 1024)}`)
       expectApiError(res, 413, 'bad_request', 'The request body exceeds the limit of 65536 bytes.')
+    })
+
+    it('renders an injected throttling fault as 503 throttled, and one on the token endpoint in the negotiated format', async () => {
+      const token = await tokenFor()
+      running.provider.faults.add({ route: 'cloud66.stacks', action: { type: 'retry-after', seconds: 60 } })
+      const throttled = await request(base).get('/api/2/stacks.json').query({ access_token: token })
+      expectApiError(throttled, 503, 'throttled', 'The server is temporarily unable to handle the request.')
+      expect(throttled.headers['retry-after']).toBe('60')
+      expect((await request(base).get('/api/2/stacks.json').query({ access_token: token })).status).toBe(200)
+      running.provider.faults.add({ route: 'cloud66.token', action: { type: 'oauth-error', error: 'invalid_grant' } })
+      expectTokenError(await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code: 'x' }, 'application/xml'), 'invalid_grant', 'xml')
+    })
+
+    it('answers a malformed percent-escape in any path with a 404 in the provider\'s format, never a 500', async () => {
+      expectApiError(await request(base).get('/api/2/%E0%A4%A/stacks.json'), 404, 'not_found', 'The requested resource was not found.')
+      const page = await request(base).get('/oauth/applications/%E0%A4%A')
+      expect(page.status).toBe(404)
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
     })
 
     it('tokens never expire', async () => {
