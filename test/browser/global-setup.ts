@@ -1,0 +1,14 @@
+import { execFileSync } from 'node:child_process'
+import { chooseChromium } from '../../fixtures/playwright/browser.js'
+
+/** Says plainly which Chromium runs the browser tests (every test also carries it as a `browser` annotation). */
+export default function globalSetup(): void {
+  const choice = chooseChromium()
+  let version = ''
+  try {
+    version = execFileSync(choice.executablePath, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim()
+  } catch {
+    version = 'version unknown'
+  }
+  process.stdout.write(`[oauth-dance] browser tests run on ${choice.description}: ${version}\n`)
+}

@@ -1,0 +1,58 @@
+import type { Page } from '@playwright/test'
+import { test as base, type RegisteredClient } from '../../fixtures/playwright.js'
+import { OOB_REDIRECT_URI, startExampleApp, type ExampleApp } from '../../fixtures/example-app/server.js'
+import type { ExampleAppProviderId } from '../../fixtures/example-app/providers.js'
+
+export { expect } from '../../fixtures/playwright.js'
+export { OOB_REDIRECT_URI }
+
+/** The example app, started for one test and registered with its provider. */
+export interface RunningExampleApp extends ExampleApp {
+  client: RegisteredClient
+}
+
+export interface ExampleAppOptions {
+  /** Register the out-of-band URN too (providers that support it); default true. */
+  oob?: boolean
+  /** The name the provider shows for it; default "Example App". */
+  name?: string
+}
+
+interface BrowserTestFixtures {
+  /**
+   * Starts the example app on a free port for the test's provider, at the
+   * provider's base URL (production URL in route mode), and registers it as
+   * a client. Every app started is closed after the test.
+   */
+  exampleApp(options?: ExampleAppOptions): Promise<RunningExampleApp>
+  /** URLs and bodies of every request the test's page sent, to prove what the browser never saw. */
+  browserTraffic: string[]
+}
+
+export const test = base.extend<BrowserTestFixtures>({
+  exampleApp: async ({ oauthProvider, registerClient }, use) => {
+    const apps: ExampleApp[] = []
+    await use(async (options = {}) => {
+      const app = await startExampleApp({ provider: oauthProvider.id as ExampleAppProviderId, providerBaseUrl: oauthProvider.baseUrl })
+      apps.push(app)
+      const client = await registerClient({ name: options.name ?? 'Example App', redirectUris: options.oob === false ? [app.redirectUri] : [app.redirectUri, OOB_REDIRECT_URI] })
+      app.useClient(client)
+      return Object.assign(app, { client })
+    })
+    await Promise.all(apps.map((app) => app.close()))
+  },
+  browserTraffic: async ({ page }, use) => {
+    const urls: string[] = []
+    page.on('request', (request) => {
+      urls.push(request.url())
+      const body = request.postData()
+      if (body) urls.push(body)
+    })
+    await use(urls)
+  },
+})
+
+/** Path of the page the browser shows. */
+export function pathOf(page: Page): string {
+  return new URL(page.url()).pathname
+}
