@@ -1,0 +1,142 @@
+import type { Exchange } from '../../mocks/core/journal.js'
+import type { RuleContext } from '../types.js'
+
+/**
+ * Reading the journal: the parameters a request carried, the tokens a token
+ * response issued, the token an API call presented. Pure functions over
+ * recorded exchanges, shared by the rules and the journal matchers.
+ */
+
+export function exchangesOf(exchanges: readonly Exchange[], route: string | readonly string[] | undefined): Exchange[] {
+  if (!route) return []
+  const routes = typeof route === 'string' ? [route] : route
+  return exchanges.filter((e) => e.route !== null && routes.includes(e.route))
+}
+
+export function tokenRequests(ctx: RuleContext): Exchange[] {
+  return exchangesOf(ctx.exchanges, ctx.profile.routes.token)
+}
+
+export function apiCalls(ctx: RuleContext): Exchange[] {
+  return exchangesOf(ctx.exchanges, ctx.profile.routes.api)
+}
+
+export function authorizeRequests(ctx: RuleContext): Exchange[] {
+  return exchangesOf(ctx.exchanges, ctx.profile.routes.authorize)
+}
+
+function header(exchange: Exchange, name: string): string | undefined {
+  return exchange.request.headers[name.toLowerCase()]
+}
+
+/** Query parameters of a request. */
+export function queryParams(exchange: Exchange): URLSearchParams {
+  return new URL(exchange.request.url).searchParams
+}
+
+/** Body parameters of a request: form or JSON object (Carina's token request). */
+export function bodyParams(exchange: Exchange): Map<string, string> {
+  const type = (header(exchange, 'content-type') ?? '').toLowerCase()
+  const out = new Map<string, string>()
+  const body = exchange.request.body
+  if (!body) return out
+  if (type.includes('json')) {
+    try {
+      const parsed = JSON.parse(body)
+      if (parsed && typeof parsed === 'object') for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string' || typeof v === 'number') out.set(k, String(v))
+    } catch {
+      // An unparseable body carries no parameters.
+    }
+    return out
+  }
+  if (type.includes('x-www-form-urlencoded') || type === '') for (const [k, v] of new URLSearchParams(body)) out.set(k, v)
+  return out
+}
+
+/** A parameter from the body, else the query. */
+export function param(exchange: Exchange, name: string): string | undefined {
+  return bodyParams(exchange).get(name) ?? queryParams(exchange).get(name) ?? undefined
+}
+
+export interface IssuedToken {
+  accessToken: string
+  refreshToken?: string
+  /** Mock-clock ms the token stops working, or null when it never expires. */
+  expiresAtMs: number | null
+  issuedAtMs: number
+  /** The token response exchange. */
+  seq: number
+}
+
+/** A successful token response's members, from JSON, urlencoded (Cloud 66's default) or XML. */
+export function parseTokenResponse(exchange: Exchange): Record<string, string> | undefined {
+  if (exchange.response.status !== 200) return undefined
+  const body = exchange.response.body
+  const type = (exchange.response.headers['content-type'] ?? '').toLowerCase()
+  let fields: Record<string, string> | undefined
+  try {
+    const parsed = JSON.parse(body)
+    if (parsed && typeof parsed === 'object') fields = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]))
+  } catch {
+    if (type.includes('xml')) {
+      fields = {}
+      for (const m of body.matchAll(/<([a-z_]+)>([^<]*)<\/\1>/g)) fields[m[1]] = m[2]
+    } else if (type.includes('x-www-form-urlencoded') || /^[a-z_]+=/.test(body)) {
+      fields = Object.fromEntries(new URLSearchParams(body))
+    }
+  }
+  return fields && fields.access_token && !fields.error ? fields : undefined
+}
+
+/** Every token the provider issued, in order. */
+export function issuedTokens(ctx: Pick<RuleContext, 'exchanges' | 'profile'>): IssuedToken[] {
+  const out: IssuedToken[] = []
+  for (const exchange of exchangesOf(ctx.exchanges, ctx.profile.routes.token)) {
+    const fields = parseTokenResponse(exchange)
+    if (!fields) continue
+    const expiresIn = fields.expires_in === undefined ? undefined : Number(fields.expires_in)
+    out.push({
+      accessToken: fields.access_token,
+      refreshToken: fields.refresh_token,
+      issuedAtMs: exchange.atMs,
+      expiresAtMs: expiresIn === undefined || !Number.isFinite(expiresIn) ? null : exchange.atMs + expiresIn * 1000,
+      seq: exchange.seq,
+    })
+  }
+  return out
+}
+
+/** The access token a protected call presented, wherever it was (header of any scheme, query, form body). */
+export function presentedToken(exchange: Exchange): { value: string; placement: 'header' | 'query' | 'body'; scheme?: string } | undefined {
+  const auth = header(exchange, 'authorization')
+  if (auth) {
+    const space = auth.indexOf(' ')
+    const scheme = space > 0 ? auth.slice(0, space) : auth
+    let value = space > 0 ? auth.slice(space + 1).trim() : ''
+    // GoCD: `Token token="..."`
+    const quoted = /^token="([^"]*)"$/i.exec(value)
+    if (quoted) value = quoted[1]
+    if (value && scheme.toLowerCase() !== 'basic') return { value, placement: 'header', scheme }
+  }
+  const query = queryParams(exchange).get('access_token')
+  if (query) return { value: query, placement: 'query' }
+  const body = bodyParams(exchange).get('access_token')
+  if (body) return { value: body, placement: 'body' }
+  return undefined
+}
+
+/** The client authentication a token request used, read from the request itself. */
+export function clientAuthentication(exchange: Exchange): string[] {
+  const methods: string[] = []
+  const auth = header(exchange, 'authorization')
+  if (auth && /^basic /i.test(auth)) methods.push('client_secret_basic')
+  if (bodyParams(exchange).has('client_secret')) methods.push('client_secret_post')
+  if (queryParams(exchange).has('client_secret')) methods.push('client_secret_query')
+  return methods
+}
+
+/** A one-line description of an exchange for messages. */
+export function describeExchange(exchange: Exchange): string {
+  const url = new URL(exchange.request.url)
+  return `#${exchange.seq} ${exchange.request.method} ${url.pathname} → ${exchange.response.status}${exchange.fault ? ` (injected ${exchange.fault})` : ''}`
+}

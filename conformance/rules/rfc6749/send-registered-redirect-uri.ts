@@ -1,0 +1,33 @@
+import { authorizeRequests, param, tokenRequests } from '../exchanges.js'
+import { defineRule, fail, pass, skip } from '../verdict.js'
+
+/**
+ * The authorization request names a registered redirect URI, and the code
+ * exchange repeats it exactly.
+ *
+ * @see [RFC 6749 §3.1.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-3.1.2)
+ * @see [RFC 6749 §4.1.3](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.3) "redirect_uri REQUIRED, if … included in the authorization request … their values MUST be identical"
+ */
+export const sendRegisteredRedirectUri = defineRule({
+  id: 'send-registered-redirect-uri',
+  title: 'redirect_uri is the registered one, repeated identically at the token endpoint',
+  requirements: ['RFC6749-3.1.2', 'RFC6749-4.1.3'],
+  evaluate(ctx) {
+    const authorizations = authorizeRequests(ctx)
+    if (authorizations.length === 0) return skip('no authorization request was made')
+    let sent: string | undefined
+    for (const exchange of authorizations) {
+      const given = new URL(exchange.request.url).searchParams.get('redirect_uri') ?? undefined
+      if (given === undefined || !ctx.profile.registeredRedirectUris.includes(given)) {
+        return fail('the authorization request did not name a registered redirect URI', { expected: ctx.profile.registeredRedirectUris, actual: given ?? '(absent)', exchange: exchange.seq })
+      }
+      sent = given
+    }
+    const exchanges = tokenRequests(ctx).filter((e) => param(e, 'code') !== undefined)
+    for (const exchange of exchanges) {
+      const repeated = param(exchange, 'redirect_uri')
+      if (repeated !== sent) return fail('the code exchange did not repeat the redirect_uri of the authorization request', { expected: sent, actual: repeated ?? '(absent)', exchange: exchange.seq })
+    }
+    return pass(`redirect_uri ${sent} sent and repeated`, { actual: sent })
+  },
+})

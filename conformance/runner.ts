@@ -1,0 +1,282 @@
+import type { Exchange } from '../mocks/core/journal.js'
+import type { Fault } from '../mocks/core/faults.js'
+import { revokeToken } from '../mocks/core/token.js'
+import { HarnessError, HarnessErrorCode } from './errors.js'
+import { PROFILES, type ProviderProfile } from './profiles/index.js'
+import { Redactor } from './report/redact.js'
+import { specLink } from './spec-links.js'
+import { SCENARIO_START_MS, startTransport, type TransportKind } from './transports.js'
+import { UserAgent } from './user-agent.js'
+import type { ClientAdapter, ClientConfig, ConformanceClient, Outcome, RuleContext, Scenario, StepRecord, Verdict } from './types.js'
+
+/** One line of the report: one rule, as one scenario used it. */
+export interface CheckReport {
+  /** `<profile>/<scenario id>`. */
+  scenario: string
+  rule: string
+  title: string
+  requirements: string[]
+  /** Links of the requirements (spec-links.ts), same order. */
+  links: string[]
+  oidf?: string[]
+  severity: 'failure' | 'warning'
+  result: 'pass' | 'fail' | 'warning' | 'skip'
+  message: string
+  expected?: unknown
+  actual?: unknown
+  /** The offending exchange, secrets replaced by placeholders. */
+  exchange?: { seq: number; method: string; url: string; status: number; route: string | null }
+}
+
+export interface ScenarioReport {
+  scenario: string
+  title: string
+  summary: string
+  steps: Array<{ step: StepRecord['step']; outcome?: Outcome }>
+  checks: CheckReport[]
+  /** The scenario's exchanges, renumbered from 1 and redacted (for `--journal`). */
+  exchanges: Exchange[]
+}
+
+export interface RunOptions {
+  /** Provider id or profile. */
+  provider: string | ProviderProfile
+  client: ClientAdapter
+  scenarios: Scenario[]
+  transport?: TransportKind
+  /** Called once per check as soon as it is known (streams JSON Lines). */
+  onCheck?(check: CheckReport): void
+  /** Safety net for a client that never answers (real ms). Default 15000. */
+  stepTimeoutMs?: number
+  /** Client request timeout told to the client (real ms). Default 5000. */
+  requestTimeoutMs?: number
+}
+
+export interface RunResult {
+  provider: string
+  client: string
+  scenarios: ScenarioReport[]
+  checks: CheckReport[]
+  /** No check with result `fail` (severity failure). */
+  passed: boolean
+}
+
+const START = SCENARIO_START_MS
+
+async function guarded<T extends Outcome>(promise: Promise<T>, timeoutMs: number, what: string): Promise<Outcome> {
+  let timer: NodeJS.Timeout | undefined
+  const watchdog = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: 'step_timeout', description: `${what}: no answer in ${timeoutMs} ms`, crashed: true }), timeoutMs)
+  })
+  try {
+    return await Promise.race([
+      promise.then((o) => normalizeOutcome(o)).catch((error: unknown) => ({ ok: false as const, error: 'crash', description: String((error as Error)?.message ?? error), crashed: true })),
+      watchdog,
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function normalizeOutcome(o: unknown): Outcome {
+  if (o && typeof o === 'object' && 'ok' in o) {
+    const outcome = o as Outcome
+    if (outcome.ok || typeof (outcome as { error?: unknown }).error === 'string') return outcome
+  }
+  return { ok: false, error: 'malformed_outcome', description: `the client answered ${JSON.stringify(o)?.slice(0, 200)}`, crashed: true }
+}
+
+/**
+ * Runs scenarios of one provider against one client and judges each with its
+ * rules. The runner plays the user (login, approve or deny, reads the
+ * out-of-band code), moves the mock clock, injects faults, and never waits
+ * out a timeout to decide: verdicts come from the journal and from what the
+ * client reports.
+ *
+ * @example
+ * const result = await runScenarios({ provider: 'carina', client: referenceClient, scenarios: scenariosFor('carina') })
+ * expect(result.passed).toBe(true)
+ */
+export async function runScenarios(options: RunOptions): Promise<RunResult> {
+  const profile = typeof options.provider === 'string' ? PROFILES[options.provider] : options.provider
+  if (!profile) {
+    throw HarnessError.for(HarnessErrorCode.UNKNOWN_PROVIDER)(`Failed to run scenarios: provider "${options.provider}" is not registered (known: ${Object.keys(PROFILES).join(', ')})`)
+  }
+  const transport = await startTransport(options.transport ?? 'in-process', profile)
+  const reports: ScenarioReport[] = []
+  try {
+    for (const scenario of options.scenarios) {
+      reports.push(await runOne(scenario, profile, transport.provider, options))
+    }
+  } finally {
+    await transport.close()
+  }
+  const checks = reports.flatMap((r) => r.checks)
+  return { provider: profile.id, client: options.client.name, scenarios: reports, checks, passed: !checks.some((c) => c.result === 'fail') }
+}
+
+async function runOne(scenario: Scenario, profile: ProviderProfile, provider: RunResultProvider, options: RunOptions): Promise<ScenarioReport> {
+  await provider.reset()
+  provider.clock.set(START)
+  setMode(provider, scenario.mode ?? 'strict')
+  const stepTimeoutMs = options.stepTimeoutMs ?? 15_000
+  const config: ClientConfig = { ...profile.clientConfig(provider), requestTimeoutMs: scenario.client?.requestTimeoutMs ?? options.requestTimeoutMs ?? 5000 }
+  const fetchImpl: typeof fetch = (input, init) => fetch(input, init)
+  const env = {
+    fetch: fetchImpl,
+    now: () => provider.clock.nowMs(),
+    sleep: async (seconds: number) => {
+      if (!(seconds >= 0 && Number.isFinite(seconds))) throw new RangeError(`sleep(${seconds}): give a number of seconds`)
+      provider.clock.advance(seconds)
+    },
+  }
+  const user = new UserAgent(fetchImpl, profile.user)
+  const records: StepRecord[] = []
+  const delays: Fault[] = []
+  let client: ConformanceClient | undefined
+  let startError: string | undefined
+  try {
+    client = await options.client.start(config, env)
+  } catch (error) {
+    startError = String((error as Error)?.message ?? error)
+  }
+
+  for (const [index, step] of scenario.steps.entries()) {
+    const before = lastSeq(provider)
+    const record: StepRecord = { index, step, exchanges: [] }
+    records.push(record)
+    if (!client) {
+      if (step.do === 'authorize' || step.do === 'call') record.outcome = { ok: false, error: 'client_not_started', description: startError, crashed: true }
+      continue
+    }
+    switch (step.do) {
+      case 'authorize': {
+        const started = await guarded(client.startAuthorization().then((r) => ({ ok: true as const, data: r })), stepTimeoutMs, 'startAuthorization')
+        if (!started.ok || typeof (started.data as { url?: unknown })?.url !== 'string') {
+          record.outcome = started.ok ? { ok: false, error: 'malformed_outcome', description: 'startAuthorization returned no url', crashed: true } : started
+          break
+        }
+        const visited = await user.authorize((started.data as { url: string }).url, step.user)
+        record.redirect = visited.location
+        if (visited.oobCode) {
+          record.outcome = await guarded(client.receiveRedirect({ code: visited.oobCode }), stepTimeoutMs, 'receiveRedirect')
+          break
+        }
+        let delivered = visited.location
+        if (step.forge === 'state') {
+          const url = new URL(visited.location)
+          record.forgedCode = url.searchParams.get('code') ?? undefined
+          // @note a fixed forged value keeps reports identical run to run; no client can have generated it.
+          url.searchParams.set('state', 'forged-by-oauth-dance-0123456789abcdef')
+          delivered = url.toString()
+        }
+        record.outcome = await guarded(client.receiveRedirect({ url: delivered }), stepTimeoutMs, 'receiveRedirect')
+        break
+      }
+      case 'call': {
+        const call = () => guarded(client!.callApi(step.operation, step.args ?? {}), stepTimeoutMs, `callApi("${step.operation}")`)
+        record.outcome = await call()
+        if (!record.outcome.ok && record.outcome.error === 'authorization_required' && profile.grant === 'authorization_code') {
+          // The client sends its user through authorization again (a web app would redirect): the runner plays the user, then the call is retried once.
+          record.reauthorized = true
+          const started = await guarded(client.startAuthorization().then((r) => ({ ok: true as const, data: r })), stepTimeoutMs, 'startAuthorization')
+          const url = started.ok ? (started.data as { url?: string })?.url : undefined
+          if (typeof url === 'string') {
+            const visited = await user.authorize(url, 'approve')
+            const received = await guarded(client.receiveRedirect(visited.oobCode ? { code: visited.oobCode } : { url: visited.location }), stepTimeoutMs, 'receiveRedirect')
+            record.outcome = received.ok ? await call() : received
+          }
+        }
+        break
+      }
+      case 'advance-clock':
+        provider.clock.advance(step.seconds)
+        break
+      case 'inject-fault': {
+        const fault = provider.faults.add(step.fault)
+        if (step.fault.action.type === 'delay') delays.push(fault)
+        break
+      }
+      case 'revoke-tokens': {
+        const now = provider.clock.nowMs()
+        for (const token of provider.store.tokens.collection.findMany()) await revokeToken(provider.store, token, now)
+        break
+      }
+    }
+    // @note a delayed answer the client gave up on is still recorded by the provider, later; wait for it so the journal is complete.
+    await settleDelays(provider, delays)
+    record.exchanges = provider.journal.entries(before).map((e: Exchange) => e.seq)
+  }
+  await client?.close?.().catch(() => {})
+
+  const { exchanges, renumber } = orderExchanges(provider.journal.entries())
+  for (const record of records) record.exchanges = record.exchanges.map(renumber).sort((a, b) => a - b)
+  const ctx: RuleContext = { scenario, profile: profile.facts, exchanges, steps: records, client: config }
+  const redactor = Redactor.from(exchanges, config, records)
+  const name = `${profile.id}/${scenario.id}`
+  const checks: CheckReport[] = []
+  for (const use of scenario.rules) {
+    let verdict: Verdict
+    try {
+      verdict = use.rule.evaluate(ctx)
+    } catch (error) {
+      verdict = { result: 'fail', message: `the rule itself failed: ${(error as Error).message}` }
+    }
+    const requirements = [...new Set([...use.rule.requirements, ...(use.requirements ?? [])])]
+    const exchange = verdict.exchange === undefined ? undefined : exchanges.find((e) => e.seq === verdict.exchange)
+    const check: CheckReport = {
+      scenario: name,
+      rule: use.rule.id,
+      title: use.rule.title,
+      requirements,
+      links: requirements.map((r) => specLink(r) ?? ''),
+      ...(use.rule.oidf ? { oidf: use.rule.oidf } : {}),
+      severity: use.severity,
+      result: verdict.result === 'fail' ? (use.severity === 'warning' ? 'warning' : 'fail') : verdict.result,
+      message: redactor.text(verdict.message),
+      ...(verdict.expected !== undefined ? { expected: redactor.value(verdict.expected) } : {}),
+      ...(verdict.actual !== undefined ? { actual: redactor.value(verdict.actual) } : {}),
+      ...(exchange ? { exchange: { seq: exchange.seq, method: exchange.request.method, url: redactor.text(exchange.request.url), status: exchange.response.status, route: exchange.route } } : {}),
+    }
+    checks.push(check)
+    options.onCheck?.(check)
+  }
+  return {
+    scenario: name,
+    title: scenario.title,
+    summary: scenario.summary,
+    steps: records.map((r) => ({ step: r.step, outcome: r.outcome && redactor.value(r.outcome) })),
+    checks,
+    exchanges: exchanges.map((e) => redactor.value(e)),
+  }
+}
+
+type RunResultProvider = Awaited<ReturnType<typeof startTransport>>['provider']
+
+function lastSeq(provider: RunResultProvider): number {
+  return provider.journal.entries().at(-1)?.seq ?? 0
+}
+
+async function settleDelays(provider: RunResultProvider, delays: Fault[]): Promise<void> {
+  const fired = delays.reduce((n, f) => n + f.fired, 0)
+  for (let waited = 0; waited < 30_000; waited += 10) {
+    if (provider.journal.entries().filter((e) => e.fault === 'delay').length >= fired) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/**
+ * Exchanges in the order their requests arrived (mock time, then arrival),
+ * renumbered from 1: a delayed answer is recorded late but happened early,
+ * and per-scenario numbers make reports identical run to run.
+ */
+function orderExchanges(entries: Exchange[]): { exchanges: Exchange[]; renumber(seq: number): number } {
+  const sorted = [...entries].sort((a, b) => a.atMs - b.atMs || a.seq - b.seq)
+  const map = new Map(sorted.map((e, i) => [e.seq, i + 1]))
+  return { exchanges: sorted.map((e, i) => ({ ...e, seq: i + 1 })), renumber: (seq) => map.get(seq) ?? seq }
+}
+
+/** Strict or lenient, where the provider supports the switch (mocks/core: `mode`). */
+function setMode(provider: RunResultProvider, mode: 'strict' | 'lenient'): void {
+  if ('mode' in provider) (provider as { mode: string }).mode = mode
+}

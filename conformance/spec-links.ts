@@ -1,0 +1,79 @@
+/**
+ * The one table that turns requirement ids into links, as the OpenID
+ * Foundation suite's `LogEntryHelper.specLinks` does: a prefix, then the rest
+ * of the id appended to that prefix's URL. Rules and scenarios only ever name
+ * ids (`RFC6749-4.1.2`, `CARINA-api`); no URL is written anywhere else.
+ *
+ * Provider ids (`CARINA-`, `KEYSTONE-`, `CLOUD66-`, `COGO-`, `GOCD-`) cite the
+ * provider documents in `../shared/seeds/` (DESIGN.md: "the document is the
+ * spec"), by section.
+ */
+const SPEC_PREFIXES: ReadonlyArray<readonly [prefix: string, url: string]> = [
+  ['RFC6749A-', 'https://www.rfc-editor.org/rfc/rfc6749.html#appendix-'],
+  ['RFC6749-', 'https://www.rfc-editor.org/rfc/rfc6749.html#section-'],
+  ['RFC6750-', 'https://www.rfc-editor.org/rfc/rfc6750.html#section-'],
+  ['RFC6585-', 'https://www.rfc-editor.org/rfc/rfc6585.html#section-'],
+  ['RFC6819-', 'https://www.rfc-editor.org/rfc/rfc6819.html#section-'],
+  ['RFC7009-', 'https://www.rfc-editor.org/rfc/rfc7009.html#section-'],
+  ['RFC7519-', 'https://www.rfc-editor.org/rfc/rfc7519.html#section-'],
+  ['RFC7636-', 'https://www.rfc-editor.org/rfc/rfc7636.html#section-'],
+  ['RFC8252-', 'https://www.rfc-editor.org/rfc/rfc8252.html#section-'],
+  ['RFC9110-', 'https://www.rfc-editor.org/rfc/rfc9110.html#section-'],
+  ['RFC9700-', 'https://www.rfc-editor.org/rfc/rfc9700.html#section-'],
+]
+
+/** Provider documents: prefix → seed file and the section each id names. */
+const PROVIDER_DOCUMENTS: Record<string, { document: string; sections: Record<string, string> }> = {
+  'CARINA-': {
+    document: 'carina-oauth.txt',
+    sections: {
+      authorize: 'OAuth dance',
+      token: 'Configure your application',
+      refresh: 'Configure your application',
+      api: 'Interact with Carina',
+      me: 'Identity scope',
+      'cluster-credentials': 'Cluster credentials scope',
+      'create-cluster': 'Create cluster scope',
+      'redirect-uri': 'Register your application',
+    },
+  },
+  'KEYSTONE-': { document: 'keystone-os-oauth2.rst', sections: { token: 'Create Access Token', api: 'Delegated Authentication Flow' } },
+  'CLOUD66-': {
+    document: 'cloud66-api-basics.md',
+    sections: { authorize: 'Authorization', token: 'Access token', 'token-response': 'Access token', api: 'Using the access token', 'redirect-uri': 'Redirect URLs' },
+  },
+  'COGO-': {
+    document: 'cogo-carbon-engine-auth.txt',
+    sections: { token: 'Obtain an access token from the Cogo Authorization Server', api: 'Using the access token to call API endpoints', expiry: 'Using the access token to call API endpoints' },
+  },
+  'GOCD-': { document: 'gocd-oauth.txt', sections: { authorize: 'Step 1', token: 'Step 2', refresh: 'Refresh', api: 'Step 3' } },
+}
+
+/** Where the provider documents live, relative to the repository (DESIGN.md). */
+export const SEEDS_BASE = '../shared/seeds/'
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')
+
+/**
+ * A link for a requirement id, or undefined for an unknown prefix.
+ *
+ * @example
+ * specLink('RFC6749-4.1.2') // 'https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2'
+ * specLink('CARINA-api')    // '../shared/seeds/carina-oauth.txt#interact-with-carina'
+ */
+export function specLink(requirement: string): string | undefined {
+  for (const [prefix, url] of SPEC_PREFIXES) {
+    if (requirement.startsWith(prefix)) return url + requirement.slice(prefix.length).replace(/-.*$/, '')
+  }
+  for (const [prefix, { document, sections }] of Object.entries(PROVIDER_DOCUMENTS)) {
+    if (!requirement.startsWith(prefix)) continue
+    const section = sections[requirement.slice(prefix.length)]
+    return SEEDS_BASE + document + (section ? `#${slug(section)}` : '')
+  }
+  return undefined
+}
+
+/** Every prefix the table knows, for the check that no rule cites an unlinked id. */
+export function knownRequirementPrefixes(): string[] {
+  return [...SPEC_PREFIXES.map(([p]) => p), ...Object.keys(PROVIDER_DOCUMENTS)]
+}

@@ -1,0 +1,184 @@
+import type { Exchange } from '../mocks/core/journal.js'
+import type { FaultSpec } from '../mocks/core/faults.js'
+
+/**
+ * The shapes the harness is built from: rules judge recorded exchanges and the
+ * outcomes a client reported; scenarios say which rules apply and how badly a
+ * failure counts; adapters drive a client under test.
+ */
+
+/** How much a failed check counts; chosen where a scenario uses a rule (OIDF `ConditionResult`). */
+export type Severity = 'failure' | 'warning'
+
+/** A check's result in a report: `warning` is a failed check of severity warning. */
+export type CheckResult = 'pass' | 'fail' | 'warning' | 'skip'
+
+/** What a rule concludes. `exchange` is the `seq` of the offending exchange, when there is one. */
+export interface Verdict {
+  result: 'pass' | 'fail' | 'skip'
+  message: string
+  expected?: unknown
+  actual?: unknown
+  exchange?: number
+}
+
+/**
+ * A pure check over a scenario's recording. No I/O, no severity: the scenario
+ * decides how much a failure counts.
+ */
+export interface Rule {
+  /** Stable kebab id, verb first (`send-state`, `respect-retry-after`). */
+  id: string
+  title: string
+  /** Requirement ids (`RFC6749-4.1.2`, `CARINA-api`), linked by `conformance/spec-links.ts`. */
+  requirements: string[]
+  /** OpenID Foundation conformance-suite modules that check the same thing, if any. */
+  oidf?: string[]
+  evaluate(ctx: RuleContext): Verdict
+}
+
+/** A rule as a scenario uses it. */
+export interface RuleUse {
+  rule: Rule
+  severity: Severity
+  /** Requirement ids this use adds to the rule's own (OIDF attaches them at the call site too). */
+  requirements?: string[]
+}
+
+/** What the client said happened, step by step. */
+export type Outcome =
+  | { ok: true; status?: number; data?: unknown }
+  | { ok: false; error: string; description?: string; status?: number; crashed?: boolean }
+
+/** What the runner did and what the client answered, per step. */
+export interface StepRecord {
+  index: number
+  step: Step
+  outcome?: Outcome
+  /** Exchanges (by seq) recorded while the step ran. */
+  exchanges: number[]
+  /** For forged redirects: the code the client must not redeem. */
+  forgedCode?: string
+  /** The redirect the user agent ended on (authorize steps). */
+  redirect?: string
+  /** The client asked for the user again during a call (`authorization_required`), and the runner played the user. */
+  reauthorized?: boolean
+}
+
+/** What a correct client reports for a step. */
+export type Expectation =
+  /** The step succeeds. */
+  | 'ok'
+  /** The client reports an error (any code), cleanly: no crash. */
+  | 'error'
+  /** Either succeeds or reports an error cleanly: what "survives or reports cleanly" means. */
+  | 'settles'
+  /** The client reports one of these error codes. */
+  | { error: string[] }
+
+export type Step =
+  /** Ask the client for its authorization URL and play the user through it; deliver the redirect. */
+  | { do: 'authorize'; user: 'approve' | 'deny'; forge?: 'state'; expect?: Expectation; requirements?: string[] }
+  /** Ask the client to make a protected call (it gets tokens however it must). */
+  | { do: 'call'; operation: string; args?: Record<string, string>; expect?: Expectation; requirements?: string[] }
+  /** Move the provider's mock clock. */
+  | { do: 'advance-clock'; seconds: number }
+  /** Inject a fault (mocks/core/faults.ts) for the following requests. */
+  | { do: 'inject-fault'; fault: FaultSpec }
+  /** Revoke every token the provider issued (the user removed the application). */
+  | { do: 'revoke-tokens' }
+
+/**
+ * One scenario: a provider, a flow, the conditions the mock sets up, what a
+ * correct client must do, and the rules that judge it.
+ */
+export interface Scenario {
+  /** Kebab id = file name (`scenarios/carina/happy-path.ts` → `happy-path`). */
+  id: string
+  title: string
+  /** Why the scenario exists, quoting the spec or the provider document. */
+  summary: string
+  /** The provider (one profile per provider). */
+  profile: string
+  /** Whether the mock refuses spec violations (strict, as the real provider) or serves them and records findings (lenient). */
+  mode?: 'strict' | 'lenient'
+  /** Client settings the scenario changes (a short request timeout for the slow-answer scenario). */
+  client?: Partial<Pick<ClientConfig, 'requestTimeoutMs'>>
+  steps: Step[]
+  rules: RuleUse[]
+}
+
+/** Everything a rule may read. */
+export interface RuleContext {
+  scenario: Scenario
+  profile: ProviderFacts
+  /** Every exchange of the scenario, in order. */
+  exchanges: Exchange[]
+  steps: StepRecord[]
+  /** The client's configuration (registered redirect URI, secret...). */
+  client: ClientConfig
+}
+
+/** Facts about a provider that rules need (route ids, what its document asks of clients). */
+export interface ProviderFacts {
+  id: string
+  /** Route ids by role. */
+  routes: {
+    authorize?: string
+    token: string
+    /** Protected resource routes: calls that carry the access token. */
+    api: string[]
+  }
+  /** Where the document says the token goes, and a description for messages. */
+  tokenPresentation: { placement: 'header' | 'query'; scheme?: RegExp; describe: string; requirement: string }
+  /** Client authentication methods the provider (document) accepts at the token endpoint. */
+  clientAuthMethods: string[]
+  clientAuthRequirement: string
+  /** PKCE support of the real provider, with why. */
+  pkce: { supported: boolean; why: string }
+  /** Redirect URIs registered for the harness client. */
+  registeredRedirectUris: string[]
+}
+
+/** What the harness tells a client under test. */
+export interface ClientConfig {
+  provider: string
+  /** Authorization endpoint (absent for client-credentials providers). */
+  authorizationEndpoint?: string
+  tokenEndpoint: string
+  /** Base URL of the protected API. */
+  apiBaseUrl: string
+  clientId: string
+  clientSecret: string
+  redirectUri?: string
+  scope?: string
+  /** Give up on a request after this long (real time). */
+  requestTimeoutMs: number
+}
+
+/** What an in-process client gets from the harness. */
+export interface ClientEnvironment {
+  /** The fetch to use (in-process it reaches the mock through msw; over sockets it is the real one). */
+  fetch: typeof fetch
+  /** Mock-clock time in ms: use it, never `Date.now()`, for expiry. */
+  now(): number
+  /** Wait `seconds` of mock time (the runner advances the clock). Use it for polling and Retry-After. */
+  sleep(seconds: number): Promise<void>
+}
+
+/** The small interface a client under test implements (in-process), or that an adapter implements for it. */
+export interface ConformanceClient {
+  /** Build the authorization URL (with state, PKCE...) the user's browser is sent to. */
+  startAuthorization(): Promise<{ url: string }>
+  /** The browser arrived back: the redirect URL (or, out of band, the code the user copied). */
+  receiveRedirect(redirect: { url: string } | { code: string }): Promise<Outcome>
+  /** Make a protected call; get or refresh tokens as needed. */
+  callApi(operation: string, args: Record<string, string>): Promise<Outcome>
+  close?(): Promise<void>
+}
+
+/** Starts a client under test for one scenario. */
+export interface ClientAdapter {
+  name: string
+  start(config: ClientConfig, env: ClientEnvironment): Promise<ConformanceClient>
+}

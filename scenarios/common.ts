@@ -1,0 +1,57 @@
+import { expectRule } from '../conformance/scenario.js'
+import type { ProviderProfile } from '../conformance/profiles/profile.js'
+import {
+  avoidRetryStorm,
+  keepClientSecretPrivate,
+  passStrictProviderChecks,
+  reachExpectedOutcome,
+  respectRetryAfter,
+  sendTokenAsDocumented,
+  useProviderClientAuth,
+} from '../conformance/rules/index.js'
+import type { FaultAction } from '../mocks/core/faults.js'
+import type { RuleUse, Scenario, Step } from '../conformance/types.js'
+
+/**
+ * A flow that applies to several providers: one file per flow under
+ * `scenarios/flows/`, its id the file name; it returns undefined for a
+ * provider it does not apply to.
+ */
+export type Flow = (profile: ProviderProfile) => Scenario | undefined
+
+/** Rules every scenario runs: they hold in every flow, and skip where they do not apply. */
+export function baseRules(profile: ProviderProfile, outcomeRequirements: string[] = []): RuleUse[] {
+  return [
+    expectRule(reachExpectedOutcome, 'failure', outcomeRequirements),
+    expectRule(keepClientSecretPrivate),
+    expectRule(useProviderClientAuth, 'failure', [profile.requirements.token]),
+    expectRule(sendTokenAsDocumented, 'failure', [profile.requirements.api]),
+    expectRule(avoidRetryStorm),
+    expectRule(respectRetryAfter),
+    expectRule(passStrictProviderChecks),
+  ]
+}
+
+/** The steps that give the client a token: an approved authorization, or nothing (client credentials get one on the first call). */
+export function signIn(profile: ProviderProfile, expect: 'ok' | 'settles' = 'ok'): Step[] {
+  return profile.grant === 'authorization_code' ? [{ do: 'authorize', user: 'approve', expect, requirements: ['RFC6749-4.1'] }] : []
+}
+
+/** The provider's primary protected call. */
+export function primaryCall(profile: ProviderProfile, expect: 'ok' | 'settles' | 'error' = 'ok'): Step {
+  return { do: 'call', operation: profile.primaryOperation.operation, args: profile.primaryOperation.args, expect, requirements: [profile.requirements.api] }
+}
+
+/**
+ * A token endpoint fault the client must survive or report cleanly: injected
+ * once on the first token request, then the flow runs as usual.
+ */
+export function tokenFaultScenario(profile: ProviderProfile, meta: { id: string; title: string; summary: string }, action: FaultAction, extra: Partial<Scenario> = {}): Scenario {
+  return {
+    ...meta,
+    profile: profile.id,
+    steps: [{ do: 'inject-fault', fault: { route: profile.facts.routes.token, times: 'once', action } }, ...signIn(profile, 'settles'), primaryCall(profile, 'settles')],
+    rules: baseRules(profile, ['RFC6749-5.2']),
+    ...extra,
+  }
+}
