@@ -12,8 +12,8 @@ export interface RunningExampleApp extends ExampleApp {
 }
 
 export interface ExampleAppOptions {
-  /** Register the out-of-band URN too (providers that support it); default true. */
-  oob?: boolean
+  /** Redirect URIs to register: the app's callback, the out-of-band URN, or both (the default). */
+  redirectUris?: Array<'callback' | 'oob'>
   /** The name the provider shows for it; default "Example App". */
   name?: string
 }
@@ -25,21 +25,34 @@ interface BrowserTestFixtures {
    * a client. Every app started is closed after the test.
    */
   exampleApp(options?: ExampleAppOptions): Promise<RunningExampleApp>
+  /**
+   * Starts the example app without registering it, for tests that register it
+   * through the provider's own pages and then call `useClient`. Closed after the test.
+   */
+  unregisteredExampleApp(): Promise<ExampleApp>
   /** URLs and bodies of every request the test's page sent, to prove what the browser never saw. */
   browserTraffic: string[]
 }
 
 export const test = base.extend<BrowserTestFixtures>({
-  exampleApp: async ({ oauthProvider, registerClient }, use) => {
+  unregisteredExampleApp: async ({ oauthProvider }, use) => {
     const apps: ExampleApp[] = []
-    await use(async (options = {}) => {
+    await use(async () => {
       const app = await startExampleApp({ provider: oauthProvider.id as ExampleAppProviderId, providerBaseUrl: oauthProvider.baseUrl })
       apps.push(app)
-      const client = await registerClient({ name: options.name ?? 'Example App', redirectUris: options.oob === false ? [app.redirectUri] : [app.redirectUri, OOB_REDIRECT_URI] })
+      return app
+    })
+    await Promise.all(apps.map((app) => app.close()))
+  },
+  exampleApp: async ({ unregisteredExampleApp, registerClient }, use) => {
+    await use(async (options = {}) => {
+      const app = await unregisteredExampleApp()
+      const kinds = options.redirectUris ?? ['callback', 'oob']
+      const redirectUris = kinds.map((kind) => (kind === 'callback' ? app.redirectUri : OOB_REDIRECT_URI))
+      const client = await registerClient({ name: options.name ?? 'Example App', redirectUris })
       app.useClient(client)
       return Object.assign(app, { client })
     })
-    await Promise.all(apps.map((app) => app.close()))
   },
   browserTraffic: async ({ page }, use) => {
     const urls: string[] = []
