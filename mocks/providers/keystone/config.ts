@@ -24,6 +24,15 @@ export interface KeystoneOptions {
    */
   repeatedParameters?: 'first' | 'reject'
   /**
+   * How the HTTP Basic user and password are read. `raw` (default), as
+   * Keystone does: werkzeug only base64-decodes them, so a client that
+   * form-urlencodes them first (RFC 6749 §2.3.1, e.g. oauth4webapi, which
+   * turns the `-` and `_` of Keystone's secrets into `%2D` and `%5F`) fails as
+   * it would against the real service. `lenient`: also try them
+   * percent-decoded (PROVIDERS.md §6).
+   */
+  basicCredentials?: 'raw' | 'lenient'
+  /**
    * CAs whose client certificates are trusted (PEM). In-process there is no
    * TLS handshake, so the provider itself checks that an emulated certificate
    * was issued by one of them. Default: the test CA in `fixtures/keystone/`.
@@ -35,6 +44,7 @@ export interface KeystoneConfig {
   tokenExpirationSeconds: number
   authnMethods: KeystoneAuthnMethod[]
   repeatedParameters: 'first' | 'reject'
+  basicCredentials: 'raw' | 'lenient'
   clientCas: string[]
   /** Issuer CNs the certificate DN mapping accepts (`SSL_CLIENT_ISSUER_DN_CN` `any_one_of`). */
   trustedIssuerCns: string[]

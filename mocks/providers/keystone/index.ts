@@ -29,6 +29,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
     tokenExpirationSeconds: options.tokenExpirationSeconds ?? 3600,
     authnMethods: options.authnMethods ?? ['client_secret_basic', 'tls_client_auth'],
     repeatedParameters: options.repeatedParameters ?? 'first',
+    basicCredentials: options.basicCredentials ?? 'raw',
     clientCas: options.clientCas ?? [caPem],
     // The mapping's `SSL_CLIENT_ISSUER_DN_CN` `any_one_of`: the CNs of the trusted CAs.
     trustedIssuerCns: (options.clientCas ?? [caPem]).map((pem) => /^CN=(.*)$/m.exec(new X509Certificate(pem).subject)?.[1] ?? ''),

@@ -71,6 +71,29 @@ export function readWerkzeugBasic(header: string | null): { username: string; pa
   return colon === -1 ? { username: decoded, password: '' } : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
 }
 
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '))
+  } catch {
+    return undefined
+  }
+}
+
+/** The Basic credentials as sent, or percent-decoded when only that reading names a credential with that secret. */
+function leniently(ctx: KeystoneContext, basic: { username: string; password: string }): { username: string; password: string } {
+  const raw = ctx.provider.store.applicationCredentials.by('id', basic.username)
+  if (raw && secretsEqual(basic.password, raw.secret)) return basic
+  const username = formDecode(basic.username)
+  const password = formDecode(basic.password)
+  if (username === undefined || password === undefined) return basic
+  const decoded = ctx.provider.store.applicationCredentials.by('id', username)
+  if (decoded && secretsEqual(password, decoded.secret)) {
+    ctx.notes.basicCredentialsPercentEncoded = true
+    return { username, password }
+  }
+  return basic
+}
+
 function tokenResponse(ctx: KeystoneContext, accessToken: string): Response {
   // `expires_in` is `[token] expiration`, even when the token ends sooner (an application credential expiring first).
   return keystoneJson(200, { access_token: accessToken, token_type: 'Bearer', expires_in: ctx.provider.config.tokenExpirationSeconds })
@@ -168,8 +191,7 @@ export const tokenRoute = defineRoute<KeystoneRuntime>({
     const basic = readWerkzeugBasic(ctx.request.headers.get('authorization'))
     let source = 'form'
     if (cert === undefined && basic) {
-      clientId = basic.username
-      clientSecret = basic.password
+      ;({ username: clientId, password: clientSecret } = ctx.provider.config.basicCredentials === 'lenient' ? leniently(ctx, basic) : basic)
       source = 'basic'
     }
     if (!clientId) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'failed to get a client_id from the request')
