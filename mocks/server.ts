@@ -20,6 +20,8 @@ export interface ServeOptions {
   journal?: boolean
   /** One clock for every provider (so `advance` moves them together); default one each. */
   sharedClock?: boolean
+  /** One given clock for every provider: the conformance runner passes a frozen one, so reports do not depend on wall time. */
+  clock?: Clock
   /** Largest request body, bytes (default 64 KiB). */
   bodyLimit?: number
   /**
@@ -147,7 +149,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const ids = options.providers ?? (Object.keys(PROVIDERS) as ProviderId[])
   const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log
   const bodyLimit = options.bodyLimit ?? 64 * 1024
-  const clock = options.sharedClock ? new Clock() : undefined
+  const clock = options.clock ?? (options.sharedClock ? new Clock() : undefined)
 
   const pending: Array<Omit<Listener, 'url'> & { url?: string }> = []
   for (const id of ids) {
