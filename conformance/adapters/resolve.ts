@@ -1,0 +1,32 @@
+import { pathToFileURL } from 'node:url'
+import { resolve as resolvePath } from 'node:path'
+import { HarnessError, HarnessErrorCode } from '../errors.js'
+import type { ClientAdapter } from '../types.js'
+import { commandClient } from './command.js'
+
+/**
+ * Turns `--client` into an adapter:
+ * - `reference`, or a broken client's name (`retry-storm`...): the built-in clients;
+ * - `module:<path>[#export]`: a TS/JS module exporting a {@link ClientAdapter} (default export unless named), run in-process;
+ * - `command:<shell command>`: any language, over the JSON Lines protocol (sockets transport).
+ */
+export async function resolveClient(spec: string): Promise<{ adapter: ClientAdapter; transport: 'in-process' | 'sockets' }> {
+  if (spec.startsWith('command:')) return { adapter: commandClient(spec.slice('command:'.length).trim()), transport: 'sockets' }
+  if (spec.startsWith('module:')) {
+    const [path, exported] = spec.slice('module:'.length).split('#')
+    const mod = await import(pathToFileURL(resolvePath(path)).href)
+    const adapter = (exported ? mod[exported] : (mod.default ?? mod.client)) as ClientAdapter | undefined
+    if (!adapter || typeof adapter.start !== 'function') {
+      throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to load the client: ${path} exports no ClientAdapter${exported ? ` named "${exported}"` : ' as default'}`)
+    }
+    return { adapter, transport: 'in-process' }
+  }
+  const { referenceClient } = await import('../../fixtures/clients/reference-client.js')
+  if (spec === 'reference') return { adapter: referenceClient, transport: 'in-process' }
+  const { BROKEN_CLIENTS } = await import('../../fixtures/clients/broken-clients.js')
+  const broken = BROKEN_CLIENTS[spec]
+  if (broken) return { adapter: broken.client, transport: 'in-process' }
+  throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
+    `Failed to resolve client "${spec}": use reference, a broken client (${Object.keys(BROKEN_CLIENTS).join(', ')}), module:<path>[#export] or command:<shell command>`,
+  )
+}
