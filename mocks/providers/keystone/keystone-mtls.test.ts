@@ -180,6 +180,15 @@ describe.each([emulated, realTls])('Keystone mutual TLS, $name', (mode) => {
     expectFailed(await k.send('POST', TOKEN_PATH, { body: 'grant_type=client_credentials', cert: 'mtls' }))
   })
 
+  it('refuses a user without a default project, and a client certificate that is not one', async () => {
+    const user = k.provider.store.users.by('id', f.mtlsUser.id)!
+    k.provider.store.users.patch(user, { profile: { ...user.profile, defaultProjectId: undefined } })
+    expectFailed(await k.send('POST', TOKEN_PATH, { body: SAMPLE_REQUEST, cert: 'mtls' }))
+    await k.provider.reset()
+    // In-process the provider cannot parse it; through serve the header is stripped: 401 either way.
+    expectFailed(await k.send('POST', TOKEN_PATH, { body: SAMPLE_REQUEST, headers: { [CLIENT_CERT_HEADER]: 'not a certificate' } }))
+  })
+
   it('ignores HTTP Basic when a certificate is present', async () => {
     expectFailed(await k.send('POST', TOKEN_PATH, { body: 'grant_type=client_credentials', headers: { Authorization: appBasic }, cert: 'mtls' }))
     // The form's secret does not matter either: the certificate selects tls_client_auth, and an application credential id is no user.
