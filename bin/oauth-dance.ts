@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve } from '../mocks/server.js'
 import { PROVIDERS, type ProviderId } from '../mocks/registry.js'
+import { registerCheckCommand } from '../conformance/cli.js'
 
 const program = new Command()
   .name('oauth-dance')
@@ -57,6 +58,8 @@ program
     process.on('SIGINT', () => stop('SIGINT'))
     process.on('SIGTERM', () => stop('SIGTERM'))
   })
+
+registerCheckCommand(program)
 
 program.parseAsync(process.argv).catch((error) => {
   process.stderr.write(`[oauth-dance] ${(error as Error).message}\n`)

@@ -1,0 +1,49 @@
+import { writeFileSync } from 'node:fs'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { resolveClient } from './adapters/resolve.js'
+import { PROFILES } from './profiles/index.js'
+import { formatConsoleReport } from './report/console.js'
+import { checkRecord } from './report/jsonl.js'
+import { formatJUnit } from './report/junit.js'
+import { runScenarios, type CheckReport, type RunResult } from './runner.js'
+import { scenariosFor } from '../scenarios/index.js'
+import { appendFileSync } from 'node:fs'
+
+function providers(value: string): string[] {
+  const ids = value === 'all' ? Object.keys(PROFILES) : value.split(',').map((s) => s.trim()).filter(Boolean)
+  for (const id of ids) if (!PROFILES[id]) throw new InvalidArgumentError(`unknown provider "${id}" (known: ${Object.keys(PROFILES).join(', ')}, or all)`)
+  return ids
+}
+
+/**
+ * `oauth-dance check`: runs the scenarios of one or more providers against a
+ * client, prints the report, writes JSON Lines and JUnit XML on request, and
+ * exits 1 when a MUST-level check fails.
+ */
+export function registerCheckCommand(program: Command): Command {
+  return program
+    .command('check')
+    .description('run the conformance scenarios against a client and report each rule')
+    .requiredOption('--provider <ids>', 'provider(s) to check: carina, comma-separated, or all', providers)
+    .option('--client <spec>', 'reference, a broken client name, module:<path>[#export], or command:<shell command>', 'reference')
+    .option('--scenario <ids>', 'only these scenario ids (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()))
+    .addOption(new Option('--transport <kind>', 'in-process (msw) or sockets (serve on 127.0.0.1); default: sockets for command clients').choices(['in-process', 'sockets']))
+    .option('--jsonl <file>', 'write one JSON object per check (JSON Lines), as each is known')
+    .option('--junit <file>', 'write JUnit XML')
+    .option('--verbose', 'print the message of passing checks too')
+    .option('--quiet', 'print only the totals')
+    .action(async (opts) => {
+      const { adapter, transport } = await resolveClient(opts.client)
+      if (opts.jsonl) writeFileSync(opts.jsonl, '')
+      const onCheck = opts.jsonl ? (check: CheckReport) => appendFileSync(opts.jsonl, JSON.stringify(checkRecord(check)) + '\n') : undefined
+      const results: RunResult[] = []
+      for (const provider of opts.provider as string[]) {
+        const result = await runScenarios({ provider, client: adapter, scenarios: scenariosFor(provider, opts.scenario), transport: opts.transport ?? transport, onCheck })
+        results.push(result)
+        const text = formatConsoleReport(result, { verbose: opts.verbose })
+        process.stdout.write(opts.quiet ? text.split('\n').slice(-3).join('\n') : text)
+      }
+      if (opts.junit) writeFileSync(opts.junit, results.map(formatJUnit).join('\n'))
+      process.exitCode = results.every((r) => r.passed) ? 0 : 1
+    })
+}
