@@ -45,6 +45,18 @@ export interface ProviderDefinition<Store, Config> {
   notFound(ctx: RouteContext<any>): Response
   methodNotAllowed?(ctx: RouteContext<any>, allowed: string[]): Response
   describe(provider: ProviderRuntime<Store, Config>): ProviderDescription
+  /**
+   * Provider-specific control actions, answered at `POST /__oauth-dance/<name>`
+   * with the JSON body as argument (Cogo: `rotate-key`, `mint-token`). Throw a
+   * `TypeError` for bad input; it is answered 400 with its message.
+   */
+  controls?: Record<string, (provider: ProviderRuntime<Store, Config>, body: any) => Promise<unknown> | unknown>
+}
+
+/** A provider's answer; `body` is set when the body was already read (see {@link ProviderRuntime.answer}). */
+export interface ProviderAnswer {
+  response: Response
+  body?: Uint8Array | null
 }
 
 /**
@@ -360,7 +372,7 @@ export class ProviderRuntime<Store = any, Config = any> {
       if (faultId && method === 'DELETE') {
         return this.faults.remove(faultId[1]) ? new Response(null, { status: 204 }) : fail(404, `no fault with id "${faultId[1]}"`)
       }
-      return fail(404, `unknown control path "${CONTROL_PREFIX}${path}" (see README: reset, clock, faults, journal, provider)`)
+      return fail(404, `unknown control path "${CONTROL_PREFIX}${path}" (see README: reset, clock, faults, journal, provider${Object.keys(this.#definition.controls ?? {}).map((c) => `, ${c}`).join('')})`)
     } catch (thrown) {
       return fail(400, thrown instanceof SyntaxError ? 'the body is not valid JSON' : String((thrown as Error).message ?? thrown))
     }
@@ -374,6 +386,10 @@ function hasBody(method: string): boolean {
 /**
  * An msw URL pattern (`*` wildcards, `:name` segments) as a RegExp without
  * capture groups. msw decodes every parameter of a string pattern with
+      const action = this.#definition.controls?.[path.replace(/\/$/, '')]
+      if (action && method === 'POST' && Object.hasOwn(this.#definition.controls!, path.replace(/\/$/, ''))) {
+        return json((await action(this, await readJson())) ?? {})
+      }
  * `decodeURIComponent` and answers 500 for a path holding a malformed escape
  * (`/%E0%A4%A`), even on the catch-all; with no groups nothing is decoded, and
  * the provider's own router answers such paths in the provider's format.

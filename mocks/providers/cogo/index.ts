@@ -20,6 +20,7 @@ import {
 } from './config.js'
 import { anyTenantPatterns, defaultIssuer, isCarbonEngineUrl, refusePlainHttp } from './hosts.js'
 import { importSigningKey } from './keys.js'
+import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './test-tokens.js'
 import { jwksEndpoint, renderCognitoError, TOKEN_HEADERS, tokenEndpoint } from './token-endpoint.js'
 
 export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS } from './config.js'
@@ -94,6 +95,19 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
         for (const category of categories) await store.categories.collection.create({ ...category })
       },
       routes: [tokenEndpoint, jwksEndpoint, ...apiRoutes, apiFallback],
+      // The key and token helpers over HTTP, for `serve` users in any language.
+      controls: {
+        'rotate-key': (provider, body) => rotateCogoSigningKey(provider, { retirePrevious: body.retirePrevious === true }),
+        async 'retire-key'(provider, body) {
+          if (typeof body.kid !== 'string') throw new TypeError('"kid" must be the key id to unpublish')
+          return { retired: await retireCogoKey(provider, body.kid), published: provider.store.keys.kids }
+        },
+        async 'mint-token'(provider, body) {
+          if (body.kind === undefined) return { access_token: await mintCogoToken(provider, { claims: body.claims }) }
+          if (!BROKEN_COGO_TOKEN_KINDS.includes(body.kind)) throw new TypeError(`"kind" must be one of ${BROKEN_COGO_TOKEN_KINDS.join(', ')}`)
+          return { access_token: await mintBrokenCogoToken(provider, body.kind as BrokenCogoTokenKind, { claims: body.claims }) }
+        },
+      },
       renderError,
       notFound,
       methodNotAllowed,
