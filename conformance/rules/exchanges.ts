@@ -140,3 +140,15 @@ export function describeExchange(exchange: Exchange): string {
   const url = new URL(exchange.request.url)
   return `#${exchange.seq} ${exchange.request.method} ${url.pathname} → ${exchange.response.status}${exchange.fault ? ` (injected ${exchange.fault})` : ''}`
 }
+
+/**
+ * What makes two requests "the same request" for retry rules: the route and,
+ * at the token endpoint, the grant it redeems (a code, a refresh token, or
+ * the client's credentials); elsewhere the method and path. A new
+ * authorization's code exchange is a new request, not a retry.
+ */
+export function requestKey(exchange: Exchange): string {
+  const url = new URL(exchange.request.url)
+  const grant = param(exchange, 'code') ?? param(exchange, 'refresh_token') ?? param(exchange, 'grant_type') ?? ''
+  return `${exchange.route} ${exchange.request.method} ${url.pathname} ${grant}`
+}

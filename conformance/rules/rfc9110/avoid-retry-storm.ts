@@ -1,3 +1,4 @@
+import { requestKey } from '../exchanges.js'
 import { defineRule, fail, pass, skip } from '../verdict.js'
 import type { Exchange } from '../../../mocks/core/journal.js'
 
@@ -24,7 +25,8 @@ export const avoidRetryStorm = defineRule({
     const failures = ctx.exchanges.filter((e) => e.route !== null && failed(e))
     if (failures.length === 0) return skip('no request failed')
     for (const first of failures) {
-      const retries = ctx.exchanges.filter((e) => e.seq > first.seq && e.route === first.route)
+      const key = requestKey(first)
+      const retries = ctx.exchanges.filter((e) => e.seq > first.seq && requestKey(e) === key)
       // Only retries while the endpoint kept failing, plus the one that finally succeeded.
       let count = 0
       let previous = first

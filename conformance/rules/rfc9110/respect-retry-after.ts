@@ -1,9 +1,10 @@
-import { describeExchange } from '../exchanges.js'
+import { describeExchange, requestKey } from '../exchanges.js'
 import { defineRule, fail, pass, skip } from '../verdict.js'
 
 /**
  * After a 503 or 429 with `Retry-After`, the client waits that long (mock
- * time) before calling the same endpoint again.
+ * time) before sending the same request again (a new authorization's code
+ * exchange is a new request).
  *
  * @see [RFC 9110 §10.2.3](https://www.rfc-editor.org/rfc/rfc9110.html#section-10.2.3)
  * @see [RFC 6585 §4](https://www.rfc-editor.org/rfc/rfc6585.html#section-4)
@@ -17,7 +18,7 @@ export const respectRetryAfter = defineRule({
     if (asked.length === 0) return skip('no response carried Retry-After')
     for (const exchange of asked) {
       const seconds = Number(exchange.response.headers['retry-after'])
-      const next = ctx.exchanges.find((e) => e.seq > exchange.seq && e.route === exchange.route)
+      const next = ctx.exchanges.find((e) => e.seq > exchange.seq && requestKey(e) === requestKey(exchange))
       if (!next) continue
       const waited = (next.atMs - exchange.atMs) / 1000
       if (waited < seconds) {
