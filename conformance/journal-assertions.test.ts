@@ -5,9 +5,13 @@ import { createCarina } from '../mocks/providers/carina/index.js'
 import { UserAgent } from './user-agent.js'
 import { ReferenceClient } from '../fixtures/clients/reference-client.js'
 import { carinaProfile } from './profiles/carina.js'
-import { clientAuthMethods, journalMatchers, tokensInQuery } from './journal-assertions.js'
+import { clientAuthMethods, journalMatchers, tokensInQuery, type JournalMatchers } from './journal-assertions.js'
 
 expect.extend(journalMatchers)
+
+declare module 'vitest' {
+  interface Assertion<T> extends JournalMatchers<T> {}
+}
 
 describe('journal assertions in a user test', () => {
   const carina = createCarina({ clock: new Clock({ frozen: true, start: Date.UTC(2030, 0, 1) }) })

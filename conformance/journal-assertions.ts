@@ -61,13 +61,12 @@ export const journalMatchers = {
   },
 }
 
-declare module 'vitest' {
-  interface Assertion<T> {
-    /** Every token request used this client authentication method (`client_secret_basic`, `client_secret_post`). */
-    toHaveUsedClientAuth(method: string, tokenRoute?: string): T
-    /** No request carried an access token in its query string. */
-    toNeverSendTokenInQuery(): T
-    /** The route answered exactly this many requests. */
-    toHaveCalledRoute(route: string, times: number): T
-  }
+/** The matchers' types; a vitest setup file adds them with `declare module 'vitest' { interface Assertion<T> extends JournalMatchers<T> {} }` (docs/conformance.md). */
+export type JournalMatchers<T = unknown> = {
+  /** Every token request used this client authentication method (`client_secret_basic`, `client_secret_post`). */
+  toHaveUsedClientAuth(method: string, tokenRoute?: string): T
+  /** No request carried an access token in its query string. */
+  toNeverSendTokenInQuery(): T
+  /** The route answered exactly this many requests. */
+  toHaveCalledRoute(route: string, times: number): T
 }
