@@ -62,6 +62,10 @@ th,td{text-align:left;padding:8px;border-bottom:1px solid #e5e7eb;vertical-align
 dl dt{font-weight:600;margin-top:12px}
 dl dd{margin:4px 0 0}
 .inline{display:inline}
+label.inline{font-weight:400;margin:0 0 0 6px}
+a{color:var(--brand-accent,#2563eb)}
+header a{color:#fff}
+:focus-visible{outline:3px solid var(--brand-accent,#2563eb);outline-offset:2px}
 nav a{color:#fff;margin-left:16px}
 `
 
