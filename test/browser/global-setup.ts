@@ -10,5 +10,6 @@ export default function globalSetup(): void {
   } catch {
     version = 'version unknown'
   }
-  process.stdout.write(`[oauth-dance] browser tests run on ${choice.description}: ${version}\n`)
+  // Standard error: standard output belongs to reporters (`--reporter=json` prints the report there).
+  process.stderr.write(`[oauth-dance] browser tests run on ${choice.description}: ${version}\n`)
 }
