@@ -17,6 +17,7 @@ import tokenErrorIn200 from './flows/token-error-in-200.js'
 import tokenHtml502 from './flows/token-html-502.js'
 import apiRateLimited from './flows/api-rate-limited.js'
 import carinaClusterPolling from './carina/cluster-polling.js'
+import cloud66UrlencodedTokenResponse from './cloud66/urlencoded-token-response.js'
 
 /** Flows shared by every provider they apply to, in report order. */
 export const FLOWS: Flow[] = [
@@ -40,6 +41,7 @@ export const FLOWS: Flow[] = [
 /** Scenarios only one provider has (`scenarios/<provider>/`). */
 export const PROVIDER_SCENARIOS: Record<string, Scenario[]> = {
   carina: [carinaClusterPolling],
+  cloud66: [cloud66UrlencodedTokenResponse],
 }
 
 /**

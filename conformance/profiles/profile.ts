@@ -26,4 +26,6 @@ export interface ProviderProfile {
   facts: ProviderFacts
   /** Requirement id of the provider's document for its token endpoint, API, and refresh. */
   requirements: { token: string; api: string; refresh?: string; expiry?: string }
+  /** The error code of a denied authorization, when the provider does not say `access_denied` (GoCD: `access-denied`). */
+  accessDeniedError?: string
 }

@@ -12,7 +12,7 @@ const accessDenied: Flow = (profile) =>
         summary:
           'RFC 6749 §4.1.2.1: "If the resource owner denies the access request … the authorization server informs the client by adding the following parameters … error=access_denied". There is no code; the client reports the error to its user.',
         profile: profile.id,
-        steps: [{ do: 'authorize', user: 'deny', expect: { error: ['access_denied'] }, requirements: ['RFC6749-4.1.2.1'] }],
+        steps: [{ do: 'authorize', user: 'deny', expect: { error: [profile.accessDeniedError ?? 'access_denied'] }, requirements: ['RFC6749-4.1.2.1'] }],
         rules: [...baseRules(profile, ['RFC6749-4.1.2.1']), expectRule(stopAfterAccessDenied)],
       }
 export default accessDenied

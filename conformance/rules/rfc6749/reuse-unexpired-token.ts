@@ -1,4 +1,4 @@
-import { apiCalls, issuedTokens, presentedToken, tokenRequests } from '../exchanges.js'
+import { apiCalls, issuedTokens, param, presentedToken, tokenRequests } from '../exchanges.js'
 import { defineRule, fail, pass, skip } from '../verdict.js'
 
 /** A token this close to expiry may be renewed early without counting as waste. */
@@ -19,7 +19,8 @@ export const reuseUnexpiredToken = defineRule({
     const tokens = issuedTokens(ctx)
     if (tokens.length === 0) return skip('no token was issued')
     const rejections = apiCalls(ctx).filter((e) => e.response.status === 401 || e.response.status === 403)
-    const requests = tokenRequests(ctx)
+    // @note a code exchange follows a new authorization by the user; only refresh and client-credentials requests are the client's own choice.
+    const requests = tokenRequests(ctx).filter((e) => param(e, 'code') === undefined)
     for (const exchange of requests) {
       const last = tokens.filter((t) => t.seq < exchange.seq).at(-1)
       if (!last) continue

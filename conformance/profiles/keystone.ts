@@ -1,0 +1,39 @@
+import { PROVIDERS } from '../../mocks/registry.js'
+import type { ProviderProfile } from './profile.js'
+
+/**
+ * Keystone OS-OAUTH2 (`keystone-os-oauth2.rst`): client credentials with the
+ * application credential in HTTP Basic, tokens of `[token] expiration` (3600
+ * s), used as `Authorization: Bearer` on services behind keystonemiddleware.
+ */
+export const keystoneProfile: ProviderProfile = {
+  id: 'keystone',
+  registryId: 'keystone',
+  create: (options) => PROVIDERS.keystone.create(options),
+  grant: 'client_credentials',
+  refresh: false,
+  accessTokenTtlSeconds: 3600,
+  clientConfig(provider) {
+    const d = provider.describe()
+    return {
+      provider: 'keystone',
+      tokenEndpoint: String(d.tokenUrl),
+      apiBaseUrl: d.baseUrl,
+      clientId: d.clients[0].id,
+      clientSecret: d.clients[0].secret,
+    }
+  },
+  user: { username: '', password: '' },
+  primaryOperation: { operation: 'servers', route: 'keystone.compute-servers' },
+  requirements: { token: 'KEYSTONE-token', api: 'KEYSTONE-api' },
+  facts: {
+    id: 'keystone',
+    routes: { token: 'keystone.token', api: ['keystone.compute-servers', 'keystone.compute-server'] },
+    tokenPresentation: { placement: 'header', scheme: /^Bearer /, describe: 'Authorization: Bearer <access_token> (keystonemiddleware compares "Bearer" literally)', requirement: 'KEYSTONE-api' },
+    // "the request should use the basic authentication header which contains the application credentials"
+    clientAuthMethods: ['client_secret_basic'],
+    clientAuthRequirement: 'KEYSTONE-token',
+    pkce: { supported: false, why: 'client credentials: no authorization request, so no PKCE' },
+    registeredRedirectUris: [],
+  },
+}
