@@ -31,7 +31,7 @@ export async function startTransport(kind: TransportKind, profile: ProviderProfi
     return { kind, provider, close: async () => server.close() }
   }
   const clock = new Clock({ frozen: true, start: SCENARIO_START_MS })
-  const running = await serve({ portBase: 0, providers: [profile.registryId as ProviderId], log: null, clock } as Parameters<typeof serve>[0])
+  const running = await serve({ portBase: 0, providers: [profile.registryId as ProviderId], log: null, clock })
   const provider = running.providers[profile.registryId as ProviderId]!
   return { kind, provider, close: () => running.close() }
 }
