@@ -16,7 +16,12 @@ export default defineConfig({
   workers: 2,
   forbidOnly: !!process.env.CI,
   retries: 0,
-  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'playwright-report' }],
+    // On CI, also a machine-readable result, which .ci/run sums into one closing line.
+    ...(process.env.CI ? [['json', { outputFile: '.ci-results/playwright.json' }] as ['json', { outputFile: string }]] : []),
+  ],
   use: {
     browserName: 'chromium',
     headless: true,

@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Servers in tests listen on free ports on 127.0.0.1; files run in parallel workers.
     pool: 'forks',
+    // On CI, also a machine-readable result, which .ci/run sums into one closing line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci-results/vitest.json' }]] : ['default'],
   },
 })
