@@ -56,7 +56,7 @@ export interface RunningServer {
  * buffered, so the provider can answer 413 in its own format without the
  * server holding an oversized body.
  */
-function toWebRequest(req: IncomingMessage, base: string, limit: number): Promise<{ request: Request; truncated: boolean }> {
+function toWebRequest(req: IncomingMessage, base: string, limit: number): Promise<{ request: Request; truncated: boolean; bodyText?: string }> {
   return new Promise((resolve, reject) => {
     const method = req.method ?? 'GET'
     const headers = new Headers()
@@ -89,7 +89,8 @@ function toWebRequest(req: IncomingMessage, base: string, limit: number): Promis
       const body = Buffer.concat(chunks)
       if (truncated) headers.delete('content-length')
       try {
-        resolve({ request: new Request(url, { method, headers, body: body.length ? body : null, duplex: 'half' } as RequestInit), truncated })
+        // The text goes to the provider as read here (bounded), so it does not read the body stream again.
+        resolve({ request: new Request(url, { method, headers, body: body.length ? body : null, duplex: 'half' } as RequestInit), truncated, bodyText: truncated ? undefined : body.toString('utf8') })
       } catch (error) {
         reject(error)
       }
@@ -113,7 +114,7 @@ function toWebRequest(req: IncomingMessage, base: string, limit: number): Promis
   })
 }
 
-async function writeWebResponse(res: ServerResponse, response: Response, closeAfter: boolean): Promise<void> {
+async function writeWebResponse(res: ServerResponse, response: Response, closeAfter: boolean, bytes?: Uint8Array | null): Promise<void> {
   const headers: Record<string, string | string[]> = {}
   response.headers.forEach((value, key) => {
     if (key !== 'set-cookie') headers[key] = value
@@ -121,7 +122,8 @@ async function writeWebResponse(res: ServerResponse, response: Response, closeAf
   const cookies = response.headers.getSetCookie()
   if (cookies.length) headers['set-cookie'] = cookies
   if (closeAfter) headers.connection = 'close'
-  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined
+  // The provider hands back the bytes when its journal already read them.
+  const body = bytes !== undefined ? (bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined) : response.body ? Buffer.from(await response.arrayBuffer()) : undefined
   if (body && !headers['content-length']) headers['content-length'] = String(body.length)
   res.writeHead(response.status, headers)
   res.end(body)
@@ -200,15 +202,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     listener.server.on('request', (req, res) => {
       const started = performance.now()
       toWebRequest(req, listener.url, bodyLimit)
-        .then(async ({ request, truncated }) => {
-          const response = await provider.handle(request, listener.origin)
+        .then(async ({ request, truncated, bodyText }) => {
+          const { response, body } = await provider.answer(request, listener.origin, bodyText)
           if (response.type === 'error') {
             // An injected dropped connection.
             req.socket.destroy()
             log?.(`${listener.name} ${req.method} ${logPath(req.url)} dropped ${(performance.now() - started).toFixed(1)}ms`)
             return
           }
-          await writeWebResponse(res, response, truncated)
+          await writeWebResponse(res, response, truncated, body)
           if (truncated) res.once('finish', () => req.socket.destroy())
           log?.(`${listener.name} ${req.method} ${logPath(req.url)} ${response.status} ${(performance.now() - started).toFixed(1)}ms`)
         })

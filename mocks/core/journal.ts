@@ -44,6 +44,14 @@ export function headersToObject(headers: Headers): Record<string, string> {
   return out
 }
 
+const utf8 = new TextDecoder()
+
+/** How a body already read is recorded: text as text, anything else as `<binary N bytes>`. */
+export function recordedBody(contentType: string | null, bytes: Uint8Array): string {
+  const type = contentType ?? ''
+  return TEXTUAL.test(type) || type === '' ? utf8.decode(bytes) : `<binary ${bytes.byteLength} bytes>`
+}
+
 export async function recordResponseBody(response: Response): Promise<string> {
   if (!response.body) return ''
   const type = response.headers.get('content-type') ?? ''
