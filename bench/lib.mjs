@@ -1,0 +1,84 @@
+// Process helpers for the benchmark: every server and the load generator run
+// in child processes, started and stopped here, bounded in time.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
+export const ROOT = join(BENCH_DIR, '..')
+
+/** Starts a node script, resolves with its first stdout line parsed as JSON and a stop(). */
+export function startProcess(script, args = [], { nodeArgs = [], timeoutMs = 20_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${script} did not start within ${timeoutMs} ms: ${err.slice(-500)}`))
+    }, timeoutMs)
+    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)))
+    child.stdout.on('data', (d) => {
+      out += d
+      const nl = out.indexOf('\n')
+      if (nl === -1) return
+      clearTimeout(timer)
+      child.stdout.removeAllListeners('data')
+      child.stdout.resume()
+      try {
+        resolve({ info: JSON.parse(out.slice(0, nl)), child, stop: () => stopProcess(child), stderr: () => err })
+      } catch (error) {
+        child.kill('SIGKILL')
+        reject(new Error(`${script} printed no JSON: ${out.slice(0, 200)}`))
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${script} exited with ${code}: ${err.slice(-800)}`))
+    })
+  })
+}
+
+export function stopProcess(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3000)
+    child.once('exit', () => {
+      clearTimeout(kill)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+/** Runs a script to completion and parses the last stdout line as JSON. */
+export function runProcess(script, args = [], { nodeArgs = [], timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${script} ran past ${timeoutMs} ms`))
+    }, timeoutMs)
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)))
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      const line = out.trim().split('\n').pop()
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}: ${err.slice(-800)}`))
+      try {
+        resolve(JSON.parse(line))
+      } catch {
+        reject(new Error(`${script} printed no JSON: ${out.slice(-300)} ${err.slice(-300)}`))
+      }
+    })
+  })
+}
+
+/** One load run in the load generator's own process. */
+export function load(spec) {
+  return runProcess(join(BENCH_DIR, 'load.mjs'), [JSON.stringify(spec)], { timeoutMs: ((spec.warmup ?? 2) + (spec.duration ?? 5)) * 1000 * 3 + 30_000 })
+}
+
+export const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
