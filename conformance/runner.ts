@@ -50,6 +50,12 @@ export interface RunOptions {
   stepTimeoutMs?: number
   /** Client request timeout told to the client (real ms). Default 5000. */
   requestTimeoutMs?: number
+  /**
+   * Run every scenario with the provider strict (refuse what the real one
+   * refuses) or lenient (serve it and record the violation, so one run lists
+   * every problem). Default: each scenario's own `mode`, else strict.
+   */
+  mode?: 'strict' | 'lenient'
 }
 
 export interface RunResult {
@@ -118,7 +124,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
 async function runOne(scenario: Scenario, profile: ProviderProfile, provider: RunResultProvider, options: RunOptions): Promise<ScenarioReport> {
   await provider.reset()
   provider.clock.set(START)
-  setMode(provider, scenario.mode ?? 'strict')
+  provider.strictness = options.mode ?? scenario.mode ?? 'strict'
   const stepTimeoutMs = options.stepTimeoutMs ?? 15_000
   const config: ClientConfig = { ...profile.clientConfig(provider), requestTimeoutMs: scenario.client?.requestTimeoutMs ?? options.requestTimeoutMs ?? 5000 }
   const fetchImpl: typeof fetch = (input, init) => fetch(input, init)
@@ -274,9 +280,4 @@ function orderExchanges(entries: Exchange[]): { exchanges: Exchange[]; renumber(
   const sorted = [...entries].sort((a, b) => a.atMs - b.atMs || a.seq - b.seq)
   const map = new Map(sorted.map((e, i) => [e.seq, i + 1]))
   return { exchanges: sorted.map((e, i) => ({ ...e, seq: i + 1 })), renumber: (seq) => map.get(seq) ?? seq }
-}
-
-/** Strict or lenient, where the provider supports the switch (mocks/core: `mode`). */
-function setMode(provider: RunResultProvider, mode: 'strict' | 'lenient'): void {
-  if ('mode' in provider) (provider as { mode: string }).mode = mode
 }

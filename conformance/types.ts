@@ -34,6 +34,8 @@ export interface Rule {
   requirements: string[]
   /** OpenID Foundation conformance-suite modules that check the same thing, if any. */
   oidf?: string[]
+  /** Requirement ids of provider-recorded violations (`notes.violations`) this rule judges, so pass-strict-provider-checks leaves them to it. */
+  claims?: string[]
   evaluate(ctx: RuleContext): Verdict
 }
 

@@ -6,7 +6,12 @@ import {
   passStrictProviderChecks,
   reachExpectedOutcome,
   respectRetryAfter,
+  sendEachParameterOnce,
+  sendFormEncodedTokenRequest,
+  sendRegisteredRedirectUri,
   sendTokenAsDocumented,
+  sendTokenOneWay,
+  useOneClientAuthMethod,
   useProviderClientAuth,
 } from '../conformance/rules/index.js'
 import type { FaultAction } from '../mocks/core/faults.js'
@@ -28,6 +33,12 @@ export function baseRules(profile: ProviderProfile, outcomeRequirements: string[
     expectRule(sendTokenAsDocumented, 'failure', [profile.requirements.api]),
     expectRule(avoidRetryStorm),
     expectRule(respectRetryAfter),
+    // What the real provider refuses (strict) or the lenient mock records: each requirement has its rule, the rest fall to pass-strict-provider-checks.
+    expectRule(sendRegisteredRedirectUri),
+    expectRule(sendEachParameterOnce),
+    expectRule(useOneClientAuthMethod),
+    expectRule(sendFormEncodedTokenRequest),
+    expectRule(sendTokenOneWay),
     expectRule(passStrictProviderChecks),
   ]
 }

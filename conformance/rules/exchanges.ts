@@ -49,7 +49,8 @@ export function bodyParams(exchange: Exchange): Map<string, string> {
     }
     return out
   }
-  if (type.includes('x-www-form-urlencoded') || type === '') for (const [k, v] of new URLSearchParams(body)) out.set(k, v)
+  // @note a form mislabelled (text/plain: send-form-encoded-token-request) still carries its parameters; a lenient provider read them.
+  if (type.includes('x-www-form-urlencoded') || type === '' || /^[\w.~%-]+=/.test(body)) for (const [k, v] of new URLSearchParams(body)) out.set(k, v)
   return out
 }
 

@@ -60,7 +60,10 @@ export function authenticateBearer(ctx: RouteContext<ProviderRuntime<Pick<Store,
     for (const v of new URLSearchParams(ctx.bodyText).getAll('access_token')) found.push(['body', v])
   }
   if (found.length === 0) throw challenge(new InvalidToken('The access token is missing.', 'no token'), options, false)
-  if (found.length > 1) throw challenge(new InvalidRequest('The access token was sent in more than one way.', 'several token placements'), options)
+  if (found.length > 1) {
+    // @see RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request." Lenient: the first one found is used.
+    ctx.violation('RFC6750-2', `the access token was sent ${found.length} times (${found.map(([placement]) => placement).join(', ')})`, challenge(new InvalidRequest('The access token was sent in more than one way.', 'several token placements'), options))
+  }
   const [placement, value] = found[0]
   ctx.notes.tokenPlacement = placement
   const token = value ? (options.findToken ? options.findToken(value) : ctx.provider.store.tokens.by('token', value)) : undefined

@@ -1,5 +1,6 @@
 import { InvalidClient, InvalidRequest, OAuthError } from './errors.js'
 import type { Params } from './params.js'
+import type { ReportViolation } from './routes.js'
 import { secretsEqual } from './secrets.js'
 import type { Client } from '../store/index.js'
 
@@ -54,6 +55,8 @@ export interface AuthenticateClientOptions {
   rejectMultipleMethods?: boolean
   /** Realm for the Basic challenge on a failed header authentication. */
   basicRealm?: string
+  /** The route context's reporter: a lenient provider records two methods at once and authenticates by the Basic header. */
+  violation?: ReportViolation
 }
 
 export interface AuthenticatedClient {
@@ -76,7 +79,9 @@ export function authenticateClient(request: Request, params: Params, options: Au
   const realm = options.basicRealm
 
   if (basic && bodySecret !== undefined && (options.rejectMultipleMethods ?? true)) {
-    throw new InvalidRequest('The client used more than one authentication method.', 'Basic header and client_secret both present')
+    const error = new InvalidRequest('The client used more than one authentication method.', 'Basic header and client_secret both present')
+    if (!options.violation) throw error
+    options.violation('RFC6749-2.3', 'the client authenticated with HTTP Basic and with "client_secret" in the body', error)
   }
 
   if (basic) {

@@ -1,4 +1,5 @@
 import { InvalidRequest, PayloadTooLarge } from './errors.js'
+import type { ReportViolation } from './routes.js'
 
 /** Default request body limit; large enough for any OAuth request, small enough to refuse abuse. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024
@@ -34,37 +35,47 @@ export type ParamSource = 'query' | 'form' | 'json' | 'none'
  * Request parameters from a query string, a form body or a JSON object body.
  *
  * `get` refuses a repeated parameter, as RFC 6749 §3.1 and §3.2 require
- * ("Request and response parameters MUST NOT be included more than once").
+ * ("Request and response parameters MUST NOT be included more than once");
+ * given a `violation` reporter (a route context's), a lenient provider
+ * records it instead and reads the first value.
  */
 export class Params {
   readonly #entries: Array<[string, string]>
+  readonly #violation?: ReportViolation
   constructor(
     entries: Iterable<[string, string]>,
     readonly source: ParamSource,
+    violation?: ReportViolation,
   ) {
     this.#entries = [...entries]
+    this.#violation = violation
   }
 
   static empty(): Params {
     return new Params([], 'none')
   }
 
-  static fromSearch(search: URLSearchParams | string): Params {
+  static fromSearch(search: URLSearchParams | string, violation?: ReportViolation): Params {
     const params = typeof search === 'string' ? new URLSearchParams(search) : search
-    return new Params(params, 'query')
+    return new Params(params, 'query', violation)
   }
 
-  /** The single value of `name`; undefined when absent; invalid_request when repeated. */
+  /** The single value of `name`; undefined when absent; invalid_request when repeated (lenient: the first value). */
   get(name: string): string | undefined {
     let found: string | undefined
     let count = 0
     for (const [key, value] of this.#entries) {
       if (key === name) {
-        found = value
+        if (count === 0) found = value
         count++
       }
     }
-    if (count > 1) throw new InvalidRequest(`The "${name}" parameter was included more than once.`, `duplicate ${name}`)
+    if (count > 1) {
+      const error = new InvalidRequest(`The "${name}" parameter was included more than once.`, `duplicate ${name}`)
+      if (!this.#violation) throw error
+      // @see RFC 6749 §3.1 (query of the authorization endpoint) and §3.2 (token request body): "MUST NOT be included more than once".
+      this.#violation(this.source === 'query' ? 'RFC6749-3.1' : 'RFC6749-3.2', `"${name}" was sent ${count} times in the ${this.source === 'query' ? 'query' : 'body'}`, error)
+    }
     return found
   }
 
@@ -112,25 +123,37 @@ export interface BodyOptions {
  * Parses a request body into {@link Params}: `application/x-www-form-urlencoded`
  * (RFC 6749 §3.2) and, where a provider takes it, a JSON object of strings.
  * The body text was read once, bounded, by the dispatcher.
+ *
+ * A body of another media type is invalid_request; given a `violation`
+ * reporter, a lenient provider records it and reads the body as JSON when it
+ * is a JSON object the route accepts, else as a form.
  */
-export function parseBodyParams(request: Request, text: string, options: Omit<BodyOptions, 'limit'> = {}): Params {
+export function parseBodyParams(request: Request, text: string, options: Omit<BodyOptions, 'limit'> = {}, violation?: ReportViolation): Params {
   const accept = options.accept ?? ['form']
   const type = mediaType(request)
   if (type === 'application/x-www-form-urlencoded' && accept.includes('form')) {
-    return new Params(new URLSearchParams(text), 'form')
+    return new Params(new URLSearchParams(text), 'form', violation)
   }
   if ((type === 'application/json' || type.endsWith('+json')) && accept.includes('json')) {
-    return parseJsonParams(text)
+    return parseJsonParams(text, violation)
   }
-  if (text === '' && (options.allowEmpty || type === '')) return new Params([], 'none')
+  if (text === '' && (options.allowEmpty || type === '')) return new Params([], 'none', violation)
   const wanted = accept.map((a) => (a === 'form' ? 'application/x-www-form-urlencoded' : 'application/json')).join(' or ')
-  throw new InvalidRequest(
-    `The request body must be ${wanted}${type ? `, not ${type}` : ''}.`,
-    `content-type ${type || '(none)'}`,
-  )
+  const error = new InvalidRequest(`The request body must be ${wanted}${type ? `, not ${type}` : ''}.`, `content-type ${type || '(none)'}`)
+  if (!violation) throw error
+  // @see RFC 6749 Appendix B: token requests are sent "using the application/x-www-form-urlencoded format" (§4.1.3, §4.4.2, §6).
+  violation('RFC6749A-B', `the body was sent as ${type || '(no Content-Type)'}, not ${wanted}`, error)
+  if (accept.includes('json') && /^\s*\{/.test(text)) {
+    try {
+      return parseJsonParams(text, violation)
+    } catch {
+      // Not a JSON object after all: read it as a form.
+    }
+  }
+  return new Params(new URLSearchParams(text), 'form', violation)
 }
 
-function parseJsonParams(text: string): Params {
+function parseJsonParams(text: string, violation?: ReportViolation): Params {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -146,5 +169,5 @@ function parseJsonParams(text: string): Params {
     else if (typeof value === 'number' || typeof value === 'boolean') entries.push([key, String(value)])
     else if (value !== null) throw new InvalidRequest(`The "${key}" parameter must be a string.`, `JSON ${key} is ${typeof value}`)
   }
-  return new Params(entries, 'json')
+  return new Params(entries, 'json', violation)
 }

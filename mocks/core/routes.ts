@@ -5,6 +5,48 @@ import type { ProviderRuntime } from './provider.js'
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
 
 /**
+ * How a provider treats a request that breaks a requirement the real service
+ * enforces: `strict` (the default) refuses it as the real one would;
+ * `lenient` serves it and records the violation, so a conformance report can
+ * list every problem of a client in one run instead of stopping at the first
+ * refusal.
+ */
+export type Strictness = 'strict' | 'lenient'
+
+/** A requirement a request broke, as recorded in `notes.violations`. */
+export interface Violation {
+  /** Requirement id (`RFC6749-2.3`), linked by `conformance/spec-links.ts`. */
+  requirement: string
+  /** What the request did, for reports. */
+  message: string
+  /** The `error` code the strict provider answers. */
+  error: string
+  /** Whether the provider served the request anyway (lenient) or refused it (strict). */
+  served: boolean
+}
+
+/**
+ * Reports a violation: records it in the journal notes, then throws
+ * `strictError` (strict) or returns so the request is served (lenient).
+ */
+export type ReportViolation = (requirement: string, message: string, strictError: OAuthError) => void
+
+/**
+ * The one place strictness is decided. Recorded in both modes, so a strict
+ * refusal names the requirement too; a violation already recorded for this
+ * request (a parameter read twice) is not repeated.
+ *
+ * @example
+ * reportViolation(ctx, 'RFC6749-2.3', 'HTTP Basic and "client_secret" in the body', new InvalidRequest('…'))
+ */
+export function reportViolation(ctx: Pick<RouteContext, 'provider' | 'notes'>, requirement: string, message: string, strictError: OAuthError): void {
+  const served = ctx.provider.strictness === 'lenient'
+  const violations = ((ctx.notes.violations as Violation[] | undefined) ??= [])
+  if (!violations.some((v) => v.requirement === requirement && v.message === message)) violations.push({ requirement, message, error: strictError.error, served })
+  if (!served) throw strictError
+}
+
+/**
  * What a resolver gets: the web-standard request, its URL, path parameters,
  * the body already read (bounded by the provider's limit), and the provider.
  */
@@ -28,6 +70,8 @@ export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRunt
   body(options?: Omit<BodyOptions, 'limit'>): Params
   /** An absolute URL on this origin for a provider path. */
   link(path: string): string
+  /** Refuses (strict) or records and serves (lenient) a request that breaks `requirement`: {@link reportViolation}. */
+  violation: ReportViolation
 }
 
 export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>> {
@@ -126,10 +170,10 @@ export class Router {
 }
 
 /** Creates the lazily parsed body accessor of a route context. */
-export function bodyAccessor(request: Request, bodyText: string) {
+export function bodyAccessor(request: Request, bodyText: string, violation?: ReportViolation) {
   let parsed: Params | undefined
   return (options: Omit<BodyOptions, 'limit'> = {}): Params => {
-    parsed ??= parseBodyParams(request, bodyText, options)
+    parsed ??= parseBodyParams(request, bodyText, options, violation)
     return parsed
   }
 }

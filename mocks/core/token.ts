@@ -95,7 +95,10 @@ export const exchangeAuthorizationCode: GrantHandler = async (ctx, client, param
   }
   if (now >= code.expiresAtMs) throw new InvalidGrant(undefined, 'code expired')
   const redirectUri = params.value('redirect_uri')
-  if (code.redirectUriGiven && redirectUri === undefined) throw new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri')
+  if (code.redirectUriGiven && redirectUri === undefined) {
+    // @see RFC 6749 §4.1.3: "redirect_uri REQUIRED, if the "redirect_uri" parameter was included in the authorization request".
+    ctx.violation('RFC6749-4.1.3', 'the code exchange did not repeat the "redirect_uri" of the authorization request', new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri'))
+  }
   if (redirectUri !== undefined && redirectUri !== code.redirectUri) throw new InvalidGrant(undefined, 'redirect_uri differs from the authorization request')
   if (!verifyCodeVerifier(code, params.value('code_verifier'))) throw new InvalidGrant(undefined, 'PKCE code_verifier does not match the code_challenge')
   store.codes.patch(code, { redeemedAtMs: now })
@@ -164,6 +167,7 @@ export async function runTokenRequest(ctx: TokenContext): Promise<{ token: Token
     findClient: (id) => ctx.provider.store.clients.by('clientId', id),
     rejectMultipleMethods: config.rejectMultipleClientAuthMethods,
     basicRealm: config.basicRealm,
+    violation: ctx.violation,
   })
   ctx.notes.clientAuthMethod = auth.method
   ctx.notes.clientId = auth.client.clientId

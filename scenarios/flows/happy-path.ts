@@ -1,5 +1,5 @@
 import { expectRule } from '../../conformance/scenario.js'
-import { sendPkce, sendRegisteredRedirectUri, sendState } from '../../conformance/rules/index.js'
+import { sendPkce, sendState } from '../../conformance/rules/index.js'
 import { baseRules, primaryCall, signIn, type Flow } from '../common.js'
 
 /** The whole dance once: token, then a protected call, done as the document says. */
@@ -12,7 +12,7 @@ const happyPath: Flow = (profile) => ({
   steps: [...signIn(profile), primaryCall(profile)],
   rules: [
     ...baseRules(profile, ['RFC6749-4.1', profile.requirements.api]),
-    ...(profile.grant === 'authorization_code' ? [expectRule(sendState), expectRule(sendRegisteredRedirectUri, 'failure', ['RFC6749-4.1.1']), expectRule(sendPkce, 'warning')] : []),
+    ...(profile.grant === 'authorization_code' ? [expectRule(sendState), expectRule(sendPkce, 'warning')] : []),
   ],
 })
 export default happyPath

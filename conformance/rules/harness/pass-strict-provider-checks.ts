@@ -1,29 +1,24 @@
 import { defineRule, fail, pass } from '../verdict.js'
-
-/** A violation the provider served anyway because it ran lenient (`notes.violations`). */
-export interface Violation {
-  error: string
-  description: string
-  requirement: string
-}
+import { violationsOf } from './violation-rule.js'
 
 /**
- * In lenient mode the mock serves a request the real provider would refuse
- * and records why; this rule lists those findings, so one run shows every
- * problem instead of stopping at the first refusal.
+ * The safety net for requirements the provider checks (`ctx.violation` in
+ * mocks/core) that no rule of the scenario claims: each violation is judged
+ * by exactly one rule, its own where there is one (send-each-parameter-once,
+ * use-one-client-auth-method...), else this one.
  */
 export const passStrictProviderChecks = defineRule({
   id: 'pass-strict-provider-checks',
-  title: 'No request broke a check the real provider enforces',
+  title: 'No request broke another check the real provider enforces',
   requirements: [],
   evaluate(ctx) {
+    const claimed = new Set(ctx.scenario.rules.flatMap((use) => use.rule.claims ?? []))
     for (const exchange of ctx.exchanges) {
-      const violations = (exchange.notes.violations as Violation[] | undefined) ?? []
-      if (violations.length) {
-        const v = violations[0]
-        return fail(`the provider would have refused this request: ${v.description} (${v.requirement})`, { expected: 'a request the provider accepts', actual: v.error, exchange: exchange.seq })
+      const v = violationsOf(exchange).find((x) => !claimed.has(x.requirement))
+      if (v) {
+        return fail(`${v.message} (${v.requirement}); ${v.served ? 'the lenient provider served it' : `the provider refused it (${v.error})`}`, { expected: 'a request the provider accepts', actual: v.message, exchange: exchange.seq })
       }
     }
-    return pass(ctx.scenario.mode === 'lenient' ? 'the lenient provider recorded no violation' : 'strict provider: every request was accepted or refused as the real one')
+    return pass(ctx.scenario.mode === 'lenient' ? 'the lenient provider recorded no other violation' : 'every request was accepted or refused as the real provider would')
   },
 })

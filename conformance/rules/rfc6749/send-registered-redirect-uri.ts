@@ -12,6 +12,8 @@ export const sendRegisteredRedirectUri = defineRule({
   id: 'send-registered-redirect-uri',
   title: 'redirect_uri is the registered one, repeated identically at the token endpoint',
   requirements: ['RFC6749-3.1.2', 'RFC6749-4.1.3'],
+  // @note judged from the journal; a provider's own RFC6749-4.1.3 refusal (a missing redirect_uri) is the same finding.
+  claims: ['RFC6749-4.1.3'],
   evaluate(ctx) {
     const authorizations = authorizeRequests(ctx)
     if (authorizations.length === 0) return skip('no authorization request was made')

@@ -18,12 +18,12 @@ export const useProviderClientAuth = defineRule({
     const allowed = ctx.profile.clientAuthMethods
     const used = new Set<string>()
     for (const exchange of requests) {
+      // @note two methods at once is use-one-client-auth-method's finding (RFC 6749 §2.3); here each method must be one the provider documents.
       const methods = clientAuthentication(exchange)
-      const method = methods.length === 1 ? methods[0] : methods.length === 0 ? 'none' : methods.join('+')
-      if (!allowed.includes(method)) {
-        return fail(`the token request authenticated with ${method}`, { expected: allowed, actual: method, exchange: exchange.seq })
+      for (const method of methods.length ? methods : ['none']) {
+        if (!allowed.includes(method)) return fail(`the token request authenticated with ${method}`, { expected: allowed, actual: methods.join('+') || 'none', exchange: exchange.seq })
+        used.add(method)
       }
-      used.add(method)
     }
     return pass(`used ${[...used].join(', ')}`, { actual: [...used] })
   },

@@ -150,6 +150,7 @@ export const tokenEndpoint = defineRoute<Cloud66Runtime>({
       findClient: (id) => store.clients.by('clientId', id),
       rejectMultipleMethods: true,
       basicRealm: 'Doorkeeper',
+      violation: ctx.violation,
     })
     ctx.notes.clientAuthMethod = auth.method
     ctx.notes.clientId = auth.client.clientId

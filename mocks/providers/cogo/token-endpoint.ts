@@ -69,6 +69,7 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
       methods: ['client_secret_basic'],
       findClient: (id) => findClient(ctx, id),
       rejectMultipleMethods: true,
+      violation: ctx.violation,
     })
     ctx.notes.clientAuthMethod = method
     ctx.notes.clientId = client.clientId
