@@ -8,6 +8,8 @@ export enum HarnessErrorCode {
   USER_AGENT_FAILED = 'USER_AGENT_FAILED',
   STEP_TIMEOUT = 'STEP_TIMEOUT',
   PROTOCOL_ERROR = 'PROTOCOL_ERROR',
+  /** A scenario step the provider could not carry out (an unknown control action). */
+  BAD_SCENARIO = 'BAD_SCENARIO',
 }
 
 export class HarnessError extends Error {

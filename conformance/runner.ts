@@ -208,6 +208,12 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
         for (const token of provider.store.tokens.collection.findMany()) await revokeToken(provider.store, token, now)
         break
       }
+      case 'control': {
+        // @note through the control path itself, exactly as a serve user in any language would do it.
+        const answer = await provider.handle(new Request(`${provider.baseUrl}/__oauth-dance/${step.action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(step.body ?? {}) }))
+        if (!answer.ok) throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`Failed to run scenario "${scenario.id}": control "${step.action}" answered ${answer.status} ${await answer.text()}`)
+        break
+      }
     }
     // @note a delayed answer the client gave up on is still recorded by the provider, later; wait for it so the journal is complete.
     await settleDelays(provider, delays)

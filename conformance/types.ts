@@ -89,6 +89,8 @@ export type Step =
   | { do: 'inject-fault'; fault: FaultSpec }
   /** Revoke every token the provider issued (the user removed the application). */
   | { do: 'revoke-tokens' }
+  /** A provider control action, as a serve user posts it to `/__oauth-dance/<action>` (Cogo: `rotate-key`, `retire-key`). */
+  | { do: 'control'; action: string; body?: Record<string, unknown> }
 
 /**
  * One scenario: a provider, a flow, the conditions the mock sets up, what a

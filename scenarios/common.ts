@@ -5,6 +5,7 @@ import {
   keepClientSecretPrivate,
   passStrictProviderChecks,
   reachExpectedOutcome,
+  refetchRefusedTokenOnce,
   respectRetryAfter,
   sendEachParameterOnce,
   sendFormEncodedTokenRequest,
@@ -64,5 +65,32 @@ export function tokenFaultScenario(profile: ProviderProfile, meta: { id: string;
     steps: [{ do: 'inject-fault', fault: { route: profile.facts.routes.token, times: 'once', action } }, ...signIn(profile, 'settles'), primaryCall(profile, 'settles')],
     rules: baseRules(profile, ['RFC6749-5.2']),
     ...extra,
+  }
+}
+
+const BROKEN_TOKEN_WHY: Record<string, string> = {
+  expired: 'already past its "exp"',
+  'wrong-issuer': 'issued by another "iss"',
+  'wrong-audience': 'for another "aud"',
+  'bad-signature': 'signed by a key that was never published, under the current "kid"',
+  'unknown-kid': 'signed under a "kid" the JWKS does not list',
+}
+
+/**
+ * The token endpoint issues, once, a token that looks genuine but that the
+ * API refuses (a `broken-token` fault); a robust client gets a new token,
+ * once, and its call succeeds. One scenario per kind, so each stands alone.
+ */
+export function invalidTokenScenario(profile: ProviderProfile, kind: 'expired' | 'wrong-issuer' | 'wrong-audience' | 'bad-signature' | 'unknown-kid'): Scenario {
+  return {
+    id: `invalid-token-${kind}`,
+    title: `A token ${BROKEN_TOKEN_WHY[kind]} is refused with 403: the client gets a new one, once`,
+    summary: `cogo-carbon-engine-auth.txt: "Requests which do not have a valid Authorization header will fail with a 403 HTTP status code." The token endpoint hands out a token ${BROKEN_TOKEN_WHY[kind]} (RFC 7519 §7.2); the answer itself looks genuine. RFC 6750 §3.1: "The client MAY request a new access token and retry the protected resource request." A robust client does so once and succeeds.`,
+    profile: profile.id,
+    steps: [
+      { do: 'inject-fault', fault: { route: profile.facts.routes.token, times: 'once', action: { type: 'broken-token', kind } } },
+      { do: 'call', operation: profile.primaryOperation.operation, args: profile.primaryOperation.args, expect: 'ok', requirements: [profile.requirements.api, 'RFC6750-3.1'] },
+    ],
+    rules: [...baseRules(profile, [profile.requirements.api, 'RFC6750-3.1']), expectRule(refetchRefusedTokenOnce)],
   }
 }

@@ -18,6 +18,13 @@ import tokenHtml502 from './flows/token-html-502.js'
 import apiRateLimited from './flows/api-rate-limited.js'
 import carinaClusterPolling from './carina/cluster-polling.js'
 import cloud66UrlencodedTokenResponse from './cloud66/urlencoded-token-response.js'
+import cogoInvalidTokenExpired from './cogo/invalid-token-expired.js'
+import cogoInvalidTokenWrongIssuer from './cogo/invalid-token-wrong-issuer.js'
+import cogoInvalidTokenWrongAudience from './cogo/invalid-token-wrong-audience.js'
+import cogoInvalidTokenBadSignature from './cogo/invalid-token-bad-signature.js'
+import cogoInvalidTokenUnknownKid from './cogo/invalid-token-unknown-kid.js'
+import cogoInvalidTokenPersists from './cogo/invalid-token-persists.js'
+import cogoKeyRotation from './cogo/key-rotation.js'
 
 /** Flows shared by every provider they apply to, in report order. */
 export const FLOWS: Flow[] = [
@@ -42,6 +49,7 @@ export const FLOWS: Flow[] = [
 export const PROVIDER_SCENARIOS: Record<string, Scenario[]> = {
   carina: [carinaClusterPolling],
   cloud66: [cloud66UrlencodedTokenResponse],
+  cogo: [cogoInvalidTokenExpired, cogoInvalidTokenWrongIssuer, cogoInvalidTokenWrongAudience, cogoInvalidTokenBadSignature, cogoInvalidTokenUnknownKid, cogoInvalidTokenPersists, cogoKeyRotation],
 }
 
 /**

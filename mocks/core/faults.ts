@@ -24,6 +24,32 @@ export type FaultAction =
   | { type: 'wrong-content-type'; contentType?: string }
   /** A 200 whose body is an OAuth error. */
   | { type: 'success-with-error'; error?: string }
+  /**
+   * The real answer, but the access token it issues is broken in the given way
+   * (expired, another `iss` or `aud`, a bad signature, an unknown `kid`...), so
+   * the API refuses it. Honoured by routes that issue self-contained tokens a
+   * resource server verifies: Cogo's token endpoint (RS256 JWTs).
+   */
+  | { type: 'broken-token'; kind: BrokenTokenKind }
+
+/**
+ * The ways an issued JWT can be wrong that a resource server must refuse
+ * (RFC 7519 §7.2, RFC 6750 §3.1 invalid_token).
+ */
+export const BROKEN_TOKEN_KINDS = [
+  'expired',
+  'wrong-issuer',
+  'wrong-audience',
+  'bad-signature',
+  'tampered-payload',
+  'unknown-kid',
+  'missing-kid',
+  'missing-exp',
+  'alg-none',
+  'alg-hs256',
+  'not-a-jwt',
+] as const
+export type BrokenTokenKind = (typeof BROKEN_TOKEN_KINDS)[number]
 
 export type FaultTimes = 'once' | 'always' | { nth: number }
 
@@ -42,7 +68,7 @@ export interface Fault extends Required<FaultSpec> {
   fired: number
 }
 
-const ACTION_TYPES = new Set(['oauth-error', 'response', 'retry-after', 'html-502', 'delay', 'drop', 'truncated-json', 'wrong-content-type', 'success-with-error'])
+const ACTION_TYPES = new Set(['oauth-error', 'response', 'retry-after', 'html-502', 'delay', 'drop', 'truncated-json', 'wrong-content-type', 'success-with-error', 'broken-token'])
 
 /** Checks a fault spec that came from outside (the control path), with a message naming what is wrong. */
 export function validateFaultSpec(input: unknown): FaultSpec {
@@ -60,6 +86,7 @@ export function validateFaultSpec(input: unknown): FaultSpec {
   if (action.type === 'oauth-error' && typeof action.error !== 'string') throw new TypeError('"action.error" must be an OAuth error code')
   if (action.type === 'response' && !(Number.isInteger(action.status) && action.status >= 100 && action.status <= 599)) throw new TypeError('"action.status" must be an HTTP status')
   if (action.type === 'delay' && !(Number.isFinite(action.ms) && action.ms >= 0 && action.ms <= 600_000)) throw new TypeError('"action.ms" must be between 0 and 600000')
+  if (action.type === 'broken-token' && !BROKEN_TOKEN_KINDS.includes(action.kind)) throw new TypeError(`"action.kind" must be one of ${BROKEN_TOKEN_KINDS.join(', ')}`)
   return { route: spec.route, times, action }
 }
 

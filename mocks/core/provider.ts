@@ -313,6 +313,10 @@ export class ProviderRuntime<Store = any, Config = any> {
           { error: action.error ?? 'invalid_grant', error_description: 'Injected error in a 200 response.' },
           { status: 200, headers: { 'Cache-Control': 'no-store' } },
         )
+      case 'broken-token':
+        // @note the route mints the token, so the route carries the fault out (Cogo's token endpoint reads `ctx.fault`).
+        ctx.fault = action
+        return ctx.route.resolve(ctx)
     }
   }
 

@@ -1,4 +1,5 @@
 import type { OAuthError } from './errors.js'
+import type { FaultAction } from './faults.js'
 import { Params, parseBodyParams, type BodyOptions } from './params.js'
 import type { ProviderRuntime } from './provider.js'
 
@@ -72,6 +73,8 @@ export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRunt
   link(path: string): string
   /** Refuses (strict) or records and serves (lenient) a request that breaks `requirement`: {@link reportViolation}. */
   violation: ReportViolation
+  /** A fault the route itself carries out (`broken-token`: the token endpoint mints a broken token). */
+  fault?: FaultAction
 }
 
 export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>> {

@@ -1,6 +1,7 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
 import { cogoKeys } from '../../../fixtures/cogo-keys.js'
 import { cogoFixtures } from '../../../fixtures/cogo.js'
+import { BROKEN_TOKEN_KINDS, type BrokenTokenKind } from '../../core/faults.js'
 import type { CogoRuntime } from './config.js'
 import { defaultIssuer } from './hosts.js'
 import { generateSigningKey, importSigningKey, signJwt, type SigningKey } from './keys.js'
@@ -44,21 +45,9 @@ export async function mintCogoToken(provider: CogoRuntime, options: MintOptions 
   return signJwt({ kid: header.kid as string, privateKey: key.privateKey }, claims as JWTPayload, header as Partial<JWTHeaderParameters>)
 }
 
-/** The ways a token can be wrong that the API must refuse with 403. */
-export const BROKEN_COGO_TOKEN_KINDS = [
-  'expired',
-  'wrong-issuer',
-  'wrong-audience',
-  'bad-signature',
-  'tampered-payload',
-  'unknown-kid',
-  'missing-kid',
-  'missing-exp',
-  'alg-none',
-  'alg-hs256',
-  'not-a-jwt',
-] as const
-export type BrokenCogoTokenKind = (typeof BROKEN_COGO_TOKEN_KINDS)[number]
+/** The ways a token can be wrong that the API must refuse with 403: the fault catalogue's `broken-token` kinds. */
+export const BROKEN_COGO_TOKEN_KINDS = BROKEN_TOKEN_KINDS
+export type BrokenCogoTokenKind = BrokenTokenKind
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 

@@ -4,6 +4,7 @@ import { defineRoute } from '../../core/routes.js'
 import { COGO_JWKS_PATH, COGO_TOKEN_PATH, type CogoContext, type CogoRuntime } from './config.js'
 import { issuerFor, refusePlainHttp } from './hosts.js'
 import { signJwt } from './keys.js'
+import { mintBrokenCogoToken } from './test-tokens.js'
 
 /**
  * Headers of the token endpoint's answers. The path and the success shape are
@@ -78,8 +79,13 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
     }
     const { config, clock, store } = ctx.provider
     const key = store.keys.signing
-    const accessToken = await signJwt(key, accessTokenClaims(client.clientId, issuerFor(ctx), config.audience, clock.nowSeconds(), config.accessTokenTtlSeconds))
+    const broken = ctx.fault?.type === 'broken-token' ? ctx.fault.kind : undefined
+    // @note an injected `broken-token` fault: the answer looks genuine (same members, expires_in 3600), only the API will refuse the token.
+    const accessToken = broken
+      ? await mintBrokenCogoToken(ctx.provider, broken, { clientId: client.clientId, claims: broken === 'wrong-issuer' ? {} : { iss: issuerFor(ctx) } })
+      : await signJwt(key, accessTokenClaims(client.clientId, issuerFor(ctx), config.audience, clock.nowSeconds(), config.accessTokenTtlSeconds))
     ctx.notes.kid = key.kid
+    if (broken) ctx.notes.brokenToken = broken
     // The document's example response, member for member.
     return new Response(JSON.stringify({ access_token: accessToken, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }), {
       status: 200,
