@@ -28,6 +28,7 @@ export function registerCheckCommand(program: Command): Command {
     .option('--client <spec>', 'reference, a broken client name, module:<path>[#export], or command:<shell command>', 'reference')
     .option('--scenario <ids>', 'only these scenario ids (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()))
     .addOption(new Option('--transport <kind>', 'in-process (msw) or sockets (serve on 127.0.0.1); default: sockets for command clients').choices(['in-process', 'sockets']))
+    .addOption(new Option('--mode <mode>', 'strict: the provider refuses what the real one refuses; lenient: it serves such requests and the report lists every violation (default: each scenario\'s own, strict)').choices(['strict', 'lenient']))
     .option('--jsonl <file>', 'write one JSON object per check (JSON Lines), as each is known')
     .option('--junit <file>', 'write JUnit XML')
     .option('--verbose', 'print the message of passing checks too')
@@ -38,7 +39,7 @@ export function registerCheckCommand(program: Command): Command {
       const onCheck = opts.jsonl ? (check: CheckReport) => appendFileSync(opts.jsonl, JSON.stringify(checkRecord(check)) + '\n') : undefined
       const results: RunResult[] = []
       for (const provider of opts.provider as string[]) {
-        const result = await runScenarios({ provider, client: adapter, scenarios: scenariosFor(provider, opts.scenario), transport: opts.transport ?? transport, onCheck })
+        const result = await runScenarios({ provider, client: adapter, scenarios: scenariosFor(provider, opts.scenario), transport: opts.transport ?? transport, mode: opts.mode, onCheck })
         results.push(result)
         const text = formatConsoleReport(result, { verbose: opts.verbose })
         process.stdout.write(opts.quiet ? text.split('\n').slice(-3).join('\n') : text)
