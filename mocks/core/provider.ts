@@ -1,4 +1,6 @@
-import { http, type HttpHandler } from 'msw'
+// msw/core/http, not msw: the package root also loads GraphQL (~300 ms), which serve never uses.
+import { http } from 'msw/core/http'
+import type { HttpHandler } from 'msw'
 import { Clock } from './clock.js'
 import { HttpError, OAuthError, ServerError, renderTokenError } from './errors.js'
 import { FaultRegistry, validateFaultSpec, type Fault, type FaultSpec } from './faults.js'
