@@ -20,7 +20,9 @@ export async function readBodyText(request: Request, limit = DEFAULT_BODY_LIMIT)
     if (done) break
     size += value.byteLength
     if (size > limit) {
-      await reader.cancel().catch(() => {})
+      // Not awaited: cancelling one branch of a tee'd body (msw clones requests)
+      // settles only once the other branch is cancelled too, which hung the 413.
+      reader.cancel().catch(() => {})
       throw new PayloadTooLarge(limit)
     }
     chunks.push(value)

@@ -143,6 +143,11 @@ export class ProviderRuntime<Store = any, Config = any> {
     return this.#definition.describe(this)
   }
 
+  /** The route table (read only), for tools that enumerate endpoints: docs, the hardening tests. */
+  get routes(): ReadonlyArray<RouteDefinition<any>> {
+    return this.#definition.routes
+  }
+
   /**
    * msw request handlers: two per origin pattern (the origin and everything
    * under it), each calling {@link handle}, whose router picks the route and
