@@ -25,6 +25,13 @@ export interface ServeOptions {
   /** Largest request body, bytes (default 64 KiB). */
   bodyLimit?: number
   /**
+   * Socket timeouts, ms: the whole request (default 30 s), its headers
+   * (default 10 s: a slowloris client is cut off), and an idle keep-alive
+   * connection (default 5 s). Node checks them every `min(headers, request) / 4`
+   * (its own default check is every 30 s, far coarser than the limits).
+   */
+  timeouts?: { requestMs?: number; headersMs?: number; keepAliveMs?: number }
+  /**
    * HTTPS listeners: `true` for every provider with TLS fixtures in the
    * registry (Keystone), or per provider `true` (its fixtures) or explicit
    * options. A listener with `ca` asks for a client certificate and passes a
@@ -129,6 +136,11 @@ async function writeWebResponse(res: ServerResponse, response: Response, closeAf
   res.end(body)
 }
 
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+}
+
 /** Request path without its query: the query may hold codes, tokens or secrets, which are never logged. */
 function logPath(url: string | undefined): string {
   const path = url ?? '/'
@@ -162,10 +174,13 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     if (tlsOption === true && !tls && typeof options.tls === 'object') throw new Error(`Failed to start "${id}" with TLS: it has no TLS fixtures (give key and cert)`)
     for (const [origin, { name, offset }] of Object.entries(entry.origins)) {
       // rejectUnauthorized false: a client without a certificate (or with an unverified one) still gets an answer; only verified ones reach the provider.
-      const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: false }) : createServer()
-      server.requestTimeout = 30_000
-      server.headersTimeout = 10_000
-      server.keepAliveTimeout = 5_000
+      const requestTimeout = options.timeouts?.requestMs ?? 30_000
+      const headersTimeout = Math.min(options.timeouts?.headersMs ?? 10_000, requestTimeout)
+      const timing = { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.floor(headersTimeout / 4)) }
+      const server = tls
+        ? createHttpsServer({ ...timing, key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: false })
+        : createServer(timing)
+      server.keepAliveTimeout = options.timeouts?.keepAliveMs ?? 5_000
       pending.push({ name, provider: id, origin, port: portBase === 0 ? 0 : portBase + offset, server })
     }
   }
@@ -223,8 +238,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
           log?.(`${listener.name} ${req.method} ${logPath(req.url)} aborted: ${(error as Error).message}`)
         })
     })
-    listener.server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    listener.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      // The status Node's own default handler would pick: a client that took too
+      // long gets 408, oversized headers 431, anything else unparsable 400.
+      const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request'
+      if (socket.writable && error.code !== 'ECONNRESET') socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       else socket.destroy()
     })
   }
