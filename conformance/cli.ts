@@ -8,6 +8,27 @@ import { formatJUnit } from './report/junit.js'
 import { runScenarios, type CheckReport, type RunResult } from './runner.js'
 import { scenariosFor } from '../scenarios/index.js'
 import { appendFileSync } from 'node:fs'
+import type { ExampleAppBrokenMode } from '../fixtures/example-app/server.js'
+
+/**
+ * `browser:example-app[:<broken mode>]`: the bundled example web app driven
+ * in Chromium (conformance/adapters/browser.ts), over sockets since the app
+ * is a real server. Loaded on demand: only this kind needs Playwright.
+ */
+async function resolveBrowserClient(spec: string) {
+  const [app, broken, ...rest] = spec.split(':')
+  if (app !== 'example-app' || rest.length) {
+    throw new InvalidArgumentError(`unknown browser app "${spec}": use browser:example-app, or browser:example-app:<broken mode> (ignores-state, token-in-query)`)
+  }
+  const { browserClient, browserScenarios } = await import('./adapters/browser.js')
+  const { exampleBrowserApp } = await import('./adapters/browser-example-app.js')
+  const browserApp = exampleBrowserApp({ broken: (broken || undefined) as ExampleAppBrokenMode | undefined })
+  return {
+    adapter: browserClient(browserApp),
+    transport: 'sockets' as const,
+    fit: (provider: string, scenarios: ReturnType<typeof scenariosFor>) => browserScenarios(provider, browserApp, scenarios),
+  }
+}
 
 function providers(value: string): string[] {
   const ids = value === 'all' ? Object.keys(PROFILES) : value.split(',').map((s) => s.trim()).filter(Boolean)
@@ -25,7 +46,7 @@ export function registerCheckCommand(program: Command): Command {
     .command('check')
     .description('run the conformance scenarios against a client and report each rule')
     .requiredOption('--provider <ids>', 'provider(s) to check: carina, comma-separated, or all', providers)
-    .option('--client <spec>', 'reference, a broken client name, module:<path>[#export], or command:<shell command>', 'reference')
+    .option('--client <spec>', 'reference, a broken client name, module:<path>[#export], command:<shell command>, or browser:example-app[:<broken mode>] (a web app in Chromium)', 'reference')
     .option('--scenario <ids>', 'only these scenario ids (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()))
     .addOption(new Option('--transport <kind>', 'in-process (msw) or sockets (serve on 127.0.0.1); default: sockets for command clients').choices(['in-process', 'sockets']))
     .addOption(new Option('--mode <mode>', 'strict: the provider refuses what the real one refuses; lenient: it serves such requests and the report lists every violation (default: each scenario\'s own, strict)').choices(['strict', 'lenient']))
@@ -34,12 +55,21 @@ export function registerCheckCommand(program: Command): Command {
     .option('--verbose', 'print the message of passing checks too')
     .option('--quiet', 'print only the totals')
     .action(async (opts) => {
-      const { adapter, transport } = await resolveClient(opts.client)
+      const browser = String(opts.client).startsWith('browser:') ? await resolveBrowserClient(String(opts.client).slice('browser:'.length)) : undefined
+      const { adapter, transport } = browser ?? (await resolveClient(opts.client))
       if (opts.jsonl) writeFileSync(opts.jsonl, '')
       const onCheck = opts.jsonl ? (check: CheckReport) => appendFileSync(opts.jsonl, JSON.stringify(checkRecord(check)) + '\n') : undefined
       const results: RunResult[] = []
       for (const provider of opts.provider as string[]) {
-        const result = await runScenarios({ provider, client: adapter, scenarios: scenariosFor(provider, opts.scenario), transport: opts.transport ?? transport, mode: opts.mode, onCheck })
+        let scenarios = scenariosFor(provider, opts.scenario)
+        if (browser) {
+          // Scenarios a browser app cannot run (client credentials: no user) are listed as skipped, with why.
+          const fit = browser.fit(provider, scenarios)
+          for (const { scenario, reason } of fit.skipped) process.stdout.write(`SKIP ${scenario}: ${reason}\n`)
+          if (fit.scenarios.length === 0) continue
+          scenarios = fit.scenarios
+        }
+        const result = await runScenarios({ provider, client: adapter, scenarios, transport: opts.transport ?? transport, mode: opts.mode, onCheck })
         results.push(result)
         const text = formatConsoleReport(result, { verbose: opts.verbose })
         process.stdout.write(opts.quiet ? text.split('\n').slice(-3).join('\n') : text)
