@@ -11,11 +11,11 @@
  * server.listen()
  */
 export { createCarina, CARINA_BASE_URL, CARINA_SCOPES, type CarinaOptions, type CarinaRuntime } from './providers/carina/index.js'
-export { createCloud66, CLOUD66_BASE_URL, CLOUD66_SCOPES, type Cloud66Options, type Cloud66Runtime } from './providers/cloud66/index.js'
 export { createKeystone, KEYSTONE_BASE_URL, type KeystoneOptions, type KeystoneRuntime } from './providers/keystone/index.js'
 export { CLIENT_CERT_HEADER, encodeClientCert } from './core/client-cert.js'
-export { createGocd, GOCD_BASE_URL, GOCD_HOST_ALIASES, type GocdOptions, type GocdRuntime } from './providers/gocd/index.js'
+export { createCloud66, CLOUD66_BASE_URL, CLOUD66_SCOPES, type Cloud66Options, type Cloud66Runtime } from './providers/cloud66/index.js'
 export { createCogo, COGO_AUTH_BASE_URL, COGO_API_BASE_URL, COGO_AUDIENCE, mintCogoToken, mintBrokenCogoToken, rotateCogoSigningKey, retireCogoKey, BROKEN_COGO_TOKEN_KINDS, type CogoOptions, type CogoRuntime, type BrokenCogoTokenKind } from './providers/cogo/index.js'
+export { createGocd, GOCD_BASE_URL, GOCD_HOST_ALIASES, type GocdOptions, type GocdRuntime } from './providers/gocd/index.js'
 export { ProviderRuntime, CONTROL_PREFIX, type ProviderOptions, type ProviderDescription } from './core/provider.js'
 export { Clock } from './core/clock.js'
 export { Journal, type Exchange } from './core/journal.js'

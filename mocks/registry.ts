@@ -1,10 +1,10 @@
 import type { TlsListenerOptions } from './core/client-cert.js'
 import type { ProviderDescription, ProviderOptions, ProviderRuntime } from './core/provider.js'
 import { createCarina } from './providers/carina/index.js'
-import { createCloud66 } from './providers/cloud66/index.js'
-import { createCogo } from './providers/cogo/index.js'
 import { createKeystone } from './providers/keystone/index.js'
 import { caPem, serverCertPem, serverKeyPem } from '../fixtures/keystone-tls.js'
+import { createCogo } from './providers/cogo/index.js'
+import { createCloud66 } from './providers/cloud66/index.js'
 import { createGocd } from './providers/gocd/index.js'
 
 export interface ProviderEntry {
@@ -32,9 +32,9 @@ export const PROVIDERS = {
     describe: (provider) => provider.describe(),
   },
   keystone: { create: (options) => createKeystone(options), origins: { default: { name: 'keystone', offset: 2 } }, basePath: () => '/identity', describe: (provider) => provider.describe(), tls: () => ({ key: serverKeyPem, cert: serverCertPem, ca: caPem }) },
-  gocd: { create: (options) => createGocd(options), origins: { default: { name: 'gocd', offset: 6 } }, basePath: () => '', describe: (provider) => provider.describe() },
-  cogo: { create: (options) => createCogo(options), origins: { auth: { name: 'cogo-auth', offset: 4 }, api: { name: 'cogo-api', offset: 5 } }, basePath: () => '', describe: (provider) => provider.describe() },
   cloud66: { create: (options) => createCloud66(options), origins: { default: { name: 'cloud66', offset: 3 } }, basePath: () => '', describe: (provider) => provider.describe() },
+  cogo: { create: (options) => createCogo(options), origins: { auth: { name: 'cogo-auth', offset: 4 }, api: { name: 'cogo-api', offset: 5 } }, basePath: () => '', describe: (provider) => provider.describe() },
+  gocd: { create: (options) => createGocd(options), origins: { default: { name: 'gocd', offset: 6 } }, basePath: () => '', describe: (provider) => provider.describe() },
 } satisfies Record<string, ProviderEntry>
 
 export type ProviderId = keyof typeof PROVIDERS
