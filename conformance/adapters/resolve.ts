@@ -14,7 +14,7 @@ export async function resolveClient(spec: string): Promise<{ adapter: ClientAdap
   if (spec.startsWith('command:')) return { adapter: commandClient(spec.slice('command:'.length).trim()), transport: 'sockets' }
   if (spec.startsWith('module:')) {
     const [path, exported] = spec.slice('module:'.length).split('#')
-    const mod = await import(pathToFileURL(resolvePath(path)).href)
+    const mod = await importClientModule(resolvePath(path))
     const adapter = (exported ? mod[exported] : (mod.default ?? mod.client)) as ClientAdapter | undefined
     if (!adapter || typeof adapter.start !== 'function') {
       throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to load the client: ${path} exports no ClientAdapter${exported ? ` named "${exported}"` : ' as default'}`)
@@ -29,4 +29,19 @@ export async function resolveClient(spec: string): Promise<{ adapter: ClientAdap
   throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
     `Failed to resolve client "${spec}": use reference, a broken client (${Object.keys(BROKEN_CLIENTS).join(', ')}), module:<path>[#export] or command:<shell command>`,
   )
+}
+
+/**
+ * Imports a client module; TypeScript ones through tsx's loader, so a user can
+ * point `--client module:` at their `.ts` adapter without compiling it first.
+ */
+async function importClientModule(path: string): Promise<Record<string, unknown>> {
+  if (!/\.[cm]?tsx?$/.test(path)) return import(pathToFileURL(path).href)
+  let tsImport: (specifier: string, parentURL: string) => Promise<Record<string, unknown>>
+  try {
+    ;({ tsImport } = await import('tsx/esm/api'))
+  } catch {
+    throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to load the client: ${path} is TypeScript; install tsx (npm i -D tsx) or point --client at its compiled .js`)
+  }
+  return tsImport(pathToFileURL(path).href, import.meta.url)
 }
