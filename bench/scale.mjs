@@ -12,7 +12,7 @@ import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, tokenRequest } from './sc
 
 const id = process.argv[2]
 const MAX = Number(process.env.BENCH_SCALE_MAX ?? 1_000_000)
-const CHECKPOINTS = [1_000, 100_000, 1_000_000].filter((n) => n <= MAX)
+const CHECKPOINTS = [1_000, 10_000, 100_000, 1_000_000].filter((n) => n <= MAX)
 const CONCURRENCY = 32
 const provider = PROVIDERS[id].create({})
 await provider.ready

@@ -19,6 +19,11 @@ function take(bytes: number): Buffer {
   return slice
 }
 
+/** `n` random bytes from the pool (a view: copy it if it must outlive the next draw). */
+export function pooledRandomBytes(bytes: number): Buffer {
+  return take(bytes)
+}
+
 /** `n` random bytes as lower-case hex (Doorkeeper and GoCD use `SecureRandom.hex(32)`). */
 export function randomHex(bytes = 32): string {
   return take(bytes).toString('hex')

@@ -1,4 +1,5 @@
-import { createCipheriv, createHmac, randomBytes } from 'node:crypto'
+import { createCipheriv, createHmac } from 'node:crypto'
+import { pooledRandomBytes } from '../../core/secrets.js'
 import type { Token, User } from '../../store/index.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import type { KeystoneTokenMeta } from './store.js'
@@ -12,9 +13,10 @@ import type { KeystoneTokenMeta } from './store.js'
  * the store, never decrypted.
  */
 export function mintFernetToken(key: { signing: Buffer; encryption: Buffer }, issuedAtMs: number, payloadBytes: number): string {
-  const iv = randomBytes(16)
+  // Pooled: one randomBytes call per token cost more than the AES and HMAC together.
+  const iv = Buffer.from(pooledRandomBytes(16))
   const cipher = createCipheriv('aes-128-cbc', key.encryption, iv)
-  const ciphertext = Buffer.concat([cipher.update(randomBytes(payloadBytes)), cipher.final()])
+  const ciphertext = Buffer.concat([cipher.update(pooledRandomBytes(payloadBytes)), cipher.final()])
   const timestamp = Buffer.alloc(8)
   timestamp.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(issuedAtMs / 1000))))
   const signed = Buffer.concat([Buffer.from([0x80]), timestamp, iv, ciphertext])
@@ -45,7 +47,7 @@ export async function issueKeystoneToken(provider: KeystoneRuntime, fields: Issu
     methods: fields.methods,
     projectId: fields.projectId,
     roles: fields.roles,
-    auditId: randomBytes(16).toString('base64url'),
+    auditId: pooledRandomBytes(16).toString('base64url'),
     ...(fields.applicationCredentialId ? { applicationCredentialId: fields.applicationCredentialId } : {}),
     ...(fields.thumbprint ? { thumbprint: fields.thumbprint } : {}),
   }
