@@ -120,7 +120,7 @@ async function scale() {
 }
 
 async function startup() {
-  log('startup (node dist/bin/oauth-dance.js serve, until the first token is answered)')
+  log('startup (node dist/bundle/oauth-dance.js serve, until the first token is answered)')
   const r = await startupTime()
   results.startup = r
   log(`  median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')})`)
@@ -191,7 +191,7 @@ function renderTable(r) {
     for (const p of sc.points) lines.push(`| ${p.issued.toLocaleString('en')} | ${p.issueUs.toFixed(1)} | ${p.validateUs.toFixed(1)} | ${p.heapMB.toFixed(0)} | ${p.records.toLocaleString('en')} |`)
     if (sc.rolling) lines.push(`| rolling, clock past expiry each round | | | ${sc.rolling.map((x) => x.heapMB.toFixed(0)).join(' → ')} | ${sc.rolling.map((x) => x.records.toLocaleString('en')).join(' → ')} |`)
   }
-  if (r.startup.medianMs !== undefined) lines.push('', `Startup: \`node dist/bin/oauth-dance.js serve\` to first token answered: median ${r.startup.medianMs.toFixed(0)} ms (${r.startup.runs.map((x) => x.toFixed(0)).join(', ')})`)
+  if (r.startup.medianMs !== undefined) lines.push('', `Startup: \`node dist/bundle/oauth-dance.js serve\` to first token answered: median ${r.startup.medianMs.toFixed(0)} ms (${r.startup.runs.map((x) => x.toFixed(0)).join(', ')})`)
   lines.push('', 'Targets', '| target | value | wanted | met |', '|---|---:|---|---|')
   for (const t of r.summary.targets) lines.push(`| ${t.name} | ${t.value} | ${t.target} | ${t.met === null ? '?' : t.met ? 'yes' : 'NO'} |`)
   return lines.join('\n')

@@ -1,5 +1,5 @@
 // Startup of `serve` from its bin (not npx): from spawning
-// `node dist/bin/oauth-dance.js serve --port-base 0 --json --quiet` until the
+// `node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet` until the
 // first client-credentials token is answered.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
@@ -8,7 +8,7 @@ import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
 
 async function once() {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(ROOT, 'dist/bin/oauth-dance.js'), 'serve', '--port-base', '0', '--json', '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.js'), 'serve', '--port-base', '0', '--json', '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   try {
     const line = await new Promise((resolve, reject) => {
       let out = ''

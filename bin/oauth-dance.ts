@@ -2,7 +2,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve } from '../mocks/server.js'
 import { PROVIDERS, type ProviderId } from '../mocks/registry.js'
-import { registerCheckCommand } from '../conformance/cli.js'
 
 const program = new Command()
   .name('oauth-dance')
@@ -59,7 +58,12 @@ program
     process.on('SIGTERM', () => stop('SIGTERM'))
   })
 
-registerCheckCommand(program)
+// The harness (runner, scenarios, msw/node) is loaded only when a command other
+// than `serve` may need it, so `serve` answers its first token sooner.
+if (process.argv[2] !== 'serve') {
+  const { registerCheckCommand } = await import('../conformance/cli.js')
+  registerCheckCommand(program)
+}
 
 program.parseAsync(process.argv).catch((error) => {
   process.stderr.write(`[oauth-dance] ${(error as Error).message}\n`)
