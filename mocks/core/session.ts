@@ -5,7 +5,7 @@ import type { Params } from './params.js'
 import type { ProviderRuntime } from './provider.js'
 import type { RouteContext, RouteDefinition } from './routes.js'
 import { randomBase64Url, secretsEqual } from './secrets.js'
-import type { Session, Store, User } from '../store/index.js'
+import type { Client, Session, Store, User } from '../store/index.js'
 
 /** What the web pages of a provider need from it. */
 export interface WebConfig {
@@ -118,6 +118,23 @@ export function redirect(location: string, headers: Record<string, string | stri
     for (const v of Array.isArray(value) ? value : [value]) h.append(key, v)
   }
   return new Response(null, { status: 302, headers: h })
+}
+
+/**
+ * The signed-in user of a page and their session (created if needed, with the
+ * cookie to set), or the redirect to the login page for an anonymous visitor.
+ */
+export async function requireSignedIn(ctx: WebContext): Promise<{ user: User; session: Session; setCookie?: string } | Response> {
+  const user = currentUser(ctx)
+  if (!user) return redirectToLogin(ctx)
+  const { session, setCookie } = await ensureSession(ctx)
+  return { user, session, setCookie }
+}
+
+/** The client named by the `:id` path parameter, if `user` registered it (developer-application pages). */
+export function ownedClient(ctx: WebContext, user: User): Client | undefined {
+  const client = ctx.provider.store.clients.by('clientId', ctx.params.id)
+  return client && client.ownerId === user.id ? client : undefined
 }
 
 /** Sends an anonymous visitor to the login page, coming back here afterwards. */

@@ -3,9 +3,9 @@ import { html, renderPage, type SafeHtml } from '../../core/html.js'
 import type { Params } from '../../core/params.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
 import { randomHex } from '../../core/secrets.js'
-import { csrfField, currentUser, ensureSession, redirect, redirectToLogin, requireCsrf } from '../../core/session.js'
+import { csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
 import { revokeToken } from '../../core/token.js'
-import type { Client, Session, User } from '../../store/index.js'
+import type { Client, Session } from '../../store/index.js'
 import type { CarinaContext, CarinaRuntime } from './config.js'
 
 /**
@@ -18,19 +18,6 @@ const nav = html`<nav><a href="/oauth/applications">Developer Applications</a><a
 
 function page(ctx: CarinaContext, title: string, body: SafeHtml, status = 200, setCookie?: string) {
   return renderPage({ title, brand: ctx.provider.config.web.brand, body, status, nav, wide: true, headers: setCookie ? { 'Set-Cookie': setCookie } : {} })
-}
-
-/** The signed-in user and their session, or a redirect to the login page. */
-async function signedIn(ctx: CarinaContext): Promise<{ user: User; session: Session; setCookie?: string } | Response> {
-  const user = currentUser(ctx)
-  if (!user) return redirectToLogin(ctx)
-  const { session, setCookie } = await ensureSession(ctx)
-  return { user, session, setCookie }
-}
-
-function ownApplication(ctx: CarinaContext, user: User): Client | undefined {
-  const client = ctx.provider.store.clients.by('clientId', ctx.params.id)
-  return client && client.ownerId === user.id ? client : undefined
 }
 
 function notFound(ctx: CarinaContext) {
@@ -125,7 +112,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     method: 'GET',
     path: '/oauth/applications',
     async resolve(ctx) {
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
       const apps = ctx.provider.store.clients.collection.findMany((q) => q.where({ ownerId: me.user.id }))
       return page(
@@ -147,7 +134,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     method: 'GET',
     path: '/oauth/applications/new',
     async resolve(ctx) {
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
       return page(ctx, 'New Application', html`<h1>New Application</h1>${applicationForm(ctx, me.session, '/oauth/applications', { name: '', redirectUris: '' }, [])}`, 200, me.setCookie)
     },
@@ -159,7 +146,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     async resolve(ctx) {
       const form = ctx.body()
       const session = requireCsrf(ctx, form)
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
       const input = readApplicationForm(form)
       if (input.errors.length) {
@@ -181,9 +168,9 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     method: 'GET',
     path: '/oauth/applications/:id',
     async resolve(ctx) {
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
-      const client = ownApplication(ctx, me.user)
+      const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx)
       const notice = ctx.query.get('created') ? 'Application created.' : ctx.query.get('updated') ? 'Application updated.' : undefined
       const response = showApplication(ctx, client, me.session, notice)
@@ -196,9 +183,9 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     method: 'GET',
     path: '/oauth/applications/:id/edit',
     async resolve(ctx) {
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
-      const client = ownApplication(ctx, me.user)
+      const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx)
       const values = { name: client.name, redirectUris: client.redirectUris.join('\n') }
       return page(ctx, 'Edit application', html`<h1>Edit application</h1>${applicationForm(ctx, me.session, `/oauth/applications/${client.clientId}`, values, [], 'patch')}`, 200, me.setCookie)
@@ -212,9 +199,9 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     async resolve(ctx) {
       const form = ctx.body()
       const session = requireCsrf(ctx, form)
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
-      const client = ownApplication(ctx, me.user)
+      const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx)
       const method = (form.get('_method') ?? ctx.request.method).toLowerCase()
       if (method === 'delete') {
@@ -239,7 +226,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     method: 'GET',
     path: '/oauth/authorized_applications',
     async resolve(ctx) {
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
       const { store } = ctx.provider
       const grants = store.grants.collection.findMany((q) => q.where({ userId: me.user.id, revokedAtMs: null }))
@@ -269,7 +256,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
     path: '/oauth/authorized_applications/:id',
     async resolve(ctx) {
       requireCsrf(ctx, ctx.body())
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
       const { store, clock } = ctx.provider
       const clientId = ctx.params.id

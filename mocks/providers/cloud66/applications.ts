@@ -3,7 +3,7 @@ import { html, renderPage, type SafeHtml } from '../../core/html.js'
 import type { Params } from '../../core/params.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
 import { randomHex } from '../../core/secrets.js'
-import { csrfField, currentUser, ensureSession, redirect, redirectToLogin, requireCsrf } from '../../core/session.js'
+import { csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
 import { revokeToken } from '../../core/token.js'
 import type { Client, Session, User } from '../../store/index.js'
 import type { Cloud66Context, Cloud66Runtime } from './config.js'
@@ -29,16 +29,9 @@ function page(ctx: Cloud66Context, user: User | undefined, title: string, body: 
   return renderPage({ title, brand: ctx.provider.config.web.brand, body, status, nav: nav(user), wide: true, headers: setCookie ? { 'Set-Cookie': setCookie } : {} })
 }
 
-async function signedIn(ctx: Cloud66Context): Promise<{ user: User; session: Session; setCookie?: string } | Response> {
-  const user = currentUser(ctx)
-  if (!user) return redirectToLogin(ctx)
-  const { session, setCookie } = await ensureSession(ctx)
-  return { user, session, setCookie }
-}
-
 /** The developer pages exist only for developer accounts; others are pointed to Account/Apps. */
 async function signedInDeveloper(ctx: Cloud66Context) {
-  const me = await signedIn(ctx)
+  const me = await requireSignedIn(ctx)
   if (me instanceof Response || isDeveloper(me.user)) return me
   return page(
     ctx,
@@ -48,11 +41,6 @@ async function signedInDeveloper(ctx: Cloud66Context) {
     403,
     me.setCookie,
   )
-}
-
-function ownApplication(ctx: Cloud66Context, user: User): Client | undefined {
-  const client = ctx.provider.store.clients.by('clientId', ctx.params.id)
-  return client && client.ownerId === user.id ? client : undefined
 }
 
 const notFound = (ctx: Cloud66Context, user: User) => page(ctx, user, 'Not found', html`<h1>Not found</h1><p class="error">There is no such application.</p>`, 404)
@@ -122,7 +110,7 @@ export const applicationRoutes: RouteDefinition<Cloud66Runtime>[] = [
     method: 'GET',
     path: '/oauth/authorized_applications',
     async resolve(ctx) {
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
       const { store } = ctx.provider
       const rows = store.grants.collection
@@ -166,7 +154,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
     async resolve(ctx) {
       const form = ctx.body()
       requireCsrf(ctx, form)
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
       const enable = form.get('developer') !== '0'
       ctx.provider.store.users.patch(me.user, { profile: { ...me.user.profile, developer: enable } })
@@ -179,7 +167,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
     path: '/oauth/authorized_applications/:id',
     async resolve(ctx) {
       requireCsrf(ctx, ctx.body())
-      const me = await signedIn(ctx)
+      const me = await requireSignedIn(ctx)
       if (me instanceof Response) return me
       await revokeAccess(ctx, me.user.id, ctx.params.id)
       return redirect(ctx.link('/oauth/authorized_applications'))
@@ -247,7 +235,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
     async resolve(ctx) {
       const me = await signedInDeveloper(ctx)
       if (me instanceof Response) return me
-      const client = ownApplication(ctx, me.user)
+      const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx, me.user)
       return page(
         ctx,
@@ -278,7 +266,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
       requireCsrf(ctx, form)
       const me = await signedInDeveloper(ctx)
       if (me instanceof Response) return me
-      const client = ownApplication(ctx, me.user)
+      const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx, me.user)
       if ((form.get('_method') ?? ctx.request.method).toLowerCase() !== 'delete') {
         return page(ctx, me.user, 'Not supported', html`<h1>Not supported</h1><p class="error">Applications can only be destroyed here.</p>`, 400)
