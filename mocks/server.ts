@@ -4,7 +4,9 @@ import type { TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import { CLIENT_CERT_HEADER, encodeClientCert, type TlsListenerOptions } from './core/client-cert.js'
 import { Clock } from './core/clock.js'
-import type { ProviderRuntime } from './core/provider.js'
+import type { ProviderRuntime, ReadBody } from './core/provider.js'
+import type { Reply } from './core/reply.js'
+import { NodeRequest, RawHeaders } from './core/request.js'
 import { PROVIDERS, type ProviderEntry, type ProviderId } from './registry.js'
 
 export interface ServeOptions {
@@ -59,59 +61,44 @@ export interface RunningServer {
 }
 
 /**
- * Reads a Node request into a web `Request`. At most `limit + 1` bytes are
- * buffered, so the provider can answer 413 in its own format without the
- * server holding an oversized body.
+ * Reads a Node request for the provider: method, URL and headers as they
+ * arrived (no undici `Request`, see {@link NodeRequest}) and the body as text.
+ * At most `limit + 1` bytes are buffered, so the provider can answer 413 in
+ * its own format without the server holding an oversized body.
  */
-function toWebRequest(req: IncomingMessage, base: string, limit: number): Promise<{ request: Request; truncated: boolean; bodyText?: string }> {
+function readNodeRequest(req: IncomingMessage, base: string, limit: number): Promise<{ request: NodeRequest; body: ReadBody | undefined }> {
+  const method = req.method ?? 'GET'
+  // Only the listener's own TLS handshake may vouch for a client certificate.
+  const headers = new RawHeaders(req.rawHeaders, CLIENT_CERT_HEADER)
+  const socket = req.socket as Partial<TLSSocket>
+  if (socket.encrypted && socket.authorized) {
+    const cert = socket.getPeerX509Certificate?.()
+    if (cert) headers.set(CLIENT_CERT_HEADER, encodeClientCert(cert))
+  }
+  const request = new NodeRequest(method, base + (req.url?.startsWith('/') ? req.url : '/'), headers)
+  if (method === 'GET' || method === 'HEAD') {
+    req.resume()
+    return Promise.resolve({ request, body: undefined })
+  }
   return new Promise((resolve, reject) => {
-    const method = req.method ?? 'GET'
-    const headers = new Headers()
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      // Only the listener's own TLS handshake may vouch for a client certificate.
-      if (req.rawHeaders[i].toLowerCase() === CLIENT_CERT_HEADER) continue
-      try {
-        headers.append(req.rawHeaders[i], req.rawHeaders[i + 1])
-      } catch {
-        // A header value undici refuses is dropped, as a proxy in front of the real service would.
-      }
-    }
-    const socket = req.socket as Partial<TLSSocket>
-    if (socket.encrypted && socket.authorized) {
-      const cert = socket.getPeerX509Certificate?.()
-      if (cert) headers.set(CLIENT_CERT_HEADER, encodeClientCert(cert))
-    }
-    const url = base + (req.url?.startsWith('/') ? req.url : '/')
-    if (method === 'GET' || method === 'HEAD') {
-      resolve({ request: new Request(url, { method, headers }), truncated: false })
-      req.resume()
-      return
-    }
     const chunks: Buffer[] = []
     let size = 0
     let done = false
-    const finish = (truncated: boolean) => {
-      if (done) return
-      done = true
-      const body = Buffer.concat(chunks)
-      if (truncated) headers.delete('content-length')
-      try {
-        // The text goes to the provider as read here (bounded), so it does not read the body stream again.
-        resolve({ request: new Request(url, { method, headers, body: body.length ? body : null, duplex: 'half' } as RequestInit), truncated, bodyText: truncated ? undefined : body.toString('utf8') })
-      } catch (error) {
-        reject(error)
-      }
-    }
     req.on('data', (chunk: Buffer) => {
       if (done) return
       chunks.push(chunk)
       size += chunk.length
       if (size > limit) {
+        done = true
         req.pause()
-        finish(true)
+        resolve({ request, body: { tooLarge: true } })
       }
     })
-    req.on('end', () => finish(false))
+    req.on('end', () => {
+      if (done) return
+      done = true
+      resolve({ request, body: { text: chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8') } })
+    })
     req.on('error', (error) => {
       if (!done) {
         done = true
@@ -121,18 +108,12 @@ function toWebRequest(req: IncomingMessage, base: string, limit: number): Promis
   })
 }
 
-async function writeWebResponse(res: ServerResponse, response: Response, closeAfter: boolean, bytes?: Uint8Array | null): Promise<void> {
-  const headers: Record<string, string | string[]> = {}
-  response.headers.forEach((value, key) => {
-    if (key !== 'set-cookie') headers[key] = value
-  })
-  const cookies = response.headers.getSetCookie()
-  if (cookies.length) headers['set-cookie'] = cookies
+function writeReply(res: ServerResponse, reply: Reply, closeAfter: boolean): void {
+  const headers: Record<string, string | string[]> = { ...reply.headers }
   if (closeAfter) headers.connection = 'close'
-  // The provider hands back the bytes when its journal already read them.
-  const body = bytes !== undefined ? (bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined) : response.body ? Buffer.from(await response.arrayBuffer()) : undefined
-  if (body && !headers['content-length']) headers['content-length'] = String(body.length)
-  res.writeHead(response.status, headers)
+  const body = reply.body === null ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body
+  if (body && !headers['content-length']) headers['content-length'] = String(body.byteLength)
+  res.writeHead(reply.status, headers)
   res.end(body)
 }
 
@@ -216,18 +197,19 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const provider = providers[listener.provider]!
     listener.server.on('request', (req, res) => {
       const started = performance.now()
-      toWebRequest(req, listener.url, bodyLimit)
-        .then(async ({ request, truncated, bodyText }) => {
-          const { response, body } = await provider.answer(request, listener.origin, bodyText)
-          if (response.type === 'error') {
+      readNodeRequest(req, listener.url, bodyLimit)
+        .then(async ({ request, body }) => {
+          const reply = await provider.answer(request, listener.origin, body)
+          if (!reply) {
             // An injected dropped connection.
             req.socket.destroy()
             log?.(`${listener.name} ${req.method} ${logPath(req.url)} dropped ${(performance.now() - started).toFixed(1)}ms`)
             return
           }
-          await writeWebResponse(res, response, truncated, body)
+          const truncated = body !== undefined && 'tooLarge' in body
+          writeReply(res, reply, truncated)
           if (truncated) res.once('finish', () => req.socket.destroy())
-          log?.(`${listener.name} ${req.method} ${logPath(req.url)} ${response.status} ${(performance.now() - started).toFixed(1)}ms`)
+          log?.(`${listener.name} ${req.method} ${logPath(req.url)} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`)
         })
         .catch((error) => {
           // Only a broken connection gets here; the provider itself never throws.

@@ -2,6 +2,7 @@ import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError, quoteAuthP
 import type { ProviderRuntime } from './provider.js'
 import type { RouteContext } from './routes.js'
 import type { Store, Token } from '../store/index.js'
+import { Reply } from './reply.js'
 
 export type TokenPlacement = 'header' | 'query' | 'body'
 
@@ -79,6 +80,6 @@ export function authenticateBearer(ctx: RouteContext<ProviderRuntime<Pick<Store,
 }
 
 /** RFC 6750 §3: the status and challenge, with an empty body (Doorkeeper's resource errors). */
-export function renderBearerError(error: OAuthError): Response {
-  return new Response(null, { status: error.status, headers: { ...error.headers, 'Cache-Control': 'no-store' } })
+export function renderBearerError(error: OAuthError): Reply {
+  return new Reply(error.status, { ...error.headers, 'Cache-Control': 'no-store' }, null)
 }

@@ -3,6 +3,7 @@ import type { Params } from './params.js'
 import type { ReportViolation } from './routes.js'
 import { secretsEqual } from './secrets.js'
 import type { Client } from '../store/index.js'
+import type { ProviderRequest } from './request.js'
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
 
@@ -19,7 +20,7 @@ export interface BasicCredentials {
  *
  * @see [RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1)
  */
-export function readBasicCredentials(request: Request): BasicCredentials | undefined {
+export function readBasicCredentials(request: Pick<ProviderRequest, 'headers'>): BasicCredentials | undefined {
   const header = request.headers.get('authorization')
   if (!header) return undefined
   const match = /^basic +([^ ]*) *$/i.exec(header)
@@ -72,7 +73,7 @@ export interface AuthenticatedClient {
  * real servers emulated here compared them raw (Doorkeeper) and real clients
  * send them raw (keystoneauth), so both readings are tried.
  */
-export function authenticateClient(request: Request, params: Params, options: AuthenticateClientOptions): AuthenticatedClient {
+export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, params: Params, options: AuthenticateClientOptions): AuthenticatedClient {
   const basic = readBasicCredentials(request)
   const bodyId = params.value('client_id')
   const bodySecret = params.value('client_secret')

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto'
+import type { ProviderRequest } from './request.js'
 
 /**
  * Request header carrying the TLS client certificate a listener verified, as a
@@ -21,7 +22,7 @@ export function encodeClientCert(cert: string | X509Certificate): string {
  * The certificate a request carries in {@link CLIENT_CERT_HEADER}: undefined
  * when there is none, `null` when the value is not a certificate.
  */
-export function readClientCert(request: Request): X509Certificate | null | undefined {
+export function readClientCert(request: Pick<ProviderRequest, 'headers'>): X509Certificate | null | undefined {
   const value = request.headers.get(CLIENT_CERT_HEADER)
   if (!value) return undefined
   try {

@@ -10,6 +10,8 @@
  * @see [RFC 6749 §5.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2)
  * @see [RFC 6750 §3.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-3.1)
  */
+import { Reply, type RouteAnswer } from './reply.js'
+
 export class OAuthError extends Error {
   /**
    * @param status HTTP status the RFC assigns to this error.
@@ -63,24 +65,17 @@ export class PayloadTooLarge extends OAuthError {
  * a 405 for a wrong method). Carries the response to send as-is.
  */
 export class HttpError extends Error {
-  constructor(public response: Response) {
+  constructor(public response: RouteAnswer) {
     super(`HTTP ${response.status}`)
     this.name = 'HttpError'
   }
 }
 
 /** RFC 6749 §5.2 JSON body; `no-store` per §5.1 applies to errors as well. */
-export function renderTokenError(error: OAuthError): Response {
+export function renderTokenError(error: OAuthError): Reply {
   const body: Record<string, string> = { error: error.error }
   if (error.description) body.error_description = error.description
-  return Response.json(body, {
-    status: error.status,
-    headers: {
-      'Cache-Control': 'no-store',
-      Pragma: 'no-cache',
-      ...error.headers,
-    },
-  })
+  return Reply.json(error.status, body, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...error.headers })
 }
 
 /** Quote a value for an auth-param (RFC 7235 §2.1 quoted-string). */

@@ -38,7 +38,7 @@ export interface Exchange {
 
 const TEXTUAL = /^(text\/|application\/(json|xml|x-www-form-urlencoded|[a-z.+-]*\+(json|xml))|image\/svg)/i
 
-export function headersToObject(headers: Headers): Record<string, string> {
+export function headersToObject(headers: { forEach(callback: (value: string, name: string) => void): void }): Record<string, string> {
   const out: Record<string, string> = {}
   headers.forEach((value, key) => (out[key] = value))
   return out
@@ -46,10 +46,23 @@ export function headersToObject(headers: Headers): Record<string, string> {
 
 const utf8 = new TextDecoder()
 
+/** A reply's headers as `Headers` would list them: in name order, repeated values joined with ", ". */
+export function replyHeadersToObject(headers: Record<string, string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of Object.keys(headers).sort()) {
+    const value = headers[name]
+    out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}
+
 /** How a body already read is recorded: text as text, anything else as `<binary N bytes>`. */
-export function recordedBody(contentType: string | null, bytes: Uint8Array): string {
+export function recordedBody(contentType: string | null, body: Uint8Array | string | null): string {
+  if (body === null) return ''
   const type = contentType ?? ''
-  return TEXTUAL.test(type) || type === '' ? utf8.decode(bytes) : `<binary ${bytes.byteLength} bytes>`
+  const textual = TEXTUAL.test(type) || type === ''
+  if (typeof body === 'string') return textual ? body : `<binary ${Buffer.byteLength(body)} bytes>`
+  return textual ? utf8.decode(body) : `<binary ${body.byteLength} bytes>`
 }
 
 export async function recordResponseBody(response: Response): Promise<string> {

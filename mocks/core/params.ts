@@ -1,5 +1,6 @@
 import { InvalidRequest, PayloadTooLarge } from './errors.js'
 import type { ReportViolation } from './routes.js'
+import type { ProviderRequest } from './request.js'
 
 /** Default request body limit; large enough for any OAuth request, small enough to refuse abuse. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024
@@ -8,7 +9,7 @@ export const DEFAULT_BODY_LIMIT = 64 * 1024
  * Reads a request body as text, refusing more than `limit` bytes without
  * buffering the excess.
  */
-export async function readBodyText(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<string> {
+export async function readBodyText(request: Pick<ProviderRequest, 'headers' | 'body'>, limit = DEFAULT_BODY_LIMIT): Promise<string> {
   const declared = Number(request.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLarge(limit)
   if (!request.body) return ''
@@ -109,7 +110,7 @@ export class Params {
 }
 
 /** The media type of a request, lower-cased, without parameters. */
-export function mediaType(request: Request): string {
+export function mediaType(request: Pick<ProviderRequest, 'headers'>): string {
   return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
 }
 
@@ -130,7 +131,7 @@ export interface BodyOptions {
  * reporter, a lenient provider records it and reads the body as JSON when it
  * is a JSON object the route accepts, else as a form.
  */
-export function parseBodyParams(request: Request, text: string, options: Omit<BodyOptions, 'limit'> = {}, violation?: ReportViolation): Params {
+export function parseBodyParams(request: Pick<ProviderRequest, 'headers'>, text: string, options: Omit<BodyOptions, 'limit'> = {}, violation?: ReportViolation): Params {
   const accept = options.accept ?? ['form']
   const type = mediaType(request)
   if (type === 'application/x-www-form-urlencoded' && accept.includes('form')) {

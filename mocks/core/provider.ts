@@ -2,9 +2,11 @@
 import { http } from 'msw/core/http'
 import type { HttpHandler } from 'msw'
 import { Clock } from './clock.js'
-import { HttpError, OAuthError, ServerError, renderTokenError } from './errors.js'
+import { HttpError, OAuthError, PayloadTooLarge, ServerError, renderTokenError } from './errors.js'
 import { FaultRegistry, validateFaultSpec, type Fault, type FaultSpec } from './faults.js'
-import { Journal, headersToObject, recordedBody, type Exchange } from './journal.js'
+import { Journal, headersToObject, recordedBody, replyHeadersToObject, type Exchange } from './journal.js'
+import { Reply, toReply, type RouteAnswer } from './reply.js'
+import type { ProviderRequest } from './request.js'
 import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
 import { Router, bodyAccessor, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
 import { devUtils } from './dev-utils.js'
@@ -45,9 +47,9 @@ export interface ProviderDefinition<Store, Config> {
   seed(provider: ProviderRuntime<Store, Config>): Promise<void>
   routes: ReadonlyArray<RouteDefinition<any>>
   /** Default rendering of OAuth errors for routes without their own. */
-  renderError?(error: OAuthError, ctx: RouteContext<any>): Response
-  notFound(ctx: RouteContext<any>): Response
-  methodNotAllowed?(ctx: RouteContext<any>, allowed: string[]): Response
+  renderError?(error: OAuthError, ctx: RouteContext<any>): RouteAnswer
+  notFound(ctx: RouteContext<any>): RouteAnswer
+  methodNotAllowed?(ctx: RouteContext<any>, allowed: string[]): RouteAnswer
   describe(provider: ProviderRuntime<Store, Config>): ProviderDescription
   /**
    * Provider-specific control actions, answered at `POST /__oauth-dance/<name>`
@@ -57,11 +59,8 @@ export interface ProviderDefinition<Store, Config> {
   controls?: Record<string, (provider: ProviderRuntime<Store, Config>, body: any) => Promise<unknown> | unknown>
 }
 
-/** A provider's answer; `body` is set when the body was already read (see {@link ProviderRuntime.answer}). */
-export interface ProviderAnswer {
-  response: Response
-  body?: Uint8Array | null
-}
+/** What the request body was, as an adapter that read it itself (`serve`) passes it. */
+export type ReadBody = { text: string } | { tooLarge: true }
 
 /**
  * One running provider: its store, clock, journal and faults, and the same
@@ -84,6 +83,8 @@ export class ProviderRuntime<Store = any, Config = any> {
   #ready!: Promise<void>
   readonly #definition: ProviderDefinition<Store, Config>
   readonly #router: Router
+  /** Path of each origin's base URL, without a trailing slash ('' at the root). */
+  readonly #basePaths: Record<string, string>
   #handlers?: HttpHandler[]
 
   constructor(definition: ProviderDefinition<Store, Config>, options: ProviderOptions = {}) {
@@ -99,6 +100,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     this.origins = Object.fromEntries(
       Object.entries(definition.origins).map(([key, url]) => [key, stripTrailingSlash(given[key] ?? url)]),
     )
+    this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
     this.#reseed()
   }
@@ -179,25 +181,23 @@ export class ProviderRuntime<Store = any, Config = any> {
    * failure becomes a response in the provider's own format.
    */
   async handle(request: Request, origin = 'default'): Promise<Response> {
-    const { response, body } = await this.answer(request, origin)
-    if (body === undefined) return response
-    return new Response(body as BodyInit | null, { status: response.status, statusText: response.statusText, headers: response.headers })
+    const reply = await this.answer(request, origin)
+    return reply ? reply.toResponse() : Response.error()
   }
 
   /**
-   * {@link handle} for adapters that write bytes themselves (`serve`): when the
-   * journal read the body, it comes back as `body` (and `response`'s own body
-   * is spent), so the body is read once, without `clone()` (a stream tee)
-   * and without building a second `Response`. `bodyText`, when given, is the
-   * request body already read and bounded by the adapter.
+   * {@link handle} as plain data, for adapters that write bytes themselves
+   * (`serve`): the request may be a {@link ProviderRequest} rather than a web
+   * `Request`, with its body already read (`body`, bounded by the adapter);
+   * null means an injected dropped connection. Never throws.
    */
-  async answer(request: Request, origin = 'default', bodyText?: string): Promise<ProviderAnswer> {
+  async answer(request: ProviderRequest, origin = 'default', body?: ReadBody): Promise<Reply | null> {
     await this.#ready
     const url = new URL(request.url)
-    const basePath = new URL(this.origins[origin] ?? this.baseUrl).pathname.replace(/\/$/, '')
+    const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
     let path = url.pathname
     if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
-      return { response: await this.#handleControl(request, url, path.slice(path.indexOf(CONTROL_PREFIX) + CONTROL_PREFIX.length)) }
+      return toReply(await this.#handleControl(request, url, path.slice(path.indexOf(CONTROL_PREFIX) + CONTROL_PREFIX.length), body))
     }
     if (basePath && !(path === basePath || path.startsWith(basePath + '/'))) path = '\u0000' // outside the mount: no route
     else path = path.slice(basePath.length) || '/'
@@ -209,45 +209,50 @@ export class ProviderRuntime<Store = any, Config = any> {
     const ctx = this.#context(request, url, origin, match.kind === 'route' ? match.params : {}, route)
     let error: OAuthError | undefined
     let fault: Fault | undefined
-    let response: Response
+    let answer: RouteAnswer
     try {
-      ctx.bodyText = !hasBody(method) ? '' : bodyText !== undefined && bodyText.length <= this.bodyLimit ? bodyText : await readBodyText(request, this.bodyLimit)
-      if (match.kind === 'not-found') response = this.#definition.notFound(ctx)
+      ctx.bodyText = await this.#bodyText(request, method, body)
+      if (match.kind === 'not-found') answer = this.#definition.notFound(ctx)
       else if (match.kind === 'method-not-allowed') {
-        response = this.#definition.methodNotAllowed?.(ctx, match.allowed) ?? this.#definition.notFound(ctx)
+        answer = this.#definition.methodNotAllowed?.(ctx, match.allowed) ?? this.#definition.notFound(ctx)
       } else {
         fault = this.faults.take(match.route.id)
-        response = fault ? await this.#applyFault(fault, ctx) : await match.route.resolve(ctx)
+        answer = fault ? await this.#applyFault(fault, ctx) : await match.route.resolve(ctx)
       }
     } catch (thrown) {
       if (thrown instanceof OAuthError) {
         error = thrown
-        response = this.renderError(thrown, ctx)
+        answer = this.renderError(thrown, ctx)
       } else if (thrown instanceof HttpError) {
-        response = thrown.response
+        answer = thrown.response
       } else {
         devUtils.error(`Failed to answer ${method} ${url.pathname} on ${this.id}:`, thrown)
         error = new ServerError(undefined, String((thrown as Error)?.stack ?? thrown))
-        response = this.renderError(error, ctx)
+        answer = this.renderError(error, ctx)
       }
     }
-    if (method === 'HEAD' && response.body) response = new Response(null, response)
-    if (!this.journal.enabled || response.type === 'error') {
-      if (this.journal.enabled) this.#record(ctx, response, null, startMs, error, fault)
-      return { response }
-    }
-    const body = response.body ? new Uint8Array(await response.arrayBuffer()) : null
-    this.#record(ctx, response, body, startMs, error, fault)
-    return { response, body }
+    const dropped = answer instanceof Response && answer.type === 'error'
+    let reply = dropped ? null : await toReply(answer)
+    if (reply && method === 'HEAD' && reply.body !== null) reply = reply.withBody(null)
+    if (this.journal.enabled) this.#record(ctx, reply, startMs, error, fault)
+    return reply
+  }
+
+  /** The request body as text: '' for GET and HEAD, else as the adapter read it or read here, bounded (413 past the limit). */
+  async #bodyText(request: ProviderRequest, method: string, body: ReadBody | undefined): Promise<string> {
+    if (!hasBody(method)) return ''
+    if (body === undefined) return readBodyText(request, this.bodyLimit)
+    if ('tooLarge' in body || Buffer.byteLength(body.text) > this.bodyLimit) throw new PayloadTooLarge(this.bodyLimit)
+    return body.text
   }
 
   /** Renders an OAuth error in the format of the route that raised it. */
-  renderError(error: OAuthError, ctx: RouteContext<any>): Response {
+  renderError(error: OAuthError, ctx: RouteContext<any>): RouteAnswer {
     const render = ctx.route?.renderError ?? this.#definition.renderError ?? renderTokenError
     return render(error, ctx)
   }
 
-  #context(request: Request, url: URL, origin: string, params: Record<string, string>, route: RouteDefinition<any> | null): RouteContext<any> {
+  #context(request: ProviderRequest, url: URL, origin: string, params: Record<string, string>, route: RouteDefinition<any> | null): RouteContext<any> {
     const baseUrl = this.origins[origin] ?? this.baseUrl
     const violation: ReportViolation = (requirement, message, strictError) => reportViolation(ctx, requirement, message, strictError)
     const ctx: RouteContext<any> = {
@@ -272,7 +277,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     return ctx
   }
 
-  async #applyFault(fault: Fault, ctx: RouteContext<any>): Promise<Response> {
+  async #applyFault(fault: Fault, ctx: RouteContext<any>): Promise<RouteAnswer> {
     ctx.notes.fault = fault.action.type
     const action = fault.action
     switch (action.type) {
@@ -304,16 +309,12 @@ export class ProviderRuntime<Store = any, Config = any> {
         return ctx.route.resolve(ctx)
       case 'truncated-json': {
         const real = await this.#resolveOrRender(ctx)
-        const text = await real.text()
-        const headers = new Headers(real.headers)
-        headers.delete('content-length')
-        return new Response(text.slice(0, Math.max(1, Math.floor(text.length / 2))), { status: real.status, headers })
+        const text = real.text()
+        return real.withHeaders({ 'content-length': undefined }).withBody(text.slice(0, Math.max(1, Math.floor(text.length / 2))))
       }
       case 'wrong-content-type': {
         const real = await this.#resolveOrRender(ctx)
-        const headers = new Headers(real.headers)
-        headers.set('Content-Type', action.contentType ?? 'text/html; charset=utf-8')
-        return new Response(real.body, { status: real.status, headers })
+        return real.withHeaders({ 'content-type': action.contentType ?? 'text/html; charset=utf-8' })
       }
       case 'success-with-error':
         return Response.json(
@@ -327,17 +328,17 @@ export class ProviderRuntime<Store = any, Config = any> {
     }
   }
 
-  async #resolveOrRender(ctx: RouteContext<any>): Promise<Response> {
+  async #resolveOrRender(ctx: RouteContext<any>): Promise<Reply> {
     try {
-      return await ctx.route.resolve(ctx)
+      return await toReply(await ctx.route.resolve(ctx))
     } catch (thrown) {
-      if (thrown instanceof OAuthError) return this.renderError(thrown, ctx)
-      if (thrown instanceof HttpError) return thrown.response
+      if (thrown instanceof OAuthError) return toReply(this.renderError(thrown, ctx))
+      if (thrown instanceof HttpError) return toReply(thrown.response)
       throw thrown
     }
   }
 
-  #record(ctx: RouteContext<any>, response: Response, body: Uint8Array | null, startMs: number, error?: OAuthError, fault?: Fault): void {
+  #record(ctx: RouteContext<any>, reply: Reply | null, startMs: number, error?: OAuthError, fault?: Fault): void {
     const exchange: Exchange = {
       seq: this.journal.nextSeq(),
       provider: this.id,
@@ -346,7 +347,8 @@ export class ProviderRuntime<Store = any, Config = any> {
       at: new Date(startMs).toISOString(),
       atMs: startMs,
       request: { method: ctx.request.method, url: ctx.request.url, headers: headersToObject(ctx.request.headers), body: ctx.bodyText },
-      response: { status: response.status, headers: headersToObject(response.headers), body: body ? recordedBody(response.headers.get('content-type'), body) : '' },
+      // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
+      response: reply ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) } : { status: 0, headers: {}, body: '' },
       notes: ctx.notes,
     }
     if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
@@ -354,12 +356,13 @@ export class ProviderRuntime<Store = any, Config = any> {
     this.journal.add(exchange)
   }
 
-  async #handleControl(request: Request, url: URL, path: string): Promise<Response> {
+  async #handleControl(request: ProviderRequest, url: URL, path: string, body: ReadBody | undefined): Promise<RouteAnswer> {
     const method = request.method.toUpperCase()
-    const json = (body: unknown, status = 200) => Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } })
+    const json = (value: unknown, status = 200) => Reply.json(status, value, { 'Cache-Control': 'no-store' })
     const fail = (status: number, message: string) => json({ error: message }, status)
+    const noContent = () => new Reply(204, {}, null)
     const readJson = async (): Promise<any> => {
-      const text = await readBodyText(request, this.bodyLimit).catch(() => undefined)
+      const text = await this.#bodyText(request, method, body).catch(() => undefined)
       if (text === undefined) throw new TypeError('the body is too large')
       if (!text) return {}
       return JSON.parse(text)
@@ -391,12 +394,12 @@ export class ProviderRuntime<Store = any, Config = any> {
         }
         case 'DELETE faults':
           this.faults.clear()
-          return new Response(null, { status: 204 })
+          return noContent()
         case 'GET journal':
           return json({ exchanges: this.journal.entries(Number(url.searchParams.get('since')) || 0) })
         case 'DELETE journal':
           this.journal.clear()
-          return new Response(null, { status: 204 })
+          return noContent()
         case 'GET provider':
           return json(this.describe())
         case 'GET strictness':
@@ -414,7 +417,7 @@ export class ProviderRuntime<Store = any, Config = any> {
       }
       const faultId = /^faults\/([0-9a-f]+)$/.exec(path)
       if (faultId && method === 'DELETE') {
-        return this.faults.remove(faultId[1]) ? new Response(null, { status: 204 }) : fail(404, `no fault with id "${faultId[1]}"`)
+        return this.faults.remove(faultId[1]) ? noContent() : fail(404, `no fault with id "${faultId[1]}"`)
       }
       return fail(404, `unknown control path "${CONTROL_PREFIX}${path}" (see README: reset, clock, faults, journal, provider, strictness${Object.keys(this.#definition.controls ?? {}).map((c) => `, ${c}`).join('')})`)
     } catch (thrown) {

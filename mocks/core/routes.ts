@@ -2,6 +2,8 @@ import type { OAuthError } from './errors.js'
 import type { FaultAction } from './faults.js'
 import { Params, parseBodyParams, type BodyOptions } from './params.js'
 import type { ProviderRuntime } from './provider.js'
+import type { RouteAnswer } from './reply.js'
+import type { ProviderRequest } from './request.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
 
@@ -52,7 +54,8 @@ export function reportViolation(ctx: Pick<RouteContext, 'provider' | 'notes'>, r
  * the body already read (bounded by the provider's limit), and the provider.
  */
 export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>> {
-  request: Request
+  /** Method, URL and headers (a web `Request` in-process; a lighter {@link ProviderRequest} under `serve`). */
+  request: ProviderRequest
   url: URL
   params: Record<string, string>
   /** The request body as text ('' for none). */
@@ -85,9 +88,10 @@ export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderR
   path: string
   /** Which origin of the provider serves it (default `default`). */
   origin?: string
-  resolve(ctx: RouteContext<R>): Response | Promise<Response>
+  /** The answer: a web `Response`, or a {@link Reply} (cheaper: no body stream to build and read back). */
+  resolve(ctx: RouteContext<R>): RouteAnswer | Promise<RouteAnswer>
   /** How OAuth errors thrown by `resolve` are rendered; defaults to the provider's. */
-  renderError?(error: OAuthError, ctx: RouteContext<R>): Response
+  renderError?(error: OAuthError, ctx: RouteContext<R>): RouteAnswer
 }
 
 /**
@@ -173,7 +177,7 @@ export class Router {
 }
 
 /** Creates the lazily parsed body accessor of a route context. */
-export function bodyAccessor(request: Request, bodyText: string, violation?: ReportViolation) {
+export function bodyAccessor(request: ProviderRequest, bodyText: string, violation?: ReportViolation) {
   let parsed: Params | undefined
   return (options: Omit<BodyOptions, 'limit'> = {}): Params => {
     parsed ??= parseBodyParams(request, bodyText, options, violation)

@@ -6,6 +6,7 @@ import type { ProviderRuntime } from './provider.js'
 import type { RouteContext, RouteDefinition } from './routes.js'
 import { randomHex } from './secrets.js'
 import type { Client, Store, Token } from '../store/index.js'
+import type { RouteAnswer } from './reply.js'
 
 export type GrantHandler = (ctx: TokenContext, client: Client, params: Params) => Promise<Token>
 
@@ -29,9 +30,9 @@ export interface TokenConfig {
   /** Makes the opaque access token value (default 64 hex chars). */
   mintAccessToken?(ctx: TokenContext, client: Client, claims: { userId: string | null; scopes: string[]; issuedAtMs: number; expiresAtMs: number | null }): Promise<string> | string
   /** Renders a successful token response. */
-  renderToken(token: Token, ctx: TokenContext): Response
+  renderToken(token: Token, ctx: TokenContext): RouteAnswer
   /** Renders an error of this endpoint (default: RFC 6749 §5.2 JSON). */
-  renderError?(error: OAuthError, ctx: TokenContext): Response
+  renderError?(error: OAuthError, ctx: TokenContext): RouteAnswer
   /** Scope separator (RFC 6749 §3.3). */
   scopeSeparator: RegExp
   /** Every scope a client may ask for at this endpoint (client credentials, refresh narrowing). */

@@ -10,6 +10,7 @@ import { applicationRoutes } from './applications.js'
 import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime } from './config.js'
 import { createCluster, downloadClusterCredentials, showProfile } from './resources.js'
 import { createCarinaStore } from './store.js'
+import { Reply } from '../../core/reply.js'
 
 export { CARINA_BASE_URL, CARINA_SCOPES } from './config.js'
 export type { CarinaOptions, CarinaRuntime } from './config.js'
@@ -18,7 +19,7 @@ export type { CarinaOptions, CarinaRuntime } from './config.js'
  * Doorkeeper's token error: the `en.yml` description, `no-store`, a Bearer
  * challenge on every error, and 401 for all of them before Doorkeeper 5.1.
  */
-function renderDoorkeeperTokenError(error: OAuthError, ctx: RouteContext<CarinaRuntime>): Response {
+function renderDoorkeeperTokenError(error: OAuthError, ctx: RouteContext<CarinaRuntime>): Reply {
   const description = DOORKEEPER_DESCRIPTIONS[error.error] ?? error.description
   let status = error.status
   if (status < 500 && status !== 413) {
@@ -28,12 +29,11 @@ function renderDoorkeeperTokenError(error: OAuthError, ctx: RouteContext<CarinaR
   if (status === 401) {
     headers['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
   }
-  const response = renderTokenError(new OAuthError(status, error.error, description, error.detail, headers))
-  return response
+  return renderTokenError(new OAuthError(status, error.error, description, error.detail, headers))
 }
 
-function json(body: unknown, status = 200) {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' } })
+function json(body: unknown, status = 200): Reply {
+  return Reply.json(status, body, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
 }
 
 /** RFC 7009 token revocation, as Doorkeeper serves it at `/oauth/revoke`: 200 whatever the token. */

@@ -8,6 +8,7 @@ import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import { certificateMatchesUser, certificateThumbprint, issuedByTrustedCa } from './mtls.js'
 import { AUTHENTICATION_REQUIRED, keystoneJson, renderOAuth2Error } from './responses.js'
 import { issueKeystoneToken } from './tokens.js'
+import type { Reply, RouteAnswer } from '../../core/reply.js'
 
 /** Keystone's OS-OAUTH2 texts (keystone/api/os_oauth2.py). */
 export const OAUTH2_TEXT = {
@@ -94,7 +95,7 @@ function leniently(ctx: KeystoneContext, basic: { username: string; password: st
   return basic
 }
 
-function tokenResponse(ctx: KeystoneContext, accessToken: string): Response {
+function tokenResponse(ctx: KeystoneContext, accessToken: string): Reply {
   // `expires_in` is `[token] expiration`, even when the token ends sooner (an application credential expiring first).
   return keystoneJson(200, { access_token: accessToken, token_type: 'Bearer', expires_in: ctx.provider.config.tokenExpirationSeconds })
 }
@@ -107,7 +108,7 @@ function tokenResponse(ctx: KeystoneContext, accessToken: string): Response {
  * other_error keeping its status, anything unexpected → 500 other_error with
  * the exception text.
  */
-async function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret: string): Promise<Response> {
+async function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret: string): Promise<RouteAnswer> {
   const { provider } = ctx
   const { store } = provider
   const credential = store.applicationCredentials.by('id', clientId)
@@ -137,7 +138,7 @@ async function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientS
 }
 
 /** `tls_client_auth` (RFC 8705 §2.1.1): `client_id` is a user id; the certificate must map to that user. */
-async function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): Promise<Response> {
+async function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): Promise<RouteAnswer> {
   const { provider } = ctx
   if (!cert) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate could not be parsed')
   if (!issuedByTrustedCa(cert, trustedCas(provider))) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate was not issued by a trusted CA')

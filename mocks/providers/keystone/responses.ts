@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { HttpError, OAuthError, PayloadTooLarge } from '../../core/errors.js'
 import type { RouteContext } from '../../core/routes.js'
+import { Reply } from '../../core/reply.js'
 
 /** Reason phrases Keystone puts in `title` (Python's `http.client.responses`). */
 const TITLES: Record<number, string> = {
@@ -38,20 +39,21 @@ export function identityUri(ctx: Pick<RouteContext, 'baseUrl'>): string {
  * X-Auth-Token` (server/flask/application.py) and an `x-openstack-request-id`
  * (oslo.middleware request_id). Flask's JSON ends with a newline.
  */
-export function keystoneJson(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(body === undefined ? null : JSON.stringify(body) + '\n', {
+export function keystoneJson(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
+  return new Reply(
     status,
-    headers: {
+    {
       ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       Vary: 'X-Auth-Token',
       'x-openstack-request-id': `req-${randomUUID()}`,
       ...headers,
     },
-  })
+    body === undefined ? null : JSON.stringify(body) + '\n',
+  )
 }
 
 /** Keystone's classic error envelope, with the Keystone challenge on a 401 (`{"error":{"code","title","message"}}`). */
-export function identityErrorResponse(ctx: Pick<RouteContext, 'baseUrl'>, status: number, message: string, challengeUri = identityUri(ctx)): Response {
+export function identityErrorResponse(ctx: Pick<RouteContext, 'baseUrl'>, status: number, message: string, challengeUri = identityUri(ctx)): Reply {
   const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': `Keystone uri="${challengeUri}"` } : {}
   return keystoneJson(status, { error: { code: status, title: titleOf(status), message } }, headers)
 }
@@ -70,7 +72,7 @@ const OAUTH2_CODES = new Set(['invalid_request', 'invalid_client', 'unsupported_
  * and no `Cache-Control`/`Pragma` (unlike RFC 6749 §5.1). An injected fault's
  * code that Keystone lacks (`server_error`...) is rendered as `other_error`.
  */
-export function renderOAuth2Error(error: OAuthError, ctx: RouteContext<any>): Response {
+export function renderOAuth2Error(error: OAuthError, ctx: RouteContext<any>): Reply {
   if (error instanceof PayloadTooLarge) return renderIdentityError(error, ctx)
   const code = OAUTH2_CODES.has(error.error) ? error.error : 'other_error'
   const headers: Record<string, string> = { ...error.headers }
@@ -83,9 +85,7 @@ export function renderOAuth2Error(error: OAuthError, ctx: RouteContext<any>): Re
  * body, an unexpected exception) in the classic envelope. An oversized body is
  * keystone.exception.RequestTooLarge ("Request is too large.").
  */
-export function renderIdentityError(error: OAuthError, ctx: RouteContext<any>): Response {
+export function renderIdentityError(error: OAuthError, ctx: RouteContext<any>): Reply {
   if (error instanceof PayloadTooLarge) return identityErrorResponse(ctx, 413, 'Request is too large.')
-  const response = identityErrorResponse(ctx, error.status, error.description)
-  for (const [name, value] of Object.entries(error.headers)) response.headers.set(name, value)
-  return response
+  return identityErrorResponse(ctx, error.status, error.description).withHeaders(error.headers)
 }

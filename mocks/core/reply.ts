@@ -1,0 +1,90 @@
+/**
+ * A provider's answer as plain data: status, headers and a body already in
+ * memory. Routes may return a web `Response` or a `Reply`; the runtime turns
+ * either into a `Reply` once. `serve` writes a `Reply` straight to the socket
+ * and msw gets one `Response` built from it, so the hot endpoints (tokens,
+ * errors, API calls) never build an undici `Response` only to read its body
+ * stream back: that construction and read cost more than minting a token.
+ */
+export type ReplyHeaders = Record<string, string | string[]>
+
+export class Reply {
+  /** Header names lower-cased, as `Headers` has them; `set-cookie` may hold several values. */
+  readonly headers: ReplyHeaders
+
+  constructor(
+    readonly status: number,
+    headers: Record<string, string | string[] | undefined>,
+    /** Text (sent as UTF-8) or bytes; null for no body. */
+    readonly body: string | Uint8Array | null,
+  ) {
+    const normalized: ReplyHeaders = {}
+    for (const name in headers) {
+      const value = headers[name]
+      if (value !== undefined) normalized[name.toLowerCase()] = value
+    }
+    this.headers = normalized
+  }
+
+  /** A JSON body (`JSON.stringify(value)`), `application/json` unless the headers say otherwise. */
+  static json(status: number, value: unknown, headers: Record<string, string | string[] | undefined> = {}): Reply {
+    return new Reply(status, { 'content-type': 'application/json', ...headers }, JSON.stringify(value))
+  }
+
+  /** The first value of a header, or null. */
+  header(name: string): string | null {
+    const value = this.headers[name.toLowerCase()]
+    return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value
+  }
+
+  /** The same answer with some headers replaced (undefined removes one). */
+  withHeaders(headers: Record<string, string | string[] | undefined>): Reply {
+    const merged: Record<string, string | string[] | undefined> = { ...this.headers }
+    for (const name in headers) merged[name.toLowerCase()] = headers[name]
+    return new Reply(this.status, merged, this.body)
+  }
+
+  /** The same answer with another body. */
+  withBody(body: string | Uint8Array | null): Reply {
+    return new Reply(this.status, this.headers, body)
+  }
+
+  /** The body as text (UTF-8). */
+  text(): string {
+    if (this.body === null) return ''
+    return typeof this.body === 'string' ? this.body : utf8.decode(this.body)
+  }
+
+  /** The web `Response` msw hands to the client. */
+  toResponse(): Response {
+    const headers = new Headers()
+    for (const name in this.headers) {
+      const value = this.headers[name]
+      if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+      else headers.set(name, value)
+    }
+    return new Response(this.body as BodyInit | null, { status: this.status, headers })
+  }
+
+  /** Reads a web `Response` (a route's, or an injected fault's) into a `Reply`. */
+  static async from(response: Response): Promise<Reply> {
+    const headers: ReplyHeaders = {}
+    response.headers.forEach((value, name) => {
+      if (name !== 'set-cookie') headers[name] = value
+    })
+    const cookies = response.headers.getSetCookie()
+    if (cookies.length) headers['set-cookie'] = cookies
+    const body = response.body ? new Uint8Array(await response.arrayBuffer()) : null
+    return new Reply(response.status, headers, body)
+  }
+}
+
+const utf8 = new TextDecoder()
+
+/** What a route or error renderer may answer with. */
+export type RouteAnswer = Response | Reply
+
+/** Either kind of answer as a `Reply`. */
+export function toReply(answer: RouteAnswer): Reply | Promise<Reply> {
+  return answer instanceof Reply ? answer : Reply.from(answer)
+}

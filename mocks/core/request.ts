@@ -1,0 +1,64 @@
+/**
+ * The part of a request a provider reads: method, URL and headers. A web
+ * `Request` (msw) is one; `serve` passes a {@link NodeRequest} built from
+ * Node's parsed request instead, because constructing an undici `Request`
+ * (its `Headers`, `AbortSignal` and body stream) for every request cost more
+ * than answering it. The body arrives separately, already read and bounded.
+ */
+export interface RequestHeaders {
+  get(name: string): string | null
+  has(name: string): boolean
+  forEach(callback: (value: string, name: string) => void): void
+}
+
+export interface ProviderRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: RequestHeaders
+  /** A web `Request`'s body stream; absent when the adapter read the body itself. */
+  readonly body?: ReadableStream<Uint8Array> | null
+}
+
+/**
+ * Headers as Fetch's `Headers` reads them, from Node's `rawHeaders`: names
+ * case-insensitive, a repeated header's values joined with ", ", iteration in
+ * name order.
+ */
+export class RawHeaders implements RequestHeaders {
+  readonly #values = new Map<string, string>()
+
+  /** `skip`: a lower-case name dropped as it is read (a header only the listener itself may set). */
+  constructor(raw: readonly string[], skip?: string) {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase()
+      if (name === skip) continue
+      const previous = this.#values.get(name)
+      this.#values.set(name, previous === undefined ? raw[i + 1] : `${previous}, ${raw[i + 1]}`)
+    }
+  }
+
+  get(name: string): string | null {
+    return this.#values.get(name.toLowerCase()) ?? null
+  }
+
+  has(name: string): boolean {
+    return this.#values.has(name.toLowerCase())
+  }
+
+  set(name: string, value: string): void {
+    this.#values.set(name.toLowerCase(), value)
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const name of [...this.#values.keys()].sort()) callback(this.#values.get(name)!, name)
+  }
+}
+
+/** A request read by `serve` from a Node socket. */
+export class NodeRequest implements ProviderRequest {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly headers: RawHeaders,
+  ) {}
+}
