@@ -74,9 +74,15 @@ export async function recordResponseBody(response: Response): Promise<string> {
   return `<binary ${bytes.byteLength} bytes>`
 }
 
-/** A bounded log of exchanges; the oldest drop out past `capacity`. */
+/**
+ * A bounded log of exchanges; the oldest drop out past `capacity`.
+ *
+ * An exchange may be added as a function that builds it: the provider records
+ * every request, but most are never read, so turning headers and bodies into
+ * the recorded form waits until someone reads the journal (then happens once).
+ */
 export class Journal {
-  #entries: Exchange[] = []
+  #entries: Array<{ seq: number; exchange: Exchange | (() => Exchange) }> = []
   #seq = 0
   enabled: boolean
 
@@ -91,14 +97,24 @@ export class Journal {
     return ++this.#seq
   }
 
-  add(exchange: Exchange): void {
-    this.#entries.push(exchange)
-    if (this.#entries.length > this.capacity) this.#entries.splice(0, this.#entries.length - this.capacity)
+  add(exchange: Exchange): void
+  add(seq: number, build: () => Exchange): void
+  add(exchangeOrSeq: Exchange | number, build?: () => Exchange): void {
+    this.#entries.push(typeof exchangeOrSeq === 'number' ? { seq: exchangeOrSeq, exchange: build! } : { seq: exchangeOrSeq.seq, exchange: exchangeOrSeq })
+    // Trimmed when twice the capacity, not on every add: dropping the oldest one at a time shifted the whole array per request.
+    if (this.#entries.length >= 2 * this.capacity) this.#entries = this.#entries.slice(-this.capacity)
   }
 
-  /** Exchanges recorded so far, oldest first; `since` keeps those with a larger `seq`. */
+  /** Exchanges recorded so far (at most `capacity`), oldest first; `since` keeps those with a larger `seq`. */
   entries(since = 0): Exchange[] {
-    return since ? this.#entries.filter((e) => e.seq > since) : [...this.#entries]
+    const kept = this.#entries.length > this.capacity ? this.#entries.slice(-this.capacity) : this.#entries
+    const out: Exchange[] = []
+    for (const entry of kept) {
+      if (entry.seq <= since) continue
+      if (typeof entry.exchange === 'function') entry.exchange = entry.exchange()
+      out.push(entry.exchange)
+    }
+    return out
   }
 
   clear(): void {

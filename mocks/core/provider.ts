@@ -339,21 +339,25 @@ export class ProviderRuntime<Store = any, Config = any> {
   }
 
   #record(ctx: RouteContext<any>, reply: Reply | null, startMs: number, error?: OAuthError, fault?: Fault): void {
-    const exchange: Exchange = {
-      seq: this.journal.nextSeq(),
-      provider: this.id,
-      origin: ctx.origin,
-      route: ctx.route?.id ?? null,
-      at: new Date(startMs).toISOString(),
-      atMs: startMs,
-      request: { method: ctx.request.method, url: ctx.request.url, headers: headersToObject(ctx.request.headers), body: ctx.bodyText },
-      // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
-      response: reply ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) } : { status: 0, headers: {}, body: '' },
-      notes: ctx.notes,
-    }
-    if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
-    if (fault) exchange.fault = fault.action.type
-    this.journal.add(exchange)
+    const seq = this.journal.nextSeq()
+    // Built when the journal is read: the request, reply and notes are not changed after this.
+    this.journal.add(seq, () => {
+      const exchange: Exchange = {
+        seq,
+        provider: this.id,
+        origin: ctx.origin,
+        route: ctx.route?.id ?? null,
+        at: new Date(startMs).toISOString(),
+        atMs: startMs,
+        request: { method: ctx.request.method, url: ctx.request.url, headers: headersToObject(ctx.request.headers), body: ctx.bodyText },
+        // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
+        response: reply ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) } : { status: 0, headers: {}, body: '' },
+        notes: ctx.notes,
+      }
+      if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
+      if (fault) exchange.fault = fault.action.type
+      return exchange
+    })
   }
 
   async #handleControl(request: ProviderRequest, url: URL, path: string, body: ReadBody | undefined): Promise<RouteAnswer> {

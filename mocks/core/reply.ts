@@ -57,11 +57,11 @@ export class Reply {
 
   /** The web `Response` msw hands to the client. */
   toResponse(): Response {
-    const headers = new Headers()
+    const headers: Array<[string, string]> = []
     for (const name in this.headers) {
       const value = this.headers[name]
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v)
-      else headers.set(name, value)
+      if (Array.isArray(value)) for (const v of value) headers.push([name, v])
+      else headers.push([name, value])
     }
     return new Response(this.body as BodyInit | null, { status: this.status, headers })
   }

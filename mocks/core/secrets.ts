@@ -1,3 +1,4 @@
+import * as cryptoModule from 'node:crypto'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 /**
@@ -40,7 +41,26 @@ export function randomBase64Url(bytes = 32): string {
  */
 export function secretsEqual(given: string | undefined | null, expected: string | undefined | null): boolean {
   if (typeof given !== 'string' || typeof expected !== 'string') return false
-  const a = createHash('sha256').update(given).digest()
-  const b = createHash('sha256').update(expected).digest()
-  return timingSafeEqual(a, b)
+  return timingSafeEqual(sha256(given), expectedDigest(expected))
+}
+
+/** One-shot SHA-256 (`crypto.hash`, cheaper than a Hash object per call), where this Node has it. */
+const sha256: (value: string) => Buffer =
+  typeof (cryptoModule as { hash?: unknown }).hash === 'function'
+    ? (value) => (cryptoModule as unknown as { hash(algorithm: string, data: string, encoding: 'buffer'): Buffer }).hash('sha256', value, 'buffer')
+    : (value) => createHash('sha256').update(value).digest()
+
+/**
+ * Digests of the stored secrets compared against: a provider holds few and
+ * compares against them on every token request. Bounded; a full cache starts over.
+ */
+const expectedDigests = new Map<string, Buffer>()
+function expectedDigest(expected: string): Buffer {
+  let digest = expectedDigests.get(expected)
+  if (!digest) {
+    if (expectedDigests.size >= 1024) expectedDigests.clear()
+    digest = sha256(expected)
+    expectedDigests.set(expected, digest)
+  }
+  return digest
 }
