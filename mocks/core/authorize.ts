@@ -7,6 +7,7 @@ import { randomHex } from './secrets.js'
 import { csrfField, currentUser, ensureSession, redirect, redirectToLogin, requireCsrf, type WebConfig } from './session.js'
 import { OAuthError } from './errors.js'
 import type { AuthorizationCode, Client, Grant, Store, User } from '../store/index.js'
+import type { RouteAnswer } from './reply.js'
 
 /** RFC 8252 §7.1's predecessor: the out-of-band "redirect" that shows the code to the user. */
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob'
@@ -223,7 +224,7 @@ async function recordGrant(ctx: AuthorizeContext, request: ValidAuthorizationReq
 }
 
 /** The redirect that completes an approved request: to the client, or to the OOB page. */
-async function approve(ctx: AuthorizeContext, request: ValidAuthorizationRequest, user: User): Promise<Response> {
+async function approve(ctx: AuthorizeContext, request: ValidAuthorizationRequest, user: User): Promise<RouteAnswer> {
   const code = await issueAuthorizationCode(ctx, request, user)
   await recordGrant(ctx, request, user)
   ctx.notes.codeIssued = true
@@ -232,7 +233,7 @@ async function approve(ctx: AuthorizeContext, request: ValidAuthorizationRequest
   return redirect(appendQuery(request.redirectUri, { code: code.code, state: request.state }))
 }
 
-function deny(ctx: AuthorizeContext, request: ValidAuthorizationRequest): Response {
+function deny(ctx: AuthorizeContext, request: ValidAuthorizationRequest): RouteAnswer {
   const description = 'The resource owner or authorization server denied the request.'
   if (request.redirectUri === OOB_REDIRECT_URI) {
     return errorPage(ctx, new AuthorizationError('access_denied', description), 403)
@@ -246,7 +247,7 @@ function deny(ctx: AuthorizeContext, request: ValidAuthorizationRequest): Respon
   )
 }
 
-function errorPage(ctx: AuthorizeContext, error: OAuthError, status = 400): Response {
+function errorPage(ctx: AuthorizeContext, error: OAuthError, status = 400): RouteAnswer {
   return renderPage({
     title: 'Authorization error',
     brand: ctx.provider.config.web.brand,
@@ -257,7 +258,7 @@ function errorPage(ctx: AuthorizeContext, error: OAuthError, status = 400): Resp
 }
 
 /** Renders authorization errors: a redirect to a trusted redirect URI, else a page. */
-export function renderAuthorizationError(error: OAuthError, ctx: AuthorizeContext): Response {
+export function renderAuthorizationError(error: OAuthError, ctx: AuthorizeContext): RouteAnswer {
   if (error instanceof AuthorizationError && error.redirectUri && error.redirectUri !== OOB_REDIRECT_URI) {
     return redirect(
       appendQuery(error.redirectUri, {
@@ -285,7 +286,7 @@ function hiddenFields(request: ValidAuthorizationRequest): SafeHtml {
     .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">\n`)}`
 }
 
-function consentPage(ctx: AuthorizeContext, request: ValidAuthorizationRequest, user: User, csrf: SafeHtml, setCookie?: string): Response {
+function consentPage(ctx: AuthorizeContext, request: ValidAuthorizationRequest, user: User, csrf: SafeHtml, setCookie?: string): RouteAnswer {
   const config = ctx.provider.config.authorize
   const { client } = request
   const scopeList = html`<ul class="scopes" data-testid="consent-scopes">${request.scopes.map(
@@ -313,7 +314,7 @@ ${fields}
   })
 }
 
-function oobPage(ctx: AuthorizeContext, code: AuthorizationCode, client: Client | undefined): Response {
+function oobPage(ctx: AuthorizeContext, code: AuthorizationCode, client: Client | undefined): RouteAnswer {
   return renderPage({
     title: `Success code=${code.code}`,
     brand: ctx.provider.config.web.brand,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { Reply } from './reply.js'
 
 /** HTML that is already safe to insert. */
 export class SafeHtml {
@@ -108,7 +109,7 @@ export interface PageOptions {
 }
 
 /** A complete provider page with its security headers. */
-export function renderPage(options: PageOptions): Response {
+export function renderPage(options: PageOptions): Reply {
   const { brand } = options
   const sheet = stylesheetFor(brand.color ?? '#111827', brand.accent ?? '#2563eb')
   const document = html`<!doctype html>
@@ -126,6 +127,5 @@ ${options.body}
 </main>
 </body>
 </html>`
-  const headers = new Headers({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': sheet.csp, ...PAGE_SECURITY_HEADERS, ...options.headers })
-  return new Response(document.value, { status: options.status ?? 200, headers })
+  return new Reply(options.status ?? 200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': sheet.csp, ...PAGE_SECURITY_HEADERS, ...options.headers }, document.value)
 }

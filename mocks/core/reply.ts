@@ -21,7 +21,10 @@ export class Reply {
     const normalized: ReplyHeaders = {}
     for (const name in headers) {
       const value = headers[name]
-      if (value !== undefined) normalized[name.toLowerCase()] = value
+      if (value === undefined) continue
+      // As `Headers` refuses them: a value that could split the response (a CR or LF from a redirect target) never reaches a socket.
+      if (Array.isArray(value) ? value.some((v) => FORBIDDEN_IN_VALUE.test(v)) : FORBIDDEN_IN_VALUE.test(value)) throw new TypeError(`Invalid value of header "${name}"`)
+      normalized[name.toLowerCase()] = value
     }
     this.headers = normalized
   }
@@ -80,9 +83,15 @@ export class Reply {
 }
 
 const utf8 = new TextDecoder()
+const FORBIDDEN_IN_VALUE = /[\r\n\0]/
 
 /** What a route or error renderer may answer with. */
 export type RouteAnswer = Response | Reply
+
+/** Whether a value is an answer (rather than, say, the signed-in user a page helper returns when there is no redirect to make). */
+export function isRouteAnswer(value: unknown): value is RouteAnswer {
+  return value instanceof Reply || value instanceof Response
+}
 
 /** Either kind of answer as a `Reply`. */
 export function toReply(answer: RouteAnswer): Reply | Promise<Reply> {

@@ -6,6 +6,7 @@ import type { ProviderRuntime } from './provider.js'
 import type { RouteContext, RouteDefinition } from './routes.js'
 import { randomBase64Url, secretsEqual } from './secrets.js'
 import type { Client, Session, Store, User } from '../store/index.js'
+import { Reply, type RouteAnswer } from './reply.js'
 
 /** What the web pages of a provider need from it. */
 export interface WebConfig {
@@ -112,19 +113,15 @@ export function safeReturnTo(value: string | undefined, fallback = '/'): string 
   return value
 }
 
-export function redirect(location: string, headers: Record<string, string | string[]> = {}): Response {
-  const h = new Headers({ Location: location, 'Cache-Control': 'no-store' })
-  for (const [key, value] of Object.entries(headers)) {
-    for (const v of Array.isArray(value) ? value : [value]) h.append(key, v)
-  }
-  return new Response(null, { status: 302, headers: h })
+export function redirect(location: string, headers: Record<string, string | string[]> = {}): Reply {
+  return new Reply(302, { Location: location, 'Cache-Control': 'no-store', ...headers }, null)
 }
 
 /**
  * The signed-in user of a page and their session (created if needed, with the
  * cookie to set), or the redirect to the login page for an anonymous visitor.
  */
-export async function requireSignedIn(ctx: WebContext): Promise<{ user: User; session: Session; setCookie?: string } | Response> {
+export async function requireSignedIn(ctx: WebContext): Promise<{ user: User; session: Session; setCookie?: string } | RouteAnswer> {
   const user = currentUser(ctx)
   if (!user) return redirectToLogin(ctx)
   const { session, setCookie } = await ensureSession(ctx)
@@ -138,7 +135,7 @@ export function ownedClient(ctx: WebContext, user: User): Client | undefined {
 }
 
 /** Sends an anonymous visitor to the login page, coming back here afterwards. */
-export function redirectToLogin(ctx: WebContext): Response {
+export function redirectToLogin(ctx: WebContext): RouteAnswer {
   const back = ctx.url.pathname + ctx.url.search
   return redirect(ctx.link(`${ctx.provider.config.web.loginPath}?return_to=${encodeURIComponent(back)}`))
 }

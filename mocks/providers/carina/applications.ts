@@ -7,6 +7,7 @@ import { csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSign
 import { revokeToken } from '../../core/token.js'
 import type { Client, Session } from '../../store/index.js'
 import type { CarinaContext, CarinaRuntime } from './config.js'
+import { isRouteAnswer } from '../../core/reply.js'
 
 /**
  * The Carina OAuth website's own pages, as the document's screenshots show
@@ -113,7 +114,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     path: '/oauth/applications',
     async resolve(ctx) {
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const apps = ctx.provider.store.clients.collection.findMany((q) => q.where({ ownerId: me.user.id }))
       return page(
         ctx,
@@ -135,7 +136,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     path: '/oauth/applications/new',
     async resolve(ctx) {
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       return page(ctx, 'New Application', html`<h1>New Application</h1>${applicationForm(ctx, me.session, '/oauth/applications', { name: '', redirectUris: '' }, [])}`, 200, me.setCookie)
     },
   }),
@@ -147,7 +148,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
       const form = ctx.body()
       const session = requireCsrf(ctx, form)
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const input = readApplicationForm(form)
       if (input.errors.length) {
         return page(ctx, 'New Application', html`<h1>New Application</h1>${applicationForm(ctx, session, '/oauth/applications', input, input.errors)}`, 422)
@@ -169,13 +170,12 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     path: '/oauth/applications/:id',
     async resolve(ctx) {
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx)
       const notice = ctx.query.get('created') ? 'Application created.' : ctx.query.get('updated') ? 'Application updated.' : undefined
-      const response = showApplication(ctx, client, me.session, notice)
-      if (me.setCookie) response.headers.append('Set-Cookie', me.setCookie)
-      return response
+      const page = showApplication(ctx, client, me.session, notice)
+      return me.setCookie ? page.withHeaders({ 'Set-Cookie': me.setCookie }) : page
     },
   }),
   defineRoute<CarinaRuntime>({
@@ -184,7 +184,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     path: '/oauth/applications/:id/edit',
     async resolve(ctx) {
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx)
       const values = { name: client.name, redirectUris: client.redirectUris.join('\n') }
@@ -200,7 +200,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
       const form = ctx.body()
       const session = requireCsrf(ctx, form)
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx)
       const method = (form.get('_method') ?? ctx.request.method).toLowerCase()
@@ -227,7 +227,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     path: '/oauth/authorized_applications',
     async resolve(ctx) {
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const { store } = ctx.provider
       const grants = store.grants.collection.findMany((q) => q.where({ userId: me.user.id, revokedAtMs: null }))
       const rows = grants
@@ -257,7 +257,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
     async resolve(ctx) {
       requireCsrf(ctx, ctx.body())
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const { store, clock } = ctx.provider
       const clientId = ctx.params.id
       const grant = activeGrant(store, me.user.id, clientId)

@@ -7,6 +7,7 @@ import { csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSign
 import { revokeToken } from '../../core/token.js'
 import type { Client, Session, User } from '../../store/index.js'
 import type { Cloud66Context, Cloud66Runtime } from './config.js'
+import { isRouteAnswer } from '../../core/reply.js'
 
 /**
  * The Cloud 66 website pages the document walks through: "Enabling the
@@ -32,7 +33,7 @@ function page(ctx: Cloud66Context, user: User | undefined, title: string, body: 
 /** The developer pages exist only for developer accounts; others are pointed to Account/Apps. */
 async function signedInDeveloper(ctx: Cloud66Context) {
   const me = await requireSignedIn(ctx)
-  if (me instanceof Response || isDeveloper(me.user)) return me
+  if (isRouteAnswer(me) || isDeveloper(me.user)) return me
   return page(
     ctx,
     me.user,
@@ -111,7 +112,7 @@ export const applicationRoutes: RouteDefinition<Cloud66Runtime>[] = [
     path: '/oauth/authorized_applications',
     async resolve(ctx) {
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const { store } = ctx.provider
       const rows = store.grants.collection
         .findMany((q) => q.where({ userId: me.user.id, revokedAtMs: null }))
@@ -155,7 +156,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
       const form = ctx.body()
       requireCsrf(ctx, form)
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const enable = form.get('developer') !== '0'
       ctx.provider.store.users.patch(me.user, { profile: { ...me.user.profile, developer: enable } })
       return redirect(ctx.link(enable ? '/oauth/applications' : '/oauth/authorized_applications'))
@@ -168,7 +169,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
     async resolve(ctx) {
       requireCsrf(ctx, ctx.body())
       const me = await requireSignedIn(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       await revokeAccess(ctx, me.user.id, ctx.params.id)
       return redirect(ctx.link('/oauth/authorized_applications'))
     },
@@ -179,7 +180,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
     path: '/oauth/applications',
     async resolve(ctx) {
       const me = await signedInDeveloper(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const apps = ctx.provider.store.clients.collection.findMany((q) => q.where({ ownerId: me.user.id }))
       return page(
         ctx,
@@ -202,7 +203,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
     path: '/oauth/applications/new',
     async resolve(ctx) {
       const me = await signedInDeveloper(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       return page(ctx, me.user, 'New Application', applicationForm(me.session, { name: '', callbackUrl: '' }, []), 200, me.setCookie)
     },
   }),
@@ -214,7 +215,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
       const form = ctx.body()
       const session = requireCsrf(ctx, form)
       const me = await signedInDeveloper(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const input = readApplicationForm(form)
       if (input.errors.length) return page(ctx, me.user, 'New Application', applicationForm(session, input, input.errors), 422)
       const client = await ctx.provider.store.clients.collection.create({
@@ -234,7 +235,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
     path: '/oauth/applications/:id',
     async resolve(ctx) {
       const me = await signedInDeveloper(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx, me.user)
       return page(
@@ -265,7 +266,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
       const form = ctx.body()
       requireCsrf(ctx, form)
       const me = await signedInDeveloper(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx, me.user)
       if ((form.get('_method') ?? ctx.request.method).toLowerCase() !== 'delete') {

@@ -12,6 +12,7 @@ import { CLOUD66_BASE_URL, CLOUD66_SCOPES, type Cloud66Config, type Cloud66Conte
 import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
 import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
+import type { RouteAnswer } from '../../core/reply.js'
 
 export { CLOUD66_BASE_URL, CLOUD66_SCOPES } from './config.js'
 export type { Cloud66Options, Cloud66Runtime } from './config.js'
@@ -60,7 +61,7 @@ const routes: RouteDefinition<Cloud66Runtime>[] = [
 ]
 
 /** Unknown paths: the API's JSON `not_found` under `/api/`, Rails' 404 page elsewhere. */
-function notFound(ctx: Cloud66Context): Response {
+function notFound(ctx: Cloud66Context): RouteAnswer {
   if (ctx.url.pathname.startsWith('/api/')) return apiError(404, 'not_found', 'The requested resource was not found.')
   return renderPage({
     title: "The page you were looking for doesn't exist (404)",

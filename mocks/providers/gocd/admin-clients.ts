@@ -6,6 +6,7 @@ import { csrfField, currentUser, ensureSession, redirect, redirectToLogin, requi
 import type { Client, Session, User } from '../../store/index.js'
 import type { GocdContext, GocdRuntime } from './config.js'
 import { gocdPage, gocdRoute } from './responses.js'
+import { isRouteAnswer, type RouteAnswer } from '../../core/reply.js'
 
 /**
  * The "OAuth Clients" tab of GoCD's Admin page (gocd-oauth.txt "Manage OAuth
@@ -27,7 +28,7 @@ function page(ctx: GocdContext, title: string, body: SafeHtml, status = 200, set
 }
 
 /** The signed-in administrator, a redirect to the login page, or GoCD's refusal for other users. */
-async function administrator(ctx: GocdContext): Promise<{ user: User; session: Session; setCookie?: string } | Response> {
+async function administrator(ctx: GocdContext): Promise<{ user: User; session: Session; setCookie?: string } | RouteAnswer> {
   const user = currentUser(ctx)
   if (!user) return redirectToLogin(ctx)
   if (!user.admin) {
@@ -111,7 +112,7 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
     path: CLIENTS_PATH,
     async resolve(ctx) {
       const me = await administrator(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const clients = ctx.provider.store.clients.collection.findMany()
       return page(
         ctx,
@@ -136,7 +137,7 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
     path: `${CLIENTS_PATH}/new`,
     async resolve(ctx) {
       const me = await administrator(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       return page(ctx, 'New OAuth Client', html`<h1>New OAuth Client</h1>${clientForm(me.session, CLIENTS_PATH, { name: '', redirectUri: '' }, [])}`, 200, me.setCookie)
     },
   }),
@@ -148,7 +149,7 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
       const form = ctx.body()
       const session = requireCsrf(ctx, form)
       const me = await administrator(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const input = readClientForm(form)
       if (input.errors.length) {
         return page(ctx, 'New OAuth Client', html`<h1>New OAuth Client</h1>${clientForm(session, CLIENTS_PATH, input, input.errors)}`, 422)
@@ -171,7 +172,7 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
     path: `${CLIENTS_PATH}/:id`,
     async resolve(ctx) {
       const me = await administrator(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const client = ctx.provider.store.clients.by('clientId', ctx.params.id)
       if (!client) return notFound(ctx)
       const notice = ctx.query.get('created') ? 'OAuth client was successfully created.' : ctx.query.get('updated') ? 'OAuth client was successfully updated.' : undefined
@@ -184,7 +185,7 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
     path: `${CLIENTS_PATH}/:id/edit`,
     async resolve(ctx) {
       const me = await administrator(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const client = ctx.provider.store.clients.by('clientId', ctx.params.id)
       if (!client) return notFound(ctx)
       const values = { name: client.name, redirectUri: client.redirectUris[0] ?? '' }
@@ -200,7 +201,7 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
       const form = ctx.body()
       const session = requireCsrf(ctx, form)
       const me = await administrator(ctx)
-      if (me instanceof Response) return me
+      if (isRouteAnswer(me)) return me
       const client = ctx.provider.store.clients.by('clientId', ctx.params.id)
       if (!client) return notFound(ctx)
       const method = (form.get('_method') ?? ctx.request.method).toLowerCase()

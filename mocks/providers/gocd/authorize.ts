@@ -8,6 +8,7 @@ import type { Client, User } from '../../store/index.js'
 import type { GocdContext, GocdRuntime } from './config.js'
 import { appendGocdQuery, gocdPage, gocdRoute, requireHttps } from './responses.js'
 import { ownerKey } from './store.js'
+import { isRouteAnswer, type RouteAnswer } from '../../core/reply.js'
 
 /**
  * GoCD's authorization endpoint (gocd-oauth.txt "Request for authorization
@@ -44,7 +45,7 @@ function railsLocation(ctx: GocdContext, target: string): string {
   return /^([a-z][a-z\d\-+.]*:|\/\/)/i.test(target) ? target : ctx.baseUrl + target
 }
 
-function errorPage(ctx: GocdContext, error: string, status = 400, description?: string): Response {
+function errorPage(ctx: GocdContext, error: string, status = 400, description?: string): RouteAnswer {
   return gocdPage(
     ctx,
     'Authorization error',
@@ -62,7 +63,7 @@ function errorPage(ctx: GocdContext, error: string, status = 400, description?: 
  * registered one, and shows an error page otherwise; `faithfulOpenRedirect`
  * restores GoCD's behaviour.
  */
-function redirectWithError(ctx: GocdContext, params: Params, error: string): Response {
+function redirectWithError(ctx: GocdContext, params: Params, error: string): RouteAnswer {
   ctx.notes.authorizeError = error
   const redirectUri = params.get('redirect_uri') ?? ''
   if (ctx.provider.config.faithfulOpenRedirect) {
@@ -81,7 +82,7 @@ function redirectWithError(ctx: GocdContext, params: Params, error: string): Res
  * client_id/response_type present, response_type `code`, redirect_uri present,
  * client known, redirect_uri equal to the registered one (exact string).
  */
-function validate(ctx: GocdContext, params: Params): ValidRequest | Response {
+function validate(ctx: GocdContext, params: Params): ValidRequest | RouteAnswer {
   // A repeated parameter is ambiguous (Rails took the last one); refuse it on a page, never redirect.
   for (const name of ['client_id', 'redirect_uri', 'response_type', 'state', 'authorize']) {
     try {
@@ -112,7 +113,7 @@ function validate(ctx: GocdContext, params: Params): ValidRequest | Response {
 }
 
 /** A new code for the user, deleting the user's previous code for this client (GoCD's Client#create_authorization_for_user). */
-async function issueCode(ctx: GocdContext, request: ValidRequest, user: User): Promise<Response> {
+async function issueCode(ctx: GocdContext, request: ValidRequest, user: User): Promise<RouteAnswer> {
   const { store, clock, config } = ctx.provider
   const owner = ownerKey(user.id, request.client.clientId)
   const previous = store.codes.by('owner', owner)
@@ -131,7 +132,7 @@ async function issueCode(ctx: GocdContext, request: ValidRequest, user: User): P
   return redirect(appendGocdQuery(request.redirectUri, { code: code.code, expires_in: expiresIn, state: request.state || undefined }))
 }
 
-function consentPage(ctx: GocdContext, path: string, request: ValidRequest, csrf: ReturnType<typeof csrfField>, setCookie?: string): Response {
+function consentPage(ctx: GocdContext, path: string, request: ValidRequest, csrf: ReturnType<typeof csrfField>, setCookie?: string): RouteAnswer {
   const { client } = request
   const hidden = { client_id: client.clientId, redirect_uri: request.redirectUri, response_type: 'code', state: request.state }
   return gocdPage(
@@ -153,7 +154,7 @@ ${Object.entries(hidden)
 }
 
 /** An unexpected error of these routes (a body that is not a form, an oversized one) is shown on a page, never redirected. */
-function renderError(error: OAuthError, ctx: GocdContext): Response {
+function renderError(error: OAuthError, ctx: GocdContext): RouteAnswer {
   return errorPage(ctx, error.error.replace(/_/g, '-'), error.status >= 400 && error.status < 500 ? error.status : 500, error.description)
 }
 
@@ -172,7 +173,7 @@ function authorizeRoutes(path: (typeof AUTHORIZE_PATHS)[number]): RouteDefinitio
         const insecure = requireHttps(ctx)
         if (insecure) return insecure
         const request = validate(ctx, ctx.query)
-        if (request instanceof Response) return request
+        if (isRouteAnswer(request)) return request
         const { session, setCookie } = await ensureSession(ctx)
         return consentPage(ctx, path, request, csrfField(session), setCookie)
       },
@@ -192,7 +193,7 @@ function authorizeRoutes(path: (typeof AUTHORIZE_PATHS)[number]): RouteDefinitio
         if (insecure) return insecure
         // The hidden fields came back from the browser: validate them all again.
         const request = validate(ctx, form)
-        if (request instanceof Response) return request
+        if (isRouteAnswer(request)) return request
         // The document's ticked checkbox and GoCD's "Yes" link both send authorize=Yes; anything else is a refusal.
         const decision = form.get('authorize')
         ctx.notes.decision = decision ?? null

@@ -5,6 +5,7 @@ import type { User } from '../../store/index.js'
 import type { GocdContext, GocdRuntime } from './config.js'
 import { gocdRoute, jettyErrorPage, notAuthorized } from './responses.js'
 import type { GocdToken, Pipeline } from './store.js'
+import type { RouteAnswer } from '../../core/reply.js'
 
 /**
  * GoCD pages a token opens: `/go/cctray.xml` (the document's "Use the access
@@ -65,7 +66,7 @@ function principalOf(ctx: GocdContext): Principal {
  * GoCD's access decision for a feed. `oauthRole`: whether the URL is one of
  * those granted to `ROLE_OAUTH_USER`. Returns the refusal, or undefined.
  */
-function authorize(ctx: GocdContext, oauthRole: boolean): Response | undefined {
+function authorize(ctx: GocdContext, oauthRole: boolean): RouteAnswer | undefined {
   if (ctx.provider.config.security === 'off') {
     // GoCD without security: no login, everyone is an anonymous administrator; credentials are not even read.
     ctx.notes.security = 'off'

@@ -3,6 +3,7 @@ import { escapeHtml, html, renderPage, type SafeHtml } from '../../core/html.js'
 import type { RouteDefinition } from '../../core/routes.js'
 import { redirect } from '../../core/session.js'
 import type { GocdContext, GocdRuntime } from './config.js'
+import type { RouteAnswer } from '../../core/reply.js'
 
 /**
  * Responses in GoCD's own formats, and the per-request plumbing every GoCD
@@ -20,7 +21,7 @@ export function tokenError(error: string, description: string, detail?: string):
  * use RFC 6749 names; GoCD spelled its codes with hyphens, so they are
  * respelled to match the rest of what a client sees from this provider.
  */
-export function renderGocdError(error: OAuthError): Response {
+export function renderGocdError(error: OAuthError): RouteAnswer {
   return new Response(JSON.stringify({ error: error.error.replace(/_/g, '-'), error_description: error.description }), {
     status: error.status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...error.headers },
@@ -30,7 +31,7 @@ export function renderGocdError(error: OAuthError): Response {
 const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed' }
 
 /** The servlet container's error page GoCD answered with outside the Rails app (Jetty's format). */
-export function jettyErrorPage(ctx: GocdContext, status: number, headers: Record<string, string> = {}): Response {
+export function jettyErrorPage(ctx: GocdContext, status: number, headers: Record<string, string> = {}): RouteAnswer {
   const reason = REASONS[status] ?? 'Error'
   const body = `<html>
 <head>
@@ -57,7 +58,7 @@ export function wantsGoApiJson(ctx: GocdContext): string | undefined {
  * without the role. JSON `{"message"}` only for the API media type, else the
  * servlet error page (PROVIDERS §2.5).
  */
-export function notAuthorized(ctx: GocdContext, status: 401 | 403): Response {
+export function notAuthorized(ctx: GocdContext, status: 401 | 403): RouteAnswer {
   const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Basic realm="GoCD"' } : {}
   const apiType = wantsGoApiJson(ctx)
   if (apiType) {
@@ -72,7 +73,7 @@ export function notAuthorized(ctx: GocdContext, status: 401 | 403): Response {
 export const GOCD_BRAND = { name: 'GoCD', tagline: 'Continuous Delivery', color: '#2c1d4b', accent: '#943a9e' }
 
 /** A GoCD web page (login, consent, admin) with the shared security headers. */
-export function gocdPage(ctx: GocdContext, title: string, body: SafeHtml, options: { status?: number; setCookie?: string; nav?: SafeHtml; wide?: boolean } = {}): Response {
+export function gocdPage(ctx: GocdContext, title: string, body: SafeHtml, options: { status?: number; setCookie?: string; nav?: SafeHtml; wide?: boolean } = {}): RouteAnswer {
   return renderPage({
     title: `${title} - Go`,
     brand: ctx.provider.config.web.brand,
@@ -127,7 +128,7 @@ export function gocdRoute(route: RouteDefinition<GocdRuntime>): RouteDefinition<
  * refused with 403 "This page can only be accessed using HTTPS." when not.
  * Off when the provider itself is served over http (`serve`).
  */
-export function requireHttps(ctx: GocdContext): Response | undefined {
+export function requireHttps(ctx: GocdContext): RouteAnswer | undefined {
   if (!ctx.provider.config.requireHttps || ctx.url.protocol === 'https:') return undefined
   ctx.notes.plainHttp = true
   const secure = ctx.provider.baseUrl

@@ -4,6 +4,7 @@ import type { Client } from '../../store/index.js'
 import type { GocdContext, GocdRuntime } from './config.js'
 import { gocdRoute, renderGocdError, requireHttps, tokenError } from './responses.js'
 import { ownerKey, type GocdToken } from './store.js'
+import type { RouteAnswer } from '../../core/reply.js'
 
 /**
  * GoCD's token endpoint (gocd-oauth.txt "Get access token"; the
@@ -55,7 +56,7 @@ async function issueToken(ctx: GocdContext, client: Client, userId: string): Pro
   })
 }
 
-async function exchange(ctx: GocdContext): Promise<Response> {
+async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
   const insecure = requireHttps(ctx)
   if (insecure) return insecure
   const { store, clock } = ctx.provider
