@@ -36,6 +36,26 @@ export interface IssueKeystoneToken {
   thumbprint?: string
 }
 
+/**
+ * One frozen array per distinct role list: every token of a credential
+ * shares its roles (as `scopes` and `meta.roles`) instead of holding two
+ * copies each. Keyed by content, so a token keeps the roles it was issued
+ * with even if the source array changes later; bounded, as role lists come
+ * from requests (credential creation).
+ */
+const internedRoles = new Map<string, readonly string[]>()
+function internRoles(roles: readonly string[]): string[] {
+  const key = roles.join('\n')
+  let shared = internedRoles.get(key)
+  if (!shared) {
+    if (internedRoles.size >= 1024) internedRoles.clear()
+    internedRoles.set(key, (shared = Object.freeze([...roles])))
+  }
+  return shared as string[]
+}
+/** The same for auth methods (one per grant path in this provider). */
+const internMethods = internRoles
+
 /** Stores a new token of `[token] expiration` seconds and returns it. */
 export async function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeystoneToken): Promise<Token> {
   const issuedAtMs = provider.clock.nowMs()
@@ -43,21 +63,28 @@ export async function issueKeystoneToken(provider: KeystoneRuntime, fields: Issu
   if (fields.notAfterMs != null) expiresAtMs = Math.min(expiresAtMs, fields.notAfterMs)
   // Bound tokens carry the thumbprint in their payload, so they are longer (Keystone's are too).
   const token = mintFernetToken(provider.config.fernetKey, issuedAtMs, fields.thumbprint ? 96 : 64)
-  const meta: KeystoneTokenMeta = {
-    methods: fields.methods,
-    projectId: fields.projectId,
-    roles: fields.roles,
-    auditId: pooledRandomBytes(16).toString('base64url'),
-    ...(fields.applicationCredentialId ? { applicationCredentialId: fields.applicationCredentialId } : {}),
-    ...(fields.thumbprint ? { thumbprint: fields.thumbprint } : {}),
-  }
-  return provider.store.tokens.collection.create({
+  const roles = internRoles(fields.roles)
+  const methods = internMethods(fields.methods)
+  const auditId = pooledRandomBytes(16).toString('base64url')
+  const { projectId, applicationCredentialId, thumbprint } = fields
+  // One object literal per case, so each case's metas share one shape with every field in the object itself.
+  let meta: KeystoneTokenMeta
+  if (applicationCredentialId && thumbprint) meta = { methods, projectId, roles, auditId, applicationCredentialId, thumbprint }
+  else if (applicationCredentialId) meta = { methods, projectId, roles, auditId, applicationCredentialId }
+  else if (thumbprint) meta = { methods, projectId, roles, auditId, thumbprint }
+  else meta = { methods, projectId, roles, auditId }
+  // Built here, so stored as built (`insert`): every field of tokenSchema's output, in its order.
+  return provider.store.tokens.insert({
     token,
+    refreshToken: null,
     clientId: fields.clientId,
     userId: fields.userId,
-    scopes: fields.roles,
+    scopes: roles,
     issuedAtMs,
     expiresAtMs,
+    revokedAtMs: null,
+    code: null,
+    refreshedFrom: null,
     meta: meta as unknown as Record<string, unknown>,
   })
 }
