@@ -4,6 +4,7 @@
 // phase: the mock clock moves past expiry between rounds, and the heap must
 // stop growing because expired tokens are purged.
 // Run with --expose-gc. Usage: node --expose-gc bench/scale.mjs <keystone|carina>
+import { PerformanceObserver } from 'node:perf_hooks'
 import { PROVIDERS } from '../dist/mocks/registry.js'
 // Older builds (before purging) have no grace constant; an hour is what it is.
 const { PURGE_GRACE_MS = 3_600_000 } = await import('../dist/mocks/store/index.js')
@@ -91,18 +92,42 @@ async function issueMany(n) {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
 }
 
-/** Median over batches of the mean time of one sequential operation, µs. */
+// GC pauses on the main thread, to tell what grows with the heap: the
+// per-operation figures below include them, as a client would see them.
+const gcPauses = []
+new PerformanceObserver((list) => gcPauses.push(...list.getEntries())).observe({ entryTypes: ['gc'] })
+// perf_hooks constants: NODE_PERFORMANCE_GC_MAJOR (mark-compact) and _INCREMENTAL (its marking steps).
+const OLD_GENERATION_GC = [4, 8]
+
+/**
+ * Median over batches of the mean time of one sequential operation, µs; the
+ * process's CPU time per operation over all batches (every thread, GC helpers
+ * included: steadier than wall time on a shared machine); and the GC pause
+ * time per operation (`majorGcUs` the old generation's part: mark-compact
+ * and incremental marking).
+ */
 async function cost(op, batches = 5, size = 400) {
   const means = []
+  await new Promise(setImmediate) // gc entries of earlier work are delivered by now
+  gcPauses.length = 0
+  const start = performance.now()
+  const cpu0 = process.cpuUsage()
   for (let b = 0; b < batches; b++) {
     await new Promise(setImmediate)
     const t0 = performance.now()
     for (let i = 0; i < size; i++) await op()
     means.push(((performance.now() - t0) * 1000) / size)
   }
+  const cpu = process.cpuUsage(cpu0)
+  const end = performance.now()
+  await new Promise(setImmediate)
+  const pauses = gcPauses.filter((e) => e.startTime >= start && e.startTime < end)
+  const gcUs = (kinds) => (pauses.filter((e) => kinds === undefined || kinds.includes(e.detail?.kind)).reduce((sum, e) => sum + e.duration, 0) * 1000) / (batches * size)
   means.sort((a, b) => a - b)
-  return means[Math.floor(batches / 2)]
+  return { us: means[Math.floor(batches / 2)], cpuUs: (cpu.user + cpu.system) / (batches * size), gcUs: gcUs(), majorGcUs: gcUs(OLD_GENERATION_GC) }
 }
+
+const round1 = (x) => Math.round(x * 10) / 10
 
 function heapMB() {
   globalThis.gc?.()
@@ -115,12 +140,20 @@ const points = []
 await issueMany(200) // warm the JIT before the first checkpoint
 for (const checkpoint of CHECKPOINTS) {
   await issueMany(checkpoint - issued)
-  const issueUs = await cost(async () => {
+  const issue = await cost(async () => {
     await issueOne()
     issued++
   })
-  const validateUs = await cost(validateOne)
-  points.push({ issued: checkpoint, issueUs, validateUs, heapMB: heapMB(), records: records() })
+  const validate = await cost(validateOne)
+  points.push({
+    issued: checkpoint,
+    issueUs: issue.us,
+    validateUs: validate.us,
+    heapMB: heapMB(),
+    records: records(),
+    cpuUsPerOp: { issue: round1(issue.cpuUs), validate: round1(validate.cpuUs) },
+    gcUsPerOp: { issue: round1(issue.gcUs), issueMajor: round1(issue.majorGcUs), validate: round1(validate.gcUs), validateMajor: round1(validate.majorGcUs) },
+  })
   process.stderr.write(`${id} @${checkpoint}: ${JSON.stringify(points.at(-1))}\n`)
 }
 

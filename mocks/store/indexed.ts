@@ -3,6 +3,35 @@ import { defineExtension, type Extension } from '@msw/data/extensions'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 
 type Output<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>
+
+/**
+ * @msw/data's own record keys (the primary key and the relation map), which it
+ * does not export: read once off a record its `create` made, so that `insert`
+ * stores records indistinguishable from `create`'s.
+ */
+const [kPrimaryKey, kRelationMap] = await (async () => {
+  const passthrough: StandardSchemaV1 = { '~standard': { version: 1, vendor: 'oauth-dance', validate: (value) => ({ value }) } }
+  const probe = await new Collection({ schema: passthrough }).create({})
+  const symbols = Object.getOwnPropertySymbols(probe)
+  const named = (name: string) => {
+    const symbol = symbols.find((s) => s.description === name)
+    if (!symbol) throw new Error(`@msw/data records no longer carry ${name}: indexedCollection's insert needs updating`)
+    return symbol
+  }
+  return [named('kPrimaryKey'), named('kRelationMap')] as const
+})()
+
+/**
+ * The relation map of every record stored with `insert`: they have no
+ * relations (tokens and codes refer to clients and users by id), so they share
+ * one empty map instead of ~230 bytes each; one that tried to gain a relation
+ * would fail loudly here rather than corrupt the others.
+ */
+const NO_RELATIONS: Map<unknown, unknown> = new (class NoRelations extends Map<unknown, unknown> {
+  override set(): never {
+    throw new Error('a record stored with insert() cannot have relations')
+  }
+})()
 /** A stored record (with the collection's internal keys), as `findFirst` returns it. */
 export type StoredRecord<S extends StandardSchemaV1> = NonNullable<ReturnType<Collection<S>['findFirst']>>
 
@@ -151,6 +180,26 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
       if (rekey) index.add(live)
       return live
     },
+    /**
+     * Stores a record the provider built itself, in O(1): what
+     * `collection.create` does (indexes, sweep, the collection's array, the
+     * internal keys) without re-validating it against the schema and
+     * deep-cloning it, which cost more than minting a Keystone token. The
+     * record must already be the schema's output (every default filled in);
+     * the type checker holds callers to that, and a test compares the two
+     * paths. It is stored as given, not copied, and its primary key is its
+     * first index key (unique, and already held, where `create` draws a UUID
+     * whose string costs ~450 bytes per record). Other extensions' `create`
+     * hooks are not called.
+     */
+    insert(record: Output<S>): StoredRecord<S> {
+      Object.defineProperty(record, kPrimaryKey, { value: String((record as any)[keys[0]]) })
+      Object.defineProperty(record, kRelationMap, { value: NO_RELATIONS })
+      index.add(record)
+      onCreate?.()
+      ;(collection.all() as unknown[]).push(record)
+      return record as StoredRecord<S>
+    },
     /** Drops expired records now (they are also dropped as new ones are created). */
     purgeExpired(nowMs: number): number {
       return sweep(nowMs)
@@ -167,6 +216,7 @@ export type IndexedCollection<S extends StandardSchemaV1, K extends string> = {
   by(key: K, value: unknown): StoredRecord<S> | undefined
   readonly size: number
   patch(record: StoredRecord<S>, changes: Partial<Output<S>>): StoredRecord<S>
+  insert(record: StandardSchemaV1.InferOutput<S>): StoredRecord<S>
   purgeExpired(nowMs: number): number
   useClock(clock: () => number): void
 }

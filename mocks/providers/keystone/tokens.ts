@@ -1,8 +1,41 @@
-import { createCipheriv, createHmac } from 'node:crypto'
+import * as nodeCrypto from 'node:crypto'
+import { createCipheriv, createHash, type Cipher } from 'node:crypto'
 import { pooledRandomBytes } from '../../core/secrets.js'
 import type { Token, User } from '../../store/index.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import type { KeystoneTokenMeta } from './store.js'
+
+type FernetKey = { signing: Buffer; encryption: Buffer }
+
+/**
+ * Per key, made once: an AES-128-ECB cipher kept open to encrypt single
+ * blocks (a `createCipheriv` per token cost as much as the rest of minting),
+ * and the HMAC-SHA256 key pads (RFC 2104), so the MAC is two one-shot hashes.
+ */
+interface FernetKeyState {
+  block: Cipher
+  innerPad: Buffer
+  outerPad: Buffer
+}
+const fernetStates = new WeakMap<FernetKey, FernetKeyState>()
+function fernetState(key: FernetKey): FernetKeyState {
+  let state = fernetStates.get(key)
+  if (!state) {
+    const innerPad = Buffer.alloc(64, 0x36)
+    const outerPad = Buffer.alloc(64, 0x5c)
+    for (let i = 0; i < key.signing.length; i++) {
+      innerPad[i] ^= key.signing[i]
+      outerPad[i] ^= key.signing[i]
+    }
+    state = { block: createCipheriv('aes-128-ecb', key.encryption, null).setAutoPadding(false), innerPad, outerPad }
+    fernetStates.set(key, state)
+  }
+  return state
+}
+
+/** One-shot `crypto.hash` where Node has it (20.12+; read off the namespace, as older 20s lack the export): no Hash object per call. */
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: Buffer, encoding: 'buffer') => Buffer }).hash
+const sha256: (data: Buffer) => Buffer = oneShotHash ? (data) => oneShotHash('sha256', data, 'buffer') : (data) => createHash('sha256').update(data).digest()
 
 /**
  * A token shaped like Keystone's default `fernet` provider: a real Fernet
@@ -11,17 +44,39 @@ import type { KeystoneTokenMeta } from './store.js'
  * `gAAAAAB` and an application-credential token is 183 characters like the
  * api-ref sample. The payload is random: the token is opaque and looked up in
  * the store, never decrypted.
+ *
+ * Any Fernet implementation given the key accepts it (MAC, CBC, PKCS7
+ * padding). As the plaintext is random, the ciphertext blocks before the last
+ * are drawn at random instead of encrypted: with CBC, a uniformly random
+ * plaintext block gives a uniformly random ciphertext block, and a random
+ * ciphertext block decrypts to a uniformly random plaintext block, so the
+ * tokens are distributed exactly as before. Only the last block, which holds
+ * the padding, is encrypted: C_n = AES(P_n xor C_n-1).
  */
-export function mintFernetToken(key: { signing: Buffer; encryption: Buffer }, issuedAtMs: number, payloadBytes: number): string {
-  // Pooled: one randomBytes call per token cost more than the AES and HMAC together.
-  const iv = Buffer.from(pooledRandomBytes(16))
-  const cipher = createCipheriv('aes-128-cbc', key.encryption, iv)
-  const ciphertext = Buffer.concat([cipher.update(pooledRandomBytes(payloadBytes)), cipher.final()])
-  const timestamp = Buffer.alloc(8)
-  timestamp.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(issuedAtMs / 1000))))
-  const signed = Buffer.concat([Buffer.from([0x80]), timestamp, iv, ciphertext])
-  const hmac = createHmac('sha256', key.signing).update(signed).digest()
-  return Buffer.concat([signed, hmac]).toString('base64url')
+export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes: number): string {
+  const { block, innerPad, outerPad } = fernetState(key)
+  const cipherLength = (Math.floor(payloadBytes / 16) + 1) * 16 // PKCS7 always pads
+  const padding = cipherLength - payloadBytes
+  // One buffer: [HMAC inner pad | version, timestamp, IV, ciphertext | HMAC], so the inner hash reads one span.
+  const at = innerPad.length
+  const signedEnd = at + 25 + cipherLength
+  const out = Buffer.allocUnsafe(signedEnd + 32)
+  innerPad.copy(out, 0)
+  out[at] = 0x80
+  const seconds = Math.max(0, Math.floor(issuedAtMs / 1000))
+  out.writeUInt32BE(Math.floor(seconds / 2 ** 32), at + 1)
+  out.writeUInt32BE(seconds >>> 0, at + 5)
+  // IV and every ciphertext block but the last. Pooled: one randomBytes call per token cost more than the crypto.
+  const lastBlock = signedEnd - 16
+  pooledRandomBytes(lastBlock - (at + 9)).copy(out, at + 9)
+  // The last plaintext block: the payload's random tail, then the padding bytes; CBC-chained to the block before.
+  const plain = Buffer.from(pooledRandomBytes(16))
+  plain.fill(padding, 16 - padding)
+  for (let i = 0; i < 16; i++) plain[i] ^= out[lastBlock - 16 + i]
+  block.update(plain).copy(out, lastBlock)
+  const mac = sha256(Buffer.concat([outerPad, sha256(out.subarray(0, signedEnd))]))
+  mac.copy(out, signedEnd)
+  return out.toString('base64url', at)
 }
 
 export interface IssueKeystoneToken {
@@ -36,6 +91,26 @@ export interface IssueKeystoneToken {
   thumbprint?: string
 }
 
+/**
+ * One frozen array per distinct role list: every token of a credential
+ * shares its roles (as `scopes` and `meta.roles`) instead of holding two
+ * copies each. Keyed by content, so a token keeps the roles it was issued
+ * with even if the source array changes later; bounded, as role lists come
+ * from requests (credential creation).
+ */
+const internedRoles = new Map<string, readonly string[]>()
+function internRoles(roles: readonly string[]): string[] {
+  const key = roles.join('\n')
+  let shared = internedRoles.get(key)
+  if (!shared) {
+    if (internedRoles.size >= 1024) internedRoles.clear()
+    internedRoles.set(key, (shared = Object.freeze([...roles])))
+  }
+  return shared as string[]
+}
+/** The same for auth methods (one per grant path in this provider). */
+const internMethods = internRoles
+
 /** Stores a new token of `[token] expiration` seconds and returns it. */
 export async function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeystoneToken): Promise<Token> {
   const issuedAtMs = provider.clock.nowMs()
@@ -43,21 +118,28 @@ export async function issueKeystoneToken(provider: KeystoneRuntime, fields: Issu
   if (fields.notAfterMs != null) expiresAtMs = Math.min(expiresAtMs, fields.notAfterMs)
   // Bound tokens carry the thumbprint in their payload, so they are longer (Keystone's are too).
   const token = mintFernetToken(provider.config.fernetKey, issuedAtMs, fields.thumbprint ? 96 : 64)
-  const meta: KeystoneTokenMeta = {
-    methods: fields.methods,
-    projectId: fields.projectId,
-    roles: fields.roles,
-    auditId: pooledRandomBytes(16).toString('base64url'),
-    ...(fields.applicationCredentialId ? { applicationCredentialId: fields.applicationCredentialId } : {}),
-    ...(fields.thumbprint ? { thumbprint: fields.thumbprint } : {}),
-  }
-  return provider.store.tokens.collection.create({
+  const roles = internRoles(fields.roles)
+  const methods = internMethods(fields.methods)
+  const auditId = pooledRandomBytes(16).toString('base64url')
+  const { projectId, applicationCredentialId, thumbprint } = fields
+  // One object literal per case, so each case's metas share one shape with every field in the object itself.
+  let meta: KeystoneTokenMeta
+  if (applicationCredentialId && thumbprint) meta = { methods, projectId, roles, auditId, applicationCredentialId, thumbprint }
+  else if (applicationCredentialId) meta = { methods, projectId, roles, auditId, applicationCredentialId }
+  else if (thumbprint) meta = { methods, projectId, roles, auditId, thumbprint }
+  else meta = { methods, projectId, roles, auditId }
+  // Built here, so stored as built (`insert`): every field of tokenSchema's output, in its order.
+  return provider.store.tokens.insert({
     token,
+    refreshToken: null,
     clientId: fields.clientId,
     userId: fields.userId,
-    scopes: fields.roles,
+    scopes: roles,
     issuedAtMs,
     expiresAtMs,
+    revokedAtMs: null,
+    code: null,
+    refreshedFrom: null,
     meta: meta as unknown as Record<string, unknown>,
   })
 }

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { createStore, PURGE_GRACE_MS, tokenSchema } from './index.js'
+import { attachStoreClock } from './indexed.js'
+
+const HOUR = 3600_000
+
+/** tokenSchema's output for a token, every default filled in, as a provider builds it for `insert`. */
+function built(i: number, fields: Partial<{ refreshToken: string | null; expiresAtMs: number | null; scopes: string[] }> = {}) {
+  return {
+    token: `t${i}`,
+    refreshToken: null,
+    clientId: 'c',
+    userId: 'u',
+    scopes: ['a', 'b'],
+    issuedAtMs: 0,
+    expiresAtMs: HOUR,
+    revokedAtMs: null,
+    code: null,
+    refreshedFrom: null,
+    meta: { projectId: 'p' },
+    ...fields,
+  }
+}
+
+describe('insert (records the provider built itself)', () => {
+  it('stores the same record create would, with the internal keys the collection needs', async () => {
+    const store = createStore()
+    const inserted = store.tokens.insert(built(1, { refreshToken: 'r1' }))
+    const created = await store.tokens.collection.create(built(2, { refreshToken: 'r2' }))
+    // The builder's record is the schema's output: validation keeps it as it is.
+    expect(tokenSchema.parse(built(1, { refreshToken: 'r1' }))).toStrictEqual(built(1, { refreshToken: 'r1' }))
+    expect({ ...inserted, token: 't2', refreshToken: 'r2' }).toStrictEqual({ ...created })
+    expect(Object.getOwnPropertySymbols(inserted).map(String).sort()).toEqual(Object.getOwnPropertySymbols(created).map(String).sort())
+    expect(Object.keys(inserted)).toEqual(Object.keys(created))
+    expect(store.tokens.by('token', 't1')).toBe(inserted)
+    expect(store.tokens.by('refreshToken', 'r1')).toBe(inserted)
+    expect(store.tokens.size).toBe(2)
+    expect(store.tokens.collection.count()).toBe(2)
+  })
+
+  it('leaves the collection own queries, update and delete working on inserted records', async () => {
+    const store = createStore()
+    for (let i = 0; i < 5; i++) store.tokens.insert(built(i))
+    expect(store.tokens.collection.findFirst((q) => q.where({ token: 't3' }))?.token).toBe('t3')
+    expect(store.tokens.collection.findMany((q) => q.where({ clientId: 'c' }))).toHaveLength(5)
+    const updated = await store.tokens.collection.update((q) => q.where({ token: 't3' }), { data: (t) => void (t.revokedAtMs = 9) })
+    expect(updated?.revokedAtMs).toBe(9)
+    expect(store.tokens.by('token', 't3')).toBe(updated)
+    // Updating one record leaves the others alone (their primary keys are distinct).
+    expect(store.tokens.collection.findMany((q) => q.where({ revokedAtMs: 9 })).map((t) => t.token)).toEqual(['t3'])
+    store.tokens.collection.delete((q) => q.where({ token: 't1' }))
+    expect(store.tokens.by('token', 't1')).toBeUndefined()
+    expect(store.tokens.collection.all().map((t) => t.token).sort()).toEqual(['t0', 't2', 't3', 't4'])
+    store.tokens.patch(store.tokens.by('token', 't4')!, { revokedAtMs: 1 })
+    expect(store.tokens.collection.findFirst((q) => q.where({ token: 't4' }))?.revokedAtMs).toBe(1)
+  })
+
+  it('sweeps expired records as inserts go on, so memory follows the live records', () => {
+    const store = createStore()
+    let now = 0
+    attachStoreClock(store, () => now)
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 2000; i++) store.tokens.insert(built(round * 2000 + i, { expiresAtMs: now + HOUR }))
+      now += HOUR + PURGE_GRACE_MS
+    }
+    expect(store.tokens.collection.count()).toBeLessThanOrEqual(4000)
+    expect(store.tokens.size).toBe(store.tokens.collection.count())
+    expect(store.tokens.by('token', 't19999')?.token).toBe('t19999')
+    expect(store.tokens.by('token', 't0')).toBeUndefined()
+  })
+})
