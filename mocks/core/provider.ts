@@ -81,6 +81,8 @@ export class ProviderRuntime<Store = any, Config = any> {
   readonly origins: Record<string, string>
   store!: Store
   #ready!: Promise<void>
+  /** Set once the current seeding finished: requests then skip awaiting `#ready` (a microtask turn each). */
+  #seeded = false
   readonly #definition: ProviderDefinition<Store, Config>
   readonly #router: Router
   /** Path of each origin's base URL, without a trailing slash ('' at the root). */
@@ -119,7 +121,11 @@ export class ProviderRuntime<Store = any, Config = any> {
     this.store = this.#definition.createStore()
     // Indexed collections with an expiry policy sweep expired codes and tokens by this clock.
     attachStoreClock(this.store, () => this.clock.nowMs())
-    this.#ready = this.#definition.seed(this)
+    this.#seeded = false
+    const ready = (this.#ready = this.#definition.seed(this))
+    ready.then(() => {
+      if (this.#ready === ready) this.#seeded = true
+    }, () => {})
   }
 
   /** Fresh store seeded from the fixtures, empty journal, no faults, clock back to real time. */
@@ -192,7 +198,7 @@ export class ProviderRuntime<Store = any, Config = any> {
    * null means an injected dropped connection. Never throws.
    */
   async answer(request: ProviderRequest, origin = 'default', body?: ReadBody): Promise<Reply | null> {
-    await this.#ready
+    if (!this.#seeded) await this.#ready
     const url = new URL(request.url)
     const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
     let path = url.pathname
@@ -265,7 +271,13 @@ export class ProviderRuntime<Store = any, Config = any> {
       origin,
       baseUrl,
       notes: {},
-      query: Params.fromSearch(url.searchParams, violation),
+      // Parsed on first use: most routes (tokens, APIs) never read the query.
+      get query() {
+        return (query ??= Params.fromSearch(url.searchParams, violation))
+      },
+      set query(value: Params) {
+        query = value
+      },
       violation,
       body: (options) => {
         parse ??= bodyAccessor(request, ctx.bodyText, violation)
@@ -274,6 +286,7 @@ export class ProviderRuntime<Store = any, Config = any> {
       link: (path) => baseUrl + path,
     }
     let parse: ReturnType<typeof bodyAccessor> | undefined
+    let query: Params | undefined
     return ctx
   }
 
@@ -340,19 +353,22 @@ export class ProviderRuntime<Store = any, Config = any> {
 
   #record(ctx: RouteContext<any>, reply: Reply | null, startMs: number, error?: OAuthError, fault?: Fault): void {
     const seq = this.journal.nextSeq()
-    // Built when the journal is read: the request, reply and notes are not changed after this.
+    // Built when the journal is read (none of these change after the answer); the closure keeps only
+    // what the record needs, not the whole context, so less survives into the old generation.
+    const { request, bodyText, notes, origin } = ctx
+    const route = ctx.route?.id ?? null
     this.journal.add(seq, () => {
       const exchange: Exchange = {
         seq,
         provider: this.id,
-        origin: ctx.origin,
-        route: ctx.route?.id ?? null,
+        origin,
+        route,
         at: new Date(startMs).toISOString(),
         atMs: startMs,
-        request: { method: ctx.request.method, url: ctx.request.url, headers: headersToObject(ctx.request.headers), body: ctx.bodyText },
+        request: { method: request.method, url: request.url, headers: headersToObject(request.headers), body: bodyText },
         // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
         response: reply ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) } : { status: 0, headers: {}, body: '' },
-        notes: ctx.notes,
+        notes,
       }
       if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
       if (fault) exchange.fault = fault.action.type

@@ -40,16 +40,10 @@ export function identityUri(ctx: Pick<RouteContext, 'baseUrl'>): string {
  * (oslo.middleware request_id). Flask's JSON ends with a newline.
  */
 export function keystoneJson(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
-  return new Reply(
-    status,
-    {
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      Vary: 'X-Auth-Token',
-      'x-openstack-request-id': `req-${randomUUID()}`,
-      ...headers,
-    },
-    body === undefined ? null : JSON.stringify(body) + '\n',
-  )
+  const base: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
+  base.vary = 'X-Auth-Token'
+  base['x-openstack-request-id'] = `req-${randomUUID()}`
+  return new Reply(status, Object.assign(base, headers), body === undefined ? null : JSON.stringify(body) + '\n')
 }
 
 /** Keystone's classic error envelope, with the Keystone challenge on a 401 (`{"error":{"code","title","message"}}`). */
