@@ -5,6 +5,7 @@ import { cogoKeys } from '../../../fixtures/cogo-keys.js'
 import { cogoFixtures } from '../../../fixtures/cogo.js'
 import { Clock } from '../../core/clock.js'
 import { createCogo, mintCogoToken, rotateCogoSigningKey } from './index.js'
+import { generateSigningKey, importSigningKey, signAccessToken, signJwt } from './keys.js'
 
 // The token endpoint hands out the token already signed for the same key,
 // claims and second. These pin that a client cannot tell: the bytes are those
@@ -76,5 +77,22 @@ describe('Cogo tokens within one second', () => {
     expect(decodeJwt(await token()).iss).toBe(`${AUTH}/`)
     expect(await categories(other, 'https://api.dev.acme.carbonengine.co')).toBe(200)
     expect(await categories(other)).toBe(403)
+  })
+})
+
+describe('signAccessToken', () => {
+  it("gives jose's bytes for every token of a key, the first one (jose's own) and the later ones (node:crypto's)", async () => {
+    for (const key of [await importSigningKey(cogoKeys.primary), await generateSigningKey()]) {
+      for (let iat = 1_700_000_000; iat < 1_700_000_006; iat++) {
+        const claims = { iss: 'https://auth.x.carbonengine.co/', sub: 'ü@clients', aud: 'https://api.cogo.co', iat, exp: iat + 3600, azp: 'ü', gty: 'client-credentials' }
+        expect(await signAccessToken(key, claims)).toBe(await signJwt(key, claims))
+      }
+    }
+  })
+
+  it('refuses a key jose refuses, as before', async () => {
+    const { privateKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+    await expect(signAccessToken({ kid: 'ec', privateKey }, { iat: 1 })).rejects.toThrow(TypeError)
+    await expect(signAccessToken({ kid: 'ec', privateKey }, { iat: 1 })).rejects.toThrow(TypeError)
   })
 })

@@ -3,7 +3,7 @@ import { InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType } 
 import { defineRoute } from '../../core/routes.js'
 import { COGO_JWKS_PATH, COGO_TOKEN_PATH, type CogoContext, type CogoRuntime } from './config.js'
 import { issuerFor, refusePlainHttp } from './hosts.js'
-import { signJwt, type SigningKey } from './keys.js'
+import { signAccessToken, type SigningKey } from './keys.js'
 import { mintBrokenCogoToken } from './test-tokens.js'
 
 /**
@@ -47,7 +47,7 @@ function issueAccessToken(provider: CogoRuntime, key: SigningKey, clientId: stri
   const { audience, accessTokenTtlSeconds: ttl } = provider.config
   // Every input of the claims and header but iat, unambiguous (JSON) since issuers vary by tenant.
   const template = JSON.stringify([key.kid, clientId, issuer, audience, ttl])
-  return provider.store.keys.issued(template, iat, () => signJwt(key, accessTokenClaims(clientId, issuer, audience, iat, ttl)))
+  return provider.store.keys.issued(template, iat, () => signAccessToken(key, accessTokenClaims(clientId, issuer, audience, iat, ttl)))
 }
 
 function findClient(ctx: CogoContext, id: string) {
@@ -62,8 +62,8 @@ function findClient(ctx: CogoContext, id: string) {
  * parameters (`scope`, `audience`) are ignored (RFC 6749 §3.2; PROVIDERS.md §7 #24).
  *
  * The hot path: one indexed client lookup, one constant-time secret compare,
- * one asynchronous RS256 signature with a key imported at startup. Tokens are
- * self-contained JWTs and are not stored.
+ * one asynchronous RS256 signature with a key imported at startup (or the
+ * token already signed this second). Tokens are self-contained JWTs and are not stored.
  */
 export const tokenEndpoint = defineRoute<CogoRuntime>({
   id: 'cogo.token',
