@@ -3,7 +3,7 @@ import { InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType } 
 import { defineRoute } from '../../core/routes.js'
 import { COGO_JWKS_PATH, COGO_TOKEN_PATH, type CogoContext, type CogoRuntime } from './config.js'
 import { issuerFor, refusePlainHttp } from './hosts.js'
-import { signJwt } from './keys.js'
+import { signAccessToken, type SigningKey } from './keys.js'
 import { mintBrokenCogoToken } from './test-tokens.js'
 
 /**
@@ -37,6 +37,19 @@ export function accessTokenClaims(clientId: string, issuer: string, audience: st
   return { iss: issuer, sub: `${clientId}@clients`, aud: audience, iat, exp: iat + ttlSeconds, azp: clientId, gty: 'client-credentials' }
 }
 
+/**
+ * A client-credentials token signed by `key` at second `iat`. The key ring
+ * hands out the token already signed for the same key, claims and second
+ * (the same bytes signing again would give), so a burst of requests pays for
+ * one signature per second.
+ */
+function issueAccessToken(provider: CogoRuntime, key: SigningKey, clientId: string, issuer: string, iat: number): Promise<string> {
+  const { audience, accessTokenTtlSeconds: ttl } = provider.config
+  // Every input of the claims and header but iat, unambiguous (JSON) since issuers vary by tenant.
+  const template = JSON.stringify([key.kid, clientId, issuer, audience, ttl])
+  return provider.store.keys.issued(template, iat, () => signAccessToken(key, accessTokenClaims(clientId, issuer, audience, iat, ttl)))
+}
+
 function findClient(ctx: CogoContext, id: string) {
   return ctx.provider.store.clients.by('clientId', id)
 }
@@ -49,8 +62,8 @@ function findClient(ctx: CogoContext, id: string) {
  * parameters (`scope`, `audience`) are ignored (RFC 6749 §3.2; PROVIDERS.md §7 #24).
  *
  * The hot path: one indexed client lookup, one constant-time secret compare,
- * one asynchronous RS256 signature with a key imported at startup. Tokens are
- * self-contained JWTs and are not stored.
+ * one asynchronous RS256 signature with a key imported at startup (or the
+ * token already signed this second). Tokens are self-contained JWTs and are not stored.
  */
 export const tokenEndpoint = defineRoute<CogoRuntime>({
   id: 'cogo.token',
@@ -83,7 +96,7 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
     // @note an injected `broken-token` fault: the answer looks genuine (same members, expires_in 3600), only the API will refuse the token.
     const accessToken = broken
       ? await mintBrokenCogoToken(ctx.provider, broken, { clientId: client.clientId, claims: broken === 'wrong-issuer' ? {} : { iss: issuerFor(ctx) } })
-      : await signJwt(key, accessTokenClaims(client.clientId, issuerFor(ctx), config.audience, clock.nowSeconds(), config.accessTokenTtlSeconds))
+      : await issueAccessToken(ctx.provider, key, client.clientId, issuerFor(ctx), clock.nowSeconds())
     ctx.notes.kid = key.kid
     if (broken) ctx.notes.brokenToken = broken
     // The document's example response, member for member.
