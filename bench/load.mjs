@@ -16,8 +16,27 @@ function cannon(options) {
   })
 }
 
+/**
+ * `spec.basicClients: { prefix, secretPrefix, count }`: every request
+ * authenticates as the next of `count` clients (`<prefix><i>:<secretPrefix><i>`),
+ * round robin across all connections.
+ */
+function rotatingBasic({ prefix, secretPrefix, count }) {
+  let next = 0
+  return [
+    {
+      setupRequest(request) {
+        const i = next++ % count
+        request.headers = { ...request.headers, authorization: `Basic ${Buffer.from(`${prefix}${i}:${secretPrefix}${i}`).toString('base64')}` }
+        return request
+      },
+    },
+  ]
+}
+
 async function runHttp() {
   const base = { url: spec.url, method: spec.method ?? 'GET', headers: spec.headers ?? {}, body: spec.body, connections: spec.connections ?? 32, pipelining: 1 }
+  if (spec.basicClients) base.requests = rotatingBasic(spec.basicClients)
   await cannon({ ...base, duration: spec.warmup ?? 2 })
   const r = await cannon({ ...base, duration: spec.duration ?? 5 })
   return {

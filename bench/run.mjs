@@ -21,6 +21,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const ONLY = process.env.BENCH_ONLY?.split(',')
 const section = (name) => !ONLY || ONLY.includes(name)
 const loadDefaults = { duration: DURATION, warmup: WARMUP, connections: CONNECTIONS }
+const COGO_BENCH_CLIENTS = 50_000
+const COGO_EVERY_TOKEN_SIGNED = 'oauth-dance cogo: client credentials, every token signed (50,000 clients in turn)'
 
 const results = {
   date: new Date().toISOString(),
@@ -64,7 +66,7 @@ async function sockets() {
   results.sockets['ceiling: RSA-2048 signatures, every core'] = { rps: ceiling.signsPerSecond, oneCore: ceiling.oneCoreSignsPerSecond }
   log(`  RSA-2048 ceiling: ${Math.round(ceiling.signsPerSecond)}/s on ${ceiling.cores} cores (${Math.round(ceiling.oneCoreSignsPerSecond)}/s on one)`)
 
-  await withServer('oauth-dance.mjs', [], async (info) => {
+  await withServer('oauth-dance.mjs', ['--cogo-clients', String(COGO_BENCH_CLIENTS)], async (info) => {
     const providers = info.providers
     for (const id of Object.keys(CLIENT_CREDENTIALS)) {
       if (!providers[id]) {
@@ -72,6 +74,12 @@ async function sockets() {
         continue
       }
       await measure(`oauth-dance ${id}: client credentials (Basic)`, tokenRequest(id, providers[id]))
+      if (id === 'cogo') {
+        // Identical requests within a mock-clock second get the token already signed (same bytes: RS256 is
+        // deterministic and the claims carry no jti). Taking 50,000 clients in turn, no client comes back
+        // within a run, so every request here signs: this is the figure compared with the RSA ceiling.
+        await measure(COGO_EVERY_TOKEN_SIGNED, { ...tokenRequest(id, providers[id]), basicClients: { prefix: 'bench-', secretPrefix: 'secret-', count: COGO_BENCH_CLIENTS } })
+      }
     }
     for (const [id, api] of Object.entries(PROTECTED_API)) {
       if (!providers[id]) continue
@@ -99,7 +107,7 @@ async function inProcess() {
   const { PROVIDERS } = await import('../dist/mocks/registry.js')
   for (const id of Object.keys(CLIENT_CREDENTIALS)) if (PROVIDERS[id]) variants.push([id, 'token'])
   if (PROVIDERS.carina) variants.push(['carina', 'refresh'], ['carina', 'api'])
-  if (PROVIDERS.cogo) variants.push(['cogo', 'api'])
+  if (PROVIDERS.cogo) variants.push(['cogo', 'token-signed'], ['cogo', 'api'])
   for (const args of variants) {
     const r = await runProcess(join(BENCH_DIR, 'in-process.mjs'), args, { timeoutMs: 300_000 })
     results.inProcess[args.join(' ')] = r
@@ -145,12 +153,14 @@ function summarize(r) {
   const ceiling = get('ceiling: RSA-2048 signatures, every core')
   const keystone = get('oauth-dance keystone: client credentials (Basic)')
   const cogo = get('oauth-dance cogo: client credentials (Basic)')
+  const cogoSigned = get(COGO_EVERY_TOKEN_SIGNED)
   const trivial = r.inProcess.trivial?.medianUs
   const targets = []
   const target = (name, value, limit, ok) => targets.push({ name, value: value === undefined ? null : Number(value.toFixed(3)), target: limit, met: value === undefined ? null : ok(value) })
   if (keystone && oidcOpaque) target('Keystone cc ÷ oidc-provider opaque', keystone / oidcOpaque, '≥ 2', (v) => v >= 2)
-  if (cogo && ceiling) target('Cogo cc ÷ RSA-2048 ceiling (every core)', cogo / ceiling, '≥ 0.85', (v) => v >= 0.85)
-  if (cogo && oidcJwt) target('Cogo cc ÷ oidc-provider RS256', cogo / oidcJwt, 'well ahead (> 1)', (v) => v > 1)
+  if (cogoSigned && ceiling) target('Cogo cc, every token signed ÷ RSA-2048 ceiling (every core)', cogoSigned / ceiling, '≥ 0.85', (v) => v >= 0.85)
+  if (cogoSigned && oidcJwt) target('Cogo cc, every token signed ÷ oidc-provider RS256', cogoSigned / oidcJwt, 'well ahead (> 1)', (v) => v > 1)
+  if (cogo && oidcJwt) target('Cogo cc as requested ÷ oidc-provider RS256', cogo / oidcJwt, 'well ahead (> 1)', (v) => v > 1)
   for (const [name, v] of Object.entries(r.inProcess)) {
     if (name !== 'trivial' && name.endsWith(' token') && trivial) target(`in-process ${name} ÷ trivial msw handler`, v.medianUs / trivial, '≤ 1.3', (x) => x <= 1.3)
   }

@@ -4,5 +4,16 @@ import { serve } from '../../dist/mocks/server.js'
 
 const journal = !process.argv.includes('--no-journal')
 const running = await serve({ portBase: 0, log: null, journal })
+// `--cogo-clients N`: N more Cogo clients (`bench-<i>` / `secret-<i>`), so a load
+// generator taking them in turn makes every token request sign a new token:
+// Cogo hands back the token already signed for the same client and second.
+const cogoClients = Number(process.argv[process.argv.indexOf('--cogo-clients') + 1] ?? 0)
+if (process.argv.includes('--cogo-clients') && running.providers.cogo) {
+  const { store, clock } = running.providers.cogo
+  for (let i = 0; i < cogoClients; i++) {
+    // Every field of the client schema's output, as `insert` stores records as given.
+    store.clients.insert({ clientId: `bench-${i}`, clientSecret: `secret-${i}`, name: `bench ${i}`, redirectUris: [], scopes: [], grantTypes: ['client_credentials'], ownerId: null, createdAtMs: clock.nowMs(), meta: {} })
+  }
+}
 process.stdout.write(JSON.stringify({ ...running.describe(), listeners: running.listeners.map(({ name, url }) => ({ name, url })) }) + '\n')
 process.on('SIGTERM', () => running.close().then(() => process.exit(0)))

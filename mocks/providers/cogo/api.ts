@@ -4,6 +4,7 @@ import { mediaType } from '../../core/params.js'
 import { Router, defineRoute, type HttpMethod, type RouteDefinition } from '../../core/routes.js'
 import type { Category, CogoContext, CogoRuntime } from './config.js'
 import { issuerFor, refusePlainHttp } from './hosts.js'
+import { Reply } from '../../core/reply.js'
 
 /**
  * The Carbon Engine API. The document shows one call, `GET /api/v2/categories`
@@ -17,8 +18,8 @@ import { issuerFor, refusePlainHttp } from './hosts.js'
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' }
 
-function apiJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
+function apiJson(body: unknown, status = 200, headers: Record<string, string> = {}): Reply {
+  return new Reply(status, { ...JSON_HEADERS, ...headers }, JSON.stringify(body))
 }
 
 function fail(status: number, message: string, headers?: Record<string, string>): never {
@@ -26,7 +27,7 @@ function fail(status: number, message: string, headers?: Record<string, string>)
 }
 
 /** OAuth errors on the API (an oversized body, an injected fault) in the API's envelope. */
-export function renderApiError(error: OAuthError): Response {
+export function renderApiError(error: OAuthError): Reply {
   const headers: Record<string, string> = {}
   if (error.headers['Retry-After']) headers['Retry-After'] = error.headers['Retry-After']
   return apiJson({ message: error.description }, error.status, headers)

@@ -22,13 +22,14 @@ import { anyTenantPatterns, defaultIssuer, isCarbonEngineUrl, refusePlainHttp } 
 import { importSigningKey } from './keys.js'
 import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './test-tokens.js'
 import { jwksEndpoint, renderCognitoError, TOKEN_HEADERS, tokenEndpoint } from './token-endpoint.js'
+import { Reply } from '../../core/reply.js'
 
 export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS } from './config.js'
 export type { CogoOptions, CogoRuntime } from './config.js'
 export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './test-tokens.js'
 
 /** Errors in each origin's own format: Cognito's bare code on the auth origin, API Gateway's message on the API. */
-function renderError(error: OAuthError, ctx: RouteContext<any>): Response {
+function renderError(error: OAuthError, ctx: RouteContext<any>): Reply {
   return ctx.origin === 'api' ? renderApiError(error) : renderCognitoError(error)
 }
 
@@ -37,14 +38,14 @@ function renderError(error: OAuthError, ctx: RouteContext<any>): Response {
  * catch-all route checks the token first. Bodies are invented (the document
  * shows none): the token endpoint's Cognito format.
  */
-function notFound(ctx: RouteContext<any>): Response {
+function notFound(ctx: RouteContext<any>): Reply {
   refusePlainHttp(ctx as CogoContext)
-  return new Response(JSON.stringify({ error: 'not_found' }), { status: 404, headers: TOKEN_HEADERS })
+  return new Reply(404, TOKEN_HEADERS, JSON.stringify({ error: 'not_found' }))
 }
 
-function methodNotAllowed(ctx: RouteContext<any>, allowed: string[]): Response {
+function methodNotAllowed(ctx: RouteContext<any>, allowed: string[]): Reply {
   refusePlainHttp(ctx as CogoContext)
-  return new Response(JSON.stringify({ error: 'invalid_request' }), { status: 405, headers: { ...TOKEN_HEADERS, Allow: allowed.join(', ') } })
+  return new Reply(405, { ...TOKEN_HEADERS, Allow: allowed.join(', ') }, JSON.stringify({ error: 'invalid_request' }))
 }
 
 /**

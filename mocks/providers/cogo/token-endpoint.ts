@@ -5,6 +5,7 @@ import { COGO_JWKS_PATH, COGO_TOKEN_PATH, type CogoContext, type CogoRuntime } f
 import { issuerFor, refusePlainHttp } from './hosts.js'
 import { signAccessToken, type SigningKey } from './keys.js'
 import { mintBrokenCogoToken } from './test-tokens.js'
+import { Reply } from '../../core/reply.js'
 
 /**
  * Headers of the token endpoint's answers. The path and the success shape are
@@ -25,11 +26,11 @@ export const TOKEN_HEADERS: Readonly<Record<string, string>> = {
  * invalid_client (PROVIDERS.md §5.3), where RFC 6749 §5.2 would allow 401.
  * Statuses that are not OAuth refusals (405, 413, 429, 5xx) keep their own.
  */
-export function renderCognitoError(error: OAuthError): Response {
+export function renderCognitoError(error: OAuthError): Reply {
   const status = error.status === 401 || error.status === 403 ? 400 : error.status
   const headers: Record<string, string> = { ...TOKEN_HEADERS }
   if (error.headers['Retry-After']) headers['Retry-After'] = error.headers['Retry-After']
-  return new Response(JSON.stringify({ error: error.error }), { status, headers })
+  return new Reply(status, headers, JSON.stringify({ error: error.error }))
 }
 
 /** The claims of the document's sample token, in its order; `exp = iat + 3600` per the text, not the sample's 24 h. */
@@ -100,10 +101,7 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
     ctx.notes.kid = key.kid
     if (broken) ctx.notes.brokenToken = broken
     // The document's example response, member for member.
-    return new Response(JSON.stringify({ access_token: accessToken, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }), {
-      status: 200,
-      headers: TOKEN_HEADERS,
-    })
+    return new Reply(200, TOKEN_HEADERS, JSON.stringify({ access_token: accessToken, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }))
   },
 })
 
@@ -120,6 +118,6 @@ export const jwksEndpoint = defineRoute<CogoRuntime>({
   renderError: renderCognitoError,
   resolve(ctx) {
     refusePlainHttp(ctx)
-    return new Response(ctx.provider.store.keys.jwks, { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=60' } })
+    return new Reply(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=60' }, ctx.provider.store.keys.jwks)
   },
 })
