@@ -259,35 +259,7 @@ export class ProviderRuntime<Store = any, Config = any> {
   }
 
   #context(request: ProviderRequest, url: URL, origin: string, params: Record<string, string>, route: RouteDefinition<any> | null): RouteContext<any> {
-    const baseUrl = this.origins[origin] ?? this.baseUrl
-    const violation: ReportViolation = (requirement, message, strictError) => reportViolation(ctx, requirement, message, strictError)
-    const ctx: RouteContext<any> = {
-      request,
-      url,
-      params,
-      bodyText: '',
-      provider: this,
-      route: route as RouteDefinition<any>,
-      origin,
-      baseUrl,
-      notes: {},
-      // Parsed on first use: most routes (tokens, APIs) never read the query.
-      get query() {
-        return (query ??= Params.fromSearch(url.searchParams, violation))
-      },
-      set query(value: Params) {
-        query = value
-      },
-      violation,
-      body: (options) => {
-        parse ??= bodyAccessor(request, ctx.bodyText, violation)
-        return parse(options)
-      },
-      link: (path) => baseUrl + path,
-    }
-    let parse: ReturnType<typeof bodyAccessor> | undefined
-    let query: Params | undefined
-    return ctx
+    return new RequestContext(request, url, params, this, route as RouteDefinition<any>, origin, this.origins[origin] ?? this.baseUrl)
   }
 
   async #applyFault(fault: Fault, ctx: RouteContext<any>): Promise<RouteAnswer> {
@@ -443,6 +415,54 @@ export class ProviderRuntime<Store = any, Config = any> {
     } catch (thrown) {
       return fail(400, thrown instanceof SyntaxError ? 'the body is not valid JSON' : String((thrown as Error).message ?? thrown))
     }
+  }
+}
+
+/**
+ * A route's context, one per request. A class rather than an object literal
+ * with closures and accessors: the token endpoints build one per request, and
+ * the literal's three closures and getter/setter pair cost more to create than
+ * the prototype's methods. The query and the body are parsed on first use:
+ * most routes (tokens, APIs) never read the query.
+ */
+class RequestContext implements RouteContext<any> {
+  bodyText = ''
+  notes: Record<string, unknown> = {}
+  fault?: RouteContext<any>['fault']
+  #query: Params | undefined
+  #body: ReturnType<typeof bodyAccessor> | undefined
+  #violation: ReportViolation | undefined
+
+  constructor(
+    readonly request: ProviderRequest,
+    readonly url: URL,
+    readonly params: Record<string, string>,
+    readonly provider: ProviderRuntime,
+    readonly route: RouteDefinition<any>,
+    readonly origin: string,
+    readonly baseUrl: string,
+  ) {}
+
+  get query(): Params {
+    return (this.#query ??= Params.fromSearch(this.url.searchParams, this.violation))
+  }
+
+  set query(value: Params) {
+    this.#query = value
+  }
+
+  /** Bound once, as resolvers pass it on (`violation: ctx.violation`). */
+  get violation(): ReportViolation {
+    return (this.#violation ??= (requirement, message, strictError) => reportViolation(this, requirement, message, strictError))
+  }
+
+  body(options?: Parameters<RouteContext['body']>[0]): Params {
+    this.#body ??= bodyAccessor(this.request, this.bodyText, this.violation)
+    return this.#body(options)
+  }
+
+  link(path: string): string {
+    return this.baseUrl + path
   }
 }
 

@@ -24,7 +24,11 @@ const invalidClient = (description: string, detail: string) => new OAuthError(40
 /** Form fields as `flask.request.form` has them: urlencoded or multipart bodies only. */
 async function readForm(ctx: KeystoneContext): Promise<Array<[string, string]>> {
   const type = mediaType(ctx.request)
-  if (type === 'application/x-www-form-urlencoded') return [...new URLSearchParams(ctx.bodyText)]
+  if (type === 'application/x-www-form-urlencoded') {
+    const form: Array<[string, string]> = []
+    for (const entry of new URLSearchParams(ctx.bodyText)) form.push(entry)
+    return form
+  }
   if (type === 'multipart/form-data') {
     try {
       const form = await new Response(ctx.bodyText, { headers: { 'content-type': ctx.request.headers.get('content-type')! } }).formData()
@@ -39,11 +43,16 @@ async function readForm(ctx: KeystoneContext): Promise<Array<[string, string]>> 
 
 /** `MultiDict.get`: the first value; or invalid_request on a repeat when the provider is strict (RFC 6749 §3.2). */
 function formValue(ctx: KeystoneContext, form: Array<[string, string]>, name: string): string | undefined {
-  const values = form.filter(([key]) => key === name).map(([, value]) => value)
-  if (values.length > 1 && ctx.provider.config.repeatedParameters === 'reject') {
+  let first: string | undefined
+  let count = 0
+  for (const [key, value] of form) {
+    if (key !== name) continue
+    if (count++ === 0) first = value
+  }
+  if (count > 1 && ctx.provider.config.repeatedParameters === 'reject') {
     throw new OAuthError(400, 'invalid_request', `The parameter ${name} was included more than once.`, `repeated ${name}`)
   }
-  return values[0]
+  return first
 }
 
 /**
@@ -57,20 +66,26 @@ export function readWerkzeugBasic(header: string | null): { username: string; pa
   const space = header.indexOf(' ')
   const scheme = (space === -1 ? header : header.slice(0, space)).toLowerCase()
   if (scheme !== 'basic') return undefined
-  const cleaned = (space === -1 ? '' : header.slice(space + 1).trim()).replace(/[^A-Za-z0-9+/=]/g, '')
+  const given = space === -1 ? '' : header.slice(space + 1).trim()
+  // Most headers are clean base64; only others go through the stripping.
+  const cleaned = CLEAN_BASE64.test(given) ? given : given.replace(/[^A-Za-z0-9+/=]/g, '')
   const data = cleaned.replace(/=.*$/, '')
   const remainder = data.length % 4
   if (remainder === 1) return undefined
   if (remainder > 1 && cleaned.length - data.length < 4 - remainder) return undefined
   let decoded: string
   try {
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(data, 'base64'))
+    decoded = strictUtf8.decode(Buffer.from(data, 'base64'))
   } catch {
     return undefined
   }
   const colon = decoded.indexOf(':')
   return colon === -1 ? { username: decoded, password: '' } : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
 }
+
+const CLEAN_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+/** One decoder for every call (building one per header cost more than the decoding); `fatal` throws on malformed UTF-8 as Python's decode does. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 function formDecode(value: string): string | undefined {
   try {
