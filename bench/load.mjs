@@ -37,9 +37,14 @@ function rotatingBasic({ prefix, secretPrefix, count }) {
 async function runHttp() {
   const base = { url: spec.url, method: spec.method ?? 'GET', headers: spec.headers ?? {}, body: spec.body, connections: spec.connections ?? 32, pipelining: 1 }
   if (spec.basicClients) base.requests = rotatingBasic(spec.basicClients)
-  await cannon({ ...base, duration: spec.warmup ?? 2 })
+  const warm = await cannon({ ...base, duration: spec.warmup ?? 2 })
+  const cpu0 = process.cpuUsage()
   const r = await cannon({ ...base, duration: spec.duration ?? 5 })
+  const cpu = process.cpuUsage(cpu0)
   return {
+    warmupTotal: warm.requests.total,
+    // This process's CPU per measured request: what the load generator takes from the machine's two cores.
+    loadCpuUsPerRequest: r.requests.total ? (cpu.user + cpu.system) / r.requests.total : null,
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
