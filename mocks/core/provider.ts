@@ -6,7 +6,7 @@ import { HttpError, OAuthError, PayloadTooLarge, ServerError, renderTokenError }
 import { FaultRegistry, validateFaultSpec, type Fault, type FaultSpec } from './faults.js'
 import { Journal, headersToObject, recordedBody, replyHeadersToObject, type Exchange } from './journal.js'
 import { Reply, toReply, type RouteAnswer } from './reply.js'
-import type { ProviderRequest } from './request.js'
+import { pathnameOf, type ProviderRequest } from './request.js'
 import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
 import { Router, bodyAccessor, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
 import { devUtils } from './dev-utils.js'
@@ -199,11 +199,10 @@ export class ProviderRuntime<Store = any, Config = any> {
    */
   async answer(request: ProviderRequest, origin = 'default', body?: ReadBody): Promise<Reply | null> {
     if (!this.#seeded) await this.#ready
-    const url = new URL(request.url)
     const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
-    let path = url.pathname
+    let path = pathnameOf(request.url)
     if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
-      return toReply(await this.#handleControl(request, url, path.slice(path.indexOf(CONTROL_PREFIX) + CONTROL_PREFIX.length), body))
+      return toReply(await this.#handleControl(request, new URL(request.url), path.slice(path.indexOf(CONTROL_PREFIX) + CONTROL_PREFIX.length), body))
     }
     if (basePath && !(path === basePath || path.startsWith(basePath + '/'))) path = '\u0000' // outside the mount: no route
     else path = path.slice(basePath.length) || '/'
@@ -212,7 +211,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     const match = this.#router.match(origin, method, path)
     const route = match.kind === 'route' ? match.route : null
     const startMs = this.clock.nowMs()
-    const ctx = this.#context(request, url, origin, match.kind === 'route' ? match.params : {}, route)
+    const ctx = this.#context(request, origin, match.kind === 'route' ? match.params : {}, route)
     let error: OAuthError | undefined
     let fault: Fault | undefined
     let answer: RouteAnswer
@@ -232,7 +231,7 @@ export class ProviderRuntime<Store = any, Config = any> {
       } else if (thrown instanceof HttpError) {
         answer = thrown.response
       } else {
-        devUtils.error(`Failed to answer ${method} ${url.pathname} on ${this.id}:`, thrown)
+        devUtils.error(`Failed to answer ${method} ${path} on ${this.id}:`, thrown)
         error = new ServerError(undefined, String((thrown as Error)?.stack ?? thrown))
         answer = this.renderError(error, ctx)
       }
@@ -258,8 +257,8 @@ export class ProviderRuntime<Store = any, Config = any> {
     return render(error, ctx)
   }
 
-  #context(request: ProviderRequest, url: URL, origin: string, params: Record<string, string>, route: RouteDefinition<any> | null): RouteContext<any> {
-    return new RequestContext(request, url, params, this, route as RouteDefinition<any>, origin, this.origins[origin] ?? this.baseUrl)
+  #context(request: ProviderRequest, origin: string, params: Record<string, string>, route: RouteDefinition<any> | null): RouteContext<any> {
+    return new RequestContext(request, params, this, route as RouteDefinition<any>, origin, this.origins[origin] ?? this.baseUrl)
   }
 
   async #applyFault(fault: Fault, ctx: RouteContext<any>): Promise<RouteAnswer> {
@@ -423,25 +422,30 @@ export class ProviderRuntime<Store = any, Config = any> {
  * with closures and accessors: the token endpoints build one per request, and
  * the literal's three closures and getter/setter pair cost more to create than
  * the prototype's methods. The query and the body are parsed on first use:
- * most routes (tokens, APIs) never read the query.
+ * most routes (tokens, APIs) never read the query, nor the URL past its path.
  */
 class RequestContext implements RouteContext<any> {
   bodyText = ''
   notes: Record<string, unknown> = {}
   fault?: RouteContext<any>['fault']
+  #url: URL | undefined
   #query: Params | undefined
   #body: ReturnType<typeof bodyAccessor> | undefined
   #violation: ReportViolation | undefined
 
   constructor(
     readonly request: ProviderRequest,
-    readonly url: URL,
     readonly params: Record<string, string>,
     readonly provider: ProviderRuntime,
     readonly route: RouteDefinition<any>,
     readonly origin: string,
     readonly baseUrl: string,
   ) {}
+
+  /** Parsed on first use: the router needs only the path ({@link pathnameOf}), and token and API routes nothing more. */
+  get url(): URL {
+    return (this.#url ??= new URL(this.request.url))
+  }
 
   get query(): Params {
     return (this.#query ??= Params.fromSearch(this.url.searchParams, this.violation))

@@ -62,3 +62,36 @@ export class NodeRequest implements ProviderRequest {
     readonly headers: RawHeaders,
   ) {}
 }
+
+/**
+ * Characters a WHATWG URL keeps as they are in an http(s) path: where a path
+ * holds nothing else and no dot segment (`/./`, `/../`, or their `%2e`
+ * spellings, which the parser resolves), the parser's `pathname` is the path
+ * as written.
+ */
+const VERBATIM_PATH = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/%]*$/
+const DOT_SEGMENT = /(^|\/)(\.|%2e)/i
+/** A host (name, IPv4 or bracketed IPv6) and port, with no user info or stray delimiters. */
+const PLAIN_AUTHORITY = /^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$/
+
+/**
+ * The `pathname` of an absolute http(s) URL, as `new URL(url).pathname` gives
+ * it, without building a URL for the usual path (about 1.5 µs a request and
+ * the largest allocation of a token request); anything unusual goes through
+ * the parser.
+ */
+export function pathnameOf(url: string): string {
+  const scheme = url.startsWith('https://') ? 5 : url.startsWith('http://') ? 4 : -1
+  const slash = scheme === -1 ? -1 : url.indexOf('/', scheme + 3)
+  if (slash !== -1) {
+    let end = url.length
+    const query = url.indexOf('?', slash)
+    if (query !== -1) end = query
+    const hash = url.indexOf('#', slash)
+    if (hash !== -1 && hash < end) end = hash
+    const path = url.slice(slash, end)
+    const authority = url.slice(scheme + 3, slash)
+    if (VERBATIM_PATH.test(path) && !DOT_SEGMENT.test(path) && PLAIN_AUTHORITY.test(authority)) return path
+  }
+  return new URL(url).pathname
+}

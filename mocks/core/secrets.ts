@@ -41,14 +41,25 @@ export function randomBase64Url(bytes = 32): string {
  */
 export function secretsEqual(given: string | undefined | null, expected: string | undefined | null): boolean {
   if (typeof given !== 'string' || typeof expected !== 'string') return false
-  return timingSafeEqual(sha256(given), expectedDigest(expected))
+  givenDigest.write(sha256Binary(given), 0, 'binary')
+  return timingSafeEqual(givenDigest, expectedDigest(expected))
 }
 
-/** One-shot SHA-256 (`crypto.hash`, cheaper than a Hash object per call), where this Node has it. */
-const sha256: (value: string) => Buffer =
-  typeof (cryptoModule as { hash?: unknown }).hash === 'function'
-    ? (value) => (cryptoModule as unknown as { hash(algorithm: string, data: string, encoding: 'buffer'): Buffer }).hash('sha256', value, 'buffer')
-    : (value) => createHash('sha256').update(value).digest()
+/** Scratch for the presented secret's digest: the comparison is synchronous, so one buffer serves every call. */
+const givenDigest = Buffer.alloc(32)
+
+type OneShotHash = (algorithm: string, data: string | Uint8Array, encoding: 'binary') => string
+const oneShotHash = (cryptoModule as unknown as { hash?: OneShotHash }).hash
+
+/**
+ * SHA-256 as a binary (latin1) string, one character per byte, through the one-shot
+ * `crypto.hash` where this Node has it (20.12+; read off the namespace, as
+ * older 20s lack the export). Its `'buffer'` output costs about 2.5 times the
+ * string's on Node 20 (2.5 µs against 0.9 µs here), more than the hashing;
+ * such a string writes back into a buffer byte for byte.
+ */
+export const sha256Binary: (data: string | Uint8Array) => string =
+  typeof oneShotHash === 'function' ? (data) => oneShotHash('sha256', data, 'binary') : (data) => createHash('sha256').update(data).digest('binary')
 
 /**
  * Digests of the stored secrets compared against: a provider holds few and
@@ -59,7 +70,7 @@ function expectedDigest(expected: string): Buffer {
   let digest = expectedDigests.get(expected)
   if (!digest) {
     if (expectedDigests.size >= 1024) expectedDigests.clear()
-    digest = sha256(expected)
+    digest = Buffer.from(sha256Binary(expected), 'binary')
     expectedDigests.set(expected, digest)
   }
   return digest

@@ -1,6 +1,5 @@
-import * as nodeCrypto from 'node:crypto'
-import { createCipheriv, createHash, type Cipher } from 'node:crypto'
-import { pooledRandomBytes } from '../../core/secrets.js'
+import { createCipheriv, type Cipher } from 'node:crypto'
+import { pooledRandomBytes, sha256Binary } from '../../core/secrets.js'
 import type { Token, User } from '../../store/index.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import type { KeystoneTokenMeta } from './store.js'
@@ -15,27 +14,24 @@ type FernetKey = { signing: Buffer; encryption: Buffer }
 interface FernetKeyState {
   block: Cipher
   innerPad: Buffer
-  outerPad: Buffer
+  /** The outer pad, then room for the inner digest: the outer hash's whole input (minting is synchronous, so one per key serves). */
+  outer: Buffer
 }
 const fernetStates = new WeakMap<FernetKey, FernetKeyState>()
 function fernetState(key: FernetKey): FernetKeyState {
   let state = fernetStates.get(key)
   if (!state) {
     const innerPad = Buffer.alloc(64, 0x36)
-    const outerPad = Buffer.alloc(64, 0x5c)
+    const outer = Buffer.alloc(96, 0x5c)
     for (let i = 0; i < key.signing.length; i++) {
       innerPad[i] ^= key.signing[i]
-      outerPad[i] ^= key.signing[i]
+      outer[i] ^= key.signing[i]
     }
-    state = { block: createCipheriv('aes-128-ecb', key.encryption, null).setAutoPadding(false), innerPad, outerPad }
+    state = { block: createCipheriv('aes-128-ecb', key.encryption, null).setAutoPadding(false), innerPad, outer }
     fernetStates.set(key, state)
   }
   return state
 }
-
-/** One-shot `crypto.hash` where Node has it (20.12+; read off the namespace, as older 20s lack the export): no Hash object per call. */
-const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: Buffer, encoding: 'buffer') => Buffer }).hash
-const sha256: (data: Buffer) => Buffer = oneShotHash ? (data) => oneShotHash('sha256', data, 'buffer') : (data) => createHash('sha256').update(data).digest()
 
 /**
  * A token shaped like Keystone's default `fernet` provider: a real Fernet
@@ -54,7 +50,7 @@ const sha256: (data: Buffer) => Buffer = oneShotHash ? (data) => oneShotHash('sh
  * the padding, is encrypted: C_n = AES(P_n xor C_n-1).
  */
 export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes: number): string {
-  const { block, innerPad, outerPad } = fernetState(key)
+  const { block, innerPad, outer } = fernetState(key)
   const cipherLength = (Math.floor(payloadBytes / 16) + 1) * 16 // PKCS7 always pads
   const padding = cipherLength - payloadBytes
   // One buffer: [HMAC inner pad | version, timestamp, IV, ciphertext | HMAC], so the inner hash reads one span.
@@ -74,8 +70,9 @@ export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes
   plain.fill(padding, 16 - padding)
   for (let i = 0; i < 16; i++) plain[i] ^= out[lastBlock - 16 + i]
   block.update(plain).copy(out, lastBlock)
-  const mac = sha256(Buffer.concat([outerPad, sha256(out.subarray(0, signedEnd))]))
-  mac.copy(out, signedEnd)
+  // HMAC (RFC 2104): H(outer pad | H(inner pad | message)); the inner digest goes after the outer pad in the key's scratch.
+  outer.write(sha256Binary(out.subarray(0, signedEnd)), 64, 'binary')
+  out.write(sha256Binary(outer), signedEnd, 'binary')
   return out.toString('base64url', at)
 }
 
