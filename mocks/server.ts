@@ -109,11 +109,17 @@ function readNodeRequest(req: IncomingMessage, base: string, limit: number): Pro
 }
 
 function writeReply(res: ServerResponse, reply: Reply, closeAfter: boolean): void {
-  const headers: Record<string, string | string[]> = { ...reply.headers }
-  if (closeAfter) headers.connection = 'close'
+  // Node's flat [name, value, name, value...] form: no copy of the reply's headers to add two.
+  const headers: string[] = []
+  for (const name in reply.headers) {
+    const value = reply.headers[name]
+    if (typeof value === 'string') headers.push(name, value)
+    else for (const v of value) headers.push(name, v)
+  }
+  if (closeAfter) headers.push('connection', 'close')
   // A text body goes to `end` as a string: Node then sends the head and body in one write, where a Buffer costs a writev of two.
   const body = reply.body ?? undefined
-  if (body !== undefined && !headers['content-length']) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
+  if (body !== undefined && reply.headers['content-length'] === undefined) headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength))
   res.writeHead(reply.status, headers)
   res.end(body)
 }

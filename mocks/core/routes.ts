@@ -156,12 +156,13 @@ export class Router {
   }
 
   match(origin: string, method: string, path: string): RouteMatch {
-    const allowed = new Set<string>()
+    let allowed: Set<string> | undefined
     for (const compiled of this.#byOrigin.get(origin) ?? []) {
       const m = compiled.regex.exec(path)
       if (!m) continue
       if (!compiled.methods.includes(method)) {
-        compiled.methods.forEach((x) => allowed.add(x))
+        allowed ??= new Set()
+        for (const x of compiled.methods) allowed.add(x)
         continue
       }
       const params: Record<string, string> = {}
@@ -172,7 +173,7 @@ export class Router {
       }
       return { kind: 'route', route: compiled.route, params }
     }
-    return allowed.size ? { kind: 'method-not-allowed', allowed: [...allowed] } : { kind: 'not-found' }
+    return allowed ? { kind: 'method-not-allowed', allowed: [...allowed] } : { kind: 'not-found' }
   }
 }
 

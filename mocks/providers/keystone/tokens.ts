@@ -96,17 +96,31 @@ export interface IssueKeystoneToken {
  * from requests (credential creation).
  */
 const internedRoles = new Map<string, readonly string[]>()
+/** The same source array (a credential's roles, issued from again and again) is looked up by identity, before any join. */
+const internedBySource = new WeakMap<readonly string[], readonly string[]>()
 function internRoles(roles: readonly string[]): string[] {
+  const known = internedBySource.get(roles)
+  if (known && known.length === roles.length && known.every((role, i) => role === roles[i])) return known as string[]
   const key = roles.join('\n')
   let shared = internedRoles.get(key)
   if (!shared) {
     if (internedRoles.size >= 1024) internedRoles.clear()
     internedRoles.set(key, (shared = Object.freeze([...roles])))
   }
+  internedBySource.set(roles, shared)
   return shared as string[]
 }
-/** The same for auth methods (one per grant path in this provider). */
-const internMethods = internRoles
+/** The same for auth methods: one per grant path in this provider, passed as a fresh one-element literal. */
+const singleMethods = new Map<string, readonly string[]>()
+function internMethods(methods: readonly string[]): string[] {
+  if (methods.length !== 1) return internRoles(methods)
+  let shared = singleMethods.get(methods[0])
+  if (!shared) {
+    if (singleMethods.size >= 64) singleMethods.clear()
+    singleMethods.set(methods[0], (shared = Object.freeze([methods[0]])))
+  }
+  return shared as string[]
+}
 
 /** Stores a new token of `[token] expiration` seconds and returns it. */
 export async function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeystoneToken): Promise<Token> {
