@@ -326,7 +326,10 @@ export class ProviderRuntime<Store = any, Config = any> {
     const seq = this.journal.nextSeq()
     // Built when the journal is read (none of these change after the answer); the closure keeps only
     // what the record needs, not the whole context, so less survives into the old generation.
-    const { request, bodyText, notes, origin } = ctx
+    // Not the request itself: a web `Request` (in-process) holds its signal, body stream and more, which the
+    // journal would keep alive (into the old generation) for no use; its method, URL and headers are all it records.
+    const { method, url, headers } = ctx.request
+    const { bodyText, notes, origin } = ctx
     const route = ctx.route?.id ?? null
     this.journal.add(seq, () => {
       const exchange: Exchange = {
@@ -336,7 +339,7 @@ export class ProviderRuntime<Store = any, Config = any> {
         route,
         at: new Date(startMs).toISOString(),
         atMs: startMs,
-        request: { method: request.method, url: request.url, headers: headersToObject(request.headers), body: bodyText },
+        request: { method, url, headers: headersToObject(headers), body: bodyText },
         // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
         response: reply ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) } : { status: 0, headers: {}, body: '' },
         notes,
