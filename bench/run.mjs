@@ -201,15 +201,16 @@ function summarize(r) {
   const ratio = (a, b) => median(rounds.map((round) => (round[a]?.rps && round[b]?.rps ? round[a].rps / round[b].rps : undefined)))
   /**
    * The most requests/s a Node server signing every token with RS256 can
-   * answer here: both cores' time shared between the signatures (one core's
-   * rate), the floor server's own CPU per request and the load generator's.
+   * answer here: every core's time shared between one signature as the
+   * ceiling run paid for it (cores ÷ ceiling), the floor server's own CPU per
+   * request (HTTP and nothing else) and the load generator's CPU per request.
    */
   const rs256Bound = (round) => {
     const c = round[CEILING]
     const floorCpu = round[FLOOR]?.serverCpuUsPerRequest
     const loadCpu = round[COGO_EVERY_TOKEN_SIGNED]?.loadCpuUsPerRequest
-    if (!c?.oneCore || !floorCpu || !loadCpu) return undefined
-    return (c.cores * 1e6) / (1e6 / c.oneCore + floorCpu + loadCpu)
+    if (!c?.rps || !c.cores || !floorCpu || !loadCpu) return undefined
+    return (c.cores * 1e6) / ((c.cores * 1e6) / c.rps + floorCpu + loadCpu)
   }
   for (const round of rounds) {
     const bound = rs256Bound(round)
