@@ -5,7 +5,7 @@ import { Clock } from './clock.js'
 import { HttpError, OAuthError, PayloadTooLarge, ServerError, renderTokenError } from './errors.js'
 import { FaultRegistry, validateFaultSpec, type Fault, type FaultSpec } from './faults.js'
 import { Journal, headersToObject, recordedBody, replyHeadersToObject, type Exchange } from './journal.js'
-import { Reply, toReply, type RouteAnswer } from './reply.js'
+import { Reply, isRouteAnswer, toReply, type RouteAnswer } from './reply.js'
 import { pathnameOf, type ProviderRequest } from './request.js'
 import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
 import { Router, bodyAccessor, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
@@ -216,13 +216,19 @@ export class ProviderRuntime<Store = any, Config = any> {
     let fault: Fault | undefined
     let answer: RouteAnswer
     try {
-      ctx.bodyText = await this.#bodyText(request, method, body)
+      const text = this.#bodyText(request, method, body)
+      ctx.bodyText = typeof text === 'string' ? text : await text
       if (match.kind === 'not-found') answer = this.#definition.notFound(ctx)
       else if (match.kind === 'method-not-allowed') {
         answer = this.#definition.methodNotAllowed?.(ctx, match.allowed) ?? this.#definition.notFound(ctx)
       } else {
         fault = this.faults.take(match.route.id)
-        answer = fault ? await this.#applyFault(fault, ctx) : await match.route.resolve(ctx)
+        if (fault) answer = await this.#applyFault(fault, ctx)
+        else {
+          // Awaited only when a promise: a synchronous route's answer costs no microtask turn.
+          const resolved = match.route.resolve(ctx)
+          answer = isRouteAnswer(resolved) ? resolved : await resolved
+        }
       }
     } catch (thrown) {
       if (thrown instanceof OAuthError) {
@@ -237,14 +243,18 @@ export class ProviderRuntime<Store = any, Config = any> {
       }
     }
     const dropped = answer instanceof Response && answer.type === 'error'
-    let reply = dropped ? null : await toReply(answer)
+    let reply = dropped ? null : answer instanceof Reply ? answer : await Reply.from(answer)
     if (reply && method === 'HEAD' && reply.body !== null) reply = reply.withBody(null)
     if (this.journal.enabled) this.#record(ctx, reply, startMs, error, fault)
     return reply
   }
 
-  /** The request body as text: '' for GET and HEAD, else as the adapter read it or read here, bounded (413 past the limit). */
-  async #bodyText(request: ProviderRequest, method: string, body: ReadBody | undefined): Promise<string> {
+  /**
+   * The request body as text: '' for GET and HEAD, else as the adapter read it
+   * (synchronously) or read here from the request's stream, bounded (413 past
+   * the limit, thrown or rejected).
+   */
+  #bodyText(request: ProviderRequest, method: string, body: ReadBody | undefined): string | Promise<string> {
     if (!hasBody(method)) return ''
     if (body === undefined) return readBodyText(request, this.bodyLimit)
     if ('tooLarge' in body || Buffer.byteLength(body.text) > this.bodyLimit) throw new PayloadTooLarge(this.bodyLimit)
@@ -356,7 +366,9 @@ export class ProviderRuntime<Store = any, Config = any> {
     const fail = (status: number, message: string) => json({ error: message }, status)
     const noContent = () => new Reply(204, {}, null)
     const readJson = async (): Promise<any> => {
-      const text = await this.#bodyText(request, method, body).catch(() => undefined)
+      const text = await Promise.resolve()
+        .then(() => this.#bodyText(request, method, body))
+        .catch(() => undefined)
       if (text === undefined) throw new TypeError('the body is too large')
       if (!text) return {}
       return JSON.parse(text)

@@ -21,24 +21,30 @@ export const OAUTH2_TEXT = {
 
 const invalidClient = (description: string, detail: string) => new OAuthError(401, 'invalid_client', description, detail)
 
-/** Form fields as `flask.request.form` has them: urlencoded or multipart bodies only. */
-async function readForm(ctx: KeystoneContext): Promise<Array<[string, string]>> {
+/**
+ * Form fields as `flask.request.form` has them: urlencoded or multipart bodies
+ * only. Synchronous but for multipart (undici's parser), so the usual token
+ * request costs no promise.
+ */
+function readForm(ctx: KeystoneContext): Array<[string, string]> | Promise<Array<[string, string]>> {
   const type = mediaType(ctx.request)
   if (type === 'application/x-www-form-urlencoded') {
     const form: Array<[string, string]> = []
     for (const entry of new URLSearchParams(ctx.bodyText)) form.push(entry)
     return form
   }
-  if (type === 'multipart/form-data') {
-    try {
-      const form = await new Response(ctx.bodyText, { headers: { 'content-type': ctx.request.headers.get('content-type')! } }).formData()
-      return [...form].filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-    } catch {
-      return [] // an unparsable multipart body yields no fields, as werkzeug's lenient parser does
-    }
-  }
+  if (type === 'multipart/form-data') return readMultipartForm(ctx)
   // JSON and anything else: Keystone skips its JSON-body hook under /v3/OS-OAUTH2/, so there are no form fields.
   return []
+}
+
+async function readMultipartForm(ctx: KeystoneContext): Promise<Array<[string, string]>> {
+  try {
+    const form = await new Response(ctx.bodyText, { headers: { 'content-type': ctx.request.headers.get('content-type')! } }).formData()
+    return [...form].filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+  } catch {
+    return [] // an unparsable multipart body yields no fields, as werkzeug's lenient parser does
+  }
 }
 
 /** `MultiDict.get`: the first value; or invalid_request on a repeat when the provider is strict (RFC 6749 §3.2). */
@@ -123,7 +129,7 @@ function tokenResponse(ctx: KeystoneContext, accessToken: string): Reply {
  * other_error keeping its status, anything unexpected → 500 other_error with
  * the exception text.
  */
-async function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret: string): Promise<RouteAnswer> {
+function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret: string): RouteAnswer {
   const { provider } = ctx
   const { store } = provider
   const credential = store.applicationCredentials.by('id', clientId)
@@ -140,7 +146,7 @@ async function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientS
     throw new OAuthError(500, 'other_error', message, `TypeError: project ${credential.projectId} of application credential ${credential.id} is missing`)
   }
   if (!project.enabled) throw invalidClient(AUTHENTICATION_REQUIRED, `project ${project.id} is disabled`)
-  const token = await issueKeystoneToken(provider, {
+  const token = issueKeystoneToken(provider, {
     clientId: credential.id,
     userId: user.id,
     projectId: project.id,
@@ -153,7 +159,7 @@ async function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientS
 }
 
 /** `tls_client_auth` (RFC 8705 §2.1.1): `client_id` is a user id; the certificate must map to that user. */
-async function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): Promise<RouteAnswer> {
+function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): RouteAnswer {
   const { provider } = ctx
   if (!cert) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate could not be parsed')
   if (!issuedByTrustedCa(cert, trustedCas(provider))) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate was not issued by a trusted CA')
@@ -164,7 +170,7 @@ async function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509C
   if (!certificateMatchesUser(provider, cert, user)) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, `certificate subject ${cert.subject.replace(/\n/g, ', ')} does not map to user ${clientId}`)
   const thumbprint = certificateThumbprint(cert)
   ctx.notes.thumbprint = thumbprint
-  const token = await issueKeystoneToken(provider, {
+  const token = issueKeystoneToken(provider, {
     clientId: user.id,
     userId: user.id,
     projectId,
@@ -195,7 +201,8 @@ export const tokenRoute = defineRoute<KeystoneRuntime>({
   path: '/v3/OS-OAUTH2/token',
   renderError: renderOAuth2Error,
   async resolve(ctx) {
-    const form = await readForm(ctx)
+    const read = readForm(ctx)
+    const form = Array.isArray(read) ? read : await read
     const grantType = formValue(ctx, form, 'grant_type')
     ctx.notes.grantType = grantType
     if (grantType === undefined) throw new OAuthError(400, 'invalid_request', OAUTH2_TEXT.grantTypeRequired, 'missing grant_type')
@@ -219,7 +226,7 @@ export const tokenRoute = defineRoute<KeystoneRuntime>({
       throw invalidClient(OAUTH2_TEXT.clientAuthFailed, method ? `${method} is not in [oauth2] oauth2_authn_methods` : 'failed to get client credentials from the request')
     }
     try {
-      return method === 'tls_client_auth' ? await tlsClientAuth(ctx, clientId, cert ?? null) : await clientSecretBasic(ctx, clientId, clientSecret!)
+      return method === 'tls_client_auth' ? tlsClientAuth(ctx, clientId, cert ?? null) : clientSecretBasic(ctx, clientId, clientSecret!)
     } catch (error) {
       if (error instanceof OAuthError) throw error
       // `except Exception as error`: 500 other_error carrying str(error).

@@ -123,7 +123,7 @@ function internMethods(methods: readonly string[]): string[] {
 }
 
 /** Stores a new token of `[token] expiration` seconds and returns it. */
-export async function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeystoneToken): Promise<Token> {
+export function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeystoneToken): Token {
   const issuedAtMs = provider.clock.nowMs()
   let expiresAtMs = issuedAtMs + provider.config.tokenExpirationSeconds * 1000
   if (fields.notAfterMs != null) expiresAtMs = Math.min(expiresAtMs, fields.notAfterMs)
