@@ -53,7 +53,7 @@ export class CogoKeyRing {
   readonly #published = new Map<string, SigningKey>()
   #jwks = '{"keys":[]}'
   /** The last token per claims template (see {@link issued}); emptied with every install and dropped with the ring on reset. */
-  readonly #issued = new Map<string, { iat: number; token: Promise<string> }>()
+  readonly #issued = new Map<string, { iat: number; token: Promise<string>; signed?: string }>()
 
   /** The key new tokens are signed with. */
   get signing(): SigningKey {
@@ -86,11 +86,13 @@ export class CogoKeyRing {
    * Concurrent requests share one signature in flight. Bounded: the oldest
    * template goes first, and a second boundary replaces a template's entry.
    */
-  issued(template: string, iat: number, sign: () => Promise<string>): Promise<string> {
+  issued(template: string, iat: number, sign: () => Promise<string>): string | Promise<string> {
     const cached = this.#issued.get(template)
-    if (cached?.iat === iat) return cached.token
+    // Once signed, the token itself: a caller with it in hand needs no microtask turn.
+    if (cached?.iat === iat) return cached.signed ?? cached.token
     const token = sign()
-    const entry = { iat, token }
+    const entry: { iat: number; token: Promise<string>; signed?: string } = { iat, token }
+    token.then((signed) => (entry.signed = signed), () => {})
     this.#issued.delete(template)
     if (this.#issued.size >= MAX_ISSUED_TEMPLATES) this.#issued.delete(this.#issued.keys().next().value!)
     this.#issued.set(template, entry)

@@ -44,7 +44,7 @@ export function accessTokenClaims(clientId: string, issuer: string, audience: st
  * (the same bytes signing again would give), so a burst of requests pays for
  * one signature per second.
  */
-function issueAccessToken(provider: CogoRuntime, key: SigningKey, clientId: string, issuer: string, iat: number): Promise<string> {
+function issueAccessToken(provider: CogoRuntime, key: SigningKey, clientId: string, issuer: string, iat: number): string | Promise<string> {
   const { audience, accessTokenTtlSeconds: ttl } = provider.config
   // Every input of the claims and header but iat, unambiguous (JSON) since issuers vary by tenant.
   const template = JSON.stringify([key.kid, clientId, issuer, audience, ttl])
@@ -72,7 +72,7 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
   path: COGO_TOKEN_PATH,
   origin: 'auth',
   renderError: renderCognitoError,
-  async resolve(ctx) {
+  resolve(ctx) {
     refusePlainHttp(ctx)
     const params = ctx.body({ accept: ['form'] })
     const grantType = params.value('grant_type')
@@ -96,12 +96,16 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
     const broken = ctx.fault?.type === 'broken-token' ? ctx.fault.kind : undefined
     // @note an injected `broken-token` fault: the answer looks genuine (same members, expires_in 3600), only the API will refuse the token.
     const accessToken = broken
-      ? await mintBrokenCogoToken(ctx.provider, broken, { clientId: client.clientId, claims: broken === 'wrong-issuer' ? {} : { iss: issuerFor(ctx) } })
-      : await issueAccessToken(ctx.provider, key, client.clientId, issuerFor(ctx), clock.nowSeconds())
-    ctx.notes.kid = key.kid
-    if (broken) ctx.notes.brokenToken = broken
-    // The document's example response, member for member.
-    return new Reply(200, TOKEN_HEADERS, JSON.stringify({ access_token: accessToken, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }))
+      ? mintBrokenCogoToken(ctx.provider, broken, { clientId: client.clientId, claims: broken === 'wrong-issuer' ? {} : { iss: issuerFor(ctx) } })
+      : issueAccessToken(ctx.provider, key, client.clientId, issuerFor(ctx), clock.nowSeconds())
+    const respond = (token: string): Reply => {
+      ctx.notes.kid = key.kid
+      if (broken) ctx.notes.brokenToken = broken
+      // The document's example response, member for member.
+      return new Reply(200, TOKEN_HEADERS, JSON.stringify({ access_token: token, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }))
+    }
+    // A token already signed this second is answered at once; a new signature is awaited.
+    return typeof accessToken === 'string' ? respond(accessToken) : accessToken.then(respond)
   },
 })
 
