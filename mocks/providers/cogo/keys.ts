@@ -149,12 +149,18 @@ const signers = new WeakMap<CryptoKey, { kid: string; signer: NodeSigner | null 
  * and throws as before for an unfit one; node:crypto takes over only once its
  * token for the same claims came out identical.
  */
-export async function signAccessToken(key: Pick<SigningKey, 'kid' | 'privateKey'>, payload: JWTPayload): Promise<string> {
+export function signAccessToken(key: Pick<SigningKey, 'kid' | 'privateKey'>, payload: JWTPayload): Promise<string> {
   const known = signers.get(key.privateKey)
   if (known?.kid === key.kid) {
+    // Not an async function: the signature's own promise, with no wrapper around it.
     if (known.signer) return nodeSign(known.signer, payload)
     return signJwt(key, payload)
   }
+  return firstSignature(key, payload)
+}
+
+/** A key's first token, by jose; node:crypto is tried beside it and takes over if its bytes agree. */
+async function firstSignature(key: Pick<SigningKey, 'kid' | 'privateKey'>, payload: JWTPayload): Promise<string> {
   const token = await signJwt(key, payload)
   const entry: { kid: string; signer: NodeSigner | null } = { kid: key.kid, signer: null }
   signers.set(key.privateKey, entry)
