@@ -24,6 +24,7 @@ const section = (name) => !ONLY || ONLY.includes(name)
 const loadDefaults = { duration: DURATION, warmup: WARMUP, connections: CONNECTIONS }
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3))
 const COGO_BENCH_CLIENTS = 50_000
+const CEILING_NAME = 'ceiling: RSA-2048 signatures, every core'
 const COGO_EVERY_TOKEN_SIGNED = 'oauth-dance cogo: client credentials, every token signed (50,000 clients in turn)'
 
 const results = {
@@ -93,18 +94,27 @@ async function sockets() {
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(info.client.id, info.client.secret) },
       body: 'grant_type=client_credentials',
     })
-    /** [name, server key, spec]: the order of a round. */
+    /**
+     * [name, server key, spec]: the order of a round. Each figure a target
+     * compares stands next to its baseline (Keystone beside oidc-provider's
+     * opaque tokens, Cogo signing beside the RSA ceiling and oidc-provider's
+     * RS256), seconds apart rather than a minute, and every other round runs
+     * in reverse (A B, then B A), so a drift of the machine's speed during a
+     * round weighs on both sides alike.
+     */
     const runs = [['floor: raw node:http, fixed token', 'floor', { url: servers.floor.info.url + '/token', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }]]
-    for (const id of Object.keys(CLIENT_CREDENTIALS)) {
-      if (!providers[id]) continue
-      runs.push([`oauth-dance ${id}: client credentials (Basic)`, 'oauth-dance', tokenRequest(id, providers[id])])
-      if (id === 'cogo') {
-        // Identical requests within a mock-clock second get the token already signed (same bytes: RS256 is
-        // deterministic and the claims carry no jti). Taking 50,000 clients in turn, no client comes back
-        // within a run, so every request here signs: this is the figure compared with the RSA ceiling.
-        runs.push([COGO_EVERY_TOKEN_SIGNED, 'oauth-dance', { ...tokenRequest(id, providers[id]), basicClients: { prefix: 'bench-', secretPrefix: 'secret-', count: COGO_BENCH_CLIENTS } }])
-      }
+    if (providers.keystone) runs.push(['oauth-dance keystone: client credentials (Basic)', 'oauth-dance', tokenRequest('keystone', providers.keystone)])
+    runs.push(['peer oidc-provider: client credentials (opaque)', 'oidc-opaque', peerSpec(servers['oidc-opaque'].info)])
+    if (providers.cogo) {
+      runs.push(['oauth-dance cogo: client credentials (Basic)', 'oauth-dance', tokenRequest('cogo', providers.cogo)])
+      runs.push([CEILING_NAME, 'ceiling', null])
+      // Identical requests within a mock-clock second get the token already signed (same bytes: RS256 is
+      // deterministic and the claims carry no jti). Taking 50,000 clients in turn, no client comes back
+      // within a run, so every request here signs: this is the figure compared with the RSA ceiling.
+      runs.push([COGO_EVERY_TOKEN_SIGNED, 'oauth-dance', { ...tokenRequest('cogo', providers.cogo), basicClients: { prefix: 'bench-', secretPrefix: 'secret-', count: COGO_BENCH_CLIENTS } }])
     }
+    runs.push(['peer oidc-provider: client credentials (RS256 JWT)', 'oidc-jwt', peerSpec(servers['oidc-jwt'].info)])
+    runs.push(['peer oauth2-mock-server: client credentials (RS256 JWT)', 'oauth2-mock-server', peerSpec(servers['oauth2-mock-server'].info)])
     for (const [id, api] of Object.entries(PROTECTED_API)) {
       if (!providers[id]) continue
       const token = await obtainToken(id, providers[id], { carinaFlow, request: fetchRequest })
@@ -113,18 +123,18 @@ async function sockets() {
     if (providers.carina) {
       runs.push(['oauth-dance carina: whole authorization-code flow (5-6 requests)', 'oauth-dance', { kind: 'carina-flow', url: providers.carina.baseUrl, flow: carinaFlowFixture(providers.carina) }])
     }
-    runs.push(['peer oauth2-mock-server: client credentials (RS256 JWT)', 'oauth2-mock-server', peerSpec(servers['oauth2-mock-server'].info)])
-    runs.push(['peer oidc-provider: client credentials (opaque)', 'oidc-opaque', peerSpec(servers['oidc-opaque'].info)])
-    runs.push(['peer oidc-provider: client credentials (RS256 JWT)', 'oidc-jwt', peerSpec(servers['oidc-jwt'].info)])
 
     const rounds = []
     for (let round = 1; round <= ROUNDS; round++) {
       log(` round ${round} of ${ROUNDS}`)
       const figures = {}
-      const ceiling = await runProcess(join(BENCH_DIR, 'rsa-ceiling.mjs'), [String(Math.max(3, DURATION))])
-      figures['ceiling: RSA-2048 signatures, every core'] = { rps: ceiling.signsPerSecond, oneCore: ceiling.oneCoreSignsPerSecond, cores: ceiling.cores }
-      log(`  RSA-2048 ceiling: ${Math.round(ceiling.signsPerSecond)}/s on ${ceiling.cores} cores (${Math.round(ceiling.oneCoreSignsPerSecond)}/s on one)`)
-      for (const [name, key, spec] of runs) {
+      for (const [name, key, spec] of round % 2 === 1 ? runs : [...runs].reverse()) {
+        if (key === 'ceiling') {
+          const ceiling = await runProcess(join(BENCH_DIR, 'rsa-ceiling.mjs'), [String(Math.max(3, DURATION))])
+          figures[name] = { rps: ceiling.signsPerSecond, oneCore: ceiling.oneCoreSignsPerSecond, cores: ceiling.cores }
+          log(`  RSA-2048 ceiling: ${Math.round(ceiling.signsPerSecond)}/s on ${ceiling.cores} cores (${Math.round(ceiling.oneCoreSignsPerSecond)}/s on one)`)
+          continue
+        }
         const r = await loadOnce(name, spec, servers[key].child.pid)
         figures[name] = r
         log(`  ${name}: ${Math.round(r.rps)}/s p99 ${Number(r.p99).toFixed(1)} ms${r.serverCpuUsPerRequest ? `, server CPU ${r.serverCpuUsPerRequest.toFixed(0)} µs/request` : ''}`)
@@ -132,7 +142,7 @@ async function sockets() {
       rounds.push(figures)
     }
     results.socketRounds = rounds
-    for (const name of Object.keys(rounds[0])) {
+    for (const [name] of runs) {
       const of = (field) => median(rounds.map((r) => r[name]?.[field]))
       results.sockets[name] = { rps: of('rps'), p99: of('p99'), serverCpuUsPerRequest: of('serverCpuUsPerRequest'), loadCpuUsPerRequest: of('loadCpuUsPerRequest'), oneCore: of('oneCore'), cores: of('cores'), rounds: rounds.map((r) => r[name]?.rps) }
     }

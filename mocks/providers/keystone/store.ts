@@ -48,16 +48,21 @@ export interface KeystoneStore extends Store {
   servers: IndexedCollection<typeof serverSchema, 'id'>
 }
 
+/**
+ * What a token was issued for. Shared, frozen, by every token issued for the
+ * same methods, project, roles, credential and certificate: a million live
+ * tokens then hold one record and one string each, which is what garbage
+ * collection has to mark (the audit id is derived from the token, see `auditIdOf`).
+ */
 export interface KeystoneTokenMeta {
   /** Auth methods of the token (`password`, `application_credential`, `oauth2_credential`). */
-  methods: string[]
-  projectId: string
-  roles: string[]
-  auditId: string
+  readonly methods: string[]
+  readonly projectId: string
+  readonly roles: string[]
   /** The application credential it was issued for; the token dies with it. */
-  applicationCredentialId?: string
+  readonly applicationCredentialId?: string
   /** RFC 8705 `x5t#S256` of the client certificate the token is bound to. */
-  thumbprint?: string
+  readonly thumbprint?: string
 }
 
 export function createKeystoneStore(): KeystoneStore {

@@ -130,15 +130,7 @@ export function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeyst
   // Bound tokens carry the thumbprint in their payload, so they are longer (Keystone's are too).
   const token = mintFernetToken(provider.config.fernetKey, issuedAtMs, fields.thumbprint ? 96 : 64)
   const roles = internRoles(fields.roles)
-  const methods = internMethods(fields.methods)
-  const auditId = pooledRandomBytes(16).toString('base64url')
-  const { projectId, applicationCredentialId, thumbprint } = fields
-  // One object literal per case, so each case's metas share one shape with every field in the object itself.
-  let meta: KeystoneTokenMeta
-  if (applicationCredentialId && thumbprint) meta = { methods, projectId, roles, auditId, applicationCredentialId, thumbprint }
-  else if (applicationCredentialId) meta = { methods, projectId, roles, auditId, applicationCredentialId }
-  else if (thumbprint) meta = { methods, projectId, roles, auditId, thumbprint }
-  else meta = { methods, projectId, roles, auditId }
+  const meta = sharedMeta(internMethods(fields.methods), fields.projectId, roles, fields.applicationCredentialId, fields.thumbprint)
   // Built here, so stored as built (`insert`): every field of tokenSchema's output, in its order.
   return provider.store.tokens.insert({
     token,
@@ -155,8 +147,35 @@ export function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeyst
   })
 }
 
+/** One frozen meta per distinct (methods, project, roles, credential, certificate); bounded, as projects and credentials come from requests. */
+const metas = new Map<string, KeystoneTokenMeta>()
+function sharedMeta(methods: string[], projectId: string, roles: string[], applicationCredentialId?: string, thumbprint?: string): KeystoneTokenMeta {
+  const key = `${projectId}\n${applicationCredentialId ?? ''}\n${thumbprint ?? ''}\n${methods.join(' ')}\n${roles.join('\n')}`
+  let meta = metas.get(key)
+  if (!meta) {
+    // One object literal per case, so each case's metas share one shape with every field in the object itself.
+    if (applicationCredentialId && thumbprint) meta = { methods, projectId, roles, applicationCredentialId, thumbprint }
+    else if (applicationCredentialId) meta = { methods, projectId, roles, applicationCredentialId }
+    else if (thumbprint) meta = { methods, projectId, roles, thumbprint }
+    else meta = { methods, projectId, roles }
+    if (metas.size >= 4096) metas.clear()
+    metas.set(key, Object.freeze(meta))
+  }
+  return meta
+}
+
 export function tokenMeta(token: Token): KeystoneTokenMeta {
   return token.meta as unknown as KeystoneTokenMeta
+}
+
+/**
+ * The token's audit id: 16 bytes as Keystone draws them, urlsafe base64
+ * without padding (22 characters), taken here from a SHA-256 of the token,
+ * which is itself random: unpredictable as a drawn one, stable for the token,
+ * and not stored (a million live tokens, a million strings fewer).
+ */
+export function auditIdOf(token: Token): string {
+  return Buffer.from(sha256Binary(token.token), 'binary').subarray(0, 16).toString('base64url')
 }
 
 /** A token that is known, unrevoked, unexpired, and whose application credential (if any) still exists. */
@@ -204,7 +223,7 @@ export function renderTokenBody(ctx: KeystoneContext, token: Token, options: { c
     const body: Record<string, unknown> = {
     methods: meta.methods,
     user: user ? userRef(provider, user) : { id: token.userId },
-    audit_ids: [meta.auditId],
+    audit_ids: [auditIdOf(token)],
     expires_at: keystoneTime(token.expiresAtMs ?? token.issuedAtMs),
     issued_at: keystoneTime(token.issuedAtMs),
     project: project ? { domain: domainRef(provider, project.domainId), id: project.id, name: project.name } : { id: meta.projectId },
