@@ -29,6 +29,7 @@ if (mode === 'child') {
       await res.text()
     }
   } else {
+    await import('../dist/mocks/msw.js')
     const { PROVIDERS } = await import('../dist/mocks/registry.js')
     const { tokenRequest } = await import('./scenarios.mjs')
     const provider = PROVIDERS.cogo.create({})

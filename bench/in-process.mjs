@@ -5,6 +5,7 @@
 // Sequential requests through global fetch; prints mean/p50/p99 in µs.
 import { setupServer } from 'msw/node'
 import { http, HttpResponse } from 'msw'
+import '../dist/mocks/msw.js'
 import { PROVIDERS } from '../dist/mocks/registry.js'
 import { carinaFlow, carinaFlowFixture, fetchRequest } from './carina-flow.mjs'
 import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest } from './scenarios.mjs'

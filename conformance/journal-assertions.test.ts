@@ -1,6 +1,7 @@
 import { setupServer } from 'msw/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Clock } from '../mocks/core/clock.js'
+import '../mocks/msw.js'
 import { createCarina } from '../mocks/providers/carina/index.js'
 import { UserAgent } from './user-agent.js'
 import { ReferenceClient } from '../fixtures/clients/reference-client.js'

@@ -1,6 +1,7 @@
 import { setupServer } from 'msw/node'
 import { Clock } from '../mocks/core/clock.js'
 import type { ProviderRuntime } from '../mocks/core/provider.js'
+import '../mocks/msw.js'
 import { serve } from '../mocks/server.js'
 import type { ProviderId } from '../mocks/registry.js'
 import type { ProviderProfile } from './profiles/profile.js'

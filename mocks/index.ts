@@ -10,6 +10,7 @@
  * const server = setupServer(...carina.handlers)
  * server.listen()
  */
+import './msw.js'
 export { createCarina, CARINA_BASE_URL, CARINA_SCOPES, type CarinaOptions, type CarinaRuntime } from './providers/carina/index.js'
 export { createKeystone, KEYSTONE_BASE_URL, type KeystoneOptions, type KeystoneRuntime } from './providers/keystone/index.js'
 export { CLIENT_CERT_HEADER, encodeClientCert } from './core/client-cert.js'

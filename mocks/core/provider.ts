@@ -1,6 +1,5 @@
-// msw/core/http, not msw: the package root also loads GraphQL (~300 ms), which serve never uses.
-import { http } from 'msw/core/http'
 import type { HttpHandler } from 'msw'
+import type { http as mswHttp } from 'msw/core/http'
 import { Clock } from './clock.js'
 import { HttpError, OAuthError, PayloadTooLarge, ServerError, renderTokenError } from './errors.js'
 import { FaultRegistry, validateFaultSpec, type Fault, type FaultSpec } from './faults.js'
@@ -11,6 +10,21 @@ import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
 import { Router, bodyAccessor, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
 import { devUtils } from './dev-utils.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
+
+/**
+ * msw's `http` namespace, given by `mocks/msw.ts` when it is imported (the
+ * package's entry points that hand out msw handlers import it: `oauth-dance`,
+ * `oauth-dance/playwright`, `oauth-dance/conformance`). The provider modules
+ * do not import msw themselves, so `serve` never loads it: evaluating msw
+ * (its interceptors subclass `Request`, which loads undici) was about a
+ * quarter of `serve`'s start-up.
+ */
+let mswHttpNamespace: typeof mswHttp | undefined
+
+/** Called by `mocks/msw.ts`; see {@link ProviderRuntime.handlers}. */
+export function useMswHttp(http: typeof mswHttp): void {
+  mswHttpNamespace = http
+}
 
 /** The reserved path prefix of the control API on every origin; never a provider path. */
 export const CONTROL_PREFIX = '/__oauth-dance/'
@@ -170,6 +184,8 @@ export class ProviderRuntime<Store = any, Config = any> {
    */
   get handlers(): HttpHandler[] {
     if (this.#handlers) return this.#handlers
+    const http = mswHttpNamespace
+    if (!http) throw new Error(`Failed to build the msw handlers of "${this.id}": msw is not loaded. Import the providers from "oauth-dance" (or import "oauth-dance/msw" once), which loads it.`)
     const handlers: HttpHandler[] = []
     const patternsOf = (origin: string) => this.#definition.mswPatterns?.[origin] ?? [this.origins[origin]]
     for (const origin of Object.keys(this.origins)) {
@@ -242,7 +258,7 @@ export class ProviderRuntime<Store = any, Config = any> {
         answer = this.renderError(error, ctx)
       }
     }
-    const dropped = answer instanceof Response && answer.type === 'error'
+    const dropped = !(answer instanceof Reply) && answer instanceof Response && answer.type === 'error'
     let reply = dropped ? null : answer instanceof Reply ? answer : await Reply.from(answer)
     if (reply && method === 'HEAD' && reply.body !== null) reply = reply.withBody(null)
     if (this.journal.enabled) this.#record(ctx, reply, startMs, error, fault)

@@ -90,7 +90,10 @@ export type RouteAnswer = Response | Reply
 
 /** Whether a value is an answer (rather than, say, the signed-in user a page helper returns when there is no redirect to make). */
 export function isRouteAnswer(value: unknown): value is RouteAnswer {
-  return value instanceof Reply || value instanceof Response
+  if (value instanceof Reply) return true
+  // A promise is not an answer; ruled out before reading the global `Response`, whose first read loads undici (~50 ms, which `serve` otherwise never needs).
+  if (typeof (value as { then?: unknown } | null)?.then === 'function') return false
+  return value instanceof Response
 }
 
 /** Either kind of answer as a `Reply`. */

@@ -1,5 +1,6 @@
 import { setupServer } from 'msw/node'
 import type { ProviderOptions, ProviderRuntime } from '../../mocks/core/provider.js'
+import '../../mocks/msw.js'
 import { serve } from '../../mocks/server.js'
 import { PROVIDERS, type ProviderEntry, type ProviderId } from '../../mocks/registry.js'
 

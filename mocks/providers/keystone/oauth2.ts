@@ -200,40 +200,45 @@ export const tokenRoute = defineRoute<KeystoneRuntime>({
   method: 'POST',
   path: '/v3/OS-OAUTH2/token',
   renderError: renderOAuth2Error,
-  async resolve(ctx) {
+  resolve(ctx) {
+    // Synchronous for a urlencoded body (the usual case): no promise, no microtask turn.
     const read = readForm(ctx)
-    const form = Array.isArray(read) ? read : await read
-    const grantType = formValue(ctx, form, 'grant_type')
-    ctx.notes.grantType = grantType
-    if (grantType === undefined) throw new OAuthError(400, 'invalid_request', OAUTH2_TEXT.grantTypeRequired, 'missing grant_type')
-    if (grantType !== 'client_credentials') throw new OAuthError(400, 'unsupported_grant_type', OAUTH2_TEXT.grantTypeUnsupported(grantType), `grant_type ${grantType}`)
-
-    let clientId = formValue(ctx, form, 'client_id')
-    let clientSecret = formValue(ctx, form, 'client_secret')
-    const cert = readClientCert(ctx.request)
-    const basic = readWerkzeugBasic(ctx.request.headers.get('authorization'))
-    let source = 'form'
-    if (cert === undefined && basic) {
-      ;({ username: clientId, password: clientSecret } = ctx.provider.config.basicCredentials === 'lenient' ? leniently(ctx, basic) : basic)
-      source = 'basic'
-    }
-    if (!clientId) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'failed to get a client_id from the request')
-    ctx.notes.clientId = clientId
-    const method = cert !== undefined ? 'tls_client_auth' : clientSecret ? 'client_secret_basic' : undefined
-    // Keystone calls both Basic and form secrets client_secret_basic; the journal says which it really was.
-    ctx.notes.clientAuthMethod = method === 'client_secret_basic' && source === 'form' ? 'client_secret_post' : method
-    if (!method || !ctx.provider.config.authnMethods.includes(method)) {
-      throw invalidClient(OAUTH2_TEXT.clientAuthFailed, method ? `${method} is not in [oauth2] oauth2_authn_methods` : 'failed to get client credentials from the request')
-    }
-    try {
-      return method === 'tls_client_auth' ? tlsClientAuth(ctx, clientId, cert ?? null) : clientSecretBasic(ctx, clientId, clientSecret!)
-    } catch (error) {
-      if (error instanceof OAuthError) throw error
-      // `except Exception as error`: 500 other_error carrying str(error).
-      throw new OAuthError(500, 'other_error', String((error as Error)?.message ?? error), String((error as Error)?.stack ?? error))
-    }
+    return Array.isArray(read) ? exchangeClientCredentials(ctx, read) : read.then((form) => exchangeClientCredentials(ctx, form))
   },
 })
+
+/** The client-credentials exchange once the form is read: grant type first, then the client (see {@link tokenRoute}). */
+function exchangeClientCredentials(ctx: KeystoneContext, form: Array<[string, string]>): RouteAnswer {
+  const grantType = formValue(ctx, form, 'grant_type')
+  ctx.notes.grantType = grantType
+  if (grantType === undefined) throw new OAuthError(400, 'invalid_request', OAUTH2_TEXT.grantTypeRequired, 'missing grant_type')
+  if (grantType !== 'client_credentials') throw new OAuthError(400, 'unsupported_grant_type', OAUTH2_TEXT.grantTypeUnsupported(grantType), `grant_type ${grantType}`)
+
+  let clientId = formValue(ctx, form, 'client_id')
+  let clientSecret = formValue(ctx, form, 'client_secret')
+  const cert = readClientCert(ctx.request)
+  const basic = readWerkzeugBasic(ctx.request.headers.get('authorization'))
+  let source = 'form'
+  if (cert === undefined && basic) {
+    ;({ username: clientId, password: clientSecret } = ctx.provider.config.basicCredentials === 'lenient' ? leniently(ctx, basic) : basic)
+    source = 'basic'
+  }
+  if (!clientId) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'failed to get a client_id from the request')
+  ctx.notes.clientId = clientId
+  const method = cert !== undefined ? 'tls_client_auth' : clientSecret ? 'client_secret_basic' : undefined
+  // Keystone calls both Basic and form secrets client_secret_basic; the journal says which it really was.
+  ctx.notes.clientAuthMethod = method === 'client_secret_basic' && source === 'form' ? 'client_secret_post' : method
+  if (!method || !ctx.provider.config.authnMethods.includes(method)) {
+    throw invalidClient(OAUTH2_TEXT.clientAuthFailed, method ? `${method} is not in [oauth2] oauth2_authn_methods` : 'failed to get client credentials from the request')
+  }
+  try {
+    return method === 'tls_client_auth' ? tlsClientAuth(ctx, clientId, cert ?? null) : clientSecretBasic(ctx, clientId, clientSecret!)
+  } catch (error) {
+    if (error instanceof OAuthError) throw error
+    // `except Exception as error`: 500 other_error carrying str(error).
+    throw new OAuthError(500, 'other_error', String((error as Error)?.message ?? error), String((error as Error)?.stack ?? error))
+  }
+}
 
 /** `AccessTokenResource.get/head/put/patch/delete`: 405 other_error. */
 export const tokenMethodNotAllowedRoute = defineRoute<KeystoneRuntime>({
