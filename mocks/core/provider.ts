@@ -382,10 +382,12 @@ export class ProviderRuntime<Store = any, Config = any> {
     const fail = (status: number, message: string) => json({ error: message }, status)
     const noContent = () => new Reply(204, {}, null)
     const readJson = async (): Promise<any> => {
-      const text = await Promise.resolve()
-        .then(() => this.#bodyText(request, method, body))
-        .catch(() => undefined)
-      if (text === undefined) throw new TypeError('the body is too large')
+      let text: string
+      try {
+        text = await this.#bodyText(request, method, body)
+      } catch {
+        throw new TypeError('the body is too large')
+      }
       if (!text) return {}
       return JSON.parse(text)
     }

@@ -88,40 +88,6 @@ export interface IssueKeystoneToken {
   thumbprint?: string
 }
 
-/**
- * One frozen array per distinct role list: every token of a credential
- * shares its roles (as `scopes` and `meta.roles`) instead of holding two
- * copies each. Keyed by content, so a token keeps the roles it was issued
- * with even if the source array changes later; bounded, as role lists come
- * from requests (credential creation).
- */
-const internedRoles = new Map<string, readonly string[]>()
-/** The same source array (a credential's roles, issued from again and again) is looked up by identity, before any join. */
-const internedBySource = new WeakMap<readonly string[], readonly string[]>()
-function internRoles(roles: readonly string[]): string[] {
-  const known = internedBySource.get(roles)
-  if (known && known.length === roles.length && known.every((role, i) => role === roles[i])) return known as string[]
-  const key = roles.join('\n')
-  let shared = internedRoles.get(key)
-  if (!shared) {
-    if (internedRoles.size >= 1024) internedRoles.clear()
-    internedRoles.set(key, (shared = Object.freeze([...roles])))
-  }
-  internedBySource.set(roles, shared)
-  return shared as string[]
-}
-/** The same for auth methods: one per grant path in this provider, passed as a fresh one-element literal. */
-const singleMethods = new Map<string, readonly string[]>()
-function internMethods(methods: readonly string[]): string[] {
-  if (methods.length !== 1) return internRoles(methods)
-  let shared = singleMethods.get(methods[0])
-  if (!shared) {
-    if (singleMethods.size >= 64) singleMethods.clear()
-    singleMethods.set(methods[0], (shared = Object.freeze([methods[0]])))
-  }
-  return shared as string[]
-}
-
 /** Stores a new token of `[token] expiration` seconds and returns it. */
 export function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeystoneToken): Token {
   const issuedAtMs = provider.clock.nowMs()
@@ -129,15 +95,14 @@ export function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeyst
   if (fields.notAfterMs != null) expiresAtMs = Math.min(expiresAtMs, fields.notAfterMs)
   // Bound tokens carry the thumbprint in their payload, so they are longer (Keystone's are too).
   const token = mintFernetToken(provider.config.fernetKey, issuedAtMs, fields.thumbprint ? 96 : 64)
-  const roles = internRoles(fields.roles)
-  const meta = sharedMeta(internMethods(fields.methods), fields.projectId, roles, fields.applicationCredentialId, fields.thumbprint)
+  const meta = sharedMeta(fields.methods, fields.projectId, fields.roles, fields.applicationCredentialId, fields.thumbprint)
   // Built here, so stored as built (`insert`): every field of tokenSchema's output, in its order.
   return provider.store.tokens.insert({
     token,
     refreshToken: null,
     clientId: fields.clientId,
     userId: fields.userId,
-    scopes: roles,
+    scopes: meta.roles,
     issuedAtMs,
     expiresAtMs,
     revokedAtMs: null,
@@ -147,12 +112,20 @@ export function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeyst
   })
 }
 
-/** One frozen meta per distinct (methods, project, roles, credential, certificate); bounded, as projects and credentials come from requests. */
+/**
+ * One frozen meta per distinct (methods, project, roles, credential,
+ * certificate), its arrays frozen copies: every token of a credential shares
+ * it (and its roles as `scopes`), and keeps what it was issued with even if
+ * the source arrays change later. Bounded, as projects and credentials come
+ * from requests.
+ */
 const metas = new Map<string, KeystoneTokenMeta>()
-function sharedMeta(methods: string[], projectId: string, roles: string[], applicationCredentialId?: string, thumbprint?: string): KeystoneTokenMeta {
-  const key = `${projectId}\n${applicationCredentialId ?? ''}\n${thumbprint ?? ''}\n${methods.join(' ')}\n${roles.join('\n')}`
+function sharedMeta(givenMethods: readonly string[], projectId: string, givenRoles: readonly string[], applicationCredentialId?: string, thumbprint?: string): KeystoneTokenMeta {
+  const key = `${projectId}\n${applicationCredentialId ?? ''}\n${thumbprint ?? ''}\n${givenMethods.join(' ')}\n${givenRoles.join('\n')}`
   let meta = metas.get(key)
   if (!meta) {
+    const methods = Object.freeze([...givenMethods]) as string[]
+    const roles = Object.freeze([...givenRoles]) as string[]
     // One object literal per case, so each case's metas share one shape with every field in the object itself.
     if (applicationCredentialId && thumbprint) meta = { methods, projectId, roles, applicationCredentialId, thumbprint }
     else if (applicationCredentialId) meta = { methods, projectId, roles, applicationCredentialId }
