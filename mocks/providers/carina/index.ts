@@ -181,13 +181,14 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       async seed(provider) {
         const { user, application } = carinaFixtures
         const { store } = provider
-        await store.users.collection.create({
+        // Synchronously, so describe() lists them as soon as the provider exists.
+        store.users.createNow({
           id: String(user.id),
           username: user.username,
           password: user.password,
           profile: { id: user.id, username: user.username, email: user.email, full_name: user.full_name },
         })
-        await store.clients.collection.create({
+        store.clients.createNow({
           clientId: application.clientId,
           clientSecret: application.clientSecret,
           name: application.name,

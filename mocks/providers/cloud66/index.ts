@@ -158,13 +158,14 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       async seed(provider) {
         const { user, application, stacks } = cloud66Fixtures
         const { store } = provider
-        await store.users.collection.create({
+        // Synchronously, so describe() lists them as soon as the provider exists.
+        store.users.createNow({
           id: user.id,
           username: user.username,
           password: user.password,
           profile: { email: user.email, developer: user.developer },
         })
-        await store.clients.collection.create({
+        store.clients.createNow({
           clientId: application.clientId,
           clientSecret: application.clientSecret,
           name: application.name,

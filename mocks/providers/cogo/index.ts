@@ -85,14 +85,15 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
       async seed(provider) {
         const { store } = provider
         const { client, categories } = cogoFixtures
-        store.keys.install(await importSigningKey(cogoKeys.primary))
-        await store.clients.collection.create({
+        // Synchronously, before the key import's await, so describe() lists it as soon as the provider exists.
+        store.clients.createNow({
           clientId: client.clientId,
           clientSecret: client.clientSecret,
           name: client.name,
           grantTypes: ['client_credentials'],
           createdAtMs: provider.clock.nowMs(),
         })
+        store.keys.install(await importSigningKey(cogoKeys.primary))
         for (const category of categories) await store.categories.collection.create({ ...category })
       },
       routes: [tokenEndpoint, jwksEndpoint, ...apiRoutes, apiFallback],

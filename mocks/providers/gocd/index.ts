@@ -95,8 +95,9 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
       async seed(provider) {
         const { store } = provider
         const { client, admin, examples } = gocdFixtures
-        const user = await store.users.collection.create({ id: '1', username: admin.username, password: admin.password, admin: true, profile: { name: admin.username } })
-        await store.clients.collection.create({
+        // Synchronously, so describe() lists them as soon as the provider exists.
+        const user = store.users.createNow({ id: '1', username: admin.username, password: admin.password, admin: true, profile: { name: admin.username } })
+        store.clients.createNow({
           clientId: client.clientId,
           clientSecret: client.clientSecret,
           name: client.name,
