@@ -7,13 +7,13 @@ import { loginRoutes } from '../../core/session.js'
 import { exchangeAuthorizationCode, refreshAccessToken, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
 import { carinaFixtures } from '../../../fixtures/carina.js'
 import { applicationRoutes } from './applications.js'
-import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime } from './config.js'
+import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime, type CarinaRouteId, type CarinaDescription } from './config.js'
 import { createCluster, downloadClusterCredentials, showProfile } from './resources.js'
 import { createCarinaStore } from './store.js'
 import { Reply } from '../../core/reply.js'
 
-export { CARINA_BASE_URL, CARINA_SCOPES } from './config.js'
-export type { CarinaOptions, CarinaRuntime } from './config.js'
+export { CARINA_BASE_URL, CARINA_SCOPES, CARINA_ROUTE_IDS } from './config.js'
+export type { CarinaOptions, CarinaRuntime, CarinaRouteId, CarinaDescription } from './config.js'
 
 /**
  * Doorkeeper's token error: the `en.yml` description, `no-store`, a Bearer
@@ -172,7 +172,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       },
     },
   }
-  return new ProviderRuntime<ReturnType<typeof createCarinaStore>, CarinaConfig>(
+  return new ProviderRuntime<ReturnType<typeof createCarinaStore>, CarinaConfig, CarinaRouteId, CarinaDescription>(
     {
       id: 'carina',
       origins: { default: CARINA_BASE_URL },

@@ -8,14 +8,14 @@ import { randomHex } from '../../core/secrets.js'
 import { cloud66Fixtures } from '../../../fixtures/cloud66.js'
 import { apiError, apiRoutes } from './api.js'
 import { applicationRoutes } from './applications.js'
-import { CLOUD66_BASE_URL, CLOUD66_SCOPES, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime } from './config.js'
+import { CLOUD66_BASE_URL, CLOUD66_SCOPES, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime, type Cloud66RouteId, type Cloud66Description } from './config.js'
 import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
 import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
 import type { RouteAnswer } from '../../core/reply.js'
 
-export { CLOUD66_BASE_URL, CLOUD66_SCOPES } from './config.js'
-export type { Cloud66Options, Cloud66Runtime } from './config.js'
+export { CLOUD66_BASE_URL, CLOUD66_SCOPES, CLOUD66_ROUTE_IDS } from './config.js'
+export type { Cloud66Options, Cloud66Runtime, Cloud66RouteId, Cloud66Description } from './config.js'
 
 /**
  * The document's authorization request names no `response_type` (GitHub's
@@ -149,7 +149,7 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       defaultScopes: ['public'],
     },
   }
-  return new ProviderRuntime<Cloud66Store, Cloud66Config>(
+  return new ProviderRuntime<Cloud66Store, Cloud66Config, Cloud66RouteId, Cloud66Description>(
     {
       id: 'cloud66',
       origins: { default: CLOUD66_BASE_URL },

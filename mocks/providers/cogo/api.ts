@@ -76,7 +76,7 @@ export async function requireAccessToken(ctx: CogoContext): Promise<JWTPayload> 
     const e = error as { code?: string; message?: string }
     deny(ctx, `${e.code ?? 'ERR_KEY'}: ${e.message ?? String(error)}`)
   }
-  ctx.notes.clientId = payload.azp
+  if (typeof payload.azp === 'string') ctx.notes.clientId = payload.azp
   return payload
 }
 

@@ -17,6 +17,8 @@ import {
   type CogoOptions,
   type CogoRuntime,
   type CogoStore,
+  type CogoRouteId,
+  type CogoDescription,
 } from './config.js'
 import { anyTenantPatterns, defaultIssuer, isCarbonEngineUrl, refusePlainHttp } from './hosts.js'
 import { importSigningKey } from './keys.js'
@@ -24,8 +26,8 @@ import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogo
 import { jwksEndpoint, renderCognitoError, TOKEN_HEADERS, tokenEndpoint } from './token-endpoint.js'
 import { Reply } from '../../core/reply.js'
 
-export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS } from './config.js'
-export type { CogoOptions, CogoRuntime } from './config.js'
+export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS, COGO_ROUTE_IDS } from './config.js'
+export type { CogoOptions, CogoRuntime, CogoRouteId, CogoDescription } from './config.js'
 export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './test-tokens.js'
 
 /** Errors in each origin's own format: Cognito's bare code on the auth origin, API Gateway's message on the API. */
@@ -75,7 +77,7 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
     issuer: options.issuer,
     anyTenant,
   }
-  return new ProviderRuntime<CogoStore, CogoConfig>(
+  return new ProviderRuntime<CogoStore, CogoConfig, CogoRouteId, CogoDescription>(
     {
       id: 'cogo',
       origins,

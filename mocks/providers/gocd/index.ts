@@ -11,14 +11,16 @@ import {
   type GocdConfig,
   type GocdOptions,
   type GocdRuntime,
+  type GocdRouteId,
+  type GocdDescription,
 } from './config.js'
 import { resourceRoutes } from './resources.js'
 import { GOCD_BRAND, gocdRoute, jettyErrorPage, renderGocdError } from './responses.js'
 import { createGocdStore, ownerKey, type GocdStore } from './store.js'
 import { tokenRoutes } from './token.js'
 
-export { GOCD_BASE_URL, GOCD_HOST_ALIASES, GOCD_TOKEN_TTL_SECONDS, GOCD_CODE_TTL_SECONDS } from './config.js'
-export type { GocdOptions, GocdRuntime } from './config.js'
+export { GOCD_BASE_URL, GOCD_HOST_ALIASES, GOCD_TOKEN_TTL_SECONDS, GOCD_CODE_TTL_SECONDS, GOCD_ROUTE_IDS } from './config.js'
+export type { GocdOptions, GocdRuntime, GocdRouteId, GocdDescription } from './config.js'
 
 const routes = [
   ...loginRoutes({
@@ -85,7 +87,7 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
     documentExamples: options.documentExamples ?? true,
     hostAliases,
   }
-  return new ProviderRuntime<GocdStore, GocdConfig>(
+  return new ProviderRuntime<GocdStore, GocdConfig, GocdRouteId, GocdDescription>(
     {
       id: 'gocd',
       origins: { default: GOCD_BASE_URL },

@@ -3,14 +3,14 @@ import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import { keystoneFixtures } from '../../../fixtures/keystone.js'
 import { caPem } from '../../../fixtures/keystone-tls.js'
 import { computeRoutes } from './compute.js'
-import { KEYSTONE_BASE_URL, type KeystoneConfig, type KeystoneOptions, type KeystoneRuntime } from './config.js'
+import { KEYSTONE_BASE_URL, type KeystoneConfig, type KeystoneOptions, type KeystoneRuntime, type KeystoneRouteId, type KeystoneDescription } from './config.js'
 import { identityRoutes } from './identity.js'
 import { tokenMethodNotAllowedRoute, tokenRoute } from './oauth2.js'
 import { identityErrorResponse, renderIdentityError } from './responses.js'
 import { createKeystoneStore, type KeystoneStore } from './store.js'
 
-export { KEYSTONE_BASE_URL } from './config.js'
-export type { KeystoneOptions, KeystoneRuntime, KeystoneAuthnMethod } from './config.js'
+export { KEYSTONE_BASE_URL, KEYSTONE_ROUTE_IDS } from './config.js'
+export type { KeystoneOptions, KeystoneRuntime, KeystoneAuthnMethod, KeystoneRouteId, KeystoneDescription } from './config.js'
 
 /**
  * OpenStack Keystone's OS-OAUTH2 API (`keystone-os-oauth2.rst`, PROVIDERS.md
@@ -37,7 +37,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
     roles: keystoneFixtures.roles.map((r) => ({ ...r })),
     fernetKey: { signing: randomBytes(16), encryption: randomBytes(16) },
   }
-  return new ProviderRuntime<KeystoneStore, KeystoneConfig>(
+  return new ProviderRuntime<KeystoneStore, KeystoneConfig, KeystoneRouteId, KeystoneDescription>(
     {
       id: 'keystone',
       origins: { default: KEYSTONE_BASE_URL },
