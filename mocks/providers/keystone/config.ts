@@ -35,7 +35,7 @@ export interface KeystoneOptions {
   /**
    * CAs whose client certificates are trusted (PEM). In-process there is no
    * TLS handshake, so the provider itself checks that an emulated certificate
-   * was issued by one of them. Default: the test CA in `fixtures/keystone/`.
+   * was issued by one of them. Default: the test CA in `fixtures/keystone-test-only/`.
    */
   clientCas?: string[]
 }

@@ -100,7 +100,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
           tokenUrl: `${provider.baseUrl}/v3/OS-OAUTH2/token`,
           clients: [{ id: f.applicationCredential.id, secret: f.applicationCredential.secret, name: f.applicationCredential.name, redirectUris: [], scopes: [] }],
           users: [f.user, f.mtlsUser].map((u) => ({ username: u.name, password: u.password, id: u.id, defaultProjectId: u.defaultProjectId })),
-          mtls: { clientId: f.mtlsUser.id, files: 'fixtures/keystone/ (ca.pem, mtls-client.pem, mtls-client-key.pem)' },
+          mtls: { clientId: f.mtlsUser.id, files: 'fixtures/keystone-test-only/ (ca.pem, mtls-client.pem, mtls-client-key.pem)' },
         }
       },
     },
