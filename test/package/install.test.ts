@@ -65,6 +65,19 @@ export function readmeSnippets(readme: string): Map<string, string> {
   return snippets
 }
 
+describe('the peer range of msw', () => {
+  // npm installs a missing peer at the newest version its range admits; msw 3 drops the
+  // msw/core/http path oauth-dance loads and needs Node 22 (oauth-dance supports 20).
+  it('admits no msw 3', async () => {
+    const range = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies.msw!
+    const result = await run('npm', ['view', `msw@${range}`, 'version', '--json'], ROOT)
+    expectSuccess(result, 'npm view')
+    const versions = [JSON.parse(result.stdout) as string | string[]].flat()
+    expect(versions.length).toBeGreaterThan(0)
+    expect(versions.filter((version) => !version.startsWith('2.'))).toEqual([])
+  }, STEP_TIMEOUT_MS)
+})
+
 describe('the packed package, installed into a fresh application', () => {
   let app: string
   let tarball: string
