@@ -30,6 +30,7 @@ program
   .option('--quiet', 'do not log requests')
   .option('--shared-clock', 'one mock clock for every provider')
   .option('--no-journal', 'do not record exchanges (slightly faster)')
+  .option('--control-token <secret>', `require this secret on the control paths (Authorization: Bearer <secret> or x-oauth-dance-control-token); default $OAUTH_DANCE_CONTROL_TOKEN`)
   .option('--tls', 'serve the providers that have TLS fixtures (Keystone) over HTTPS, asking for client certificates (mutual TLS)')
   .action(async (opts) => {
     const running = await serve({
@@ -40,6 +41,7 @@ program
       journal: opts.journal,
       sharedClock: opts.sharedClock,
       tls: opts.tls,
+      controlToken: opts.controlToken ?? (process.env.OAUTH_DANCE_CONTROL_TOKEN || undefined),
     })
     if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
     else {

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
+import { hostname as machineHostname, networkInterfaces } from 'node:os'
+import { isLoopbackHostname, normalizeHostname, CONTROL_TOKEN_HEADER } from './core/control-guard.js'
 import { CLIENT_CERT_HEADER, encodeClientCert, type TlsListenerOptions } from './core/client-cert.js'
 import { Clock } from './core/clock.js'
 import type { ProviderRuntime, ReadBody } from './core/provider.js'
@@ -40,6 +42,14 @@ export interface ServeOptions {
    * verified one to the provider in {@link CLIENT_CERT_HEADER}.
    */
   tls?: boolean | Partial<Record<ProviderId, boolean | TlsListenerOptions>>
+  /**
+   * A secret every control request must present (`Authorization: Bearer
+   * <token>` or `x-oauth-dance-control-token: <token>`); the CLI takes it from
+   * `--control-token` or `OAUTH_DANCE_CONTROL_TOKEN`.
+   */
+  controlToken?: string
+  /** Where the warning for a non-loopback `host` goes; default standard error. */
+  warn?: (line: string) => void
 }
 
 export interface Listener {
@@ -136,6 +146,33 @@ function logPath(url: string | undefined): string {
   return q === -1 ? path : path.slice(0, q) + '?…'
 }
 
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '', '::0'])
+
+/**
+ * The `Host` names the control paths answer to besides loopback ones: the
+ * address listened on, or for a wildcard every interface's address and the
+ * machine's name (what another machine would type). Never an arbitrary name:
+ * that is what DNS rebinding sends.
+ */
+function hostsAnsweredTo(host: string): Set<string> {
+  const name = normalizeHostname(host)
+  if (!WILDCARD_HOSTS.has(name)) return new Set([name])
+  const names = new Set<string>([machineHostname().toLowerCase()])
+  for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) names.add(normalizeHostname(a.address.replace(/%.*$/, '')))
+  return names
+}
+
+/** What `serve` says on standard error when it listens beyond loopback. */
+export function exposureWarning(host: string, tokenRequired: boolean): string {
+  return (
+    `[oauth-dance] warning: listening on ${host}, not a loopback address: every machine that can reach it can sign in as the seeded users and use the seeded clients, ` +
+    `and the control paths (/__oauth-dance/) answer to this machine's addresses: ` +
+    (tokenRequired
+      ? `they require the control token (Authorization: Bearer <token> or ${CONTROL_TOKEN_HEADER}).`
+      : 'anyone who reaches them can read client secrets, passwords and recorded Authorization headers, reset state and inject faults. Give --control-token <secret> (or OAUTH_DANCE_CONTROL_TOKEN) to require a token.')
+  )
+}
+
 /**
  * Starts the providers on 127.0.0.1, one listener per origin (DESIGN.md's
  * port table), answering with the same route tables as the msw handlers.
@@ -147,6 +184,9 @@ function logPath(url: string | undefined): string {
  */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
+  if (options.controlToken !== undefined && options.controlToken.length < 8) throw new Error('Failed to start the providers: the control token must be at least 8 characters')
+  const controlHosts = hostsAnsweredTo(host)
+  if (!isLoopbackHostname(normalizeHostname(host))) (options.warn ?? ((line) => process.stderr.write(line + '\n')))(exposureWarning(host, options.controlToken !== undefined))
   const portBase = options.portBase ?? 4400
   const ids = options.providers ?? (Object.keys(PROVIDERS) as ProviderId[])
   const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log
@@ -197,7 +237,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const providers: Partial<Record<ProviderId, ProviderRuntime>> = {}
   for (const id of ids) {
     const baseUrl = Object.fromEntries(listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + (PROVIDERS[id] as ProviderEntry).basePath(l.origin)]))
-    providers[id] = (PROVIDERS[id] as ProviderEntry).create({ baseUrl, clock, journal: options.journal ?? true, bodyLimit })
+    providers[id] = (PROVIDERS[id] as ProviderEntry).create({ baseUrl, clock, journal: options.journal ?? true, bodyLimit, control: { hosts: controlHosts, token: options.controlToken } })
   }
 
   for (const listener of listeners) {

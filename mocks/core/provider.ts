@@ -9,6 +9,7 @@ import { pathnameOf, type ProviderRequest } from './request.js'
 import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
 import { Router, bodyAccessor, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
 import { devUtils } from './dev-utils.js'
+import { controlBodyRefusal, controlRefusal, normalizeHostname, type ControlAccess } from './control-guard.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
 
 /**
@@ -48,6 +49,12 @@ export interface ProviderOptions {
   bodyLimit?: number
   /** `strict` (default): refuse what the real provider refuses; `lenient`: serve it and record `notes.violations`. */
   strictness?: Strictness
+  /**
+   * Who may use the control paths (see {@link ControlAccess}): `serve` gives
+   * the hosts it answers to and the control token. In-process the default
+   * checks `Origin`, `Sec-Fetch-Site` and the body's type, not `Host`.
+   */
+  control?: ControlAccess
 }
 
 export interface ProviderDefinition<Store, Config> {
@@ -101,6 +108,9 @@ export class ProviderRuntime<Store = any, Config = any> {
   readonly #router: Router
   /** Path of each origin's base URL, without a trailing slash ('' at the root). */
   readonly #basePaths: Record<string, string>
+  readonly #controlAccess: ControlAccess
+  /** Host names of this provider's own origins: an `Origin` naming one is not another site. */
+  readonly #ownHosts: ReadonlySet<string>
   #handlers?: HttpHandler[]
 
   constructor(definition: ProviderDefinition<Store, Config>, options: ProviderOptions = {}) {
@@ -118,6 +128,8 @@ export class ProviderRuntime<Store = any, Config = any> {
     )
     this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
+    this.#controlAccess = options.control ?? {}
+    this.#ownHosts = new Set(Object.values(this.origins).map((url) => normalizeHostname(new URL(url).host)))
     this.#reseed()
   }
 
@@ -217,9 +229,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     if (!this.#seeded) await this.#ready
     const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
     let path = pathnameOf(request.url)
-    if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
-      return toReply(await this.#handleControl(request, new URL(request.url), path.slice(path.indexOf(CONTROL_PREFIX) + CONTROL_PREFIX.length), body))
-    }
+    if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) return this.#guardedControl(request, path, body)
     if (basePath && !(path === basePath || path.startsWith(basePath + '/'))) path = '\u0000' // outside the mount: no route
     else path = path.slice(basePath.length) || '/'
 
@@ -374,6 +384,30 @@ export class ProviderRuntime<Store = any, Config = any> {
       if (fault) exchange.fault = fault.action.type
       return exchange
     })
+  }
+
+  /**
+   * Every control path goes through here, so paths added later are guarded
+   * too: the request is checked (see {@link ControlAccess}) and its body read
+   * before any control code runs; a refusal is 403 with the reason and
+   * changes nothing.
+   */
+  async #guardedControl(request: ProviderRequest, path: string, body: ReadBody | undefined): Promise<Reply> {
+    const method = request.method.toUpperCase()
+    const refuse = (reason: string) => Reply.json(403, { error: reason }, { 'Cache-Control': 'no-store' })
+    const refusal = controlRefusal(request, method, this.#controlAccess, this.#ownHosts)
+    if (refusal) return refuse(refusal)
+    if (hasBody(method) && (body === undefined || 'text' in body)) {
+      try {
+        const text = await this.#bodyText(request, method, body)
+        const bodyRefusal = controlBodyRefusal(request, text)
+        if (bodyRefusal) return refuse(bodyRefusal)
+        body = { text }
+      } catch {
+        body = { tooLarge: true }
+      }
+    }
+    return toReply(await this.#handleControl(request, new URL(request.url), path.slice(path.indexOf(CONTROL_PREFIX) + CONTROL_PREFIX.length), body))
   }
 
   async #handleControl(request: ProviderRequest, url: URL, path: string, body: ReadBody | undefined): Promise<RouteAnswer> {
