@@ -43,8 +43,8 @@ export interface ProviderOptions {
   baseUrl?: string | Record<string, string>
   /** Share a clock between providers, or start at a given time. */
   clock?: Clock
-  /** Record exchanges (default true); `{ capacity }` bounds how many are kept. */
-  journal?: boolean | { capacity: number }
+  /** Record exchanges (default true); `capacity` bounds how many are kept (default 2000), `maxBytes` their recorded size (default 16 MiB). */
+  journal?: boolean | { capacity?: number; maxBytes?: number }
   /** Largest request body accepted, in bytes (default 64 KiB); larger ones get 413. */
   bodyLimit?: number
   /** `strict` (default): refuse what the real provider refuses; `lenient`: serve it and record `notes.violations`. */
@@ -79,6 +79,14 @@ export interface ProviderDefinition<Store, Config> {
    */
   controls?: Record<string, (provider: ProviderRuntime<Store, Config>, body: any) => Promise<unknown> | unknown>
 }
+
+/**
+ * One answer of `GET /__oauth-dance/journal` holds at most this many exchanges
+ * and, past the first, about this many bytes of them (`next` gives the rest):
+ * serializing a whole journal of large bodies blocked every provider for seconds.
+ */
+const JOURNAL_PAGE_LIMIT = 1000
+const JOURNAL_PAGE_BYTES = 4 * 1024 * 1024
 
 /** What the request body was, as an adapter that read it itself (`serve`) passes it. */
 export type ReadBody = { text: string } | { tooLarge: true }
@@ -119,7 +127,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     this.config = definition.config
     this.clock = options.clock ?? new Clock()
     const journal = options.journal ?? true
-    this.journal = new Journal(typeof journal === 'object' ? journal.capacity : 2000, journal !== false)
+    this.journal = new Journal(typeof journal === 'object' ? (journal.capacity ?? 2000) : 2000, journal !== false, typeof journal === 'object' ? journal.maxBytes : undefined)
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
     this.strictness = this.#initialStrictness = options.strictness ?? 'strict'
     const given = typeof options.baseUrl === 'string' ? { default: options.baseUrl } : (options.baseUrl ?? {})
@@ -367,6 +375,8 @@ export class ProviderRuntime<Store = any, Config = any> {
     const { method, url, headers } = ctx.request
     const { bodyText, notes, origin } = ctx
     const route = ctx.route?.id ?? null
+    const replyBody = reply?.body
+    const bytes = bodyText.length + url.length + (replyBody == null ? 0 : typeof replyBody === 'string' ? replyBody.length : replyBody.byteLength)
     this.journal.add(seq, () => {
       const exchange: Exchange = {
         seq,
@@ -383,7 +393,7 @@ export class ProviderRuntime<Store = any, Config = any> {
       if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
       if (fault) exchange.fault = fault.action.type
       return exchange
-    })
+    }, bytes)
   }
 
   /**
@@ -453,8 +463,13 @@ export class ProviderRuntime<Store = any, Config = any> {
         case 'DELETE faults':
           this.faults.clear()
           return noContent()
-        case 'GET journal':
-          return json({ exchanges: this.journal.entries(Number(url.searchParams.get('since')) || 0) })
+        case 'GET journal': {
+          const since = url.searchParams.get('since') ?? '0'
+          const limit = url.searchParams.get('limit') ?? String(JOURNAL_PAGE_LIMIT)
+          if (!/^\d{1,15}$/.test(since)) return fail(400, '"since" must be the seq of an exchange (a non-negative integer)')
+          if (!/^\d{1,4}$/.test(limit) || +limit < 1 || +limit > JOURNAL_PAGE_LIMIT) return fail(400, `"limit" must be an integer from 1 to ${JOURNAL_PAGE_LIMIT}`)
+          return json(this.journal.page(Number(since), Number(limit), JOURNAL_PAGE_BYTES))
+        }
         case 'DELETE journal':
           this.journal.clear()
           return noContent()
