@@ -2,7 +2,7 @@ import type { HttpHandler } from 'msw'
 import type { http as mswHttp } from 'msw/core/http'
 import { Clock } from './clock.js'
 import { HttpError, OAuthError, PayloadTooLarge, ServerError, renderTokenError } from './errors.js'
-import { FaultRegistry, validateFaultSpec, type Fault, type FaultSpec } from './faults.js'
+import { FaultRegistry, type Fault, type FaultSpec } from './faults.js'
 import { Journal, headersToObject, recordedBody, replyHeadersToObject, type Exchange } from './journal.js'
 import { Reply, isRouteAnswer, toReply, type RouteAnswer } from './reply.js'
 import { pathnameOf, type ProviderRequest } from './request.js'
@@ -11,6 +11,7 @@ import { Router, bodyAccessor, reportViolation, type ReportViolation, type Route
 import { devUtils } from './dev-utils.js'
 import { controlBodyRefusal, controlRefusal, normalizeHostname, type ControlAccess } from './control-guard.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
+import { parseJsonBounded } from './json.js'
 
 /**
  * msw's `http` namespace, given by `mocks/msw.ts` when it is imported (the
@@ -101,7 +102,7 @@ export class ProviderRuntime<Store = any, Config = any> {
   readonly config: Config
   readonly clock: Clock
   readonly journal: Journal
-  readonly faults = new FaultRegistry()
+  readonly faults: FaultRegistry
   readonly bodyLimit: number
   /** Strict or lenient (see {@link Strictness}); switchable at any time, back to the option on `reset()`. */
   strictness: Strictness
@@ -136,6 +137,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     )
     this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
+    this.faults = new FaultRegistry(definition.routes.map((route) => route.id))
     this.#controlAccess = options.control ?? {}
     this.#ownHosts = new Set(Object.values(this.origins).map((url) => normalizeHostname(new URL(url).host)))
     this.#reseed()
@@ -237,7 +239,10 @@ export class ProviderRuntime<Store = any, Config = any> {
     if (!this.#seeded) await this.#ready
     const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
     let path = pathnameOf(request.url)
-    if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) return this.#guardedControl(request, path, body)
+    if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
+      const reply = await this.#guardedControl(request, path, body)
+      return request.method.toUpperCase() === 'HEAD' && reply.body !== null ? reply.withBody(null) : reply
+    }
     if (basePath && !(path === basePath || path.startsWith(basePath + '/'))) path = '\u0000' // outside the mount: no route
     else path = path.slice(basePath.length) || '/'
 
@@ -281,6 +286,37 @@ export class ProviderRuntime<Store = any, Config = any> {
     if (reply && method === 'HEAD' && reply.body !== null) reply = reply.withBody(null)
     if (this.journal.enabled) this.#record(ctx, reply, startMs, error, fault)
     return reply
+  }
+
+  /**
+   * A request target as `serve` logs it: the query replaced by `?…` (it may
+   * hold codes, tokens, secrets) and the path parameters that carry one (a
+   * route's `:code`, `:token`, `:secret`: Carina's out-of-band page
+   * `/oauth/authorize/<code>`) by `…`.
+   */
+  loggablePath(method: string, target: string, origin = 'default'): string {
+    const q = target.indexOf('?')
+    const path = q === -1 ? target : target.slice(0, q)
+    const suffix = q === -1 ? '' : '?…'
+    const basePath = this.#basePaths[origin] ?? ''
+    if (path.startsWith(CONTROL_PREFIX) || !path.startsWith(basePath)) return path + suffix
+    let match: ReturnType<Router['match']>
+    try {
+      match = this.#router.match(origin, method.toUpperCase(), path.slice(basePath.length) || '/')
+    } catch {
+      return path + suffix
+    }
+    if (match.kind !== 'route') return path + suffix
+    const secrets = Object.entries(match.params).filter(([name]) => SECRET_PARAM.test(name)).map(([, value]) => value)
+    if (secrets.length === 0) return path + suffix
+    const redacted = path.split('/').map((segment) => {
+      let decoded = segment
+      try {
+        decoded = decodeURIComponent(segment)
+      } catch {}
+      return secrets.includes(decoded) || secrets.includes(segment) ? '…' : segment
+    })
+    return redacted.join('/') + suffix
   }
 
   /**
@@ -433,7 +469,7 @@ export class ProviderRuntime<Store = any, Config = any> {
         throw new TypeError('the body is too large')
       }
       if (!text) return {}
-      return JSON.parse(text)
+      return parseJsonBounded(text)
     }
     try {
       switch (`${method} ${path.replace(/\/$/, '')}`) {
@@ -444,11 +480,12 @@ export class ProviderRuntime<Store = any, Config = any> {
           return json({ now: this.clock.now().toISOString(), nowMs: this.clock.nowMs() })
         case 'POST clock': {
           const body = await readJson()
+          // The clock checks the result before changing anything (RangeError: 400, the clock as it was).
           if (body.advance !== undefined) {
             if (typeof body.advance !== 'number' || !Number.isFinite(body.advance)) return fail(400, '"advance" must be a number of seconds')
             this.clock.advance(body.advance)
           } else if (body.set !== undefined) {
-            const at = new Date(body.set)
+            const at = typeof body.set === 'string' || typeof body.set === 'number' ? new Date(body.set) : new Date(NaN)
             if (Number.isNaN(+at)) return fail(400, '"set" must be an ISO 8601 date')
             this.clock.set(at)
           } else return fail(400, 'give "advance" (seconds) or "set" (ISO 8601 date)')
@@ -457,7 +494,7 @@ export class ProviderRuntime<Store = any, Config = any> {
         case 'GET faults':
           return json({ faults: this.faults.list() })
         case 'POST faults': {
-          const fault = this.faults.add(validateFaultSpec(await readJson()))
+          const fault = this.faults.add(await readJson())
           return json(fault, 201)
         }
         case 'DELETE faults':
@@ -551,6 +588,9 @@ class RequestContext implements RouteContext<any> {
     return this.baseUrl + path
   }
 }
+
+/** Path parameters whose values are credentials, never logged. */
+const SECRET_PARAM = /code|token|secret/i
 
 function hasBody(method: string): boolean {
   return method !== 'GET' && method !== 'HEAD'

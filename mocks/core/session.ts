@@ -144,14 +144,35 @@ export function csrfField(session: Session) {
   return html`<input type="hidden" name="authenticity_token" value="${session.csrfToken}">`
 }
 
-/** Only same-origin relative paths: never an open redirect through `return_to`. */
+/**
+ * Only same-origin relative paths: never an open redirect through `return_to`.
+ * Characters a URL cannot hold as they are (`é`, controls, spaces) are
+ * percent-encoded (UTF-8) here, before anything happens, so the redirect
+ * after a successful login can always be sent.
+ */
 export function safeReturnTo(value: string | undefined, fallback = '/'): string {
   if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\r\n]/.test(value)) return fallback
-  return value
+  return percentEncodeUnsafe(value)
 }
 
+/** Every character outside visible ASCII percent-encoded as UTF-8 (lone surrogates as U+FFFD): what may go in a `Location` header. */
+export function percentEncodeUnsafe(url: string): string {
+  if (!/[^\x21-\x7e]/.test(url)) return url
+  return url.replace(/[^\x21-\x7e]+/g, (run) => {
+    let out = ''
+    for (const byte of Buffer.from(run, 'utf8')) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0')
+    return out
+  })
+}
+
+/**
+ * A 302 to `location`. A header value cannot hold characters past Latin-1 or
+ * controls (Node refuses to send them, after the route's side effects: a code
+ * issued, a user logged in), and a raw Latin-1 one would not be UTF-8; any
+ * such character is percent-encoded, as a browser does when it follows a URL.
+ */
 export function redirect(location: string, headers: Record<string, string | string[]> = {}): Reply {
-  return new Reply(302, { Location: location, 'Cache-Control': 'no-store', ...headers }, null)
+  return new Reply(302, { Location: percentEncodeUnsafe(location), 'Cache-Control': 'no-store', ...headers }, null)
 }
 
 /**
