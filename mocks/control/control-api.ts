@@ -120,16 +120,18 @@ export async function seedDeclaredAccounts(
   declared: { clients: ReadonlyArray<Record<string, unknown>>; users: ReadonlyArray<Record<string, unknown>> },
 ): Promise<void> {
   // Users first: a Keystone application credential names its user.
-  for (const [i, user] of declared.users.entries()) await withContext(() => provider.users.add(user, `${provider.id}.users[${i}]`), provider.id, 'user')
-  for (const [i, client] of declared.clients.entries()) await withContext(() => provider.clients.add(client, `${provider.id}.clients[${i}]`), provider.id, 'client')
+  for (const [i, user] of declared.users.entries()) await labelled(`${provider.id}.users[${i}]`, () => provider.users.add(user, `${provider.id}.users[${i}]`))
+  for (const [i, client] of declared.clients.entries()) await labelled(`${provider.id}.clients[${i}]`, () => provider.clients.add(client, `${provider.id}.clients[${i}]`))
 }
 
-async function withContext(add: () => Promise<unknown>, providerId: string, noun: string): Promise<void> {
+/** Errors of a declared client or user name it as the config file does: `keystone.clients[0]: no user "bob" (...)`. */
+async function labelled(label: string, add: () => Promise<unknown>): Promise<void> {
   try {
     await add()
   } catch (error) {
     const message = (error as Error).message.replace(/^Failed to add the (client|user): /, '')
-    throw new OptionsError(`Failed to add a declared ${noun} to ${providerId}: ${message}`, [message])
+    const problem = message.startsWith(label) ? message : `${label}: ${message}`
+    throw new OptionsError(problem, [problem])
   }
 }
 
