@@ -119,7 +119,8 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
         await seedPipelines(provider)
       },
       routes,
-      options: { schema: gocdOptionsSchema, initial: parsed, apply: (config, o) => Object.assign(config, optionFields(o as typeof parsed)) },
+      // In force: requireHttps as the base URL decided it.
+      options: { schema: gocdOptionsSchema, initial: optionFields(parsed), apply: (config, o) => Object.assign(config, optionFields(o as typeof parsed)) },
       accounts: gocdAccounts,
       authorize: gocdAuthorizeShortcut,
       renderError: renderGocdError,
