@@ -52,6 +52,9 @@ export class AccountError extends TypeError {
 
 type Kind = 'clients' | 'users'
 
+/** At most this many clients, and as many users, per provider: a runaway test loop gets 409s, not an ever larger store. */
+export const MAX_ACCOUNTS = 10_000
+
 /**
  * A provider's clients or users at run time.
  *
@@ -92,6 +95,7 @@ export class AccountsControl {
     const definition = this.definition
     if (!schema || !definition) this.#unsupported()
     const parsed = validateAgainst(schema, input, label, `Failed to add the ${this.#noun}`)
+    if (this.list().length >= MAX_ACCOUNTS) throw new AccountError(`${this.provider.id} already has ${MAX_ACCOUNTS} ${this.kind}, the most it keeps; remove some or reset`, true)
     if (this.kind === 'clients') return definition.addClient(this.provider, parsed)
     if (!definition.addUser) this.#unsupported()
     return definition.addUser(this.provider, parsed)
