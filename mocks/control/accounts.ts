@@ -92,6 +92,29 @@ export async function removeUser(store: CoreStore, username: string): Promise<bo
   return true
 }
 
+/**
+ * A developer application (Carina, Cloud 66): its fields, with the redirect
+ * URIs checked by the provider's page rule and the scopes limited to its own.
+ */
+export function developerApplicationSchema(scopes: Record<string, string>, redirectUris: ReturnType<typeof redirectUrisChecked>) {
+  return z
+    .object({
+      ...clientIdentity,
+      redirectUris,
+      scopes: z.array(z.enum(Object.keys(scopes) as [string, ...string[]])).optional().describe('Scopes it may request (default: all)'),
+      owner: z.string().optional().describe('Username of the developer who registered it (default: the first user)'),
+    })
+    .strict()
+}
+
+/** Adds a developer application for its `owner` (default the first user), listed with the provider's scopes. */
+export async function addDeveloperApplication(provider: { store: CoreStore; clock: { nowMs(): number } }, input: Record<string, unknown>, scopes: Record<string, string>) {
+  const { store } = provider
+  const owner = typeof input.owner === 'string' ? findUser(store, input.owner) : store.users.collection.findFirst()
+  const client = await createClient(store, provider.clock.nowMs(), input as never, { ownerId: owner?.id ?? null })
+  return listedClient(client, Object.keys(scopes))
+}
+
 /** The entry `list()` and `serve --json` show for a core client. */
 export function listedClient(client: Client, scopes: string[]) {
   return { id: client.clientId, secret: client.clientSecret, name: client.name, redirectUris: client.redirectUris, scopes: client.scopes.length ? client.scopes : scopes }

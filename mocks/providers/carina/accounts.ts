@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { clientIdentity, createClient, createUser, findUser, listedClient, redirectUrisChecked, removeClient, removeUser, userIdentity } from '../../control/accounts.js'
+import { addDeveloperApplication, createUser, developerApplicationSchema, redirectUrisChecked, removeClient, removeUser, userIdentity } from '../../control/accounts.js'
 import type { AccountsDefinition } from '../../control/control-api.js'
 import { parseRedirectUris } from './applications.js'
 import type { CarinaRuntime } from './config.js'
@@ -8,20 +8,11 @@ import { CARINA_SCOPES } from './options.js'
 /** Carina's developer applications and Rackspace users, added without the pages (`/__oauth-dance/clients`, the config file). */
 export const carinaAccounts: AccountsDefinition<CarinaRuntime> = {
   clientNoun: 'developer application',
-  clientSchema: z
-    .object({
-      ...clientIdentity,
-      redirectUris: redirectUrisChecked((uris) => parseRedirectUris(uris.join('\n')).errors, 'https redirect URIs, or urn:ietf:wg:oauth:2.0:oob (what the New Application page accepts)'),
-      scopes: z.array(z.enum(Object.keys(CARINA_SCOPES) as [string, ...string[]])).optional().describe('Scopes it may request (default: all)'),
-      owner: z.string().optional().describe('Username of the developer who registered it (default: the first user)'),
-    })
-    .strict(),
-  async addClient(provider, input) {
-    const { store } = provider
-    const owner = typeof input.owner === 'string' ? findUser(store, input.owner) : store.users.collection.findFirst()
-    const client = await createClient(store, provider.clock.nowMs(), input as never, { ownerId: owner?.id ?? null })
-    return listedClient(client, Object.keys(CARINA_SCOPES))
-  },
+  clientSchema: developerApplicationSchema(
+    CARINA_SCOPES,
+    redirectUrisChecked((uris) => parseRedirectUris(uris.join('\n')).errors, 'https redirect URIs, or urn:ietf:wg:oauth:2.0:oob (what the New Application page accepts)'),
+  ),
+  addClient: (provider, input) => addDeveloperApplication(provider, input, CARINA_SCOPES),
   removeClient: (provider, id) => removeClient(provider.store, id),
   userSchema: z
     .object({
