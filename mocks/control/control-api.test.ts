@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCarina, createCloud66, createCogo, createGocd, createKeystone, type ProviderRuntime } from '../index.js'
 import { carinaFixtures } from '../../fixtures/carina.js'
+import { MAX_ACCOUNTS } from './control-api.js'
 import { cloud66Fixtures } from '../../fixtures/cloud66.js'
 import { gocdFixtures } from '../../fixtures/gocd.js'
 
@@ -133,6 +134,15 @@ describe('/__oauth-dance/clients and /__oauth-dance/users', () => {
     expect((await control(cogo, 'GET', 'users')).json).toEqual({ users: [] })
     expect(await control(cogo, 'POST', 'users', { username: 'x', password: 'y' })).toMatchObject({ status: 404, json: { error: 'cogo has no users: its only grant is client credentials (machine to machine)' } })
     expect((await control(cogo, 'POST', 'clients', { name: 'm2m', id: 'm2m', secret: 'shh' })).json).toEqual({ id: 'm2m', secret: 'shh', name: 'm2m', redirectUris: [], scopes: [] })
+  })
+
+  it('keeps at most MAX_ACCOUNTS clients: past that, 409 and nothing added', async () => {
+    const cogo = createCogo()
+    await cogo.ready
+    for (let i = cogo.clients.list().length; i < MAX_ACCOUNTS; i++) await cogo.clients.add({ name: `c${i}`, id: `c${i}`, secret: 's' })
+    const refused = await control(cogo, 'POST', 'clients', { name: 'one too many' })
+    expect([refused.status, refused.json]).toEqual([409, { error: 'cogo already has 10000 clients, the most it keeps; remove some or reset' }])
+    expect(cogo.clients.list()).toHaveLength(MAX_ACCOUNTS)
   })
 
   it('what the options declare survives reset; what was added at run time does not', async () => {

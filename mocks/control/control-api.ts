@@ -24,6 +24,8 @@ import { indexData, renderIndexPage } from './index-page.js'
 export interface AccountsDefinition<P> {
   /** What a client is called by the provider ("application credential", "OAuth client"). */
   clientNoun: string
+  /** The store collection that holds the clients, when not `clients` (Keystone: `applicationCredentials`). */
+  clientCollection?: string
   /** The JSON a new client is described by (strict: unknown keys are errors). */
   clientSchema: OptionsSchema
   /** Adds a client; returns it as `list()` shows it. Throws {@link AccountError} when it cannot be. */
@@ -95,10 +97,17 @@ export class AccountsControl {
     const definition = this.definition
     if (!schema || !definition) this.#unsupported()
     const parsed = validateAgainst(schema, input, label, `Failed to add the ${this.#noun}`)
-    if (this.list().length >= MAX_ACCOUNTS) throw new AccountError(`${this.provider.id} already has ${MAX_ACCOUNTS} ${this.kind}, the most it keeps; remove some or reset`, true)
+    if (this.#count() >= MAX_ACCOUNTS) throw new AccountError(`${this.provider.id} already has ${MAX_ACCOUNTS} ${this.kind}, the most it keeps; remove some or reset`, true)
     if (this.kind === 'clients') return definition.addClient(this.provider, parsed)
     if (!definition.addUser) this.#unsupported()
     return definition.addUser(this.provider, parsed)
+  }
+
+  /** How many there are, from the collection's index (O(1)). */
+  #count(): number {
+    const name = this.kind === 'clients' ? (this.definition?.clientCollection ?? 'clients') : 'users'
+    const collection = (this.provider.store as Record<string, { size?: number } | undefined>)[name]
+    return collection?.size ?? this.list().length
   }
 
   /** Removes one by client id or username; false when there is none. */

@@ -41,6 +41,7 @@ export function listedCredential(store: KeystoneStore, credential: ApplicationCr
  */
 export const keystoneAccounts: AccountsDefinition<KeystoneRuntime> = {
   clientNoun: 'application credential',
+  clientCollection: 'applicationCredentials',
   clientSchema: z
     .object({
       ...clientIdentity,
