@@ -10,6 +10,8 @@ import type { ProviderRuntime, ReadBody } from './core/provider.js'
 import type { Reply } from './core/reply.js'
 import { NodeRequest, RawHeaders } from './core/request.js'
 import { PROVIDERS, type ProviderEntry, type ProviderId } from './registry.js'
+import { parseConfig, type ConfigFile, type ConfigFileInput } from './config/config-file.js'
+import { linkProviders } from './control/control-api.js'
 
 export interface ServeOptions {
   /** Ports are `portBase + 1` ... `portBase + 6` (DESIGN.md); 0 takes free ports. Default 4400. */
@@ -50,6 +52,13 @@ export interface ServeOptions {
   controlToken?: string
   /** Where the warning for a non-loopback `host` goes; default standard error. */
   warn?: (line: string) => void
+  /**
+   * What an `oauth-dance.config.json` holds (validated here as `serve
+   * --config` does): per provider its options, extra clients and users, and
+   * strictness; and `portBase`, `host`, `sharedClock` where the options above
+   * do not set them.
+   */
+  config?: ConfigFileInput
 }
 
 export interface Listener {
@@ -194,15 +203,16 @@ export function exposureWarning(host: string, tokenRequired: boolean): string {
  * await running.close()
  */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1'
+  const config: ConfigFile = options.config === undefined ? {} : parseConfig(options.config, 'the config option')
+  const host = options.host ?? config.host ?? '127.0.0.1'
+  const portBase = options.portBase ?? config.portBase ?? 4400
   if (options.controlToken !== undefined && options.controlToken.length < 8) throw new Error('Failed to start the providers: the control token must be at least 8 characters')
   const controlHosts = hostsAnsweredTo(host)
   if (!isLoopbackHostname(normalizeHostname(host))) (options.warn ?? ((line) => process.stderr.write(line + '\n')))(exposureWarning(host, options.controlToken !== undefined))
-  const portBase = options.portBase ?? 4400
   const ids = options.providers ?? (Object.keys(PROVIDERS) as ProviderId[])
   const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log
   const bodyLimit = options.bodyLimit ?? 64 * 1024
-  const clock = options.clock ?? (options.sharedClock ? new Clock() : undefined)
+  const clock = options.clock ?? (options.sharedClock ?? config.sharedClock ? new Clock() : undefined)
 
   const pending: Array<Omit<Listener, 'url'> & { url?: string }> = []
   for (const id of ids) {
@@ -249,8 +259,25 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const providers: Partial<Record<ProviderId, ProviderRuntime>> = {}
   for (const id of ids) {
     const baseUrl = Object.fromEntries(listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + (PROVIDERS[id] as ProviderEntry).basePath(l.origin)]))
-    providers[id] = (PROVIDERS[id] as ProviderEntry).create({ baseUrl, clock, journal: options.journal ?? true, bodyLimit, control: { hosts: controlHosts, token: options.controlToken } })
+    const section = config.providers?.[id]
+    try {
+      providers[id] = (PROVIDERS[id] as ProviderEntry).create({
+        ...section?.options,
+        baseUrl,
+        clock,
+        journal: options.journal ?? true,
+        bodyLimit,
+        strictness: section?.strictness,
+        clients: section?.clients,
+        users: (section as { users?: Array<Record<string, unknown>> } | undefined)?.users,
+        control: { hosts: controlHosts, token: options.controlToken },
+      })
+    } catch (error) {
+      await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
+      throw error
+    }
   }
+  linkProviders(Object.values(providers) as ProviderRuntime[])
 
   for (const listener of listeners) {
     const provider = providers[listener.provider]!
@@ -291,7 +318,13 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       else socket.destroy()
     })
   }
-  await Promise.all(Object.values(providers).map((p) => p!.ready))
+  try {
+    await Promise.all(Object.values(providers).map((p) => p!.ready))
+  } catch (error) {
+    // A declared client or user that cannot be added (its user unknown, its id taken): nothing keeps listening.
+    await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
+    throw new Error(`Failed to start: ${(error as Error).message}`)
+  }
 
   return {
     providers,

@@ -50,18 +50,32 @@ export function isLoopbackHostname(name: string): boolean {
   return isIP(name) === 6 && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(name)
 }
 
-/** Why a control request is refused (answered 403 with it), or null when it may go on. */
-export function controlRefusal(request: ProviderRequest, method: string, access: ControlAccess, providerHosts: ReadonlySet<string>): string | null {
+/** A refused control request: its status and why. */
+export interface ControlRefusal {
+  status: 403 | 415
+  error: string
+}
+
+/**
+ * The answer to a body that is not JSON (415, RFC 9110 §15.5.16): the same
+ * words the control paths that read JSON use.
+ */
+export const NOT_JSON: ControlRefusal = { status: 415, error: 'the body must be JSON, sent with "Content-Type: application/json"' }
+
+const forbidden = (error: string): ControlRefusal => ({ status: 403, error })
+
+/** Why a control request is refused, or null when it may go on. */
+export function controlRefusal(request: ProviderRequest, method: string, access: ControlAccess, providerHosts: ReadonlySet<string>): ControlRefusal | null {
   const headers = request.headers
   if (access.hosts) {
     const host = headers.get('host')
-    if (!host) return 'control paths need a Host header'
+    if (!host) return forbidden('control paths need a Host header')
     const name = normalizeHostname(host)
     if (!isLoopbackHostname(name) && !access.hosts.has(name)) {
-      return `control paths answer only to a loopback Host, localhost or ${[...access.hosts].join(', ')}; this request names "${host}" (DNS rebinding?)`
+      return forbidden(`control paths answer only to a loopback Host, localhost or ${[...access.hosts].join(', ')}; this request names "${host}" (DNS rebinding?)`)
     }
   }
-  if (headers.get('sec-fetch-site')?.toLowerCase() === 'cross-site') return 'control paths refuse cross-site requests (Sec-Fetch-Site: cross-site)'
+  if (headers.get('sec-fetch-site')?.toLowerCase() === 'cross-site') return forbidden('control paths refuse cross-site requests (Sec-Fetch-Site: cross-site)')
   const origin = headers.get('origin')
   if (origin !== null) {
     let name: string | undefined
@@ -71,24 +85,23 @@ export function controlRefusal(request: ProviderRequest, method: string, access:
       name = undefined
     }
     if (name === undefined || !(isLoopbackHostname(name) || access.hosts?.has(name) || providerHosts.has(name))) {
-      return `control paths refuse requests from another site (Origin: ${origin})`
+      return forbidden(`control paths refuse requests from another site (Origin: ${origin})`)
     }
   }
   if (method !== 'GET' && method !== 'HEAD') {
     const type = headers.get('content-type')
     // Only application/json: every type a page can send without a CORS preflight (text/plain, forms) is refused.
-    if (type !== null && !/^application\/json\s*(;|$)/i.test(type)) return `control paths take only application/json bodies (got Content-Type: ${type})`
+    if (type !== null && !/^application\/json\s*(;|$)/i.test(type)) return NOT_JSON
   }
   if (access.token !== undefined) {
     const authorization = headers.get('authorization')
     const given = headers.get(CONTROL_TOKEN_HEADER) ?? (authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : null)
-    if (!secretsEqual(given, access.token)) return `control paths need the control token (Authorization: Bearer <token> or ${CONTROL_TOKEN_HEADER}: <token>)`
+    if (!secretsEqual(given, access.token)) return forbidden(`control paths need the control token (Authorization: Bearer <token> or ${CONTROL_TOKEN_HEADER}: <token>)`)
   }
   return null
 }
 
 /** The body check, once it is read: a body without a `Content-Type` (a Blob a page posted) is refused too. */
-export function controlBodyRefusal(request: ProviderRequest, text: string): string | null {
-  if (text !== '' && request.headers.get('content-type') === null) return 'control paths take only application/json bodies (a body came without Content-Type)'
-  return null
+export function controlBodyRefusal(request: ProviderRequest, text: string): ControlRefusal | null {
+  return text !== '' && request.headers.get('content-type') === null ? NOT_JSON : null
 }

@@ -132,7 +132,7 @@ export class Journal {
    * the caller knows before the exchange is built.
    */
   add(exchange: Exchange): void
-  add(seq: number, build: () => Exchange, bytes: number): void
+  add(seq: number, build: () => Exchange, bytes?: number): void
   add(exchangeOrSeq: Exchange | number, build?: () => Exchange, bytes?: number): void {
     const entry =
       typeof exchangeOrSeq === 'number'

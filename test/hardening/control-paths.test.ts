@@ -45,15 +45,17 @@ describe('control paths over serve', () => {
 
   const faultsLeft = () => running.providers.carina!.faults.list().length
 
-  it('refuses a CORS-simple text/plain POST with 403 naming the reason, and adds no fault', async () => {
+  const NOT_JSON = { status: 415, body: { error: 'the body must be JSON, sent with "Content-Type: application/json"' } }
+
+  it('refuses a CORS-simple text/plain POST with 415, and adds no fault', async () => {
     const answer = await send(base, 'POST', '/__oauth-dance/faults', { 'content-type': 'text/plain;charset=UTF-8' }, FAULT)
-    expect(answer).toEqual({ status: 403, body: { error: 'control paths take only application/json bodies (got Content-Type: text/plain;charset=UTF-8)' } })
+    expect(answer).toEqual(NOT_JSON)
     expect(faultsLeft()).toBe(0)
   })
 
   it('refuses a body sent without Content-Type (a Blob a page posted)', async () => {
     const answer = await send(base, 'POST', '/__oauth-dance/faults', {}, FAULT)
-    expect(answer).toEqual({ status: 403, body: { error: 'control paths take only application/json bodies (a body came without Content-Type)' } })
+    expect(answer).toEqual(NOT_JSON)
     expect(faultsLeft()).toBe(0)
   })
 
@@ -61,7 +63,7 @@ describe('control paths over serve', () => {
     const before = running.providers.carina!.clock.nowMs()
     await send(base, 'POST', '/__oauth-dance/clock', { 'content-type': 'application/json' }, '{"advance":3600}')
     const answer = await send(base, 'POST', '/__oauth-dance/reset', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=b')
-    expect(answer.status).toBe(403)
+    expect(answer.status).toBe(415)
     expect(running.providers.carina!.clock.nowMs()).toBeGreaterThanOrEqual(before + 3600_000)
     await send(base, 'POST', '/__oauth-dance/reset')
   })
@@ -97,8 +99,12 @@ describe('control paths over serve', () => {
     }
   })
 
-  it('guards control paths it does not know too (404 only once allowed)', async () => {
-    expect((await send(base, 'GET', '/__oauth-dance/clients', { origin: 'https://evil.example' })).status).toBe(403)
+  it('guards every control path, those of other modules and unknown ones too (404 only once allowed)', async () => {
+    for (const path of ['clients', 'users', 'options', 'authorize', '', 'index.json']) {
+      expect([path, (await send(base, 'GET', `/__oauth-dance/${path}`, { origin: 'https://evil.example' })).status]).toEqual([path, 403])
+    }
+    expect((await send(base, 'POST', '/__oauth-dance/clients', { 'content-type': 'application/json', host: 'attacker.example' }, '{"name":"x"}')).status).toBe(403)
+    expect(running.providers.carina!.clients.list().length).toBe(1)
     expect((await send(base, 'GET', '/__oauth-dance/no-such-path')).status).toBe(404)
   })
 
@@ -177,7 +183,7 @@ describe('control paths in-process', () => {
   it('refuse a cross-site Origin and a text/plain body there too', async () => {
     const crossSite = await control('faults', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: FAULT })
     expect([crossSite.status, await crossSite.json()]).toEqual([403, { error: 'control paths refuse requests from another site (Origin: https://evil.example)' }])
-    expect((await control('faults', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: FAULT })).status).toBe(403)
+    expect((await control('faults', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: FAULT })).status).toBe(415)
     expect(carina.faults.list()).toEqual([])
   })
 })

@@ -9,14 +9,15 @@ import { bothModes, type Running } from '../support/modes.js'
  * Property: whatever arrives at a control path (`/__oauth-dance/...`): any
  * method, media type, Origin, Sec-Fetch-Site, query, and bodies that are
  * nearly right (fault specs and clock moves with wrong, extreme or extra
- * fields, nested JSON), the answer is JSON with a 2xx, 400, 403, 404 or 413;
+ * fields, nested JSON), the answer is JSON (HTML for the index page) with a 2xx, 400, 403, 404,
+ * 405, 409, 413 or 415;
  * a refused request changes nothing (faults, clock); an accepted fault fires
  * without an unexpected exception; and the provider serves afterwards.
  */
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250)
 
-const CONTROL_PATHS = ['reset', 'clock', 'faults', 'faults/0123abcd', 'journal', 'provider', 'strictness', 'rotate-key', 'mint-token', 'clients', '', 'x/../clock', '%2e%2e/clock']
+const CONTROL_PATHS = ['reset', 'clock', 'faults', 'faults/0123abcd', 'journal', 'provider', 'strictness', 'rotate-key', 'mint-token', 'clients', 'users', 'options', 'authorize', 'index.json', '', 'x/../clock', '%2e%2e/clock']
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'APPLICATION/JSON', ';']
 const ORIGINS = ['https://evil.example', 'null', 'http://localhost:3000', 'http://127.0.0.1:9', 'not a url', 'https://oauth.getcarina.com']
@@ -94,8 +95,8 @@ describe.each(bothModes)('control paths over $name', (mode) => {
             const text = await res.text()
             const label = `${r.method} /__oauth-dance/${r.path}${r.query} ${JSON.stringify(headers)} ${r.body.slice(0, 200)}`
             statuses.add(res.status)
-            expect([200, 201, 204, 400, 403, 404, 413], `${label} answered ${res.status}: ${text.slice(0, 300)}`).toContain(res.status)
-            if (text) expect(() => JSON.parse(text), `${label}: not JSON`).not.toThrow()
+            expect([200, 201, 204, 400, 403, 404, 405, 409, 413, 415], `${label} answered ${res.status}: ${text.slice(0, 300)}`).toContain(res.status)
+            if (text && !(res.headers.get('content-type') ?? '').startsWith('text/html')) expect(() => JSON.parse(text), `${label}: not JSON`).not.toThrow()
             if (res.status >= 400) {
               expect(JSON.stringify(provider.faults.list().map((f) => f.id)), `${label} changed the faults`).toBe(faultsBefore)
               expect(Math.abs(provider.clock.nowMs() - clockBefore), `${label} moved the clock`).toBeLessThan(60_000)
