@@ -1,4 +1,3 @@
-import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../../mocks/msw.js'
 import { carinaFixtures } from '../../fixtures/carina.js'
@@ -8,6 +7,7 @@ import { createCarina } from '../../mocks/providers/carina/index.js'
 import { createKeystone } from '../../mocks/providers/keystone/index.js'
 import { requestTarget, serve, type RunningServer } from '../../mocks/server.js'
 import { authorizeInBrowser, browser, formFields } from '../support/browser-like.js'
+import { raw, readUntilClosed } from '../support/raw-socket.js'
 
 /**
  * Bad input is refused up front, in the provider's own format (control paths:
@@ -141,27 +141,6 @@ describe('characters a header cannot hold', () => {
     expect(location.search).toMatch(/^\?x=%C3%A9%7F&code=[0-9a-f]{64}$/)
   })
 })
-
-function raw(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => resolve(socket))
-    socket.on('error', reject)
-  })
-}
-
-/** Everything sent until the server closes the connection, or null if it has not after `ms`. */
-function readUntilClosed(socket: Socket, ms = 10_000): Promise<string | null> {
-  return new Promise((resolve) => {
-    let data = ''
-    const timer = setTimeout(() => resolve(null), ms)
-    socket.on('data', (d) => (data += d))
-    socket.on('error', () => {})
-    socket.on('close', () => {
-      clearTimeout(timer)
-      resolve(data)
-    })
-  })
-}
 
 describe('serve: request targets, the request log and TLS handshakes', () => {
   let running: RunningServer
