@@ -111,7 +111,7 @@ function buildTestsuites(suites: Suite[], name: string): string {
  * `<testsuites>`: every suite, in the order given, totals recomputed.
  */
 export function mergeJUnit(documents: string[], options: { name?: string } = {}): string {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseAttributeValue: false, parseTagValue: false, trimValues: false, isArray: (tag) => ['testsuite', 'testcase', 'property'].includes(tag) })
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseAttributeValue: false, parseTagValue: false, trimValues: true, isArray: (tag) => ['testsuite', 'testcase', 'property'].includes(tag) })
   const suites: Suite[] = []
   const names: string[] = []
   for (const [i, document] of documents.entries()) {
