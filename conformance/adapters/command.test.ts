@@ -4,8 +4,8 @@ import { runScenarios } from '../runner.js'
 import { scenariosFor } from '../../scenarios/index.js'
 
 const CLIENT = 'node fixtures/clients/misbehaving/client.mjs'
-/** Short limits so each misbehaviour ends in well under a second of waiting. */
-const LIMITS = { timeoutMs: 500, exitGraceMs: 200 }
+/** Short limits so each misbehaviour ends in seconds (long enough for node to start the client on a loaded machine). */
+const LIMITS = { timeoutMs: 2000, exitGraceMs: 200 }
 
 async function run(mode: string, provider = 'carina') {
   const client = commandClient(`${CLIENT} ${mode}`, { name: mode, ...LIMITS })
@@ -23,13 +23,13 @@ describe('commandClient with a misbehaving client', () => {
   it('stops a silent client after the timeout, closing its standard input', async () => {
     const { outcome, steps, result } = await run('silent')
     expect(result.passed).toBe(false)
-    expect(steps[0]).toEqual({ ok: false, error: 'client_not_started', description: 'the client did not answer "configure" in 500 ms; the client exited with code 0 once its standard input was closed', crashed: true })
-    expect(outcome.message).toBe('step 1, authorization (user: approve): expected ok, the client reported crash: the client did not answer "configure" in 500 ms; the client exited with code 0 once its standard input was closed')
+    expect(steps[0]).toEqual({ ok: false, error: 'client_not_started', description: 'the client did not answer "configure" in 2000 ms; the client exited with code 0 once its standard input was closed', crashed: true })
+    expect(outcome.message).toBe('step 1, authorization (user: approve): expected ok, the client reported crash: the client did not answer "configure" in 2000 ms; the client exited with code 0 once its standard input was closed')
   })
 
   it('SIGKILLs a client that answers nothing and ignores SIGTERM', async () => {
     const { steps } = await run('hangs-on-call')
-    expect(steps[0]).toMatchObject({ ok: false, error: 'step_timeout', description: 'the client did not answer "receiveRedirect" in 500 ms; the client was still running 200 ms after its standard input was closed and 200 ms after SIGTERM: killed with SIGKILL' })
+    expect(steps[0]).toMatchObject({ ok: false, error: 'step_timeout', description: 'the client did not answer "receiveRedirect" in 2000 ms; the client was still running 200 ms after its standard input was closed and 200 ms after SIGTERM: killed with SIGKILL' })
   })
 
   it('reports a client that does not exit after "shutdown" as a warning, and kills it', async () => {
