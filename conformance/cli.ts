@@ -118,6 +118,13 @@ export function registerMergeReportsCommand(program: Command): Command {
         writeFileSync(opts.junit!, mergeJUnit(texts))
         return
       }
+      for (const [i, text] of texts.entries()) {
+        try {
+          runsFromJsonLines([text])
+        } catch (error) {
+          throw new InvalidArgumentError(`${files[i]} is not a JSON Lines report of check: ${(error as Error).message}`)
+        }
+      }
       const runs = runsFromJsonLines(texts)
       if (opts.jsonl) {
         const report = new JsonLinesReport(opts.jsonl)
