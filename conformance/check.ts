@@ -98,10 +98,9 @@ export async function runCheck(options: CheckOptions, out: CheckOutput): Promise
   const shardName = options.shard ? `${options.shard.index}/${options.shard.total}` : undefined
   const plan = options.providers
     .map((provider) => {
-      let scenarios = planned.filter((p) => p.provider === provider).map((p) => p.scenario)
-      const skipped = fit && scenarios.length ? fit(provider, scenarios).skipped : []
-      if (fit && scenarios.length) scenarios = fit(provider, scenarios).scenarios
-      return { provider, scenarios, skipped }
+      const scenarios = planned.filter((p) => p.provider === provider).map((p) => p.scenario)
+      // Scenarios a browser app cannot run (client credentials: no user) are listed as skipped, with why.
+      return { provider, ...(fit && scenarios.length ? fit(provider, scenarios) : { scenarios, skipped: [] }) }
     })
     .filter((p) => p.scenarios.length || p.skipped.length)
 
