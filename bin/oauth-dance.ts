@@ -71,8 +71,9 @@ program
 // The harness (runner, scenarios, msw/node) is loaded only when a command other
 // than `serve` may need it, so `serve` answers its first token sooner.
 if (process.argv[2] !== 'serve') {
-  const { registerCheckCommand } = await import('../conformance/cli.js')
+  const { registerCheckCommand, registerMergeReportsCommand } = await import('../conformance/cli.js')
   registerCheckCommand(program)
+  registerMergeReportsCommand(program)
 }
 
 program.parseAsync(process.argv).catch((error) => {
