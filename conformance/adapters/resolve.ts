@@ -9,12 +9,12 @@ import { commandClient } from './command.js'
  * Turns `--client` into an adapter:
  * - `reference`, or a broken client's name (`retry-storm`...): the built-in clients;
  * - `module:<path>[#export]`: a TS/JS module exporting a {@link ClientAdapter} (default export unless named), run in-process;
- * - `command:<shell command>`: any language, over the JSON Lines protocol (sockets transport);
+ * - `command:<shell command>`: any language, over the JSON Lines protocol (sockets transport); `timeoutMs` bounds each of its answers;
  * - `example:<name>`: an example client shipped in the package ({@link EXAMPLE_CLIENTS}), found
  *   relative to the package, whatever the working directory.
  */
-export async function resolveClient(spec: string): Promise<{ adapter: ClientAdapter; transport: 'in-process' | 'sockets' }> {
-  if (spec.startsWith('command:')) return { adapter: commandClient(spec.slice('command:'.length).trim()), transport: 'sockets' }
+export async function resolveClient(spec: string, options: { timeoutMs?: number } = {}): Promise<{ adapter: ClientAdapter; transport: 'in-process' | 'sockets' }> {
+  if (spec.startsWith('command:')) return { adapter: commandClient(spec.slice('command:'.length).trim(), { timeoutMs: options.timeoutMs }), transport: 'sockets' }
   if (spec.startsWith('example:')) {
     const name = spec.slice('example:'.length)
     const example = EXAMPLE_CLIENTS[name]
@@ -22,7 +22,7 @@ export async function resolveClient(spec: string): Promise<{ adapter: ClientAdap
       throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to resolve client "${spec}": the example clients are ${Object.keys(EXAMPLE_CLIENTS).map((n) => `example:${n}`).join(', ')}`)
     }
     const file = join(packageRoot(), example.file)
-    return { adapter: commandClient(`${example.interpreter} ${shellQuote(file)}`, { name: spec }), transport: 'sockets' }
+    return { adapter: commandClient(`${example.interpreter} ${shellQuote(file)}`, { name: spec, timeoutMs: options.timeoutMs }), transport: 'sockets' }
   }
   if (spec.startsWith('module:')) {
     const [path, exported] = spec.slice('module:'.length).split('#')
