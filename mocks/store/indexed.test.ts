@@ -83,6 +83,9 @@ describe('createNow (seeding without awaiting)', () => {
     const store = createStore()
     expect(() => store.clients.createNow({ clientId: 'c1', name: 'App', createdAtMs: 0 } as never)).toThrow(/clientSecret/)
     expect(store.clients.size).toBe(0)
+  })
+})
+
 describe('release by time (expiry queue)', () => {
   it('releases expired records at a cost that follows what expired: the live ones are never read', () => {
     const store = createStore()
