@@ -249,7 +249,9 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
       }
       case 'control': {
         // @note through the control path itself, exactly as a serve user in any language would do it.
-        const answer = await provider.handle(new Request(`${provider.baseUrl}/__oauth-dance/${step.action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(step.body ?? {}) }))
+        // A Request built here carries no Host header (the HTTP client adds it on the wire); the control guard needs one.
+        const headers = { 'content-type': 'application/json', host: new URL(provider.baseUrl).host }
+        const answer = await provider.handle(new Request(`${provider.baseUrl}/__oauth-dance/${step.action}`, { method: 'POST', headers, body: JSON.stringify(step.body ?? {}) }))
         if (!answer.ok) throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`Failed to run scenario "${scenario.id}": control "${step.action}" answered ${answer.status} ${await answer.text()}`)
         break
       }
