@@ -180,13 +180,13 @@ describe('the packed package, installed into a fresh application', () => {
   }, STEP_TIMEOUT_MS)
 
   it('npx oauth-dance check --provider all passes with the reference client', async () => {
-    const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'all', '--quiet'], app)
+    const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'all'], app)
     expectSuccess(result, 'check')
     expect(result.stdout).toContain('RESULT: PASS')
   }, STEP_TIMEOUT_MS)
 
   it('npx oauth-dance check runs the bundled Python example client by name', async () => {
-    const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'all', '--client', 'example:python', '--quiet'], app)
+    const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'all', '--client', 'example:python'], app)
     expectSuccess(result, 'check --client example:python')
     expect(result.stdout).toContain('RESULT: PASS')
   }, STEP_TIMEOUT_MS)
