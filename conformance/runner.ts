@@ -1,3 +1,4 @@
+import { hintForCheck } from './report/hints.js'
 import type { Exchange } from '../mocks/core/journal.js'
 import type { Fault } from '../mocks/core/faults.js'
 import { revokeToken } from '../mocks/core/token.js'
@@ -26,6 +27,8 @@ export interface CheckReport {
   actual?: unknown
   /** The offending exchange, secrets replaced by placeholders. */
   exchange?: { seq: number; method: string; url: string; status: number; route: string | null }
+  /** The provider's hint for the near miss behind a failed check (conformance/report/hints.ts). */
+  hint?: string
 }
 
 export interface ScenarioReport {
@@ -250,6 +253,8 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
       ...(verdict.actual !== undefined ? { actual: redactor.value(verdict.actual) } : {}),
       ...(exchange ? { exchange: { seq: exchange.seq, method: exchange.request.method, url: redactor.text(exchange.request.url), status: exchange.response.status, route: exchange.route } } : {}),
     }
+    const hint = hintForCheck(check.result, exchange, exchanges)
+    if (hint) check.hint = redactor.text(hint)
     checks.push(check)
     options.onCheck?.(check)
   }

@@ -1,4 +1,5 @@
 import type { CheckReport, RunResult } from '../runner.js'
+import { hintLine } from './hints.js'
 
 const MARK: Record<CheckReport['result'], string> = { pass: 'PASS', fail: 'FAIL', warning: 'WARN', skip: 'SKIP' }
 
@@ -20,6 +21,7 @@ export function formatConsoleReport(result: RunResult, options: { verbose?: bool
         if (check.expected !== undefined) lines.push(`       expected: ${JSON.stringify(check.expected)}`)
         if (check.actual !== undefined) lines.push(`       actual:   ${JSON.stringify(check.actual)}`)
         if (check.exchange) lines.push(`       exchange: #${check.exchange.seq} ${check.exchange.method} ${check.exchange.url} → ${check.exchange.status}`)
+        lines.push(...hintLine(check.hint))
         const link = check.links.find(Boolean)
         if (link) lines.push(`       see:      ${link}`)
       }

@@ -7,8 +7,9 @@ import { Journal, headersToObject, recordedBody, replyHeadersToObject, type Exch
 import { Reply, isRouteAnswer, toReply, type RouteAnswer } from './reply.js'
 import { pathnameOf, type ProviderRequest } from './request.js'
 import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
-import { Router, bodyAccessor, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
+import { Router, bodyAccessor, recordHint, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
 import { devUtils } from './dev-utils.js'
+import { registerRuntime } from './hints.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
 
 /**
@@ -71,6 +72,12 @@ export interface ProviderDefinition<Store, Config> {
    * `TypeError` for bad input; it is answered 400 with its message.
    */
   controls?: Record<string, (provider: ProviderRuntime<Store, Config>, body: any) => Promise<unknown> | unknown>
+  /**
+   * Whether this provider issued an access token (revoked or expired ones
+   * too), so another provider can hint that a client sent it the wrong one.
+   * Default: the store's `tokens` index by `token`.
+   */
+  issuedToken?(provider: ProviderRuntime<Store, Config>, value: string): boolean
 }
 
 /** What the request body was, as an adapter that read it itself (`serve`) passes it. */
@@ -119,6 +126,14 @@ export class ProviderRuntime<Store = any, Config = any> {
     this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
     this.#reseed()
+    registerRuntime(this)
+  }
+
+  /** Whether this provider issued the access token `value` (see {@link ProviderDefinition.issuedToken}); for hints. */
+  issuedToken(value: string): boolean {
+    if (this.#definition.issuedToken) return this.#definition.issuedToken(this, value)
+    const tokens = (this.store as { tokens?: { by?(key: string, value: string): unknown } }).tokens
+    return typeof tokens?.by === 'function' && tokens.by('token', value) !== undefined
   }
 
   /** The `default` origin's base URL. */
@@ -261,6 +276,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     const dropped = !(answer instanceof Reply) && answer instanceof Response && answer.type === 'error'
     let reply = dropped ? null : answer instanceof Reply ? answer : await Reply.from(answer)
     if (reply && method === 'HEAD' && reply.body !== null) reply = reply.withBody(null)
+    if (reply && typeof ctx.notes.hint === 'string') reply.hint = ctx.notes.hint
     if (this.journal.enabled) this.#record(ctx, reply, startMs, error, fault)
     return reply
   }
@@ -490,7 +506,11 @@ class RequestContext implements RouteContext<any> {
 
   /** Bound once, as resolvers pass it on (`violation: ctx.violation`). */
   get violation(): ReportViolation {
-    return (this.#violation ??= (requirement, message, strictError) => reportViolation(this, requirement, message, strictError))
+    return (this.#violation ??= (requirement, message, strictError, options) => reportViolation(this, requirement, message, strictError, options))
+  }
+
+  hint(text: string): void {
+    recordHint(this.notes, text)
   }
 
   body(options?: Parameters<RouteContext['body']>[0]): Params {
