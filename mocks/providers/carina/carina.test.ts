@@ -317,7 +317,7 @@ describe.each(bothModes)('Carina over $name', (mode) => {
   })
 
   describe('token endpoint errors (Doorkeeper 3: every error 401 with a Bearer challenge)', () => {
-    it('refuses a replayed code and revokes the tokens it issued (RFC 6749 §4.1.2, §10.5)', async () => {
+    it('refuses a replayed code and keeps the tokens it issued, as Doorkeeper 3 did (#12: revocation is an option)', async () => {
       const location = await code()
       const exchange = () =>
         request(base)
@@ -327,12 +327,31 @@ describe.each(bothModes)('Carina over $name', (mode) => {
       const first = await exchange()
       expect(first.status).toBe(200)
       expectDoorkeeperError(await exchange(), 'invalid_grant')
-      const me = await request(base).get('/me').set('Authorization', `Bearer ${first.body.access_token}`)
-      expect(me.status).toBe(401)
-      expect(me.headers['www-authenticate']).toBe('Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."')
-      expect(
-        (await request(base).post('/oauth/token').type('form').send({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: app.clientId, client_secret: app.clientSecret })).status,
-      ).toBe(401)
+      expect(running.provider.journal.entries().at(-1)!.notes.codeReplay).toBe(true)
+      expect((await request(base).get('/me').set('Authorization', `Bearer ${first.body.access_token}`)).status).toBe(200)
+    })
+
+    it('with revokeTokensOnCodeReplay, a replayed code revokes the tokens it issued (RFC 6749 §4.1.2, §10.5)', async () => {
+      running.provider.config.token.revokeTokensOnCodeReplay = true
+      try {
+        const location = await code()
+        const exchange = () =>
+          request(base)
+            .post('/oauth/token')
+            .type('form')
+            .send({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: CALLBACK, client_id: app.clientId, client_secret: app.clientSecret })
+        const first = await exchange()
+        expect(first.status).toBe(200)
+        expectDoorkeeperError(await exchange(), 'invalid_grant')
+        const me = await request(base).get('/me').set('Authorization', `Bearer ${first.body.access_token}`)
+        expect(me.status).toBe(401)
+        expect(me.headers['www-authenticate']).toBe('Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."')
+        expect(
+          (await request(base).post('/oauth/token').type('form').send({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: app.clientId, client_secret: app.clientSecret })).status,
+        ).toBe(401)
+      } finally {
+        running.provider.config.token.revokeTokensOnCodeReplay = false
+      }
     })
 
     it('refuses a code after its 600 seconds', async () => {
@@ -374,14 +393,19 @@ describe.each(bothModes)('Carina over $name', (mode) => {
       expectDoorkeeperError(res, 'invalid_client')
     })
 
-    it('refuses two client authentication methods at once (RFC 6749 §2.3)', async () => {
+    it('serves Basic plus body credentials in strict mode as Doorkeeper did (Basic wins, the body is ignored), recording the second method (#12)', async () => {
+      const location = await code()
       const res = await request(base)
         .post('/oauth/token')
         .set('Authorization', basic(app.clientId, app.clientSecret))
         .type('form')
-        .send({ grant_type: 'authorization_code', code: 'x', client_id: app.clientId, client_secret: app.clientSecret })
-      expectDoorkeeperError(res, 'invalid_request')
-      expect(running.provider.journal.entries().at(-1)!.error!.detail).toBe('Basic header and client_secret both present')
+        .send({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: CALLBACK, client_id: 'ignored', client_secret: 'ignored too' })
+      expect(res.status).toBe(200)
+      expect(res.body.token_type).toBe('bearer')
+      expect(running.provider.strictness).toBe('strict')
+      const { notes } = running.provider.journal.entries().at(-1)!
+      expect(notes.clientAuthMethod).toBe('client_secret_basic')
+      expect(notes.violations).toEqual([{ requirement: 'RFC6749-2.3', message: 'the client authenticated with HTTP Basic and with "client_secret" in the body', error: 'invalid_request', served: true }])
     })
 
     it('answers 400 (and 401 only for invalid_client) with tokenErrorStatus "rfc6749"', async () => {

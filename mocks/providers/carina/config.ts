@@ -46,6 +46,12 @@ export interface CarinaOptions {
   accessTokenTtlSeconds?: number
   /** Scopes granted when the authorize request names none (the document does not say; default `identity`). */
   defaultScopes?: string[]
+  /**
+   * Revoke the tokens a code issued when the code is replayed (RFC 6749 §10.5
+   * SHOULD). Default false: Doorkeeper 3 only refused the replay, so a client
+   * that retries its exchange after a dropped connection keeps its token.
+   */
+  revokeTokensOnCodeReplay?: boolean
 }
 
 export interface CarinaConfig {

@@ -159,10 +159,12 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       grants: { authorization_code: exchangeAuthorizationCode, refresh_token: refreshAccessToken },
       bodyFormats: ['form', 'json'],
       clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+      // Doorkeeper's `from_basic`, then `from_params`: Basic wins, body credentials are ignored (served, and reported by the rules).
       rejectMultipleClientAuthMethods: true,
+      basicWinsOverBody: true,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 7200,
       refreshTokens: true,
-      revokeTokensOnCodeReplay: true,
+      revokeTokensOnCodeReplay: options.revokeTokensOnCodeReplay ?? false,
       scopeSeparator: / +/,
       knownScopes: Object.keys(CARINA_SCOPES),
       defaultScopes: options.defaultScopes ?? ['identity'],

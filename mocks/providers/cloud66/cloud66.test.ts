@@ -19,7 +19,7 @@ const DESCRIPTIONS = {
 } as const
 type TokenErrorCode = keyof typeof DESCRIPTIONS
 
-const DEFAULTS = { redirectMatching: 'host', scopeParsing: 'document', requiredParams: 'document', tokenResponse: 'negotiate', tokenErrorStatus: 'doorkeeper', redeploySeconds: 120 } as const
+const DEFAULTS = { redirectMatching: 'host', scopeParsing: 'document', requiredParams: 'document', tokenResponse: 'negotiate', tokenErrorStatus: 'doorkeeper', redeploySeconds: 120, revokeTokensOnCodeReplay: false } as const
 
 /** A stack as API v2 shows it (PROVIDERS.md §3.3); `redeploy_hook` only with the redeploy scope. */
 function stackJson(stack: (typeof cloud66Fixtures.stacks)[number], withHook: boolean) {
@@ -448,14 +448,24 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(res.text).toBe(FORMATS[format].error('invalid_request', 'The request body exceeds the limit of 65536 bytes.'))
     })
 
-    it('a replayed code is invalid_grant and revokes the token the first exchange issued (RFC 6749 §10.5)', async () => {
+    it('a replayed code is invalid_grant and keeps the token the first exchange issued, as Doorkeeper did (#12)', async () => {
+      const code = await codeFor()
+      const first = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code }, 'application/json')
+      expect(first.status).toBe(200)
+      const replay = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code }, 'application/json')
+      expectTokenError(replay, 'invalid_grant', 'json')
+      expect(lastExchange().error!.detail).toBe('code already used')
+      expect((await request(base).get(`/api/2/stacks.json?access_token=${first.body.access_token}`)).status).toBe(200)
+    })
+
+    it('with revokeTokensOnCodeReplay, a replayed code revokes the token the first exchange issued (RFC 6749 §10.5)', async () => {
+      running.provider.config.revokeTokensOnCodeReplay = true
       const code = await codeFor()
       const first = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code }, 'application/json')
       expect(first.status).toBe(200)
       expect((await request(base).get(`/api/2/stacks.json?access_token=${first.body.access_token}`)).status).toBe(200)
       const replay = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code }, 'application/json')
       expectTokenError(replay, 'invalid_grant', 'json')
-      expect(lastExchange().error!.detail).toBe('code already used')
       const revoked = await request(base).get(`/api/2/stacks.json?access_token=${first.body.access_token}`)
       expectApiError(revoked, 401, 'unauthenticated', 'The access token was revoked.', 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."')
     })
@@ -474,11 +484,12 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(lastExchange().error!.detail).toBe('code expired')
     })
 
-    it('accepts HTTP Basic client authentication and a JSON body, but not Basic and client_secret together', async () => {
+    it('accepts HTTP Basic client authentication and a JSON body, and serves Basic with client_secret in the body as Doorkeeper did (#12)', async () => {
       const code = await codeFor()
-      const both = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).type('form').send({ code, client_secret: app.clientSecret })
-      expectTokenError(both, 'invalid_request')
-      const res = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).set('Accept', 'application/json').send({ code })
+      const both = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).set('Accept', 'application/json').type('form').send({ code, client_secret: 'ignored' })
+      expect(both.status).toBe(200)
+      expect(lastExchange().notes).toMatchObject({ clientAuthMethod: 'client_secret_basic', violations: [{ requirement: 'RFC6749-2.3', message: 'the client authenticated with HTTP Basic and with "client_secret" in the body', error: 'invalid_request', served: true }] })
+      const res = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).set('Accept', 'application/json').send({ code: await codeFor() })
       expect(res.status).toBe(200)
       expect(lastExchange().notes).toMatchObject({ clientAuthMethod: 'client_secret_basic', bodyFormat: 'json' })
     })

@@ -67,6 +67,11 @@ export interface Cloud66Options {
   tokenErrorStatus?: 'doorkeeper' | 'rfc6749'
   /** Seconds a redeployment queued through the API takes before the stack is deployed again. Default 120. */
   redeploySeconds?: number
+  /**
+   * Revoke the token a code issued when the code is replayed (RFC 6749 §10.5
+   * SHOULD). Default false: Doorkeeper only refused the replay.
+   */
+  revokeTokensOnCodeReplay?: boolean
 }
 
 export interface Cloud66Config extends Required<Cloud66Options> {

@@ -90,6 +90,7 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
     tokenResponse: options.tokenResponse ?? 'negotiate',
     tokenErrorStatus: options.tokenErrorStatus ?? 'doorkeeper',
     redeploySeconds: options.redeploySeconds ?? 120,
+    revokeTokensOnCodeReplay: options.revokeTokensOnCodeReplay ?? false,
     web: {
       // Cookies ignore ports: distinct from every other provider's under `serve`.
       cookieName: '_cloud66_session',
@@ -134,10 +135,13 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       bodyFormats: ['form', 'json'],
       clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
       rejectMultipleClientAuthMethods: true,
+      basicWinsOverBody: true,
       // "Tokens do not expire" (PROVIDERS.md §3.1): no expires_in, no refresh token.
       accessTokenTtlSeconds: null,
       refreshTokens: false,
-      revokeTokensOnCodeReplay: true,
+      get revokeTokensOnCodeReplay() {
+        return config.revokeTokensOnCodeReplay
+      },
       // The document's example token is 40 hex characters.
       mintAccessToken: () => randomHex(20),
       renderToken: () => {
