@@ -1,4 +1,4 @@
-import { authorizationRoutes, OOB_REDIRECT_URI } from '../../core/authorize.js'
+import { authorizationRoutes, doorkeeperUriWithQuery, OOB_REDIRECT_URI } from '../../core/authorize.js'
 import { authenticateClient } from '../../core/client-auth.js'
 import { OAuthError, quoteAuthParam, renderTokenError } from '../../core/errors.js'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
@@ -152,6 +152,9 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       skipConsentWhenGranted: true,
       errorDescriptions: true,
       responseTypes: ['code'],
+      // Doorkeeper's en.yml texts and URI builder, as at the token endpoint.
+      errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],
+      appendQuery: doorkeeperUriWithQuery,
     },
     token: {
       routePrefix: 'carina',
@@ -169,8 +172,9 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       knownScopes: Object.keys(CARINA_SCOPES),
       defaultScopes: options.defaultScopes ?? ['identity'],
       renderToken(token, ctx) {
-        // The document's example: access_token, token_type "bearer", expires_in 7200, refresh_token.
-        return json(tokenResponseBody(token, ctx, { tokenType: 'bearer', scope: true, createdAt: true }))
+        // The document's example: access_token, token_type "bearer", expires_in 7200, refresh_token;
+        // the headers of Doorkeeper's TokenResponse#headers (RFC 6749 §5.1: no-store and Pragma no-cache).
+        return json(tokenResponseBody(token, ctx, { tokenType: 'bearer', scope: true, createdAt: true })).withHeaders({ Pragma: 'no-cache' })
       },
     },
   }

@@ -19,6 +19,15 @@ const DESCRIPTIONS = {
 } as const
 type TokenErrorCode = keyof typeof DESCRIPTIONS
 
+/** Doorkeeper's en.yml texts of the authorization endpoint's errors. */
+const DOORKEEPER_AUTHORIZE = {
+  invalid_request: 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
+  invalid_client: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+  invalid_redirect_uri: 'The redirect uri included is not valid.',
+  invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
+  unsupported_response_type: 'The authorization server does not support this response type.',
+} as const
+
 const DEFAULTS = { redirectMatching: 'host', scopeParsing: 'document', requiredParams: 'document', tokenResponse: 'negotiate', tokenErrorStatus: 'doorkeeper', redeploySeconds: 120, revokeTokensOnCodeReplay: false } as const
 
 /** A stack as API v2 shows it (PROVIDERS.md §3.3); `redeploy_hook` only with the redeploy scope. */
@@ -130,12 +139,14 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
     expect(res.headers['www-authenticate']).toBe(challenge)
   }
 
-  function expectAuthorizePageError(res: request.Response, error: string, description: string) {
+  /** The page shows Doorkeeper's en.yml text for the error, and the mock's specific detail beside it (#12). */
+  function expectAuthorizePageError(res: request.Response, error: keyof typeof DOORKEEPER_AUTHORIZE, detail: string) {
     expect(res.status).toBe(400)
     expect(res.headers.location).toBeUndefined()
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
     expect(res.text).toContain(`<code data-testid="authorize-error-code">${error}</code>`)
-    expect(res.text).toContain(`<p data-testid="authorize-error-description">${description.replace(/"/g, '&quot;')}</p>`)
+    expect(res.text).toContain(`<p data-testid="authorize-error-description">${DOORKEEPER_AUTHORIZE[error]}</p>`)
+    expect(res.text).toContain(`<p class="detail" data-testid="authorize-error-detail">${detail.replace(/"/g, '&quot;')}</p>`)
   }
 
   describe("the document's examples, replayed with only the host changed", () => {
@@ -319,13 +330,13 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
     it('an unknown scope is sent back as invalid_scope with the state', async () => {
       const location = await authorize(`client_id=${app.clientId}&scope=public,admin&state=st`)
       expect(location.origin + location.pathname).toBe('http://example.com/')
-      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'invalid_scope', error_description: 'The requested scope is invalid, unknown, or malformed: admin.', state: 'st' })
+      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'invalid_scope', error_description: DOORKEEPER_AUTHORIZE.invalid_scope, state: 'st' })
     })
 
     it('scopeParsing "doorkeeper": spaces only, so public,redeploy is one unknown scope', async () => {
       running.provider.config.scopeParsing = 'doorkeeper'
       const comma = await authorize(`client_id=${app.clientId}&scope=public,redeploy&state=st`)
-      expect(Object.fromEntries(comma.searchParams)).toEqual({ error: 'invalid_scope', error_description: 'The requested scope is invalid, unknown, or malformed: public,redeploy.', state: 'st' })
+      expect(Object.fromEntries(comma.searchParams)).toEqual({ error: 'invalid_scope', error_description: DOORKEEPER_AUTHORIZE.invalid_scope, state: 'st' })
       expect(await consentScopes('scope=public+redeploy')).toEqual(['public', 'redeploy'])
     })
   })
@@ -333,7 +344,7 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
   describe('authorization endpoint errors and decisions', () => {
     it('takes an absent response_type as code, but refuses another one (sent back with the state)', async () => {
       const location = await authorize(`client_id=${app.clientId}&response_type=token&state=st`)
-      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'unsupported_response_type', error_description: 'The response_type "token" is not supported.', state: 'st' })
+      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'unsupported_response_type', error_description: DOORKEEPER_AUTHORIZE.unsupported_response_type, state: 'st' })
       const explicit = await authorize(`client_id=${app.clientId}&response_type=code`)
       expect(explicit.searchParams.get('code')).toMatch(/^[0-9a-f]{64}$/)
     })
@@ -343,7 +354,7 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const noRedirect = await request(base).get('/oauth/authorize').query({ client_id: app.clientId, response_type: 'code' })
       expectAuthorizePageError(noRedirect, 'invalid_redirect_uri', 'The "redirect_uri" parameter is missing.')
       const noResponseType = await authorize(`client_id=${app.clientId}&redirect_uri=http%3A%2F%2Fexample.com&state=st`)
-      expect(Object.fromEntries(noResponseType.searchParams)).toEqual({ error: 'invalid_request', error_description: 'The "response_type" parameter is missing.', state: 'st' })
+      expect(Object.fromEntries(noResponseType.searchParams)).toEqual({ error: 'invalid_request', error_description: DOORKEEPER_AUTHORIZE.invalid_request, state: 'st' })
     })
 
     it('shows a page (no redirect) for a missing or unknown client_id', async () => {
@@ -354,13 +365,26 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
     it('sends a repeated state back as invalid_request', async () => {
       const location = await authorize(`client_id=${app.clientId}&state=a&state=b`)
       expect(location.searchParams.get('error')).toBe('invalid_request')
-      expect(location.searchParams.get('error_description')).toBe('The "state" parameter was included more than once.')
+      expect(location.searchParams.get('error_description')).toBe(DOORKEEPER_AUTHORIZE.invalid_request)
     })
 
     it('sends a denial back as access_denied with the state', async () => {
       const location = await authorize(`client_id=${app.clientId}&state=xyz`, 'deny')
       expect(location.origin + location.pathname).toBe('http://example.com/')
       expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'access_denied', error_description: 'The resource owner or authorization server denied the request.', state: 'xyz' })
+    })
+
+    it("builds the redirect as Doorkeeper's URI builder did: no slash added to the host-only callback, the callback's query kept (#12)", async () => {
+      const agent = browser(base)
+      await signIn(agent)
+      const consent = await agent.get(`/oauth/authorize?client_id=${app.clientId}&state=a+b`)
+      const decided = await agent.post('/oauth/authorize').type('form').send({ ...formFields(consent.text), decision: 'authorize' })
+      expect(decided.headers.location).toMatch(/^http:\/\/example\.com\?code=[0-9a-f]{64}&state=a\+b$/)
+      const withQuery = await agent.get(`/oauth/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent('http://example.com/cb?from=c66')}&scope=public`)
+      expect(withQuery.status).toBe(302) // consent already given for public
+      expect(withQuery.headers.location).toMatch(/^http:\/\/example\.com\/cb\?from=c66&code=[0-9a-f]{64}$/)
+      const denied = await agent.get(`/oauth/authorize?client_id=${app.clientId}&response_type=token&state=s`)
+      expect(denied.headers.location).toBe('http://example.com?error=unsupported_response_type&error_description=The+authorization+server+does+not+support+this+response+type.&state=s')
     })
 
     it('refuses a consent form without its anti-CSRF token', async () => {

@@ -1,4 +1,4 @@
-import { authorizationRoutes, OOB_REDIRECT_URI } from '../../core/authorize.js'
+import { authorizationRoutes, doorkeeperUriWithQuery, OOB_REDIRECT_URI } from '../../core/authorize.js'
 import { html, renderPage } from '../../core/html.js'
 import { Params } from '../../core/params.js'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
@@ -8,7 +8,7 @@ import { randomHex } from '../../core/secrets.js'
 import { cloud66Fixtures } from '../../../fixtures/cloud66.js'
 import { apiError, apiRoutes } from './api.js'
 import { applicationRoutes } from './applications.js'
-import { CLOUD66_BASE_URL, CLOUD66_SCOPES, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime } from './config.js'
+import { CLOUD66_BASE_URL, CLOUD66_SCOPES, DOORKEEPER_DESCRIPTIONS, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime } from './config.js'
 import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
 import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
@@ -126,6 +126,9 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       skipConsentWhenGranted: true,
       errorDescriptions: true,
       responseTypes: ['code'],
+      // Doorkeeper's en.yml texts and URI builder (`http://example.com?code=...`, no slash added), as at the token endpoint.
+      errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],
+      appendQuery: doorkeeperUriWithQuery,
     },
     token: {
       // Read by the core's issueToken; the endpoint itself is cloud66.token.
