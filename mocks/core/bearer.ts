@@ -17,6 +17,14 @@ export interface BearerOptions {
   queryParams?: readonly string[]
   /** Scopes the call needs (all of them). */
   scopes?: readonly string[]
+  /**
+   * A token sent in several places (RFC 6750 §2 forbids it): `refuse`
+   * (default) answers invalid_request; `first` serves it with the first one
+   * found (header, then query, then body), strict or not, as Doorkeeper's
+   * `from_request` took the first method that gave a token, and records the
+   * violation for the rules.
+   */
+  severalPlacements?: 'refuse' | 'first'
   /** Look the token up; default the store's token index. */
   findToken?(value: string): Token | undefined
 }
@@ -68,7 +76,9 @@ export function authenticateBearer(ctx: RouteContext<ProviderRuntime<Pick<Store,
   }
   if (found.length > 1) {
     // @see RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request." Lenient: the first one found is used.
-    ctx.violation('RFC6750-2', `the access token was sent ${found.length} times (${found.map(([placement]) => placement).join(', ')})`, challenge(new InvalidRequest('The access token was sent in more than one way.', 'several token placements'), options))
+    ctx.violation('RFC6750-2', `the access token was sent ${found.length} times (${found.map(([placement]) => placement).join(', ')})`, challenge(new InvalidRequest('The access token was sent in more than one way.', 'several token placements'), options), {
+      servedByRealProvider: options.severalPlacements === 'first',
+    })
   }
   const [placement, value] = found[0]
   ctx.notes.tokenPlacement = placement

@@ -504,11 +504,14 @@ describe.each(bothModes)('Carina over $name', (mode) => {
       expect(get.headers['www-authenticate']).toContain('scope="cluster_credentials"')
     })
 
-    it('refuses a token sent in two ways at once with invalid_request', async () => {
+    it('serves a token sent in two ways at once as Doorkeeper did (the header first), recording it for send-token-one-way (#12)', async () => {
       const t = await tokens('identity')
-      const res = await request(base).get(`/me?access_token=${t.access_token}`).set('Authorization', `Bearer ${t.access_token}`)
-      expect(res.status).toBe(400)
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="Doorkeeper", error="invalid_request", error_description="The access token was sent in more than one way."')
+      const res = await request(base).get('/me?access_token=not-this-one').set('Authorization', `Bearer ${t.access_token}`)
+      expect(res.status).toBe(200)
+      expect(running.provider.journal.entries().at(-1)!.notes).toMatchObject({
+        tokenPlacement: 'header',
+        violations: [{ requirement: 'RFC6750-2', message: 'the access token was sent 2 times (header, query)', error: 'invalid_request', served: true }],
+      })
     })
 
     it('records where the token was placed', async () => {

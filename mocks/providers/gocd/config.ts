@@ -14,8 +14,10 @@ export const GOCD_BASE_URL = 'https://your-go-server.com:8154'
  */
 export const GOCD_HOST_ALIASES = ['https://www.your-go-server.com:8154', 'https://www.your-go-server:8154', 'http://your-go-server.com:8153']
 
-/** `EXPIRY_TIME = 90.days` of the oauth2_provider's token model (PROVIDERS §2.4). */
+/** `EXPIRY_TIME = 90.days` of the oauth2_provider's token model (PROVIDERS §2.4): the real lifetime, an option. */
 export const GOCD_TOKEN_TTL_SECONDS = 90 * 24 * 3600
+/** The document's lifetime: its example answers `expires_in => 3529`, a token about an hour old. The default. */
+export const GOCD_DOCUMENT_TOKEN_TTL_SECONDS = 3600
 /** Authorization codes live one hour (PROVIDERS §2.3). */
 export const GOCD_CODE_TTL_SECONDS = 3600
 
@@ -50,7 +52,11 @@ export interface GocdOptions {
    * token's expiry on use; a sweeper deleted expired rows later (PROVIDERS §2.5).
    */
   enforceTokenExpiry?: boolean
-  /** Access token lifetime; default 90 days. */
+  /**
+   * Access token lifetime. Default one hour, the document's (its example's
+   * `expires_in => 3529`); GoCD's real `EXPIRY_TIME` was 90 days
+   * (`GOCD_TOKEN_TTL_SECONDS`, 7776000).
+   */
   accessTokenTtlSeconds?: number
   /** Authorization code lifetime; default one hour. */
   codeTtlSeconds?: number
@@ -59,7 +65,11 @@ export interface GocdOptions {
    * URL is https (in-process), off when it is http (`serve`, which has no TLS).
    */
   requireHttps?: boolean
-  /** Seed the document's example code and token pair (default true). */
+  /**
+   * Seed the document's example code and token pair (default true), so its
+   * lines run as a chain: exchanging the example code answers the example's
+   * access and refresh tokens, which its cctray call then uses.
+   */
   documentExamples?: boolean
 }
 
