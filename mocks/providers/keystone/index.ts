@@ -3,6 +3,7 @@ import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import { keystoneFixtures } from '../../../fixtures/keystone.js'
 import { caPem } from '../../../fixtures/keystone-tls.js'
 import { computeRoutes } from './compute.js'
+import { discoveryRoutes } from './discovery.js'
 import { KEYSTONE_BASE_URL, type KeystoneConfig, type KeystoneOptions, type KeystoneRuntime } from './config.js'
 import { identityRoutes } from './identity.js'
 import { tokenMethodNotAllowedRoute, tokenRoute } from './oauth2.js'
@@ -88,7 +89,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
         })
         for (const server of f.servers) await store.servers.collection.create({ ...server })
       },
-      routes: [tokenRoute, tokenMethodNotAllowedRoute, ...identityRoutes, ...computeRoutes],
+      routes: [tokenRoute, tokenMethodNotAllowedRoute, ...identityRoutes, ...computeRoutes, ...discoveryRoutes],
       renderError: renderIdentityError,
       // Flask's 404 and 405 through Keystone's error handler.
       notFound: (ctx) => identityErrorResponse(ctx, 404, 'The resource could not be found.'),
