@@ -47,6 +47,12 @@ export interface AuthorizeConfig {
    * in the journal (`error.detail`). Default: the specific text.
    */
   errorDescriptionOf?(error: string): string | undefined
+  /**
+   * A hint for a refused authorization request that is one step from a valid
+   * one (`ctx.hint`): e.g. Carina's `http://` redirect URI. The request's
+   * parameters are `params` (query for GET, form for POST).
+   */
+  hintFor?(error: OAuthError, params: Params, ctx: AuthorizeContext): string | undefined
   /** How parameters are added to a redirect URI (default {@link appendQuery}; Doorkeeper's URI builder: {@link doorkeeperUriWithQuery}). */
   appendQuery?(uri: string, params: Record<string, string | undefined>): string
   /** Optional: a provider's own consent page body (GoCD's checkbox). The form must post `decision`. */
@@ -298,6 +304,14 @@ function errorPage(ctx: AuthorizeContext, error: OAuthError, status = 400): Rout
 /** Renders authorization errors: a redirect to a trusted redirect URI, else a page. */
 export function renderAuthorizationError(error: OAuthError, ctx: AuthorizeContext): RouteAnswer {
   const config = ctx.provider.config.authorize
+  if (config.hintFor) {
+    try {
+      const hint = config.hintFor(error, ctx.request.method.toUpperCase() === 'POST' ? ctx.body() : ctx.query, ctx)
+      if (hint) ctx.hint(hint)
+    } catch {
+      // A body or query that cannot be read gets no hint; the error stands as it is.
+    }
+  }
   if (error instanceof AuthorizationError && error.redirectUri && error.redirectUri !== OOB_REDIRECT_URI) {
     return redirect(
       (config.appendQuery ?? appendQuery)(error.redirectUri, {

@@ -155,6 +155,11 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       // Doorkeeper's en.yml texts and URI builder, as at the token endpoint.
       errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],
       appendQuery: doorkeeperUriWithQuery,
+      hintFor(error, params) {
+        const given = error.error === 'invalid_redirect_uri' ? params.get('redirect_uri') : undefined
+        if (!given?.toLowerCase().startsWith('http://')) return undefined
+        return `Carina's redirect URIs must start with https:// (the document; ${OOB_REDIRECT_URI} serves local tests): register and send https://${given.slice('http://'.length)}, or the out-of-band URN.`
+      },
     },
     token: {
       routePrefix: 'carina',

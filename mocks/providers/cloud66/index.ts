@@ -62,6 +62,9 @@ const routes: RouteDefinition<Cloud66Runtime>[] = [
 
 /** Unknown paths: the API's JSON `not_found` under `/api/`, Rails' 404 page elsewhere. */
 function notFound(ctx: Cloud66Context): RouteAnswer {
+  if (/\/api\/2\/a\/stack\.json$/.test(ctx.url.pathname)) {
+    ctx.hint("The document's example path /api/2/a/stack.json does not exist on Cloud 66: the stacks are listed at /api/2/stacks.json, and one stack is /api/2/stacks/{uid}.json.")
+  }
   if (ctx.url.pathname.startsWith('/api/')) return apiError(404, 'not_found', 'The requested resource was not found.')
   return renderPage({
     title: "The page you were looking for doesn't exist (404)",
@@ -129,6 +132,11 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       // Doorkeeper's en.yml texts and URI builder (`http://example.com?code=...`, no slash added), as at the token endpoint.
       errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],
       appendQuery: doorkeeperUriWithQuery,
+      hintFor(error, params) {
+        const scope = error.error === 'invalid_scope' ? params.get('scope') : undefined
+        if (!scope?.includes(',') || config.scopeParsing !== 'doorkeeper') return undefined
+        return `Doorkeeper splits scopes on spaces, so "${scope}" is one unknown scope; separate them with spaces (${scope.split(/[ ,]+/).filter(Boolean).join('+')}), as the document's note does.`
+      },
     },
     token: {
       // Read by the core's issueToken; the endpoint itself is cloud66.token.
