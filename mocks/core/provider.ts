@@ -6,7 +6,7 @@ import { FaultRegistry, validateFaultSpec, type Fault, type FaultSpec } from './
 import { Journal, headersToObject, recordedBody, replyHeadersToObject, type Exchange } from './journal.js'
 import { Reply, isRouteAnswer, toReply, type RouteAnswer } from './reply.js'
 import { pathnameOf, type ProviderRequest } from './request.js'
-import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
+import { DEFAULT_BODY_LIMIT, Params, readBodyText, type RepeatedParameters } from './params.js'
 import { Router, bodyAccessor, recordHint, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
 import { devUtils } from './dev-utils.js'
 import { registerRuntime } from './hints.js'
@@ -78,6 +78,8 @@ export interface ProviderDefinition<Store, Config> {
    * Default: the store's `tokens` index by `token`.
    */
   issuedToken?(provider: ProviderRuntime<Store, Config>, value: string): boolean
+  /** What the real service did with a repeated query or body parameter (default `refuse`; Rails-based ones: `last`). */
+  repeatedParameters?: RepeatedParameters
 }
 
 /** What the request body was, as an adapter that read it itself (`serve`) passes it. */
@@ -127,6 +129,11 @@ export class ProviderRuntime<Store = any, Config = any> {
     this.#router = new Router(definition.routes)
     this.#reseed()
     registerRuntime(this)
+  }
+
+  /** What the real service did with a repeated parameter: see {@link RepeatedParameters}. */
+  get repeatedParameters(): RepeatedParameters {
+    return this.#definition.repeatedParameters ?? 'refuse'
   }
 
   /** Whether this provider issued the access token `value` (see {@link ProviderDefinition.issuedToken}); for hints. */
@@ -497,7 +504,7 @@ class RequestContext implements RouteContext<any> {
   }
 
   get query(): Params {
-    return (this.#query ??= Params.fromSearch(this.url.searchParams, this.violation))
+    return (this.#query ??= Params.fromSearch(this.url.searchParams, this.violation, this.provider.repeatedParameters))
   }
 
   set query(value: Params) {
@@ -514,7 +521,7 @@ class RequestContext implements RouteContext<any> {
   }
 
   body(options?: Parameters<RouteContext['body']>[0]): Params {
-    this.#body ??= bodyAccessor(this.request, this.bodyText, this.violation)
+    this.#body ??= bodyAccessor(this.request, this.bodyText, this.violation, this.provider.repeatedParameters)
     return this.#body(options)
   }
 

@@ -1,6 +1,6 @@
 import type { OAuthError } from './errors.js'
 import type { FaultAction } from './faults.js'
-import { Params, parseBodyParams, type BodyOptions } from './params.js'
+import { Params, parseBodyParams, type BodyOptions, type RepeatedParameters } from './params.js'
 import type { ProviderRuntime } from './provider.js'
 import type { RouteAnswer } from './reply.js'
 import type { ProviderRequest } from './request.js'
@@ -201,10 +201,10 @@ export class Router {
 }
 
 /** Creates the lazily parsed body accessor of a route context. */
-export function bodyAccessor(request: ProviderRequest, bodyText: string, violation?: ReportViolation) {
+export function bodyAccessor(request: ProviderRequest, bodyText: string, violation?: ReportViolation, repeated?: RepeatedParameters) {
   let parsed: Params | undefined
   return (options: Omit<BodyOptions, 'limit'> = {}): Params => {
-    parsed ??= parseBodyParams(request, bodyText, options, violation)
+    parsed ??= parseBodyParams(request, bodyText, options, violation, repeated)
     return parsed
   }
 }

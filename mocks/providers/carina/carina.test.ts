@@ -287,14 +287,15 @@ describe.each(bothModes)('Carina over $name', (mode) => {
         expect(Object.fromEntries(location.searchParams)).toEqual({ error, error_description: description, state: 's1' })
       })
 
-      it('refuses a repeated parameter with invalid_request', async () => {
-        const res = await request(base).get(`/oauth/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=code&scope=identity&scope=create_cluster&state=s`)
+      it('takes the last of a repeated parameter, as Rails did, recording it for the rules (#12)', async () => {
+        const res = await request(base).get(`/oauth/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=token&response_type=code&state=s&state=t`)
+        // Served: on to the login page (response_type=code was the last one).
         expect(res.status).toBe(302)
-        expect(Object.fromEntries(new URL(res.headers.location).searchParams)).toEqual({
-          error: 'invalid_request',
-          error_description: DOORKEEPER.invalid_request,
-          state: 's',
-        })
+        expect(pathOf(res.headers.location)).toMatch(/^\/login/)
+        expect(running.provider.journal.entries().at(-1)!.notes.violations).toEqual([
+          { requirement: 'RFC6749-3.1', message: '"state" was sent 2 times in the query', error: 'invalid_request', served: true },
+          { requirement: 'RFC6749-3.1', message: '"response_type" was sent 2 times in the query', error: 'invalid_request', served: true },
+        ])
       })
     })
 
@@ -431,10 +432,12 @@ describe.each(bothModes)('Carina over $name', (mode) => {
   })
 
   describe('bad input gets a clear error, never a 500', () => {
-    it('refuses a duplicated parameter (RFC 6749 §3.2)', async () => {
-      const res = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).type('form').send('grant_type=authorization_code&code=a&code=b')
-      expectDoorkeeperError(res, 'invalid_request')
-      expect(running.provider.journal.entries().at(-1)!.error!.detail).toBe('duplicate code')
+    it('takes the last of a duplicated parameter, as Rails did, and records it (RFC 6749 §3.2, #12)', async () => {
+      const res = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).type('form').send('grant_type=authorization_code&code=a&code=b&redirect_uri=x')
+      expectDoorkeeperError(res, 'invalid_grant')
+      const last = running.provider.journal.entries().at(-1)!
+      expect(last.error!.detail).toBe('unknown code')
+      expect(last.notes.violations).toEqual([{ requirement: 'RFC6749-3.2', message: '"code" was sent 2 times in the body', error: 'invalid_request', served: true }])
     })
 
     it('refuses a body that is neither urlencoded nor JSON', async () => {

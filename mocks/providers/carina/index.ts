@@ -208,6 +208,8 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
         })
       },
       routes,
+      // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
+      repeatedParameters: 'last',
       renderError: renderDoorkeeperTokenError as never,
       notFound: () => json({ error: 'not_found', message: 'The page you were looking for does not exist.' }, 404),
       methodNotAllowed: (_ctx, allowed) =>

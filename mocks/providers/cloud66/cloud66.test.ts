@@ -362,10 +362,10 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expectAuthorizePageError(await request(base).get('/oauth/authorize?client_id=nope&redirect_uri=http%3A%2F%2Fexample.com'), 'invalid_client', 'No application is registered with the client_id "nope".')
     })
 
-    it('sends a repeated state back as invalid_request', async () => {
+    it('takes the last of a repeated state, as Rails did, and records it for the rules (#12)', async () => {
       const location = await authorize(`client_id=${app.clientId}&state=a&state=b`)
-      expect(location.searchParams.get('error')).toBe('invalid_request')
-      expect(location.searchParams.get('error_description')).toBe(DOORKEEPER_AUTHORIZE.invalid_request)
+      expect(location.searchParams.get('code')).toMatch(/^[0-9a-f]{64}$/)
+      expect(location.searchParams.get('state')).toBe('b')
     })
 
     it('sends a denial back as access_denied with the state', async () => {
@@ -434,12 +434,14 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(lastExchange().error!.detail).toBe('missing code')
     })
 
-    it.each(formats)('%s: a repeated parameter is invalid_request', async (format) => {
+    it.each(formats)('%s: a repeated parameter is served with its last value, as Rails did', async (format) => {
       const req = request(base).post('/oauth/token').type('form')
       if (FORMATS[format].accept) req.set('Accept', FORMATS[format].accept!)
       const res = await req.send(`client_id=${app.clientId}&client_secret=${app.clientSecret}&code=a&code=b`)
-      expectTokenError(res, 'invalid_request', format)
-      expect(lastExchange().error!.detail).toBe('duplicate code')
+      // Rails took the last value (#12): served, so the unknown code "b" is what is refused.
+      expectTokenError(res, 'invalid_grant', format)
+      expect(lastExchange().error!.detail).toBe('unknown code')
+      expect(lastExchange().notes.violations).toEqual([{ requirement: 'RFC6749-3.2', message: '"code" was sent 2 times in the body', error: 'invalid_request', served: true }])
     })
 
     it.each(formats)('%s: another grant type is unsupported_grant_type', async (format) => {

@@ -31,7 +31,7 @@ function withDefaultResponseType(route: RouteDefinition<Cloud66Runtime>): RouteD
         const patched = new URLSearchParams(search)
         patched.delete('response_type')
         patched.append('response_type', 'code')
-        ctx.query = Params.fromSearch(patched)
+        ctx.query = Params.fromSearch(patched, ctx.violation, ctx.provider.repeatedParameters)
       }
       return route.resolve(ctx)
     },
@@ -198,6 +198,8 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
         }
       },
       routes,
+      // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
+      repeatedParameters: 'last',
       renderError: renderCloud66TokenError as never,
       notFound,
       // Rails routes by method too: a path served for another method is as unknown as any other.

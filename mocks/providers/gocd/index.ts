@@ -121,6 +121,8 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
         await seedPipelines(provider)
       },
       routes,
+      // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
+      repeatedParameters: 'last',
       renderError: renderGocdError,
       notFound: (ctx) => jettyErrorPage(ctx as never, 404),
       methodNotAllowed: (ctx, allowed) => jettyErrorPage(ctx as never, 405, { Allow: allowed.join(', ') }),
