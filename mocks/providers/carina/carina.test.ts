@@ -325,13 +325,18 @@ describe.each(bothModes)('Carina over $name', (mode) => {
   })
 
   describe('token endpoint errors (Doorkeeper 3: every error 401 with a Bearer challenge)', () => {
-    it('refuses a replayed code and keeps the tokens it issued, as Doorkeeper 3 did (#12: revocation is an option)', async () => {
+    /** Exchanges one fresh code, as often as called. */
+    async function codeExchanger() {
       const location = await code()
-      const exchange = () =>
+      return () =>
         request(base)
           .post('/oauth/token')
           .type('form')
           .send({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: CALLBACK, client_id: app.clientId, client_secret: app.clientSecret })
+    }
+
+    it('refuses a replayed code and keeps the tokens it issued, as Doorkeeper 3 did (#12: revocation is an option)', async () => {
+      const exchange = await codeExchanger()
       const first = await exchange()
       expect(first.status).toBe(200)
       expectDoorkeeperError(await exchange(), 'invalid_grant')
@@ -342,12 +347,7 @@ describe.each(bothModes)('Carina over $name', (mode) => {
     it('with revokeTokensOnCodeReplay, a replayed code revokes the tokens it issued (RFC 6749 §4.1.2, §10.5)', async () => {
       running.provider.config.token.revokeTokensOnCodeReplay = true
       try {
-        const location = await code()
-        const exchange = () =>
-          request(base)
-            .post('/oauth/token')
-            .type('form')
-            .send({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: CALLBACK, client_id: app.clientId, client_secret: app.clientSecret })
+        const exchange = await codeExchanger()
         const first = await exchange()
         expect(first.status).toBe(200)
         expectDoorkeeperError(await exchange(), 'invalid_grant')
