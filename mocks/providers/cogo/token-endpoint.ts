@@ -94,7 +94,7 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
       })
     } catch (error) {
       const basic = /^basic /i.test(ctx.request.headers.get('authorization') ?? '')
-      if (params.value('client_secret') !== undefined) {
+      if (params.has('client_secret')) {
         ctx.hint(
           basic
             ? 'The client authenticated twice: HTTP Basic and "client_secret" in the body; Cogo takes Basic only, so leave client_id and client_secret out of the body.'
