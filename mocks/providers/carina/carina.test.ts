@@ -587,7 +587,7 @@ describe.each(bothModes)('Carina over $name', (mode) => {
       const faulted = await request(base).post('/oauth/token').type('form').send({ grant_type: 'authorization_code' })
       expect(faulted.status).toBe(503)
       expect(faulted.headers['retry-after']).toBe('7')
-      expect(faulted.body.error).toBe('temporarily_unavailable')
+      expect(faulted.body).toEqual({ error: 'temporarily_unavailable', error_description: 'The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.' })
       expect((await request(base).post('/oauth/token').type('form').send({})).status).toBe(401)
 
       const journal = await request(base).get('/__oauth-dance/journal')
