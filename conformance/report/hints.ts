@@ -13,8 +13,3 @@ export function hintForCheck(result: 'pass' | 'fail' | 'warning' | 'skip', offen
   const hints = [...new Set(exchanges.map(hintOf).filter((h): h is string => h !== undefined))]
   return hints.length ? hints.join(' ') : undefined
 }
-
-/** The console report's line for a check's hint, aligned with its `expected:`/`actual:` lines. */
-export function hintLine(hint: string | undefined): string[] {
-  return hint ? [`       hint:     ${hint}`] : []
-}

@@ -11,6 +11,11 @@ import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaCon
 import { createCluster, downloadClusterCredentials, showProfile } from './resources.js'
 import { createCarinaStore } from './store.js'
 import { Reply } from '../../core/reply.js'
+import { parseProviderOptions } from '../../core/options.js'
+import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
+import { listedClient } from '../../control/accounts.js'
+import { carinaAccounts } from './accounts.js'
+import { carinaOptionsSchema } from './options.js'
 
 export { CARINA_BASE_URL, CARINA_SCOPES } from './config.js'
 export type { CarinaOptions, CarinaRuntime } from './config.js'
@@ -116,9 +121,10 @@ const routes = [
  * const server = setupServer(...carina.handlers) // answers https://oauth.getcarina.com offline
  */
 export function createCarina(options: ProviderOptions & CarinaOptions = {}): CarinaRuntime {
+  const parsed = parseProviderOptions('carina', carinaOptionsSchema, options)
   const config: CarinaConfig = {
-    clusterBuildSeconds: options.clusterBuildSeconds ?? 150,
-    tokenErrorStatus: options.tokenErrorStatus ?? 'doorkeeper',
+    clusterBuildSeconds: parsed.clusterBuildSeconds,
+    tokenErrorStatus: parsed.tokenErrorStatus,
     web: {
       cookieName: '_carina_oauth_session',
       loginPath: '/login',
@@ -129,7 +135,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       path: '/oauth/authorize',
       oobPath: '/oauth/authorize/:code',
       scopes: CARINA_SCOPES,
-      defaultScopes: options.defaultScopes ?? ['identity'],
+      defaultScopes: parsed.defaultScopes,
       scopeSeparator: / +/,
       requireRedirectUri: true,
       // Doorkeeper's uri_checker: drop the request's query, then compare whole URIs.
@@ -145,6 +151,8 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
             return undefined
           }
         }
+        // The OOB URN only as written (Doorkeeper compares it as a string): `URN:...` or `...oob?x` would then be redirected to as a URL.
+        if (withoutQuery === OOB_REDIRECT_URI && given !== OOB_REDIRECT_URI) return undefined
         return client.redirectUris.includes(withoutQuery) ? given : undefined
       },
       codeTtlSeconds: 600,
@@ -170,12 +178,12 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       // Doorkeeper's `from_basic`, then `from_params`: Basic wins, body credentials are ignored (served, and reported by the rules).
       rejectMultipleClientAuthMethods: true,
       basicWinsOverBody: true,
-      accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 7200,
+      accessTokenTtlSeconds: parsed.accessTokenTtlSeconds,
       refreshTokens: true,
-      revokeTokensOnCodeReplay: options.revokeTokensOnCodeReplay ?? false,
+      revokeTokensOnCodeReplay: parsed.revokeTokensOnCodeReplay,
       scopeSeparator: / +/,
       knownScopes: Object.keys(CARINA_SCOPES),
-      defaultScopes: options.defaultScopes ?? ['identity'],
+      defaultScopes: parsed.defaultScopes,
       renderToken(token, ctx) {
         // The document's example: access_token, token_type "bearer", expires_in 7200, refresh_token;
         // the headers of Doorkeeper's TokenResponse#headers (RFC 6749 §5.1: no-store and Pragma no-cache).
@@ -210,6 +218,20 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       routes,
       // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
       repeatedParameters: 'last',
+      options: {
+        schema: carinaOptionsSchema,
+        initial: parsed,
+        apply(config, o) {
+          const next = o as typeof parsed
+          config.clusterBuildSeconds = next.clusterBuildSeconds
+          config.tokenErrorStatus = next.tokenErrorStatus
+          config.token.accessTokenTtlSeconds = next.accessTokenTtlSeconds
+          config.authorize.defaultScopes = config.token.defaultScopes = next.defaultScopes
+          config.token.revokeTokensOnCodeReplay = next.revokeTokensOnCodeReplay
+        },
+      },
+      accounts: carinaAccounts,
+      authorize: coreAuthorizeShortcut,
       renderError: renderDoorkeeperTokenError as never,
       notFound: () => json({ error: 'not_found', message: 'The page you were looking for does not exist.' }, 404),
       methodNotAllowed: (_ctx, allowed) =>
@@ -220,7 +242,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       describe(provider) {
         return {
           baseUrl: provider.baseUrl,
-          clients: provider.store.clients.collection.findMany().map((c) => ({ id: c.clientId, secret: c.clientSecret, name: c.name, redirectUris: c.redirectUris, scopes: Object.keys(CARINA_SCOPES) })),
+          clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, Object.keys(CARINA_SCOPES))),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
         }
       },
