@@ -51,7 +51,15 @@ export async function authorizeCode(agent: Browser, query: Record<string, string
     ...query,
   }
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) params[k] = v
-  let res = await agent.get('/authorize').query(params)
+  return { location: await followAuthorization(agent, `/authorize?${new URLSearchParams(params)}`, decision), verifier }
+}
+
+/**
+ * Plays alice through an authorization URL (absolute, or a path on the
+ * agent's origin): login if asked, consent if shown; returns the redirect to the client.
+ */
+export async function followAuthorization(agent: Browser, url: string, decision: 'authorize' | 'deny' = 'authorize'): Promise<URL> {
+  let res = await agent.get(pathOf(url))
   if (res.status === 302 && new URL(res.headers.location, 'http://x').pathname === '/login') {
     const login = await agent.get(pathOf(res.headers.location))
     const posted = await agent.post('/login').type('form').send({ ...formFields(login.text), username: ALICE.username, password: ALICE.password })
@@ -59,10 +67,10 @@ export async function authorizeCode(agent: Browser, query: Record<string, string
   }
   if (res.status === 200) {
     const decided = await agent.post('/authorize').type('form').send({ ...formFields(res.text), decision })
-    return { location: new URL(decided.headers.location), verifier }
+    return new URL(decided.headers.location)
   }
   if (res.status !== 302) throw new Error(`authorize answered ${res.status}: ${res.text.slice(0, 300)}`)
-  return { location: new URL(res.headers.location), verifier }
+  return new URL(res.headers.location)
 }
 
 /** The code exchange of the public client. */
