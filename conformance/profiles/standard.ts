@@ -26,6 +26,7 @@ export const standardProfile: ProviderProfile = {
       clientSecret: client.clientSecret,
       redirectUri: client.redirectUris[0],
       scope: 'openid profile',
+      issuer: provider.baseUrl,
     }
   },
   user: { username: STANDARD_FIXTURES.user.username, password: STANDARD_FIXTURES.user.password },
