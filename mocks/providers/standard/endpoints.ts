@@ -206,8 +206,9 @@ function protectedResource(ctx: StandardContext): Reply {
     stored = token as unknown as StandardToken
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
-    const missing = error.description === 'The access token is missing.'
-    return new Reply(error.status, { 'WWW-Authenticate': challenge(missing ? undefined : error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))
+    // @see RFC 6750 §3.1: a request without a token gets the challenge alone, no error code.
+    if (error.description === 'The access token is missing.') return new Reply(401, { 'WWW-Authenticate': challenge(), 'Cache-Control': 'no-store' }, null)
+    return new Reply(error.status, { 'WWW-Authenticate': challenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))
   }
   const refuse = (error: OAuthError) => new Reply(error.status, { 'WWW-Authenticate': challenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))
   if (!stored.audience.includes(resource)) {
