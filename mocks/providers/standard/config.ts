@@ -5,6 +5,7 @@ import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
+import type { BrokenIdTokenKind } from './broken-id-tokens.js'
 import { StandardKeyRing, type SigningAlg } from './keys.js'
 
 /**
@@ -174,6 +175,8 @@ export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessio
   deviceCodes: IndexedCollection<typeof deviceCodeSchema, 'deviceCode' | 'userCode'>
   assertionIds: IndexedCollection<typeof assertionIdSchema, 'key'>
   keys: StandardKeyRing
+  /** Set by the `break-next-id-token` control: the next ID token issued is broken this way, then it clears. */
+  pendingIdTokenBreak?: BrokenIdTokenKind
 }
 
 export function createStandardStore(): StandardStore {

@@ -17,6 +17,7 @@ import {
   type StandardRuntime,
   type StandardStore,
 } from './config.js'
+import { BROKEN_ID_TOKEN_KINDS, isBrokenIdTokenKind } from './broken-id-tokens.js'
 import { deviceRoutes } from './device.js'
 import { endpointRoutes } from './endpoints.js'
 import { generateStandardKey, initialStandardKeys, type SigningAlg } from './keys.js'
@@ -25,6 +26,7 @@ import { DEVICE_CODE_GRANT, tokenRoute } from './token.js'
 export { STANDARD_BASE_URL, STANDARD_FIXTURES, STANDARD_SCOPES, STANDARD_RESOURCE_PATH } from './config.js'
 export type { StandardOptions, StandardRuntime } from './config.js'
 export type { SigningAlg } from './keys.js'
+export { BROKEN_ID_TOKEN_KINDS, type BrokenIdTokenKind } from './broken-id-tokens.js'
 
 const JSON_ERROR_HEADERS = { 'Cache-Control': 'no-store' }
 
@@ -141,6 +143,11 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
           if (body.alg !== undefined && !STANDARD_SIGNING_ALGS.includes(body.alg)) throw new TypeError(`"alg" must be one of ${STANDARD_SIGNING_ALGS.join(', ')}`)
           if (body.retirePrevious !== undefined && typeof body.retirePrevious !== 'boolean') throw new TypeError('"retirePrevious" must be true or false')
           return rotateStandardSigningKey(provider, { alg: body.alg, retirePrevious: body.retirePrevious })
+        },
+        'break-next-id-token'(provider, body) {
+          if (!isBrokenIdTokenKind(body.kind)) throw new TypeError(`"kind" must be one of ${BROKEN_ID_TOKEN_KINDS.join(', ')}`)
+          provider.store.pendingIdTokenBreak = body.kind
+          return { kind: body.kind }
         },
         'retire-key'(provider, body) {
           if (typeof body.kid !== 'string') throw new TypeError('"kid" must be the key id to unpublish')

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { browser } from '../../../test/support/browser-like.js'
 import { bothModes, type Running } from '../../../test/support/modes.js'
 import { ALICE, CONFIDENTIAL, followAuthorization, PUBLIC } from '../../../test/support/standard.js'
+import { BROKEN_ID_TOKEN_KINDS } from './broken-id-tokens.js'
 import type { StandardRuntime } from './config.js'
 
 /**
@@ -73,6 +74,40 @@ describe.each(bothModes)('openid-client against standard over $name', (mode) => 
     expect(await refusal(callback, 'wrong')).toMatch(/"state"/)
     // Nothing was redeemed by the refused callbacks: the genuine one still works.
     expect((await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'right' })).access_token).toBeTruthy()
+  })
+
+  // OIDC Core §3.1.3.7, as openid-client applies it to an ID token from the token endpoint (TLS stands in for the signature, step 6).
+  const REFUSED = ['expired', 'wrong-issuer', 'wrong-audience', 'missing-exp', 'alg-none', 'alg-hs256', 'not-a-jwt', 'wrong-nonce', 'missing-nonce'] as const
+  const SIGNATURE = ['bad-signature', 'tampered-payload', 'unknown-kid'] as const
+  const ACCEPTED = BROKEN_ID_TOKEN_KINDS.filter((kind) => !(REFUSED as readonly string[]).includes(kind) && !(SIGNATURE as readonly string[]).includes(kind))
+  const breakNextIdToken = async (kind: string) => {
+    const armed = await fetch(`${running.baseUrl}/__oauth-dance/break-next-id-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind }) })
+    expect(armed.status).toBe(200)
+  }
+
+  it.each(REFUSED)('refuses an ID token broken as %s, and takes the next whole one', async (kind) => {
+    const config = await client.discovery(issuer, PUBLIC.clientId, undefined, client.None(), options)
+    await breakNextIdToken(kind)
+    await expect(codeFlow(config, 'http://127.0.0.1:49152/callback')).rejects.toThrow()
+    expect((await codeFlow(config, 'http://127.0.0.1:49152/callback')).claims()!.sub).toBe(ALICE.id)
+  })
+
+  it.each(SIGNATURE)('checks the signature (%s) only with enableNonRepudiationChecks', async (kind) => {
+    const config = await client.discovery(issuer, PUBLIC.clientId, undefined, client.None(), options)
+    await breakNextIdToken(kind)
+    expect((await codeFlow(config, 'http://127.0.0.1:49152/callback')).claims()!.sub).toBe(kind === 'tampered-payload' ? 'someone-else' : ALICE.id)
+    client.enableNonRepudiationChecks(config)
+    await breakNextIdToken(kind)
+    await expect(codeFlow(config, 'http://127.0.0.1:49152/callback')).rejects.toThrow()
+  })
+
+  it('accepts, by default, the kinds it does not check (no kid with one key per algorithm, iat ahead, azp, at_hash)', async () => {
+    const config = await client.discovery(issuer, PUBLIC.clientId, undefined, client.None(), options)
+    expect(ACCEPTED).toEqual(['missing-kid', 'future-iat', 'unexpected-azp', 'wrong-at-hash'])
+    for (const kind of ACCEPTED) {
+      await breakNextIdToken(kind)
+      expect((await codeFlow(config, 'http://127.0.0.1:49152/callback')).claims()!.sub, kind).toBe(ALICE.id)
+    }
   })
 
   it('device authorization grant: polls until the user allows on the verification page', async () => {

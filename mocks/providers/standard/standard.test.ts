@@ -389,6 +389,23 @@ describe.each(bothModes)('standard over $name', (mode) => {
     })
   })
 
+  describe('broken ID tokens', () => {
+    it('breaks the next ID token once (control), or every one while a broken-token fault is on the token endpoint', async () => {
+      const idToken = async () => {
+        const { location, verifier } = await authorizeCode(browser(base))
+        return (await exchangeCode(base, location.searchParams.get('code')!, verifier)).body.id_token as string
+      }
+      const armed = await request(base).post('/__oauth-dance/break-next-id-token').send({ kind: 'wrong-nonce' })
+      expect(armed.body).toEqual({ kind: 'wrong-nonce' })
+      expect(decodeJwt(await idToken()).nonce).toBe('not-the-nonce-the-client-sent')
+      expect(decodeJwt(await idToken()).nonce).toBe('nonce-456')
+      expect((await request(base).post('/__oauth-dance/break-next-id-token').send({ kind: 'nope' })).body.error).toMatch(/^"kind" must be one of expired, wrong-issuer, wrong-audience, .*, wrong-nonce, missing-nonce, future-iat, unexpected-azp, wrong-at-hash$/)
+      await request(base).post('/__oauth-dance/faults').send({ route: 'standard.token', times: 'always', action: { type: 'broken-token', kind: 'alg-none' } })
+      expect((await idToken()).endsWith('.')).toBe(true)
+      expect(JSON.parse(Buffer.from((await idToken()).split('.')[0], 'base64url').toString())).toEqual({ alg: 'none', typ: 'JWT' })
+    })
+  })
+
   describe('signing keys', () => {
     it('rotates and retires keys over the control path; ID tokens follow the new key', async () => {
       const before = (await request(base).get('/jwks')).body.keys.map((k: { kid: string }) => k.kid)

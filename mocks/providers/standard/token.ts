@@ -9,6 +9,7 @@ import type { AuthorizationCode, Client } from '../../store/index.js'
 import { checkResources } from './authorize.js'
 import { authenticateStandardClient } from './client-auth.js'
 import { clientMeta, STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardRuntime, type StandardToken } from './config.js'
+import { brokenIdToken, type BrokenIdTokenKind } from './broken-id-tokens.js'
 import { signWith, type SigningAlg } from './keys.js'
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -43,7 +44,7 @@ export function signingAlgOf(ctx: StandardContext, client: Client): SigningAlg {
 }
 
 /** An ID token (OIDC Core §2, §3.1.3.6): `auth_time` always, `nonce` when the request had one, `at_hash` of the access token. */
-export async function mintIdToken(ctx: StandardContext, client: Client, fields: { userId: string; authTimeMs: number | null; nonce?: string | null; accessToken: string }): Promise<string> {
+export async function mintIdToken(ctx: StandardContext, client: Client, fields: { userId: string; authTimeMs: number | null; nonce?: string | null; accessToken: string }, broken?: BrokenIdTokenKind): Promise<string> {
   const { clock, config, store } = ctx.provider
   const alg = signingAlgOf(ctx, client)
   const now = clock.nowSeconds()
@@ -57,6 +58,7 @@ export async function mintIdToken(ctx: StandardContext, client: Client, fields: 
   }
   if (fields.authTimeMs !== null) claims.auth_time = Math.floor(fields.authTimeMs / 1000)
   if (fields.nonce) claims.nonce = fields.nonce
+  if (broken) return brokenIdToken(broken, store.keys.signing(alg), claims)
   return signWith(store.keys.signing(alg), claims)
 }
 
@@ -107,6 +109,19 @@ function wantsRefreshToken(client: Client): boolean {
   return client.grantTypes.includes('refresh_token')
 }
 
+/**
+ * How the ID token of this response is to be broken, if at all: an injected
+ * `broken-token` fault on `standard.token`, else the one-shot
+ * `break-next-id-token` control (consumed here).
+ */
+function takeBrokenIdTokenKind(ctx: StandardContext): BrokenIdTokenKind | undefined {
+  if (ctx.fault?.type === 'broken-token') return ctx.fault.kind
+  const pending = ctx.provider.store.pendingIdTokenBreak
+  if (!pending) return undefined
+  ctx.provider.store.pendingIdTokenBreak = undefined
+  return pending
+}
+
 interface Issued {
   token: StandardToken
   idToken?: string
@@ -114,7 +129,7 @@ interface Issued {
 
 async function withIdToken(ctx: StandardContext, client: Client, token: StandardToken, nonce?: string | null): Promise<Issued> {
   if (!token.userId || !token.scopes.includes('openid')) return { token }
-  return { token, idToken: await mintIdToken(ctx, client, { userId: token.userId, authTimeMs: token.authTimeMs, nonce, accessToken: token.token }) }
+  return { token, idToken: await mintIdToken(ctx, client, { userId: token.userId, authTimeMs: token.authTimeMs, nonce, accessToken: token.token }, takeBrokenIdTokenKind(ctx)) }
 }
 
 /** RFC 6749 §4.1.3 with RFC 7636 §4.6: the code once, by its client, with its redirect URI and the PKCE verifier. */
