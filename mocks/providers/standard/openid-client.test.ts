@@ -110,6 +110,26 @@ describe.each(bothModes)('openid-client against standard over $name', (mode) => 
     }
   })
 
+  it('refetches the JWKS for an unknown kid, once, but only when its copy is 60 s old (with enableNonRepudiationChecks)', async () => {
+    const config = await client.discovery(issuer, PUBLIC.clientId, undefined, client.None(), options)
+    client.enableNonRepudiationChecks(config)
+    await codeFlow(config, 'http://127.0.0.1:49152/callback')
+    const rotated = await (await fetch(`${running.baseUrl}/__oauth-dance/rotate-key`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ retirePrevious: true }) })).json()
+    const fetches = () => running.provider.journal.entries().filter((e) => e.route === 'standard.jwks').length
+    // Within 60 s of its last fetch (real time: oauth4webapi's own clock) it does not refetch, and fails.
+    const before = fetches()
+    await expect(codeFlow(config, 'http://127.0.0.1:49152/callback')).rejects.toMatchObject({ code: 'OAUTH_KEY_SELECTION_FAILED' })
+    expect(fetches()).toBe(before)
+    // An app that kept the same JWKS copy (getJwksCache / setJwksCache), 61 s old: one refetch, and the new key verifies.
+    const restarted = await client.discovery(issuer, PUBLIC.clientId, undefined, client.None(), options)
+    client.enableNonRepudiationChecks(restarted)
+    client.setJwksCache(restarted, { ...client.getJwksCache(config)!, uat: Math.floor(Date.now() / 1000) - 61 })
+    const tokens = await codeFlow(restarted, 'http://127.0.0.1:49152/callback')
+    expect(tokens.claims()!.sub).toBe(ALICE.id)
+    expect(fetches() - before).toBe(1)
+    expect(JSON.parse(Buffer.from(tokens.id_token!.split('.')[0], 'base64url').toString()).kid).toBe(rotated.kid)
+  })
+
   it('device authorization grant: polls until the user allows on the verification page', async () => {
     const config = await client.discovery(issuer, PUBLIC.clientId, undefined, client.None(), options)
     const started = await client.initiateDeviceAuthorization(config, { scope: 'openid profile' })

@@ -389,6 +389,30 @@ describe.each(bothModes)('standard over $name', (mode) => {
     })
   })
 
+  describe('UserInfo', () => {
+    it('answers a signed JWT to a client registered with userinfo_signed_response_alg, and 401/403 without a fit token', async () => {
+      const registered = (await request(base).post('/register').send({ redirect_uris: ['https://rp.example/cb'], userinfo_signed_response_alg: 'ES256', token_endpoint_auth_method: 'none' })).body
+      const { location, verifier } = await authorizeCode(browser(base), { client_id: registered.client_id, redirect_uri: 'https://rp.example/cb', scope: 'openid email' })
+      const tokens = (await request(base).post('/token').type('form').send({ grant_type: 'authorization_code', code: location.searchParams.get('code'), code_verifier: verifier, redirect_uri: 'https://rp.example/cb', client_id: registered.client_id })).body
+      const info = await request(base).get('/userinfo').set('Authorization', `Bearer ${tokens.access_token}`).buffer(true).parse((res, done) => {
+        let text = ''
+        res.on('data', (chunk: Buffer) => (text += chunk))
+        res.on('end', () => done(null, text))
+      })
+      expect(info.headers['content-type']).toBe('application/jwt')
+      const { payload, protectedHeader } = await jwtVerify(info.body as string, await jwks(), { issuer: base, audience: registered.client_id })
+      expect(protectedHeader.alg).toBe('ES256')
+      expect(payload).toMatchObject({ sub: ALICE.id, email: 'alice@example.com', email_verified: true })
+      const none = await request(base).get('/userinfo')
+      expect(none.status).toBe(401)
+      expect(none.headers['www-authenticate']).toBe(`Bearer realm="${base}"`)
+      const cc = (await request(base).post('/token').type('form').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).send({ grant_type: 'client_credentials' })).body
+      const noOpenid = await request(base).get('/userinfo').set('Authorization', `Bearer ${cc.access_token}`)
+      expect(noOpenid.status).toBe(403)
+      expect(noOpenid.body.error).toBe('insufficient_scope')
+    })
+  })
+
   describe('broken ID tokens', () => {
     it('breaks the next ID token once (control), or every one while a broken-token fault is on the token endpoint', async () => {
       const idToken = async () => {
