@@ -30,6 +30,9 @@ export function initialStandardKeys(): Promise<StandardSigningKey[]> {
   return initialKeys
 }
 
+/** Keys of one algorithm kept in the JWKS; rotating more often than this retires the oldest. */
+export const MAX_PUBLISHED_PER_ALG = 5
+
 /**
  * The keys of one provider: one signing key per algorithm, and every key
  * published in the JWKS. A rotation publishes the new key beside the old one
@@ -58,6 +61,9 @@ export class StandardKeyRing {
     this.#published.delete(key.kid)
     this.#published.set(key.kid, key)
     this.#signing.set(key.alg, key)
+    // Bounded: past MAX_PUBLISHED_PER_ALG keys of an algorithm, the oldest is unpublished.
+    const ofAlg = [...this.#published.values()].filter((k) => k.alg === key.alg)
+    for (const old of ofAlg.slice(0, Math.max(0, ofAlg.length - MAX_PUBLISHED_PER_ALG))) this.#published.delete(old.kid)
     this.#render()
   }
 

@@ -447,6 +447,10 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(retired.body).toEqual({ retired: true, published: after.filter((k: string) => k !== oldRsa) })
       expect((await request(base).post('/__oauth-dance/retire-key').send({ kid: rotated.body.kid })).body).toEqual({ error: `key "${rotated.body.kid}" is the RS256 signing key; rotate it first` })
       expect((await request(base).post('/__oauth-dance/rotate-key').send({ alg: 'HS256' })).body).toEqual({ error: '"alg" must be one of RS256, ES256, EdDSA' })
+      // Bounded: at most five keys of an algorithm stay published.
+      for (let i = 0; i < 6; i++) await request(base).post('/__oauth-dance/rotate-key').send({ alg: 'ES256' })
+      const algs = (await request(base).get('/jwks')).body.keys.map((k: { alg: string }) => k.alg)
+      expect(algs.filter((a: string) => a === 'ES256')).toHaveLength(5)
     })
   })
 })
