@@ -236,8 +236,9 @@ export function tokenResponse(ctx: StandardContext, { token, idToken }: Issued):
     access_token: token.token,
     token_type: 'Bearer',
     expires_in: Math.round((token.expiresAtMs - ctx.provider.clock.nowMs()) / 1000),
-    scope: token.scopes.join(' '),
   }
+  // RFC 6749 §5.1: the granted scope; none granted, none said.
+  if (token.scopes.length) body.scope = token.scopes.join(' ')
   if (token.refreshToken) body.refresh_token = token.refreshToken
   if (idToken) body.id_token = idToken
   return Reply.json(200, body, TOKEN_HEADERS)
