@@ -177,6 +177,8 @@ export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessio
   keys: StandardKeyRing
   /** Set by the `break-next-id-token` control: the next ID token issued is broken this way, then it clears. */
   pendingIdTokenBreak?: BrokenIdTokenKind
+  /** Set by the `break-next-userinfo` control: the next UserInfo answer names another `sub` (OIDC Core §5.3.2), then it clears. */
+  pendingUserinfoWrongSub?: boolean
 }
 
 export function createStandardStore(): StandardStore {

@@ -102,6 +102,11 @@ async function userinfo(ctx: StandardContext): Promise<Reply> {
   }
   const profile = user.profile as Record<string, unknown>
   const claims: Record<string, unknown> = { sub: user.id }
+  if (ctx.provider.store.pendingUserinfoWrongSub) {
+    ctx.provider.store.pendingUserinfoWrongSub = undefined
+    claims.sub = 'someone-else'
+    ctx.notes.brokenUserinfo = 'wrong-sub'
+  }
   if (stored.scopes.includes('profile')) for (const k of ['name', 'given_name', 'family_name', 'preferred_username']) if (profile[k] !== undefined) claims[k] = profile[k]
   if (stored.scopes.includes('email')) for (const k of ['email', 'email_verified']) if (profile[k] !== undefined) claims[k] = profile[k]
   const client = ctx.provider.store.clients.by('clientId', stored.clientId)

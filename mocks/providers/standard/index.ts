@@ -149,6 +149,11 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
           provider.store.pendingIdTokenBreak = body.kind
           return { kind: body.kind }
         },
+        'break-next-userinfo'(provider, body) {
+          if (body.kind !== 'wrong-sub') throw new TypeError('"kind" must be wrong-sub')
+          provider.store.pendingUserinfoWrongSub = true
+          return { kind: body.kind }
+        },
         'retire-key'(provider, body) {
           if (typeof body.kid !== 'string') throw new TypeError('"kid" must be the key id to unpublish')
           return { retired: provider.store.keys.retire(body.kid), published: provider.store.keys.kids }

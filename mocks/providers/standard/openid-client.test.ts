@@ -43,6 +43,10 @@ describe.each(bothModes)('openid-client against standard over $name', (mode) => 
     expect(claims).toMatchObject({ iss: running.baseUrl, sub: ALICE.id, aud: PUBLIC.clientId })
     const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub)
     expect(info).toMatchObject({ sub: ALICE.id, email: 'alice@example.com', preferred_username: 'alice' })
+    // OIDC Core §5.3.2: a UserInfo answer about someone else is refused.
+    await fetch(`${running.baseUrl}/__oauth-dance/break-next-userinfo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind":"wrong-sub"}' })
+    await expect(client.fetchUserInfo(config, tokens.access_token, claims.sub)).rejects.toThrow()
+    expect((await client.fetchUserInfo(config, tokens.access_token, claims.sub)).sub).toBe(ALICE.id)
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!)
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token)
     expect(refreshed.claims()!.sub).toBe(ALICE.id)
