@@ -6,6 +6,7 @@ import type { WebConfig } from '../../core/session.js'
 import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
 import type { BrokenIdTokenKind } from './broken-id-tokens.js'
+import type { StandardOptionsInput } from './options.js'
 import { StandardKeyRing, type SigningAlg } from './keys.js'
 
 /**
@@ -66,23 +67,8 @@ export const STANDARD_FIXTURES = {
   },
 } as const
 
-export interface StandardOptions {
-  /** Algorithm of ID tokens (and signed UserInfo) for clients that registered none: RS256 (default), ES256 or EdDSA (Ed25519). */
-  idTokenSigningAlg?: SigningAlg
-  /** Access token lifetime in seconds (default 3600). */
-  accessTokenTtlSeconds?: number
-  /** ID token lifetime in seconds (default 3600). */
-  idTokenTtlSeconds?: number
-  /** Refresh token lifetime in seconds (default 30 days); every rotation starts a new one. */
-  refreshTokenTtlSeconds?: number
-  /** Authorization code lifetime in seconds (default 60; RFC 6749 §4.1.2 recommends at most 10 minutes). */
-  codeTtlSeconds?: number
-  /** Device code lifetime (default 600) and the polling interval it asks for (default 5, RFC 8628 §3.2). */
-  deviceCodeTtlSeconds?: number
-  devicePollIntervalSeconds?: number
-  /** Most clients Dynamic Client Registration may add (default 1000); past it registration answers 400. */
-  maxRegisteredClients?: number
-}
+/** The options of `createStandard` (validated by `standardOptionsSchema` in options.ts). */
+export type StandardOptions = StandardOptionsInput
 
 export interface StandardConfig {
   web: WebConfig

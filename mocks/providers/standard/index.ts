@@ -2,7 +2,10 @@ import { renderTokenError } from '../../core/errors.js'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import { Reply } from '../../core/reply.js'
 import { loginRoutes } from '../../core/session.js'
+import { parseProviderOptions } from '../../core/options.js'
+import { standardAccounts } from './accounts.js'
 import { authorizeRoutes, matchRedirectUri } from './authorize.js'
+import { standardOptionsSchema } from './options.js'
 import {
   createStandardStore,
   resourceUrlOf,
@@ -23,6 +26,7 @@ import { endpointRoutes } from './endpoints.js'
 import { generateStandardKey, initialStandardKeys, type SigningAlg } from './keys.js'
 import { DEVICE_CODE_GRANT, tokenRoute } from './token.js'
 
+export { standardOptionsSchema } from './options.js'
 export { STANDARD_BASE_URL, STANDARD_FIXTURES, STANDARD_SCOPES, STANDARD_RESOURCE_PATH } from './config.js'
 export type { StandardOptions, StandardRuntime } from './config.js'
 export type { SigningAlg } from './keys.js'
@@ -47,10 +51,6 @@ const routes = [
   ...endpointRoutes,
 ]
 
-function positiveInteger(name: string, value: number): number {
-  if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`Failed to create the standard provider: ${name} must be a positive integer, not ${value}`)
-  return value
-}
 
 /** Makes a new signing key for `alg` and publishes it; the previous one stays published unless `retirePrevious`. */
 export async function rotateStandardSigningKey(provider: StandardRuntime, options: { alg?: SigningAlg; retirePrevious?: boolean } = {}): Promise<{ kid: string; alg: SigningAlg; published: string[] }> {
@@ -78,8 +78,7 @@ export async function rotateStandardSigningKey(provider: StandardRuntime, option
  * const server = setupServer(...standard.handlers) // answers https://auth.standard.example offline
  */
 export function createStandard(options: ProviderOptions & StandardOptions = {}): StandardRuntime {
-  const alg = options.idTokenSigningAlg ?? 'RS256'
-  if (!STANDARD_SIGNING_ALGS.includes(alg)) throw new RangeError(`Failed to create the standard provider: idTokenSigningAlg must be one of ${STANDARD_SIGNING_ALGS.join(', ')}, not ${alg}`)
+  const parsed = parseProviderOptions('standard', standardOptionsSchema, options)
   const config: StandardConfig = {
     web: { cookieName: 'standard_session', loginPath: STANDARD_PATHS.login, brand: { name: 'Standard', tagline: 'OAuth 2.1 / OpenID Connect', color: '#0f172a', accent: '#0f766e' } },
     authorize: {
@@ -90,20 +89,13 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       scopeSeparator: / +/,
       requireRedirectUri: true,
       matchRedirectUri,
-      codeTtlSeconds: positiveInteger('codeTtlSeconds', options.codeTtlSeconds ?? 60),
+      codeTtlSeconds: parsed.codeTtlSeconds,
       pkce: 'required',
       skipConsentWhenGranted: true,
       errorDescriptions: true,
       responseTypes: ['code'],
     },
-    idTokenSigningAlg: alg,
-    accessTokenTtlSeconds: positiveInteger('accessTokenTtlSeconds', options.accessTokenTtlSeconds ?? 3600),
-    idTokenTtlSeconds: positiveInteger('idTokenTtlSeconds', options.idTokenTtlSeconds ?? 3600),
-    refreshTokenTtlSeconds: positiveInteger('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds ?? 30 * 24 * 3600),
-    codeTtlSeconds: positiveInteger('codeTtlSeconds', options.codeTtlSeconds ?? 60),
-    deviceCodeTtlSeconds: positiveInteger('deviceCodeTtlSeconds', options.deviceCodeTtlSeconds ?? 600),
-    devicePollIntervalSeconds: positiveInteger('devicePollIntervalSeconds', options.devicePollIntervalSeconds ?? 5),
-    maxRegisteredClients: positiveInteger('maxRegisteredClients', options.maxRegisteredClients ?? 1000),
+    ...parsed,
   }
   return new ProviderRuntime<StandardStore, StandardConfig>(
     {
@@ -135,6 +127,8 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
         })
       },
       routes,
+      options: { schema: standardOptionsSchema, initial: { ...parsed }, apply: (config, o) => Object.assign(config, o) },
+      accounts: standardAccounts,
       renderError: renderTokenError,
       notFound: () => Reply.json(404, { error: 'not_found', error_description: 'No such endpoint; the server metadata at /.well-known/openid-configuration lists them.' }, JSON_ERROR_HEADERS),
       methodNotAllowed: (_ctx, allowed) => Reply.json(405, { error: 'invalid_request', error_description: `This endpoint accepts ${allowed.join(', ')}.` }, { ...JSON_ERROR_HEADERS, Allow: allowed.join(', ') }),
