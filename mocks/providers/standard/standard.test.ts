@@ -430,6 +430,22 @@ describe.each(bothModes)('standard over $name', (mode) => {
     })
   })
 
+  describe('runtime clients, users and options (control paths)', () => {
+    it('adds a public client and a user that complete the code flow, and changes the token lifetime', async () => {
+      const added = await request(base).post('/__oauth-dance/clients').send({ id: 'cli-app', name: 'CLI', redirectUris: ['http://127.0.0.1/cb'], tokenEndpointAuthMethod: 'none' })
+      expect(added.status).toBe(201)
+      expect(added.body).toMatchObject({ id: 'cli-app', secret: '', redirectUris: ['http://127.0.0.1/cb'] })
+      expect((await request(base).post('/__oauth-dance/users').send({ username: 'bob', password: 'pw', email: 'bob@example.com' })).status).toBe(201)
+      expect((await request(base).post('/__oauth-dance/options').send({ accessTokenTtlSeconds: 60 })).status).toBe(200)
+      const { location, verifier } = await authorizeCode(browser(base), { client_id: 'cli-app', redirect_uri: 'http://127.0.0.1:5000/cb' })
+      const tokens = await request(base).post('/token').type('form').send({ grant_type: 'authorization_code', code: location.searchParams.get('code'), code_verifier: verifier, redirect_uri: 'http://127.0.0.1:5000/cb', client_id: 'cli-app' })
+      expect(tokens.body.expires_in).toBe(60)
+      const bad = await request(base).post('/__oauth-dance/options').send({ idTokenSigningAlg: 'HS256' })
+      expect(bad.status).toBe(400)
+      expect(bad.body.error).toContain('idTokenSigningAlg')
+    })
+  })
+
   describe('signing keys', () => {
     it('rotates and retires keys over the control path; ID tokens follow the new key', async () => {
       const before = (await request(base).get('/jwks')).body.keys.map((k: { kid: string }) => k.kid)
