@@ -28,9 +28,11 @@ test.describe('standard in a browser', () => {
     await oauthPages.logIn()
     await expect(page.getByTestId('consent-app-name')).toHaveText('Example Native App')
     await expect(page.getByTestId('consent-scopes').getByRole('listitem')).toHaveText(['Sign you in (your user identifier)', 'Read your name and user name'])
+    // The redirect to the app's loopback listener, as the browser sent it (whether or not anything answers there).
+    const callbackRequest = page.waitForRequest((request) => request.url().startsWith(`${CALLBACK}?`))
     await oauthPages.approve()
 
-    const callback = new URL(page.url())
+    const callback = new URL((await callbackRequest).url())
     expect(callback.origin + callback.pathname).toBe(CALLBACK)
     expect(callback.searchParams.get('state')).toBe('browser-state')
     expect(callback.searchParams.get('iss')).toBe(oauthProvider.baseUrl)
