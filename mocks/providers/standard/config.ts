@@ -149,10 +149,11 @@ export type DeviceCode = z.infer<typeof deviceCodeSchema>
 /** A `jti` of a client assertion seen before its expiry (RFC 7523 §3: replay). */
 export const assertionIdSchema = z.object({ key: z.string(), expiresAtMs: z.number() })
 
-function tokenGone(token: StandardToken, nowMs: number): boolean {
+/** When a token record may go: both its halves dead (expired, revoked) for the grace period. */
+function tokenDroppableAt(token: StandardToken): number {
   const accessDead = Math.min(token.revokedAtMs ?? Infinity, token.expiresAtMs)
   const refreshDead = token.refreshToken === null ? accessDead : Math.min(token.revokedAtMs ?? Infinity, token.refreshExpiresAtMs ?? Infinity)
-  return nowMs >= Math.max(accessDead, refreshDead) + PURGE_GRACE_MS
+  return Math.max(accessDead, refreshDead) + PURGE_GRACE_MS
 }
 
 export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessions' | 'grants'> {
@@ -174,10 +175,10 @@ export function createStandardStore(): StandardStore {
     clients,
     sessions,
     grants,
-    codes: indexedCollection(standardCodeSchema, ['code'], { expired: (c, now) => now >= c.expiresAtMs + PURGE_GRACE_MS }),
-    tokens: indexedCollection(standardTokenSchema, ['token', 'refreshToken'], { expired: tokenGone }),
-    deviceCodes: indexedCollection(deviceCodeSchema, ['deviceCode', 'userCode'], { expired: (d, now) => now >= d.expiresAtMs + PURGE_GRACE_MS }),
-    assertionIds: indexedCollection(assertionIdSchema, ['key'], { expired: (a, now) => now >= a.expiresAtMs }),
+    codes: indexedCollection(standardCodeSchema, ['code'], { droppableAt: (c) => c.expiresAtMs + PURGE_GRACE_MS }),
+    tokens: indexedCollection(standardTokenSchema, ['token', 'refreshToken'], { droppableAt: tokenDroppableAt }),
+    deviceCodes: indexedCollection(deviceCodeSchema, ['deviceCode', 'userCode'], { droppableAt: (d) => d.expiresAtMs + PURGE_GRACE_MS }),
+    assertionIds: indexedCollection(assertionIdSchema, ['key'], { droppableAt: (a) => a.expiresAtMs }),
     keys: new StandardKeyRing(),
   }
 }
