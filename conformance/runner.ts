@@ -213,6 +213,12 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
           // @note a fixed forged value keeps reports identical run to run; no client can have generated it.
           url.searchParams.set('state', 'forged-by-oauth-dance-0123456789abcdef')
           delivered = url.toString()
+        } else if (step.forge === 'iss') {
+          const url = new URL(visited.location)
+          record.forgedCode = url.searchParams.get('code') ?? undefined
+          // A mix-up (RFC 9207 §2.4): the response names another authorization server; `state` is the client's own.
+          url.searchParams.set('iss', 'https://mix-up.oauth-dance.example')
+          delivered = url.toString()
         }
         record.outcome = await guarded(client.receiveRedirect({ url: delivered }), stepTimeoutMs, 'receiveRedirect')
         break

@@ -80,7 +80,7 @@ export type Expectation =
 
 export type Step =
   /** Ask the client for its authorization URL and play the user through it; deliver the redirect. */
-  | { do: 'authorize'; user: 'approve' | 'deny'; forge?: 'state'; expect?: Expectation; requirements?: string[] }
+  | { do: 'authorize'; user: 'approve' | 'deny'; forge?: 'state' | 'iss'; expect?: Expectation; requirements?: string[] }
   /** Ask the client to make a protected call (it gets tokens however it must). */
   | { do: 'call'; operation: string; args?: Record<string, string>; expect?: Expectation; requirements?: string[] }
   /** Move the provider's mock clock. */
@@ -158,6 +158,8 @@ export interface ClientConfig {
   clientSecret: string
   redirectUri?: string
   scope?: string
+  /** The authorization server's issuer identifier, when it sends `iss` in authorization responses (RFC 9207): the client must check it. */
+  issuer?: string
   /** Give up on a request after this long (real time). */
   requestTimeoutMs: number
 }
