@@ -1,3 +1,4 @@
+import { hintForCheck } from './report/hints.js'
 import type { Exchange } from '../mocks/core/journal.js'
 import type { Fault } from '../mocks/core/faults.js'
 import { revokeToken } from '../mocks/core/token.js'
@@ -26,6 +27,8 @@ export interface CheckReport {
   actual?: unknown
   /** The offending exchange, secrets replaced by placeholders. */
   exchange?: { seq: number; method: string; url: string; status: number; route: string | null }
+  /** The provider's hint for the near miss behind a failed check (conformance/report/hints.ts). */
+  hint?: string
   /** Time spent judging (real ms); reports that must read the same run to run leave it out. */
   durationMs?: number
 }
@@ -303,6 +306,8 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
       ...(exchange ? { exchange: { seq: exchange.seq, method: exchange.request.method, url: redactor.text(exchange.request.url), status: exchange.response.status, route: exchange.route } } : {}),
       durationMs,
     }
+    const hint = hintForCheck(check.result, exchange, exchanges)
+    if (hint) check.hint = redactor.text(hint)
     checks.push(check)
     options.onCheck?.(check)
   }

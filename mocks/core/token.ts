@@ -20,12 +20,14 @@ export interface TokenConfig {
   clientAuthMethods: readonly ClientAuthMethod[]
   /** RFC 6749 §2.3 forbids two methods at once; Doorkeeper silently took the Basic one. */
   rejectMultipleClientAuthMethods: boolean
+  /** Doorkeeper: Basic credentials win and body ones are ignored, strict or not (see `AuthenticateClientOptions.basicWins`). */
+  basicWinsOverBody?: boolean
   basicRealm?: string
   /** Access token lifetime; null for tokens that never expire (Cloud 66). */
   accessTokenTtlSeconds: number | null
   /** Whether the code grant issues a refresh token. */
   refreshTokens: boolean
-  /** RFC 6749 §10.5: a replayed code SHOULD revoke the tokens issued from it. */
+  /** RFC 6749 §10.5: a replayed code SHOULD revoke the tokens issued from it (Doorkeeper 3 did not: an option, off by default there). */
   revokeTokensOnCodeReplay: boolean
   /** Makes the opaque access token value (default 64 hex chars). */
   mintAccessToken?(ctx: TokenContext, client: Client, claims: { userId: string | null; scopes: string[]; issuedAtMs: number; expiresAtMs: number | null }): Promise<string> | string
@@ -167,6 +169,7 @@ export async function runTokenRequest(ctx: TokenContext): Promise<{ token: Token
     methods: config.clientAuthMethods,
     findClient: (id) => ctx.provider.store.clients.by('clientId', id),
     rejectMultipleMethods: config.rejectMultipleClientAuthMethods,
+    basicWins: config.basicWinsOverBody,
     basicRealm: config.basicRealm,
     violation: ctx.violation,
   })

@@ -119,6 +119,8 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
         await seedPipelines(provider)
       },
       routes,
+      // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
+      repeatedParameters: 'last',
       // In force: requireHttps as the base URL decided it.
       options: { schema: gocdOptionsSchema, initial: optionFields(parsed), apply: (config, o) => Object.assign(config, optionFields(o as typeof parsed)) },
       accounts: gocdAccounts,
