@@ -196,6 +196,19 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
           createdAtMs: provider.clock.nowMs(),
         })
       },
+      // The user removes the application from "Authorized applications": Doorkeeper revokes the grant and every token (`revoked_at`); the harness's revoke-tokens step.
+      controls: {
+        async 'revoke-tokens'(provider) {
+          const now = provider.clock.nowMs()
+          let revoked = 0
+          for (const grant of provider.store.grants.collection.findMany((q) => q.where({ revokedAtMs: null }))) provider.store.grants.patch(grant, { revokedAtMs: now })
+          for (const token of provider.store.tokens.collection.findMany((q) => q.where({ revokedAtMs: null }))) {
+            await revokeToken(provider.store, token, now)
+            revoked++
+          }
+          return { revoked }
+        },
+      },
       routes,
       renderError: renderDoorkeeperTokenError as never,
       notFound: () => json({ error: 'not_found', message: 'The page you were looking for does not exist.' }, 404),
