@@ -1,4 +1,4 @@
-import { createServer } from 'node:net'
+import { freePort } from '../../test/support/free-port.js'
 import { chromium, type Browser } from '@playwright/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chooseChromium } from '../../fixtures/playwright/browser.js'
@@ -8,13 +8,6 @@ import { webAppClient, webAppEnvironment, webAppScenarios, type WebAppOptions } 
 
 const flagged = (checks: CheckReport[]) => checks.filter((c) => c.result === 'fail' || c.result === 'warning')
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** The plain node:http app (fixtures/plain-app), described the way a team describes its own app: selectors only. */
 const plainApp = (port: number, broken?: string): WebAppOptions => ({

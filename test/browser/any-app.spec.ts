@@ -1,16 +1,7 @@
 // The README's "your own web app" Playwright example, but for the import path:
 // an app's own suite runs the Carina conformance scenarios against it.
-import { createServer } from 'node:net'
+import { freePort } from '../support/free-port.js'
 import { test, expect } from '../../fixtures/playwright.js'
-
-// The README uses a fixed port; the suite takes a free one.
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 test.use({ provider: 'carina', oauthDanceProviders: ['carina'] })
 test.setTimeout(300_000)

@@ -4,7 +4,7 @@ import { OAuthError, quoteAuthParam, renderTokenError } from '../../core/errors.
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import { defineRoute, type RouteContext } from '../../core/routes.js'
 import { loginRoutes } from '../../core/session.js'
-import { exchangeAuthorizationCode, refreshAccessToken, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
+import { exchangeAuthorizationCode, refreshAccessToken, revokeAllAuthorizations, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
 import { carinaFixtures } from '../../../fixtures/carina.js'
 import { applicationRoutes } from './applications.js'
 import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime } from './config.js'
@@ -197,18 +197,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
         })
       },
       // The user removes the application from "Authorized applications": Doorkeeper revokes the grant and every token (`revoked_at`); the harness's revoke-tokens step.
-      controls: {
-        async 'revoke-tokens'(provider) {
-          const now = provider.clock.nowMs()
-          let revoked = 0
-          for (const grant of provider.store.grants.collection.findMany((q) => q.where({ revokedAtMs: null }))) provider.store.grants.patch(grant, { revokedAtMs: now })
-          for (const token of provider.store.tokens.collection.findMany((q) => q.where({ revokedAtMs: null }))) {
-            await revokeToken(provider.store, token, now)
-            revoked++
-          }
-          return { revoked }
-        },
-      },
+      controls: { 'revoke-tokens': (provider) => revokeAllAuthorizations(provider.store, provider.clock.nowMs()) },
       routes,
       renderError: renderDoorkeeperTokenError as never,
       notFound: () => json({ error: 'not_found', message: 'The page you were looking for does not exist.' }, 404),

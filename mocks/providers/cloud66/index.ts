@@ -13,7 +13,7 @@ import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
 import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
 import type { RouteAnswer } from '../../core/reply.js'
-import { revokeToken } from '../../core/token.js'
+import { revokeAllAuthorizations } from '../../core/token.js'
 
 export { CLOUD66_BASE_URL, CLOUD66_SCOPES } from './config.js'
 export type { Cloud66Options, Cloud66Runtime } from './config.js'
@@ -184,18 +184,7 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
         }
       },
       // The user removes the application from "Authorized applications": Doorkeeper revokes the grant and every token (`revoked_at`); the harness's revoke-tokens step.
-      controls: {
-        async 'revoke-tokens'(provider) {
-          const now = provider.clock.nowMs()
-          let revoked = 0
-          for (const grant of provider.store.grants.collection.findMany((q) => q.where({ revokedAtMs: null }))) provider.store.grants.patch(grant, { revokedAtMs: now })
-          for (const token of provider.store.tokens.collection.findMany((q) => q.where({ revokedAtMs: null }))) {
-            await revokeToken(provider.store, token, now)
-            revoked++
-          }
-          return { revoked }
-        },
-      },
+      controls: { 'revoke-tokens': (provider) => revokeAllAuthorizations(provider.store, provider.clock.nowMs()) },
       routes,
       renderError: renderCloud66TokenError as never,
       notFound,
