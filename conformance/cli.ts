@@ -19,7 +19,7 @@ async function resolveBrowserClient(spec: string, opts: Record<string, unknown> 
   if (/^https?:\/\//.test(spec)) return resolveWebApp(spec, opts)
   const [app, broken, ...rest] = spec.split(':')
   if (app !== 'example-app' || rest.length) {
-    throw new InvalidArgumentError(`unknown browser app "${spec}": use browser:example-app, or browser:example-app:<broken mode> (ignores-state, token-in-query)`)
+    throw new InvalidArgumentError(`unknown browser app "${spec}": use browser:<url> (your app, with --app-start and --app-signed-in), browser:example-app, or browser:example-app:<broken mode> (ignores-state, token-in-query)`)
   }
   const { browserClient, browserScenarios } = await import('./adapters/browser.js')
   const { exampleBrowserApp } = await import('./adapters/browser-example-app.js')
@@ -86,7 +86,7 @@ export function registerCheckCommand(program: Command): Command {
     .command('check')
     .description('run the conformance scenarios against a client and report each rule')
     .requiredOption('--provider <ids>', 'provider(s) to check: carina, comma-separated, or all', providers)
-    .option('--client <spec>', 'reference, a broken client name, module:<path>[#export], command:<shell command>, or browser:example-app[:<broken mode>] (a web app in Chromium)', 'reference')
+    .option('--client <spec>', 'reference, a broken client name, module:<path>[#export], command:<shell command>, browser:example-app[:<broken mode>], or browser:<url> with --app-* options (a web app in Chromium)', 'reference')
     .option('--scenario <ids>', 'only these scenario ids (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()))
     .addOption(new Option('--transport <kind>', 'in-process (msw) or sockets (serve on 127.0.0.1); default: sockets for command clients').choices(['in-process', 'sockets']))
     .addOption(new Option('--mode <mode>', 'strict: the provider refuses what the real one refuses; lenient: it serves such requests and the report lists every violation (default: each scenario\'s own, strict)').choices(['strict', 'lenient']))
