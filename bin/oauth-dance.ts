@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve } from '../mocks/server.js'
 import { PROVIDERS, type ProviderId } from '../mocks/registry.js'
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../mocks/config/config-file.js'
 
 const program = new Command()
   .name('oauth-dance')
@@ -31,15 +32,22 @@ program
   .option('--shared-clock', 'one mock clock for every provider')
   .option('--no-journal', 'do not record exchanges (slightly faster)')
   .option('--tls', 'serve the providers that have TLS fixtures (Keystone) over HTTPS, asking for client certificates (mutual TLS)')
-  .action(async (opts) => {
+  .option('--config <file>', `per-provider options, clients, users and strictness, and ports and clock (default: ./${DEFAULT_CONFIG_FILE} when there is one)`)
+  .option('--set <provider.option=value>', 'set one provider option (or <provider>.strictness), validated as in the config file; repeatable', (value: string, previous: string[] = []) => [...previous, value])
+  .action(async (opts, command: Command) => {
+    const { config, file } = loadConfig({ configPath: opts.config, sets: opts.set })
+    if (file && !opts.json && !opts.quiet) process.stderr.write(`[oauth-dance] config ${file}\n`)
+    // Flags given on the command line win over the file; their defaults do not.
+    const given = (name: string) => command.getOptionValueSource(name) === 'cli'
     const running = await serve({
-      portBase: opts.portBase,
-      host: opts.host,
+      portBase: given('portBase') ? opts.portBase : undefined,
+      host: given('host') ? opts.host : undefined,
       providers: opts.providers,
       log: opts.quiet ? null : undefined,
       journal: opts.journal,
-      sharedClock: opts.sharedClock,
+      sharedClock: opts.sharedClock || undefined,
       tls: opts.tls,
+      config,
     })
     if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
     else {
@@ -61,8 +69,9 @@ program
 // The harness (runner, scenarios, msw/node) is loaded only when a command other
 // than `serve` may need it, so `serve` answers its first token sooner.
 if (process.argv[2] !== 'serve') {
-  const { registerCheckCommand } = await import('../conformance/cli.js')
+  const { registerCheckCommand, registerMergeReportsCommand } = await import('../conformance/cli.js')
   registerCheckCommand(program)
+  registerMergeReportsCommand(program)
 }
 
 program.parseAsync(process.argv).catch((error) => {

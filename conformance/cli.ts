@@ -1,13 +1,11 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { resolveClient } from './adapters/resolve.js'
+import { clientTimeoutFromEnv, stopAllCommandClients } from './adapters/command.js'
+import { runCheck, type Shard } from './check.js'
 import { PROFILES } from './profiles/index.js'
-import { formatConsoleReport } from './report/console.js'
-import { checkRecord } from './report/jsonl.js'
-import { formatJUnit } from './report/junit.js'
-import { runScenarios, type CheckReport, type RunResult } from './runner.js'
+import { JsonLinesReport, runsFromJsonLines } from './report/jsonl.js'
+import { formatJUnit, mergeJUnit } from './report/junit.js'
 import { scenariosFor } from '../scenarios/index.js'
-import { appendFileSync } from 'node:fs'
 import type { ExampleAppBrokenMode } from '../fixtures/example-app/server.js'
 
 /**
@@ -50,7 +48,9 @@ async function resolveWebApp(url: string, opts: Record<string, unknown>) {
   if (!opts.appStart) throw new InvalidArgumentError(`browser:${url} needs --app-start <command>: the command that starts the app (it gets the provider and its client in OAUTH_DANCE_* variables)`)
   if (!opts.appSignedIn) throw new InvalidArgumentError(`browser:${url} needs --app-signed-in <selector | url:<regex>>: where the app shows it is signed in`)
   const { webAppClient, webAppScenarios } = await import('./adapters/browser-app.js')
-  const app = (provider: string) => ({
+  // The call the scenarios make by default (Carina: me, Cloud 66: stacks, GoCD: cctray), as the app offers it.
+  const call = opts.appCall ? { action: String(opts.appCall), result: marker(String(opts.appCallResult ?? opts.appSignedIn)) } : undefined
+  const app = {
     url,
     start: String(opts.appStart),
     waitFor: opts.appWait as string | undefined,
@@ -58,15 +58,12 @@ async function resolveWebApp(url: string, opts: Record<string, unknown>) {
     signIn: String(opts.appSignIn),
     signedIn: marker(String(opts.appSignedIn)),
     error: opts.appError ? marker(String(opts.appError)) : undefined,
-    // The call the scenarios make by default (Carina: me), as the app offers it.
-    calls: opts.appCall ? { [PROFILES[provider].primaryOperation.operation]: { action: String(opts.appCall), result: marker(String(opts.appCallResult ?? opts.appSignedIn)) } } : undefined,
-  })
-  const adapters = new Map<string, ReturnType<typeof webAppClient>>()
+    calls: call ? Object.fromEntries(Object.values(PROFILES).map((p) => [p.primaryOperation.operation, call])) : undefined,
+  }
   return {
-    adapterFor: (provider: string) => adapters.get(provider) ?? adapters.set(provider, webAppClient(app(provider))).get(provider)!,
-    adapter: webAppClient(app(Object.keys(PROFILES)[0])),
+    adapter: webAppClient(app),
     transport: 'sockets' as const,
-    fit: (provider: string, scenarios: ReturnType<typeof scenariosFor>) => webAppScenarios(provider, app(provider), scenarios),
+    fit: (provider: string, scenarios: ReturnType<typeof scenariosFor>) => webAppScenarios(provider, app, scenarios),
   }
 }
 
@@ -76,10 +73,24 @@ function providers(value: string): string[] {
   return ids
 }
 
+function shard(value: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim())
+  const index = Number(match?.[1])
+  const total = Number(match?.[2])
+  if (!match || total < 1 || index < 1 || index > total) throw new InvalidArgumentError(`"${value}" is not a shard: give <index>/<total>, 1 <= index <= total (1/2, then 2/2)`)
+  return { index, total }
+}
+
+function positiveMs(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a number of milliseconds (a whole number, at least 1)`)
+  return n
+}
+
 /**
  * `oauth-dance check`: runs the scenarios of one or more providers against a
- * client, prints the report, writes JSON Lines and JUnit XML on request, and
- * exits 1 when a MUST-level check fails.
+ * client, streams each scenario's result, writes JSON Lines and JUnit XML on
+ * request, and exits 1 when a MUST-level check fails.
  */
 export function registerCheckCommand(program: Command): Command {
   return program
@@ -90,8 +101,10 @@ export function registerCheckCommand(program: Command): Command {
     .option('--scenario <ids>', 'only these scenario ids (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()))
     .addOption(new Option('--transport <kind>', 'in-process (msw) or sockets (serve on 127.0.0.1); default: sockets for command clients').choices(['in-process', 'sockets']))
     .addOption(new Option('--mode <mode>', 'strict: the provider refuses what the real one refuses; lenient: it serves such requests and the report lists every violation (default: each scenario\'s own, strict)').choices(['strict', 'lenient']))
-    .option('--jsonl <file>', 'write one JSON object per check (JSON Lines), as each is known')
-    .option('--junit <file>', 'write JUnit XML')
+    .option('--shard <i/n>', 'run only part i of n of the scenarios (every provider\'s, in order), as CI matrices split a run; merge the reports with merge-reports', shard)
+    .option('--client-timeout <ms>', 'longest wait for any one answer of the client; then it is stopped and the scenario fails (default: OAUTH_DANCE_CLIENT_TIMEOUT_MS, else 15000)', positiveMs)
+    .option('--jsonl <file>', 'write JSON Lines: one record per check as it is known, per scenario as it ends, a summary per provider and a total')
+    .option('--junit <file>', 'write JUnit XML (one <testsuites>; a suite per scenario, a case per rule)')
     .option('--app-start <command>', 'browser:<url>: shell command that starts the app, per scenario (gets OAUTH_DANCE_* variables: endpoints, client, clock URL)')
     .option('--app-wait <url>', 'browser:<url>: URL that answers once the app is ready (default: the app URL)')
     .option('--app-sign-in <selector>', 'browser:<url>: the control that begins sign-in, a Playwright selector', 'role=button[name=/sign in|log in|login/i]')
@@ -100,31 +113,78 @@ export function registerCheckCommand(program: Command): Command {
     .option('--app-call <selector>', 'browser:<url>: the control that makes the provider\'s protected call (Carina: me)')
     .option('--app-call-result <marker>', 'browser:<url>: where the call\'s result shows (default: --app-signed-in)')
     .option('--app-callback-path <path>', 'browser:<url>: where the app\'s OAuth callback listens (default /callback)')
-    .option('--verbose', 'print the message of passing checks too')
-    .option('--quiet', 'print only the totals')
+    .option('--verbose', 'print every check of every scenario')
+    .option('--quiet', 'print one line per provider, naming its failing rules')
     .action(async (opts) => {
-      const browser = String(opts.client).startsWith('browser:') ? await resolveBrowserClient(String(opts.client).slice('browser:'.length), opts) : undefined
-      const { adapter, transport } = browser ?? (await resolveClient(opts.client))
-      if (opts.jsonl) writeFileSync(opts.jsonl, '')
-      const onCheck = opts.jsonl ? (check: CheckReport) => appendFileSync(opts.jsonl, JSON.stringify(checkRecord(check)) + '\n') : undefined
-      const results: RunResult[] = []
-      for (const provider of opts.provider as string[]) {
-        let scenarios = scenariosFor(provider, opts.scenario)
-        if (browser) {
-          // Scenarios a browser app cannot run (client credentials: no user) are listed as skipped, with why.
-          const fit = browser.fit(provider, scenarios)
-          for (const { scenario, reason } of fit.skipped) process.stdout.write(`SKIP ${scenario}: ${reason}\n`)
-          if (fit.scenarios.length === 0) continue
-          scenarios = fit.scenarios
-        }
-        // A web app's call control depends on the provider's operation: one adapter per provider.
-        const client = (browser as { adapterFor?: (provider: string) => typeof adapter } | undefined)?.adapterFor?.(provider) ?? adapter
-        const result = await runScenarios({ provider, client, scenarios, transport: opts.transport ?? transport, mode: opts.mode, onCheck })
-        results.push(result)
-        const text = formatConsoleReport(result, { verbose: opts.verbose })
-        process.stdout.write(opts.quiet ? text.split('\n').slice(-3).join('\n') : text)
+      // @note Ctrl-C: command clients run in their own process groups, so the terminal's SIGINT does not reach them; the exit hook does.
+      process.once('SIGINT', () => process.exit(130))
+      process.once('SIGTERM', () => process.exit(143))
+      const client = String(opts.client).startsWith('browser:') ? await resolveBrowserClient(String(opts.client).slice('browser:'.length), opts) : String(opts.client)
+      const code = await runCheck(
+        {
+          providers: opts.provider,
+          client,
+          scenarios: opts.scenario,
+          transport: opts.transport,
+          mode: opts.mode,
+          jsonl: opts.jsonl,
+          junit: opts.junit,
+          verbose: opts.verbose,
+          quiet: opts.quiet,
+          shard: opts.shard,
+          clientTimeoutMs: opts.clientTimeout ?? clientTimeoutFromEnv(),
+          // A web app started by command listens on its one URL: one provider at a time.
+          ...(/^browser:https?:/.test(String(opts.client)) ? { workers: 1 } : {}),
+        },
+        process.stdout,
+      )
+      process.exitCode = code
+      stopAllCommandClients()
+      // @note the run is over and reported: nothing a client left behind may keep the process (and a CI job) waiting.
+      setTimeout(() => process.exit(code), 1000).unref()
+    })
+}
+
+/**
+ * `oauth-dance merge-reports`: the reports of a sharded run (or of several
+ * runs) as one: JSON Lines inputs give merged JSON Lines (summaries
+ * recomputed) and JUnit; JUnit inputs give one JUnit.
+ */
+export function registerMergeReportsCommand(program: Command): Command {
+  return program
+    .command('merge-reports')
+    .description('merge the JSON Lines or JUnit reports of shards (check --shard i/n) into one')
+    .argument('<files...>', 'reports written by check --jsonl (or --junit), in shard order')
+    .option('--jsonl <file>', 'write the merged JSON Lines (from JSON Lines inputs)')
+    .option('--junit <file>', 'write the merged JUnit XML')
+    .action((files: string[], opts: { jsonl?: string; junit?: string }) => {
+      if (!opts.jsonl && !opts.junit) throw new InvalidArgumentError('give --jsonl <file>, --junit <file> or both')
+      const texts = files.map((f) => readFileSync(f, 'utf8'))
+      const xml = texts.map((t) => t.trimStart().startsWith('<'))
+      if (xml.some(Boolean) && !xml.every(Boolean)) throw new InvalidArgumentError('merge JSON Lines reports with JSON Lines reports, JUnit with JUnit')
+      if (xml[0]) {
+        if (opts.jsonl) throw new InvalidArgumentError('JUnit inputs merge into --junit only (a JUnit file has no JSON Lines records to rebuild)')
+        writeFileSync(opts.junit!, mergeJUnit(texts))
+        return
       }
-      if (opts.junit) writeFileSync(opts.junit, results.map(formatJUnit).join('\n'))
-      process.exitCode = results.every((r) => r.passed) ? 0 : 1
+      for (const [i, text] of texts.entries()) {
+        try {
+          runsFromJsonLines([text])
+        } catch (error) {
+          throw new InvalidArgumentError(`${files[i]} is not a JSON Lines report of check: ${(error as Error).message}`)
+        }
+      }
+      const runs = runsFromJsonLines(texts)
+      if (opts.jsonl) {
+        const report = new JsonLinesReport(opts.jsonl)
+        for (const run of runs) {
+          for (const scenario of run.scenarios) {
+            for (const check of scenario.checks) report.check(check)
+            report.scenario(run.provider, scenario)
+          }
+        }
+        report.end(runs)
+      }
+      if (opts.junit) writeFileSync(opts.junit, formatJUnit(runs))
     })
 }

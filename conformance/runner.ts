@@ -25,6 +25,8 @@ export interface CheckReport {
   actual?: unknown
   /** The offending exchange, secrets replaced by placeholders. */
   exchange?: { seq: number; method: string; url: string; status: number; route: string | null }
+  /** Time spent judging (real ms); reports that must read the same run to run leave it out. */
+  durationMs?: number
 }
 
 export interface ScenarioReport {
@@ -35,6 +37,8 @@ export interface ScenarioReport {
   checks: CheckReport[]
   /** The scenario's exchanges, renumbered from 1 and redacted (for `--journal`). */
   exchanges: Exchange[]
+  /** Real time the scenario took, client and judgement (ms). */
+  durationMs: number
 }
 
 export interface RunOptions {
@@ -45,7 +49,12 @@ export interface RunOptions {
   transport?: TransportKind
   /** Called once per check as soon as it is known (streams JSON Lines). */
   onCheck?(check: CheckReport): void
-  /** Safety net for a client that never answers (real ms). Default 15000. */
+  /** Called as each scenario completes, with its place in the run (`index` from 1 to `total`): streams progress. */
+  onScenario?(report: ScenarioReport, progress: { provider: string; index: number; total: number }): void
+  /**
+   * Longest wait for the client in one step, and for its `close()` (real ms). Default 30000.
+   * After a step times out the client is not asked anything more in that scenario.
+   */
   stepTimeoutMs?: number
   /** Client request timeout told to the client (real ms). Default 5000. */
   requestTimeoutMs?: number
@@ -68,6 +77,16 @@ export interface RunResult {
 
 const START = SCENARIO_START_MS
 
+/**
+ * The runner's own limit on one step of any client. Above the `command:`
+ * adapter's default answer timeout plus its stop sequence, so for those
+ * clients the adapter's message (which says how the client ended) wins.
+ */
+export const DEFAULT_STEP_TIMEOUT_MS = 30_000
+
+/** The outcome's error code for a failure of the harness's own protocol (the client is stopped after it). */
+const HARNESS_FAILURES: Partial<Record<HarnessErrorCode, string>> = { [HarnessErrorCode.STEP_TIMEOUT]: 'step_timeout', [HarnessErrorCode.PROTOCOL_ERROR]: 'protocol_error' }
+
 async function guarded<T extends Outcome>(promise: Promise<T>, timeoutMs: number, what: string): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined
   const watchdog = new Promise<Outcome>((resolve) => {
@@ -75,7 +94,14 @@ async function guarded<T extends Outcome>(promise: Promise<T>, timeoutMs: number
   })
   try {
     return await Promise.race([
-      promise.then((o) => normalizeOutcome(o)).catch((error: unknown) => ({ ok: false as const, error: 'crash', description: String((error as Error)?.message ?? error), crashed: true })),
+      promise
+        .then((o) => normalizeOutcome(o))
+        .catch((error: unknown) => ({
+          ok: false as const,
+          error: (error instanceof HarnessError && HARNESS_FAILURES[error.code]) || 'crash',
+          description: String((error as Error)?.message ?? error),
+          crashed: true,
+        })),
       watchdog,
     ])
   } finally {
@@ -110,8 +136,10 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   const transport = await startTransport(options.transport ?? 'in-process', profile)
   const reports: ScenarioReport[] = []
   try {
-    for (const scenario of options.scenarios) {
-      reports.push(await runOne(scenario, profile, transport.provider, options))
+    for (const [index, scenario] of options.scenarios.entries()) {
+      const report = await runOne(scenario, profile, transport.provider, options)
+      reports.push(report)
+      options.onScenario?.(report, { provider: profile.id, index: index + 1, total: options.scenarios.length })
     }
   } finally {
     await transport.close()
@@ -121,11 +149,12 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
 }
 
 async function runOne(scenario: Scenario, profile: ProviderProfile, provider: RunResultProvider, options: RunOptions): Promise<ScenarioReport> {
+  const started = performance.now()
   await provider.reset()
   provider.clock.set(START)
   provider.strictness = options.mode ?? scenario.mode ?? 'strict'
-  const stepTimeoutMs = options.stepTimeoutMs ?? 15_000
-  const config: ClientConfig = { ...profile.clientConfig(provider), requestTimeoutMs: scenario.client?.requestTimeoutMs ?? options.requestTimeoutMs ?? 5000 }
+  const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS
+  const config: ClientConfig = { ...profile.clientConfig(provider), grant: profile.grant, requestTimeoutMs: scenario.client?.requestTimeoutMs ?? options.requestTimeoutMs ?? 5000 }
   const fetchImpl: typeof fetch = (input, init) => fetch(input, init)
   const env = {
     fetch: fetchImpl,
@@ -140,20 +169,22 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
   const delays: Fault[] = []
   let client: ConformanceClient | undefined
   let startError: string | undefined
-  try {
-    client = await options.client.start(config, env)
-  } catch (error) {
-    startError = String((error as Error)?.message ?? error)
-  }
+  const starting = await guarded(options.client.start(config, env).then((c) => ({ ok: true as const, data: c })), stepTimeoutMs, 'start')
+  if (starting.ok) client = starting.data as ConformanceClient
+  else startError = starting.description ?? starting.error
+  /** Why the client is not asked anything more in this scenario (it timed out, or broke the protocol). */
+  let stopped: string | undefined
+  if (!client && startError) stopped = startError
 
   for (const [index, step] of scenario.steps.entries()) {
     const before = lastSeq(provider)
     const record: StepRecord = { index, step, exchanges: [] }
     records.push(record)
-    if (!client) {
-      if (step.do === 'authorize' || step.do === 'call') record.outcome = { ok: false, error: 'client_not_started', description: startError, crashed: true }
+    if ((!client || stopped) && (step.do === 'authorize' || step.do === 'call')) {
+      record.outcome = client ? { ok: false, error: 'client_stopped', description: `not asked: ${stopped}`, crashed: true } : { ok: false, error: 'client_not_started', description: startError, crashed: true }
       continue
     }
+    if (!client) continue
     switch (step.do) {
       case 'authorize': {
         const started = await guarded(client.startAuthorization().then((r) => ({ ok: true as const, data: r })), stepTimeoutMs, 'startAuthorization')
@@ -161,7 +192,11 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
           record.outcome = started.ok ? { ok: false, error: 'malformed_outcome', description: 'startAuthorization returned no url', crashed: true } : started
           break
         }
-        const visited = await user.authorize((started.data as { url: string }).url, step.user)
+        const visited = await playUser(user, (started.data as { url: string }).url, step.user)
+        if ('refused' in visited) {
+          record.outcome = visited.refused
+          break
+        }
         record.redirect = visited.location
         if (visited.oobCode) {
           record.outcome = await guarded(client.receiveRedirect({ code: visited.oobCode }), stepTimeoutMs, 'receiveRedirect')
@@ -189,7 +224,11 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
           const started = await guarded(client.startAuthorization().then((r) => ({ ok: true as const, data: r })), stepTimeoutMs, 'startAuthorization')
           const url = started.ok ? (started.data as { url?: string })?.url : undefined
           if (typeof url === 'string') {
-            const visited = await user.authorize(url, 'approve')
+            const visited = await playUser(user, url, 'approve')
+            if ('refused' in visited) {
+              record.outcome = visited.refused
+              break
+            }
             const received = await guarded(client.receiveRedirect(visited.oobCode ? { code: visited.oobCode } : { url: visited.location }), stepTimeoutMs, 'receiveRedirect')
             record.outcome = received.ok ? await call() : received
           }
@@ -217,8 +256,13 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
     // @note a delayed answer the client gave up on is still recorded by the provider, later; wait for it so the journal is complete.
     await settleDelays(provider, delays)
     record.exchanges = provider.journal.entries(before).map((e: Exchange) => e.seq)
+    if (record.outcome && !record.outcome.ok && (record.outcome.error === 'step_timeout' || record.outcome.error === 'protocol_error')) stopped ??= record.outcome.description
   }
-  await client?.close?.().catch(() => {})
+  let closeProblem: string | undefined
+  if (client?.close) {
+    const closed = await guarded(client.close().then(() => ({ ok: true as const })), stepTimeoutMs, 'close')
+    if (!closed.ok) closeProblem = closed.description ?? closed.error
+  }
 
   const { exchanges, renumber } = orderExchanges(provider.journal.entries())
   for (const record of records) record.exchanges = record.exchanges.map(renumber).sort((a, b) => a - b)
@@ -228,11 +272,13 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
   const checks: CheckReport[] = []
   for (const use of scenario.rules) {
     let verdict: Verdict
+    const judging = performance.now()
     try {
       verdict = use.rule.evaluate(ctx)
     } catch (error) {
       verdict = { result: 'fail', message: `the rule itself failed: ${(error as Error).message}` }
     }
+    const durationMs = performance.now() - judging
     const requirements = [...new Set([...use.rule.requirements, ...(use.requirements ?? [])])]
     const exchange = verdict.exchange === undefined ? undefined : exchanges.find((e) => e.seq === verdict.exchange)
     const check: CheckReport = {
@@ -248,7 +294,14 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
       ...(verdict.expected !== undefined ? { expected: redactor.value(verdict.expected) } : {}),
       ...(verdict.actual !== undefined ? { actual: redactor.value(verdict.actual) } : {}),
       ...(exchange ? { exchange: { seq: exchange.seq, method: exchange.request.method, url: redactor.text(exchange.request.url), status: exchange.response.status, route: exchange.route } } : {}),
+      durationMs,
     }
+    checks.push(check)
+    options.onCheck?.(check)
+  }
+  if (closeProblem) {
+    // @note not a rule over the journal: the run itself saw it. A client that must be killed costs every CI run the grace period.
+    const check: CheckReport = { scenario: name, rule: 'exit-when-asked', title: 'Exit when the runner says "shutdown"', requirements: [], links: [], severity: 'warning', result: 'warning', message: redactor.text(closeProblem) }
     checks.push(check)
     options.onCheck?.(check)
   }
@@ -259,10 +312,25 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
     steps: records.map((r) => ({ step: r.step, outcome: r.outcome && redactor.value(r.outcome) })),
     checks,
     exchanges: exchanges.map((e) => redactor.value(e)),
+    durationMs: performance.now() - started,
   }
 }
 
 type RunResultProvider = Awaited<ReturnType<typeof startTransport>>['provider']
+
+/**
+ * The user through the client's authorization URL. When the provider refuses
+ * it with a page instead of a redirect (a malformed authorization request),
+ * the step fails with what the page said; the run goes on.
+ */
+async function playUser(user: UserAgent, url: string, choice: 'approve' | 'deny'): Promise<Awaited<ReturnType<UserAgent['authorize']>> | { refused: Outcome }> {
+  try {
+    return await user.authorize(url, choice)
+  } catch (error) {
+    if (!(error instanceof HarnessError) || error.code !== HarnessErrorCode.USER_AGENT_FAILED) throw error
+    return { refused: { ok: false, error: 'authorization_request_refused', description: error.message.slice(0, 300), crashed: true } }
+  }
+}
 
 function lastSeq(provider: RunResultProvider): number {
   return provider.journal.entries().at(-1)?.seq ?? 0

@@ -164,6 +164,8 @@ export interface ProviderFacts {
 /** What the harness tells a client under test. */
 export interface ClientConfig {
   provider: string
+  /** The grant the provider's document describes: `authorization_code` (the runner plays the user) or `client_credentials`. */
+  grant: 'authorization_code' | 'client_credentials'
   /** Authorization endpoint (absent for client-credentials providers). */
   authorizationEndpoint?: string
   tokenEndpoint: string

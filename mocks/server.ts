@@ -8,6 +8,8 @@ import type { ProviderRuntime, ReadBody } from './core/provider.js'
 import type { Reply } from './core/reply.js'
 import { NodeRequest, RawHeaders } from './core/request.js'
 import { PROVIDERS, type ProviderEntry, type ProviderId } from './registry.js'
+import { parseConfig, type ConfigFile, type ConfigFileInput } from './config/config-file.js'
+import { linkProviders } from './control/control-api.js'
 
 export interface ServeOptions {
   /** Ports are `portBase + 1` ... `portBase + 6` (DESIGN.md); 0 takes free ports. Default 4400. */
@@ -40,6 +42,13 @@ export interface ServeOptions {
    * verified one to the provider in {@link CLIENT_CERT_HEADER}.
    */
   tls?: boolean | Partial<Record<ProviderId, boolean | TlsListenerOptions>>
+  /**
+   * What an `oauth-dance.config.json` holds (validated here as `serve
+   * --config` does): per provider its options, extra clients and users, and
+   * strictness; and `portBase`, `host`, `sharedClock` where the options above
+   * do not set them.
+   */
+  config?: ConfigFileInput
 }
 
 export interface Listener {
@@ -146,12 +155,13 @@ function logPath(url: string | undefined): string {
  * await running.close()
  */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1'
-  const portBase = options.portBase ?? 4400
+  const config: ConfigFile = options.config === undefined ? {} : parseConfig(options.config, 'the config option')
+  const host = options.host ?? config.host ?? '127.0.0.1'
+  const portBase = options.portBase ?? config.portBase ?? 4400
   const ids = options.providers ?? (Object.keys(PROVIDERS) as ProviderId[])
   const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log
   const bodyLimit = options.bodyLimit ?? 64 * 1024
-  const clock = options.clock ?? (options.sharedClock ? new Clock() : undefined)
+  const clock = options.clock ?? (options.sharedClock ?? config.sharedClock ? new Clock() : undefined)
 
   const pending: Array<Omit<Listener, 'url'> & { url?: string }> = []
   for (const id of ids) {
@@ -197,8 +207,24 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const providers: Partial<Record<ProviderId, ProviderRuntime>> = {}
   for (const id of ids) {
     const baseUrl = Object.fromEntries(listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + (PROVIDERS[id] as ProviderEntry).basePath(l.origin)]))
-    providers[id] = (PROVIDERS[id] as ProviderEntry).create({ baseUrl, clock, journal: options.journal ?? true, bodyLimit })
+    const section = config.providers?.[id]
+    try {
+      providers[id] = (PROVIDERS[id] as ProviderEntry).create({
+        ...section?.options,
+        baseUrl,
+        clock,
+        journal: options.journal ?? true,
+        bodyLimit,
+        strictness: section?.strictness,
+        clients: section?.clients,
+        users: (section as { users?: Array<Record<string, unknown>> } | undefined)?.users,
+      })
+    } catch (error) {
+      await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
+      throw error
+    }
   }
+  linkProviders(Object.values(providers) as ProviderRuntime[])
 
   for (const listener of listeners) {
     const provider = providers[listener.provider]!
@@ -235,7 +261,13 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       else socket.destroy()
     })
   }
-  await Promise.all(Object.values(providers).map((p) => p!.ready))
+  try {
+    await Promise.all(Object.values(providers).map((p) => p!.ready))
+  } catch (error) {
+    // A declared client or user that cannot be added (its user unknown, its id taken): nothing keeps listening.
+    await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
+    throw new Error(`Failed to start: ${(error as Error).message}`)
+  }
 
   return {
     providers,

@@ -8,10 +8,10 @@ import { commandClient } from './command.js'
  * Turns `--client` into an adapter:
  * - `reference`, or a broken client's name (`retry-storm`...): the built-in clients;
  * - `module:<path>[#export]`: a TS/JS module exporting a {@link ClientAdapter} (default export unless named), run in-process;
- * - `command:<shell command>`: any language, over the JSON Lines protocol (sockets transport).
+ * - `command:<shell command>`: any language, over the JSON Lines protocol (sockets transport); `timeoutMs` bounds each of its answers.
  */
-export async function resolveClient(spec: string): Promise<{ adapter: ClientAdapter; transport: 'in-process' | 'sockets' }> {
-  if (spec.startsWith('command:')) return { adapter: commandClient(spec.slice('command:'.length).trim()), transport: 'sockets' }
+export async function resolveClient(spec: string, options: { timeoutMs?: number } = {}): Promise<{ adapter: ClientAdapter; transport: 'in-process' | 'sockets' }> {
+  if (spec.startsWith('command:')) return { adapter: commandClient(spec.slice('command:'.length).trim(), { timeoutMs: options.timeoutMs }), transport: 'sockets' }
   if (spec.startsWith('module:')) {
     const [path, exported] = spec.slice('module:'.length).split('#')
     const mod = await importClientModule(resolvePath(path))

@@ -18,7 +18,7 @@ export interface ProviderProfile {
   /** Access token lifetime, seconds (null: never expires). */
   accessTokenTtlSeconds: number | null
   /** The client configuration for a running provider (its base URLs and seeded client). */
-  clientConfig(provider: ProviderRuntime): Omit<ClientConfig, 'requestTimeoutMs'>
+  clientConfig(provider: ProviderRuntime): Omit<ClientConfig, 'requestTimeoutMs' | 'grant'>
   /** The seeded user the runner logs in as. */
   user: { username: string; password: string }
   /** The protected call scenarios make by default. */

@@ -247,6 +247,11 @@ function deny(ctx: AuthorizeContext, request: ValidAuthorizationRequest): RouteA
   )
 }
 
+/** The answer to the user's decision on the consent page (also the authorize shortcut's, `mocks/control/authorize-shortcut.ts`). */
+export function completeAuthorization(ctx: AuthorizeContext, request: ValidAuthorizationRequest, user: User, decision: 'authorize' | 'deny'): Promise<RouteAnswer> | RouteAnswer {
+  return decision === 'authorize' ? approve(ctx, request, user) : deny(ctx, request)
+}
+
 function errorPage(ctx: AuthorizeContext, error: OAuthError, status = 400): RouteAnswer {
   return renderPage({
     title: 'Authorization error',

@@ -10,6 +10,8 @@ import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
 import { Router, bodyAccessor, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
 import { devUtils } from './dev-utils.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
+import { ProviderOptionsControl, type OptionsDefinition } from './options.js'
+import { AccountsControl, answerControlRequest, seedDeclaredAccounts, type AccountsDefinition, type AuthorizeShortcut, type AuthorizeShortcutInput, type AuthorizeShortcutResult } from '../control/control-api.js'
 
 /**
  * msw's `http` namespace, given by `mocks/msw.ts` when it is imported (the
@@ -48,6 +50,10 @@ export interface ProviderOptions {
   bodyLimit?: number
   /** `strict` (default): refuse what the real provider refuses; `lenient`: serve it and record `notes.violations`. */
   strictness?: Strictness
+  /** Clients to add after the fixtures, in the provider's own terms (see its `accounts`); kept by `reset()`. */
+  clients?: ReadonlyArray<Record<string, unknown>>
+  /** Users to add after the fixtures; kept by `reset()`. */
+  users?: ReadonlyArray<Record<string, unknown>>
 }
 
 export interface ProviderDefinition<Store, Config> {
@@ -71,6 +77,12 @@ export interface ProviderDefinition<Store, Config> {
    * `TypeError` for bad input; it is answered 400 with its message.
    */
   controls?: Record<string, (provider: ProviderRuntime<Store, Config>, body: any) => Promise<unknown> | unknown>
+  /** The provider's options schema and how options reach its config (`provider.options`, `/__oauth-dance/options`). */
+  options?: OptionsDefinition<Config>
+  /** Adding and removing clients and users in the provider's own terms (`provider.clients`, `/__oauth-dance/clients`). */
+  accounts?: AccountsDefinition<ProviderRuntime<Store, Config>>
+  /** The authorization endpoint's outcome without its pages (`provider.authorize`, `POST /__oauth-dance/authorize`). */
+  authorize?: AuthorizeShortcut<ProviderRuntime<Store, Config>>
 }
 
 /** What the request body was, as an adapter that read it itself (`serve`) passes it. */
@@ -102,6 +114,13 @@ export class ProviderRuntime<Store = any, Config = any> {
   /** Path of each origin's base URL, without a trailing slash ('' at the root). */
   readonly #basePaths: Record<string, string>
   #handlers?: HttpHandler[]
+  /** The provider's options: `get()`, `set({...})` (validated), back to the created ones on `reset()`. */
+  readonly options: ProviderOptionsControl<Config>
+  /** Clients: `list()`, `add({...})`, `remove(id)`; what `add` makes is gone after `reset()`. */
+  readonly clients: AccountsControl
+  /** Users: `list()`, `add({...})`, `remove(username)`; what `add` makes is gone after `reset()`. */
+  readonly users: AccountsControl
+  readonly #declared: { clients: ReadonlyArray<Record<string, unknown>>; users: ReadonlyArray<Record<string, unknown>> }
 
   constructor(definition: ProviderDefinition<Store, Config>, options: ProviderOptions = {}) {
     this.#definition = definition
@@ -118,6 +137,10 @@ export class ProviderRuntime<Store = any, Config = any> {
     )
     this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
+    this.options = new ProviderOptionsControl(definition.id, definition.config, definition.options)
+    this.clients = new AccountsControl(this, 'clients', definition.accounts)
+    this.users = new AccountsControl(this, 'users', definition.accounts)
+    this.#declared = { clients: options.clients ?? [], users: options.users ?? [] }
     this.#reseed()
   }
 
@@ -136,7 +159,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     // Indexed collections with an expiry policy sweep expired codes and tokens by this clock.
     attachStoreClock(this.store, () => this.clock.nowMs())
     this.#seeded = false
-    const ready = (this.#ready = this.#definition.seed(this))
+    const ready = (this.#ready = this.#definition.seed(this).then(() => seedDeclaredAccounts(this, this.#declared)))
     ready.then(() => {
       if (this.#ready === ready) this.#seeded = true
     }, () => {})
@@ -148,6 +171,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     this.journal.clear()
     this.clock.reset()
     this.strictness = this.#initialStrictness
+    this.options.reset()
     this.#reseed()
     await this.#ready
   }
@@ -163,6 +187,21 @@ export class ProviderRuntime<Store = any, Config = any> {
 
   describe(): ProviderDescription {
     return this.#definition.describe(this)
+  }
+
+  /**
+   * What the authorization endpoint would answer once the user logged in and
+   * decided, without its pages: the redirect with its code, or with the error
+   * (the same validation as the pages). Recorded in the journal as a shortcut.
+   *
+   * @example
+   * const { code } = await cloud66.authorize({ user: 'demo', client: clientId, redirectUri: 'http://example.com/cb', scope: 'public', state: 'xyz' })
+   */
+  async authorize(input: AuthorizeShortcutInput): Promise<AuthorizeShortcutResult> {
+    if (!this.#seeded) await this.#ready
+    const shortcut = this.#definition.authorize
+    if (!shortcut) throw new TypeError(`${this.id} has no authorization endpoint: its only grant is client credentials`)
+    return shortcut(this, input)
   }
 
   /** The route table (read only), for tools that enumerate endpoints: docs, the hardening tests. */
@@ -435,6 +474,8 @@ export class ProviderRuntime<Store = any, Config = any> {
           return json({ mode: this.strictness })
         }
       }
+      const answer = await answerControlRequest(this, { method, path: path.replace(/\/$/, ''), url, headers: request.headers, readText: () => this.#bodyText(request, method, body) })
+      if (answer) return answer
       const action = this.#definition.controls?.[path.replace(/\/$/, '')]
       if (action && method === 'POST' && Object.hasOwn(this.#definition.controls!, path.replace(/\/$/, ''))) {
         return json((await action(this, await readJson())) ?? {})
@@ -443,7 +484,7 @@ export class ProviderRuntime<Store = any, Config = any> {
       if (faultId && method === 'DELETE') {
         return this.faults.remove(faultId[1]) ? noContent() : fail(404, `no fault with id "${faultId[1]}"`)
       }
-      return fail(404, `unknown control path "${CONTROL_PREFIX}${path}" (see README: reset, clock, faults, journal, provider, strictness${Object.keys(this.#definition.controls ?? {}).map((c) => `, ${c}`).join('')})`)
+      return fail(404, `unknown control path "${CONTROL_PREFIX}${path}" (see README: reset, clock, faults, journal, provider, strictness, options, clients, users, authorize, index.json${Object.keys(this.#definition.controls ?? {}).map((c) => `, ${c}`).join('')})`)
     } catch (thrown) {
       return fail(400, thrown instanceof SyntaxError ? 'the body is not valid JSON' : String((thrown as Error).message ?? thrown))
     }

@@ -8,12 +8,7 @@ import type { CarinaStore } from './store.js'
 /** The production origin named in carina-oauth.txt. */
 export const CARINA_BASE_URL = 'https://oauth.getcarina.com'
 
-/** Scopes of "Interact with Carina", in the words of the consent page in the document. */
-export const CARINA_SCOPES: Record<string, string> = {
-  identity: 'Read your public profile',
-  cluster_credentials: 'Download your cluster credentials',
-  create_cluster: 'Create a new cluster',
-}
+export { CARINA_SCOPES } from './options.js'
 
 /**
  * Error descriptions of Doorkeeper 3's `en.yml`, which Carina's server ran
@@ -33,20 +28,7 @@ export const DOORKEEPER_DESCRIPTIONS: Record<string, string> = {
   unsupported_response_type: 'The authorization server does not support this response type.',
 }
 
-export interface CarinaOptions {
-  /** Seconds a new cluster builds before its credentials are served (the document: "2-3 minutes"). Default 150. */
-  clusterBuildSeconds?: number
-  /**
-   * Status of token endpoint errors. `doorkeeper` (default): 401 for every
-   * error, as Doorkeeper before 5.1 answered; `rfc6749`: 400, and 401 for
-   * invalid_client (RFC 6749 §5.2).
-   */
-  tokenErrorStatus?: 'doorkeeper' | 'rfc6749'
-  /** Seconds an access token lives (document: `expires_in: 7200`). */
-  accessTokenTtlSeconds?: number
-  /** Scopes granted when the authorize request names none (the document does not say; default `identity`). */
-  defaultScopes?: string[]
-}
+export type { CarinaOptions } from './options.js'
 
 export interface CarinaConfig {
   web: WebConfig

@@ -11,6 +11,11 @@ import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaCon
 import { createCluster, downloadClusterCredentials, showProfile } from './resources.js'
 import { createCarinaStore } from './store.js'
 import { Reply } from '../../core/reply.js'
+import { parseProviderOptions } from '../../core/options.js'
+import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
+import { listedClient } from '../../control/accounts.js'
+import { carinaAccounts } from './accounts.js'
+import { carinaOptionsSchema } from './options.js'
 
 export { CARINA_BASE_URL, CARINA_SCOPES } from './config.js'
 export type { CarinaOptions, CarinaRuntime } from './config.js'
@@ -116,9 +121,10 @@ const routes = [
  * const server = setupServer(...carina.handlers) // answers https://oauth.getcarina.com offline
  */
 export function createCarina(options: ProviderOptions & CarinaOptions = {}): CarinaRuntime {
+  const parsed = parseProviderOptions('carina', carinaOptionsSchema, options)
   const config: CarinaConfig = {
-    clusterBuildSeconds: options.clusterBuildSeconds ?? 150,
-    tokenErrorStatus: options.tokenErrorStatus ?? 'doorkeeper',
+    clusterBuildSeconds: parsed.clusterBuildSeconds,
+    tokenErrorStatus: parsed.tokenErrorStatus,
     web: {
       cookieName: '_carina_oauth_session',
       loginPath: '/login',
@@ -129,7 +135,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       path: '/oauth/authorize',
       oobPath: '/oauth/authorize/:code',
       scopes: CARINA_SCOPES,
-      defaultScopes: options.defaultScopes ?? ['identity'],
+      defaultScopes: parsed.defaultScopes,
       scopeSeparator: / +/,
       requireRedirectUri: true,
       // Doorkeeper's uri_checker: drop the request's query, then compare whole URIs.
@@ -160,12 +166,12 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       bodyFormats: ['form', 'json'],
       clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
       rejectMultipleClientAuthMethods: true,
-      accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 7200,
+      accessTokenTtlSeconds: parsed.accessTokenTtlSeconds,
       refreshTokens: true,
       revokeTokensOnCodeReplay: true,
       scopeSeparator: / +/,
       knownScopes: Object.keys(CARINA_SCOPES),
-      defaultScopes: options.defaultScopes ?? ['identity'],
+      defaultScopes: parsed.defaultScopes,
       renderToken(token, ctx) {
         // The document's example: access_token, token_type "bearer", expires_in 7200, refresh_token.
         return json(tokenResponseBody(token, ctx, { tokenType: 'bearer', scope: true, createdAt: true }))
@@ -199,6 +205,19 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       // The user removes the application from "Authorized applications": Doorkeeper revokes the grant and every token (`revoked_at`); the harness's revoke-tokens step.
       controls: { 'revoke-tokens': (provider) => revokeAllAuthorizations(provider.store, provider.clock.nowMs()) },
       routes,
+      options: {
+        schema: carinaOptionsSchema,
+        initial: parsed,
+        apply(config, o) {
+          const next = o as typeof parsed
+          config.clusterBuildSeconds = next.clusterBuildSeconds
+          config.tokenErrorStatus = next.tokenErrorStatus
+          config.token.accessTokenTtlSeconds = next.accessTokenTtlSeconds
+          config.authorize.defaultScopes = config.token.defaultScopes = next.defaultScopes
+        },
+      },
+      accounts: carinaAccounts,
+      authorize: coreAuthorizeShortcut,
       renderError: renderDoorkeeperTokenError as never,
       notFound: () => json({ error: 'not_found', message: 'The page you were looking for does not exist.' }, 404),
       methodNotAllowed: (_ctx, allowed) =>
@@ -209,7 +228,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       describe(provider) {
         return {
           baseUrl: provider.baseUrl,
-          clients: provider.store.clients.collection.findMany().map((c) => ({ id: c.clientId, secret: c.clientSecret, name: c.name, redirectUris: c.redirectUris, scopes: Object.keys(CARINA_SCOPES) })),
+          clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, Object.keys(CARINA_SCOPES))),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
         }
       },

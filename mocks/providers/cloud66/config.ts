@@ -4,6 +4,7 @@ import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import type { TokenConfig } from '../../core/token.js'
 import type { Cloud66Store } from './store.js'
+import type { Cloud66Options } from './options.js'
 
 /** The production origin of `cloud66-api-basics.md` (2013; the service later moved to app.cloud66.com). */
 export const CLOUD66_BASE_URL = 'https://www.cloud66.com'
@@ -29,45 +30,7 @@ export const DOORKEEPER_DESCRIPTIONS: Record<string, string> = {
   temporarily_unavailable: 'The authorization server is temporarily unable to handle the request due to a temporary overloading or maintenance of the server.',
 }
 
-/**
- * Where the document and the real (Doorkeeper) server disagree, the document
- * is the default and the real behaviour an option (PROVIDERS.md, policy 4).
- * Every option is read per request, so a test may flip it on a running provider.
- */
-export interface Cloud66Options {
-  /**
-   * `host` (default, the document's "Redirect URLs" table): the redirect URI
-   * must have the callback's host and port and may extend its path; the scheme
-   * may differ. `exact`: Doorkeeper's whole-URI match, ignoring the request's query.
-   */
-  redirectMatching?: 'host' | 'exact'
-  /**
-   * `document` (default): scopes separated by commas (the table) or spaces (the
-   * note). `doorkeeper`: spaces only, so `public,redeploy` is one unknown scope
-   * and answered invalid_scope (PROVIDERS.md §7 #9).
-   */
-  scopeParsing?: 'document' | 'doorkeeper'
-  /**
-   * `document` (default): what the document's tables omit or mark optional may
-   * be left out: `response_type` (taken as `code`) and `redirect_uri` at the
-   * authorization endpoint, `grant_type` (taken as `authorization_code`) and
-   * `redirect_uri` at the token endpoint. `doorkeeper`: all four required
-   * (PROVIDERS.md §7 #8).
-   */
-  requiredParams?: 'document' | 'doorkeeper'
-  /**
-   * `negotiate` (default, the document): urlencoded, or JSON / XML by `Accept`.
-   * `json`: always JSON, as Doorkeeper answered (PROVIDERS.md §7 #11).
-   */
-  tokenResponse?: 'negotiate' | 'json'
-  /**
-   * `doorkeeper` (default): every token error 401, as Doorkeeper before 5.1;
-   * `rfc6749`: 400, and 401 only for invalid_client (RFC 6749 §5.2).
-   */
-  tokenErrorStatus?: 'doorkeeper' | 'rfc6749'
-  /** Seconds a redeployment queued through the API takes before the stack is deployed again. Default 120. */
-  redeploySeconds?: number
-}
+export type { Cloud66Options } from './options.js'
 
 export interface Cloud66Config extends Required<Cloud66Options> {
   web: WebConfig

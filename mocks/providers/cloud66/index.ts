@@ -14,6 +14,11 @@ import { createCloud66Store, type Cloud66Store } from './store.js'
 import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
 import type { RouteAnswer } from '../../core/reply.js'
 import { revokeAllAuthorizations } from '../../core/token.js'
+import { parseProviderOptions } from '../../core/options.js'
+import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
+import { listedClient } from '../../control/accounts.js'
+import { cloud66Accounts } from './accounts.js'
+import { cloud66OptionsSchema } from './options.js'
 
 export { CLOUD66_BASE_URL, CLOUD66_SCOPES } from './config.js'
 export type { Cloud66Options, Cloud66Runtime } from './config.js'
@@ -84,13 +89,9 @@ function notFound(ctx: Cloud66Context): RouteAnswer {
  * const server = setupServer(...cloud66.handlers) // answers https://www.cloud66.com offline
  */
 export function createCloud66(options: ProviderOptions & Cloud66Options = {}): Cloud66Runtime {
+  const parsed = parseProviderOptions('cloud66', cloud66OptionsSchema, options)
   const config: Cloud66Config = {
-    redirectMatching: options.redirectMatching ?? 'host',
-    scopeParsing: options.scopeParsing ?? 'document',
-    requiredParams: options.requiredParams ?? 'document',
-    tokenResponse: options.tokenResponse ?? 'negotiate',
-    tokenErrorStatus: options.tokenErrorStatus ?? 'doorkeeper',
-    redeploySeconds: options.redeploySeconds ?? 120,
+    ...parsed,
     web: {
       // Cookies ignore ports: distinct from every other provider's under `serve`.
       cookieName: '_cloud66_session',
@@ -186,6 +187,10 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       // The user removes the application from "Authorized applications": Doorkeeper revokes the grant and every token (`revoked_at`); the harness's revoke-tokens step.
       controls: { 'revoke-tokens': (provider) => revokeAllAuthorizations(provider.store, provider.clock.nowMs()) },
       routes,
+      // Every option is a field of the config, read per request.
+      options: { schema: cloud66OptionsSchema, initial: parsed, apply: (config, o) => Object.assign(config, o) },
+      accounts: cloud66Accounts,
+      authorize: coreAuthorizeShortcut,
       renderError: renderCloud66TokenError as never,
       notFound,
       // Rails routes by method too: a path served for another method is as unknown as any other.
@@ -194,13 +199,7 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
         return {
           baseUrl: provider.baseUrl,
           apiBaseUrl: `${provider.baseUrl}/api/2`,
-          clients: provider.store.clients.collection.findMany().map((c) => ({
-            id: c.clientId,
-            secret: c.clientSecret,
-            name: c.name,
-            redirectUris: c.redirectUris,
-            scopes: Object.keys(CLOUD66_SCOPES),
-          })),
+          clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, Object.keys(CLOUD66_SCOPES))),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
         }
       },

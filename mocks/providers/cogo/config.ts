@@ -12,26 +12,13 @@ import { CogoKeyRing } from './keys.js'
 export const COGO_AUTH_BASE_URL = 'https://auth.sandbox.example.carbonengine.co'
 export const COGO_API_BASE_URL = 'https://api.sandbox.example.carbonengine.co'
 
-/** `aud` of the document's sample token: an API identifier, the same for every env. */
-export const COGO_AUDIENCE = 'https://api.cogo.co'
+export { COGO_AUDIENCE, COGO_TOKEN_TTL_SECONDS } from './options.js'
 
-/** "Access tokens will expire after 1 hour" and `"expires_in": 3600` (PROVIDERS.md §7 #22). */
-export const COGO_TOKEN_TTL_SECONDS = 3600
 
 export const COGO_TOKEN_PATH = '/oauth2/token'
 export const COGO_JWKS_PATH = '/.well-known/jwks.json'
 
-export interface CogoOptions {
-  /** Seconds a token lives (`expires_in` and `exp - iat`); default 3600. */
-  accessTokenTtlSeconds?: number
-  /** `aud` of issued tokens, and the one the API requires; default the sample's `https://api.cogo.co`. */
-  audience?: string
-  /**
-   * Pin `iss` (e.g. the sample's `https://cogo.eu.auth0.com/`). By default it is
-   * the auth origin the token was requested from, with a trailing slash as Auth0 writes it.
-   */
-  issuer?: string
-}
+export type { CogoOptions } from './options.js'
 
 export interface CogoConfig {
   accessTokenTtlSeconds: number

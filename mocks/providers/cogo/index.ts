@@ -6,11 +6,9 @@ import type { RouteContext } from '../../core/routes.js'
 import { apiFallback, apiRoutes, renderApiError } from './api.js'
 import {
   COGO_API_BASE_URL,
-  COGO_AUDIENCE,
   COGO_AUTH_BASE_URL,
   COGO_JWKS_PATH,
   COGO_TOKEN_PATH,
-  COGO_TOKEN_TTL_SECONDS,
   createCogoStore,
   type CogoConfig,
   type CogoContext,
@@ -23,6 +21,9 @@ import { importSigningKey } from './keys.js'
 import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './test-tokens.js'
 import { jwksEndpoint, renderCognitoError, TOKEN_HEADERS, tokenEndpoint } from './token-endpoint.js'
 import { Reply } from '../../core/reply.js'
+import { parseProviderOptions } from '../../core/options.js'
+import { cogoAccounts } from './accounts.js'
+import { cogoOptionsSchema } from './options.js'
 
 export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS } from './config.js'
 export type { CogoOptions, CogoRuntime } from './config.js'
@@ -67,14 +68,8 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
   const given = typeof options.baseUrl === 'string' ? { auth: options.baseUrl } : (options.baseUrl ?? {})
   const origins = { auth: given.auth ?? COGO_AUTH_BASE_URL, api: given.api ?? COGO_API_BASE_URL }
   const anyTenant = isCarbonEngineUrl(origins.auth) && isCarbonEngineUrl(origins.api)
-  const ttl = options.accessTokenTtlSeconds ?? COGO_TOKEN_TTL_SECONDS
-  if (!(Number.isInteger(ttl) && ttl > 0)) throw new RangeError(`Failed to create the Cogo provider: accessTokenTtlSeconds must be a positive integer, not ${ttl}`)
-  const config: CogoConfig = {
-    accessTokenTtlSeconds: ttl,
-    audience: options.audience ?? COGO_AUDIENCE,
-    issuer: options.issuer,
-    anyTenant,
-  }
+  const parsed = parseProviderOptions('cogo', cogoOptionsSchema, options)
+  const config: CogoConfig = { ...parsed, issuer: parsed.issuer, anyTenant }
   return new ProviderRuntime<CogoStore, CogoConfig>(
     {
       id: 'cogo',
@@ -96,6 +91,8 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
         for (const category of categories) await store.categories.collection.create({ ...category })
       },
       routes: [tokenEndpoint, jwksEndpoint, ...apiRoutes, apiFallback],
+      options: { schema: cogoOptionsSchema, initial: parsed, apply: (config, o) => Object.assign(config, { issuer: undefined }, o) },
+      accounts: cogoAccounts,
       // The key and token helpers over HTTP, for `serve` users in any language.
       controls: {
         'rotate-key': (provider, body) => rotateCogoSigningKey(provider, { retirePrevious: body.retirePrevious === true }),

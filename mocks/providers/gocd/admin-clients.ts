@@ -19,7 +19,7 @@ import { isRouteAnswer, type RouteAnswer } from '../../core/reply.js'
 export const CLIENTS_PATH = '/go/oauth/admin/clients'
 
 /** What the oauth2_provider's Client model accepted as a redirect URI (after stripping whitespace). */
-const REDIRECT_URI = /^(https|http):\/\/.+$/
+export const REDIRECT_URI = /^(https|http):\/\/.+$/
 
 const nav = html`<nav><a href="/go/admin">Admin</a><a href="${CLIENTS_PATH}" data-testid="oauth-clients-tab">OAuth Clients</a></nav>`
 

@@ -9,6 +9,8 @@ import type { GocdContext, GocdRuntime } from './config.js'
 import { appendGocdQuery, gocdPage, gocdRoute, requireHttps } from './responses.js'
 import { ownerKey } from './store.js'
 import { isRouteAnswer, type RouteAnswer } from '../../core/reply.js'
+import { runAuthorizeShortcut } from '../../control/authorize-shortcut.js'
+import type { AuthorizeShortcutInput, AuthorizeShortcutResult } from '../../control/control-api.js'
 
 /**
  * GoCD's authorization endpoint (gocd-oauth.txt "Request for authorization
@@ -205,3 +207,16 @@ function authorizeRoutes(path: (typeof AUTHORIZE_PATHS)[number]): RouteDefinitio
 }
 
 export const authorizationRoutes: RouteDefinition<GocdRuntime>[] = AUTHORIZE_PATHS.flatMap(authorizeRoutes)
+
+/**
+ * The authorize shortcut (`gocd.authorize({...})`, `POST /__oauth-dance/authorize`):
+ * GoCD's validation in its order, then the ticked checkbox (`approve`) or not (`deny`).
+ */
+export function gocdAuthorizeShortcut(provider: GocdRuntime, input: AuthorizeShortcutInput): Promise<AuthorizeShortcutResult> {
+  return runAuthorizeShortcut(provider, input, { id: 'gocd.authorize', path: AUTHORIZE_PATHS[0] }, (ctx, user) => {
+    const request = validate(ctx, ctx.query)
+    if (isRouteAnswer(request)) return request
+    if (input.decision === 'deny') return redirect(appendGocdQuery(request.redirectUri, { error: 'access-denied' }))
+    return issueCode(ctx, request, user)
+  })
+}

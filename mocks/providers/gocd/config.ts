@@ -14,54 +14,9 @@ export const GOCD_BASE_URL = 'https://your-go-server.com:8154'
  */
 export const GOCD_HOST_ALIASES = ['https://www.your-go-server.com:8154', 'https://www.your-go-server:8154', 'http://your-go-server.com:8153']
 
-/** `EXPIRY_TIME = 90.days` of the oauth2_provider's token model (PROVIDERS §2.4). */
-export const GOCD_TOKEN_TTL_SECONDS = 90 * 24 * 3600
-/** Authorization codes live one hour (PROVIDERS §2.3). */
-export const GOCD_CODE_TTL_SECONDS = 3600
+export { GOCD_CODE_TTL_SECONDS, GOCD_TOKEN_TTL_SECONDS } from './options.js'
 
-export interface GocdOptions {
-  /**
-   * DANGEROUS, off by default. GoCD redirected authorization errors to the
-   * `redirect_uri` as given, before (or without) checking it against the
-   * client: an unknown `client_id` or a `redirect-uri-mismatch` sent the user to
-   * any URL (an open redirect, RFC 6749 §4.1.2.1 / §10.15). By default the mock
-   * redirects only to the client's registered URI and shows an error page
-   * otherwise; `true` reproduces the real server, for testing a client against
-   * it. Never expose a provider with this on.
-   */
-  faithfulOpenRedirect?: boolean
-  /**
-   * GoCD's security switch (PROVIDERS §7 #6). `on` (default): protected pages
-   * need a valid `Token token="..."` (or Basic user) and answer anything else
-   * 401; an unknown token counts as anonymous, and anonymous is refused.
-   * `off`: GoCD without security, where everyone reads everything and a
-   * token, right or wrong, is ignored.
-   */
-  security?: 'on' | 'off'
-  /**
-   * What an OAuth token may read with security on. `document` (default): the
-   * document's last step, cctray with the token, works. `real`: GoCD's URL
-   * rules gave OAuth principals only `ROLE_OAUTH_USER`, which reaches
-   * `/go/api/pipelines/*\/*.xml` but not `/go/cctray.xml` (403).
-   */
-  oauthAccess?: 'document' | 'real'
-  /**
-   * Refuse expired access tokens (401). Default false: GoCD never checked a
-   * token's expiry on use; a sweeper deleted expired rows later (PROVIDERS §2.5).
-   */
-  enforceTokenExpiry?: boolean
-  /** Access token lifetime; default 90 days. */
-  accessTokenTtlSeconds?: number
-  /** Authorization code lifetime; default one hour. */
-  codeTtlSeconds?: number
-  /**
-   * GoCD's `mandatory_ssl` on authorize and token. Default: on when the base
-   * URL is https (in-process), off when it is http (`serve`, which has no TLS).
-   */
-  requireHttps?: boolean
-  /** Seed the document's example code and token pair (default true). */
-  documentExamples?: boolean
-}
+export type { GocdOptions } from './options.js'
 
 export interface GocdConfig {
   web: WebConfig

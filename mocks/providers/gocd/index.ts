@@ -5,9 +5,7 @@ import { adminClientRoutes } from './admin-clients.js'
 import { authorizationRoutes } from './authorize.js'
 import {
   GOCD_BASE_URL,
-  GOCD_CODE_TTL_SECONDS,
   GOCD_HOST_ALIASES,
-  GOCD_TOKEN_TTL_SECONDS,
   type GocdConfig,
   type GocdOptions,
   type GocdRuntime,
@@ -16,6 +14,11 @@ import { resourceRoutes } from './resources.js'
 import { GOCD_BRAND, gocdRoute, jettyErrorPage, renderGocdError } from './responses.js'
 import { createGocdStore, ownerKey, type GocdStore } from './store.js'
 import { tokenRoutes } from './token.js'
+import { parseProviderOptions } from '../../core/options.js'
+import { listedClient } from '../../control/accounts.js'
+import { gocdAccounts } from './accounts.js'
+import { gocdAuthorizeShortcut } from './authorize.js'
+import { gocdOptionsSchema } from './options.js'
 
 export { GOCD_BASE_URL, GOCD_HOST_ALIASES, GOCD_TOKEN_TTL_SECONDS, GOCD_CODE_TTL_SECONDS } from './config.js'
 export type { GocdOptions, GocdRuntime } from './config.js'
@@ -73,16 +76,11 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
   const baseUrl = given ?? GOCD_BASE_URL
   // The document's other host spellings are the production origin's; with a base URL of one's own there are none.
   const hostAliases = given === undefined ? GOCD_HOST_ALIASES : []
+  const parsed = parseProviderOptions('gocd', gocdOptionsSchema, options)
+  const optionFields = (o: typeof parsed) => ({ ...o, requireHttps: o.requireHttps ?? baseUrl.startsWith('https:') })
   const config: GocdConfig = {
     web: { cookieName: 'JSESSIONID', loginPath: '/go/auth/login', brand: GOCD_BRAND },
-    faithfulOpenRedirect: options.faithfulOpenRedirect ?? false,
-    security: options.security ?? 'on',
-    oauthAccess: options.oauthAccess ?? 'document',
-    enforceTokenExpiry: options.enforceTokenExpiry ?? false,
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? GOCD_TOKEN_TTL_SECONDS,
-    codeTtlSeconds: options.codeTtlSeconds ?? GOCD_CODE_TTL_SECONDS,
-    requireHttps: options.requireHttps ?? baseUrl.startsWith('https:'),
-    documentExamples: options.documentExamples ?? true,
+    ...optionFields(parsed),
     hostAliases,
   }
   return new ProviderRuntime<GocdStore, GocdConfig>(
@@ -129,13 +127,17 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
         },
       },
       routes,
+      // In force: requireHttps as the base URL decided it.
+      options: { schema: gocdOptionsSchema, initial: optionFields(parsed), apply: (config, o) => Object.assign(config, optionFields(o as typeof parsed)) },
+      accounts: gocdAccounts,
+      authorize: gocdAuthorizeShortcut,
       renderError: renderGocdError,
       notFound: (ctx) => jettyErrorPage(ctx as never, 404),
       methodNotAllowed: (ctx, allowed) => jettyErrorPage(ctx as never, 405, { Allow: allowed.join(', ') }),
       describe(provider) {
         return {
           baseUrl: provider.baseUrl,
-          clients: provider.store.clients.collection.findMany().map((c) => ({ id: c.clientId, secret: c.clientSecret, name: c.name, redirectUris: c.redirectUris, scopes: [] })),
+          clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, [])),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
         }
       },

@@ -12,33 +12,7 @@ export const KEYSTONE_BASE_URL = 'https://keystone.example.com/identity'
 /** `[oauth2] oauth2_authn_methods` (keystone/conf/oauth2.py). */
 export type KeystoneAuthnMethod = 'client_secret_basic' | 'tls_client_auth'
 
-export interface KeystoneOptions {
-  /** `[token] expiration`: seconds a token lives and the `expires_in` of every OAuth 2.0 answer. Default 3600. */
-  tokenExpirationSeconds?: number
-  /** `[oauth2] oauth2_authn_methods`; default both. */
-  authnMethods?: KeystoneAuthnMethod[]
-  /**
-   * A repeated form parameter: `first` (default) takes the first value, as
-   * Keystone's `flask.request.form.get` does; `reject` answers invalid_request
-   * as RFC 6749 §3.2 asks.
-   */
-  repeatedParameters?: 'first' | 'reject'
-  /**
-   * How the HTTP Basic user and password are read. `raw` (default), as
-   * Keystone does: werkzeug only base64-decodes them, so a client that
-   * form-urlencodes them first (RFC 6749 §2.3.1, e.g. oauth4webapi, which
-   * turns the `-` and `_` of Keystone's secrets into `%2D` and `%5F`) fails as
-   * it would against the real service. `lenient`: also try them
-   * percent-decoded (PROVIDERS.md §6).
-   */
-  basicCredentials?: 'raw' | 'lenient'
-  /**
-   * CAs whose client certificates are trusted (PEM). In-process there is no
-   * TLS handshake, so the provider itself checks that an emulated certificate
-   * was issued by one of them. Default: the test CA in `fixtures/keystone/`.
-   */
-  clientCas?: string[]
-}
+export type { KeystoneOptions } from './options.js'
 
 export interface KeystoneConfig {
   tokenExpirationSeconds: number

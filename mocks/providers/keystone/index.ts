@@ -8,6 +8,23 @@ import { identityRoutes } from './identity.js'
 import { tokenMethodNotAllowedRoute, tokenRoute } from './oauth2.js'
 import { identityErrorResponse, renderIdentityError } from './responses.js'
 import { createKeystoneStore, type KeystoneStore } from './store.js'
+import { parseProviderOptions } from '../../core/options.js'
+import { keystoneAccounts, listedCredential } from './accounts.js'
+import { keystoneOptionsSchema, type KeystoneParsedOptions } from './options.js'
+
+/** The config fields the options set (the CA list and the issuer CNs its DN mapping accepts). */
+function optionFields(o: KeystoneParsedOptions) {
+  const clientCas = o.clientCas ?? [caPem]
+  return {
+    tokenExpirationSeconds: o.tokenExpirationSeconds,
+    authnMethods: o.authnMethods,
+    repeatedParameters: o.repeatedParameters,
+    basicCredentials: o.basicCredentials,
+    clientCas,
+    // The mapping's `SSL_CLIENT_ISSUER_DN_CN` `any_one_of`: the CNs of the trusted CAs.
+    trustedIssuerCns: clientCas.map((pem) => /^CN=(.*)$/m.exec(new X509Certificate(pem).subject)?.[1] ?? ''),
+  }
+}
 
 export { KEYSTONE_BASE_URL } from './config.js'
 export type { KeystoneOptions, KeystoneRuntime, KeystoneAuthnMethod } from './config.js'
@@ -25,14 +42,9 @@ export type { KeystoneOptions, KeystoneRuntime, KeystoneAuthnMethod } from './co
  * const server = setupServer(...keystone.handlers) // answers https://keystone.example.com/identity offline
  */
 export function createKeystone(options: ProviderOptions & KeystoneOptions = {}): KeystoneRuntime {
+  const parsed = parseProviderOptions('keystone', keystoneOptionsSchema, options)
   const config: KeystoneConfig = {
-    tokenExpirationSeconds: options.tokenExpirationSeconds ?? 3600,
-    authnMethods: options.authnMethods ?? ['client_secret_basic', 'tls_client_auth'],
-    repeatedParameters: options.repeatedParameters ?? 'first',
-    basicCredentials: options.basicCredentials ?? 'raw',
-    clientCas: options.clientCas ?? [caPem],
-    // The mapping's `SSL_CLIENT_ISSUER_DN_CN` `any_one_of`: the CNs of the trusted CAs.
-    trustedIssuerCns: (options.clientCas ?? [caPem]).map((pem) => /^CN=(.*)$/m.exec(new X509Certificate(pem).subject)?.[1] ?? ''),
+    ...optionFields(parsed),
     domain: { ...keystoneFixtures.domain },
     roles: keystoneFixtures.roles.map((r) => ({ ...r })),
     fernetKey: { signing: randomBytes(16), encryption: randomBytes(16) },
@@ -89,6 +101,8 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
         for (const server of f.servers) await store.servers.collection.create({ ...server })
       },
       routes: [tokenRoute, tokenMethodNotAllowedRoute, ...identityRoutes, ...computeRoutes],
+      options: { schema: keystoneOptionsSchema, initial: parsed, apply: (config, o) => Object.assign(config, optionFields(o as KeystoneParsedOptions)) },
+      accounts: keystoneAccounts,
       renderError: renderIdentityError,
       // Flask's 404 and 405 through Keystone's error handler.
       notFound: (ctx) => identityErrorResponse(ctx, 404, 'The resource could not be found.'),
@@ -98,8 +112,12 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
         return {
           baseUrl: provider.baseUrl,
           tokenUrl: `${provider.baseUrl}/v3/OS-OAUTH2/token`,
-          clients: [{ id: f.applicationCredential.id, secret: f.applicationCredential.secret, name: f.applicationCredential.name, redirectUris: [], scopes: [] }],
-          users: [f.user, f.mtlsUser].map((u) => ({ username: u.name, password: u.password, id: u.id, defaultProjectId: u.defaultProjectId })),
+          // The broken-backend credential is for the 500 tests, not for clients to pick up.
+          clients: provider.store.applicationCredentials.collection
+            .findMany()
+            .filter((c) => c.id !== f.brokenApplicationCredential.id)
+            .map((c) => ({ id: c.id, secret: c.secret, name: c.name, redirectUris: [], scopes: [] })),
+          users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password, id: u.id, defaultProjectId: (u.profile as { defaultProjectId?: string }).defaultProjectId })),
           mtls: { clientId: f.mtlsUser.id, files: 'fixtures/keystone/ (ca.pem, mtls-client.pem, mtls-client-key.pem)' },
         }
       },

@@ -1,0 +1,158 @@
+import { availableParallelism } from 'node:os'
+import { writeFileSync } from 'node:fs'
+import { resolveClient } from './adapters/resolve.js'
+import { DEFAULT_EXIT_GRACE_MS } from './adapters/command.js'
+import { HarnessError, HarnessErrorCode } from './errors.js'
+import { formatProviderSummary, formatQuietLine, formatScenario, formatTotal, ProgressLine } from './report/console.js'
+import { JsonLinesReport } from './report/jsonl.js'
+import { formatJUnit } from './report/junit.js'
+import { summarizeProvider, summarizeTotal, type ReportedRun } from './report/summary.js'
+import { runScenarios, type RunResult } from './runner.js'
+import type { ClientAdapter, Scenario } from './types.js'
+import { scenariosFor } from '../scenarios/index.js'
+
+/** `--shard 2/3`: the second of three parts. */
+export interface Shard {
+  index: number
+  total: number
+}
+
+export interface CheckOptions {
+  providers: string[]
+  /** `--client`, as resolveClient reads it; or an adapter already built. */
+  client: string | { adapter: ClientAdapter; transport: 'in-process' | 'sockets'; fit?: BrowserFit }
+  scenarios?: string[]
+  transport?: 'in-process' | 'sockets'
+  mode?: 'strict' | 'lenient'
+  jsonl?: string
+  junit?: string
+  verbose?: boolean
+  quiet?: boolean
+  shard?: Shard
+  /** Longest wait for any one answer of the client (real ms). */
+  clientTimeoutMs?: number
+  /** Providers run at once over sockets. Default: the machine's parallelism. */
+  workers?: number
+}
+
+/** What a browser client leaves out (client-credentials scenarios: no user, no browser). */
+export type BrowserFit = (provider: string, scenarios: Scenario[]) => { scenarios: Scenario[]; skipped: Array<{ scenario: string; reason: string }> }
+
+export interface CheckOutput {
+  write(text: string): unknown
+  isTTY?: boolean
+}
+
+/**
+ * Splits the run's scenarios (every provider's, in order) into `total`
+ * contiguous parts of sizes differing by at most one, and keeps part
+ * `index`, as Playwright's `--shard` does: the same list always splits the
+ * same way, and the parts together are the whole run.
+ */
+export function shardPlan<T>(items: T[], shard: Shard | undefined): T[] {
+  if (!shard) return items
+  const size = Math.floor(items.length / shard.total)
+  const extra = items.length % shard.total
+  const from = size * (shard.index - 1) + Math.min(extra, shard.index - 1)
+  return items.slice(from, from + size + (shard.index - 1 < extra ? 1 : 0))
+}
+
+/** Runs `tasks` with at most `limit` at once, results in order. */
+async function pool<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length)
+  let next = 0
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++
+      results[i] = await tasks[i]()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
+  return results
+}
+
+/**
+ * `oauth-dance check` without the command line: plans the run (providers,
+ * scenarios, shard), runs providers concurrently when they are reached over
+ * sockets (each has its own servers and clock; in-process ones share this
+ * process's fetch interception, so they run one after another), streams each
+ * scenario's result as it completes, writes the reports, and returns the exit
+ * code: 1 when a check of severity failure failed or a provider could not be
+ * run, else 0.
+ */
+export async function runCheck(options: CheckOptions, out: CheckOutput): Promise<number> {
+  const started = performance.now()
+  const resolved = typeof options.client === 'string' ? await resolveClient(options.client, { timeoutMs: options.clientTimeoutMs }) : options.client
+  const { adapter } = resolved
+  const fit = (resolved as { fit?: BrowserFit }).fit
+  const transport = options.transport ?? resolved.transport
+
+  // The plan: every (provider, scenario) of the run, in report order, then this shard's part of it.
+  const all = options.providers.flatMap((provider) => scenariosFor(provider, options.scenarios).map((scenario) => ({ provider, scenario })))
+  if (options.scenarios?.length) {
+    const known = new Set(options.providers.flatMap((p) => scenariosFor(p).map((s) => s.id)))
+    const unknown = options.scenarios.filter((id) => !known.has(id))
+    if (unknown.length) throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`unknown scenario ${unknown.map((id) => `"${id}"`).join(', ')} for ${options.providers.join(', ')} (known: ${[...known].join(', ')})`)
+  }
+  const planned = shardPlan(all, options.shard)
+  const shardName = options.shard ? `${options.shard.index}/${options.shard.total}` : undefined
+  const plan = options.providers
+    .map((provider) => {
+      const scenarios = planned.filter((p) => p.provider === provider).map((p) => p.scenario)
+      // Scenarios a browser app cannot run (client credentials: no user) are listed as skipped, with why.
+      return { provider, ...(fit && scenarios.length ? fit(provider, scenarios) : { scenarios, skipped: [] }) }
+    })
+    .filter((p) => p.scenarios.length || p.skipped.length)
+
+  const progress = new ProgressLine(out)
+  const quietOrNot = (text: string) => (options.quiet ? undefined : progress.print(text))
+  const described = plan.map((p) => `${p.provider} (${p.scenarios.length})`).join(', ')
+  quietOrNot(`[oauth-dance] check ${described || 'nothing'} with client "${adapter.name}"${shardName ? `, shard ${shardName} of ${all.length} scenarios` : ''}${transport === 'sockets' && plan.length > 1 ? ', providers concurrently' : ''}\n`)
+  if (!plan.length) quietOrNot(`no scenario to run${shardName ? ` in shard ${shardName}` : ''}\n`)
+
+  const jsonl = options.jsonl ? new JsonLinesReport(options.jsonl) : undefined
+  // @note over sockets the adapter's own timeouts (and its stop sequence) decide; the runner's is the safety net beyond them.
+  const stepTimeoutMs = options.clientTimeoutMs === undefined ? undefined : transport === 'sockets' ? options.clientTimeoutMs + 3 * DEFAULT_EXIT_GRACE_MS + 1000 : options.clientTimeoutMs
+  const errors: string[] = []
+  const runOne = async ({ provider, scenarios, skipped }: (typeof plan)[number]): Promise<ReportedRun | undefined> => {
+    for (const { scenario, reason } of skipped) quietOrNot(`SKIP ${scenario}: ${reason}\n`)
+    if (!scenarios.length) return undefined
+    progress.start(provider, scenarios.length)
+    try {
+      return await runScenarios({
+        provider,
+        client: adapter,
+        scenarios,
+        transport,
+        mode: options.mode,
+        stepTimeoutMs,
+        onCheck: jsonl && ((check) => jsonl.check(check)),
+        onScenario: (report, at) => {
+          jsonl?.scenario(provider, report)
+          progress.advance(provider, at.index, at.total)
+          quietOrNot(formatScenario(report, { verbose: options.verbose }))
+        },
+      })
+    } catch (error) {
+      const message = `ERROR ${provider}: the run stopped: ${(error as Error).message}\n`
+      errors.push(message)
+      progress.print(message)
+      return undefined
+    }
+  }
+  const limit = transport === 'sockets' ? Math.max(1, options.workers ?? availableParallelism()) : 1
+  const runs = (await pool(plan.map((p) => () => runOne(p)), limit)).filter((r): r is RunResult => r !== undefined)
+  progress.end()
+
+  const summaries = runs.map(summarizeProvider)
+  const total = summarizeTotal(summaries, performance.now() - started)
+  if (options.quiet) for (const s of summaries) out.write(formatQuietLine(s))
+  else {
+    out.write('\n')
+    for (const s of summaries) out.write(formatProviderSummary(s))
+    out.write(formatTotal(total))
+  }
+  jsonl?.end(runs, { shard: shardName, durationMs: total.durationMs })
+  if (options.junit) writeFileSync(options.junit, formatJUnit(runs))
+  return total.result === 'fail' || errors.length ? 1 : 0
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod'
+import { positiveSeconds } from '../../core/options.js'
+
+/** Scopes of "Interact with Carina", in the words of the consent page in the document. */
+export const CARINA_SCOPES: Record<string, string> = {
+  identity: 'Read your public profile',
+  cluster_credentials: 'Download your cluster credentials',
+  create_cluster: 'Create a new cluster',
+}
+
+/** Carina's options (`createCarina`, the config file, `serve --set carina.<key>=<value>`, `/__oauth-dance/options`). */
+export const carinaOptionsSchema = z
+  .object({
+    /** The document: "2-3 minutes". */
+    clusterBuildSeconds: positiveSeconds('Seconds a new cluster builds before its credentials are served (the document: 2-3 minutes)', 150),
+    /**
+     * `doorkeeper`: 401 for every error, as Doorkeeper before 5.1 answered;
+     * `rfc6749`: 400, and 401 for invalid_client (RFC 6749 §5.2).
+     */
+    tokenErrorStatus: z.enum(['doorkeeper', 'rfc6749']).default('doorkeeper').describe('Token error status: "doorkeeper" 401 for all (Doorkeeper 3), "rfc6749" 400 and 401 for invalid_client (RFC 6749 §5.2)'),
+    /** The document: `expires_in: 7200`. */
+    accessTokenTtlSeconds: positiveSeconds('Seconds an access token lives (the document: 7200)', 7200),
+    /** The document does not say which. */
+    defaultScopes: z
+      .array(z.enum(Object.keys(CARINA_SCOPES) as [string, ...string[]]))
+      .min(1, { error: 'must name at least one scope' })
+      .default(['identity'])
+      .describe('Scopes granted when the authorize request names none'),
+  })
+  .strict()
+
+export type CarinaOptions = z.input<typeof carinaOptionsSchema>

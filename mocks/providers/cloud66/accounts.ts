@@ -1,0 +1,31 @@
+import { z } from 'zod'
+import { addDeveloperApplication, createUser, developerApplicationSchema, redirectUrisChecked, removeClient, removeUser, userIdentity } from '../../control/accounts.js'
+import type { AccountsDefinition } from '../../control/control-api.js'
+import { validateCallbackUrl } from './applications.js'
+import { CLOUD66_SCOPES, type Cloud66Runtime } from './config.js'
+
+/** Cloud 66's applications (Account > Developers) and users, added without the pages. */
+export const cloud66Accounts: AccountsDefinition<Cloud66Runtime> = {
+  clientNoun: 'application',
+  clientSchema: developerApplicationSchema(
+    CLOUD66_SCOPES,
+    redirectUrisChecked(
+      (uris) => (uris.length > 1 ? ['a Cloud 66 application has one OAuth 2.0 callback URL'] : uris.map(validateCallbackUrl).filter((e): e is string => e !== undefined)),
+      'The one OAuth 2.0 callback URL: http(s) or urn:ietf:wg:oauth:2.0:oob (what the New Application page accepts)',
+    ),
+  ),
+  addClient: (provider, input) => addDeveloperApplication(provider, input, CLOUD66_SCOPES),
+  removeClient: (provider, id) => removeClient(provider.store, id),
+  userSchema: z
+    .object({
+      ...userIdentity,
+      email: z.string().optional().describe('The account email'),
+      developer: z.boolean().default(true).describe('Developer mode on (Account > Apps), which registering applications needs'),
+    })
+    .strict(),
+  async addUser(provider, input) {
+    const user = await createUser(provider.store, input as never, { profile: { email: input.email ?? `${input.username}@example.com`, developer: input.developer } })
+    return { username: user.username, password: user.password }
+  },
+  removeUser: (provider, username) => removeUser(provider.store, username),
+}
