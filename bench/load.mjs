@@ -38,9 +38,10 @@ function rotatingBasic({ prefix, secretPrefix, count }, baseHeaders) {
 async function runHttp() {
   const base = { url: spec.url, method: spec.method ?? 'GET', headers: spec.headers ?? {}, body: spec.body, connections: spec.connections ?? 32, pipelining: 1 }
   if (spec.basicClients) base.requests = rotatingBasic(spec.basicClients, base.headers)
-  const warm = await cannon({ ...base, duration: spec.warmup ?? 2 })
+  // `spec.amount`: exactly that many requests, no warm-up (the memory section compares bursts of equal size).
+  const warm = spec.amount ? { requests: { total: 0 } } : await cannon({ ...base, duration: spec.warmup ?? 2 })
   const cpu0 = process.cpuUsage()
-  const r = await cannon({ ...base, duration: spec.duration ?? 5 })
+  const r = await cannon(spec.amount ? { ...base, amount: spec.amount } : { ...base, duration: spec.duration ?? 5 })
   const cpu = process.cpuUsage(cpu0)
   return {
     warmupTotal: warm.requests.total,

@@ -6,7 +6,9 @@
 // Environment: BENCH_DURATION (s, default 5), BENCH_WARMUP (s, default 2),
 // BENCH_CONNECTIONS (default 32), BENCH_SCALE_MAX (default 1000000),
 // BENCH_ROUNDS (interleaved rounds over sockets, default 3),
-// BENCH_ONLY (comma-separated sections: sockets,in-process,scale,startup).
+// BENCH_ONLY (comma-separated sections: sockets,in-process,scale,startup,memory),
+// BENCH_MEMORY_BURSTS (rounds of the memory section, default 4),
+// BENCH_MEMORY_REQUESTS (requests per burst, default 100000).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +17,7 @@ import { carinaFlow, carinaFlowFixture } from './carina-flow.mjs'
 import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest } from './scenarios.mjs'
 import { basic } from './lib.mjs'
 import { startupTime } from './startup.mjs'
+import { memoryPlateau } from './memory.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2)
@@ -35,6 +38,7 @@ const results = {
   inProcess: {},
   scale: {},
   startup: {},
+  memory: {},
 }
 const log = (line) => process.stderr.write(line + '\n')
 
@@ -177,6 +181,19 @@ async function scale() {
   }
 }
 
+async function memory() {
+  const bursts = Math.max(2, Number(process.env.BENCH_MEMORY_BURSTS ?? 4))
+  const requests = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000)
+  log(`memory (serve, journal on: ${bursts} rounds of ${requests.toLocaleString('en')} Keystone tokens then ${requests.toLocaleString('en')} cookie-less Carina login pages, clocks moved 25 h between rounds; RSS from /proc)`)
+  const r = await memoryPlateau({ bursts, requests, connections: CONNECTIONS })
+  results.memory = r
+  log(`  start ${r.startMB?.toFixed(0)} MB`)
+  for (const [i, round] of r.rounds.entries()) {
+    log(`  round ${i + 1}: ${round.tokens.toLocaleString('en')} tokens -> RSS ${round.afterTokensMB?.toFixed(0)} MB; ${round.loginPages.toLocaleString('en')} login pages -> RSS ${round.afterPagesMB?.toFixed(0)} MB`)
+  }
+  log(`  plateau: ${r.plateau === null ? 'n/a' : r.plateau ? 'yes' : 'NO'} (peak RSS per round ${r.peaks.map((p) => p.toFixed(0)).join(', ')} MB)`)
+}
+
 async function startup() {
   log('startup (node dist/bundle/oauth-dance.js serve, until the first token is answered)')
   const r = await startupTime()
@@ -188,6 +205,7 @@ if (section('sockets')) await sockets()
 if (section('in-process')) await inProcess()
 if (section('scale')) await scale()
 if (section('startup')) await startup()
+if (section('memory')) await memory()
 
 results.summary = summarize(results)
 mkdirSync(join(BENCH_DIR, 'results'), { recursive: true })

@@ -31,6 +31,7 @@ program
   .option('--quiet', 'do not log requests')
   .option('--shared-clock', 'one mock clock for every provider')
   .option('--no-journal', 'do not record exchanges (slightly faster)')
+  .option('--control-token <secret>', `require this secret on the control paths (Authorization: Bearer <secret> or x-oauth-dance-control-token); default $OAUTH_DANCE_CONTROL_TOKEN`)
   .option('--tls', 'serve the providers that have TLS fixtures (Keystone) over HTTPS, asking for client certificates (mutual TLS)')
   .option('--config <file>', `per-provider options, clients, users and strictness, and ports and clock (default: ./${DEFAULT_CONFIG_FILE} when there is one)`)
   .option('--set <provider.option=value>', 'set one provider option (or <provider>.strictness), validated as in the config file; repeatable', (value: string, previous: string[] = []) => [...previous, value])
@@ -47,6 +48,7 @@ program
       journal: opts.journal,
       sharedClock: opts.sharedClock || undefined,
       tls: opts.tls,
+      controlToken: opts.controlToken ?? (process.env.OAUTH_DANCE_CONTROL_TOKEN || undefined),
       config,
     })
     if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')

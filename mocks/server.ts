@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
+import { hostname as machineHostname, networkInterfaces } from 'node:os'
+import { isLoopbackHostname, normalizeHostname, CONTROL_TOKEN_HEADER } from './core/control-guard.js'
 import { CLIENT_CERT_HEADER, encodeClientCert, type TlsListenerOptions } from './core/client-cert.js'
 import { Clock } from './core/clock.js'
 import type { ProviderRuntime, ReadBody } from './core/provider.js'
@@ -43,6 +45,14 @@ export interface ServeOptions {
    */
   tls?: boolean | Partial<Record<ProviderId, boolean | TlsListenerOptions>>
   /**
+   * A secret every control request must present (`Authorization: Bearer
+   * <token>` or `x-oauth-dance-control-token: <token>`); the CLI takes it from
+   * `--control-token` or `OAUTH_DANCE_CONTROL_TOKEN`.
+   */
+  controlToken?: string
+  /** Where the warning for a non-loopback `host` goes; default standard error. */
+  warn?: (line: string) => void
+  /**
    * What an `oauth-dance.config.json` holds (validated here as `serve
    * --config` does): per provider its options, extra clients and users, and
    * strictness; and `portBase`, `host`, `sharedClock` where the options above
@@ -79,12 +89,15 @@ function readNodeRequest(req: IncomingMessage, base: string, limit: number): Pro
   const method = req.method ?? 'GET'
   // Only the listener's own TLS handshake may vouch for a client certificate.
   const headers = new RawHeaders(req.rawHeaders, CLIENT_CERT_HEADER)
+  const { path, authority } = requestTarget(req.url)
+  // RFC 9112 §3.2.2: with an absolute-form target the server uses its authority, not the Host header.
+  if (authority !== undefined) headers.set('host', authority)
   const socket = req.socket as Partial<TLSSocket>
   if (socket.encrypted && socket.authorized) {
     const cert = socket.getPeerX509Certificate?.()
     if (cert) headers.set(CLIENT_CERT_HEADER, encodeClientCert(cert))
   }
-  const request = new NodeRequest(method, base + (req.url?.startsWith('/') ? req.url : '/'), headers)
+  const request = new NodeRequest(method, base + path, headers)
   if (method === 'GET' || method === 'HEAD') {
     req.resume()
     return Promise.resolve({ request, body: undefined })
@@ -138,11 +151,46 @@ const CLIENT_ERROR_STATUS: Record<string, string> = {
   HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
 }
 
-/** Request path without its query: the query may hold codes, tokens or secrets, which are never logged. */
-function logPath(url: string | undefined): string {
-  const path = url ?? '/'
-  const q = path.indexOf('?')
-  return q === -1 ? path : path.slice(0, q) + '?…'
+/**
+ * The origin-form path of a request target. An absolute-form target
+ * (`GET http://host/path HTTP/1.1`, RFC 9112 §3.2.2, which a proxy-minded
+ * client may send) is routed by its path, its authority (without user
+ * information) standing for the Host; `*` and anything else is `/`.
+ */
+export function requestTarget(url: string | undefined): { path: string; authority?: string } {
+  const target = url ?? '/'
+  if (target.startsWith('/')) return { path: target }
+  const absolute = /^https?:\/\/(?:[^/?#@]*@)?([^/?#]*)([^#]*)/i.exec(target)
+  if (!absolute) return { path: '/' }
+  const rest = absolute[2]
+  return { path: rest.startsWith('/') ? rest : '/' + rest, authority: absolute[1] }
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '', '::0'])
+
+/**
+ * The `Host` names the control paths answer to besides loopback ones: the
+ * address listened on, or for a wildcard every interface's address and the
+ * machine's name (what another machine would type). Never an arbitrary name:
+ * that is what DNS rebinding sends.
+ */
+function hostsAnsweredTo(host: string): Set<string> {
+  const name = normalizeHostname(host)
+  if (!WILDCARD_HOSTS.has(name)) return new Set([name])
+  const names = new Set<string>([machineHostname().toLowerCase()])
+  for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) names.add(normalizeHostname(a.address.replace(/%.*$/, '')))
+  return names
+}
+
+/** What `serve` says on standard error when it listens beyond loopback. */
+export function exposureWarning(host: string, tokenRequired: boolean): string {
+  return (
+    `[oauth-dance] warning: listening on ${host}, not a loopback address: every machine that can reach it can sign in as the seeded users and use the seeded clients, ` +
+    `and the control paths (/__oauth-dance/) answer to this machine's addresses: ` +
+    (tokenRequired
+      ? `they require the control token (Authorization: Bearer <token> or ${CONTROL_TOKEN_HEADER}).`
+      : 'anyone who reaches them can read client secrets, passwords and recorded Authorization headers, reset state and inject faults. Give --control-token <secret> (or OAUTH_DANCE_CONTROL_TOKEN) to require a token.')
+  )
 }
 
 /**
@@ -158,6 +206,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const config: ConfigFile = options.config === undefined ? {} : parseConfig(options.config, 'the config option')
   const host = options.host ?? config.host ?? '127.0.0.1'
   const portBase = options.portBase ?? config.portBase ?? 4400
+  if (options.controlToken !== undefined && options.controlToken.length < 8) throw new Error('Failed to start the providers: the control token must be at least 8 characters')
+  const controlHosts = hostsAnsweredTo(host)
+  if (!isLoopbackHostname(normalizeHostname(host))) (options.warn ?? ((line) => process.stderr.write(line + '\n')))(exposureWarning(host, options.controlToken !== undefined))
   const ids = options.providers ?? (Object.keys(PROVIDERS) as ProviderId[])
   const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log
   const bodyLimit = options.bodyLimit ?? 64 * 1024
@@ -176,7 +227,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       const headersTimeout = Math.min(options.timeouts?.headersMs ?? 10_000, requestTimeout)
       const timing = { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.floor(headersTimeout / 4)) }
       const server = tls
-        ? createHttpsServer({ ...timing, key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: false })
+        ? // A handshake gets as long as a request's headers (Node's default is 120 s): one process serves every provider, so stalled handshakes would hold descriptors for all of them.
+          createHttpsServer({ ...timing, handshakeTimeout: headersTimeout, key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: false })
         : createServer(timing)
       server.keepAliveTimeout = options.timeouts?.keepAliveMs ?? 5_000
       pending.push({ name, provider: id, origin, port: portBase === 0 ? 0 : portBase + offset, server })
@@ -218,6 +270,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
         strictness: section?.strictness,
         clients: section?.clients,
         users: (section as { users?: Array<Record<string, unknown>> } | undefined)?.users,
+        control: { hosts: controlHosts, token: options.controlToken },
       })
     } catch (error) {
       await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
@@ -230,19 +283,21 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const provider = providers[listener.provider]!
     listener.server.on('request', (req, res) => {
       const started = performance.now()
+      // Built only for the log line: no query, no code or token in the path.
+      const logPath = () => provider.loggablePath(req.method ?? 'GET', requestTarget(req.url).path, listener.origin)
       readNodeRequest(req, listener.url, bodyLimit)
         .then(async ({ request, body }) => {
           const reply = await provider.answer(request, listener.origin, body)
           if (!reply) {
             // An injected dropped connection.
             req.socket.destroy()
-            log?.(`${listener.name} ${req.method} ${logPath(req.url)} dropped ${(performance.now() - started).toFixed(1)}ms`)
+            log?.(`${listener.name} ${req.method} ${logPath()} dropped ${(performance.now() - started).toFixed(1)}ms`)
             return
           }
           const truncated = body !== undefined && 'tooLarge' in body
           writeReply(res, reply, truncated)
           if (truncated) res.once('finish', () => req.socket.destroy())
-          log?.(`${listener.name} ${req.method} ${logPath(req.url)} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`)
+          log?.(`${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`)
         })
         .catch((error) => {
           // Only a broken connection gets here; the provider itself never throws.
@@ -250,9 +305,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
             res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' })
             res.end('Bad request\n')
           }
-          log?.(`${listener.name} ${req.method} ${logPath(req.url)} aborted: ${(error as Error).message}`)
+          log?.(`${listener.name} ${req.method} ${logPath()} aborted: ${(error as Error).message}`)
         })
     })
+    // A handshake that timed out or failed: the connection goes, whatever Node's default for this event does.
+    listener.server.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy())
     listener.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       // The status Node's own default handler would pick: a client that took too
       // long gets 408, oversized headers 431, anything else unparsable 400.

@@ -83,7 +83,7 @@ export async function runAuthorizeShortcut<P extends ProviderRuntime>(
       response: { status: reply.status, headers, body: location ? '' : reply.text() },
       notes,
       ...(result.error ? { error: { error: result.error, description: result.errorDescription ?? '' } } : {}),
-    }))
+    }), url.toString().length + (location ? 0 : (reply.body?.length ?? 0)))
   }
   return result
 }

@@ -86,10 +86,21 @@ export class AuthorizationError extends OAuthError {
   }
 }
 
-/** Appends parameters to a redirect URI, keeping its own query (RFC 6749 §3.1.2). */
+/**
+ * Adds the provider's parameters to a redirect URI, keeping the rest of its
+ * own query (RFC 6749 §3.1.2). A parameter of the same name already in the URI
+ * is replaced, never repeated (RFC 6749 §3.1: "parameters MUST NOT be included
+ * more than once"; Doorkeeper merged them: `original_query.merge(parameters)`),
+ * so `redirect_uri=...?code=ATTACKER` cannot put a code of the attacker's
+ * before the real one.
+ */
 export function appendQuery(uri: string, params: Record<string, string | undefined>): string {
   const url = new URL(uri)
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.append(key, value)
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue
+    url.searchParams.delete(key)
+    url.searchParams.append(key, value)
+  }
   return url.toString()
 }
 

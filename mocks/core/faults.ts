@@ -68,32 +68,112 @@ export interface Fault extends Required<FaultSpec> {
   fired: number
 }
 
-const ACTION_TYPES = new Set(['oauth-error', 'response', 'retry-after', 'html-502', 'delay', 'drop', 'truncated-json', 'wrong-content-type', 'success-with-error', 'broken-token'])
+const ACTION_TYPES = ['oauth-error', 'response', 'retry-after', 'html-502', 'delay', 'drop', 'truncated-json', 'wrong-content-type', 'success-with-error', 'broken-token'] as const
 
-/** Checks a fault spec that came from outside (the control path), with a message naming what is wrong. */
-export function validateFaultSpec(input: unknown): FaultSpec {
+/** The fields each action takes besides `type`; any other is a typo the fault would silently ignore. */
+const ACTION_FIELDS: Record<FaultAction['type'], readonly string[]> = {
+  'oauth-error': ['error', 'description', 'status'],
+  response: ['status', 'body', 'headers'],
+  'retry-after': ['status', 'seconds'],
+  'html-502': [],
+  delay: ['ms'],
+  drop: [],
+  'truncated-json': [],
+  'wrong-content-type': ['contentType'],
+  'success-with-error': ['error'],
+  'broken-token': ['kind'],
+}
+
+/** RFC 9110 §5.1 field names: a token. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** RFC 9110 §5.5 field values: visible characters, spaces and tabs, no CR, LF or NUL (nor past Latin-1, which Node refuses to send). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+/** OAuth error codes (RFC 6749 §5.2: %x20-21 / %x23-5B / %x5D-7E). */
+const ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/
+/** Statuses whose response carries no body (RFC 9110 §15.3.5, §15.3.6, §15.4.5). */
+const NO_BODY_STATUSES = new Set([204, 205, 304])
+
+const isInteger = (value: unknown, min: number, max: number): value is number => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+
+/**
+ * Checks a fault spec, from the control path or from code, against its schema
+ * and the provider's route ids (when given), with a message that names the
+ * problem and the valid values. Nothing is registered when it throws.
+ */
+export function validateFaultSpec(input: unknown, routeIds?: readonly string[]): FaultSpec {
   const spec = input as Partial<FaultSpec> | null
-  if (!spec || typeof spec !== 'object') throw new TypeError('a fault must be a JSON object')
-  if (typeof spec.route !== 'string' || !spec.route) throw new TypeError('"route" must be a route id or "*"')
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw new TypeError('a fault must be a JSON object with "route", "action" and optionally "times"')
+  const unknownKeys = Object.keys(spec).filter((key) => !['route', 'times', 'action'].includes(key))
+  if (unknownKeys.length) throw new TypeError(`a fault has no field ${unknownKeys.map((k) => `"${k}"`).join(', ')} (valid: route, times, action)`)
+  if (typeof spec.route !== 'string' || !spec.route) throw new TypeError(`"route" must be "*" or a route id${routeIds ? ` (${routeIds.join(', ')})` : ''}`)
+  if (routeIds && spec.route !== '*' && !routeIds.includes(spec.route)) {
+    throw new TypeError(`"route" is "${spec.route}", which is no route of this provider; valid: *, ${routeIds.join(', ')}`)
+  }
   const times = spec.times ?? 'once'
-  if (!(times === 'once' || times === 'always' || (typeof times === 'object' && Number.isInteger((times as { nth: number }).nth) && (times as { nth: number }).nth > 0))) {
+  if (!(times === 'once' || times === 'always' || (typeof times === 'object' && times !== null && Object.keys(times).join() === 'nth' && isInteger((times as { nth: unknown }).nth, 1, Number.MAX_SAFE_INTEGER)))) {
     throw new TypeError('"times" must be "once", "always" or {"nth": <positive integer>}')
   }
   const action = spec.action as FaultAction | undefined
-  if (!action || typeof action !== 'object' || !ACTION_TYPES.has(action.type)) {
-    throw new TypeError(`"action.type" must be one of ${[...ACTION_TYPES].join(', ')}`)
+  if (!action || typeof action !== 'object' || !(ACTION_TYPES as readonly string[]).includes(action.type)) {
+    throw new TypeError(`"action.type" must be one of ${ACTION_TYPES.join(', ')}`)
   }
-  if (action.type === 'oauth-error' && typeof action.error !== 'string') throw new TypeError('"action.error" must be an OAuth error code')
-  if (action.type === 'response' && !(Number.isInteger(action.status) && action.status >= 100 && action.status <= 599)) throw new TypeError('"action.status" must be an HTTP status')
-  if (action.type === 'delay' && !(Number.isFinite(action.ms) && action.ms >= 0 && action.ms <= 600_000)) throw new TypeError('"action.ms" must be between 0 and 600000')
-  if (action.type === 'broken-token' && !BROKEN_TOKEN_KINDS.includes(action.kind)) throw new TypeError(`"action.kind" must be one of ${BROKEN_TOKEN_KINDS.join(', ')}`)
+  const extra = Object.keys(action).filter((key) => key !== 'type' && !ACTION_FIELDS[action.type].includes(key))
+  if (extra.length) {
+    const fields = ACTION_FIELDS[action.type]
+    throw new TypeError(`a "${action.type}" action has no field ${extra.map((k) => `"${k}"`).join(', ')} (valid: ${fields.length ? fields.join(', ') : 'none besides type'})`)
+  }
+  switch (action.type) {
+    case 'oauth-error':
+      if (typeof action.error !== 'string' || !ERROR_CODE.test(action.error)) throw new TypeError('"action.error" must be an OAuth error code (RFC 6749 §5.2 characters), e.g. invalid_grant')
+      if (action.description !== undefined && (typeof action.description !== 'string' || !ERROR_CODE.test(action.description))) {
+        throw new TypeError('"action.description" must be a string of printable ASCII characters other than " and \\ (RFC 6749 §5.2)')
+      }
+      if (action.status !== undefined && !isInteger(action.status, 400, 599)) throw new TypeError('"action.status" must be an integer from 400 to 599')
+      break
+    case 'response': {
+      if (!isInteger(action.status, 200, 599)) throw new TypeError('"action.status" must be an integer from 200 to 599 (1xx statuses are not final answers)')
+      if (action.body !== undefined && NO_BODY_STATUSES.has(action.status)) throw new TypeError(`"action.body" cannot be sent with status ${action.status} (204, 205 and 304 have no body)`)
+      const headers = action.headers
+      if (headers !== undefined) {
+        if (!headers || typeof headers !== 'object' || Array.isArray(headers)) throw new TypeError('"action.headers" must be an object of header names to string values')
+        for (const [name, value] of Object.entries(headers)) {
+          if (!HEADER_NAME.test(name)) throw new TypeError(`"action.headers" has an invalid header name ${JSON.stringify(name)} (RFC 9110 §5.1: letters, digits and !#$%&'*+.^_\`|~-)`)
+          if (typeof value !== 'string' || !HEADER_VALUE.test(value)) throw new TypeError(`"action.headers" has an invalid value for "${name}": it must be a string without CR, LF or other control characters`)
+        }
+      }
+      break
+    }
+    case 'retry-after':
+      if (action.status !== undefined && action.status !== 429 && action.status !== 503) throw new TypeError('"action.status" must be 429 or 503')
+      if (action.seconds !== undefined && !isInteger(action.seconds, 0, 86_400 * 365)) throw new TypeError('"action.seconds" must be an integer from 0 to 31536000')
+      break
+    case 'delay':
+      if (!(typeof action.ms === 'number' && Number.isFinite(action.ms) && action.ms >= 0 && action.ms <= 600_000)) throw new TypeError('"action.ms" must be between 0 and 600000')
+      break
+    case 'wrong-content-type':
+      if (action.contentType !== undefined && (typeof action.contentType !== 'string' || !action.contentType || !HEADER_VALUE.test(action.contentType))) {
+        throw new TypeError('"action.contentType" must be a media type without control characters, e.g. text/html')
+      }
+      break
+    case 'success-with-error':
+      if (action.error !== undefined && (typeof action.error !== 'string' || !ERROR_CODE.test(action.error))) throw new TypeError('"action.error" must be an OAuth error code, e.g. invalid_grant')
+      break
+    case 'broken-token':
+      if (!BROKEN_TOKEN_KINDS.includes(action.kind)) throw new TypeError(`"action.kind" must be one of ${BROKEN_TOKEN_KINDS.join(', ')}`)
+      break
+  }
   return { route: spec.route, times, action }
 }
 
 export class FaultRegistry {
   #faults: Fault[] = []
 
-  add(spec: FaultSpec): Fault {
+  /** `routeIds`: the provider's, which a fault must name (or `*`). */
+  constructor(readonly routeIds?: readonly string[]) {}
+
+  /** Registers a fault after checking it ({@link validateFaultSpec}); throws a `TypeError` naming the problem, registering nothing. */
+  add(input: FaultSpec): Fault {
+    const spec = validateFaultSpec(input, this.routeIds)
     const fault: Fault = { id: randomHex(8), route: spec.route, times: spec.times ?? 'once', action: spec.action, calls: 0, fired: 0 }
     this.#faults.push(fault)
     return fault

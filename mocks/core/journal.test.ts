@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { createKeystone } from '../index.js'
+import { Journal, type Exchange } from './journal.js'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -30,5 +31,70 @@ describe('Journal', () => {
     const [exchange] = keystone.journal.entries()
     expect(exchange.request).toMatchObject({ method: 'POST', url: `${keystone.baseUrl}/v3/OS-OAUTH2/token`, body: 'grant_type=client_credentials' })
     expect(exchange.request.headers['content-type']).toBe('application/x-www-form-urlencoded')
+  })
+})
+
+function exchange(seq: number, body = ''): Exchange {
+  return {
+    seq,
+    provider: 'p',
+    origin: 'default',
+    route: 'r',
+    at: new Date(0).toISOString(),
+    atMs: 0,
+    request: { method: 'POST', url: 'https://p.example/x', headers: {}, body },
+    response: { status: 200, headers: {}, body: '' },
+    notes: {},
+  }
+}
+
+describe('Journal bounds', () => {
+  it('never holds more than its capacity, dropping the oldest', () => {
+    const journal = new Journal(100)
+    for (let seq = 1; seq <= 1000; seq++) {
+      journal.add(exchange(seq))
+      expect(journal.size).toBeLessThanOrEqual(100)
+    }
+    expect(journal.entries().map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 901 + i))
+  })
+
+  it('holds at most maxBytes of recorded bodies (always the newest exchange)', () => {
+    const journal = new Journal(10_000, true, 1024 * 1024)
+    for (let seq = 1; seq <= 200; seq++) journal.add(seq, () => exchange(seq, 'x'.repeat(64 * 1024)), 64 * 1024)
+    expect(journal.bytes).toBeLessThanOrEqual(1024 * 1024)
+    expect(journal.size).toBe(15)
+    expect(journal.entries().at(-1)!.seq).toBe(200)
+    const huge = new Journal(10, true, 1000)
+    huge.add(1, () => exchange(1, 'x'.repeat(5000)), 5000)
+    expect(huge.entries().map((e) => e.seq)).toEqual([1])
+  })
+
+  it('pages: limit, since and next, and a page stops early past its byte budget', () => {
+    const journal = new Journal(100)
+    for (let seq = 1; seq <= 10; seq++) journal.add(exchange(seq, 'y'.repeat(1000)))
+    expect(journal.page(0, 4)).toMatchObject({ next: 4 })
+    expect(journal.page(4, 4).exchanges.map((e) => e.seq)).toEqual([5, 6, 7, 8])
+    expect(journal.page(8, 4)).toEqual({ exchanges: [expect.objectContaining({ seq: 9 }), expect.objectContaining({ seq: 10 })] })
+    expect(journal.page(0, 100, 4500).exchanges.map((e) => e.seq)).toEqual([1, 2])
+    expect(journal.page(0, 100, 10).exchanges.map((e) => e.seq)).toEqual([1])
+  })
+})
+
+describe('GET /__oauth-dance/journal', () => {
+  it('pages with ?limit= and since, and refuses values it cannot use, naming the valid ones', async () => {
+    const keystone = createKeystone()
+    await keystone.ready
+    for (let i = 0; i < 5; i++) await keystone.handle(new Request(`${keystone.baseUrl}/v3/`))
+    const get = async (query: string) => {
+      const res = await keystone.handle(new Request(`${keystone.baseUrl}/__oauth-dance/journal${query}`))
+      return [res.status, await res.json()]
+    }
+    const [status, first] = await get('?limit=2')
+    expect([status, first.exchanges.map((e: Exchange) => e.seq), first.next]).toEqual([200, [1, 2], 2])
+    const [, rest] = await get(`?since=${first.next}&limit=1000`)
+    expect([rest.exchanges.map((e: Exchange) => e.seq), rest.next]).toEqual([[3, 4, 5], undefined])
+    expect(await get('?limit=0')).toEqual([400, { error: '"limit" must be an integer from 1 to 1000' }])
+    expect(await get('?limit=abc')).toEqual([400, { error: '"limit" must be an integer from 1 to 1000' }])
+    expect(await get('?since=-1')).toEqual([400, { error: '"since" must be the seq of an exchange (a non-negative integer)' }])
   })
 })

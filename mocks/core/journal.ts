@@ -74,50 +74,124 @@ export async function recordResponseBody(response: Response): Promise<string> {
   return `<binary ${bytes.byteLength} bytes>`
 }
 
+/** Default bound of a journal's recorded size (bodies, URL and an allowance for headers), bytes. */
+export const DEFAULT_JOURNAL_MAX_BYTES = 16 * 1024 * 1024
+
+/** What an exchange is counted as besides its bodies and URL: its headers and the record itself. */
+const EXCHANGE_OVERHEAD_BYTES = 1024
+
+/** One page of the journal, as `GET /__oauth-dance/journal` answers it. */
+export interface JournalPage {
+  exchanges: Exchange[]
+  /** Pass as `since` for the next page; absent when this page reached the newest exchange. */
+  next?: number
+}
+
 /**
- * A bounded log of exchanges; the oldest drop out past `capacity`.
+ * A bounded log of exchanges: at most `capacity` exchanges and about
+ * `maxBytes` of recorded bodies; the oldest drop out past either.
  *
  * An exchange may be added as a function that builds it: the provider records
  * every request, but most are never read, so turning headers and bodies into
  * the recorded form waits until someone reads the journal (then happens once).
  */
 export class Journal {
-  #entries: Array<{ seq: number; exchange: Exchange | (() => Exchange) }> = []
+  /** Oldest first; slots before `#head` are dropped ones, cleared at once and cut off the array now and then. */
+  #entries: Array<{ seq: number; bytes: number; exchange: Exchange | (() => Exchange) } | undefined> = []
+  #head = 0
+  #bytes = 0
   #seq = 0
   enabled: boolean
+  readonly maxBytes: number
 
   constructor(
     readonly capacity = 2000,
     enabled = true,
+    maxBytes = DEFAULT_JOURNAL_MAX_BYTES,
   ) {
     this.enabled = enabled
+    this.maxBytes = maxBytes
   }
 
   nextSeq(): number {
     return ++this.#seq
   }
 
+  /** Exchanges held now. */
+  get size(): number {
+    return this.#entries.length - this.#head
+  }
+
+  /** Their recorded size as counted against `maxBytes`. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /**
+   * Records an exchange; `bytes` is what it weighs (its bodies and URL), which
+   * the caller knows before the exchange is built.
+   */
   add(exchange: Exchange): void
-  add(seq: number, build: () => Exchange): void
-  add(exchangeOrSeq: Exchange | number, build?: () => Exchange): void {
-    this.#entries.push(typeof exchangeOrSeq === 'number' ? { seq: exchangeOrSeq, exchange: build! } : { seq: exchangeOrSeq.seq, exchange: exchangeOrSeq })
-    // Trimmed when twice the capacity, not on every add: dropping the oldest one at a time shifted the whole array per request.
-    if (this.#entries.length >= 2 * this.capacity) this.#entries = this.#entries.slice(-this.capacity)
+  add(seq: number, build: () => Exchange, bytes?: number): void
+  add(exchangeOrSeq: Exchange | number, build?: () => Exchange, bytes?: number): void {
+    const entry =
+      typeof exchangeOrSeq === 'number'
+        ? { seq: exchangeOrSeq, bytes: (bytes ?? 0) + EXCHANGE_OVERHEAD_BYTES, exchange: build! }
+        : { seq: exchangeOrSeq.seq, bytes: exchangeBytes(exchangeOrSeq), exchange: exchangeOrSeq }
+    this.#entries.push(entry)
+    this.#bytes += entry.bytes
+    while (this.size > this.capacity || (this.#bytes > this.maxBytes && this.size > 1)) {
+      this.#bytes -= this.#entries[this.#head]!.bytes
+      this.#entries[this.#head++] = undefined
+    }
+    // The dropped slots are cut off once they are as many as the capacity: O(1) per exchange, amortized.
+    if (this.#head >= this.capacity) {
+      this.#entries = this.#entries.slice(this.#head)
+      this.#head = 0
+    }
   }
 
   /** Exchanges recorded so far (at most `capacity`), oldest first; `since` keeps those with a larger `seq`. */
   entries(since = 0): Exchange[] {
-    const kept = this.#entries.length > this.capacity ? this.#entries.slice(-this.capacity) : this.#entries
-    const out: Exchange[] = []
-    for (const entry of kept) {
-      if (entry.seq <= since) continue
-      if (typeof entry.exchange === 'function') entry.exchange = entry.exchange()
-      out.push(entry.exchange)
+    return this.page(since, Infinity, Infinity).exchanges
+  }
+
+  /**
+   * Up to `limit` exchanges after `since`, oldest first, stopping early once
+   * they weigh `maxBytes` (at least one is given): what one answer of the
+   * control path serializes, so reading a full journal never blocks for long.
+   */
+  page(since = 0, limit = Infinity, maxBytes = Infinity): JournalPage {
+    const exchanges: Exchange[] = []
+    let bytes = 0
+    const entries = this.#entries
+    let i = this.#head
+    // Sequence numbers increase along the array: start at the first after `since` (binary search).
+    let hi = entries.length
+    while (i < hi) {
+      const mid = (i + hi) >> 1
+      if (entries[mid]!.seq <= since) i = mid + 1
+      else hi = mid
     }
-    return out
+    for (; i < entries.length; i++) {
+      const entry = entries[i]!
+      if (exchanges.length >= limit || (exchanges.length > 0 && bytes + entry.bytes > maxBytes)) {
+        return { exchanges, next: exchanges.at(-1)!.seq }
+      }
+      if (typeof entry.exchange === 'function') entry.exchange = entry.exchange()
+      exchanges.push(entry.exchange)
+      bytes += entry.bytes
+    }
+    return { exchanges }
   }
 
   clear(): void {
     this.#entries = []
+    this.#head = 0
+    this.#bytes = 0
   }
+}
+
+function exchangeBytes(exchange: Exchange): number {
+  return exchange.request.body.length + exchange.response.body.length + exchange.request.url.length + EXCHANGE_OVERHEAD_BYTES
 }

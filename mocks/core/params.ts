@@ -1,6 +1,7 @@
 import { InvalidRequest, PayloadTooLarge } from './errors.js'
 import type { ReportViolation } from './routes.js'
 import type { ProviderRequest } from './request.js'
+import { parseJsonBounded } from './json.js'
 
 /** Default request body limit; large enough for any OAuth request, small enough to refuse abuse. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024
@@ -159,7 +160,7 @@ export function parseBodyParams(request: Pick<ProviderRequest, 'headers'>, text:
 function parseJsonParams(text: string, violation?: ReportViolation): Params {
   let parsed: unknown
   try {
-    parsed = JSON.parse(text)
+    parsed = parseJsonBounded(text)
   } catch {
     throw new InvalidRequest('The request body is not valid JSON.', 'malformed JSON')
   }

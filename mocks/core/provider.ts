@@ -2,14 +2,16 @@ import type { HttpHandler } from 'msw'
 import type { http as mswHttp } from 'msw/core/http'
 import { Clock } from './clock.js'
 import { HttpError, OAuthError, PayloadTooLarge, ServerError, renderTokenError } from './errors.js'
-import { FaultRegistry, validateFaultSpec, type Fault, type FaultSpec } from './faults.js'
+import { FaultRegistry, type Fault, type FaultSpec } from './faults.js'
 import { Journal, headersToObject, recordedBody, replyHeadersToObject, type Exchange } from './journal.js'
 import { Reply, isRouteAnswer, toReply, type RouteAnswer } from './reply.js'
 import { pathnameOf, type ProviderRequest } from './request.js'
 import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
 import { Router, bodyAccessor, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
 import { devUtils } from './dev-utils.js'
+import { controlBodyRefusal, controlRefusal, normalizeHostname, type ControlAccess, type ControlRefusal } from './control-guard.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
+import { parseJsonBounded } from './json.js'
 import { ProviderOptionsControl, type OptionsDefinition } from './options.js'
 import { AccountsControl, answerControlRequest, seedDeclaredAccounts, type AccountsDefinition, type AuthorizeShortcut, type AuthorizeShortcutInput, type AuthorizeShortcutResult } from '../control/control-api.js'
 
@@ -44,12 +46,18 @@ export interface ProviderOptions {
   baseUrl?: string | Record<string, string>
   /** Share a clock between providers, or start at a given time. */
   clock?: Clock
-  /** Record exchanges (default true); `{ capacity }` bounds how many are kept. */
-  journal?: boolean | { capacity: number }
+  /** Record exchanges (default true); `capacity` bounds how many are kept (default 2000), `maxBytes` their recorded size (default 16 MiB). */
+  journal?: boolean | { capacity?: number; maxBytes?: number }
   /** Largest request body accepted, in bytes (default 64 KiB); larger ones get 413. */
   bodyLimit?: number
   /** `strict` (default): refuse what the real provider refuses; `lenient`: serve it and record `notes.violations`. */
   strictness?: Strictness
+  /**
+   * Who may use the control paths (see {@link ControlAccess}): `serve` gives
+   * the hosts it answers to and the control token. In-process the default
+   * checks `Origin`, `Sec-Fetch-Site` and the body's type, not `Host`.
+   */
+  control?: ControlAccess
   /** Clients to add after the fixtures, in the provider's own terms (see its `accounts`); kept by `reset()`. */
   clients?: ReadonlyArray<Record<string, unknown>>
   /** Users to add after the fixtures; kept by `reset()`. */
@@ -85,6 +93,14 @@ export interface ProviderDefinition<Store, Config> {
   authorize?: AuthorizeShortcut<ProviderRuntime<Store, Config>>
 }
 
+/**
+ * One answer of `GET /__oauth-dance/journal` holds at most this many exchanges
+ * and, past the first, about this many bytes of them (`next` gives the rest):
+ * serializing a whole journal of large bodies blocked every provider for seconds.
+ */
+const JOURNAL_PAGE_LIMIT = 1000
+const JOURNAL_PAGE_BYTES = 4 * 1024 * 1024
+
 /** What the request body was, as an adapter that read it itself (`serve`) passes it. */
 export type ReadBody = { text: string } | { tooLarge: true }
 
@@ -98,7 +114,7 @@ export class ProviderRuntime<Store = any, Config = any> {
   readonly config: Config
   readonly clock: Clock
   readonly journal: Journal
-  readonly faults = new FaultRegistry()
+  readonly faults: FaultRegistry
   readonly bodyLimit: number
   /** Strict or lenient (see {@link Strictness}); switchable at any time, back to the option on `reset()`. */
   strictness: Strictness
@@ -113,6 +129,9 @@ export class ProviderRuntime<Store = any, Config = any> {
   readonly #router: Router
   /** Path of each origin's base URL, without a trailing slash ('' at the root). */
   readonly #basePaths: Record<string, string>
+  readonly #controlAccess: ControlAccess
+  /** Host names of this provider's own origins: an `Origin` naming one is not another site. */
+  readonly #ownHosts: ReadonlySet<string>
   #handlers?: HttpHandler[]
   /** The provider's options: `get()`, `set({...})` (validated), back to the created ones on `reset()`. */
   readonly options: ProviderOptionsControl<Config>
@@ -128,7 +147,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     this.config = definition.config
     this.clock = options.clock ?? new Clock()
     const journal = options.journal ?? true
-    this.journal = new Journal(typeof journal === 'object' ? journal.capacity : 2000, journal !== false)
+    this.journal = new Journal(typeof journal === 'object' ? (journal.capacity ?? 2000) : 2000, journal !== false, typeof journal === 'object' ? journal.maxBytes : undefined)
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
     this.strictness = this.#initialStrictness = options.strictness ?? 'strict'
     const given = typeof options.baseUrl === 'string' ? { default: options.baseUrl } : (options.baseUrl ?? {})
@@ -137,6 +156,9 @@ export class ProviderRuntime<Store = any, Config = any> {
     )
     this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
+    this.faults = new FaultRegistry(definition.routes.map((route) => route.id))
+    this.#controlAccess = options.control ?? {}
+    this.#ownHosts = new Set(Object.values(this.origins).map((url) => normalizeHostname(new URL(url).host)))
     this.options = new ProviderOptionsControl(definition.id, definition.config, definition.options)
     this.clients = new AccountsControl(this, 'clients', definition.accounts)
     this.users = new AccountsControl(this, 'users', definition.accounts)
@@ -257,7 +279,8 @@ export class ProviderRuntime<Store = any, Config = any> {
     const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
     let path = pathnameOf(request.url)
     if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
-      return toReply(await this.#handleControl(request, new URL(request.url), path.slice(path.indexOf(CONTROL_PREFIX) + CONTROL_PREFIX.length), body))
+      const reply = await this.#guardedControl(request, path, body)
+      return request.method.toUpperCase() === 'HEAD' && reply.body !== null ? reply.withBody(null) : reply
     }
     if (basePath && !(path === basePath || path.startsWith(basePath + '/'))) path = '\u0000' // outside the mount: no route
     else path = path.slice(basePath.length) || '/'
@@ -302,6 +325,37 @@ export class ProviderRuntime<Store = any, Config = any> {
     if (reply && method === 'HEAD' && reply.body !== null) reply = reply.withBody(null)
     if (this.journal.enabled) this.#record(ctx, reply, startMs, error, fault)
     return reply
+  }
+
+  /**
+   * A request target as `serve` logs it: the query replaced by `?…` (it may
+   * hold codes, tokens, secrets) and the path parameters that carry one (a
+   * route's `:code`, `:token`, `:secret`: Carina's out-of-band page
+   * `/oauth/authorize/<code>`) by `…`.
+   */
+  loggablePath(method: string, target: string, origin = 'default'): string {
+    const q = target.indexOf('?')
+    const path = q === -1 ? target : target.slice(0, q)
+    const suffix = q === -1 ? '' : '?…'
+    const basePath = this.#basePaths[origin] ?? ''
+    if (path.startsWith(CONTROL_PREFIX) || !path.startsWith(basePath)) return path + suffix
+    let match: ReturnType<Router['match']>
+    try {
+      match = this.#router.match(origin, method.toUpperCase(), path.slice(basePath.length) || '/')
+    } catch {
+      return path + suffix
+    }
+    if (match.kind !== 'route') return path + suffix
+    const secrets = Object.entries(match.params).filter(([name]) => SECRET_PARAM.test(name)).map(([, value]) => value)
+    if (secrets.length === 0) return path + suffix
+    const redacted = path.split('/').map((segment) => {
+      let decoded = segment
+      try {
+        decoded = decodeURIComponent(segment)
+      } catch {}
+      return secrets.includes(decoded) || secrets.includes(segment) ? '…' : segment
+    })
+    return redacted.join('/') + suffix
   }
 
   /**
@@ -396,6 +450,8 @@ export class ProviderRuntime<Store = any, Config = any> {
     const { method, url, headers } = ctx.request
     const { bodyText, notes, origin } = ctx
     const route = ctx.route?.id ?? null
+    const replyBody = reply?.body
+    const bytes = bodyText.length + url.length + (replyBody == null ? 0 : typeof replyBody === 'string' ? replyBody.length : replyBody.byteLength)
     this.journal.add(seq, () => {
       const exchange: Exchange = {
         seq,
@@ -412,7 +468,31 @@ export class ProviderRuntime<Store = any, Config = any> {
       if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
       if (fault) exchange.fault = fault.action.type
       return exchange
-    })
+    }, bytes)
+  }
+
+  /**
+   * Every control path goes through here, so paths added later are guarded
+   * too: the request is checked (see {@link ControlAccess}) and its body read
+   * before any control code runs; a refusal (403, or 415 for a body that is
+   * not JSON) says why and changes nothing.
+   */
+  async #guardedControl(request: ProviderRequest, path: string, body: ReadBody | undefined): Promise<Reply> {
+    const method = request.method.toUpperCase()
+    const refuse = ({ status, error }: ControlRefusal) => Reply.json(status, { error }, { 'Cache-Control': 'no-store' })
+    const refusal = controlRefusal(request, method, this.#controlAccess, this.#ownHosts)
+    if (refusal) return refuse(refusal)
+    if (hasBody(method) && (body === undefined || 'text' in body)) {
+      try {
+        const text = await this.#bodyText(request, method, body)
+        const bodyRefusal = controlBodyRefusal(request, text)
+        if (bodyRefusal) return refuse(bodyRefusal)
+        body = { text }
+      } catch {
+        body = { tooLarge: true }
+      }
+    }
+    return toReply(await this.#handleControl(request, new URL(request.url), path.slice(path.indexOf(CONTROL_PREFIX) + CONTROL_PREFIX.length), body))
   }
 
   async #handleControl(request: ProviderRequest, url: URL, path: string, body: ReadBody | undefined): Promise<RouteAnswer> {
@@ -428,7 +508,7 @@ export class ProviderRuntime<Store = any, Config = any> {
         throw new TypeError('the body is too large')
       }
       if (!text) return {}
-      return JSON.parse(text)
+      return parseJsonBounded(text)
     }
     try {
       switch (`${method} ${path.replace(/\/$/, '')}`) {
@@ -439,11 +519,12 @@ export class ProviderRuntime<Store = any, Config = any> {
           return json({ now: this.clock.now().toISOString(), nowMs: this.clock.nowMs() })
         case 'POST clock': {
           const body = await readJson()
+          // The clock checks the result before changing anything (RangeError: 400, the clock as it was).
           if (body.advance !== undefined) {
             if (typeof body.advance !== 'number' || !Number.isFinite(body.advance)) return fail(400, '"advance" must be a number of seconds')
             this.clock.advance(body.advance)
           } else if (body.set !== undefined) {
-            const at = new Date(body.set)
+            const at = typeof body.set === 'string' || typeof body.set === 'number' ? new Date(body.set) : new Date(NaN)
             if (Number.isNaN(+at)) return fail(400, '"set" must be an ISO 8601 date')
             this.clock.set(at)
           } else return fail(400, 'give "advance" (seconds) or "set" (ISO 8601 date)')
@@ -452,14 +533,19 @@ export class ProviderRuntime<Store = any, Config = any> {
         case 'GET faults':
           return json({ faults: this.faults.list() })
         case 'POST faults': {
-          const fault = this.faults.add(validateFaultSpec(await readJson()))
+          const fault = this.faults.add(await readJson())
           return json(fault, 201)
         }
         case 'DELETE faults':
           this.faults.clear()
           return noContent()
-        case 'GET journal':
-          return json({ exchanges: this.journal.entries(Number(url.searchParams.get('since')) || 0) })
+        case 'GET journal': {
+          const since = url.searchParams.get('since') ?? '0'
+          const limit = url.searchParams.get('limit') ?? String(JOURNAL_PAGE_LIMIT)
+          if (!/^\d{1,15}$/.test(since)) return fail(400, '"since" must be the seq of an exchange (a non-negative integer)')
+          if (!/^\d{1,4}$/.test(limit) || +limit < 1 || +limit > JOURNAL_PAGE_LIMIT) return fail(400, `"limit" must be an integer from 1 to ${JOURNAL_PAGE_LIMIT}`)
+          return json(this.journal.page(Number(since), Number(limit), JOURNAL_PAGE_BYTES))
+        }
         case 'DELETE journal':
           this.journal.clear()
           return noContent()
@@ -543,6 +629,9 @@ class RequestContext implements RouteContext<any> {
     return this.baseUrl + path
   }
 }
+
+/** Path parameters whose values are credentials, never logged. */
+const SECRET_PARAM = /code|token|secret/i
 
 function hasBody(method: string): boolean {
   return method !== 'GET' && method !== 'HEAD'

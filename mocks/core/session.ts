@@ -5,7 +5,7 @@ import type { Params } from './params.js'
 import type { ProviderRuntime } from './provider.js'
 import type { RouteContext, RouteDefinition } from './routes.js'
 import { randomBase64Url, secretsEqual } from './secrets.js'
-import type { Client, Session, Store, User } from '../store/index.js'
+import { MAX_ANONYMOUS_SESSIONS, sessionDroppableAt, type Client, type Session, type Store, type User } from '../store/index.js'
 import { Reply, type RouteAnswer } from './reply.js'
 
 /** What the web pages of a provider need from it. */
@@ -40,9 +40,43 @@ export function sessionCookie(ctx: WebContext, id: string, maxAge?: number): str
   })
 }
 
+/**
+ * The visitor's session, if its cookie names one that has not been idle past
+ * {@link SESSION_IDLE_MS} on the mock clock (one that has is released at
+ * once); using it counts as activity.
+ */
 export function readSession(ctx: WebContext): Session | undefined {
   const id = cookieOf(ctx)
-  return id ? ctx.provider.store.sessions.by('id', id) : undefined
+  if (!id) return undefined
+  const sessions = ctx.provider.store.sessions
+  const session = sessions.by('id', id)
+  if (!session) return undefined
+  const now = ctx.provider.clock.nowMs()
+  if (now >= sessionDroppableAt(session)) {
+    forgetSession(ctx, session)
+    return undefined
+  }
+  session.lastSeenAtMs = now
+  return session
+}
+
+/**
+ * Anonymous sessions of each store, oldest first (a Map keeps insertion
+ * order): a visitor without a cookie makes one on every login page, so past
+ * {@link MAX_ANONYMOUS_SESSIONS} the oldest is dropped, whatever the clock.
+ */
+const anonymousSessions = new WeakMap<object, Map<string, Session>>()
+
+function anonymousOf(ctx: WebContext): Map<string, Session> {
+  const key = ctx.provider.store.sessions
+  let map = anonymousSessions.get(key)
+  if (!map) anonymousSessions.set(key, (map = new Map()))
+  return map
+}
+
+function forgetSession(ctx: WebContext, session: Session): void {
+  anonymousOf(ctx).delete(session.id)
+  ctx.provider.store.sessions.remove(session)
 }
 
 export function currentUser(ctx: WebContext): User | undefined {
@@ -54,19 +88,22 @@ export function currentUser(ctx: WebContext): User | undefined {
 export async function ensureSession(ctx: WebContext): Promise<{ session: Session; setCookie?: string }> {
   const existing = readSession(ctx)
   if (existing) return { session: existing }
+  const anonymous = anonymousOf(ctx)
+  while (anonymous.size >= MAX_ANONYMOUS_SESSIONS) forgetSession(ctx, anonymous.values().next().value!)
   const session = await ctx.provider.store.sessions.collection.create({
     id: randomBase64Url(24),
     userId: null,
     csrfToken: randomBase64Url(24),
     createdAtMs: ctx.provider.clock.nowMs(),
   })
+  anonymous.set(session.id, session)
   return { session, setCookie: sessionCookie(ctx, session.id) }
 }
 
 /** Logs a user in with a fresh session id (no fixation of the anonymous one). */
 export async function startUserSession(ctx: WebContext, user: User): Promise<string> {
   const old = readSession(ctx)
-  if (old) ctx.provider.store.sessions.collection.delete(old)
+  if (old) forgetSession(ctx, old)
   const session = await ctx.provider.store.sessions.collection.create({
     id: randomBase64Url(24),
     userId: user.id,
@@ -78,7 +115,7 @@ export async function startUserSession(ctx: WebContext, user: User): Promise<str
 
 export function endSession(ctx: WebContext): string {
   const old = readSession(ctx)
-  if (old) ctx.provider.store.sessions.collection.delete(old)
+  if (old) forgetSession(ctx, old)
   return sessionCookie(ctx, '', 0)
 }
 
@@ -107,14 +144,35 @@ export function csrfField(session: Session) {
   return html`<input type="hidden" name="authenticity_token" value="${session.csrfToken}">`
 }
 
-/** Only same-origin relative paths: never an open redirect through `return_to`. */
+/**
+ * Only same-origin relative paths: never an open redirect through `return_to`.
+ * Characters a URL cannot hold as they are (`é`, controls, spaces) are
+ * percent-encoded (UTF-8) here, before anything happens, so the redirect
+ * after a successful login can always be sent.
+ */
 export function safeReturnTo(value: string | undefined, fallback = '/'): string {
   if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\r\n]/.test(value)) return fallback
-  return value
+  return percentEncodeUnsafe(value)
 }
 
+/** Every character outside visible ASCII percent-encoded as UTF-8 (lone surrogates as U+FFFD): what may go in a `Location` header. */
+export function percentEncodeUnsafe(url: string): string {
+  if (!/[^\x21-\x7e]/.test(url)) return url
+  return url.replace(/[^\x21-\x7e]+/g, (run) => {
+    let out = ''
+    for (const byte of Buffer.from(run, 'utf8')) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0')
+    return out
+  })
+}
+
+/**
+ * A 302 to `location`. A header value cannot hold characters past Latin-1 or
+ * controls (Node refuses to send them, after the route's side effects: a code
+ * issued, a user logged in), and a raw Latin-1 one would not be UTF-8; any
+ * such character is percent-encoded, as a browser does when it follows a URL.
+ */
 export function redirect(location: string, headers: Record<string, string | string[]> = {}): Reply {
-  return new Reply(302, { Location: location, 'Cache-Control': 'no-store', ...headers }, null)
+  return new Reply(302, { Location: percentEncodeUnsafe(location), 'Cache-Control': 'no-store', ...headers }, null)
 }
 
 /**

@@ -12,8 +12,12 @@ export { attachStoreClock, purgeStore } from './indexed.js'
 export const PURGE_GRACE_MS = 60 * 60 * 1000
 
 /** Codes go once expired (redeemed or not) for longer than the grace period. */
+export function codeDroppableAt(code: { expiresAtMs: number }): number {
+  return code.expiresAtMs + PURGE_GRACE_MS
+}
+
 export function codeExpired(code: { expiresAtMs: number }, nowMs: number): boolean {
-  return nowMs >= code.expiresAtMs + PURGE_GRACE_MS
+  return nowMs >= codeDroppableAt(code)
 }
 
 /**
@@ -22,11 +26,29 @@ export function codeExpired(code: { expiresAtMs: number }, nowMs: number): boole
  * any) was revoked; an unrevoked refresh token keeps its record, as refresh
  * tokens outlive access tokens.
  */
-export function tokenExpired(token: { refreshToken: string | null; expiresAtMs: number | null; revokedAtMs: number | null }, nowMs: number): boolean {
+export function tokenDroppableAt(token: { refreshToken: string | null; expiresAtMs: number | null; revokedAtMs: number | null }): number {
   const revoked = token.revokedAtMs ?? Infinity
   const accessDeadAt = Math.min(revoked, token.expiresAtMs ?? Infinity)
   const deadAt = token.refreshToken === null ? accessDeadAt : Math.max(accessDeadAt, revoked)
-  return nowMs >= deadAt + PURGE_GRACE_MS
+  return deadAt + PURGE_GRACE_MS
+}
+
+export function tokenExpired(token: { refreshToken: string | null; expiresAtMs: number | null; revokedAtMs: number | null }, nowMs: number): boolean {
+  return nowMs >= tokenDroppableAt(token)
+}
+
+/**
+ * How long (mock time) a browser session lives without being used: a day, so
+ * a test that moves the clock past a token's expiry (hours) keeps its signed-in
+ * user, while the sessions of visitors who never come back are released.
+ */
+export const SESSION_IDLE_MS = 24 * 60 * 60 * 1000
+
+/** At most this many anonymous sessions (a login page visit without a cookie makes one); past it the oldest go. */
+export const MAX_ANONYMOUS_SESSIONS = 10_000
+
+export function sessionDroppableAt(session: { createdAtMs: number; lastSeenAtMs: number | null }): number {
+  return (session.lastSeenAtMs ?? session.createdAtMs) + SESSION_IDLE_MS
 }
 
 /**
@@ -67,6 +89,8 @@ export const sessionSchema = z.object({
   /** Per-session anti-CSRF token, required on every form POST. */
   csrfToken: z.string(),
   createdAtMs: z.number(),
+  /** Mock time it was last used; it goes {@link SESSION_IDLE_MS} after (null: not since its creation). */
+  lastSeenAtMs: z.number().nullable().default(null),
 })
 export type Session = StoredRecord<typeof sessionSchema>
 
@@ -130,10 +154,10 @@ export function createStore(): Store {
   return {
     users: indexedCollection(userSchema, ['id', 'username']),
     clients: indexedCollection(clientSchema, ['clientId']),
-    sessions: indexedCollection(sessionSchema, ['id']),
+    sessions: indexedCollection(sessionSchema, ['id'], { droppableAt: sessionDroppableAt }),
     grants: indexedCollection(grantSchema, ['id']),
-    codes: indexedCollection(codeSchema, ['code'], { expired: codeExpired }),
-    tokens: indexedCollection(tokenSchema, ['token', 'refreshToken'], { expired: tokenExpired }),
+    codes: indexedCollection(codeSchema, ['code'], { droppableAt: codeDroppableAt }),
+    tokens: indexedCollection(tokenSchema, ['token', 'refreshToken'], { droppableAt: tokenDroppableAt }),
   }
 }
 

@@ -69,3 +69,63 @@ describe('insert (records the provider built itself)', () => {
     expect(store.tokens.by('token', 't0')).toBeUndefined()
   })
 })
+
+describe('release by time (expiry queue)', () => {
+  it('releases expired records at a cost that follows what expired: the live ones are never read', () => {
+    const store = createStore()
+    let now = 0
+    attachStoreClock(store, () => now)
+    // 5,000 live for a day, whose expiry is read once each when stored and never again while they live.
+    for (let i = 0; i < 5000; i++) store.tokens.insert(built(i, { expiresAtMs: 24 * HOUR }))
+    let reads = 0
+    const short = (i: number) => {
+      const token = built(100_000 + i, { expiresAtMs: now + HOUR })
+      return new Proxy(token, { get: (t, k) => ((k === 'expiresAtMs' && reads++), Reflect.get(t, k)) })
+    }
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 100; i++) store.tokens.insert(short(round * 100 + i) as never)
+      now += HOUR + PURGE_GRACE_MS
+    }
+    store.tokens.purgeExpired(now)
+    expect(store.tokens.size).toBe(5000)
+    // Each short-lived token's expiry is read when stored and when released: the 5,000 live ones add nothing.
+    expect(reads).toBeLessThanOrEqual(500 * 3)
+    expect(store.tokens.collection.count()).toBe(5000)
+  })
+
+  it('releases after an advance past expiry as soon as anything is stored, without waiting for as many new records as live ones', () => {
+    const store = createStore()
+    let now = 0
+    attachStoreClock(store, () => now)
+    for (let i = 0; i < 3000; i++) store.tokens.insert(built(i, { expiresAtMs: now + HOUR }))
+    now += 3 * HOUR
+    store.tokens.insert(built(99_999, { expiresAtMs: now + HOUR }))
+    expect(store.tokens.size).toBe(1)
+    expect(store.tokens.collection.all().map((t) => t.token)).toEqual(['t99999'])
+  })
+
+  it('takes a revocation into account (patch) and a refresh token keeps its record until revoked', () => {
+    const store = createStore()
+    let now = 0
+    attachStoreClock(store, () => now)
+    const kept = store.tokens.insert(built(1, { refreshToken: 'r1', expiresAtMs: HOUR }))
+    now = 10 * HOUR
+    store.tokens.purgeExpired(now)
+    expect(store.tokens.by('token', 't1')).toBe(kept)
+    store.tokens.patch(kept, { revokedAtMs: now })
+    now += PURGE_GRACE_MS
+    expect(store.tokens.purgeExpired(now)).toBe(1)
+    expect(store.tokens.by('refreshToken', 'r1')).toBeUndefined()
+  })
+
+  it('hides records dropped but not yet compacted from every query', async () => {
+    const store = createStore()
+    let now = 0
+    attachStoreClock(store, () => now)
+    for (let i = 0; i < 10; i++) store.tokens.insert(built(i, { expiresAtMs: i < 3 ? HOUR : 100 * HOUR }))
+    now = 2 * HOUR + PURGE_GRACE_MS
+    await store.tokens.collection.create(built(50, { expiresAtMs: 100 * HOUR }))
+    expect(store.tokens.collection.findMany((q) => q.where({ clientId: 'c' })).map((t) => t.token)).toEqual(['t3', 't4', 't5', 't6', 't7', 't8', 't9', 't50'])
+    expect(store.tokens.collection.count()).toBe(8)
+  })
+})

@@ -45,7 +45,7 @@ export type StoredRecord<S extends StandardSchemaV1> = NonNullable<ReturnType<Co
  */
 export function uniqueIndex<S extends StandardSchemaV1, K extends keyof Output<S> & string>(
   keys: readonly K[],
-  onCreate?: () => void,
+  onCreate?: (record: unknown) => void,
 ): Extension & { maps: Record<K, Map<unknown, Output<S>>>; add(record: unknown): void; remove(record: unknown): void } {
   const maps = Object.fromEntries(keys.map((key) => [key, new Map()])) as Record<K, Map<unknown, Output<S>>>
   const add = (record: any) => {
@@ -65,7 +65,7 @@ export function uniqueIndex<S extends StandardSchemaV1, K extends keyof Output<S
     extend(collection) {
       collection.hooks.on('create', (event) => {
         add(event.data.record)
-        onCreate?.()
+        onCreate?.(event.data.record)
       })
       collection.hooks.on('update', (event) => {
         remove(event.data.prevRecord)
@@ -94,18 +94,91 @@ export function uniqueIndex<S extends StandardSchemaV1, K extends keyof Output<S
 
 export interface IndexedOptions<T> {
   /**
-   * Whether a record can be dropped at `nowMs` (an expired code or token).
-   * Records are swept as new ones are created, so memory follows the live
-   * records rather than everything ever issued. Needs a clock: {@link attachStoreClock}.
+   * When (ms, on the provider's clock) a record may be dropped: an expired
+   * code or token past its grace period, an idle session. `Infinity` while it
+   * must stay. Read when the record is stored and again when that time comes
+   * (it may have moved: a session used since, a token revoked), so it may
+   * grow; a change that brings it earlier goes through `patch`, which
+   * re-reads it. Needs a clock: {@link attachStoreClock}.
    */
-  expired?(record: T, nowMs: number): boolean
+  droppableAt?(record: T): number
 }
 
-/** Sweeps never run more often than every this many creations (a sweep reads every record). */
-const MIN_SWEEP_INTERVAL = 1024
+/**
+ * A binary min-heap of (time, record): the records in the order they may be
+ * dropped, so releasing expired ones costs O(log n) each, however many live
+ * records there are. Two parallel arrays: an entry is two slots, not an object.
+ */
+class ExpiryQueue<T> {
+  readonly #at: number[] = []
+  readonly #items: T[] = []
+
+  get size(): number {
+    return this.#at.length
+  }
+
+  /** The earliest time in the queue (Infinity when empty). */
+  peek(): number {
+    return this.#at.length ? this.#at[0] : Infinity
+  }
+
+  push(at: number, item: T): void {
+    const at_ = this.#at
+    const items = this.#items
+    let i = at_.length
+    at_.push(at)
+    items.push(item)
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (at_[parent] <= at) break
+      at_[i] = at_[parent]
+      items[i] = items[parent]
+      i = parent
+    }
+    at_[i] = at
+    items[i] = item
+  }
+
+  pop(): T {
+    const at_ = this.#at
+    const items = this.#items
+    const top = items[0]
+    const lastAt = at_.pop()!
+    const lastItem = items.pop()!
+    const n = at_.length
+    if (n > 0) {
+      let i = 0
+      for (;;) {
+        let child = 2 * i + 1
+        if (child >= n) break
+        if (child + 1 < n && at_[child + 1] < at_[child]) child++
+        if (at_[child] >= lastAt) break
+        at_[i] = at_[child]
+        items[i] = items[child]
+        i = child
+      }
+      at_[i] = lastAt
+      items[i] = lastItem
+    }
+    return top
+  }
+
+  clear(): void {
+    this.#at.length = 0
+    this.#items.length = 0
+  }
+}
+
+/** The scanning methods of a collection, which must not see records dropped but not yet compacted away. */
+const SCANNING_METHODS = ['findFirst', 'findMany', 'count', 'all', 'update', 'updateMany', 'delete', 'deleteMany'] as const
 
 /**
  * A `@msw/data` collection with unique indexes on the given keys.
+ *
+ * Records dropped by time, or with {@link remove}, leave the indexes at once
+ * and the collection's array lazily: it is compacted in one pass once the
+ * dropped ones are half of it, or before any method that scans it, so a drop
+ * costs O(1) amortized where `collection.delete` costs O(records).
  *
  * @example
  * const tokens = indexedCollection(tokenSchema, ['token', 'refreshToken'])
@@ -118,40 +191,79 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
   options: IndexedOptions<StoredRecord<S>> = {},
 ) {
   let now: (() => number) | undefined
-  let createdSinceSweep = 0
-  let sweepEvery = MIN_SWEEP_INTERVAL
-  // Sweeping when the creations since the last sweep reach the live count
-  // keeps the cost of sweeps O(1) per created record, amortised.
-  const onCreate = options.expired
-    ? () => {
-        if (++createdSinceSweep >= sweepEvery && now) sweep(now())
+  const droppableAt = options.droppableAt
+  const queue = new ExpiryQueue<StoredRecord<S>>()
+  /** Dropped records still in the collection's array. */
+  const dropped = new WeakSet<object>()
+  let droppedInArray = 0
+  const onCreate = droppableAt
+    ? (record: StoredRecord<S>) => {
+        // The others first: `create` calls this before the record is in the collection's array.
+        if (now && queue.peek() <= now()) releaseDue(now())
+        const at = droppableAt(record)
+        if (at !== Infinity) queue.push(at, record)
       }
     : undefined
-  const index = uniqueIndex<S, K>(keys, onCreate)
+  const index = uniqueIndex<S, K>(keys, onCreate as ((record: unknown) => void) | undefined)
   const collection = new Collection({ schema, extensions: [index] })
   const primary = index.maps[keys[0]]
+  // The collection's own array (@msw/data hands out the reference, so records can be queried).
+  const records = () => rawAll() as StoredRecord<S>[]
+  const rawAll = collection.all.bind(collection)
+  const rawClear = collection.clear.bind(collection)
 
-  /** Drops every record `expired` says may go, in one pass; returns how many went. */
-  function sweep(nowMs: number): number {
-    createdSinceSweep = 0
-    const expired = options.expired
-    if (!expired) return 0
-    // `all()` is the collection's own array (@msw/data keeps references so
-    // records can be queried); compacting it in place is O(n), where one
-    // `delete` per record would be O(n) each (`findIndex` then `splice`).
-    const records = collection.all() as StoredRecord<S>[]
+  function isStored(record: StoredRecord<S>): boolean {
+    return !dropped.has(record as object) && primary.get((record as any)[keys[0]]) === record
+  }
+
+  function drop(record: StoredRecord<S>): void {
+    index.remove(record)
+    dropped.add(record as object)
+    droppedInArray++
+    if (droppedInArray * 2 >= records().length) compact()
+  }
+
+  /** Removes the dropped records from the collection's array in one O(n) pass. */
+  function compact(): void {
+    if (droppedInArray === 0) return
+    const all = records()
     let kept = 0
-    let dropped = 0
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]
-      if (expired(record, nowMs)) {
-        index.remove(record)
-        dropped++
-      } else records[kept++] = record
+    for (let i = 0; i < all.length; i++) {
+      const record = all[i]
+      if (!dropped.has(record as object)) all[kept++] = record
+      else dropped.delete(record as object)
     }
-    records.length = kept
-    sweepEvery = Math.max(MIN_SWEEP_INTERVAL, kept)
-    return dropped
+    all.length = kept
+    droppedInArray = 0
+  }
+
+  /** Drops every record whose time has come: O(log n) per record released, nothing for the others. */
+  function releaseDue(nowMs: number): number {
+    if (!droppableAt) return 0
+    let released = 0
+    while (queue.peek() <= nowMs) {
+      const record = queue.pop()
+      if (!isStored(record)) continue
+      const at = droppableAt(record)
+      if (at <= nowMs) {
+        drop(record)
+        released++
+      } else if (at !== Infinity) queue.push(at, record)
+    }
+    return released
+  }
+
+  for (const method of SCANNING_METHODS) {
+    const original = (collection as any)[method].bind(collection)
+    ;(collection as any)[method] = (...args: unknown[]) => {
+      compact()
+      return original(...args)
+    }
+  }
+  collection.clear = () => {
+    queue.clear()
+    droppedInArray = 0
+    rawClear()
   }
 
   return {
@@ -161,7 +273,7 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
       if (value === undefined || value === null) return undefined
       return index.maps[key].get(value) as StoredRecord<S> | undefined
     },
-    /** Records indexed (equals the collection's size). */
+    /** Records indexed (the collection's size, once compacted). */
     get size() {
       return primary.size
     },
@@ -178,12 +290,17 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
       if (rekey) index.remove(live)
       Object.assign(live as object, changes)
       if (rekey) index.add(live)
+      // A revocation may bring the time it can go earlier than the one queued.
+      if (droppableAt && isStored(live)) {
+        const at = droppableAt(live)
+        if (at !== Infinity) queue.push(at, live)
+      }
       return live
     },
     /**
      * Stores a record the provider built itself, in O(1): what
-     * `collection.create` does (indexes, sweep, the collection's array, the
-     * internal keys) without re-validating it against the schema and
+     * `collection.create` does (indexes, expiry queue, the collection's array,
+     * the internal keys) without re-validating it against the schema and
      * deep-cloning it, which cost more than minting a Keystone token. The
      * record must already be the schema's output (every default filled in);
      * the type checker holds callers to that, and a test compares the two
@@ -196,15 +313,21 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
       Object.defineProperty(record, kPrimaryKey, { value: String((record as any)[keys[0]]) })
       Object.defineProperty(record, kRelationMap, { value: NO_RELATIONS })
       index.add(record)
-      onCreate?.()
-      ;(collection.all() as unknown[]).push(record)
+      records().push(record as StoredRecord<S>)
+      onCreate?.(record as StoredRecord<S>)
       return record as StoredRecord<S>
     },
-    /** Drops expired records now (they are also dropped as new ones are created). */
-    purgeExpired(nowMs: number): number {
-      return sweep(nowMs)
+    /** Drops one stored record in O(1) amortized (`collection.delete` scans the collection). */
+    remove(record: StoredRecord<S>): void {
+      if (isStored(record)) drop(record)
     },
-    /** Gives the collection the provider's clock, for sweeps. */
+    /** Drops the records whose time has come now (they are also dropped as new ones are stored). */
+    purgeExpired(nowMs: number): number {
+      const released = releaseDue(nowMs)
+      compact()
+      return released
+    },
+    /** Gives the collection the provider's clock, for releasing records by time. */
     useClock(clock: () => number) {
       now = clock
     },
@@ -217,6 +340,7 @@ export type IndexedCollection<S extends StandardSchemaV1, K extends string> = {
   readonly size: number
   patch(record: StoredRecord<S>, changes: Partial<Output<S>>): StoredRecord<S>
   insert(record: StandardSchemaV1.InferOutput<S>): StoredRecord<S>
+  remove(record: StoredRecord<S>): void
   purgeExpired(nowMs: number): number
   useClock(clock: () => number): void
 }

@@ -1,6 +1,6 @@
-import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serve, type RunningServer } from '../../mocks/server.js'
+import { raw, readUntilClosed } from '../support/raw-socket.js'
 
 /**
  * The standalone server under abuse: oversized bodies, slow or stalled
@@ -14,27 +14,6 @@ let running: RunningServer
 let carina: { host: string; port: number; url: string }
 let keystone: { url: string; basic: string }
 const logLines: string[] = []
-
-function raw(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => resolve(socket))
-    socket.on('error', reject)
-  })
-}
-
-/** Everything the server sends until it closes the connection (or `ms` pass, then null). */
-function readUntilClosed(socket: Socket, ms = 10_000): Promise<string | null> {
-  return new Promise((resolve) => {
-    let data = ''
-    const timer = setTimeout(() => resolve(null), ms)
-    socket.on('data', (d) => (data += d))
-    socket.on('error', () => {})
-    socket.on('close', () => {
-      clearTimeout(timer)
-      resolve(data)
-    })
-  })
-}
 
 async function healthy() {
   const res = await fetch(`${carina.url}/__oauth-dance/provider`)

@@ -48,7 +48,8 @@ export async function authorizeInBrowser(agent: Browser, options: DanceOptions):
   if (options.scope !== undefined) query.scope = options.scope
   if (options.state !== undefined) query.state = options.state
   let res = await agent.get(authorizePath).query(query)
-  if (res.status === 302 && new URL(res.headers.location, 'http://x').pathname.endsWith('/login')) {
+  // Carina and GoCD sign in at `/login`, Cloud 66 (Devise) at `/users/sign_in`.
+  if (res.status === 302 && /\/(login|sign_in)$/.test(new URL(res.headers.location, 'http://x').pathname)) {
     const loginPage = await agent.get(pathOf(res.headers.location))
     const fields = formFields(loginPage.text)
     const loggedIn = await agent.post(new URL(res.headers.location, 'http://x').pathname).type('form').send({ ...fields, username: options.username, password: options.password })

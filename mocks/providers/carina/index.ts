@@ -151,6 +151,8 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
             return undefined
           }
         }
+        // The OOB URN only as written (Doorkeeper compares it as a string): `URN:...` or `...oob?x` would then be redirected to as a URL.
+        if (withoutQuery === OOB_REDIRECT_URI && given !== OOB_REDIRECT_URI) return undefined
         return client.redirectUris.includes(withoutQuery) ? given : undefined
       },
       codeTtlSeconds: 600,

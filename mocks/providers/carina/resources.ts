@@ -4,6 +4,7 @@ import { defineRoute } from '../../core/routes.js'
 import type { CarinaContext, CarinaRuntime } from './config.js'
 import { buildCredentialsZip } from './credentials-zip.js'
 import type { Cluster } from './store.js'
+import { parseJsonBounded } from '../../core/json.js'
 
 const json = (body: unknown, status = 200) => Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } })
 
@@ -64,7 +65,7 @@ export const createCluster = defineRoute<CarinaRuntime>({
     const name = clusterName(ctx)
     if (ctx.bodyText.trim()) {
       try {
-        const body = JSON.parse(ctx.bodyText)
+        const body = parseJsonBounded(ctx.bodyText) as unknown
         if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new TypeError()
       } catch {
         return json({ message: 'The request body must be a JSON object (the real client sends {}).' }, 400)

@@ -5,6 +5,7 @@ import { Router, defineRoute, type HttpMethod, type RouteDefinition } from '../.
 import type { Category, CogoContext, CogoRuntime } from './config.js'
 import { issuerFor, refusePlainHttp } from './hosts.js'
 import { Reply } from '../../core/reply.js'
+import { parseJsonBounded } from '../../core/json.js'
 
 /**
  * The Carbon Engine API. The document shows one call, `GET /api/v2/categories`
@@ -147,7 +148,7 @@ export const estimateFootprint = defineRoute<CogoRuntime>({
     if (mediaType(ctx.request) !== 'application/json') fail(415, 'The request body must be application/json.')
     let body: unknown
     try {
-      body = JSON.parse(ctx.bodyText)
+      body = parseJsonBounded(ctx.bodyText)
     } catch {
       fail(400, 'The request body is not valid JSON.')
     }

@@ -99,7 +99,21 @@ export function appendGocdQuery(uri: string, params: Record<string, string | und
   for (const [key, value] of Object.entries(params)) if (value !== undefined) query.append(key, value)
   const hash = uri.indexOf('#')
   const [head, fragment] = hash === -1 ? [uri, ''] : [uri.slice(0, hash), uri.slice(hash)]
-  return `${head}${head.includes('?') ? '&' : '?'}${query.toString()}${fragment}`
+  // The URI's own parameters of the same names give way (RFC 6749 §3.1: never repeated); the others stay as written.
+  const mark = head.indexOf('?')
+  const path = mark === -1 ? head : head.slice(0, mark)
+  const kept = mark === -1 ? [] : head.slice(mark + 1).split('&').filter((pair) => pair !== '' && !query.has(formName(pair)))
+  return `${path}?${[...kept, query.toString()].join('&')}${fragment}`
+}
+
+/** The decoded name of one `name=value` pair of a query. */
+function formName(pair: string): string {
+  const name = pair.split('=', 1)[0].replace(/\+/g, ' ')
+  try {
+    return decodeURIComponent(name)
+  } catch {
+    return name
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { certificateThumbprint } from './mtls.js'
 import type { ApplicationCredential } from './store.js'
 import { AUTHENTICATION_REQUIRED, expectingToFind, identityError, keystoneJson } from './responses.js'
 import { findLiveToken, issueKeystoneToken, keystoneTime, renderTokenBody, roleRef, tokenMeta } from './tokens.js'
+import { parseJsonBounded } from '../../core/json.js'
 
 /**
  * Keystone's own API (classic error envelope `{"error":{"code","title","message"}}`):
@@ -29,7 +30,7 @@ function readJsonBody(ctx: KeystoneContext): Json {
   if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) throw identityError(ctx, 400, expectingToFind('application/json', 'Content-Type header'))
   let parsed: unknown
   try {
-    parsed = JSON.parse(ctx.bodyText)
+    parsed = parseJsonBounded(ctx.bodyText)
   } catch {
     throw identityError(ctx, 400, expectingToFind('valid JSON', 'request body'))
   }
