@@ -248,7 +248,8 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
       case 'control': {
         // @note through the control path itself, exactly as a serve user in any language would do it.
         const action = step.do === 'control' ? step.action : 'revoke-tokens'
-        const answer = await provider.handle(new Request(`${provider.baseUrl}/__oauth-dance/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify((step.do === 'control' && step.body) || {}) }))
+        // @note with the Host a client's request carries: serve's control-path guard refuses a request without one.
+        const answer = await provider.handle(new Request(`${provider.baseUrl}/__oauth-dance/${action}`, { method: 'POST', headers: { 'content-type': 'application/json', host: new URL(provider.baseUrl).host }, body: JSON.stringify((step.do === 'control' && step.body) || {}) }))
         if (!answer.ok) throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`Failed to run scenario "${scenario.id}": control "${action}" answered ${answer.status} ${await answer.text()}`)
         break
       }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http'
 import { freePort } from '../../test/support/free-port.js'
 import { chromium, type Browser } from '@playwright/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -89,6 +90,20 @@ describe('browser adapter for any app: the plain node:http app on Carina', { tim
 
   it('refuses an app it cannot start or configure, saying what to give', () => {
     expect(() => webAppClient({ url: 'http://127.0.0.1:1/', signIn: '#x', signedIn: '#y' })).toThrow('Failed to set up the web app http://127.0.0.1:1/: give a start command (the app gets the provider and its client in OAUTH_DANCE_* variables), or configure() for an app already running')
+  })
+
+  it('refuses to start an app where something already answers, instead of judging that', async () => {
+    const other = createServer((_req, res) => res.end('another app'))
+    const busy = await freePort()
+    await new Promise<void>((resolve) => other.listen(busy, '127.0.0.1', resolve))
+    try {
+      const client = webAppClient({ ...plainApp(busy) }, { browser })
+      await expect(client.start({ provider: 'carina', tokenEndpoint: 'http://127.0.0.1:1/oauth/token', apiBaseUrl: '', clientId: '', clientSecret: '', requestTimeoutMs: 1000 }, { fetch, now: () => 0, sleep: async () => {} })).rejects.toThrow(
+        `something already answers at http://127.0.0.1:${busy}/ before "node fixtures/plain-app/app.mjs" ran: stop it, or give the app another port`,
+      )
+    } finally {
+      await new Promise((resolve) => other.close(resolve))
+    }
   })
 
   it('reports an app whose start command dies, with its output', async () => {

@@ -97,13 +97,46 @@ export function webAppEnvironment(config: ClientConfig, appUrl: string): Record<
 const SIGNED_OUT = { ok: false, error: 'authorization_required', description: 'the app shows its sign-in control again' } as const
 const POLL_MS = 50
 
+/** App processes still running, killed when this process exits (a run that stops early never leaves one holding its port). */
+const running = new Set<number>()
+let exitHook = false
+function killOnExit(pid: number): void {
+  running.add(pid)
+  if (exitHook) return
+  exitHook = true
+  process.once('exit', () => {
+    for (const group of running) {
+      try {
+        process.kill(-group, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
+  })
+}
+
+/** Whether something already answers at `url` (another app on the port would be judged in place of this one). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' })
+    await response.arrayBuffer()
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** A started app process: its output kept (bounded) for error messages, stopped with its whole process group. */
 class AppProcess {
   #output = ''
   #exited?: number | null
   readonly #child: ChildProcess
 
-  constructor(command: string, env: Record<string, string>) {
+  constructor(
+    command: string,
+    env: Record<string, string>,
+    private readonly url: string,
+  ) {
     // @note detached: the shell and what it starts share a process group, stopped together.
     this.#child = spawn(command, { shell: true, detached: true, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     const keep = (chunk: Buffer) => {
@@ -111,8 +144,10 @@ class AppProcess {
     }
     this.#child.stdout!.on('data', keep)
     this.#child.stderr!.on('data', keep)
+    if (this.#child.pid !== undefined) killOnExit(this.#child.pid)
     this.#child.on('exit', (code) => {
       this.#exited = code
+      if (this.#child.pid !== undefined) running.delete(this.#child.pid)
     })
     this.#child.on('error', (error) => {
       this.#output += String(error)
@@ -150,6 +185,9 @@ class AppProcess {
     const timer = setTimeout(() => signal('SIGKILL'), 5000)
     await exited
     clearTimeout(timer)
+    // @note the shell may exit before what it started: the next scenario's app needs the port.
+    for (let waited = 0; waited < 5000 && (await answers(this.url)); waited += 100) await new Promise((r) => setTimeout(r, 100))
+    signal('SIGKILL')
   }
 }
 
@@ -175,7 +213,8 @@ export function webAppClient(app: WebAppOptions, options: WebAppClientOptions = 
       }
       try {
         if (app.start) {
-          process_ = new AppProcess(app.start, webAppEnvironment(config, app.url))
+          if (await answers(app.waitFor ?? app.url)) throw new Error(`something already answers at ${app.waitFor ?? app.url} before "${app.start}" ran: stop it, or give the app another port`)
+          process_ = new AppProcess(app.start, webAppEnvironment(config, app.url), app.waitFor ?? app.url)
           await process_.waitUntilAnswering(app.waitFor ?? app.url, app.startTimeoutMs ?? 20_000, app.start)
         } else await app.configure!(config, env)
         if (!options.browser) {
