@@ -203,13 +203,19 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
           break
         }
         let delivered = visited.location
-        if (step.forge) {
+        if (step.forge === 'state' || step.forge === 'drop-state') {
           const url = new URL(visited.location)
           record.forgedCode = url.searchParams.get('code') ?? undefined
           record.forged = step.forge
           // @note a fixed forged value keeps reports identical run to run; no client can have generated it. drop-state: the callback an attacker crafts without any state (RFC 6749 §10.12).
           if (step.forge === 'drop-state') url.searchParams.delete('state')
           else url.searchParams.set('state', 'forged-by-oauth-dance-0123456789abcdef')
+          delivered = url.toString()
+        } else if (step.forge === 'iss') {
+          const url = new URL(visited.location)
+          record.forgedCode = url.searchParams.get('code') ?? undefined
+          // A mix-up (RFC 9207 §2.4): the response names another authorization server; `state` is the client's own.
+          url.searchParams.set('iss', 'https://mix-up.oauth-dance.example')
           delivered = url.toString()
         }
         record.outcome = await guarded(client.receiveRedirect({ url: delivered }), stepTimeoutMs, 'receiveRedirect')

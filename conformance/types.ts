@@ -62,7 +62,7 @@ export interface StepRecord {
   /** For forged redirects: the code the client must not redeem. */
   forgedCode?: string
   /** How the redirect was forged: its state changed, or removed. */
-  forged?: 'state' | 'drop-state'
+  forged?: 'state' | 'drop-state' | 'iss'
   /** The redirect the user agent ended on (authorize steps). */
   redirect?: string
   /** The client asked for the user again during a call (`authorization_required`), and the runner played the user. */
@@ -82,7 +82,7 @@ export type Expectation =
 
 export type Step =
   /** Ask the client for its authorization URL and play the user through it; deliver the redirect. */
-  | { do: 'authorize'; user: 'approve' | 'deny'; forge?: 'state' | 'drop-state'; expect?: Expectation; requirements?: string[] }
+  | { do: 'authorize'; user: 'approve' | 'deny'; forge?: 'state' | 'drop-state' | 'iss'; expect?: Expectation; requirements?: string[] }
   /** Ask the client to make a protected call (it gets tokens however it must). */
   | { do: 'call'; operation: string; args?: Record<string, string>; expect?: Expectation; requirements?: string[] }
   /** Move the provider's mock clock. */
@@ -175,6 +175,8 @@ export interface ClientConfig {
   clientSecret: string
   redirectUri?: string
   scope?: string
+  /** The authorization server's issuer identifier, when it sends `iss` in authorization responses (RFC 9207): the client must check it. */
+  issuer?: string
   /** Give up on a request after this long (real time). */
   requestTimeoutMs: number
 }

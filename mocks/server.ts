@@ -14,7 +14,7 @@ import { parseConfig, type ConfigFile, type ConfigFileInput } from './config/con
 import { linkProviders } from './control/control-api.js'
 
 export interface ServeOptions {
-  /** Ports are `portBase + 1` ... `portBase + 6` (DESIGN.md); 0 takes free ports. Default 4400. */
+  /** Ports are `portBase + 1` ... `portBase + 7` (DESIGN.md); 0 takes free ports. Default 4400. */
   portBase?: number
   /** Interface to listen on; default 127.0.0.1. */
   host?: string
@@ -62,7 +62,7 @@ export interface ServeOptions {
 }
 
 export interface Listener {
-  /** Origin name of DESIGN.md's table: carina, keystone, cloud66, cogo-auth, cogo-api, gocd. */
+  /** Origin name of DESIGN.md's table: carina, keystone, cloud66, cogo-auth, cogo-api, gocd, standard. */
   name: string
   provider: ProviderId
   origin: string

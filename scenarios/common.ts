@@ -9,7 +9,7 @@ import {
   reportUnreadableTokenResponse,
   stopRetryingRefusedGrant,
   useDocumentedGrantType,
-  useLatestRefreshToken,
+  useNewestRefreshToken,
   keepClientSecretPrivate,
   passStrictProviderChecks,
   reachExpectedOutcome,
@@ -45,7 +45,7 @@ export function baseRules(profile: ProviderProfile, outcomeRequirements: string[
     // Read from the journal in every scenario, so a breakage shows wherever it happens, not only where a scenario provokes it.
     expectRule(useDocumentedGrantType, 'failure', [profile.facts.grantTypes.requirement]),
     expectRule(redeemCodeOnce),
-    expectRule(useLatestRefreshToken),
+    expectRule(useNewestRefreshToken),
     expectRule(stopRetryingRefusedGrant),
     expectRule(reportUnreadableTokenResponse),
     expectRule(readErrorInTokenResponse),

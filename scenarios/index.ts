@@ -27,6 +27,8 @@ import cogoInvalidTokenBadSignature from './cogo/invalid-token-bad-signature.js'
 import cogoInvalidTokenUnknownKid from './cogo/invalid-token-unknown-kid.js'
 import cogoInvalidTokenPersists from './cogo/invalid-token-persists.js'
 import cogoKeyRotation from './cogo/key-rotation.js'
+import standardMixUp from './standard/mix-up.js'
+import standardRefreshRotation from './standard/refresh-rotation.js'
 
 /** Flows shared by every provider they apply to, in report order. */
 export const FLOWS: Flow[] = [
@@ -54,6 +56,7 @@ export const PROVIDER_SCENARIOS: Record<string, Scenario[]> = {
   carina: [carinaClusterPolling],
   cloud66: [cloud66UrlencodedTokenResponse],
   cogo: [cogoInvalidTokenExpired, cogoInvalidTokenWrongIssuer, cogoInvalidTokenWrongAudience, cogoInvalidTokenBadSignature, cogoInvalidTokenUnknownKid, cogoInvalidTokenPersists, cogoKeyRotation],
+  standard: [standardMixUp, standardRefreshRotation],
 }
 
 /**

@@ -9,7 +9,7 @@ const refreshTokenRotation: Flow = (profile) =>
     : {
         id: 'refresh-token-rotation',
         title: 'Refresh twice: the second refresh uses the refresh token the first one issued',
-        summary: `The provider rotates refresh tokens: each refresh answers a new refresh token and retires the old one (Doorkeeper revokes it, GoCD deletes it). RFC 6749 §6: the client "MUST discard the old refresh token and replace it with the new refresh token". The mock clock jumps past the ${profile.accessTokenTtlSeconds} s lifetime twice; the second refresh must present the newest refresh token (use-latest-refresh-token).`,
+        summary: `The provider rotates refresh tokens: each refresh answers a new refresh token and retires the old one (Doorkeeper revokes it, GoCD deletes it). RFC 6749 §6: the client "MUST discard the old refresh token and replace it with the new refresh token". The mock clock jumps past the ${profile.accessTokenTtlSeconds} s lifetime twice; the second refresh must present the newest refresh token (use-newest-refresh-token).`,
         profile: profile.id,
         steps: [
           ...signIn(profile),
