@@ -77,6 +77,18 @@ export async function revokeToken(store: Store, token: Token, atMs: number): Pro
 }
 
 /**
+ * What Doorkeeper does when the user removes an application from "Authorized
+ * applications", for every grant: the grants and every token get
+ * `revoked_at`. The `revoke-tokens` control of the Doorkeeper providers.
+ */
+export async function revokeAllAuthorizations(store: Store, atMs: number): Promise<{ revoked: number }> {
+  for (const grant of store.grants.collection.findMany((q) => q.where({ revokedAtMs: null }))) store.grants.patch(grant, { revokedAtMs: atMs })
+  const tokens = store.tokens.collection.findMany((q) => q.where({ revokedAtMs: null }))
+  for (const token of tokens) await revokeToken(store, token, atMs)
+  return { revoked: tokens.length }
+}
+
+/**
  * Authorization code grant (RFC 6749 §4.1.3): the code must exist, belong to
  * the client, be unexpired and unused, and `redirect_uri` must repeat the one
  * sent to the authorization endpoint. A second use revokes what the first

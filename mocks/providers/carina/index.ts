@@ -4,7 +4,7 @@ import { OAuthError, quoteAuthParam, renderTokenError } from '../../core/errors.
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import { defineRoute, type RouteContext } from '../../core/routes.js'
 import { loginRoutes } from '../../core/session.js'
-import { exchangeAuthorizationCode, refreshAccessToken, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
+import { exchangeAuthorizationCode, refreshAccessToken, revokeAllAuthorizations, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
 import { carinaFixtures } from '../../../fixtures/carina.js'
 import { applicationRoutes } from './applications.js'
 import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime } from './config.js'
@@ -215,6 +215,8 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
           createdAtMs: provider.clock.nowMs(),
         })
       },
+      // The user removes the application from "Authorized applications": Doorkeeper revokes the grant and every token (`revoked_at`); the harness's revoke-tokens step.
+      controls: { 'revoke-tokens': (provider) => revokeAllAuthorizations(provider.store, provider.clock.nowMs()) },
       routes,
       // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
       repeatedParameters: 'last',

@@ -13,6 +13,7 @@ import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
 import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
 import type { RouteAnswer } from '../../core/reply.js'
+import { revokeAllAuthorizations } from '../../core/token.js'
 import { parseProviderOptions } from '../../core/options.js'
 import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
 import { listedClient } from '../../control/accounts.js'
@@ -197,6 +198,8 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
           })
         }
       },
+      // The user removes the application from "Authorized applications": Doorkeeper revokes the grant and every token (`revoked_at`); the harness's revoke-tokens step.
+      controls: { 'revoke-tokens': (provider) => revokeAllAuthorizations(provider.store, provider.clock.nowMs()) },
       routes,
       // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
       repeatedParameters: 'last',
