@@ -27,6 +27,7 @@ export const STANDARD_PATHS = {
   revoke: '/revoke',
   introspect: '/introspect',
   register: '/register',
+  pushedAuthorizationRequest: '/par',
   deviceAuthorization: '/device_authorization',
   device: '/device',
   login: '/login',
@@ -126,6 +127,8 @@ export const standardTokenSchema = z.object({
   /** Set when the refresh token was exchanged for a new pair: presenting it again is reuse. */
   refreshRotatedAtMs: z.number().nullable(),
   revokedAtMs: z.number().nullable(),
+  /** RFC 9449 §6: the JWK SHA-256 thumbprint of the DPoP key the token is bound to (`cnf.jkt`); null for a Bearer token. */
+  jkt: z.string().nullable(),
 })
 export type StandardToken = z.infer<typeof standardTokenSchema>
 
@@ -149,6 +152,16 @@ export type DeviceCode = z.infer<typeof deviceCodeSchema>
 /** A `jti` of a client assertion seen before its expiry (RFC 7523 §3: replay). */
 export const assertionIdSchema = z.object({ key: z.string(), expiresAtMs: z.number() })
 
+/** A pushed authorization request (RFC 9126 §2): its parameters, kept until used once or expired. */
+export const pushedRequestSchema = z.object({
+  requestUri: z.string(),
+  clientId: z.string(),
+  /** The request's parameters as form-encoded, exactly as pushed. */
+  params: z.string(),
+  expiresAtMs: z.number(),
+})
+export type PushedRequest = z.infer<typeof pushedRequestSchema>
+
 /** When a token record may go: both its halves dead (expired, revoked) for the grace period. */
 function tokenDroppableAt(token: StandardToken): number {
   const accessDead = Math.min(token.revokedAtMs ?? Infinity, token.expiresAtMs)
@@ -161,6 +174,9 @@ export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessio
   tokens: IndexedCollection<typeof standardTokenSchema, 'token' | 'refreshToken'>
   deviceCodes: IndexedCollection<typeof deviceCodeSchema, 'deviceCode' | 'userCode'>
   assertionIds: IndexedCollection<typeof assertionIdSchema, 'key'>
+  pushedRequests: IndexedCollection<typeof pushedRequestSchema, 'requestUri'>
+  /** `jti`s of DPoP proofs seen within their acceptance window (RFC 9449 §11.1: replay). */
+  dpopProofIds: IndexedCollection<typeof assertionIdSchema, 'key'>
   keys: StandardKeyRing
   /** Set by the `break-next-id-token` control: the next ID token issued is broken this way, then it clears. */
   pendingIdTokenBreak?: BrokenIdTokenKind
@@ -179,6 +195,8 @@ export function createStandardStore(): StandardStore {
     tokens: indexedCollection(standardTokenSchema, ['token', 'refreshToken'], { droppableAt: tokenDroppableAt }),
     deviceCodes: indexedCollection(deviceCodeSchema, ['deviceCode', 'userCode'], { droppableAt: (d) => d.expiresAtMs + PURGE_GRACE_MS }),
     assertionIds: indexedCollection(assertionIdSchema, ['key'], { droppableAt: (a) => a.expiresAtMs }),
+    pushedRequests: indexedCollection(pushedRequestSchema, ['requestUri'], { droppableAt: (r) => r.expiresAtMs }),
+    dpopProofIds: indexedCollection(assertionIdSchema, ['key'], { droppableAt: (a) => a.expiresAtMs }),
     keys: new StandardKeyRing(),
   }
 }
@@ -190,6 +208,10 @@ export interface StandardClientMeta {
   jwks?: { keys: Array<Record<string, unknown>> }
   id_token_signed_response_alg?: SigningAlg
   userinfo_signed_response_alg?: SigningAlg
+  /** RFC 9126 §6: the authorization endpoint takes this client's requests only through a pushed request. */
+  require_pushed_authorization_requests?: boolean
+  /** RFC 9449 §5.2: this client's token requests must carry a DPoP proof; its access tokens are always DPoP-bound. */
+  dpop_bound_access_tokens?: boolean
   /** Added by Dynamic Client Registration (counts against the bound). */
   registered?: boolean
   [key: string]: unknown

@@ -25,6 +25,7 @@ import { deviceRoutes } from './device.js'
 import { endpointRoutes } from './endpoints.js'
 import { generateStandardKey, initialStandardKeys, type SigningAlg } from './keys.js'
 import { DEVICE_CODE_GRANT, tokenRoute } from './token.js'
+import { pushedAuthorizationRequestRoute } from './par.js'
 
 export { standardOptionsSchema } from './options.js'
 export { STANDARD_BASE_URL, STANDARD_FIXTURES, STANDARD_SCOPES, STANDARD_RESOURCE_PATH } from './config.js'
@@ -47,6 +48,7 @@ const routes = [
   }),
   ...authorizeRoutes,
   tokenRoute,
+  pushedAuthorizationRequestRoute,
   ...deviceRoutes,
   ...endpointRoutes,
 ]

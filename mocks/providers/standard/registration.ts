@@ -98,6 +98,12 @@ export const registerRoute = defineRoute<StandardRuntime>({
     if (authMethod === 'private_key_jwt' && !jwks) throw metadataError('"private_key_jwt" needs the client\'s public keys in "jwks".')
     const idTokenAlg = oneOf<SigningAlg>(metadata, 'id_token_signed_response_alg', STANDARD_SIGNING_ALGS)
     const userinfoAlg = oneOf<SigningAlg>(metadata, 'userinfo_signed_response_alg', STANDARD_SIGNING_ALGS)
+    const flags: Partial<StandardClientMeta> = {}
+    for (const flag of ['require_pushed_authorization_requests', 'dpop_bound_access_tokens'] as const) {
+      const value = metadata[flag]
+      if (value !== undefined && typeof value !== 'boolean') throw metadataError(`"${flag}" must be true or false.`)
+      if (value === true) flags[flag] = true
+    }
     const name = metadata.client_name
     if (name !== undefined && (typeof name !== 'string' || name.length > 200)) throw metadataError('"client_name" must be a string of at most 200 characters.')
 
@@ -110,7 +116,7 @@ export const registerRoute = defineRoute<StandardRuntime>({
     const clientId = `dyn-${randomBase64Url(16)}`
     const clientSecret = secretMethod ? randomBase64Url(32) : ''
     const now = clock.nowMs()
-    const meta: StandardClientMeta = { token_endpoint_auth_method: authMethod, registered: true }
+    const meta: StandardClientMeta = { token_endpoint_auth_method: authMethod, registered: true, ...flags }
     if (jwks) meta.jwks = jwks
     if (idTokenAlg) meta.id_token_signed_response_alg = idTokenAlg
     if (userinfoAlg) meta.userinfo_signed_response_alg = userinfoAlg
@@ -139,6 +145,7 @@ export const registerRoute = defineRoute<StandardRuntime>({
     if (jwks) response.jwks = jwks
     if (idTokenAlg) response.id_token_signed_response_alg = idTokenAlg
     if (userinfoAlg) response.userinfo_signed_response_alg = userinfoAlg
+    Object.assign(response, flags)
     return Reply.json(201, response, { 'Cache-Control': 'no-store', Pragma: 'no-cache' })
   },
 })
