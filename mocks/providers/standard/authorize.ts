@@ -7,6 +7,7 @@ import { defineRoute, type RouteDefinition } from '../../core/routes.js'
 import { randomBase64Url, randomHex } from '../../core/secrets.js'
 import { csrfField, readSession, redirect, requireCsrf } from '../../core/session.js'
 import type { Client, Session, User } from '../../store/index.js'
+import { resolveClientIdDocument } from './client-id-document.js'
 import { consumePushedRequest, pushedRequestFor, REQUEST_URI_PREFIX } from './par.js'
 import { clientMeta, resourceUrlOf, STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardRuntime } from './config.js'
 
@@ -206,6 +207,8 @@ export const authorizeRoutes: RouteDefinition<StandardRuntime>[] = [
     renderError: renderStandardAuthorizationError,
     async resolve(ctx) {
       const requestUri = ctx.query.value('request_uri')
+      // A pushed request's client was resolved at the push.
+      await resolveClientIdDocument(ctx, ctx.query.value('client_id'), { refresh: requestUri === undefined })
       const pushed = requestUri?.startsWith(REQUEST_URI_PREFIX) ? pushedRequestFor(ctx, requestUri) : undefined
       const request = pushed ? validateStandardRequest(ctx, Params.fromSearch(pushed.source), pushed.source) : validateStandardRequest(ctx, ctx.query)
       const fail = (error: string, description: string) => new AuthorizationError(error, description, request.redirectUri, request.state)

@@ -6,6 +6,7 @@ import type { WebConfig } from '../../core/session.js'
 import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
 import type { BrokenIdTokenKind } from './broken-id-tokens.js'
+import type { ClientMetadataFetch } from './client-id-document.js'
 import type { StandardOptionsInput } from './options.js'
 import { StandardKeyRing, type SigningAlg } from './keys.js'
 
@@ -69,7 +70,10 @@ export const STANDARD_FIXTURES = {
 } as const
 
 /** The options of `createStandard` (validated by `standardOptionsSchema` in options.ts). */
-export type StandardOptions = StandardOptionsInput
+export type StandardOptions = StandardOptionsInput & {
+  /** Fetches client ID metadata documents; default the global `fetch` (so msw handlers answer in-process). */
+  fetchClientMetadata?: ClientMetadataFetch
+}
 
 export interface StandardConfig {
   web: WebConfig
@@ -83,6 +87,10 @@ export interface StandardConfig {
   deviceCodeTtlSeconds: number
   devicePollIntervalSeconds: number
   maxRegisteredClients: number
+  /** Whether an https `client_id` names a client ID metadata document (client-id-document.ts). */
+  clientIdMetadataDocuments: boolean
+  /** How those documents are fetched (`createStandard({ fetchClientMetadata })`; default the global `fetch`). */
+  fetchClientMetadata: ClientMetadataFetch
 }
 
 /** An authorization code with what the ID token and the token request need besides the core's fields. */
@@ -178,6 +186,8 @@ export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessio
   /** `jti`s of DPoP proofs seen within their acceptance window (RFC 9449 §11.1: replay). */
   dpopProofIds: IndexedCollection<typeof assertionIdSchema, 'key'>
   keys: StandardKeyRing
+  /** Documents given on the `client-id-document` control path, by URL (bounded there). */
+  clientIdDocuments: Map<string, unknown>
   /** Set by the `break-next-id-token` control: the next ID token issued is broken this way, then it clears. */
   pendingIdTokenBreak?: BrokenIdTokenKind
   /** Set by the `break-next-userinfo` control: the next UserInfo answer names another `sub` (OIDC Core §5.3.2), then it clears. */
@@ -198,6 +208,7 @@ export function createStandardStore(): StandardStore {
     pushedRequests: indexedCollection(pushedRequestSchema, ['requestUri'], { droppableAt: (r) => r.expiresAtMs }),
     dpopProofIds: indexedCollection(assertionIdSchema, ['key'], { droppableAt: (a) => a.expiresAtMs }),
     keys: new StandardKeyRing(),
+    clientIdDocuments: new Map(),
   }
 }
 

@@ -19,7 +19,10 @@ export const PROTECTED_RESOURCE_METADATA_PATH = `/.well-known/oauth-protected-re
 export function serverMetadata(provider: StandardRuntime): Record<string, unknown> {
   const issuer = provider.baseUrl
   const authMethods = [...STANDARD_AUTH_METHODS]
+  // @see draft-ietf-oauth-client-id-metadata-document §5: said only when enabled.
+  const clientIdDocuments = provider.config.clientIdMetadataDocuments ? { client_id_metadata_document_supported: true } : {}
   return {
+    ...clientIdDocuments,
     issuer,
     authorization_endpoint: issuer + STANDARD_PATHS.authorize,
     token_endpoint: issuer + STANDARD_PATHS.token,

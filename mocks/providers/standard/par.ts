@@ -5,6 +5,7 @@ import { Reply } from '../../core/reply.js'
 import { defineRoute } from '../../core/routes.js'
 import { randomBase64Url } from '../../core/secrets.js'
 import { validateStandardRequest } from './authorize.js'
+import { resolveClientIdDocument } from './client-id-document.js'
 import { authenticateStandardClient } from './client-auth.js'
 import { STANDARD_PATHS, type PushedRequest, type StandardContext, type StandardRuntime } from './config.js'
 
@@ -27,6 +28,7 @@ export const pushedAuthorizationRequestRoute = defineRoute<StandardRuntime>({
   path: STANDARD_PATHS.pushedAuthorizationRequest,
   async resolve(ctx) {
     const body = ctx.body()
+    await resolveClientIdDocument(ctx, body.value('client_id'), { refresh: true })
     const { client } = await authenticateStandardClient(ctx, body, { allowNone: true })
     // @see RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it MUST NOT be provided."
     if (body.has('request_uri')) throw new InvalidRequest('The "request_uri" parameter cannot be pushed (RFC 9126 §2.1).', 'request_uri pushed')

@@ -8,6 +8,7 @@ import { randomBase64Url, randomHex } from '../../core/secrets.js'
 import type { AuthorizationCode, Client } from '../../store/index.js'
 import { checkResources } from './authorize.js'
 import { authenticateStandardClient } from './client-auth.js'
+import { resolveClientIdDocument } from './client-id-document.js'
 import { clientMeta, STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardRuntime, type StandardToken } from './config.js'
 import { brokenIdToken, type BrokenIdTokenKind } from './broken-id-tokens.js'
 import { dpopHeader, invalidDpopProof, verifyDpopProof } from './dpop.js'
@@ -266,6 +267,7 @@ export const tokenRoute = defineRoute<StandardRuntime>({
     if (!grantType) throw new InvalidRequest('The "grant_type" parameter is missing.', 'missing grant_type')
     const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined
     if (!grant) throw new UnsupportedGrantType(`The grant_type "${grantType}" is not supported (${STANDARD_GRANT_TYPES.join(', ')}).`)
+    await resolveClientIdDocument(ctx, params.value('client_id'))
     const { client } = await authenticateStandardClient(ctx, params, { allowNone: true })
     if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClient(`This client is not registered for the ${grantType} grant.`, `grant ${grantType} not registered`)
     const proof = dpopHeader(ctx)
