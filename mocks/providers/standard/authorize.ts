@@ -18,6 +18,7 @@ export interface StandardAuthorizationRequest extends ValidAuthorizationRequest 
   prompt: Set<string>
   maxAgeSeconds: number | undefined
   resources: string[]
+  dpopJkt: string | undefined
 }
 
 /**
@@ -93,7 +94,10 @@ export function validateStandardRequest(ctx: StandardContext, params: Params, so
   const maxAge = read('max_age')
   if (maxAge !== undefined && !/^\d{1,9}$/.test(maxAge)) throw fail('invalid_request', 'The "max_age" parameter must be a number of seconds.')
   const resources = checkResources(ctx, allValues(ctx, 'resource', source), fail)
-  return { ...request, codeChallenge: request.codeChallenge!, nonce: read('nonce'), prompt, maxAgeSeconds: maxAge === undefined ? undefined : Number(maxAge), resources }
+  // @see RFC 9449 §10: a JWK SHA-256 thumbprint, base64url (43 characters).
+  const dpopJkt = read('dpop_jkt')
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) throw fail('invalid_request', 'The "dpop_jkt" parameter must be a base64url SHA-256 JWK thumbprint (RFC 9449 §10).')
+  return { ...request, codeChallenge: request.codeChallenge!, nonce: read('nonce'), prompt, maxAgeSeconds: maxAge === undefined ? undefined : Number(maxAge), resources, dpopJkt }
 }
 
 /** RFC 9207 §2: every authorization response, success or error, carries `iss`. */
@@ -132,6 +136,7 @@ async function approve(ctx: StandardContext, request: StandardAuthorizationReque
     nonce: request.nonce ?? null,
     authTimeMs: session.createdAtMs,
     codeChallenge: request.codeChallenge,
+    dpopJkt: request.dpopJkt ?? null,
     resources: request.resources,
     issuedAtMs: now,
     expiresAtMs: now + config.codeTtlSeconds * 1000,
@@ -155,6 +160,7 @@ function hiddenFields(request: StandardAuthorizationRequest): SafeHtml {
     ['code_challenge', request.codeChallenge],
     ['code_challenge_method', 'S256'],
     ['nonce', request.nonce],
+    ['dpop_jkt', request.dpopJkt],
     ...request.resources.map((r): [string, string] => ['resource', r]),
   ]
   return html`${fields.filter(([, v]) => v !== undefined).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">\n`)}`

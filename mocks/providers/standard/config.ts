@@ -104,6 +104,8 @@ export const standardCodeSchema = z.object({
   /** When the user authenticated (OIDC Core §2 `auth_time`), in ms. */
   authTimeMs: z.number(),
   codeChallenge: z.string(),
+  /** RFC 9449 §10: the DPoP key thumbprint the code is bound to (`dpop_jkt`, or the push's proof); the token request must prove it. */
+  dpopJkt: z.string().nullable(),
   /** RFC 8707 resources the authorization request named. */
   resources: z.array(z.string()),
   issuedAtMs: z.number(),

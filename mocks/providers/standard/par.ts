@@ -6,6 +6,7 @@ import { defineRoute } from '../../core/routes.js'
 import { randomBase64Url } from '../../core/secrets.js'
 import { validateStandardRequest } from './authorize.js'
 import { resolveClientIdDocument } from './client-id-document.js'
+import { dpopHeader, invalidDpopProof, verifyDpopProof } from './dpop.js'
 import { authenticateStandardClient } from './client-auth.js'
 import { STANDARD_PATHS, type PushedRequest, type StandardContext, type StandardRuntime } from './config.js'
 
@@ -35,6 +36,14 @@ export const pushedAuthorizationRequestRoute = defineRoute<StandardRuntime>({
     const source = new URLSearchParams(ctx.bodyText)
     for (const name of CLIENT_AUTH_PARAMS) source.delete(name)
     source.set('client_id', client.clientId)
+    // @see RFC 9449 §10.1: a proof sent with the push binds the code to its key, as dpop_jkt would.
+    const proof = dpopHeader(ctx)
+    if (proof !== undefined) {
+      const jkt = await verifyDpopProof(ctx, proof)
+      const given = body.value('dpop_jkt')
+      if (given !== undefined && given !== jkt) throw invalidDpopProof('The "dpop_jkt" differs from the thumbprint of the DPoP proof\'s key (RFC 9449 §10.1).')
+      source.set('dpop_jkt', jkt)
+    }
     try {
       validateStandardRequest(ctx, Params.fromSearch(source), source)
     } catch (error) {

@@ -156,6 +156,8 @@ async function authorizationCodeGrant(ctx: StandardContext, client: Client, para
   if (!verifyCodeVerifier({ codeChallenge: code.codeChallenge, codeChallengeMethod: 'S256' } as AuthorizationCode, verifier)) {
     throw new InvalidGrant('The "code_verifier" does not match the code_challenge (RFC 7636 §4.6).', 'PKCE mismatch')
   }
+  // @see RFC 9449 §10: a code bound to a DPoP key is redeemed only with a proof of that key.
+  if (code.dpopJkt !== null && jkt !== code.dpopJkt) throw invalidDpopProof(jkt === null ? 'The authorization code is bound to a DPoP key ("dpop_jkt"); send a DPoP proof made with it (RFC 9449 §10).' : 'The DPoP proof was made with another key than the one the authorization code is bound to ("dpop_jkt", RFC 9449 §10).')
   const audience = tokenResources(ctx, code.resources)
   const familyId = randomHex(12)
   store.codes.patch(code, { redeemedAtMs: now, familyId })
