@@ -297,7 +297,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
           const truncated = body !== undefined && 'tooLarge' in body
           writeReply(res, reply, truncated)
           if (truncated) res.once('finish', () => req.socket.destroy())
-          log?.(`${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`)
+          log?.(`${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`)
         })
         .catch((error) => {
           // Only a broken connection gets here; the provider itself never throws.

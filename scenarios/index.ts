@@ -4,7 +4,9 @@ import type { Flow } from './common.js'
 import happyPath from './flows/happy-path.js'
 import accessDenied from './flows/access-denied.js'
 import stateMismatch from './flows/state-mismatch.js'
+import stateMissing from './flows/state-missing.js'
 import expiredToken from './flows/expired-token.js'
+import refreshTokenRotation from './flows/refresh-token-rotation.js'
 import refreshTokenRevoked from './flows/refresh-token-revoked.js'
 import reuseToken from './flows/reuse-token.js'
 import tokenServerError from './flows/token-server-error.js'
@@ -33,7 +35,9 @@ export const FLOWS: Flow[] = [
   happyPath,
   accessDenied,
   stateMismatch,
+  stateMissing,
   expiredToken,
+  refreshTokenRotation,
   refreshTokenRevoked,
   reuseToken,
   tokenServerError,

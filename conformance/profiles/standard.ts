@@ -37,6 +37,8 @@ export const standardProfile: ProviderProfile = {
     routes: { authorize: 'standard.authorize', token: 'standard.token', api: ['standard.userinfo', 'standard.resource', 'standard.resource-path'] },
     tokenPresentation: { placement: 'header', scheme: /^Bearer /, describe: 'Authorization: Bearer <access_token>', requirement: 'RFC6750-2.1' },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    grantTypes: { values: ['authorization_code', 'refresh_token', 'client_credentials'], requirement: 'RFC6749-4.1.3' },
+    tokenRequestFormats: ['form'],
     clientAuthRequirement: 'RFC6749-2.3.1',
     pkce: { supported: true, why: 'OAuth 2.1 and RFC 9700 §2.1.1 require PKCE with S256; the server refuses an authorization request without it' },
     registeredRedirectUris: [...STANDARD_FIXTURES.confidentialClient.redirectUris],

@@ -45,6 +45,7 @@ describe('parseConfig', () => {
       tokenResponse: 'json',
       tokenErrorStatus: 'doorkeeper',
       redeploySeconds: 120,
+      revokeTokensOnCodeReplay: false,
     })
   })
 })

@@ -1,4 +1,4 @@
-import { issuedTokens, param, tokenRequests } from '../exchanges.js'
+import { grantOf, issuedTokens, param, tokenRequests } from '../exchanges.js'
 import { defineRule, fail, pass, skip } from '../verdict.js'
 
 /**
@@ -15,7 +15,8 @@ export const useNewestRefreshToken = defineRule({
   title: 'Only the newest refresh token is presented',
   requirements: ['RFC9700-4.14.2', 'RFC6749-6'],
   evaluate(ctx) {
-    const refreshes = tokenRequests(ctx).filter((e) => param(e, 'grant_type') === 'refresh_token')
+    // @note by the parameter, not the grant_type's spelling (GoCD: refresh-token).
+    const refreshes = tokenRequests(ctx).filter((e) => grantOf(e).kind === 'refresh_token')
     if (refreshes.length === 0) return skip('the client made no refresh request')
     const issued = issuedTokens(ctx)
     for (const exchange of refreshes) {

@@ -137,6 +137,13 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       notFound: () => Reply.json(404, { error: 'not_found', error_description: 'No such endpoint; the server metadata at /.well-known/openid-configuration lists them.' }, JSON_ERROR_HEADERS),
       methodNotAllowed: (_ctx, allowed) => Reply.json(405, { error: 'invalid_request', error_description: `This endpoint accepts ${allowed.join(', ')}.` }, { ...JSON_ERROR_HEADERS, Allow: allowed.join(', ') }),
       controls: {
+        // The user withdraws consent: every token is revoked, as its revocation endpoint (RFC 7009) revokes one. The harness's revoke-tokens step.
+        'revoke-tokens'(provider) {
+          const now = provider.clock.nowMs()
+          const live = provider.store.tokens.collection.findMany().filter((t) => t.revokedAtMs === null)
+          for (const token of live) provider.store.tokens.patch(token, { revokedAtMs: now })
+          return { revoked: live.length }
+        },
         'rotate-key'(provider, body) {
           if (body.alg !== undefined && !STANDARD_SIGNING_ALGS.includes(body.alg)) throw new TypeError(`"alg" must be one of ${STANDARD_SIGNING_ALGS.join(', ')}`)
           if (body.retirePrevious !== undefined && typeof body.retirePrevious !== 'boolean') throw new TypeError('"retirePrevious" must be true or false')
