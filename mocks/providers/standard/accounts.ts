@@ -28,12 +28,18 @@ export const standardAccounts: AccountsDefinition<StandardRuntime> = {
       redirectUris: redirectUrisChecked(redirectUriProblems, 'Redirect URIs, compared exactly (any port on a loopback IP)'),
       tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).default('client_secret_basic').describe('"none" for a public client (no secret, PKCE)'),
       scopes: z.array(z.enum(Object.keys(STANDARD_SCOPES) as [string, ...string[]])).optional().describe('Scopes it may request (default: all)'),
+      requirePushedAuthorizationRequests: z.boolean().default(false).describe('Authorization requests only through the pushed_authorization_request_endpoint (RFC 9126 §6)'),
+      dpopBoundAccessTokens: z.boolean().default(false).describe('Token requests need a DPoP proof; access tokens are always DPoP-bound (RFC 9449 §5.2)'),
     })
     .strict(),
   async addClient(provider, input) {
     const method = input.tokenEndpointAuthMethod as StandardClientMeta['token_endpoint_auth_method']
     const grantTypes = ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT, ...(method === 'none' ? [] : ['client_credentials'])]
-    const client = await createClient(provider.store, provider.clock.nowMs(), { ...(input as Record<string, unknown>), ...(method === 'none' ? { secret: undefined } : {}) } as never, { grantTypes, meta: { token_endpoint_auth_method: method } satisfies StandardClientMeta })
+    const meta: StandardClientMeta = { token_endpoint_auth_method: method }
+    if (input.requirePushedAuthorizationRequests) meta.require_pushed_authorization_requests = true
+    if (input.dpopBoundAccessTokens) meta.dpop_bound_access_tokens = true
+    const { requirePushedAuthorizationRequests: _par, dpopBoundAccessTokens: _dpop, ...identity } = input as Record<string, unknown>
+    const client = await createClient(provider.store, provider.clock.nowMs(), { ...identity, ...(method === 'none' ? { secret: undefined } : {}) } as never, { grantTypes, meta })
     if (method === 'none') provider.store.clients.patch(client, { clientSecret: '' })
     return listedClient(client, Object.keys(STANDARD_SCOPES))
   },

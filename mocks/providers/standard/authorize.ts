@@ -1,13 +1,15 @@
 import { activeGrant, appendQuery, AuthorizationError, renderAuthorizationError, validateAuthorizationRequest, type ValidAuthorizationRequest } from '../../core/authorize.js'
 import type { OAuthError } from '../../core/errors.js'
 import { html, renderPage, type SafeHtml } from '../../core/html.js'
-import type { Params } from '../../core/params.js'
+import { Params } from '../../core/params.js'
 import type { RouteAnswer } from '../../core/reply.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
 import { randomBase64Url, randomHex } from '../../core/secrets.js'
 import { csrfField, readSession, redirect, requireCsrf } from '../../core/session.js'
 import type { Client, Session, User } from '../../store/index.js'
-import { resourceUrlOf, STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardRuntime } from './config.js'
+import { resolveClientIdDocument } from './client-id-document.js'
+import { consumePushedRequest, pushedRequestFor, REQUEST_URI_PREFIX } from './par.js'
+import { clientMeta, resourceUrlOf, STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardRuntime } from './config.js'
 
 /** An authorization request that passed every check, with what OpenID Connect and RFC 8707 add to the core's. */
 export interface StandardAuthorizationRequest extends ValidAuthorizationRequest {
@@ -16,6 +18,7 @@ export interface StandardAuthorizationRequest extends ValidAuthorizationRequest 
   prompt: Set<string>
   maxAgeSeconds: number | undefined
   resources: string[]
+  dpopJkt: string | undefined
 }
 
 /**
@@ -39,8 +42,8 @@ export function matchRedirectUri(given: string | undefined, client: Client): str
 }
 
 /** Every value of a parameter that may repeat (RFC 8707 §2: `resource` may be given several times). */
-function allValues(ctx: StandardContext, name: string): string[] {
-  const source = ctx.request.method.toUpperCase() === 'POST' ? new URLSearchParams(ctx.bodyText) : ctx.url.searchParams
+function allValues(ctx: StandardContext, name: string, source?: URLSearchParams): string[] {
+  source ??= ctx.request.method.toUpperCase() === 'POST' ? new URLSearchParams(ctx.bodyText) : ctx.url.searchParams
   return source.getAll(name).filter((v) => v !== '')
 }
 
@@ -65,7 +68,7 @@ export function checkResources(ctx: StandardContext, resources: string[], fail: 
  * then OAuth 2.1's and OpenID Connect's: S256 only, `nonce`, `prompt`,
  * `max_age`, `resource`, and no request objects.
  */
-export function validateStandardRequest(ctx: StandardContext, params: Params): StandardAuthorizationRequest {
+export function validateStandardRequest(ctx: StandardContext, params: Params, source?: URLSearchParams): StandardAuthorizationRequest {
   const request = validateAuthorizationRequest(ctx as never, params)
   const fail = (error: string, description: string) => new AuthorizationError(error, description, request.redirectUri, request.state)
   const read = (name: string) => {
@@ -90,8 +93,11 @@ export function validateStandardRequest(ctx: StandardContext, params: Params): S
   if (prompt.has('none') && prompt.size > 1) throw fail('invalid_request', 'The prompt value "none" cannot be combined with other values.')
   const maxAge = read('max_age')
   if (maxAge !== undefined && !/^\d{1,9}$/.test(maxAge)) throw fail('invalid_request', 'The "max_age" parameter must be a number of seconds.')
-  const resources = checkResources(ctx, allValues(ctx, 'resource'), fail)
-  return { ...request, codeChallenge: request.codeChallenge!, nonce: read('nonce'), prompt, maxAgeSeconds: maxAge === undefined ? undefined : Number(maxAge), resources }
+  const resources = checkResources(ctx, allValues(ctx, 'resource', source), fail)
+  // @see RFC 9449 §10: a JWK SHA-256 thumbprint, base64url (43 characters).
+  const dpopJkt = read('dpop_jkt')
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) throw fail('invalid_request', 'The "dpop_jkt" parameter must be a base64url SHA-256 JWK thumbprint (RFC 9449 §10).')
+  return { ...request, codeChallenge: request.codeChallenge!, nonce: read('nonce'), prompt, maxAgeSeconds: maxAge === undefined ? undefined : Number(maxAge), resources, dpopJkt }
 }
 
 /** RFC 9207 §2: every authorization response, success or error, carries `iss`. */
@@ -130,6 +136,7 @@ async function approve(ctx: StandardContext, request: StandardAuthorizationReque
     nonce: request.nonce ?? null,
     authTimeMs: session.createdAtMs,
     codeChallenge: request.codeChallenge,
+    dpopJkt: request.dpopJkt ?? null,
     resources: request.resources,
     issuedAtMs: now,
     expiresAtMs: now + config.codeTtlSeconds * 1000,
@@ -153,6 +160,7 @@ function hiddenFields(request: StandardAuthorizationRequest): SafeHtml {
     ['code_challenge', request.codeChallenge],
     ['code_challenge_method', 'S256'],
     ['nonce', request.nonce],
+    ['dpop_jkt', request.dpopJkt],
     ...request.resources.map((r): [string, string] => ['resource', r]),
   ]
   return html`${fields.filter(([, v]) => v !== undefined).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">\n`)}`
@@ -204,8 +212,14 @@ export const authorizeRoutes: RouteDefinition<StandardRuntime>[] = [
     path: STANDARD_PATHS.authorize,
     renderError: renderStandardAuthorizationError,
     async resolve(ctx) {
-      const request = validateStandardRequest(ctx, ctx.query)
+      const requestUri = ctx.query.value('request_uri')
+      // A pushed request's client was resolved at the push.
+      await resolveClientIdDocument(ctx, ctx.query.value('client_id'), { refresh: requestUri === undefined })
+      const pushed = requestUri?.startsWith(REQUEST_URI_PREFIX) ? pushedRequestFor(ctx, requestUri) : undefined
+      const request = pushed ? validateStandardRequest(ctx, Params.fromSearch(pushed.source), pushed.source) : validateStandardRequest(ctx, ctx.query)
       const fail = (error: string, description: string) => new AuthorizationError(error, description, request.redirectUri, request.state)
+      // @see RFC 9126 §6: a client registered so sends its requests only by reference.
+      if (!pushed && clientMeta(request.client).require_pushed_authorization_requests) throw fail('invalid_request', 'This client must push its authorization requests to the pushed_authorization_request_endpoint (RFC 9126).')
       const signedIn = signedInSession(ctx)
       const ageSeconds = signedIn ? Math.floor((ctx.provider.clock.nowMs() - signedIn.session.createdAtMs) / 1000) : Infinity
       const loginNeeded = !signedIn || request.prompt.has('login') || (request.maxAgeSeconds !== undefined && ageSeconds > request.maxAgeSeconds)
@@ -214,6 +228,7 @@ export const authorizeRoutes: RouteDefinition<StandardRuntime>[] = [
         if (request.prompt.has('none')) throw fail('login_required', signedIn ? 'The authentication is older than "max_age" and prompt=none forbids asking again.' : 'The user is not signed in and prompt=none forbids asking.')
         return toLogin(ctx, returnPath(ctx))
       }
+      if (pushed) consumePushedRequest(ctx, pushed.requestUri)
       const { session, user } = signedIn!
       const granted = activeGrant(ctx.provider.store as never, user.id, request.client.clientId)
       const covered = granted !== undefined && request.scopes.every((s) => granted.scopes.includes(s))

@@ -6,6 +6,7 @@ import type { WebConfig } from '../../core/session.js'
 import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
 import type { BrokenIdTokenKind } from './broken-id-tokens.js'
+import type { ClientMetadataFetch } from './client-id-document.js'
 import type { StandardOptionsInput } from './options.js'
 import { StandardKeyRing, type SigningAlg } from './keys.js'
 
@@ -27,6 +28,7 @@ export const STANDARD_PATHS = {
   revoke: '/revoke',
   introspect: '/introspect',
   register: '/register',
+  pushedAuthorizationRequest: '/par',
   deviceAuthorization: '/device_authorization',
   device: '/device',
   login: '/login',
@@ -68,7 +70,10 @@ export const STANDARD_FIXTURES = {
 } as const
 
 /** The options of `createStandard` (validated by `standardOptionsSchema` in options.ts). */
-export type StandardOptions = StandardOptionsInput
+export type StandardOptions = StandardOptionsInput & {
+  /** Fetches client ID metadata documents; default the global `fetch` (so msw handlers answer in-process). */
+  fetchClientMetadata?: ClientMetadataFetch
+}
 
 export interface StandardConfig {
   web: WebConfig
@@ -82,6 +87,10 @@ export interface StandardConfig {
   deviceCodeTtlSeconds: number
   devicePollIntervalSeconds: number
   maxRegisteredClients: number
+  /** Whether an https `client_id` names a client ID metadata document (client-id-document.ts). */
+  clientIdMetadataDocuments: boolean
+  /** How those documents are fetched (`createStandard({ fetchClientMetadata })`; default the global `fetch`). */
+  fetchClientMetadata: ClientMetadataFetch
 }
 
 /** An authorization code with what the ID token and the token request need besides the core's fields. */
@@ -95,6 +104,8 @@ export const standardCodeSchema = z.object({
   /** When the user authenticated (OIDC Core §2 `auth_time`), in ms. */
   authTimeMs: z.number(),
   codeChallenge: z.string(),
+  /** RFC 9449 §10: the DPoP key thumbprint the code is bound to (`dpop_jkt`, or the push's proof); the token request must prove it. */
+  dpopJkt: z.string().nullable(),
   /** RFC 8707 resources the authorization request named. */
   resources: z.array(z.string()),
   issuedAtMs: z.number(),
@@ -126,6 +137,8 @@ export const standardTokenSchema = z.object({
   /** Set when the refresh token was exchanged for a new pair: presenting it again is reuse. */
   refreshRotatedAtMs: z.number().nullable(),
   revokedAtMs: z.number().nullable(),
+  /** RFC 9449 §6: the JWK SHA-256 thumbprint of the DPoP key the token is bound to (`cnf.jkt`); null for a Bearer token. */
+  jkt: z.string().nullable(),
 })
 export type StandardToken = z.infer<typeof standardTokenSchema>
 
@@ -149,6 +162,16 @@ export type DeviceCode = z.infer<typeof deviceCodeSchema>
 /** A `jti` of a client assertion seen before its expiry (RFC 7523 §3: replay). */
 export const assertionIdSchema = z.object({ key: z.string(), expiresAtMs: z.number() })
 
+/** A pushed authorization request (RFC 9126 §2): its parameters, kept until used once or expired. */
+export const pushedRequestSchema = z.object({
+  requestUri: z.string(),
+  clientId: z.string(),
+  /** The request's parameters as form-encoded, exactly as pushed. */
+  params: z.string(),
+  expiresAtMs: z.number(),
+})
+export type PushedRequest = z.infer<typeof pushedRequestSchema>
+
 /** When a token record may go: both its halves dead (expired, revoked) for the grace period. */
 function tokenDroppableAt(token: StandardToken): number {
   const accessDead = Math.min(token.revokedAtMs ?? Infinity, token.expiresAtMs)
@@ -161,7 +184,12 @@ export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessio
   tokens: IndexedCollection<typeof standardTokenSchema, 'token' | 'refreshToken'>
   deviceCodes: IndexedCollection<typeof deviceCodeSchema, 'deviceCode' | 'userCode'>
   assertionIds: IndexedCollection<typeof assertionIdSchema, 'key'>
+  pushedRequests: IndexedCollection<typeof pushedRequestSchema, 'requestUri'>
+  /** `jti`s of DPoP proofs seen within their acceptance window (RFC 9449 §11.1: replay). */
+  dpopProofIds: IndexedCollection<typeof assertionIdSchema, 'key'>
   keys: StandardKeyRing
+  /** Documents given on the `client-id-document` control path, by URL (bounded there). */
+  clientIdDocuments: Map<string, unknown>
   /** Set by the `break-next-id-token` control: the next ID token issued is broken this way, then it clears. */
   pendingIdTokenBreak?: BrokenIdTokenKind
   /** Set by the `break-next-userinfo` control: the next UserInfo answer names another `sub` (OIDC Core §5.3.2), then it clears. */
@@ -179,7 +207,10 @@ export function createStandardStore(): StandardStore {
     tokens: indexedCollection(standardTokenSchema, ['token', 'refreshToken'], { droppableAt: tokenDroppableAt }),
     deviceCodes: indexedCollection(deviceCodeSchema, ['deviceCode', 'userCode'], { droppableAt: (d) => d.expiresAtMs + PURGE_GRACE_MS }),
     assertionIds: indexedCollection(assertionIdSchema, ['key'], { droppableAt: (a) => a.expiresAtMs }),
+    pushedRequests: indexedCollection(pushedRequestSchema, ['requestUri'], { droppableAt: (r) => r.expiresAtMs }),
+    dpopProofIds: indexedCollection(assertionIdSchema, ['key'], { droppableAt: (a) => a.expiresAtMs }),
     keys: new StandardKeyRing(),
+    clientIdDocuments: new Map(),
   }
 }
 
@@ -190,6 +221,10 @@ export interface StandardClientMeta {
   jwks?: { keys: Array<Record<string, unknown>> }
   id_token_signed_response_alg?: SigningAlg
   userinfo_signed_response_alg?: SigningAlg
+  /** RFC 9126 §6: the authorization endpoint takes this client's requests only through a pushed request. */
+  require_pushed_authorization_requests?: boolean
+  /** RFC 9449 §5.2: this client's token requests must carry a DPoP proof; its access tokens are always DPoP-bound. */
+  dpop_bound_access_tokens?: boolean
   /** Added by Dynamic Client Registration (counts against the bound). */
   registered?: boolean
   [key: string]: unknown

@@ -4,6 +4,7 @@ import { Reply } from '../../core/reply.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
 import { CLIENT_ASSERTION_ALGS, STANDARD_AUTH_METHODS, authenticateStandardClient } from './client-auth.js'
 import { clientMeta, resourceUrlOf, STANDARD_PATHS, STANDARD_RESOURCE_PATH, STANDARD_SCOPES, STANDARD_SIGNING_ALGS, type StandardContext, type StandardRuntime, type StandardToken } from './config.js'
+import { authorizationScheme, checkDpopBinding, dpopChallenge, DPOP_SIGNING_ALGS } from './dpop.js'
 import { signWith } from './keys.js'
 import { registerRoute } from './registration.js'
 import { STANDARD_GRANT_TYPES, TOKEN_HEADERS, revokeFamily } from './token.js'
@@ -18,7 +19,10 @@ export const PROTECTED_RESOURCE_METADATA_PATH = `/.well-known/oauth-protected-re
 export function serverMetadata(provider: StandardRuntime): Record<string, unknown> {
   const issuer = provider.baseUrl
   const authMethods = [...STANDARD_AUTH_METHODS]
+  // @see draft-ietf-oauth-client-id-metadata-document §5: said only when enabled.
+  const clientIdDocuments = provider.config.clientIdMetadataDocuments ? { client_id_metadata_document_supported: true } : {}
   return {
+    ...clientIdDocuments,
     issuer,
     authorization_endpoint: issuer + STANDARD_PATHS.authorize,
     token_endpoint: issuer + STANDARD_PATHS.token,
@@ -28,6 +32,10 @@ export function serverMetadata(provider: StandardRuntime): Record<string, unknow
     revocation_endpoint: issuer + STANDARD_PATHS.revoke,
     introspection_endpoint: issuer + STANDARD_PATHS.introspect,
     device_authorization_endpoint: issuer + STANDARD_PATHS.deviceAuthorization,
+    pushed_authorization_request_endpoint: issuer + STANDARD_PATHS.pushedAuthorizationRequest,
+    // RFC 9126 §5: required per client (its `require_pushed_authorization_requests`), not server-wide.
+    require_pushed_authorization_requests: false,
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     scopes_supported: Object.keys(STANDARD_SCOPES),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
@@ -77,6 +85,7 @@ const discoveryRoutes: RouteDefinition<StandardRuntime>[] = [
           authorization_servers: [ctx.provider.baseUrl],
           scopes_supported: ['api:read', 'api:write'],
           bearer_methods_supported: ['header'],
+          dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
           resource_name: 'oauth-dance standard API',
         },
         200,
@@ -92,8 +101,15 @@ function findToken(ctx: StandardContext, value: string): StandardToken | undefin
 /** UserInfo (OIDC Core §5.3): a Bearer token with `openid`; claims by scope; a signed JWT when the client registered an alg. */
 async function userinfo(ctx: StandardContext): Promise<Reply> {
   const realm = ctx.provider.baseUrl
-  const { token } = authenticateBearer(ctx as never, { realm, placements: ['header', 'body'], scopes: ['openid'], findToken: (v) => findToken(ctx, v) as never })
+  const scheme = authorizationScheme(ctx)
+  const { token } = authenticateBearer(ctx as never, { realm, scheme, placements: scheme === 'DPoP' ? ['header'] : ['header', 'body'], scopes: ['openid'], findToken: (v) => findToken(ctx, v) as never })
   const stored = token as unknown as StandardToken
+  try {
+    await checkDpopBinding(ctx, stored, scheme)
+  } catch (error) {
+    if (error instanceof OAuthError) error.headers['WWW-Authenticate'] = error.error === 'invalid_dpop_proof' ? dpopChallenge(error) : bearerChallenge(realm, error)
+    throw error
+  }
   const user = stored.userId ? ctx.provider.store.users.by('id', stored.userId) : undefined
   if (!user) {
     const error = new InsufficientScope('This token was issued to a client acting for itself; it has no user.', 'client credentials token at userinfo')
@@ -175,7 +191,7 @@ const introspectRoute = defineRoute<StandardRuntime>({
       active: true,
       scope: token.scopes.join(' '),
       client_id: token.clientId,
-      token_type: byRefresh ? 'refresh_token' : 'Bearer',
+      token_type: byRefresh ? 'refresh_token' : token.jkt ? 'DPoP' : 'Bearer',
       exp: expiresAtMs == null ? undefined : Math.floor(expiresAtMs / 1000),
       iat: Math.floor(token.issuedAtMs / 1000),
       iss: ctx.provider.baseUrl,
@@ -185,6 +201,8 @@ const introspectRoute = defineRoute<StandardRuntime>({
       const user = ctx.provider.store.users.by('id', token.userId)
       if (user) body.username = user.username
     }
+    // @see RFC 9449 §6.2: the key a DPoP-bound token is bound to.
+    if (token.jkt) body.cnf = { jkt: token.jkt }
     if (token.audience.length) body.aud = token.audience.length === 1 ? token.audience[0] : token.audience
     return json(body)
   },
@@ -195,7 +213,7 @@ const introspectRoute = defineRoute<StandardRuntime>({
  * given a live token whose audience is this resource (RFC 8707); `api:write`
  * for anything but reads.
  */
-function protectedResource(ctx: StandardContext): Reply {
+async function protectedResource(ctx: StandardContext): Promise<Reply> {
   const resource = resourceUrlOf(ctx.provider)
   const metadataUrl = ctx.provider.baseUrl + PROTECTED_RESOURCE_METADATA_PATH
   const challenge = (error?: OAuthError) => {
@@ -206,11 +224,14 @@ function protectedResource(ctx: StandardContext): Reply {
   }
   const write = !['GET', 'HEAD'].includes(ctx.request.method.toUpperCase())
   let stored: StandardToken
+  const scheme = authorizationScheme(ctx)
   try {
-    const { token } = authenticateBearer(ctx as never, { realm: resource, placements: ['header'], findToken: (v) => findToken(ctx, v) as never })
+    const { token } = authenticateBearer(ctx as never, { realm: resource, scheme, placements: ['header'], findToken: (v) => findToken(ctx, v) as never })
     stored = token as unknown as StandardToken
+    await checkDpopBinding(ctx, stored, scheme)
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
+    if (error.error === 'invalid_dpop_proof') return new Reply(401, { 'WWW-Authenticate': dpopChallenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))
     // @see RFC 6750 §3.1: a request without a token gets the challenge alone, no error code.
     if (error.description === 'The access token is missing.') return new Reply(401, { 'WWW-Authenticate': challenge(), 'Cache-Control': 'no-store' }, null)
     return new Reply(error.status, { 'WWW-Authenticate': challenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))

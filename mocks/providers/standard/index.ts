@@ -25,6 +25,8 @@ import { deviceRoutes } from './device.js'
 import { endpointRoutes } from './endpoints.js'
 import { generateStandardKey, initialStandardKeys, type SigningAlg } from './keys.js'
 import { DEVICE_CODE_GRANT, tokenRoute } from './token.js'
+import { pushedAuthorizationRequestRoute } from './par.js'
+import { provideClientIdDocument } from './client-id-document.js'
 
 export { standardOptionsSchema } from './options.js'
 export { STANDARD_BASE_URL, STANDARD_FIXTURES, STANDARD_SCOPES, STANDARD_RESOURCE_PATH } from './config.js'
@@ -47,6 +49,7 @@ const routes = [
   }),
   ...authorizeRoutes,
   tokenRoute,
+  pushedAuthorizationRequestRoute,
   ...deviceRoutes,
   ...endpointRoutes,
 ]
@@ -96,6 +99,7 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       responseTypes: ['code'],
     },
     ...parsed,
+    fetchClientMetadata: options.fetchClientMetadata ?? ((url, init) => fetch(url, init)),
   }
   return new ProviderRuntime<StandardStore, StandardConfig>(
     {
@@ -155,6 +159,7 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
           provider.store.pendingUserinfoWrongSub = true
           return { kind: body.kind }
         },
+        'client-id-document': (provider, body) => provideClientIdDocument(provider, body),
         'retire-key'(provider, body) {
           if (typeof body.kid !== 'string') throw new TypeError('"kid" must be the key id to unpublish')
           return { retired: provider.store.keys.retire(body.kid), published: provider.store.keys.kids }

@@ -84,4 +84,22 @@ describe.each(bothModes)('@modelcontextprotocol/sdk against standard over $name'
     expect(provider.saved!.refresh_token).toBeTruthy()
     expect(provider.saved!.refresh_token).not.toBe(first)
   })
+
+  it('presents a client ID metadata document instead of registering, when the server says it takes them', async () => {
+    const base = running.baseUrl
+    const post = (path: string, body: unknown) => fetch(`${base}/__oauth-dance/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    expect((await post('options', { clientIdMetadataDocuments: true })).status).toBe(200)
+    const clientMetadataUrl = 'https://mcp-client.example/oauth/client.json'
+    const provider = Object.assign(new InMemoryProvider(), { clientMetadataUrl })
+    expect((await post('client-id-document', { url: clientMetadataUrl, document: { ...provider.clientMetadata, client_id: clientMetadataUrl } })).status).toBe(200)
+    const resourceUrl = running.provider.describe().resourceUrl as string
+    const { resourceMetadataUrl } = extractWWWAuthenticateParams(await fetch(resourceUrl))
+    expect(await auth(provider, { serverUrl: resourceUrl, resourceMetadataUrl, scope: 'api:read' })).toBe('REDIRECT')
+    expect(provider.information?.client_id).toBe(clientMetadataUrl)
+    expect(running.provider.journal.entries().some((e) => e.route === 'standard.register')).toBe(false)
+    const callback = await followAuthorization(browser(base), provider.authorizationUrl!.href)
+    expect(await auth(provider, { serverUrl: resourceUrl, resourceMetadataUrl, authorizationCode: callback.searchParams.get('code')! })).toBe('AUTHORIZED')
+    const call = await fetch(`${resourceUrl}/tools`, { headers: { Authorization: `Bearer ${provider.saved!.access_token}` } })
+    expect(await call.json()).toMatchObject({ client_id: clientMetadataUrl, scope: 'api:read' })
+  })
 })

@@ -60,4 +60,29 @@ describe.each(bothModes)('oauth4webapi against standard over $name', (mode) => {
     const params = oauth.validateAuthResponse(as, client, callback, state)
     expect(params.get('code')).toBeTruthy()
   })
+
+  it('pushes the authorization request (RFC 9126) and binds its tokens with DPoP (RFC 9449) for a client registered to require both', async () => {
+    const registered = await fetch(as.registration_endpoint!, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], require_pushed_authorization_requests: true, dpop_bound_access_tokens: true }) })
+    const client: oauth.Client = { client_id: ((await registered.json()) as { client_id: string }).client_id }
+    const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'))
+    const redirectUri = 'http://127.0.0.1:40001/callback'
+    const verifier = oauth.generateRandomCodeVerifier()
+    const state = oauth.generateRandomState()
+    const resource = `${running.baseUrl}/api`
+    const parameters = { redirect_uri: redirectUri, response_type: 'code', scope: 'openid api:read', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, resource }
+    const pushed = await oauth.processPushedAuthorizationResponse(as, client, await oauth.pushedAuthorizationRequest(as, client, oauth.None(), parameters, { DPoP, ...insecure }))
+    const url = new URL(as.authorization_endpoint!)
+    url.searchParams.set('client_id', client.client_id)
+    url.searchParams.set('request_uri', pushed.request_uri)
+    const callback = await followAuthorization(browser(running.baseUrl), url.href)
+    const params = oauth.validateAuthResponse(as, client, callback, state)
+    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, { DPoP, ...insecure })
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { requireIdToken: true })
+    expect(tokens.token_type).toBe('dpop')
+    const api = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(`${resource}/things`), undefined, undefined, { DPoP, ...insecure })
+    expect(api.status).toBe(200)
+    expect(((await api.json()) as { sub: string }).sub).toBe(ALICE.id)
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, { DPoP, ...insecure }))
+    expect(refreshed.token_type).toBe('dpop')
+  })
 })

@@ -50,6 +50,50 @@ function oneOf<T extends string>(body: Record<string, unknown>, name: string, al
   return value as T
 }
 
+/** Client metadata as RFC 7591 §2 defines it, checked; also a client ID metadata document's (client-id-document.ts). */
+export function checkClientMetadata(metadata: Record<string, unknown>, defaultAuthMethod: StandardAuthMethod = 'client_secret_basic') {
+  const authMethod: StandardAuthMethod = oneOf(metadata, 'token_endpoint_auth_method', STANDARD_AUTH_METHODS) ?? defaultAuthMethod
+  const grantTypes = stringArray(metadata, 'grant_types') ?? ['authorization_code']
+  const unknownGrant = grantTypes.find((g) => !STANDARD_GRANT_TYPES.includes(g))
+  if (unknownGrant) throw metadataError(`The grant type "${unknownGrant}" is not supported (${STANDARD_GRANT_TYPES.join(', ')}).`)
+  const responseTypes = stringArray(metadata, 'response_types') ?? (grantTypes.includes('authorization_code') ? ['code'] : [])
+  if (responseTypes.some((r) => r !== 'code')) throw metadataError('Only the "code" response type is supported.')
+  // @see RFC 7591 §2.1: grant_types and response_types must agree.
+  if (grantTypes.includes('authorization_code') !== responseTypes.includes('code')) throw metadataError('"grant_types" includes authorization_code exactly when "response_types" includes code (RFC 7591 §2.1).')
+  if (authMethod === 'none' && grantTypes.includes('client_credentials')) throw metadataError('A public client ("token_endpoint_auth_method": "none") cannot use client_credentials.')
+
+  const redirectUris = (stringArray(metadata, 'redirect_uris') ?? []).map(checkRedirectUri)
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) throw redirectError('"redirect_uris" is required for the authorization_code grant.')
+
+  const scopeValue = metadata.scope
+  if (scopeValue !== undefined && typeof scopeValue !== 'string') throw metadataError('"scope" must be a space-separated string.')
+  const scopes = scopeValue ? [...new Set(scopeValue.split(' ').filter(Boolean))] : []
+  const unknownScope = scopes.find((s) => !(s in STANDARD_SCOPES))
+  if (unknownScope) throw metadataError(`The scope "${unknownScope}" is not known (${Object.keys(STANDARD_SCOPES).join(' ')}).`)
+
+  if (metadata.jwks_uri !== undefined) throw metadataError('"jwks_uri" cannot be fetched by this offline server; register the keys by value in "jwks".')
+  let jwks: StandardClientMeta['jwks']
+  if (metadata.jwks !== undefined) {
+    const keys = (metadata.jwks as { keys?: unknown })?.keys
+    if (!Array.isArray(keys) || keys.length === 0 || keys.length > 10 || keys.some((k) => k === null || typeof k !== 'object' || typeof (k as { kty?: unknown }).kty !== 'string' || 'd' in (k as object))) {
+      throw metadataError('"jwks" must be {"keys": [...]} with 1 to 10 public JWKs (no private members).')
+    }
+    jwks = { keys: keys as Array<Record<string, unknown>> }
+  }
+  if (authMethod === 'private_key_jwt' && !jwks) throw metadataError('"private_key_jwt" needs the client\'s public keys in "jwks".')
+  const idTokenAlg = oneOf<SigningAlg>(metadata, 'id_token_signed_response_alg', STANDARD_SIGNING_ALGS)
+  const userinfoAlg = oneOf<SigningAlg>(metadata, 'userinfo_signed_response_alg', STANDARD_SIGNING_ALGS)
+  const flags: Partial<StandardClientMeta> = {}
+  for (const flag of ['require_pushed_authorization_requests', 'dpop_bound_access_tokens'] as const) {
+    const value = metadata[flag]
+    if (value !== undefined && typeof value !== 'boolean') throw metadataError(`"${flag}" must be true or false.`)
+    if (value === true) flags[flag] = true
+  }
+  const name = metadata.client_name
+  if (name !== undefined && (typeof name !== 'string' || name.length > 200)) throw metadataError('"client_name" must be a string of at most 200 characters.')
+  return { authMethod, grantTypes, responseTypes, redirectUris, scopes, jwks, idTokenAlg, userinfoAlg, flags, name: name as string | undefined }
+}
+
 /** Dynamic Client Registration (RFC 7591 §3): open registration, metadata checked, unknown members ignored (§2). */
 export const registerRoute = defineRoute<StandardRuntime>({
   id: 'standard.register',
@@ -67,39 +111,7 @@ export const registerRoute = defineRoute<StandardRuntime>({
     const metadata = body as Record<string, unknown>
     const { store, clock, config } = ctx.provider
 
-    const authMethod: StandardAuthMethod = oneOf(metadata, 'token_endpoint_auth_method', STANDARD_AUTH_METHODS) ?? 'client_secret_basic'
-    const grantTypes = stringArray(metadata, 'grant_types') ?? ['authorization_code']
-    const unknownGrant = grantTypes.find((g) => !STANDARD_GRANT_TYPES.includes(g))
-    if (unknownGrant) throw metadataError(`The grant type "${unknownGrant}" is not supported (${STANDARD_GRANT_TYPES.join(', ')}).`)
-    const responseTypes = stringArray(metadata, 'response_types') ?? (grantTypes.includes('authorization_code') ? ['code'] : [])
-    if (responseTypes.some((r) => r !== 'code')) throw metadataError('Only the "code" response type is supported.')
-    // @see RFC 7591 §2.1: grant_types and response_types must agree.
-    if (grantTypes.includes('authorization_code') !== responseTypes.includes('code')) throw metadataError('"grant_types" includes authorization_code exactly when "response_types" includes code (RFC 7591 §2.1).')
-    if (authMethod === 'none' && grantTypes.includes('client_credentials')) throw metadataError('A public client ("token_endpoint_auth_method": "none") cannot use client_credentials.')
-
-    const redirectUris = (stringArray(metadata, 'redirect_uris') ?? []).map(checkRedirectUri)
-    if (grantTypes.includes('authorization_code') && redirectUris.length === 0) throw redirectError('"redirect_uris" is required for the authorization_code grant.')
-
-    const scopeValue = metadata.scope
-    if (scopeValue !== undefined && typeof scopeValue !== 'string') throw metadataError('"scope" must be a space-separated string.')
-    const scopes = scopeValue ? [...new Set(scopeValue.split(' ').filter(Boolean))] : []
-    const unknownScope = scopes.find((s) => !(s in STANDARD_SCOPES))
-    if (unknownScope) throw metadataError(`The scope "${unknownScope}" is not known (${Object.keys(STANDARD_SCOPES).join(' ')}).`)
-
-    if (metadata.jwks_uri !== undefined) throw metadataError('"jwks_uri" cannot be fetched by this offline server; register the keys by value in "jwks".')
-    let jwks: StandardClientMeta['jwks']
-    if (metadata.jwks !== undefined) {
-      const keys = (metadata.jwks as { keys?: unknown })?.keys
-      if (!Array.isArray(keys) || keys.length === 0 || keys.length > 10 || keys.some((k) => k === null || typeof k !== 'object' || typeof (k as { kty?: unknown }).kty !== 'string' || 'd' in (k as object))) {
-        throw metadataError('"jwks" must be {"keys": [...]} with 1 to 10 public JWKs (no private members).')
-      }
-      jwks = { keys: keys as Array<Record<string, unknown>> }
-    }
-    if (authMethod === 'private_key_jwt' && !jwks) throw metadataError('"private_key_jwt" needs the client\'s public keys in "jwks".')
-    const idTokenAlg = oneOf<SigningAlg>(metadata, 'id_token_signed_response_alg', STANDARD_SIGNING_ALGS)
-    const userinfoAlg = oneOf<SigningAlg>(metadata, 'userinfo_signed_response_alg', STANDARD_SIGNING_ALGS)
-    const name = metadata.client_name
-    if (name !== undefined && (typeof name !== 'string' || name.length > 200)) throw metadataError('"client_name" must be a string of at most 200 characters.')
+    const { authMethod, grantTypes, responseTypes, redirectUris, scopes, jwks, idTokenAlg, userinfoAlg, flags, name } = checkClientMetadata(metadata)
 
     const registered = store.clients.collection.findMany((q) => q.where((c) => (c.meta as StandardClientMeta).registered === true)).length
     if (registered >= config.maxRegisteredClients) {
@@ -110,14 +122,14 @@ export const registerRoute = defineRoute<StandardRuntime>({
     const clientId = `dyn-${randomBase64Url(16)}`
     const clientSecret = secretMethod ? randomBase64Url(32) : ''
     const now = clock.nowMs()
-    const meta: StandardClientMeta = { token_endpoint_auth_method: authMethod, registered: true }
+    const meta: StandardClientMeta = { token_endpoint_auth_method: authMethod, registered: true, ...flags }
     if (jwks) meta.jwks = jwks
     if (idTokenAlg) meta.id_token_signed_response_alg = idTokenAlg
     if (userinfoAlg) meta.userinfo_signed_response_alg = userinfoAlg
     await store.clients.collection.create({
       clientId,
       clientSecret,
-      name: (name as string | undefined) ?? clientId,
+      name: name ?? clientId,
       redirectUris,
       scopes,
       grantTypes,
@@ -129,7 +141,7 @@ export const registerRoute = defineRoute<StandardRuntime>({
       client_id: clientId,
       ...(secretMethod ? { client_secret: clientSecret, client_secret_expires_at: 0 } : {}),
       client_id_issued_at: Math.floor(now / 1000),
-      client_name: (name as string | undefined) ?? clientId,
+      client_name: name ?? clientId,
       redirect_uris: redirectUris,
       grant_types: grantTypes,
       response_types: responseTypes,
@@ -139,6 +151,7 @@ export const registerRoute = defineRoute<StandardRuntime>({
     if (jwks) response.jwks = jwks
     if (idTokenAlg) response.id_token_signed_response_alg = idTokenAlg
     if (userinfoAlg) response.userinfo_signed_response_alg = userinfoAlg
+    Object.assign(response, flags)
     return Reply.json(201, response, { 'Cache-Control': 'no-store', Pragma: 'no-cache' })
   },
 })

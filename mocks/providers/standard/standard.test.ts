@@ -238,7 +238,7 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(bare.headers['www-authenticate']).toBe(`Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/api"`)
       expect(bare.text).toBe('')
       const metadata = await request(base).get('/.well-known/oauth-protected-resource/api')
-      expect(metadata.body).toEqual({ resource, authorization_servers: [base], scopes_supported: ['api:read', 'api:write'], bearer_methods_supported: ['header'], resource_name: 'oauth-dance standard API' })
+      expect(metadata.body).toEqual({ resource, authorization_servers: [base], scopes_supported: ['api:read', 'api:write'], bearer_methods_supported: ['header'], dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'], resource_name: 'oauth-dance standard API' })
       const cc = (extra: Record<string, string>) => request(base).post('/token').type('form').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).send({ grant_type: 'client_credentials', scope: 'api:read', ...extra })
       const unbound = (await cc({})).body.access_token
       const wrongAudience = await request(base).get('/api/things').set('Authorization', `Bearer ${unbound}`)

@@ -8,8 +8,10 @@ import { randomBase64Url, randomHex } from '../../core/secrets.js'
 import type { AuthorizationCode, Client } from '../../store/index.js'
 import { checkResources } from './authorize.js'
 import { authenticateStandardClient } from './client-auth.js'
+import { resolveClientIdDocument } from './client-id-document.js'
 import { clientMeta, STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardRuntime, type StandardToken } from './config.js'
 import { brokenIdToken, type BrokenIdTokenKind } from './broken-id-tokens.js'
+import { dpopHeader, invalidDpopProof, verifyDpopProof } from './dpop.js'
 import { signWith, type SigningAlg } from './keys.js'
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -69,6 +71,8 @@ interface IssueFields {
   familyId: string
   authTimeMs: number | null
   withRefreshToken: boolean
+  /** The DPoP key thumbprint the tokens are bound to (RFC 9449 §5), or null for Bearer tokens. */
+  jkt: string | null
 }
 
 function issueTokens(ctx: StandardContext, client: Client, fields: IssueFields): StandardToken {
@@ -88,6 +92,7 @@ function issueTokens(ctx: StandardContext, client: Client, fields: IssueFields):
     refreshExpiresAtMs: fields.withRefreshToken ? now + config.refreshTokenTtlSeconds * 1000 : null,
     refreshRotatedAtMs: null,
     revokedAtMs: null,
+    jkt: fields.jkt,
   })
 }
 
@@ -133,7 +138,7 @@ async function withIdToken(ctx: StandardContext, client: Client, token: Standard
 }
 
 /** RFC 6749 §4.1.3 with RFC 7636 §4.6: the code once, by its client, with its redirect URI and the PKCE verifier. */
-async function authorizationCodeGrant(ctx: StandardContext, client: Client, params: Params): Promise<Issued> {
+async function authorizationCodeGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
   const { store, clock } = ctx.provider
   const code = store.codes.by('code', params.require('code'))
   if (!code || code.clientId !== client.clientId) throw new InvalidGrant('The authorization code is invalid or was issued to another client.', code ? 'code of another client' : 'unknown code')
@@ -151,10 +156,12 @@ async function authorizationCodeGrant(ctx: StandardContext, client: Client, para
   if (!verifyCodeVerifier({ codeChallenge: code.codeChallenge, codeChallengeMethod: 'S256' } as AuthorizationCode, verifier)) {
     throw new InvalidGrant('The "code_verifier" does not match the code_challenge (RFC 7636 §4.6).', 'PKCE mismatch')
   }
+  // @see RFC 9449 §10: a code bound to a DPoP key is redeemed only with a proof of that key.
+  if (code.dpopJkt !== null && jkt !== code.dpopJkt) throw invalidDpopProof(jkt === null ? 'The authorization code is bound to a DPoP key ("dpop_jkt"); send a DPoP proof made with it (RFC 9449 §10).' : 'The DPoP proof was made with another key than the one the authorization code is bound to ("dpop_jkt", RFC 9449 §10).')
   const audience = tokenResources(ctx, code.resources)
   const familyId = randomHex(12)
   store.codes.patch(code, { redeemedAtMs: now, familyId })
-  const token = issueTokens(ctx, client, { userId: code.userId, scopes: code.scopes, audience, familyId, authTimeMs: code.authTimeMs, withRefreshToken: wantsRefreshToken(client) })
+  const token = issueTokens(ctx, client, { userId: code.userId, scopes: code.scopes, audience, familyId, authTimeMs: code.authTimeMs, withRefreshToken: wantsRefreshToken(client), jkt })
   return withIdToken(ctx, client, token, code.nonce)
 }
 
@@ -163,7 +170,7 @@ async function authorizationCodeGrant(ctx: StandardContext, client: Client, para
  * Presenting one that was already rotated is reuse: the whole family is
  * revoked, the legitimate client's newest tokens included (RFC 9700 §4.14.2).
  */
-async function refreshTokenGrant(ctx: StandardContext, client: Client, params: Params): Promise<Issued> {
+async function refreshTokenGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
   const { clock } = ctx.provider
   const previous = ctx.provider.store.tokens.by('refreshToken', params.require('refresh_token'))
   if (!previous || previous.clientId !== client.clientId) throw new InvalidGrant('The refresh token is invalid or was issued to another client.', previous ? 'refresh token of another client' : 'unknown refresh token')
@@ -178,6 +185,10 @@ async function refreshTokenGrant(ctx: StandardContext, client: Client, params: P
   const requested = splitScopes(params.value('scope'), / +/)
   const wider = requested.filter((s) => !previous.scopes.includes(s))
   if (wider.length) throw new InvalidScope(`The scope ${wider.join(' ')} was not granted; a refresh may only narrow the scope.`, 'refresh widens scope')
+  // @see RFC 9449 §5.0: a public client's refresh token is bound to its DPoP key; the refresh must prove the same key.
+  if (previous.jkt !== null && clientMeta(client).token_endpoint_auth_method === 'none' && jkt !== previous.jkt) {
+    throw invalidDpopProof(jkt === null ? 'This refresh token is bound to a DPoP key; send a DPoP proof made with it (RFC 9449 §5.0).' : 'The DPoP proof was made with another key than the one this refresh token is bound to (RFC 9449 §5.0).')
+  }
   const audience = tokenResources(ctx, previous.audience)
   ctx.provider.store.tokens.patch(previous, { refreshRotatedAtMs: now })
   const token = issueTokens(ctx, client, {
@@ -187,23 +198,24 @@ async function refreshTokenGrant(ctx: StandardContext, client: Client, params: P
     familyId: previous.familyId,
     authTimeMs: previous.authTimeMs,
     withRefreshToken: true,
+    jkt,
   })
   return withIdToken(ctx, client, token)
 }
 
 /** RFC 6749 §4.4: confidential clients only, no user scopes, no refresh token (§4.4.3). */
-async function clientCredentialsGrant(ctx: StandardContext, client: Client, params: Params): Promise<Issued> {
+async function clientCredentialsGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
   if (clientMeta(client).token_endpoint_auth_method === 'none') throw new UnauthorizedClient('Public clients cannot use the client_credentials grant.', 'public client')
   const requested = splitScopes(params.value('scope'), / +/)
   const allowed = (client.scopes.length ? client.scopes : Object.keys(STANDARD_SCOPES)).filter((s) => !USER_SCOPES.includes(s))
   const refused = requested.filter((s) => !allowed.includes(s))
   if (refused.length) throw new InvalidScope(`The scope ${refused.join(' ')} is not available to the client_credentials grant.`, 'client credentials scope')
   const audience = tokenResources(ctx, [])
-  return { token: issueTokens(ctx, client, { userId: null, scopes: requested, audience, familyId: randomHex(12), authTimeMs: null, withRefreshToken: false }) }
+  return { token: issueTokens(ctx, client, { userId: null, scopes: requested, audience, familyId: randomHex(12), authTimeMs: null, withRefreshToken: false, jkt }) }
 }
 
 /** RFC 8628 §3.4-§3.5: pending until the user decides, `slow_down` (+5 s) when polled faster than the interval. */
-async function deviceCodeGrant(ctx: StandardContext, client: Client, params: Params): Promise<Issued> {
+async function deviceCodeGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
   const { store, clock } = ctx.provider
   const device = store.deviceCodes.by('deviceCode', params.require('device_code'))
   if (!device || device.clientId !== client.clientId) throw new InvalidGrant('The device code is invalid or was issued to another client.', device ? 'device code of another client' : 'unknown device code')
@@ -220,11 +232,11 @@ async function deviceCodeGrant(ctx: StandardContext, client: Client, params: Par
   }
   if (device.status === 'pending') throw new OAuthError(400, 'authorization_pending', 'The user has not completed the authorization yet.')
   store.deviceCodes.patch(device, { status: 'redeemed' })
-  const token = issueTokens(ctx, client, { userId: device.userId, scopes: device.scopes, audience: device.resources, familyId: randomHex(12), authTimeMs: device.authTimeMs, withRefreshToken: wantsRefreshToken(client) })
+  const token = issueTokens(ctx, client, { userId: device.userId, scopes: device.scopes, audience: device.resources, familyId: randomHex(12), authTimeMs: device.authTimeMs, withRefreshToken: wantsRefreshToken(client), jkt })
   return withIdToken(ctx, client, token)
 }
 
-const GRANTS: Record<string, (ctx: StandardContext, client: Client, params: Params) => Promise<Issued>> = {
+const GRANTS: Record<string, (ctx: StandardContext, client: Client, params: Params, jkt: string | null) => Promise<Issued>> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
@@ -234,7 +246,8 @@ const GRANTS: Record<string, (ctx: StandardContext, client: Client, params: Para
 export function tokenResponse(ctx: StandardContext, { token, idToken }: Issued): Reply {
   const body: Record<string, string | number> = {
     access_token: token.token,
-    token_type: 'Bearer',
+    // RFC 9449 §5: a DPoP-bound access token is of type DPoP.
+    token_type: token.jkt ? 'DPoP' : 'Bearer',
     expires_in: Math.round((token.expiresAtMs - ctx.provider.clock.nowMs()) / 1000),
   }
   // RFC 6749 §5.1: the granted scope; none granted, none said.
@@ -256,8 +269,14 @@ export const tokenRoute = defineRoute<StandardRuntime>({
     if (!grantType) throw new InvalidRequest('The "grant_type" parameter is missing.', 'missing grant_type')
     const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined
     if (!grant) throw new UnsupportedGrantType(`The grant_type "${grantType}" is not supported (${STANDARD_GRANT_TYPES.join(', ')}).`)
+    await resolveClientIdDocument(ctx, params.value('client_id'))
     const { client } = await authenticateStandardClient(ctx, params, { allowNone: true })
     if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClient(`This client is not registered for the ${grantType} grant.`, `grant ${grantType} not registered`)
-    return tokenResponse(ctx, await grant(ctx, client, params))
+    const proof = dpopHeader(ctx)
+    // @see RFC 9449 §5.2: a client registered with dpop_bound_access_tokens gets no Bearer token.
+    if (proof === undefined && clientMeta(client).dpop_bound_access_tokens) throw invalidDpopProof('This client is registered with "dpop_bound_access_tokens": its token requests need a DPoP proof (RFC 9449 §5.2).')
+    const jkt = proof === undefined ? null : await verifyDpopProof(ctx, proof)
+    if (jkt) ctx.notes.dpopJkt = jkt
+    return tokenResponse(ctx, await grant(ctx, client, params, jkt))
   },
 })
