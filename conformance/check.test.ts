@@ -50,7 +50,7 @@ describe('runCheck', () => {
     // The suites of the shards' JUnit files, merged, are those merge-reports rebuilds from JSON Lines.
     const suites = (file: string) => readFileSync(file, 'utf8').replace(/ time="[0-9.]+"/g, '').split('\n').slice(2)
     expect(suites(join(dir, 'merged-from-xml.xml'))).toEqual(suites(join(dir, 'merged.xml')))
-    expect(readFileSync(join(dir, 'merged.xml'), 'utf8')).toContain('<testsuites name="oauth-dance check: carina, keystone, cloud66, cogo, gocd (client reference)"')
+    expect(readFileSync(join(dir, 'merged.xml'), 'utf8')).toContain('<testsuites name="oauth-dance check: carina, keystone, cloud66, cogo, gocd, standard (client reference)"')
   }, 120_000)
 
   it('ends JSON Lines with a summary per provider and a total', async () => {

@@ -1,6 +1,6 @@
+import { hintForCheck } from './report/hints.js'
 import type { Exchange } from '../mocks/core/journal.js'
 import type { Fault } from '../mocks/core/faults.js'
-import { revokeToken } from '../mocks/core/token.js'
 import { HarnessError, HarnessErrorCode } from './errors.js'
 import { PROFILES, type ProviderProfile } from './profiles/index.js'
 import { Redactor } from './report/redact.js'
@@ -26,6 +26,8 @@ export interface CheckReport {
   actual?: unknown
   /** The offending exchange, secrets replaced by placeholders. */
   exchange?: { seq: number; method: string; url: string; status: number; route: string | null }
+  /** The provider's hint for the near miss behind a failed check (conformance/report/hints.ts). */
+  hint?: string
   /** Time spent judging (real ms); reports that must read the same run to run leave it out. */
   durationMs?: number
 }
@@ -204,11 +206,19 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
           break
         }
         let delivered = visited.location
-        if (step.forge === 'state') {
+        if (step.forge === 'state' || step.forge === 'drop-state') {
           const url = new URL(visited.location)
           record.forgedCode = url.searchParams.get('code') ?? undefined
-          // @note a fixed forged value keeps reports identical run to run; no client can have generated it.
-          url.searchParams.set('state', 'forged-by-oauth-dance-0123456789abcdef')
+          record.forged = step.forge
+          // @note a fixed forged value keeps reports identical run to run; no client can have generated it. drop-state: the callback an attacker crafts without any state (RFC 6749 §10.12).
+          if (step.forge === 'drop-state') url.searchParams.delete('state')
+          else url.searchParams.set('state', 'forged-by-oauth-dance-0123456789abcdef')
+          delivered = url.toString()
+        } else if (step.forge === 'iss') {
+          const url = new URL(visited.location)
+          record.forgedCode = url.searchParams.get('code') ?? undefined
+          // A mix-up (RFC 9207 §2.4): the response names another authorization server; `state` is the client's own.
+          url.searchParams.set('iss', 'https://mix-up.oauth-dance.example')
           delivered = url.toString()
         }
         record.outcome = await guarded(client.receiveRedirect({ url: delivered }), stepTimeoutMs, 'receiveRedirect')
@@ -242,17 +252,14 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
         if (step.fault.action.type === 'delay') delays.push(fault)
         break
       }
-      case 'revoke-tokens': {
-        const now = provider.clock.nowMs()
-        for (const token of provider.store.tokens.collection.findMany()) await revokeToken(provider.store, token, now)
-        break
-      }
+      // @note revocation goes through the provider's own revoke-tokens control, which revokes the way that provider does (Doorkeeper marks tokens revoked, GoCD deletes the rows).
+      case 'revoke-tokens':
       case 'control': {
         // @note through the control path itself, exactly as a serve user in any language would do it.
-        // A Request built here carries no Host header (the HTTP client adds it on the wire); the control guard needs one.
-        const headers = { 'content-type': 'application/json', host: new URL(provider.baseUrl).host }
-        const answer = await provider.handle(new Request(`${provider.baseUrl}/__oauth-dance/${step.action}`, { method: 'POST', headers, body: JSON.stringify(step.body ?? {}) }))
-        if (!answer.ok) throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`Failed to run scenario "${scenario.id}": control "${step.action}" answered ${answer.status} ${await answer.text()}`)
+        const action = step.do === 'control' ? step.action : 'revoke-tokens'
+        // @note with the Host a client's request carries: serve's control-path guard refuses a request without one.
+        const answer = await provider.handle(new Request(`${provider.baseUrl}/__oauth-dance/${action}`, { method: 'POST', headers: { 'content-type': 'application/json', host: new URL(provider.baseUrl).host }, body: JSON.stringify((step.do === 'control' && step.body) || {}) }))
+        if (!answer.ok) throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`Failed to run scenario "${scenario.id}": control "${action}" answered ${answer.status} ${await answer.text()}`)
         break
       }
     }
@@ -299,6 +306,8 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
       ...(exchange ? { exchange: { seq: exchange.seq, method: exchange.request.method, url: redactor.text(exchange.request.url), status: exchange.response.status, route: exchange.route } } : {}),
       durationMs,
     }
+    const hint = hintForCheck(check.result, exchange, exchanges)
+    if (hint) check.hint = redactor.text(hint)
     checks.push(check)
     options.onCheck?.(check)
   }

@@ -20,6 +20,15 @@ const SPEC_PREFIXES: ReadonlyArray<readonly [prefix: string, url: string]> = [
   ['RFC8252-', 'https://www.rfc-editor.org/rfc/rfc8252.html#section-'],
   ['RFC9110-', 'https://www.rfc-editor.org/rfc/rfc9110.html#section-'],
   ['RFC9700-', 'https://www.rfc-editor.org/rfc/rfc9700.html#section-'],
+  ['RFC7523-', 'https://www.rfc-editor.org/rfc/rfc7523.html#section-'],
+  ['RFC7591-', 'https://www.rfc-editor.org/rfc/rfc7591.html#section-'],
+  ['RFC7662-', 'https://www.rfc-editor.org/rfc/rfc7662.html#section-'],
+  ['RFC8414-', 'https://www.rfc-editor.org/rfc/rfc8414.html#section-'],
+  ['RFC8628-', 'https://www.rfc-editor.org/rfc/rfc8628.html#section-'],
+  ['RFC8707-', 'https://www.rfc-editor.org/rfc/rfc8707.html#section-'],
+  ['RFC9207-', 'https://www.rfc-editor.org/rfc/rfc9207.html#section-'],
+  ['RFC9728-', 'https://www.rfc-editor.org/rfc/rfc9728.html#section-'],
+  ['OIDCC-', 'https://openid.net/specs/openid-connect-core-1_0.html#rfc.section.'],
 ]
 
 /** Provider documents: prefix → seed file and the section each id names. */

@@ -61,6 +61,8 @@ export interface StepRecord {
   exchanges: number[]
   /** For forged redirects: the code the client must not redeem. */
   forgedCode?: string
+  /** How the redirect was forged: its state changed, or removed. */
+  forged?: 'state' | 'drop-state' | 'iss'
   /** The redirect the user agent ended on (authorize steps). */
   redirect?: string
   /** The client asked for the user again during a call (`authorization_required`), and the runner played the user. */
@@ -80,7 +82,7 @@ export type Expectation =
 
 export type Step =
   /** Ask the client for its authorization URL and play the user through it; deliver the redirect. */
-  | { do: 'authorize'; user: 'approve' | 'deny'; forge?: 'state'; expect?: Expectation; requirements?: string[] }
+  | { do: 'authorize'; user: 'approve' | 'deny'; forge?: 'state' | 'drop-state' | 'iss'; expect?: Expectation; requirements?: string[] }
   /** Ask the client to make a protected call (it gets tokens however it must). */
   | { do: 'call'; operation: string; args?: Record<string, string>; expect?: Expectation; requirements?: string[] }
   /** Move the provider's mock clock. */
@@ -134,7 +136,22 @@ export interface ProviderFacts {
     api: string[]
   }
   /** Where the document says the token goes, and a description for messages. */
-  tokenPresentation: { placement: 'header' | 'query'; scheme?: RegExp; describe: string; requirement: string }
+  tokenPresentation: {
+    placement: 'header' | 'query'
+    scheme?: RegExp
+    describe: string
+    requirement: string
+    /** Other ways the provider serves that are equally correct (Cloud 66: the RFC 6750 §2.1 header besides its documented query), with why. */
+    also?: Array<{ placement: 'header' | 'query'; scheme?: RegExp; describe: string }>
+  }
+  /** The `grant_type` values the provider's document spells (GoCD: `authorization-code`, `refresh-token`), and the requirement that says so. */
+  grantTypes: { values: string[]; requirement: string }
+  /** Token request bodies the provider documents besides the RFC's form (Carina shows JSON). */
+  tokenRequestFormats: Array<'form' | 'json'>
+  /** Whether the document makes `redirect_uri` optional in the authorization request (Cloud 66: "The redirect_uri parameter is optional"). */
+  redirectUriOptional?: boolean
+  /** Routes besides the token endpoint where the client authenticates (RFC 7009 §2.1 revocation, RFC 7662 introspection). */
+  clientAuthRoutes?: string[]
   /** Client authentication methods the provider (document) accepts at the token endpoint. */
   clientAuthMethods: string[]
   clientAuthRequirement: string
@@ -158,6 +175,8 @@ export interface ClientConfig {
   clientSecret: string
   redirectUri?: string
   scope?: string
+  /** The authorization server's issuer identifier, when it sends `iss` in authorization responses (RFC 9207): the client must check it. */
+  issuer?: string
   /** Give up on a request after this long (real time). */
   requestTimeoutMs: number
 }

@@ -6,6 +6,7 @@ import { caPem, serverCertPem, serverKeyPem } from '../fixtures/keystone-tls.js'
 import { createCogo, COGO_ROUTE_IDS } from './providers/cogo/index.js'
 import { createCloud66, CLOUD66_ROUTE_IDS } from './providers/cloud66/index.js'
 import { createGocd, GOCD_ROUTE_IDS } from './providers/gocd/index.js'
+import { createStandard, STANDARD_ROUTE_IDS } from './providers/standard/index.js'
 
 export interface ProviderEntry {
   /** Builds the provider for the given base URLs (per origin). */
@@ -22,7 +23,7 @@ export interface ProviderEntry {
 
 /**
  * Every provider `serve` can start, with DESIGN.md's port offsets
- * (carina 1, keystone 2, cloud66 3, cogo-auth 4, cogo-api 5, gocd 6).
+ * (carina 1, keystone 2, cloud66 3, cogo-auth 4, cogo-api 5, gocd 6, standard 7).
  */
 export const PROVIDERS = {
   carina: {
@@ -35,6 +36,7 @@ export const PROVIDERS = {
   cloud66: { create: (options) => createCloud66(options), origins: { default: { name: 'cloud66', offset: 3 } }, basePath: () => '', describe: (provider) => provider.describe() },
   cogo: { create: (options) => createCogo(options), origins: { auth: { name: 'cogo-auth', offset: 4 }, api: { name: 'cogo-api', offset: 5 } }, basePath: () => '', describe: (provider) => provider.describe() },
   gocd: { create: (options) => createGocd(options), origins: { default: { name: 'gocd', offset: 6 } }, basePath: () => '', describe: (provider) => provider.describe() },
+  standard: { create: (options) => createStandard(options), origins: { default: { name: 'standard', offset: 7 } }, basePath: () => '', describe: (provider) => provider.describe() },
 } satisfies Record<string, ProviderEntry>
 
 export type ProviderId = keyof typeof PROVIDERS
@@ -46,4 +48,5 @@ export const ROUTE_IDS = {
   cloud66: CLOUD66_ROUTE_IDS,
   cogo: COGO_ROUTE_IDS,
   gocd: GOCD_ROUTE_IDS,
+  standard: STANDARD_ROUTE_IDS,
 } as const satisfies Record<ProviderId, readonly string[]>

@@ -14,7 +14,7 @@ import { parseConfig, type ConfigFile, type ConfigFileInput } from './config/con
 import { linkProviders } from './control/control-api.js'
 
 export interface ServeOptions {
-  /** Ports are `portBase + 1` ... `portBase + 6` (DESIGN.md); 0 takes free ports. Default 4400. */
+  /** Ports are `portBase + 1` ... `portBase + 7` (DESIGN.md); 0 takes free ports. Default 4400. */
   portBase?: number
   /** Interface to listen on; default 127.0.0.1. */
   host?: string
@@ -62,7 +62,7 @@ export interface ServeOptions {
 }
 
 export interface Listener {
-  /** Origin name of DESIGN.md's table: carina, keystone, cloud66, cogo-auth, cogo-api, gocd. */
+  /** Origin name of DESIGN.md's table: carina, keystone, cloud66, cogo-auth, cogo-api, gocd, standard. */
   name: string
   provider: ProviderId
   origin: string
@@ -297,7 +297,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
           const truncated = body !== undefined && 'tooLarge' in body
           writeReply(res, reply, truncated)
           if (truncated) res.once('finish', () => req.socket.destroy())
-          log?.(`${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`)
+          log?.(`${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`)
         })
         .catch((error) => {
           // Only a broken connection gets here; the provider itself never throws.

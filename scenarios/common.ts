@@ -1,7 +1,15 @@
 import { expectRule } from '../conformance/scenario.js'
 import type { ProviderProfile } from '../conformance/profiles/profile.js'
 import {
+  avoidJsonTokenRequest,
   avoidRetryStorm,
+  keepTokenAfterApiError,
+  readErrorInTokenResponse,
+  redeemCodeOnce,
+  reportUnreadableTokenResponse,
+  stopRetryingRefusedGrant,
+  useDocumentedGrantType,
+  useNewestRefreshToken,
   keepClientSecretPrivate,
   passStrictProviderChecks,
   reachExpectedOutcome,
@@ -34,6 +42,15 @@ export function baseRules(profile: ProviderProfile, outcomeRequirements: string[
     expectRule(sendTokenAsDocumented, 'failure', [profile.requirements.api]),
     expectRule(avoidRetryStorm),
     expectRule(respectRetryAfter),
+    // Read from the journal in every scenario, so a breakage shows wherever it happens, not only where a scenario provokes it.
+    expectRule(useDocumentedGrantType, 'failure', [profile.facts.grantTypes.requirement]),
+    expectRule(redeemCodeOnce),
+    expectRule(useNewestRefreshToken),
+    expectRule(stopRetryingRefusedGrant),
+    expectRule(reportUnreadableTokenResponse),
+    expectRule(readErrorInTokenResponse),
+    expectRule(keepTokenAfterApiError),
+    expectRule(avoidJsonTokenRequest, 'warning'),
     // What the real provider refuses (strict) or the lenient mock records: each requirement has its rule, the rest fall to pass-strict-provider-checks.
     expectRule(sendRegisteredRedirectUri),
     expectRule(sendEachParameterOnce),

@@ -4,7 +4,9 @@ import type { Flow } from './common.js'
 import happyPath from './flows/happy-path.js'
 import accessDenied from './flows/access-denied.js'
 import stateMismatch from './flows/state-mismatch.js'
+import stateMissing from './flows/state-missing.js'
 import expiredToken from './flows/expired-token.js'
+import refreshTokenRotation from './flows/refresh-token-rotation.js'
 import refreshTokenRevoked from './flows/refresh-token-revoked.js'
 import reuseToken from './flows/reuse-token.js'
 import tokenServerError from './flows/token-server-error.js'
@@ -25,13 +27,17 @@ import cogoInvalidTokenBadSignature from './cogo/invalid-token-bad-signature.js'
 import cogoInvalidTokenUnknownKid from './cogo/invalid-token-unknown-kid.js'
 import cogoInvalidTokenPersists from './cogo/invalid-token-persists.js'
 import cogoKeyRotation from './cogo/key-rotation.js'
+import standardMixUp from './standard/mix-up.js'
+import standardRefreshRotation from './standard/refresh-rotation.js'
 
 /** Flows shared by every provider they apply to, in report order. */
 export const FLOWS: Flow[] = [
   happyPath,
   accessDenied,
   stateMismatch,
+  stateMissing,
   expiredToken,
+  refreshTokenRotation,
   refreshTokenRevoked,
   reuseToken,
   tokenServerError,
@@ -50,6 +56,7 @@ export const PROVIDER_SCENARIOS: Record<string, Scenario[]> = {
   carina: [carinaClusterPolling],
   cloud66: [cloud66UrlencodedTokenResponse],
   cogo: [cogoInvalidTokenExpired, cogoInvalidTokenWrongIssuer, cogoInvalidTokenWrongAudience, cogoInvalidTokenBadSignature, cogoInvalidTokenUnknownKid, cogoInvalidTokenPersists, cogoKeyRotation],
+  standard: [standardMixUp, standardRefreshRotation],
 }
 
 /**

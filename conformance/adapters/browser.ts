@@ -157,32 +157,11 @@ class BrowserSession {
   }
 
   async startAuthorization(): Promise<{ url: string }> {
-    const appOrigin = new URL(this.app.url).origin
-    let captured: string | undefined
-    // @note Playwright does not route the requests of a redirect the browser follows, so the app's own answer is fetched here without following it: its Location is the authorization URL. route.fetch shares the context's cookie jar both ways, so a state cookie the app sets at Login is kept.
-    const handler = async (route: Route) => {
-      const request = route.request()
-      if (!request.isNavigationRequest() || request.frame() !== this.page.mainFrame()) return route.continue()
-      const response = await route.fetch({ maxRedirects: 0 })
-      const location = response.headers()['location']
-      const next = location === undefined ? undefined : new URL(location, request.url())
-      if (response.status() >= 300 && response.status() < 400 && next && next.origin !== appOrigin) {
-        captured = next.toString()
-        return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: HANDOFF_PAGE })
-      }
-      return route.fulfill({ response })
-    }
     // The user opens the app and clicks Login.
     await this.#navigate(() => this.page.goto(this.app.url))
     const login = this.page.getByTestId('login-button')
     if ((await login.count()) === 0) throw new Error(`the app's page ${this.page.url()} shows no Login button (data-testid="login-button")`)
-    const matcher = (url: URL) => url.origin === appOrigin
-    await this.page.route(matcher, handler)
-    try {
-      await this.#navigate(() => login.first().click())
-    } finally {
-      await this.page.unroute(matcher, handler)
-    }
+    const captured = await captureProviderRedirect(this.page, this.app.url, () => this.#navigate(() => login.first().click()))
     if (!captured) {
       const failed = await this.#marker('login-failed')
       throw new Error(`clicking Login did not send the browser to the provider; the app shows ${this.page.url()}${failed ? `: ${failed.text}` : ''}`)
@@ -205,18 +184,8 @@ class BrowserSession {
     return this.#unrecognized('after the redirect')
   }
 
-  /** The registered redirect URI is the app's public address: its query goes to where the app's callback listens. */
   #toCallback(url: string): string {
-    const delivered = new URL(url)
-    const registered = this.config.redirectUri ? new URL(this.config.redirectUri) : undefined
-    if (registered && delivered.origin === registered.origin && delivered.pathname === registered.pathname) {
-      const target = new URL(this.app.callbackUrl)
-      target.search = delivered.search
-      target.hash = delivered.hash
-      return target.toString()
-    }
-    if (delivered.origin === new URL(this.app.url).origin) return url
-    throw HarnessError.for(HarnessErrorCode.USER_AGENT_FAILED)(`Failed to deliver the redirect ${url}: it is neither the registered redirect URI (${this.config.redirectUri}) nor the app's own address`)
+    return toAppCallback(url, this.config.redirectUri, this.app)
   }
 
   async callApi(operation: string, args: Record<string, string>): Promise<Outcome> {
@@ -243,6 +212,62 @@ class BrowserSession {
     if (failed) return { ok: false, error: failed.error ?? 'call_failed', description: failed.text }
     return this.#unrecognized(`after "${operation}"`)
   }
+}
+
+/**
+ * Runs `action` (the click that starts sign-in) and returns the provider URL
+ * the app redirected the browser to, or undefined when it did not leave the
+ * app. That navigation is answered in the browser by a hand-off page, so it
+ * never reaches the provider: the runner's user agent visits it instead.
+ */
+export async function captureProviderRedirect(page: Page, appUrl: string, action: () => Promise<unknown>): Promise<string | undefined> {
+  const appOrigin = new URL(appUrl).origin
+  let captured: string | undefined
+  // @note Playwright does not route the requests of a redirect the browser follows, so the app's own answer is fetched here without following it: its Location is the authorization URL. route.fetch shares the context's cookie jar both ways, so a state cookie the app sets at Login is kept.
+  const handler = async (route: Route) => {
+    const request = route.request()
+    if (!request.isNavigationRequest() || request.frame() !== page.mainFrame()) return route.continue()
+    const response = await route.fetch({ maxRedirects: 0 })
+    const location = response.headers()['location']
+    const next = location === undefined ? undefined : new URL(location, request.url())
+    if (response.status() >= 300 && response.status() < 400 && next && next.origin !== appOrigin) {
+      captured = next.toString()
+      return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: HANDOFF_PAGE })
+    }
+    return route.fulfill({ response })
+  }
+  // @note a single-page app navigates to the provider itself (location.assign): that request is off the app's origin, so it is caught here too.
+  const offOrigin = async (route: Route) => {
+    const request = route.request()
+    if (!request.isNavigationRequest() || request.frame() !== page.mainFrame()) return route.continue()
+    captured = request.url()
+    return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: HANDOFF_PAGE })
+  }
+  const matcher = (url: URL) => url.origin === appOrigin
+  const elsewhere = (url: URL) => url.origin !== appOrigin && (url.protocol === 'http:' || url.protocol === 'https:')
+  await page.route(matcher, handler)
+  await page.route(elsewhere, offOrigin)
+  try {
+    await action()
+  } finally {
+    await page.unroute(matcher, handler)
+    await page.unroute(elsewhere, offOrigin)
+  }
+  return captured
+}
+
+/** The registered redirect URI is the app's public address: its query goes to where the app's callback listens, as a reverse proxy in front of the app would. */
+export function toAppCallback(url: string, redirectUri: string | undefined, app: Pick<RunningBrowserApp, 'url' | 'callbackUrl'>): string {
+  const delivered = new URL(url)
+  const registered = redirectUri ? new URL(redirectUri) : undefined
+  if (registered && delivered.origin === registered.origin && delivered.pathname === registered.pathname) {
+    const target = new URL(app.callbackUrl)
+    target.search = delivered.search
+    target.hash = delivered.hash
+    return target.toString()
+  }
+  if (delivered.origin === new URL(app.url).origin) return url
+  throw HarnessError.for(HarnessErrorCode.USER_AGENT_FAILED)(`Failed to deliver the redirect ${url}: it is neither the registered redirect URI (${redirectUri}) nor the app's own address`)
 }
 
 /**

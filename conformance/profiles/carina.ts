@@ -35,6 +35,12 @@ export const carinaProfile: ProviderProfile = {
     id: 'carina',
     routes: { authorize: 'carina.authorize', token: 'carina.token', api: ['carina.me', 'carina.create-cluster', 'carina.cluster-credentials'] },
     tokenPresentation: { placement: 'header', scheme: /^bearer /i, describe: 'Authorization: bearer <access_token>', requirement: 'CARINA-api' },
+    // Doorkeeper's token grants; the document shows authorization_code and refresh_token.
+    grantTypes: { values: ['authorization_code', 'refresh_token'], requirement: 'CARINA-token' },
+    // The document's token request example is a JSON body (Doorkeeper read it); the RFC's form works too.
+    tokenRequestFormats: ['form', 'json'],
+    // RFC 7009 §2.1: the client authenticates at Doorkeeper's /oauth/revoke as at the token endpoint.
+    clientAuthRoutes: ['carina.revoke'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     clientAuthRequirement: 'CARINA-token',
     pkce: { supported: false, why: 'Carina ran Doorkeeper 3, which has no PKCE (it came in Doorkeeper 5); the mock ignores code_challenge as the real server did' },

@@ -32,6 +32,8 @@ export const cogoProfile: ProviderProfile = {
     tokenPresentation: { placement: 'header', scheme: /^Bearer /, describe: 'Authorization: Bearer <access_token>', requirement: 'COGO-api' },
     // "The client must pass their client_id and client_secret in the Authorization header using Basic HTTP authorization."
     clientAuthMethods: ['client_secret_basic'],
+    grantTypes: { values: ['client_credentials'], requirement: 'COGO-token' },
+    tokenRequestFormats: ['form'],
     clientAuthRequirement: 'COGO-token',
     pkce: { supported: false, why: 'client credentials: no authorization request, so no PKCE' },
     registeredRedirectUris: [],

@@ -1,4 +1,5 @@
 import { PROVIDERS } from '../../mocks/registry.js'
+import { GOCD_TOKEN_TTL_SECONDS } from '../../mocks/providers/gocd/config.js'
 import type { ProviderProfile } from './profile.js'
 
 /**
@@ -12,7 +13,8 @@ export const gocdProfile: ProviderProfile = {
   create: (options) => PROVIDERS.gocd.create(options),
   grant: 'authorization_code',
   refresh: true,
-  accessTokenTtlSeconds: null,
+  // EXPIRY_TIME = 90.days, sent as expires_in: GoCD never refused an expired token, but a client that ignores expires_in or cannot refresh shows it here.
+  accessTokenTtlSeconds: GOCD_TOKEN_TTL_SECONDS,
   clientConfig(provider) {
     const d = provider.describe()
     const client = d.clients[0]
@@ -35,6 +37,10 @@ export const gocdProfile: ProviderProfile = {
     routes: { authorize: 'gocd.authorize', token: 'gocd.token', api: ['gocd.cctray', 'gocd.pipeline-stages'] },
     tokenPresentation: { placement: 'header', scheme: /^Token token="[^"]*"$/, describe: 'Authorization: Token token="<access_token>"', requirement: 'GOCD-api' },
     clientAuthMethods: ['client_secret_post'],
+    // gocd-oauth.txt: "grant_type=authorization-code" and "grant_type=refresh-token", the early draft's spellings; the RFC's are refused.
+    grantTypes: { values: ['authorization-code', 'refresh-token'], requirement: 'GOCD-token' },
+    // "form data"; Rails also parsed JSON, but nothing documents it (RFC 6749 §4.1.3: form): a warning.
+    tokenRequestFormats: ['form'],
     clientAuthRequirement: 'GOCD-token',
     pkce: { supported: false, why: 'GoCD\'s OAuth server (2013) has no PKCE' },
     registeredRedirectUris: ['http://www.my_redirect_uri.com'],

@@ -3,6 +3,7 @@ import { cloud66Profile } from './cloud66.js'
 import { cogoProfile } from './cogo.js'
 import { gocdProfile } from './gocd.js'
 import { keystoneProfile } from './keystone.js'
+import { standardProfile } from './standard.js'
 import type { ProviderProfile } from './profile.js'
 
 /** Every provider the harness can check, by id (added as each provider lands in mocks/registry.ts). */
@@ -12,6 +13,7 @@ export const PROFILES: Record<string, ProviderProfile> = {
   cloud66: cloud66Profile,
   cogo: cogoProfile,
   gocd: gocdProfile,
+  standard: standardProfile,
 }
 
 export type { ProviderProfile }

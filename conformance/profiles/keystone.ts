@@ -32,6 +32,8 @@ export const keystoneProfile: ProviderProfile = {
     tokenPresentation: { placement: 'header', scheme: /^Bearer /, describe: 'Authorization: Bearer <access_token> (keystonemiddleware compares "Bearer" literally)', requirement: 'KEYSTONE-api' },
     // "the request should use the basic authentication header which contains the application credentials"
     clientAuthMethods: ['client_secret_basic'],
+    grantTypes: { values: ['client_credentials'], requirement: 'KEYSTONE-token' },
+    tokenRequestFormats: ['form'],
     clientAuthRequirement: 'KEYSTONE-token',
     pkce: { supported: false, why: 'client credentials: no authorization request, so no PKCE' },
     registeredRedirectUris: [],

@@ -15,8 +15,8 @@ function checkInFull(check: ReportedCheck): string[] {
   if (check.expected !== undefined) lines.push(`       expected: ${JSON.stringify(check.expected)}`)
   if (check.actual !== undefined) lines.push(`       actual:   ${JSON.stringify(check.actual)}`)
   if (check.exchange) lines.push(`       exchange: #${check.exchange.seq} ${check.exchange.method} ${check.exchange.url} → ${check.exchange.status}`)
-  // Where the provider said why it answered so (the exchange's journal notes), that hint goes right under the exchange.
-  const hint = (check.exchange as { notes?: { hint?: unknown } } | undefined)?.notes?.hint
+  // Where the provider said why it answered so (its journal's `notes.hint`, conformance/report/hints.ts), that hint goes right under the exchange.
+  const hint = check.hint ?? (check.exchange as { notes?: { hint?: unknown } } | undefined)?.notes?.hint
   if (typeof hint === 'string') lines.push(`       hint:     ${hint}`)
   const link = ('links' in check ? (check as CheckReport).links : check.requirements.map((r) => specLink(r) ?? '')).find(Boolean)
   if (link) lines.push(`       see:      ${link}`)

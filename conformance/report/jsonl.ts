@@ -19,6 +19,7 @@ export function checkRecord(check: ReportedCheck): Record<string, unknown> {
     ...(check.expected !== undefined ? { expected: check.expected } : {}),
     ...(check.actual !== undefined ? { actual: check.actual } : {}),
     ...(check.exchange ? { exchange: check.exchange } : {}),
+    ...(check.hint ? { hint: check.hint } : {}),
   }
 }
 

@@ -69,9 +69,8 @@ export interface IssuedToken {
   seq: number
 }
 
-/** A successful token response's members, from JSON, urlencoded (Cloud 66's default) or XML. */
-export function parseTokenResponse(exchange: Exchange): Record<string, string> | undefined {
-  if (exchange.response.status !== 200) return undefined
+/** A token endpoint answer's members whatever its status, from JSON, urlencoded (Cloud 66's default) or XML; undefined when the body is none of these. */
+export function tokenResponseFields(exchange: Exchange): Record<string, string> | undefined {
   const body = exchange.response.body
   const type = (exchange.response.headers['content-type'] ?? '').toLowerCase()
   let fields: Record<string, string> | undefined
@@ -86,7 +85,50 @@ export function parseTokenResponse(exchange: Exchange): Record<string, string> |
       fields = Object.fromEntries(new URLSearchParams(body))
     }
   }
+  return fields && Object.keys(fields).length ? fields : undefined
+}
+
+/** A successful token response's members, from JSON, urlencoded (Cloud 66's default) or XML. */
+export function parseTokenResponse(exchange: Exchange): Record<string, string> | undefined {
+  if (exchange.response.status !== 200) return undefined
+  const fields = tokenResponseFields(exchange)
   return fields && fields.access_token && !fields.error ? fields : undefined
+}
+
+/**
+ * How a token request was answered, as a client can tell from the answer:
+ * `issued` a token, `refused` it with an OAuth error (4xx other than 429, or
+ * a 200 whose body has `error` and no `access_token`), `unreadable` (a 2xx
+ * whose body is neither: the server may have acted on it), or `failed` (5xx,
+ * 429, a dropped or late answer: the request may be retried).
+ */
+export function tokenAnswer(exchange: Exchange): 'issued' | 'refused' | 'unreadable' | 'failed' {
+  const status = exchange.response.status
+  if (exchange.fault === 'drop' || exchange.fault === 'delay' || status >= 500 || status === 429) return 'failed'
+  if (parseTokenResponse(exchange)) return 'issued'
+  const fields = tokenResponseFields(exchange)
+  if (status >= 400 || fields?.error) return 'refused'
+  return 'unreadable'
+}
+
+/** The grant a token request redeems: its code, its refresh token, or the client's credentials. */
+export function grantOf(exchange: Exchange): { kind: 'code' | 'refresh_token' | 'other'; value: string } {
+  const code = param(exchange, 'code')
+  if (code !== undefined) return { kind: 'code', value: code }
+  const refresh = param(exchange, 'refresh_token')
+  if (refresh !== undefined) return { kind: 'refresh_token', value: refresh }
+  return { kind: 'other', value: param(exchange, 'grant_type') ?? '' }
+}
+
+/** The step during which an exchange was recorded. */
+export function stepOf(ctx: Pick<RuleContext, 'steps'>, seq: number): number | undefined {
+  return ctx.steps.find((s) => s.exchanges.includes(seq))?.index
+}
+
+/** The provider's hint on an exchange (`notes.hint`), when it gave one. */
+export function hintOf(exchange: Exchange): string | undefined {
+  const hint = exchange.notes.hint
+  return typeof hint === 'string' && hint ? hint : undefined
 }
 
 /** Every token the provider issued, in order. */

@@ -45,6 +45,7 @@ describe('parseConfig', () => {
       tokenResponse: 'json',
       tokenErrorStatus: 'doorkeeper',
       redeploySeconds: 120,
+      revokeTokensOnCodeReplay: false,
     })
   })
 })
@@ -62,7 +63,7 @@ describe('applySets', () => {
 
   it('refuses an assignment that is not <provider>.<option>=<value>, or names no provider', () => {
     expect(() => applySets({}, ['basicCredentials=lenient'])).toThrow('Failed to start: --set "basicCredentials=lenient" is not <provider>.<option>=<value> (e.g. --set keystone.basicCredentials=lenient)')
-    expect(() => applySets({}, ['okta.x=1'])).toThrow('Failed to start: --set "okta.x=1": okta is not a provider (allowed: carina, keystone, cloud66, cogo, gocd)')
+    expect(() => applySets({}, ['okta.x=1'])).toThrow('Failed to start: --set "okta.x=1": okta is not a provider (allowed: carina, keystone, cloud66, cogo, gocd, standard)')
   })
 })
 

@@ -13,6 +13,8 @@ import { gocdAccounts } from '../providers/gocd/accounts.js'
 import { gocdOptionsSchema } from '../providers/gocd/options.js'
 import { keystoneAccounts } from '../providers/keystone/accounts.js'
 import { keystoneOptionsSchema } from '../providers/keystone/options.js'
+import { standardAccounts } from '../providers/standard/accounts.js'
+import { standardOptionsSchema } from '../providers/standard/options.js'
 
 /** The file `oauth-dance serve` reads from its working directory when given no `--config`. */
 export const DEFAULT_CONFIG_FILE = 'oauth-dance.config.json'
@@ -39,6 +41,7 @@ const providerSections = {
   cloud66: providerSection('cloud66', cloud66OptionsSchema, cloud66Accounts as AccountsDefinition<never>),
   cogo: providerSection('cogo', cogoOptionsSchema, cogoAccounts as AccountsDefinition<never>),
   gocd: providerSection('gocd', gocdOptionsSchema, gocdAccounts as AccountsDefinition<never>),
+  standard: providerSection('standard', standardOptionsSchema, standardAccounts as AccountsDefinition<never>),
 }
 
 /** The providers a config file may name, with their option schemas (`--set <id>.<option>=<value>`). */
@@ -48,6 +51,7 @@ export const PROVIDER_OPTION_SCHEMAS: Record<keyof typeof providerSections, Opti
   cloud66: cloud66OptionsSchema,
   cogo: cogoOptionsSchema,
   gocd: gocdOptionsSchema,
+  standard: standardOptionsSchema,
 }
 
 /**
@@ -64,7 +68,7 @@ export const configFileSchema = z
       .min(0, { error: 'must be 0 (free ports) or a port between 1 and 65529' })
       .max(65529, { error: 'must be 0 (free ports) or a port between 1 and 65529' })
       .optional()
-      .describe('Listeners on portBase+1 ... portBase+6 (default 4400); 0 takes free ports. --port-base wins'),
+      .describe('Listeners on portBase+1 ... portBase+7 (default 4400); 0 takes free ports. --port-base wins'),
     host: z.string().min(1, { error: 'must not be empty' }).optional().describe('Interface to listen on (default 127.0.0.1). --host wins'),
     sharedClock: z.boolean().optional().describe('One mock clock for every provider, so advancing one advances all'),
     providers: z.object(providerSections).strict().optional().describe('Per provider: options, extra clients and users, strictness'),

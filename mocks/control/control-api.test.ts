@@ -188,7 +188,7 @@ describe('the authorize shortcut', () => {
     })
     const badScope = await control(carina, 'POST', 'authorize', { client: clientId, redirectUri: 'https://example.com/carina-oauth-callback', scope: 'admin', state: 's' })
     expect(badScope.status).toBe(200)
-    expect(badScope.json).toMatchObject({ error: 'invalid_scope', state: 's', errorDescription: 'The requested scope is invalid, unknown, or malformed: admin.' })
+    expect(badScope.json).toMatchObject({ error: 'invalid_scope', state: 's', errorDescription: 'The requested scope is invalid, unknown, or malformed.' }) // Doorkeeper's en.yml text (#12)
     expect(new URL(badScope.json.redirect).origin).toBe('https://example.com')
     expect(await control(carina, 'POST', 'authorize', { client: clientId, user: 'mallory' })).toMatchObject({ status: 400, json: { error: 'no user "mallory" (known: carolynvs)' } })
     expect(await control(carina, 'POST', 'authorize', { client: clientId, decision: 'maybe' })).toMatchObject({ status: 400, json: { error: '"decision" must be "approve" or "deny"' } })

@@ -41,6 +41,20 @@ export interface AuthorizeConfig {
   errorDescriptions: boolean
   /** The `response_type` values accepted (RFC 6749 §4.1.1: `code`). */
   responseTypes: string[]
+  /**
+   * The real server's fixed `error_description` for an error code (Doorkeeper's
+   * `en.yml`), sent instead of the mock's specific one; the specific text stays
+   * in the journal (`error.detail`). Default: the specific text.
+   */
+  errorDescriptionOf?(error: string): string | undefined
+  /**
+   * A hint for a refused authorization request that is one step from a valid
+   * one (`ctx.hint`): e.g. Carina's `http://` redirect URI. The request's
+   * parameters are `params` (query for GET, form for POST).
+   */
+  hintFor?(error: OAuthError, params: Params, ctx: AuthorizeContext): string | undefined
+  /** How parameters are added to a redirect URI (default {@link appendQuery}; Doorkeeper's URI builder: {@link doorkeeperUriWithQuery}). */
+  appendQuery?(uri: string, params: Record<string, string | undefined>): string
   /** Optional: a provider's own consent page body (GoCD's checkbox). The form must post `decision`. */
   renderConsent?(args: ConsentPageArgs): SafeHtml
   /** Wording of the consent page. */
@@ -102,6 +116,34 @@ export function appendQuery(uri: string, params: Record<string, string | undefin
     url.searchParams.append(key, value)
   }
   return url.toString()
+}
+
+/**
+ * Doorkeeper's `URIBuilder.uri_with_query`: the URI as registered (Ruby's
+ * `URI#to_s` adds no `/` to a host-only URI, where WHATWG `URL` does), its own
+ * query parsed and merged with the parameters (Rack's `parse_query`, repeated
+ * keys kept), blank values dropped, encoded as `build_query` does (space as
+ * `+`; the characters it leaves alone are those `URLSearchParams` leaves).
+ * Host case and path stay as given; a default port is dropped.
+ *
+ * @see https://github.com/doorkeeper-gem/doorkeeper/blob/v3.0.0/lib/doorkeeper/oauth/authorization/uri_builder.rb
+ */
+export function doorkeeperUriWithQuery(uri: string, params: Record<string, string | undefined>): string {
+  const hashAt = uri.indexOf('#')
+  const fragment = hashAt === -1 ? '' : uri.slice(hashAt)
+  const beforeFragment = hashAt === -1 ? uri : uri.slice(0, hashAt)
+  const queryAt = beforeFragment.indexOf('?')
+  // Ruby's `URI#to_s` leaves out the scheme's default port.
+  const base = (queryAt === -1 ? beforeFragment : beforeFragment.slice(0, queryAt)).replace(/^(http:\/\/[^/?#]*):80(?=\/|$)|^(https:\/\/[^/?#]*):443(?=\/|$)/i, '$1$2')
+  const merged = new Map<string, string[]>()
+  if (queryAt !== -1) {
+    for (const [key, value] of new URLSearchParams(beforeFragment.slice(queryAt + 1))) merged.set(key, [...(merged.get(key) ?? []), value])
+  }
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) merged.set(key, [value])
+  const query = new URLSearchParams()
+  // Rails' `blank?`: empty or whitespace-only values are left out.
+  for (const [key, values] of merged) for (const value of values) if (value.trim() !== '') query.append(key, value)
+  return `${base}?${query.toString()}${fragment}`
 }
 
 export function splitScopes(value: string | undefined, separator: RegExp): string[] {
@@ -241,18 +283,19 @@ async function approve(ctx: AuthorizeContext, request: ValidAuthorizationRequest
   ctx.notes.codeIssued = true
   const config = ctx.provider.config.authorize
   if (request.redirectUri === OOB_REDIRECT_URI) return redirect(ctx.link(config.oobPath!.replace(':code', code.code)))
-  return redirect(appendQuery(request.redirectUri, { code: code.code, state: request.state }))
+  return redirect((config.appendQuery ?? appendQuery)(request.redirectUri, { code: code.code, state: request.state }))
 }
 
 function deny(ctx: AuthorizeContext, request: ValidAuthorizationRequest): RouteAnswer {
-  const description = 'The resource owner or authorization server denied the request.'
+  const config = ctx.provider.config.authorize
+  const description = config.errorDescriptionOf?.('access_denied') ?? 'The resource owner or authorization server denied the request.'
   if (request.redirectUri === OOB_REDIRECT_URI) {
     return errorPage(ctx, new AuthorizationError('access_denied', description), 403)
   }
   return redirect(
-    appendQuery(request.redirectUri, {
+    (config.appendQuery ?? appendQuery)(request.redirectUri, {
       error: 'access_denied',
-      error_description: ctx.provider.config.authorize.errorDescriptions ? description : undefined,
+      error_description: config.errorDescriptions ? description : undefined,
       state: request.state,
     }),
   )
@@ -264,22 +307,32 @@ export function completeAuthorization(ctx: AuthorizeContext, request: ValidAutho
 }
 
 function errorPage(ctx: AuthorizeContext, error: OAuthError, status = 400): RouteAnswer {
+  const description = ctx.provider.config.authorize.errorDescriptionOf?.(error.error) ?? error.description
   return renderPage({
     title: 'Authorization error',
     brand: ctx.provider.config.web.brand,
     status,
     body: html`<h1>An error has occurred</h1>
-<div class="error" role="alert" data-testid="authorize-error"><p><code data-testid="authorize-error-code">${error.error}</code></p><p data-testid="authorize-error-description">${error.description}</p></div>`,
+<div class="error" role="alert" data-testid="authorize-error"><p><code data-testid="authorize-error-code">${error.error}</code></p><p data-testid="authorize-error-description">${description}</p>${description !== error.description ? html`<p class="detail" data-testid="authorize-error-detail">${error.description}</p>` : ''}</div>`,
   })
 }
 
 /** Renders authorization errors: a redirect to a trusted redirect URI, else a page. */
 export function renderAuthorizationError(error: OAuthError, ctx: AuthorizeContext): RouteAnswer {
+  const config = ctx.provider.config.authorize
+  if (config.hintFor) {
+    try {
+      const hint = config.hintFor(error, ctx.request.method.toUpperCase() === 'POST' ? ctx.body() : ctx.query, ctx)
+      if (hint) ctx.hint(hint)
+    } catch {
+      // A body or query that cannot be read gets no hint; the error stands as it is.
+    }
+  }
   if (error instanceof AuthorizationError && error.redirectUri && error.redirectUri !== OOB_REDIRECT_URI) {
     return redirect(
-      appendQuery(error.redirectUri, {
+      (config.appendQuery ?? appendQuery)(error.redirectUri, {
         error: error.error,
-        error_description: ctx.provider.config.authorize.errorDescriptions ? error.description : undefined,
+        error_description: config.errorDescriptions ? (config.errorDescriptionOf?.(error.error) ?? error.description) : undefined,
         state: error.state,
       }),
     )

@@ -3,6 +3,7 @@ import type { ProviderRuntime } from './provider.js'
 import type { RouteContext } from './routes.js'
 import type { Store, Token } from '../store/index.js'
 import { Reply } from './reply.js'
+import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from './hints.js'
 
 export type TokenPlacement = 'header' | 'query' | 'body'
 
@@ -16,6 +17,14 @@ export interface BearerOptions {
   queryParams?: readonly string[]
   /** Scopes the call needs (all of them). */
   scopes?: readonly string[]
+  /**
+   * A token sent in several places (RFC 6750 §2 forbids it): `refuse`
+   * (default) answers invalid_request; `first` serves it with the first one
+   * found (header, then query, then body), strict or not, as Doorkeeper's
+   * `from_request` took the first method that gave a token, and records the
+   * violation for the rules.
+   */
+  severalPlacements?: 'refuse' | 'first'
   /** Look the token up; default the store's token index. */
   findToken?(value: string): Token | undefined
 }
@@ -60,23 +69,43 @@ export function authenticateBearer(ctx: RouteContext<ProviderRuntime<Pick<Store,
   if (options.placements.includes('body') && ctx.bodyText && (ctx.request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
     for (const v of new URLSearchParams(ctx.bodyText).getAll('access_token')) found.push(['body', v])
   }
-  if (found.length === 0) throw challenge(new InvalidToken('The access token is missing.', 'no token'), options, false)
+  if (found.length === 0) {
+    const hint = misplacedTokenHint(tokenSightings(ctx.request, ctx.url, ctx.bodyText), expectedPlacements(options))
+    if (hint) ctx.hint(hint)
+    throw challenge(new InvalidToken('The access token is missing.', 'no token'), options, false)
+  }
   if (found.length > 1) {
     // @see RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request." Lenient: the first one found is used.
-    ctx.violation('RFC6750-2', `the access token was sent ${found.length} times (${found.map(([placement]) => placement).join(', ')})`, challenge(new InvalidRequest('The access token was sent in more than one way.', 'several token placements'), options))
+    ctx.violation('RFC6750-2', `the access token was sent ${found.length} times (${found.map(([placement]) => placement).join(', ')})`, challenge(new InvalidRequest('The access token was sent in more than one way.', 'several token placements'), options), {
+      servedByRealProvider: options.severalPlacements === 'first',
+    })
   }
   const [placement, value] = found[0]
   ctx.notes.tokenPlacement = placement
   const token = value ? (options.findToken ? options.findToken(value) : ctx.provider.store.tokens.by('token', value)) : undefined
-  if (!token) throw challenge(new InvalidToken('The access token is invalid.', 'unknown token'), options)
+  if (!token) {
+    const hint = foreignTokenHint(ctx.provider, value)
+    if (hint) ctx.hint(hint)
+    throw challenge(new InvalidToken('The access token is invalid.', 'unknown token'), options)
+  }
   if (token.revokedAtMs !== null) throw challenge(new InvalidToken('The access token was revoked.', 'revoked token'), options)
   if (token.expiresAtMs !== null && ctx.provider.clock.nowMs() >= token.expiresAtMs) {
+    ctx.hint(expiredTokenHint(ctx.provider.clock.nowMs(), token.expiresAtMs))
     throw challenge(new InvalidToken('The access token expired.', 'expired token'), options)
   }
   const missing = (options.scopes ?? []).filter((s) => !token.scopes.includes(s))
   if (missing.length) throw challenge(new InsufficientScope(undefined, `missing scope ${missing.join(' ')}`), options)
   ctx.notes.clientId = token.clientId
   return { token, placement }
+}
+
+/** How this API takes its token, for a hint: `"Authorization: Bearer <token>" or the "access_token" query parameter`. */
+function expectedPlacements(options: BearerOptions): string {
+  const ways: string[] = []
+  if (options.placements.includes('header')) ways.push(`"Authorization: ${options.scheme ?? 'Bearer'} <token>"`)
+  if (options.placements.includes('query')) ways.push(...(options.queryParams ?? ['access_token']).map((name) => `the "${name}" query parameter`))
+  if (options.placements.includes('body')) ways.push('the "access_token" parameter of a urlencoded body')
+  return ways.length > 1 ? `${ways.slice(0, -1).join(', ')} or ${ways.at(-1)}` : ways[0]
 }
 
 /** RFC 6750 §3: the status and challenge, with an empty body (Doorkeeper's resource errors). */

@@ -54,6 +54,13 @@ export interface AuthenticateClientOptions {
   findClient(clientId: string): Client | undefined
   /** RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request." Default true. */
   rejectMultipleMethods?: boolean
+  /**
+   * Doorkeeper's `from_basic`, then `from_params`: with Basic credentials the
+   * body's `client_id` and `client_secret` are ignored and the request served,
+   * strict or not, as the real server did; the second method is still
+   * recorded (`notes.violations`) for the conformance rules.
+   */
+  basicWins?: boolean
   /** Realm for the Basic challenge on a failed header authentication. */
   basicRealm?: string
   /** The route context's reporter: a lenient provider records two methods at once and authenticates by the Basic header. */
@@ -79,10 +86,11 @@ export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, pa
   const bodySecret = params.value('client_secret')
   const realm = options.basicRealm
 
-  if (basic && bodySecret !== undefined && (options.rejectMultipleMethods ?? true)) {
+  if (basic && bodySecret !== undefined && (options.basicWins || (options.rejectMultipleMethods ?? true))) {
     const error = new InvalidRequest('The client used more than one authentication method.', 'Basic header and client_secret both present')
-    if (!options.violation) throw error
-    options.violation('RFC6749-2.3', 'the client authenticated with HTTP Basic and with "client_secret" in the body', error)
+    if (!options.violation) {
+      if (!options.basicWins) throw error
+    } else options.violation('RFC6749-2.3', 'the client authenticated with HTTP Basic and with "client_secret" in the body', error, { servedByRealProvider: options.basicWins })
   }
 
   if (basic) {
@@ -95,7 +103,7 @@ export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, pa
     if (decodedId !== undefined && decodedSecret !== undefined && (decodedId !== basic.rawId || decodedSecret !== basic.rawSecret)) {
       candidates.push([decodedId, decodedSecret])
     }
-    if (bodyId !== undefined && !candidates.some(([id]) => id === bodyId)) {
+    if (!options.basicWins && bodyId !== undefined && !candidates.some(([id]) => id === bodyId)) {
       throw new InvalidRequest('The "client_id" parameter does not match the authenticated client.', 'client_id mismatch with Basic')
     }
     for (const [id, secret] of candidates) {

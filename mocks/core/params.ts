@@ -36,6 +36,14 @@ export async function readBodyText(request: Pick<ProviderRequest, 'headers' | 'b
 export type ParamSource = 'query' | 'form' | 'json' | 'none'
 
 /**
+ * What the real provider did with a repeated parameter: `refuse` (RFC 6749
+ * §3.1, §3.2), or `last`, as Rails' parameter parsing took the last value
+ * (Doorkeeper, GoCD): then strict mode serves it too, with the last value, and
+ * records the violation for the rules.
+ */
+export type RepeatedParameters = 'refuse' | 'last'
+
+/**
  * Request parameters from a query string, a form body or a JSON object body.
  *
  * `get` refuses a repeated parameter, as RFC 6749 §3.1 and §3.2 require
@@ -46,31 +54,36 @@ export type ParamSource = 'query' | 'form' | 'json' | 'none'
 export class Params {
   readonly #entries: Array<[string, string]>
   readonly #violation?: ReportViolation
+  readonly #repeated: RepeatedParameters
   constructor(
     entries: Iterable<[string, string]>,
     readonly source: ParamSource,
     violation?: ReportViolation,
+    repeated: RepeatedParameters = 'refuse',
   ) {
     this.#entries = [...entries]
     this.#violation = violation
+    this.#repeated = repeated
   }
 
   static empty(): Params {
     return new Params([], 'none')
   }
 
-  static fromSearch(search: URLSearchParams | string, violation?: ReportViolation): Params {
+  static fromSearch(search: URLSearchParams | string, violation?: ReportViolation, repeated?: RepeatedParameters): Params {
     const params = typeof search === 'string' ? new URLSearchParams(search) : search
-    return new Params(params, 'query', violation)
+    return new Params(params, 'query', violation, repeated)
   }
 
   /** The single value of `name`; undefined when absent; invalid_request when repeated (lenient: the first value). */
   get(name: string): string | undefined {
     let found: string | undefined
+    let last: string | undefined
     let count = 0
     for (const [key, value] of this.#entries) {
       if (key === name) {
         if (count === 0) found = value
+        last = value
         count++
       }
     }
@@ -78,7 +91,9 @@ export class Params {
       const error = new InvalidRequest(`The "${name}" parameter was included more than once.`, `duplicate ${name}`)
       if (!this.#violation) throw error
       // @see RFC 6749 §3.1 (query of the authorization endpoint) and §3.2 (token request body): "MUST NOT be included more than once".
-      this.#violation(this.source === 'query' ? 'RFC6749-3.1' : 'RFC6749-3.2', `"${name}" was sent ${count} times in the ${this.source === 'query' ? 'query' : 'body'}`, error)
+      const servedByRealProvider = this.#repeated === 'last'
+      this.#violation(this.source === 'query' ? 'RFC6749-3.1' : 'RFC6749-3.2', `"${name}" was sent ${count} times in the ${this.source === 'query' ? 'query' : 'body'}`, error, { servedByRealProvider })
+      if (servedByRealProvider) return last
     }
     return found
   }
@@ -132,11 +147,11 @@ export interface BodyOptions {
  * reporter, a lenient provider records it and reads the body as JSON when it
  * is a JSON object the route accepts, else as a form.
  */
-export function parseBodyParams(request: Pick<ProviderRequest, 'headers'>, text: string, options: Omit<BodyOptions, 'limit'> = {}, violation?: ReportViolation): Params {
+export function parseBodyParams(request: Pick<ProviderRequest, 'headers'>, text: string, options: Omit<BodyOptions, 'limit'> = {}, violation?: ReportViolation, repeated?: RepeatedParameters): Params {
   const accept = options.accept ?? ['form']
   const type = mediaType(request)
   if (type === 'application/x-www-form-urlencoded' && accept.includes('form')) {
-    return new Params(new URLSearchParams(text), 'form', violation)
+    return new Params(new URLSearchParams(text), 'form', violation, repeated)
   }
   if ((type === 'application/json' || type.endsWith('+json')) && accept.includes('json')) {
     return parseJsonParams(text, violation)
@@ -154,7 +169,7 @@ export function parseBodyParams(request: Pick<ProviderRequest, 'headers'>, text:
       // Not a JSON object after all: read it as a form.
     }
   }
-  return new Params(new URLSearchParams(text), 'form', violation)
+  return new Params(new URLSearchParams(text), 'form', violation, repeated)
 }
 
 function parseJsonParams(text: string, violation?: ReportViolation): Params {

@@ -10,6 +10,7 @@ describe('describe() right after a provider is created', () => {
     cloud66: { clients: 1, users: 1 },
     cogo: { clients: 1, users: 0 },
     gocd: { clients: 1, users: 1 },
+    standard: { clients: 2, users: 1 },
   }
   for (const id of Object.keys(PROVIDERS) as ProviderId[]) {
     it(`${id}: lists its seeded clients and users without awaiting anything`, () => {

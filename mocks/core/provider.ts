@@ -6,9 +6,10 @@ import { FaultRegistry, type Fault, type FaultSpec } from './faults.js'
 import { Journal, headersToObject, recordedBody, replyHeadersToObject, type Exchange } from './journal.js'
 import { Reply, isRouteAnswer, toReply, type RouteAnswer } from './reply.js'
 import { pathnameOf, type ProviderRequest } from './request.js'
-import { DEFAULT_BODY_LIMIT, Params, readBodyText } from './params.js'
-import { Router, bodyAccessor, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
+import { DEFAULT_BODY_LIMIT, Params, readBodyText, type RepeatedParameters } from './params.js'
+import { Router, bodyAccessor, recordHint, reportViolation, type ReportViolation, type RouteContext, type RouteDefinition, type Strictness } from './routes.js'
 import { devUtils } from './dev-utils.js'
+import { registerRuntime } from './hints.js'
 import { controlBodyRefusal, controlRefusal, normalizeHostname, type ControlAccess, type ControlRefusal } from './control-guard.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
 import { parseJsonBounded } from './json.js'
@@ -103,6 +104,14 @@ export interface ProviderDefinition<Store, Config, Description extends ProviderD
    * `TypeError` for bad input; it is answered 400 with its message.
    */
   controls?: Record<string, (provider: ProviderRuntime<Store, Config, RouteId, Description>, body: any) => Promise<unknown> | unknown>
+  /**
+   * Whether this provider issued an access token (revoked or expired ones
+   * too), so another provider can hint that a client sent it the wrong one.
+   * Default: the store's `tokens` index by `token`.
+   */
+  issuedToken?(provider: ProviderRuntime<Store, Config, RouteId, Description>, value: string): boolean
+  /** What the real service did with a repeated query or body parameter (default `refuse`; Rails-based ones: `last`). */
+  repeatedParameters?: RepeatedParameters
   /** The provider's options schema and how options reach its config (`provider.options`, `/__oauth-dance/options`). */
   options?: OptionsDefinition<Config>
   /** Adding and removing clients and users in the provider's own terms (`provider.clients`, `/__oauth-dance/clients`). */
@@ -183,6 +192,19 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     this.users = new AccountsControl(this, 'users', definition.accounts)
     this.#declared = { clients: options.clients ?? [], users: options.users ?? [] }
     this.#reseed()
+    registerRuntime(this)
+  }
+
+  /** What the real service did with a repeated parameter: see {@link RepeatedParameters}. */
+  get repeatedParameters(): RepeatedParameters {
+    return this.#definition.repeatedParameters ?? 'refuse'
+  }
+
+  /** Whether this provider issued the access token `value` (see {@link ProviderDefinition.issuedToken}); for hints. */
+  issuedToken(value: string): boolean {
+    if (this.#definition.issuedToken) return this.#definition.issuedToken(this, value)
+    const tokens = (this.store as { tokens?: { by?(key: string, value: string): unknown } }).tokens
+    return typeof tokens?.by === 'function' && tokens.by('token', value) !== undefined
   }
 
   /** The `default` origin's base URL. */
@@ -342,6 +364,7 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     const dropped = !(answer instanceof Reply) && answer instanceof Response && answer.type === 'error'
     let reply = dropped ? null : answer instanceof Reply ? answer : await Reply.from(answer)
     if (reply && method === 'HEAD' && reply.body !== null) reply = reply.withBody(null)
+    if (reply && typeof ctx.notes.hint === 'string') reply.hint = ctx.notes.hint
     if (this.journal.enabled) this.#record(ctx, reply, startMs, error, fault)
     return reply
   }
@@ -628,7 +651,7 @@ class RequestContext implements RouteContext<any> {
   }
 
   get query(): Params {
-    return (this.#query ??= Params.fromSearch(this.url.searchParams, this.violation))
+    return (this.#query ??= Params.fromSearch(this.url.searchParams, this.violation, this.provider.repeatedParameters))
   }
 
   set query(value: Params) {
@@ -637,11 +660,15 @@ class RequestContext implements RouteContext<any> {
 
   /** Bound once, as resolvers pass it on (`violation: ctx.violation`). */
   get violation(): ReportViolation {
-    return (this.#violation ??= (requirement, message, strictError) => reportViolation(this, requirement, message, strictError))
+    return (this.#violation ??= (requirement, message, strictError, options) => reportViolation(this, requirement, message, strictError, options))
+  }
+
+  hint(text: string): void {
+    recordHint(this.notes, text)
   }
 
   body(options?: Parameters<RouteContext['body']>[0]): Params {
-    this.#body ??= bodyAccessor(this.request, this.bodyText, this.violation)
+    this.#body ??= bodyAccessor(this.request, this.bodyText, this.violation, this.provider.repeatedParameters)
     return this.#body(options)
   }
 

@@ -11,6 +11,8 @@ export type ReplyHeaders = Record<string, string | string[]>
 export class Reply {
   /** Header names lower-cased, as `Headers` has them; `set-cookie` may hold several values. */
   readonly headers: ReplyHeaders
+  /** The route's hint for a near miss (`notes.hint`), for `serve`'s request log; never sent. */
+  hint?: string
 
   constructor(
     readonly status: number,

@@ -1,7 +1,7 @@
 import type { OAuthError } from './errors.js'
 import type { FaultAction } from './faults.js'
 import type { ExchangeNotes } from './journal.js'
-import { Params, parseBodyParams, type BodyOptions } from './params.js'
+import { Params, parseBodyParams, type BodyOptions, type RepeatedParameters } from './params.js'
 import type { ProviderRuntime } from './provider.js'
 import type { RouteAnswer } from './reply.js'
 import type { ProviderRequest } from './request.js'
@@ -33,7 +33,16 @@ export interface Violation {
  * Reports a violation: records it in the journal notes, then throws
  * `strictError` (strict) or returns so the request is served (lenient).
  */
-export type ReportViolation = (requirement: string, message: string, strictError: OAuthError) => void
+export type ReportViolation = (requirement: string, message: string, strictError: OAuthError, options?: ViolationOptions) => void
+
+export interface ViolationOptions {
+  /**
+   * The real provider served such a request (Doorkeeper took the Basic
+   * credentials and ignored body ones): served in strict mode too, and still
+   * recorded, so the conformance rules report it (PROVIDERS.md, policy 2).
+   */
+  servedByRealProvider?: boolean
+}
 
 /**
  * The one place strictness is decided. Recorded in both modes, so a strict
@@ -43,11 +52,18 @@ export type ReportViolation = (requirement: string, message: string, strictError
  * @example
  * reportViolation(ctx, 'RFC6749-2.3', 'HTTP Basic and "client_secret" in the body', new InvalidRequest('…'))
  */
-export function reportViolation(ctx: Pick<RouteContext, 'provider' | 'notes'>, requirement: string, message: string, strictError: OAuthError): void {
-  const served = ctx.provider.strictness === 'lenient'
+export function reportViolation(ctx: Pick<RouteContext, 'provider' | 'notes'>, requirement: string, message: string, strictError: OAuthError, options: ViolationOptions = {}): void {
+  const served = options.servedByRealProvider === true || ctx.provider.strictness === 'lenient'
   const violations = ((ctx.notes.violations as Violation[] | undefined) ??= [])
   if (!violations.some((v) => v.requirement === requirement && v.message === message)) violations.push({ requirement, message, error: strictError.error, served })
   if (!served) throw strictError
+}
+
+/** Adds a sentence to `notes.hint` (see {@link RouteContext.hint}); the same sentence is not repeated. */
+export function recordHint(notes: Record<string, unknown>, text: string): void {
+  const existing = notes.hint as string | undefined
+  if (existing === undefined) notes.hint = text
+  else if (!existing.includes(text)) notes.hint = `${existing} ${text}`
 }
 
 /**
@@ -77,6 +93,13 @@ export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRunt
   link(path: string): string
   /** Refuses (strict) or records and serves (lenient) a request that breaks `requirement`: {@link reportViolation}. */
   violation: ReportViolation
+  /**
+   * Records a hint (`notes.hint`): one sentence that tells a developer how a
+   * refused request is one small step from a valid one. Never sent to the
+   * client (the answer stays the real provider's); the journal, `serve`'s log
+   * and the conformance report show it. Must not quote secrets or tokens.
+   */
+  hint(text: string): void
   /** A fault the route itself carries out (`broken-token`: the token endpoint mints a broken token). */
   fault?: FaultAction
 }
@@ -179,10 +202,10 @@ export class Router {
 }
 
 /** Creates the lazily parsed body accessor of a route context. */
-export function bodyAccessor(request: ProviderRequest, bodyText: string, violation?: ReportViolation) {
+export function bodyAccessor(request: ProviderRequest, bodyText: string, violation?: ReportViolation, repeated?: RepeatedParameters) {
   let parsed: Params | undefined
   return (options: Omit<BodyOptions, 'limit'> = {}): Params => {
-    parsed ??= parseBodyParams(request, bodyText, options, violation)
+    parsed ??= parseBodyParams(request, bodyText, options, violation, repeated)
     return parsed
   }
 }

@@ -20,12 +20,14 @@ export interface TokenConfig {
   clientAuthMethods: readonly ClientAuthMethod[]
   /** RFC 6749 §2.3 forbids two methods at once; Doorkeeper silently took the Basic one. */
   rejectMultipleClientAuthMethods: boolean
+  /** Doorkeeper: Basic credentials win and body ones are ignored, strict or not (see `AuthenticateClientOptions.basicWins`). */
+  basicWinsOverBody?: boolean
   basicRealm?: string
   /** Access token lifetime; null for tokens that never expire (Cloud 66). */
   accessTokenTtlSeconds: number | null
   /** Whether the code grant issues a refresh token. */
   refreshTokens: boolean
-  /** RFC 6749 §10.5: a replayed code SHOULD revoke the tokens issued from it. */
+  /** RFC 6749 §10.5: a replayed code SHOULD revoke the tokens issued from it (Doorkeeper 3 did not: an option, off by default there). */
   revokeTokensOnCodeReplay: boolean
   /** Makes the opaque access token value (default 64 hex chars). */
   mintAccessToken?(ctx: TokenContext, client: Client, claims: { userId: string | null; scopes: string[]; issuedAtMs: number; expiresAtMs: number | null }): Promise<string> | string
@@ -72,6 +74,18 @@ export async function revokeToken(store: Store, token: Token, atMs: number): Pro
   if (token.revokedAtMs !== null) return
   // In place, O(1): `collection.update` scans every token to find this one.
   store.tokens.patch(token, { revokedAtMs: atMs })
+}
+
+/**
+ * What Doorkeeper does when the user removes an application from "Authorized
+ * applications", for every grant: the grants and every token get
+ * `revoked_at`. The `revoke-tokens` control of the Doorkeeper providers.
+ */
+export async function revokeAllAuthorizations(store: Store, atMs: number): Promise<{ revoked: number }> {
+  for (const grant of store.grants.collection.findMany((q) => q.where({ revokedAtMs: null }))) store.grants.patch(grant, { revokedAtMs: atMs })
+  const tokens = store.tokens.collection.findMany((q) => q.where({ revokedAtMs: null }))
+  for (const token of tokens) await revokeToken(store, token, atMs)
+  return { revoked: tokens.length }
 }
 
 /**
@@ -167,6 +181,7 @@ export async function runTokenRequest(ctx: TokenContext): Promise<{ token: Token
     methods: config.clientAuthMethods,
     findClient: (id) => ctx.provider.store.clients.by('clientId', id),
     rejectMultipleMethods: config.rejectMultipleClientAuthMethods,
+    basicWins: config.basicWinsOverBody,
     basicRealm: config.basicRealm,
     violation: ctx.violation,
   })

@@ -18,6 +18,9 @@ const DOORKEEPER = {
   invalid_grant:
     'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
   unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',
+  invalid_redirect_uri: 'The redirect uri included is not valid.',
+  invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
+  unsupported_response_type: 'The authorization server does not support this response type.',
 }
 
 describe.each(bothModes)('Carina over $name', (mode) => {
@@ -78,6 +81,8 @@ describe.each(bothModes)('Carina over $name', (mode) => {
         .send({ client_id: app.clientId, client_secret: app.clientSecret, redirect_uri: CALLBACK, code: authorizationCode, grant_type: 'authorization_code' })
       expect(token.status).toBe(200)
       expect(token.headers['cache-control']).toBe('no-store')
+      // Doorkeeper's TokenResponse#headers sent Pragma too (RFC 6749 §5.1) (#12).
+      expect(token.headers.pragma).toBe('no-cache')
       expect(token.headers['content-type']).toBe('application/json; charset=utf-8')
       expect(token.body).toEqual({
         access_token: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -255,21 +260,23 @@ describe.each(bothModes)('Carina over $name', (mode) => {
         ['a missing redirect_uri', { client_id: app.clientId, response_type: 'code' }, 'invalid_redirect_uri', 'The &quot;redirect_uri&quot; parameter is missing.'],
         ['an unregistered redirect_uri', { client_id: app.clientId, redirect_uri: 'https://evil.example/cb', response_type: 'code' }, 'invalid_redirect_uri', 'The &quot;redirect_uri&quot; does not match any redirect URI registered for this application.'],
         ['a registered URI with another path', { client_id: app.clientId, redirect_uri: 'https://example.com/carina-oauth-callback/x', response_type: 'code' }, 'invalid_redirect_uri', 'The &quot;redirect_uri&quot; does not match any redirect URI registered for this application.'],
-      ])('shows an error page given %s', async (_name, query, error, description) => {
+      ])('shows an error page given %s, in Doorkeeper\'s words with the mock\'s detail beside them (#12)', async (_name, query, error, detail) => {
         const res = await request(base).get('/oauth/authorize').query(query)
         expect(res.status).toBe(400)
         expect(res.headers.location).toBeUndefined()
         expect(res.text).toContain(`<code data-testid="authorize-error-code">${error}</code>`)
-        expect(res.text).toContain(`<p data-testid="authorize-error-description">${description}</p>`)
+        expect(res.text).toContain(`<p data-testid="authorize-error-description">${DOORKEEPER[error as keyof typeof DOORKEEPER]}</p>`)
+        expect(res.text).toContain(`<p class="detail" data-testid="authorize-error-detail">${detail}</p>`)
       })
     })
 
     describe('redirects other errors to the client with state (RFC 6749 §4.1.2.1)', () => {
       it.each([
-        ['a missing response_type', {}, 'invalid_request', 'The "response_type" parameter is missing.'],
-        ['response_type=token', { response_type: 'token' }, 'unsupported_response_type', 'The response_type "token" is not supported.'],
-        ['an unknown scope', { response_type: 'code', scope: 'identity admin' }, 'invalid_scope', 'The requested scope is invalid, unknown, or malformed: admin.'],
-        ['comma-separated scopes', { response_type: 'code', scope: 'identity,create_cluster' }, 'invalid_scope', 'The requested scope is invalid, unknown, or malformed: identity,create_cluster.'],
+        // Doorkeeper's en.yml texts, not the mock's specific ones (#12).
+        ['a missing response_type', {}, 'invalid_request', DOORKEEPER.invalid_request],
+        ['response_type=token', { response_type: 'token' }, 'unsupported_response_type', 'The authorization server does not support this response type.'],
+        ['an unknown scope', { response_type: 'code', scope: 'identity admin' }, 'invalid_scope', 'The requested scope is invalid, unknown, or malformed.'],
+        ['comma-separated scopes', { response_type: 'code', scope: 'identity,create_cluster' }, 'invalid_scope', 'The requested scope is invalid, unknown, or malformed.'],
       ])('given %s', async (_name, query, error, description) => {
         const res = await request(base)
           .get('/oauth/authorize')
@@ -280,14 +287,15 @@ describe.each(bothModes)('Carina over $name', (mode) => {
         expect(Object.fromEntries(location.searchParams)).toEqual({ error, error_description: description, state: 's1' })
       })
 
-      it('refuses a repeated parameter with invalid_request', async () => {
-        const res = await request(base).get(`/oauth/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=code&scope=identity&scope=create_cluster&state=s`)
+      it('takes the last of a repeated parameter, as Rails did, recording it for the rules (#12)', async () => {
+        const res = await request(base).get(`/oauth/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=token&response_type=code&state=s&state=t`)
+        // Served: on to the login page (response_type=code was the last one).
         expect(res.status).toBe(302)
-        expect(Object.fromEntries(new URL(res.headers.location).searchParams)).toEqual({
-          error: 'invalid_request',
-          error_description: 'The "scope" parameter was included more than once.',
-          state: 's',
-        })
+        expect(pathOf(res.headers.location)).toMatch(/^\/login/)
+        expect(running.provider.journal.entries().at(-1)!.notes.violations).toEqual([
+          { requirement: 'RFC6749-3.1', message: '"state" was sent 2 times in the query', error: 'invalid_request', served: true },
+          { requirement: 'RFC6749-3.1', message: '"response_type" was sent 2 times in the query', error: 'invalid_request', served: true },
+        ])
       })
     })
 
@@ -317,22 +325,41 @@ describe.each(bothModes)('Carina over $name', (mode) => {
   })
 
   describe('token endpoint errors (Doorkeeper 3: every error 401 with a Bearer challenge)', () => {
-    it('refuses a replayed code and revokes the tokens it issued (RFC 6749 §4.1.2, §10.5)', async () => {
+    /** Exchanges one fresh code, as often as called. */
+    async function codeExchanger() {
       const location = await code()
-      const exchange = () =>
+      return () =>
         request(base)
           .post('/oauth/token')
           .type('form')
           .send({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: CALLBACK, client_id: app.clientId, client_secret: app.clientSecret })
+    }
+
+    it('refuses a replayed code and keeps the tokens it issued, as Doorkeeper 3 did (#12: revocation is an option)', async () => {
+      const exchange = await codeExchanger()
       const first = await exchange()
       expect(first.status).toBe(200)
       expectDoorkeeperError(await exchange(), 'invalid_grant')
-      const me = await request(base).get('/me').set('Authorization', `Bearer ${first.body.access_token}`)
-      expect(me.status).toBe(401)
-      expect(me.headers['www-authenticate']).toBe('Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."')
-      expect(
-        (await request(base).post('/oauth/token').type('form').send({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: app.clientId, client_secret: app.clientSecret })).status,
-      ).toBe(401)
+      expect(running.provider.journal.entries().at(-1)!.notes.codeReplay).toBe(true)
+      expect((await request(base).get('/me').set('Authorization', `Bearer ${first.body.access_token}`)).status).toBe(200)
+    })
+
+    it('with revokeTokensOnCodeReplay, a replayed code revokes the tokens it issued (RFC 6749 §4.1.2, §10.5)', async () => {
+      running.provider.config.token.revokeTokensOnCodeReplay = true
+      try {
+        const exchange = await codeExchanger()
+        const first = await exchange()
+        expect(first.status).toBe(200)
+        expectDoorkeeperError(await exchange(), 'invalid_grant')
+        const me = await request(base).get('/me').set('Authorization', `Bearer ${first.body.access_token}`)
+        expect(me.status).toBe(401)
+        expect(me.headers['www-authenticate']).toBe('Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."')
+        expect(
+          (await request(base).post('/oauth/token').type('form').send({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: app.clientId, client_secret: app.clientSecret })).status,
+        ).toBe(401)
+      } finally {
+        running.provider.config.token.revokeTokensOnCodeReplay = false
+      }
     })
 
     it('refuses a code after its 600 seconds', async () => {
@@ -374,14 +401,19 @@ describe.each(bothModes)('Carina over $name', (mode) => {
       expectDoorkeeperError(res, 'invalid_client')
     })
 
-    it('refuses two client authentication methods at once (RFC 6749 §2.3)', async () => {
+    it('serves Basic plus body credentials in strict mode as Doorkeeper did (Basic wins, the body is ignored), recording the second method (#12)', async () => {
+      const location = await code()
       const res = await request(base)
         .post('/oauth/token')
         .set('Authorization', basic(app.clientId, app.clientSecret))
         .type('form')
-        .send({ grant_type: 'authorization_code', code: 'x', client_id: app.clientId, client_secret: app.clientSecret })
-      expectDoorkeeperError(res, 'invalid_request')
-      expect(running.provider.journal.entries().at(-1)!.error!.detail).toBe('Basic header and client_secret both present')
+        .send({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: CALLBACK, client_id: 'ignored', client_secret: 'ignored too' })
+      expect(res.status).toBe(200)
+      expect(res.body.token_type).toBe('bearer')
+      expect(running.provider.strictness).toBe('strict')
+      const { notes } = running.provider.journal.entries().at(-1)!
+      expect(notes.clientAuthMethod).toBe('client_secret_basic')
+      expect(notes.violations).toEqual([{ requirement: 'RFC6749-2.3', message: 'the client authenticated with HTTP Basic and with "client_secret" in the body', error: 'invalid_request', served: true }])
     })
 
     it('answers 400 (and 401 only for invalid_client) with tokenErrorStatus "rfc6749"', async () => {
@@ -400,10 +432,12 @@ describe.each(bothModes)('Carina over $name', (mode) => {
   })
 
   describe('bad input gets a clear error, never a 500', () => {
-    it('refuses a duplicated parameter (RFC 6749 §3.2)', async () => {
-      const res = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).type('form').send('grant_type=authorization_code&code=a&code=b')
-      expectDoorkeeperError(res, 'invalid_request')
-      expect(running.provider.journal.entries().at(-1)!.error!.detail).toBe('duplicate code')
+    it('takes the last of a duplicated parameter, as Rails did, and records it (RFC 6749 §3.2, #12)', async () => {
+      const res = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).type('form').send('grant_type=authorization_code&code=a&code=b&redirect_uri=x')
+      expectDoorkeeperError(res, 'invalid_grant')
+      const last = running.provider.journal.entries().at(-1)!
+      expect(last.error!.detail).toBe('unknown code')
+      expect(last.notes.violations).toEqual([{ requirement: 'RFC6749-3.2', message: '"code" was sent 2 times in the body', error: 'invalid_request', served: true }])
     })
 
     it('refuses a body that is neither urlencoded nor JSON', async () => {
@@ -473,11 +507,14 @@ describe.each(bothModes)('Carina over $name', (mode) => {
       expect(get.headers['www-authenticate']).toContain('scope="cluster_credentials"')
     })
 
-    it('refuses a token sent in two ways at once with invalid_request', async () => {
+    it('serves a token sent in two ways at once as Doorkeeper did (the header first), recording it for send-token-one-way (#12)', async () => {
       const t = await tokens('identity')
-      const res = await request(base).get(`/me?access_token=${t.access_token}`).set('Authorization', `Bearer ${t.access_token}`)
-      expect(res.status).toBe(400)
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="Doorkeeper", error="invalid_request", error_description="The access token was sent in more than one way."')
+      const res = await request(base).get('/me?access_token=not-this-one').set('Authorization', `Bearer ${t.access_token}`)
+      expect(res.status).toBe(200)
+      expect(running.provider.journal.entries().at(-1)!.notes).toMatchObject({
+        tokenPlacement: 'header',
+        violations: [{ requirement: 'RFC6750-2', message: 'the access token was sent 2 times (header, query)', error: 'invalid_request', served: true }],
+      })
     })
 
     it('records where the token was placed', async () => {
@@ -550,7 +587,7 @@ describe.each(bothModes)('Carina over $name', (mode) => {
       const faulted = await request(base).post('/oauth/token').type('form').send({ grant_type: 'authorization_code' })
       expect(faulted.status).toBe(503)
       expect(faulted.headers['retry-after']).toBe('7')
-      expect(faulted.body.error).toBe('temporarily_unavailable')
+      expect(faulted.body).toEqual({ error: 'temporarily_unavailable', error_description: 'The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.' })
       expect((await request(base).post('/oauth/token').type('form').send({})).status).toBe(401)
 
       const journal = await request(base).get('/__oauth-dance/journal')

@@ -21,7 +21,7 @@ export const DOORKEEPER_DESCRIPTIONS: Record<string, string> = {
   access_denied: 'The resource owner or authorization server denied the request.',
   invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
   server_error: 'The authorization server encountered an unexpected condition which prevented it from fulfilling the request.',
-  temporarily_unavailable: 'The authorization server is temporarily unable to handle the request due to a temporary overloading or maintenance of the server.',
+  temporarily_unavailable: 'The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.',
   invalid_client: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
   invalid_grant: 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
   unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',

@@ -1,10 +1,10 @@
-import { authorizationRoutes, OOB_REDIRECT_URI } from '../../core/authorize.js'
+import { authorizationRoutes, doorkeeperUriWithQuery, OOB_REDIRECT_URI } from '../../core/authorize.js'
 import { authenticateClient } from '../../core/client-auth.js'
 import { OAuthError, quoteAuthParam, renderTokenError } from '../../core/errors.js'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import { defineRoute, type RouteContext } from '../../core/routes.js'
 import { loginRoutes } from '../../core/session.js'
-import { exchangeAuthorizationCode, refreshAccessToken, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
+import { exchangeAuthorizationCode, refreshAccessToken, revokeAllAuthorizations, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
 import { carinaFixtures } from '../../../fixtures/carina.js'
 import { applicationRoutes } from './applications.js'
 import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime, type CarinaRouteId, type CarinaDescription } from './config.js'
@@ -160,6 +160,14 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       skipConsentWhenGranted: true,
       errorDescriptions: true,
       responseTypes: ['code'],
+      // Doorkeeper's en.yml texts and URI builder, as at the token endpoint.
+      errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],
+      appendQuery: doorkeeperUriWithQuery,
+      hintFor(error, params) {
+        const given = error.error === 'invalid_redirect_uri' ? params.get('redirect_uri') : undefined
+        if (!given?.toLowerCase().startsWith('http://')) return undefined
+        return `Carina's redirect URIs must start with https:// (the document; ${OOB_REDIRECT_URI} serves local tests): register and send https://${given.slice('http://'.length)}, or the out-of-band URN.`
+      },
     },
     token: {
       routePrefix: 'carina',
@@ -167,16 +175,19 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       grants: { authorization_code: exchangeAuthorizationCode, refresh_token: refreshAccessToken },
       bodyFormats: ['form', 'json'],
       clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+      // Doorkeeper's `from_basic`, then `from_params`: Basic wins, body credentials are ignored (served, and reported by the rules).
       rejectMultipleClientAuthMethods: true,
+      basicWinsOverBody: true,
       accessTokenTtlSeconds: parsed.accessTokenTtlSeconds,
       refreshTokens: true,
-      revokeTokensOnCodeReplay: true,
+      revokeTokensOnCodeReplay: parsed.revokeTokensOnCodeReplay,
       scopeSeparator: / +/,
       knownScopes: Object.keys(CARINA_SCOPES),
       defaultScopes: parsed.defaultScopes,
       renderToken(token, ctx) {
-        // The document's example: access_token, token_type "bearer", expires_in 7200, refresh_token.
-        return json(tokenResponseBody(token, ctx, { tokenType: 'bearer', scope: true, createdAt: true }))
+        // The document's example: access_token, token_type "bearer", expires_in 7200, refresh_token;
+        // the headers of Doorkeeper's TokenResponse#headers (RFC 6749 §5.1: no-store and Pragma no-cache).
+        return json(tokenResponseBody(token, ctx, { tokenType: 'bearer', scope: true, createdAt: true })).withHeaders({ Pragma: 'no-cache' })
       },
     },
   }
@@ -205,7 +216,11 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
           createdAtMs: provider.clock.nowMs(),
         })
       },
+      // The user removes the application from "Authorized applications": Doorkeeper revokes the grant and every token (`revoked_at`); the harness's revoke-tokens step.
+      controls: { 'revoke-tokens': (provider) => revokeAllAuthorizations(provider.store, provider.clock.nowMs()) },
       routes,
+      // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
+      repeatedParameters: 'last',
       options: {
         schema: carinaOptionsSchema,
         initial: parsed,
@@ -215,6 +230,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
           config.tokenErrorStatus = next.tokenErrorStatus
           config.token.accessTokenTtlSeconds = next.accessTokenTtlSeconds
           config.authorize.defaultScopes = config.token.defaultScopes = next.defaultScopes
+          config.token.revokeTokensOnCodeReplay = next.revokeTokensOnCodeReplay
         },
       },
       accounts: carinaAccounts,

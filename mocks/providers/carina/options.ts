@@ -26,6 +26,12 @@ export const carinaOptionsSchema = z
       .min(1, { error: 'must name at least one scope' })
       .default(['identity'])
       .describe('Scopes granted when the authorize request names none'),
+    /**
+     * RFC 6749 §10.5's SHOULD, which Doorkeeper 3 lacked: off, a replayed code
+     * is refused and its tokens kept, so a client that retries its exchange
+     * after a dropped connection keeps its token, as in production.
+     */
+    revokeTokensOnCodeReplay: z.boolean().default(false).describe('Revoke the tokens a code issued when the code is replayed (RFC 6749 §10.5 SHOULD; Doorkeeper 3 did not)'),
   })
   .strict()
 

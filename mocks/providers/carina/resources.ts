@@ -14,6 +14,8 @@ function requireToken(ctx: CarinaContext, scope: string) {
     realm: 'Doorkeeper',
     placements: ['header', 'query', 'body'],
     queryParams: ['access_token', 'bearer_token'],
+    // Doorkeeper's `from_request` took the first method that gave a token (the header first): served, and reported by the rules.
+    severalPlacements: 'first',
     scopes: [scope],
   })
 }

@@ -38,11 +38,13 @@ export function renderApiError(error: OAuthError): Response {
 }
 
 /**
- * The token, from `?access_token=` (the document's example), `?bearer_token=`
- * or `Authorization: Bearer` (any case), as Doorkeeper read it; exactly one.
+ * The token, from `Authorization: Bearer` (any case), `?access_token=` (the
+ * document's example) or `?bearer_token=`, as Doorkeeper read it; several at
+ * once are served with the first, as Doorkeeper's `from_request` did, and
+ * recorded for the rules (RFC 6750 §2).
  */
 function requireToken(ctx: Cloud66Context, scopes: string[] = []) {
-  return authenticateBearer(ctx, { realm: 'Doorkeeper', placements: ['header', 'query'], queryParams: ['access_token', 'bearer_token'], scopes })
+  return authenticateBearer(ctx, { realm: 'Doorkeeper', placements: ['header', 'query'], queryParams: ['access_token', 'bearer_token'], severalPlacements: 'first', scopes })
 }
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')

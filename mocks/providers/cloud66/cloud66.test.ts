@@ -19,7 +19,16 @@ const DESCRIPTIONS = {
 } as const
 type TokenErrorCode = keyof typeof DESCRIPTIONS
 
-const DEFAULTS = { redirectMatching: 'host', scopeParsing: 'document', requiredParams: 'document', tokenResponse: 'negotiate', tokenErrorStatus: 'doorkeeper', redeploySeconds: 120 } as const
+/** Doorkeeper's en.yml texts of the authorization endpoint's errors. */
+const DOORKEEPER_AUTHORIZE = {
+  invalid_request: 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
+  invalid_client: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+  invalid_redirect_uri: 'The redirect uri included is not valid.',
+  invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
+  unsupported_response_type: 'The authorization server does not support this response type.',
+} as const
+
+const DEFAULTS = { redirectMatching: 'host', scopeParsing: 'document', requiredParams: 'document', tokenResponse: 'negotiate', tokenErrorStatus: 'doorkeeper', redeploySeconds: 120, revokeTokensOnCodeReplay: false } as const
 
 /** A stack as API v2 shows it (PROVIDERS.md §3.3); `redeploy_hook` only with the redeploy scope. */
 function stackJson(stack: (typeof cloud66Fixtures.stacks)[number], withHook: boolean) {
@@ -130,12 +139,14 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
     expect(res.headers['www-authenticate']).toBe(challenge)
   }
 
-  function expectAuthorizePageError(res: request.Response, error: string, description: string) {
+  /** The page shows Doorkeeper's en.yml text for the error, and the mock's specific detail beside it (#12). */
+  function expectAuthorizePageError(res: request.Response, error: keyof typeof DOORKEEPER_AUTHORIZE, detail: string) {
     expect(res.status).toBe(400)
     expect(res.headers.location).toBeUndefined()
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
     expect(res.text).toContain(`<code data-testid="authorize-error-code">${error}</code>`)
-    expect(res.text).toContain(`<p data-testid="authorize-error-description">${description.replace(/"/g, '&quot;')}</p>`)
+    expect(res.text).toContain(`<p data-testid="authorize-error-description">${DOORKEEPER_AUTHORIZE[error]}</p>`)
+    expect(res.text).toContain(`<p class="detail" data-testid="authorize-error-detail">${detail.replace(/"/g, '&quot;')}</p>`)
   }
 
   describe("the document's examples, replayed with only the host changed", () => {
@@ -319,13 +330,13 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
     it('an unknown scope is sent back as invalid_scope with the state', async () => {
       const location = await authorize(`client_id=${app.clientId}&scope=public,admin&state=st`)
       expect(location.origin + location.pathname).toBe('http://example.com/')
-      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'invalid_scope', error_description: 'The requested scope is invalid, unknown, or malformed: admin.', state: 'st' })
+      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'invalid_scope', error_description: DOORKEEPER_AUTHORIZE.invalid_scope, state: 'st' })
     })
 
     it('scopeParsing "doorkeeper": spaces only, so public,redeploy is one unknown scope', async () => {
       running.provider.config.scopeParsing = 'doorkeeper'
       const comma = await authorize(`client_id=${app.clientId}&scope=public,redeploy&state=st`)
-      expect(Object.fromEntries(comma.searchParams)).toEqual({ error: 'invalid_scope', error_description: 'The requested scope is invalid, unknown, or malformed: public,redeploy.', state: 'st' })
+      expect(Object.fromEntries(comma.searchParams)).toEqual({ error: 'invalid_scope', error_description: DOORKEEPER_AUTHORIZE.invalid_scope, state: 'st' })
       expect(await consentScopes('scope=public+redeploy')).toEqual(['public', 'redeploy'])
     })
   })
@@ -333,7 +344,7 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
   describe('authorization endpoint errors and decisions', () => {
     it('takes an absent response_type as code, but refuses another one (sent back with the state)', async () => {
       const location = await authorize(`client_id=${app.clientId}&response_type=token&state=st`)
-      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'unsupported_response_type', error_description: 'The response_type "token" is not supported.', state: 'st' })
+      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'unsupported_response_type', error_description: DOORKEEPER_AUTHORIZE.unsupported_response_type, state: 'st' })
       const explicit = await authorize(`client_id=${app.clientId}&response_type=code`)
       expect(explicit.searchParams.get('code')).toMatch(/^[0-9a-f]{64}$/)
     })
@@ -343,7 +354,7 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const noRedirect = await request(base).get('/oauth/authorize').query({ client_id: app.clientId, response_type: 'code' })
       expectAuthorizePageError(noRedirect, 'invalid_redirect_uri', 'The "redirect_uri" parameter is missing.')
       const noResponseType = await authorize(`client_id=${app.clientId}&redirect_uri=http%3A%2F%2Fexample.com&state=st`)
-      expect(Object.fromEntries(noResponseType.searchParams)).toEqual({ error: 'invalid_request', error_description: 'The "response_type" parameter is missing.', state: 'st' })
+      expect(Object.fromEntries(noResponseType.searchParams)).toEqual({ error: 'invalid_request', error_description: DOORKEEPER_AUTHORIZE.invalid_request, state: 'st' })
     })
 
     it('shows a page (no redirect) for a missing or unknown client_id', async () => {
@@ -351,16 +362,29 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expectAuthorizePageError(await request(base).get('/oauth/authorize?client_id=nope&redirect_uri=http%3A%2F%2Fexample.com'), 'invalid_client', 'No application is registered with the client_id "nope".')
     })
 
-    it('sends a repeated state back as invalid_request', async () => {
+    it('takes the last of a repeated state, as Rails did, and records it for the rules (#12)', async () => {
       const location = await authorize(`client_id=${app.clientId}&state=a&state=b`)
-      expect(location.searchParams.get('error')).toBe('invalid_request')
-      expect(location.searchParams.get('error_description')).toBe('The "state" parameter was included more than once.')
+      expect(location.searchParams.get('code')).toMatch(/^[0-9a-f]{64}$/)
+      expect(location.searchParams.get('state')).toBe('b')
     })
 
     it('sends a denial back as access_denied with the state', async () => {
       const location = await authorize(`client_id=${app.clientId}&state=xyz`, 'deny')
       expect(location.origin + location.pathname).toBe('http://example.com/')
       expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'access_denied', error_description: 'The resource owner or authorization server denied the request.', state: 'xyz' })
+    })
+
+    it("builds the redirect as Doorkeeper's URI builder did: no slash added to the host-only callback, the callback's query kept (#12)", async () => {
+      const agent = browser(base)
+      await signIn(agent)
+      const consent = await agent.get(`/oauth/authorize?client_id=${app.clientId}&state=a+b`)
+      const decided = await agent.post('/oauth/authorize').type('form').send({ ...formFields(consent.text), decision: 'authorize' })
+      expect(decided.headers.location).toMatch(/^http:\/\/example\.com\?code=[0-9a-f]{64}&state=a\+b$/)
+      const withQuery = await agent.get(`/oauth/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent('http://example.com/cb?from=c66')}&scope=public`)
+      expect(withQuery.status).toBe(302) // consent already given for public
+      expect(withQuery.headers.location).toMatch(/^http:\/\/example\.com\/cb\?from=c66&code=[0-9a-f]{64}$/)
+      const denied = await agent.get(`/oauth/authorize?client_id=${app.clientId}&response_type=token&state=s`)
+      expect(denied.headers.location).toBe('http://example.com?error=unsupported_response_type&error_description=The+authorization+server+does+not+support+this+response+type.&state=s')
     })
 
     it('refuses a consent form without its anti-CSRF token', async () => {
@@ -410,12 +434,14 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(lastExchange().error!.detail).toBe('missing code')
     })
 
-    it.each(formats)('%s: a repeated parameter is invalid_request', async (format) => {
+    it.each(formats)('%s: a repeated parameter is served with its last value, as Rails did', async (format) => {
       const req = request(base).post('/oauth/token').type('form')
       if (FORMATS[format].accept) req.set('Accept', FORMATS[format].accept!)
       const res = await req.send(`client_id=${app.clientId}&client_secret=${app.clientSecret}&code=a&code=b`)
-      expectTokenError(res, 'invalid_request', format)
-      expect(lastExchange().error!.detail).toBe('duplicate code')
+      // Rails took the last value (#12): served, so the unknown code "b" is what is refused.
+      expectTokenError(res, 'invalid_grant', format)
+      expect(lastExchange().error!.detail).toBe('unknown code')
+      expect(lastExchange().notes.violations).toEqual([{ requirement: 'RFC6749-3.2', message: '"code" was sent 2 times in the body', error: 'invalid_request', served: true }])
     })
 
     it.each(formats)('%s: another grant type is unsupported_grant_type', async (format) => {
@@ -448,14 +474,24 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(res.text).toBe(FORMATS[format].error('invalid_request', 'The request body exceeds the limit of 65536 bytes.'))
     })
 
-    it('a replayed code is invalid_grant and revokes the token the first exchange issued (RFC 6749 §10.5)', async () => {
+    it('a replayed code is invalid_grant and keeps the token the first exchange issued, as Doorkeeper did (#12)', async () => {
+      const code = await codeFor()
+      const first = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code }, 'application/json')
+      expect(first.status).toBe(200)
+      const replay = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code }, 'application/json')
+      expectTokenError(replay, 'invalid_grant', 'json')
+      expect(lastExchange().error!.detail).toBe('code already used')
+      expect((await request(base).get(`/api/2/stacks.json?access_token=${first.body.access_token}`)).status).toBe(200)
+    })
+
+    it('with revokeTokensOnCodeReplay, a replayed code revokes the token the first exchange issued (RFC 6749 §10.5)', async () => {
+      running.provider.config.revokeTokensOnCodeReplay = true
       const code = await codeFor()
       const first = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code }, 'application/json')
       expect(first.status).toBe(200)
       expect((await request(base).get(`/api/2/stacks.json?access_token=${first.body.access_token}`)).status).toBe(200)
       const replay = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code }, 'application/json')
       expectTokenError(replay, 'invalid_grant', 'json')
-      expect(lastExchange().error!.detail).toBe('code already used')
       const revoked = await request(base).get(`/api/2/stacks.json?access_token=${first.body.access_token}`)
       expectApiError(revoked, 401, 'unauthenticated', 'The access token was revoked.', 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."')
     })
@@ -474,11 +510,12 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(lastExchange().error!.detail).toBe('code expired')
     })
 
-    it('accepts HTTP Basic client authentication and a JSON body, but not Basic and client_secret together', async () => {
+    it('accepts HTTP Basic client authentication and a JSON body, and serves Basic with client_secret in the body as Doorkeeper did (#12)', async () => {
       const code = await codeFor()
-      const both = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).type('form').send({ code, client_secret: app.clientSecret })
-      expectTokenError(both, 'invalid_request')
-      const res = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).set('Accept', 'application/json').send({ code })
+      const both = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).set('Accept', 'application/json').type('form').send({ code, client_secret: 'ignored' })
+      expect(both.status).toBe(200)
+      expect(lastExchange().notes).toMatchObject({ clientAuthMethod: 'client_secret_basic', violations: [{ requirement: 'RFC6749-2.3', message: 'the client authenticated with HTTP Basic and with "client_secret" in the body', error: 'invalid_request', served: true }] })
+      const res = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).set('Accept', 'application/json').send({ code: await codeFor() })
       expect(res.status).toBe(200)
       expect(lastExchange().notes).toMatchObject({ clientAuthMethod: 'client_secret_basic', bodyFormat: 'json' })
     })
@@ -610,7 +647,7 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect((await request(base).get(`/api/2/stacks/${rails.uid}.json`).query({ access_token: token })).body.response.status).toBe(1)
     })
 
-    it('answers no token, an unknown token, and two tokens with Cloud 66 errors', async () => {
+    it('answers no token and an unknown token with Cloud 66 errors, and serves two tokens as Doorkeeper did', async () => {
       expectApiError(await request(base).get('/api/2/stacks.json'), 401, 'unauthenticated', 'The access token is missing.', 'Bearer realm="Doorkeeper"')
       expectApiError(
         await request(base).get('/api/2/stacks.json?access_token=e72e16c7e42f292c6912e7710c838347ae178b4a'),
@@ -621,9 +658,10 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       )
       expectApiError(await request(base).get('/api/2/stacks.json?access_token='), 401, 'unauthenticated', 'The access token is invalid.', 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid."')
       const token = await tokenFor()
-      const twice = 'Bearer realm="Doorkeeper", error="invalid_request", error_description="The access token was sent in more than one way."'
-      expectApiError(await request(base).get(`/api/2/stacks.json?access_token=${token}`).set('Authorization', `Bearer ${token}`), 400, 'bad_request', 'The access token was sent in more than one way.', twice)
-      expectApiError(await request(base).get(`/api/2/stacks.json?access_token=${token}&access_token=${token}`), 400, 'bad_request', 'The access token was sent in more than one way.', twice)
+      // Doorkeeper took the first method that gave a token (#12): served, strict or not, and recorded for send-token-one-way.
+      expect((await request(base).get(`/api/2/stacks.json?access_token=${token}`).set('Authorization', `Bearer ${token}`)).status).toBe(200)
+      expect(lastExchange().notes.violations).toEqual([{ requirement: 'RFC6750-2', message: 'the access token was sent 2 times (header, query)', error: 'invalid_request', served: true }])
+      expect((await request(base).get(`/api/2/stacks.json?access_token=${token}&access_token=${token}`)).status).toBe(200)
     })
 
     it('answers unknown stacks, a missing uid, unknown paths and methods with the API errors', async () => {

@@ -1,4 +1,4 @@
-import { authorizationRoutes, OOB_REDIRECT_URI } from '../../core/authorize.js'
+import { authorizationRoutes, doorkeeperUriWithQuery, OOB_REDIRECT_URI } from '../../core/authorize.js'
 import { html, renderPage } from '../../core/html.js'
 import { Params } from '../../core/params.js'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
@@ -8,11 +8,12 @@ import { randomHex } from '../../core/secrets.js'
 import { cloud66Fixtures } from '../../../fixtures/cloud66.js'
 import { apiError, apiRoutes } from './api.js'
 import { applicationRoutes } from './applications.js'
-import { CLOUD66_BASE_URL, CLOUD66_SCOPES, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime, type Cloud66RouteId, type Cloud66Description } from './config.js'
+import { CLOUD66_BASE_URL, CLOUD66_SCOPES, DOORKEEPER_DESCRIPTIONS, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime, type Cloud66RouteId, type Cloud66Description } from './config.js'
 import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
 import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
 import type { RouteAnswer } from '../../core/reply.js'
+import { revokeAllAuthorizations } from '../../core/token.js'
 import { parseProviderOptions } from '../../core/options.js'
 import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
 import { listedClient } from '../../control/accounts.js'
@@ -36,7 +37,7 @@ function withDefaultResponseType(route: RouteDefinition<Cloud66Runtime>): RouteD
         const patched = new URLSearchParams(search)
         patched.delete('response_type')
         patched.append('response_type', 'code')
-        ctx.query = Params.fromSearch(patched)
+        ctx.query = Params.fromSearch(patched, ctx.violation, ctx.provider.repeatedParameters)
       }
       return route.resolve(ctx)
     },
@@ -67,6 +68,9 @@ const routes: RouteDefinition<Cloud66Runtime>[] = [
 
 /** Unknown paths: the API's JSON `not_found` under `/api/`, Rails' 404 page elsewhere. */
 function notFound(ctx: Cloud66Context): RouteAnswer {
+  if (/\/api\/2\/a\/stack\.json$/.test(ctx.url.pathname)) {
+    ctx.hint("The document's example path /api/2/a/stack.json does not exist on Cloud 66: the stacks are listed at /api/2/stacks.json, and one stack is /api/2/stacks/{uid}.json.")
+  }
   if (ctx.url.pathname.startsWith('/api/')) return apiError(404, 'not_found', 'The requested resource was not found.')
   return renderPage({
     title: "The page you were looking for doesn't exist (404)",
@@ -126,6 +130,14 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       skipConsentWhenGranted: true,
       errorDescriptions: true,
       responseTypes: ['code'],
+      // Doorkeeper's en.yml texts and URI builder (`http://example.com?code=...`, no slash added), as at the token endpoint.
+      errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],
+      appendQuery: doorkeeperUriWithQuery,
+      hintFor(error, params) {
+        const scope = error.error === 'invalid_scope' ? params.get('scope') : undefined
+        if (!scope?.includes(',') || config.scopeParsing !== 'doorkeeper') return undefined
+        return `Doorkeeper splits scopes on spaces, so "${scope}" is one unknown scope; separate them with spaces (${scope.split(/[ ,]+/).filter(Boolean).join('+')}), as the document's note does.`
+      },
     },
     token: {
       // Read by the core's issueToken; the endpoint itself is cloud66.token.
@@ -135,10 +147,13 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       bodyFormats: ['form', 'json'],
       clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
       rejectMultipleClientAuthMethods: true,
+      basicWinsOverBody: true,
       // "Tokens do not expire" (PROVIDERS.md §3.1): no expires_in, no refresh token.
       accessTokenTtlSeconds: null,
       refreshTokens: false,
-      revokeTokensOnCodeReplay: true,
+      get revokeTokensOnCodeReplay() {
+        return config.revokeTokensOnCodeReplay
+      },
       // The document's example token is 40 hex characters.
       mintAccessToken: () => randomHex(20),
       renderToken: () => {
@@ -184,7 +199,11 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
           })
         }
       },
+      // The user removes the application from "Authorized applications": Doorkeeper revokes the grant and every token (`revoked_at`); the harness's revoke-tokens step.
+      controls: { 'revoke-tokens': (provider) => revokeAllAuthorizations(provider.store, provider.clock.nowMs()) },
       routes,
+      // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
+      repeatedParameters: 'last',
       // Every option is a field of the config, read per request.
       options: { schema: cloud66OptionsSchema, initial: parsed, apply: (config, o) => Object.assign(config, o) },
       accounts: cloud66Accounts,

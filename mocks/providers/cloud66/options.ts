@@ -35,6 +35,8 @@ export const cloud66OptionsSchema = z
     /** `doorkeeper`: every token error 401, as Doorkeeper before 5.1; `rfc6749`: 400, and 401 only for invalid_client (RFC 6749 §5.2). */
     tokenErrorStatus: z.enum(['doorkeeper', 'rfc6749']).default('doorkeeper').describe('Token error status: "doorkeeper" 401 for all, "rfc6749" 400 and 401 for invalid_client (RFC 6749 §5.2)'),
     redeploySeconds: positiveSeconds('Seconds a redeployment queued through the API takes', 120),
+    /** RFC 6749 §10.5's SHOULD, which Doorkeeper lacked: off, a replayed code is refused and its token kept. */
+    revokeTokensOnCodeReplay: z.boolean().default(false).describe('Revoke the token a code issued when the code is replayed (RFC 6749 §10.5 SHOULD; Doorkeeper did not)'),
   })
   .strict()
 

@@ -100,7 +100,8 @@ export function renderCloud66TokenError(error: OAuthError, ctx: Cloud66Context):
  * The document's code exchange: `client_id`, `client_secret`, `code`, and an
  * optional `redirect_uri` that, when sent, must repeat the one the code was
  * issued for. The code must be this client's, unexpired and unused; a replay
- * revokes the token the first exchange issued (RFC 6749 §4.1.2, §10.5).
+ * is invalid_grant, and revokes the token the first exchange issued only with
+ * `revokeTokensOnCodeReplay` (RFC 6749 §10.5 SHOULD; Doorkeeper did not).
  */
 async function exchangeCode(ctx: Cloud66Context, client: Client, params: ReturnType<Cloud66Context['body']>): Promise<Token> {
   const { store, clock, config } = ctx.provider
@@ -109,7 +110,7 @@ async function exchangeCode(ctx: Cloud66Context, client: Client, params: ReturnT
   const now = clock.nowMs()
   if (code.redeemedAtMs !== null) {
     ctx.notes.codeReplay = true
-    for (const token of store.tokens.collection.findMany((q) => q.where({ code: code.code }))) await revokeToken(store, token, now)
+    if (config.revokeTokensOnCodeReplay) for (const token of store.tokens.collection.findMany((q) => q.where({ code: code.code }))) await revokeToken(store, token, now)
     throw new InvalidGrant(undefined, 'code already used')
   }
   if (now >= code.expiresAtMs) throw new InvalidGrant(undefined, 'code expired')
@@ -149,6 +150,8 @@ export const tokenEndpoint = defineRoute<Cloud66Runtime>({
       methods: ['client_secret_post', 'client_secret_basic'],
       findClient: (id) => store.clients.by('clientId', id),
       rejectMultipleMethods: true,
+      // Doorkeeper's `from_basic`, then `from_params`: Basic wins, body credentials are ignored (served, and reported by the rules).
+      basicWins: true,
       basicRealm: 'Doorkeeper',
       violation: ctx.violation,
     })

@@ -1,3 +1,4 @@
+import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
 import { jwtVerify, type JWTPayload } from 'jose'
 import { HttpError, type OAuthError } from '../../core/errors.js'
 import { mediaType } from '../../core/params.js'
@@ -51,9 +52,19 @@ function deny(ctx: CogoContext, reason: string): never {
  */
 export async function requireAccessToken(ctx: CogoContext): Promise<JWTPayload> {
   const header = ctx.request.headers.get('authorization')
-  if (header === null) deny(ctx, 'no Authorization header')
+  const misplaced = () => {
+    const hint = misplacedTokenHint(tokenSightings(ctx.request, ctx.url, ''), '"Authorization: Bearer <token>", as the document shows')
+    if (hint) ctx.hint(hint)
+  }
+  if (header === null) {
+    misplaced()
+    deny(ctx, 'no Authorization header')
+  }
   const match = /^(bearer) +([^ ]+) *$/i.exec(header)
-  if (!match) deny(ctx, 'the Authorization header is not "Bearer <token>"')
+  if (!match) {
+    misplaced()
+    deny(ctx, 'the Authorization header is not "Bearer <token>"')
+  }
   if (match[1] !== 'Bearer') ctx.notes.bearerScheme = match[1]
   const { provider } = ctx
   let payload: JWTPayload
@@ -74,7 +85,12 @@ export async function requireAccessToken(ctx: CogoContext): Promise<JWTPayload> 
       },
     ))
   } catch (error) {
-    const e = error as { code?: string; message?: string }
+    const e = error as { code?: string; message?: string; payload?: JWTPayload }
+    if (e.code === 'ERR_JWT_EXPIRED' && typeof e.payload?.exp === 'number') ctx.hint(expiredTokenHint(provider.clock.nowMs(), e.payload.exp * 1000))
+    else {
+      const foreign = foreignTokenHint(provider, match[2])
+      if (foreign) ctx.hint(foreign)
+    }
     deny(ctx, `${e.code ?? 'ERR_KEY'}: ${e.message ?? String(error)}`)
   }
   if (typeof payload.azp === 'string') ctx.notes.clientId = payload.azp

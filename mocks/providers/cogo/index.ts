@@ -1,3 +1,4 @@
+import { decodeProtectedHeader } from 'jose'
 import { cogoKeys } from '../../../fixtures/cogo-keys.js'
 import { cogoFixtures } from '../../../fixtures/cogo.js'
 import { OAuthError } from '../../core/errors.js'
@@ -112,6 +113,15 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
       renderError,
       notFound,
       methodNotAllowed,
+      // Tokens are not stored: a JWT of this provider is one whose key it publishes (for another provider's hint).
+      issuedToken(provider, value) {
+        try {
+          const kid = decodeProtectedHeader(value).kid
+          return kid !== undefined && provider.store.keys.find(kid) !== undefined
+        } catch {
+          return false
+        }
+      },
       describe(provider) {
         const auth = provider.origins.auth
         return {

@@ -1,3 +1,4 @@
+import { mediaType } from '../../core/params.js'
 import { authenticateClient } from '../../core/client-auth.js'
 import { InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
 import { defineRoute } from '../../core/routes.js'
@@ -74,18 +75,35 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
   renderError: renderCognitoError,
   resolve(ctx) {
     refusePlainHttp(ctx)
+    if (mediaType(ctx.request) === 'application/json' && ctx.provider.strictness === 'strict') {
+      ctx.hint('"The content-type header must be application/x-www-form-urlencoded" (the document): send grant_type=client_credentials form-encoded, not as JSON.')
+    }
     const params = ctx.body({ accept: ['form'] })
     const grantType = params.value('grant_type')
     ctx.notes.grantType = grantType
     if (grantType === undefined) throw new InvalidRequest('The "grant_type" parameter is missing.', 'missing grant_type')
     if (grantType !== 'client_credentials') throw new UnsupportedGrantType(undefined, `grant_type ${grantType}`)
     // Basic only: body credentials are refused as invalid_client, and with a Basic header as two methods at once (RFC 6749 §2.3).
-    const { client, method } = authenticateClient(ctx.request, params, {
-      methods: ['client_secret_basic'],
-      findClient: (id) => findClient(ctx, id),
-      rejectMultipleMethods: true,
-      violation: ctx.violation,
-    })
+    let authenticated: ReturnType<typeof authenticateClient>
+    try {
+      authenticated = authenticateClient(ctx.request, params, {
+        methods: ['client_secret_basic'],
+        findClient: (id) => findClient(ctx, id),
+        rejectMultipleMethods: true,
+        violation: ctx.violation,
+      })
+    } catch (error) {
+      const basic = /^basic /i.test(ctx.request.headers.get('authorization') ?? '')
+      if (params.has('client_secret')) {
+        ctx.hint(
+          basic
+            ? 'The client authenticated twice: HTTP Basic and "client_secret" in the body; Cogo takes Basic only, so leave client_id and client_secret out of the body.'
+            : '"The client must pass their client_id and client_secret in the Authorization header using Basic HTTP authorization" (the document): send Authorization: Basic base64(client_id:client_secret) instead of body parameters.',
+        )
+      }
+      throw error
+    }
+    const { client, method } = authenticated
     ctx.notes.clientAuthMethod = method
     ctx.notes.clientId = client.clientId
     if (client.grantTypes.length && !client.grantTypes.includes('client_credentials')) {

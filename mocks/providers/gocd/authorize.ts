@@ -28,7 +28,6 @@ const ERROR_PAGE_DESCRIPTIONS: Record<string, string> = {
   'unsupported-response-type': 'The "response_type" must be "code".',
   'invalid-client-id': 'No OAuth client is registered with this client_id.',
   'redirect-uri-mismatch': 'The "redirect_uri" is not the redirect URL registered for this OAuth client.',
-  'repeated-parameter': 'A parameter was given more than once.',
 }
 
 interface ValidRequest {
@@ -85,16 +84,7 @@ function redirectWithError(ctx: GocdContext, params: Params, error: string): Rou
  * client known, redirect_uri equal to the registered one (exact string).
  */
 function validate(ctx: GocdContext, params: Params): ValidRequest | RouteAnswer {
-  // A repeated parameter is ambiguous (Rails took the last one); refuse it on a page, never redirect.
-  for (const name of ['client_id', 'redirect_uri', 'response_type', 'state', 'authorize']) {
-    try {
-      params.get(name)
-    } catch {
-      ctx.notes.authorizeError = 'repeated-parameter'
-      ctx.notes.repeatedParameter = name
-      return errorPage(ctx, 'repeated-parameter')
-    }
-  }
+  // A repeated parameter: Rails took the last value, and so does the provider (recorded in notes.violations).
   const clientId = params.get('client_id')
   const responseType = params.get('response_type')
   const redirectUri = params.get('redirect_uri')

@@ -14,7 +14,7 @@ export const GOCD_BASE_URL = 'https://your-go-server.com:8154'
  */
 export const GOCD_HOST_ALIASES = ['https://www.your-go-server.com:8154', 'https://www.your-go-server:8154', 'http://your-go-server.com:8153']
 
-export { GOCD_CODE_TTL_SECONDS, GOCD_TOKEN_TTL_SECONDS } from './options.js'
+export { GOCD_CODE_TTL_SECONDS, GOCD_DOCUMENT_TOKEN_TTL_SECONDS, GOCD_TOKEN_TTL_SECONDS } from './options.js'
 
 export type { GocdOptions } from './options.js'
 

@@ -11,6 +11,8 @@ const { client, admin, examples } = gocdFixtures
 const REDIRECT = client.redirectUri
 const HEX64 = /^[0-9a-f]{64}$/
 const NINETY_DAYS = 90 * 24 * 3600
+/** The document's token lifetime (its example: `expires_in => 3529`), the default since #12. */
+const ONE_HOUR = 3600
 
 /** The document's examples, exactly as printed (only the host is the mock's). */
 const DOC = {
@@ -133,28 +135,63 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       expect(lastNotes()).toMatchObject({ pathForm: '/oauth/authorize', decision: 'Yes', codeIssued: true })
     })
 
-    it('"Get access token": the curl as printed (redirect_uri without its scheme) fails as GoCD failed it, and burns the code (PROVIDERS §7 #2)', async () => {
+    it('"Get access token": the curl as printed (redirect_uri without its scheme) fails as GoCD failed it, and burns the code (PROVIDERS §7 #2), each refusal with its hint', async () => {
       const verbatim = await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody)
       expectTokenError(verbatim, 'invalid-grant', 'Redirect uri mismatch!')
-      expect(lastNotes()).toMatchObject({ pathForm: '/go/oauth/token', codeBurned: true, grantType: 'authorization-code' })
+      expect(lastNotes()).toMatchObject({
+        pathForm: '/go/oauth/token',
+        codeBurned: true,
+        grantType: 'authorization-code',
+        hint: "The redirect_uri is the registered http://www.my_redirect_uri.com without its scheme, as in the document's token curl; the real GoCD compared the strings exactly and refused it, after destroying the code: get a new code and send redirect_uri=http://www.my_redirect_uri.com.",
+        violations: [{ requirement: 'RFC6749-4.1.3', message: 'the token request\'s redirect_uri "www.my_redirect_uri.com" is the registered "http://www.my_redirect_uri.com" without its scheme', error: 'invalid-grant', served: false }],
+      })
+      running.provider.clock.advance(90)
       const withScheme = await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.'))
       expectTokenError(withScheme, 'invalid-grant', 'Authorization expired or invalid!')
+      expect(lastNotes().hint).toBe(
+        'This code was destroyed 1 minute 30 seconds ago by a token request that failed: GoCD destroys the code before it checks anything else, so a corrected retry needs a new code (or, on serve, POST /__oauth-dance/reset to get the document\'s example code back).',
+      )
     })
 
-    it('"Get access token": the curl with the scheme restored, on a fresh code, answers JSON with a 90-day token', async () => {
+    it('"Get access token": lenient mode serves the curl as printed, with the hint saying the real GoCD refused it (#12)', async () => {
+      running.provider.strictness = 'lenient'
+      const verbatim = await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody)
+      expect(verbatim.status).toBe(200)
+      expect(verbatim.body).toEqual({ access_token: examples.accessToken, expires_in: ONE_HOUR, refresh_token: examples.refreshToken })
+      expect(lastNotes()).toMatchObject({
+        hint: "The redirect_uri is the registered http://www.my_redirect_uri.com without its scheme, as in the document's token curl; the real GoCD compared the strings exactly and refused it (lenient mode served it): send redirect_uri=http://www.my_redirect_uri.com.",
+        violations: [{ requirement: 'RFC6749-4.1.3', served: true }],
+      })
+    })
+
+    it('"Get access token": the curl with the scheme restored, on a fresh code, answers JSON with a token of one hour, the document\'s lifetime (#12)', async () => {
       const code = await freshCode()
       const res = await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace(examples.code, code).replace('redirect_uri=www.', 'redirect_uri=http://www.'))
       expect(res.status).toBe(200)
       expect(res.headers['content-type']).toBe(JSON_TYPE)
       expect(res.headers['cache-control']).toBe('no-store')
       expect(Object.keys(res.body)).toEqual(['access_token', 'expires_in', 'refresh_token'])
-      expect(res.body).toEqual({ access_token: expect.stringMatching(HEX64), expires_in: NINETY_DAYS, refresh_token: expect.stringMatching(HEX64) })
+      expect(res.body).toEqual({ access_token: expect.stringMatching(HEX64), expires_in: ONE_HOUR, refresh_token: expect.stringMatching(HEX64) })
     })
 
-    it("\"Get access token\": the document's own code, seeded, is exchanged when the scheme is restored", async () => {
+    it('"Get access token": GoCD\'s real 90 days are an option (accessTokenTtlSeconds)', async () => {
+      const gocd = createGocd({ accessTokenTtlSeconds: NINETY_DAYS })
+      await gocd.ready
+      const res = await gocd.handle(
+        new Request(`${gocd.baseUrl}/go/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.') }),
+      )
+      expect((await res.json()).expires_in).toBe(NINETY_DAYS)
+    })
+
+    it("\"Get access token\": the document's own code, seeded, answers the document's own tokens when the scheme is restored, so its three lines run as a chain (#12)", async () => {
       const res = await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.'))
       expect(res.status).toBe(200)
-      expect(res.body.expires_in).toBe(NINETY_DAYS)
+      expect(res.body).toEqual({ access_token: examples.accessToken, expires_in: ONE_HOUR, refresh_token: examples.refreshToken })
+      expect(lastNotes()).toMatchObject({ documentExampleTokens: true, earlierTokenDeleted: true })
+      expect((await cctray(DOC.tokenHeader)).status).toBe(200)
+      // Exchanged once: a second try is refused, and the tokens stay the document's.
+      expectTokenError(await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.')), 'invalid-grant', 'Authorization expired or invalid!')
+      expect((await cctray(DOC.tokenHeader)).status).toBe(200)
     })
 
     it('"Use the access token": cctray.xml with the printed token, and with a fresh one', async () => {
@@ -285,11 +322,9 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
         ['an unknown client_id', { ...good, client_id: 'nope', redirect_uri: 'https://evil.example/cb' }, 'invalid-client-id', 'No OAuth client is registered with this client_id.'],
         ['an unregistered redirect_uri', { ...good, redirect_uri: 'https://evil.example/cb' }, 'redirect-uri-mismatch', 'The &quot;redirect_uri&quot; is not the redirect URL registered for this OAuth client.'],
         ['the registered URI with a trailing slash', { ...good, redirect_uri: `${REDIRECT}/` }, 'redirect-uri-mismatch', 'The &quot;redirect_uri&quot; is not the redirect URL registered for this OAuth client.'],
-        ['a repeated parameter', { ...good, state: 'x' }, 'repeated-parameter', 'A parameter was given more than once.'],
-      ])('shows an error page, not a redirect, given %s', async (name, fields, error, description) => {
+      ])('shows an error page, not a redirect, given %s', async (_name, fields, error, description) => {
         const agent = await signedIn()
-        const q = query(fields) + (name === 'a repeated parameter' ? '&state=y' : '')
-        const res = await agent.get(`/go/oauth/authorize?${q}`)
+        const res = await agent.get(`/go/oauth/authorize?${query(fields)}`)
         expectErrorPage(res, error, description)
         expect(lastNotes()).toMatchObject({ authorizeError: error })
       })
@@ -401,7 +436,7 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       const first = await freshTokens()
       const res = await exchange({ grant_type: 'refresh-token', refresh_token: first.refresh_token, ...creds, redirect_uri: REDIRECT })
       expect(res.status).toBe(200)
-      expect(res.body).toEqual({ access_token: expect.stringMatching(HEX64), expires_in: NINETY_DAYS, refresh_token: expect.stringMatching(HEX64) })
+      expect(res.body).toEqual({ access_token: expect.stringMatching(HEX64), expires_in: ONE_HOUR, refresh_token: expect.stringMatching(HEX64) })
       expect(res.body.access_token).not.toBe(first.access_token)
       expectRefused(await cctray(`Token token="${first.access_token}"`), 401)
       expect((await cctray(`Token token="${res.body.access_token}"`)).status).toBe(200)
@@ -440,9 +475,18 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
   })
 
   describe('bad input gets a clear error in GoCD\'s format, never a 500', () => {
-    it('refuses a repeated parameter', async () => {
-      const res = await request(base).post('/go/oauth/token').type('form').send('grant_type=authorization-code&code=a&code=b')
-      expectTokenError(res, 'invalid-request', 'The "code" parameter was included more than once.')
+    it('takes the last of a repeated parameter, as Rails did, and records it for the rules (#12)', async () => {
+      const res = await request(base).post('/go/oauth/token').type('form').send(`grant_type=refresh-token&grant_type=authorization-code&code=a&code=${examples.code}&client_id=${client.clientId}&client_secret=${client.clientSecret}&redirect_uri=${REDIRECT}`)
+      expect(res.status).toBe(200)
+      expect(res.body.access_token).toBe(examples.accessToken)
+      expect(lastNotes().violations).toEqual([
+        { requirement: 'RFC6749-3.2', message: '"code" was sent 2 times in the body', error: 'invalid_request', served: true },
+        { requirement: 'RFC6749-3.2', message: '"grant_type" was sent 2 times in the body', error: 'invalid_request', served: true },
+      ])
+      const agent = await signedIn()
+      const consent = await agent.get(`/go/oauth/authorize?${DOC.authorizeQuery}&state=first&state=last`)
+      expect(consent.status).toBe(200)
+      expect(formFields(consent.text).state).toBe('last')
     })
 
     it('refuses a body that is neither a form nor JSON, and malformed JSON', async () => {

@@ -121,7 +121,17 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
         }
         await seedPipelines(provider)
       },
+      // GoCD revokes by deleting the token rows (its admin deleting the client, a new code exchange): a deleted token is unknown to cctray and to the refresh grant alike. The harness's revoke-tokens step.
+      controls: {
+        'revoke-tokens'(provider) {
+          const tokens = provider.store.tokens.collection.findMany()
+          for (const token of tokens) provider.store.tokens.collection.delete(token)
+          return { revoked: tokens.length }
+        },
+      },
       routes,
+      // Rails' parameter parsing took the last of a repeated parameter: served, and recorded for the rules.
+      repeatedParameters: 'last',
       // In force: requireHttps as the base URL decided it.
       options: { schema: gocdOptionsSchema, initial: optionFields(parsed), apply: (config, o) => Object.assign(config, optionFields(o as typeof parsed)) },
       accounts: gocdAccounts,

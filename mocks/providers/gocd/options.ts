@@ -1,8 +1,10 @@
 import { z } from 'zod'
 import { positiveSeconds } from '../../core/options.js'
 
-/** `EXPIRY_TIME = 90.days` of the oauth2_provider's token model (PROVIDERS §2.4). */
+/** `EXPIRY_TIME = 90.days` of the oauth2_provider's token model (PROVIDERS §2.4): the real lifetime, an option. */
 export const GOCD_TOKEN_TTL_SECONDS = 90 * 24 * 3600
+/** The document's lifetime: its example answers `expires_in => 3529`, a token about an hour old. The default. */
+export const GOCD_DOCUMENT_TOKEN_TTL_SECONDS = 3600
 /** Authorization codes live one hour (PROVIDERS §2.3). */
 export const GOCD_CODE_TTL_SECONDS = 3600
 
@@ -35,12 +37,14 @@ export const gocdOptionsSchema = z
     oauthAccess: z.enum(['document', 'real']).default('document').describe('"document": a token reads /go/cctray.xml; "real": only /go/api/pipelines/*/*.xml, as GoCD\'s URL rules allowed'),
     /** GoCD never checked a token's expiry on use; a sweeper deleted expired rows later (PROVIDERS §2.5). */
     enforceTokenExpiry: z.boolean().default(false).describe('Refuse expired access tokens with 401 (GoCD did not check expiry on use)'),
-    accessTokenTtlSeconds: positiveSeconds('Seconds an access token lives (GoCD: 90 days)', GOCD_TOKEN_TTL_SECONDS),
+    /** The document's hour by default (its example: `expires_in => 3529`); GoCD's real `EXPIRY_TIME` was 90 days (7776000). */
+    accessTokenTtlSeconds: positiveSeconds("Seconds an access token lives (the document: one hour; GoCD's real EXPIRY_TIME: 7776000, 90 days)", GOCD_DOCUMENT_TOKEN_TTL_SECONDS),
     codeTtlSeconds: positiveSeconds('Seconds an authorization code lives (GoCD: one hour)', GOCD_CODE_TTL_SECONDS),
     /** GoCD's `mandatory_ssl`. Absent: on when the base URL is https (in-process), off when it is http (`serve`, which has no TLS). */
     requireHttps: z.boolean().optional().describe("GoCD's mandatory_ssl on authorize and token (default: on for an https base URL, off under serve)"),
     /** Read when the store is seeded (at creation and on reset). */
-    documentExamples: z.boolean().default(true).describe("Seed the document's example code and token pair"),
+    /** So its lines run as a chain: exchanging the example code answers the example's access and refresh tokens, which its cctray call uses. */
+    documentExamples: z.boolean().default(true).describe("Seed the document's example code and token pair (the example code answers the example tokens)"),
   })
   .strict()
 

@@ -4,6 +4,7 @@ import { secretsEqual } from '../../core/secrets.js'
 import type { User } from '../../store/index.js'
 import type { GocdContext, GocdRuntime } from './config.js'
 import { gocdRoute, jettyErrorPage, notAuthorized } from './responses.js'
+import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
 import type { GocdToken, Pipeline } from './store.js'
 import type { RouteAnswer } from '../../core/reply.js'
 
@@ -15,6 +16,8 @@ import type { RouteAnswer } from '../../core/reply.js'
 
 /** OauthAuthenticationFilter's pattern, exactly: scheme case-sensitive, quotes required, nothing after them. */
 const TOKEN_HEADER = /^Token token="(.*?)"$/
+/** The header as the filter wants it, for hints: exactly this shape, scheme case-sensitive, quotes required. */
+const TOKEN_HEADER_WORDS = 'Authorization: Token token="<token>" exactly (GoCD\'s filter: scheme case-sensitive, quotes required, nothing after them)'
 
 type Principal = { kind: 'oauth'; user: User; token: GocdToken } | { kind: 'user'; user: User } | { kind: 'anonymous' } | { kind: 'bad-basic' }
 
@@ -29,6 +32,8 @@ function principalOf(ctx: GocdContext): Principal {
   const header = ctx.request.headers.get('authorization')
   if (!header) {
     ctx.notes.authScheme = 'none'
+    const hint = misplacedTokenHint(tokenSightings(ctx.request, ctx.url, ''), TOKEN_HEADER_WORDS)
+    if (hint) ctx.hint(hint)
     return { kind: 'anonymous' }
   }
   const token = TOKEN_HEADER.exec(header)
@@ -37,10 +42,13 @@ function principalOf(ctx: GocdContext): Principal {
     const found = store.tokens.by('token', token[1])
     if (!found) {
       ctx.notes.tokenRejected = 'unknown token'
+      const foreign = foreignTokenHint(ctx.provider, token[1])
+      if (foreign) ctx.hint(foreign)
       return { kind: 'anonymous' }
     }
     if (config.enforceTokenExpiry && clock.nowMs() >= found.expiresAtMs) {
       ctx.notes.tokenRejected = 'expired token'
+      ctx.hint(expiredTokenHint(clock.nowMs(), found.expiresAtMs))
       return { kind: 'anonymous' }
     }
     const user = store.users.by('id', found.userId)
@@ -59,6 +67,8 @@ function principalOf(ctx: GocdContext): Principal {
   }
   // `Bearer ...`, `token token=...`, `Token token="x" ` and the like do not match the filter.
   ctx.notes.authScheme = 'unrecognized'
+  const hint = misplacedTokenHint(tokenSightings(ctx.request, ctx.url, ''), TOKEN_HEADER_WORDS)
+  if (hint) ctx.hint(hint)
   return { kind: 'anonymous' }
 }
 

@@ -62,7 +62,11 @@ export interface GocdStore extends Pick<Store, 'users' | 'clients' | 'sessions'>
   codes: IndexedCollection<typeof gocdCodeSchema, 'code' | 'owner'>
   tokens: IndexedCollection<typeof gocdTokenSchema, 'token' | 'refreshToken' | 'owner'>
   pipelines: IndexedCollection<typeof pipelineSchema, 'name'>
+  /** Codes a failed token request destroyed, with when (mock clock), for the hint of a retry; at most {@link BURNED_CODES_KEPT}. */
+  burnedCodes: Map<string, number>
 }
+
+export const BURNED_CODES_KEPT = 256
 
 export function ownerKey(userId: string, clientId: string): string {
   return `${userId} ${clientId}`
@@ -77,5 +81,6 @@ export function createGocdStore(): GocdStore {
     codes: indexedCollection(gocdCodeSchema, ['code', 'owner']),
     tokens: indexedCollection(gocdTokenSchema, ['token', 'refreshToken', 'owner']),
     pipelines: indexedCollection(pipelineSchema, ['name']),
+    burnedCodes: new Map(),
   }
 }

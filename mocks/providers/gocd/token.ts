@@ -3,7 +3,9 @@ import { randomHex, secretsEqual } from '../../core/secrets.js'
 import type { Client } from '../../store/index.js'
 import type { GocdContext, GocdRuntime } from './config.js'
 import { gocdRoute, renderGocdError, requireHttps, tokenError } from './responses.js'
-import { ownerKey, type GocdToken } from './store.js'
+import { BURNED_CODES_KEPT, ownerKey, type GocdToken } from './store.js'
+import { gocdFixtures } from '../../../fixtures/gocd.js'
+import { formatDuration } from '../../core/hints.js'
 import type { RouteAnswer } from '../../core/reply.js'
 
 /**
@@ -24,6 +26,10 @@ import type { RouteAnswer } from '../../core/reply.js'
 
 export const TOKEN_PATHS = ['/go/oauth/token', '/oauth/token'] as const
 
+/** RFC 6749's grant type names, and GoCD's spelling of each (for the hint). */
+const RFC_SPELLINGS: Record<string, string> = { authorization_code: 'authorization-code', refresh_token: 'refresh-token' }
+
+
 const GRANT_TYPES = new Set(['authorization-code', 'refresh-token'])
 
 /** `{"access_token","expires_in","refresh_token"}`: no token_type, no scope (PROVIDERS §2.4, §7 #3). */
@@ -35,8 +41,13 @@ function tokenResponse(ctx: GocdContext, token: GocdToken): Response {
   })
 }
 
-/** A new token pair for the user, deleting the user's earlier token for this client (GoCD's Client#create_token_for_user_id). */
-async function issueToken(ctx: GocdContext, client: Client, userId: string): Promise<GocdToken> {
+/**
+ * A new token pair for the user, deleting the user's earlier token for this
+ * client (GoCD's Client#create_token_for_user_id). The document's example code
+ * answers the document's example tokens (it deletes their seeded copy first),
+ * so its token curl and its cctray curl run as a chain.
+ */
+async function issueToken(ctx: GocdContext, client: Client, userId: string, fromCode?: string): Promise<GocdToken> {
   const { store, clock, config } = ctx.provider
   const owner = ownerKey(userId, client.clientId)
   const earlier = store.tokens.by('owner', owner)
@@ -45,9 +56,12 @@ async function issueToken(ctx: GocdContext, client: Client, userId: string): Pro
     ctx.notes.earlierTokenDeleted = true
   }
   const now = clock.nowMs()
+  const { examples } = gocdFixtures
+  const documentExample = config.documentExamples && fromCode === examples.code && !store.tokens.by('token', examples.accessToken)
+  if (documentExample) ctx.notes.documentExampleTokens = true
   return store.tokens.collection.create({
-    token: randomHex(32),
-    refreshToken: randomHex(32),
+    token: documentExample ? examples.accessToken : randomHex(32),
+    refreshToken: documentExample ? examples.refreshToken : randomHex(32),
     clientId: client.clientId,
     userId,
     owner,
@@ -67,9 +81,13 @@ async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
   // 1. Burn first, ask later.
   const codeValue = params.value('code')
   const code = codeValue ? store.codes.by('code', codeValue) : undefined
+  const burnedAtMs = !code && codeValue ? store.burnedCodes.get(codeValue) : undefined
   if (code) {
     store.codes.collection.delete(code)
     ctx.notes.codeBurned = true
+    // Remembered (bounded) until the exchange succeeds, so a retry with it can be told why it fails.
+    store.burnedCodes.set(code.code, clock.nowMs())
+    if (store.burnedCodes.size > BURNED_CODES_KEPT) store.burnedCodes.delete(store.burnedCodes.keys().next().value!)
   }
   const refreshValue = params.value('refresh_token')
   const previous = refreshValue ? store.tokens.by('refreshToken', refreshValue) : undefined
@@ -81,7 +99,11 @@ async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
   // 2. Only the hyphenated grant names of the early OAuth 2 draft GoCD implemented.
   const grantType = params.get('grant_type') ?? ''
   ctx.notes.grantType = grantType
-  if (!GRANT_TYPES.has(grantType)) throw tokenError('unsupported-grant-type', `Grant type ${grantType} is not supported!`, `grant_type "${grantType}"`)
+  if (!GRANT_TYPES.has(grantType)) {
+    const hyphenated = RFC_SPELLINGS[grantType]
+    if (hyphenated) ctx.hint(`GoCD spells the grant types with hyphens, as the early OAuth 2 draft it implemented did: send grant_type=${hyphenated}, not ${grantType}.`)
+    throw tokenError('unsupported-grant-type', `Grant type ${grantType} is not supported!`, `grant_type "${grantType}"`)
+  }
 
   // 3. Client credentials in the body only.
   const clientId = params.get('client_id')
@@ -89,6 +111,7 @@ async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
   if (!client || !secretsEqual(params.get('client_secret'), client.clientSecret)) {
     const basic = /^basic /i.test(ctx.request.headers.get('authorization') ?? '')
     const detail = !clientId ? (basic ? 'no client_id in the body (GoCD does not read HTTP Basic)' : 'no client_id') : client ? 'wrong client_secret' : 'unknown client_id'
+    if (!clientId && basic) ctx.hint('GoCD reads the client credentials from the form only: send client_id and client_secret as body parameters, not HTTP Basic.')
     throw tokenError('invalid-client-credentials', 'Invalid client credentials!', detail)
   }
   ctx.notes.clientId = client.clientId
@@ -97,16 +120,29 @@ async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
   // 4. The registered redirect URI, exactly, for both grants.
   const redirectUri = params.get('redirect_uri')
   if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
-    throw tokenError('invalid-grant', 'Redirect uri mismatch!', `redirect_uri ${JSON.stringify(redirectUri ?? null)} is not ${JSON.stringify(client.redirectUris[0] ?? null)}`)
+    const mismatch = tokenError('invalid-grant', 'Redirect uri mismatch!', `redirect_uri ${JSON.stringify(redirectUri ?? null)} is not ${JSON.stringify(client.redirectUris[0] ?? null)}`)
+    const withScheme = redirectUri && client.redirectUris.find((uri) => uri.replace(/^https?:\/\//i, '') === redirectUri)
+    if (!withScheme) throw mismatch
+    // The document's own token curl sends the URI without its scheme; GoCD compared strings and refused it
+    // (PROVIDERS §7 #2). Strict refuses it as GoCD did, lenient serves it; both say why.
+    const strict = ctx.provider.strictness === 'strict'
+    ctx.hint(
+      `The redirect_uri is the registered ${withScheme} without its scheme, as in the document's token curl; the real GoCD compared the strings exactly and refused it${strict ? ', after destroying the code: get a new code and send' : ' (lenient mode served it): send'} redirect_uri=${withScheme}.`,
+    )
+    ctx.violation('RFC6749-4.1.3', `the token request's redirect_uri "${redirectUri}" is the registered "${withScheme}" without its scheme`, mismatch)
   }
 
   // 5. The grant.
   if (grantType === 'authorization-code') {
     if (!code || code.clientId !== client.clientId || clock.nowMs() >= code.expiresAtMs) {
       const detail = !codeValue ? 'no code' : !code ? 'unknown or already used code' : code.clientId !== client.clientId ? 'code of another client' : 'code expired'
+      if (burnedAtMs !== undefined) {
+        ctx.hint(`This code was destroyed ${formatDuration(clock.nowMs() - burnedAtMs)} ago by a token request that failed: GoCD destroys the code before it checks anything else, so a corrected retry needs a new code (or, on serve, POST /__oauth-dance/reset to get the document's example code back).`)
+      }
       throw tokenError('invalid-grant', 'Authorization expired or invalid!', detail)
     }
-    return tokenResponse(ctx, await issueToken(ctx, client, code.userId))
+    store.burnedCodes.delete(code.code)
+    return tokenResponse(ctx, await issueToken(ctx, client, code.userId, code.code))
   }
   if (!previous || previous.clientId !== client.clientId) {
     throw tokenError('invalid-grant', 'Refresh token is invalid!', !refreshValue ? 'no refresh_token' : previous ? 'refresh token of another client' : 'unknown or already used refresh token')

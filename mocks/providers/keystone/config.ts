@@ -44,6 +44,9 @@ export const KEYSTONE_ROUTE_IDS = [
   'keystone.application-credentials-delete',
   'keystone.compute-servers',
   'keystone.compute-server',
+  'keystone.versions',
+  'keystone.version-v3',
+  'keystone.compute-version',
 ] as const
 export type KeystoneRouteId = (typeof KEYSTONE_ROUTE_IDS)[number]
 

@@ -7,7 +7,7 @@ import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import { certificateThumbprint } from './mtls.js'
 import type { ApplicationCredential } from './store.js'
 import { AUTHENTICATION_REQUIRED, expectingToFind, identityError, keystoneJson } from './responses.js'
-import { findLiveToken, issueKeystoneToken, keystoneTime, renderTokenBody, roleRef, tokenMeta } from './tokens.js'
+import { findLiveToken, issueKeystoneToken, tokenHints, keystoneTime, renderTokenBody, roleRef, tokenMeta } from './tokens.js'
 import { parseJsonBounded } from '../../core/json.js'
 
 /**
@@ -44,8 +44,12 @@ function readJsonBody(ctx: KeystoneContext): Json {
  * own validation refuse a bound token from another TLS client.
  */
 export function requireAuthToken(ctx: KeystoneContext): Token {
-  const token = findLiveToken(ctx.provider, ctx.request.headers.get('x-auth-token'))
-  if (!token) throw identityError(ctx, 401, AUTHENTICATION_REQUIRED)
+  const value = ctx.request.headers.get('x-auth-token')
+  const token = findLiveToken(ctx.provider, value)
+  if (!token) {
+    tokenHints(ctx, value ?? undefined, '"X-Auth-Token: <token>" (Keystone\'s own API reads no Authorization header)')
+    throw identityError(ctx, 401, AUTHENTICATION_REQUIRED)
+  }
   if (!certificateBindingHolds(ctx, token)) throw identityError(ctx, 401, AUTHENTICATION_REQUIRED)
   return token
 }

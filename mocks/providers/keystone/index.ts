@@ -3,6 +3,7 @@ import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import { keystoneFixtures } from '../../../fixtures/keystone.js'
 import { caPem } from '../../../fixtures/keystone-tls.js'
 import { computeRoutes } from './compute.js'
+import { discoveryRoutes } from './discovery.js'
 import { KEYSTONE_BASE_URL, type KeystoneConfig, type KeystoneOptions, type KeystoneRuntime, type KeystoneRouteId, type KeystoneDescription } from './config.js'
 import { identityRoutes } from './identity.js'
 import { tokenMethodNotAllowedRoute, tokenRoute } from './oauth2.js'
@@ -101,7 +102,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
         for (const project of f.projects) await store.projects.collection.create({ ...project, domainId: f.domain.id, enabled: true })
         for (const server of f.servers) await store.servers.collection.create({ ...server })
       },
-      routes: [tokenRoute, tokenMethodNotAllowedRoute, ...identityRoutes, ...computeRoutes],
+      routes: [tokenRoute, tokenMethodNotAllowedRoute, ...identityRoutes, ...computeRoutes, ...discoveryRoutes],
       options: { schema: keystoneOptionsSchema, initial: parsed, apply: (config, o) => Object.assign(config, optionFields(o as KeystoneParsedOptions)) },
       accounts: keystoneAccounts,
       renderError: renderIdentityError,

@@ -292,6 +292,81 @@ describe.each(bothModes)('Keystone over $name', (mode) => {
     })
   })
 
+  describe('version discovery, as keystone/api/discovery.py serves it (#12)', () => {
+    const OAUTH2_TOKEN_REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH2/1.0/rel/token'
+    const v3 = () => ({
+      id: 'v3.14',
+      status: 'stable',
+      updated: '2020-04-07T00:00:00Z',
+      links: [{ rel: 'self', href: `${base}/v3/` }],
+      'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
+    })
+
+    it('lists the versions at the root: 300 Multiple Choices, Location the v3 endpoint, Python json.dumps spacing', async () => {
+      for (const path of ['/', '']) {
+        const res = await request(base).get(path)
+        expect(res.status).toBe(300)
+        expect(res.headers['content-type']).toBe('application/json')
+        expect(res.headers.location).toBe(`${base}/v3/`)
+        expect(res.headers.vary).toBe('X-Auth-Token')
+        expect(res.headers['x-openstack-request-id']).toMatch(REQUEST_ID)
+        expect(JSON.parse(res.text)).toEqual({ versions: { values: [v3()] } })
+        expect(res.text.startsWith('{"versions": {"values": [{"id": "v3.14", "status": "stable"')).toBe(true)
+      }
+    })
+
+    it('describes v3 at /v3, and answers JSON-home (with the OS-OAUTH2 token relation) to a client that prefers it', async () => {
+      const json = await request(base).get('/v3')
+      expect([json.status, json.headers['content-type']]).toEqual([200, 'application/json'])
+      expect(JSON.parse(json.text)).toEqual({ version: v3() })
+      const home = await request(base).get('/v3').set('Accept', 'application/json-home')
+      expect([home.status, home.headers['content-type']]).toEqual([200, 'application/json-home'])
+      const { resources } = JSON.parse(home.text)
+      expect(resources[OAUTH2_TOKEN_REL]).toEqual({ href: '/OS-OAUTH2/token' })
+      expect(resources['https://docs.openstack.org/api/openstack-identity/3/rel/auth_tokens']).toEqual({ href: '/auth/tokens' })
+      // From the root, every href carries /v3 (translate_urls).
+      const rootHome = await request(base).get('/').set('Accept', 'application/json-home;q=1, application/json;q=0.5')
+      expect(rootHome.status).toBe(200)
+      expect(JSON.parse(rootHome.text).resources[OAUTH2_TOKEN_REL]).toEqual({ href: '/v3/OS-OAUTH2/token' })
+      // A tie goes to JSON, as werkzeug's best_match([JSON, JSON_HOME]) picks.
+      expect((await request(base).get('/v3').set('Accept', 'application/json, application/json-home')).headers['content-type']).toBe('application/json')
+    })
+
+    it('answers the compute version document at /v2.1 without a token', async () => {
+      const res = await request(base).get('/v2.1')
+      expect(res.status).toBe(200)
+      expect(res.body.version).toMatchObject({ id: 'v2.1', status: 'CURRENT', min_version: '2.1', links: [{ rel: 'self', href: `${base}/v2.1/` }, { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }] })
+    })
+  })
+
+  describe('hints for near misses (#12)', () => {
+    const lastNotes = () => running.provider.journal.entries().at(-1)!.notes
+    const percentEncoded = `Basic ${Buffer.from(`${encodeURIComponent(credential.id).replace(/-/g, '%2D').replace(/_/g, '%5F')}:${credential.secret.replace(/-/g, '%2D').replace(/_/g, '%5F')}`).toString('base64')}`
+
+    it("hints at basicCredentials: 'lenient' when Basic credentials match only percent-decoded, the answer unchanged", async () => {
+      const res = await postToken('grant_type=client_credentials', { Authorization: percentEncoded })
+      expect(res.status).toBeGreaterThanOrEqual(400)
+      expect(lastNotes().hint).toBe(
+        "The HTTP Basic credentials name an application credential only once percent-decoded: Keystone does not decode them (werkzeug only base64-decodes), while clients that follow RFC 6749 §2.3.1, such as oauth4webapi and openid-client, encode the '-' and '_' of Keystone's ids and secrets. Send them unencoded, or create the provider with basicCredentials: 'lenient'.",
+      )
+      await postToken('grant_type=client_credentials', { Authorization: basic(credential.id, 'wrong') })
+      expect(lastNotes().hint).toBeUndefined()
+    })
+
+    it('hints at the scheme and place keystonemiddleware reads, and at an expired token, the 401 unchanged', async () => {
+      const token = await oauth2Token()
+      expectIdentityError(await request(base).get('/v2.1/servers').set('Authorization', `bearer ${token}`), 401, 'Unauthorized', AUTH_REQUIRED, base)
+      expect(lastNotes().hint).toBe(
+        'A token was sent in the "Authorization: bearer" header, which this API does not read; send it as "Authorization: Bearer <token>" (keystonemiddleware\'s oauth2_token filter compares the scheme literally, and strips X-Auth-Token).',
+      )
+      await request(base).get('/v2.1/servers').set('X-Auth-Token', token)
+      expect(lastNotes().hint).toMatch(/^A token was sent in the "X-Auth-Token" header, which this API does not read/)
+      running.provider.clock.advance(3600 + 125)
+      expectIdentityError(await request(base).get('/v2.1/servers').set('Authorization', `Bearer ${token}`), 401, 'Unauthorized', AUTH_REQUIRED, base)
+      expect(lastNotes().hint).toMatch(/^The access token expired 2 minutes 5 seconds ago on the mock clock \(at \d{4}-\d\d-\d\dT[\d:.]+Z\); get a new one/)
+    })
+  })
+
   describe('the compute-like API behind keystonemiddleware’s oauth2_token filter', () => {
     it('accepts only Authorization: Bearer, with the scheme compared literally', async () => {
       const token = await oauth2Token()

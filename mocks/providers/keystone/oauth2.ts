@@ -101,7 +101,7 @@ function formDecode(value: string): string | undefined {
   }
 }
 
-/** The Basic credentials as sent, or percent-decoded when only that reading names a credential with that secret. */
+/** The Basic credentials as sent, or percent-decoded when only that reading names a credential with that secret (then `basic` itself is not returned). */
 function leniently(ctx: KeystoneContext, basic: { username: string; password: string }): { username: string; password: string } {
   const raw = ctx.provider.store.applicationCredentials.by('id', basic.username)
   if (raw && secretsEqual(basic.password, raw.secret)) return basic
@@ -234,7 +234,14 @@ function exchangeClientCredentials(ctx: KeystoneContext, form: Array<[string, st
   try {
     return method === 'tls_client_auth' ? tlsClientAuth(ctx, clientId, cert ?? null) : clientSecretBasic(ctx, clientId, clientSecret!)
   } catch (error) {
-    if (error instanceof OAuthError) throw error
+    if (error instanceof OAuthError) {
+      if (source === 'basic' && basic && ctx.provider.config.basicCredentials === 'raw' && leniently(ctx, basic) !== basic) {
+        ctx.hint(
+          "The HTTP Basic credentials name an application credential only once percent-decoded: Keystone does not decode them (werkzeug only base64-decodes), while clients that follow RFC 6749 §2.3.1, such as oauth4webapi and openid-client, encode the '-' and '_' of Keystone's ids and secrets. Send them unencoded, or create the provider with basicCredentials: 'lenient'.",
+        )
+      }
+      throw error
+    }
     // `except Exception as error`: 500 other_error carrying str(error).
     throw new OAuthError(500, 'other_error', String((error as Error)?.message ?? error), String((error as Error)?.stack ?? error))
   }

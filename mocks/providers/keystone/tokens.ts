@@ -1,3 +1,4 @@
+import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
 import { createCipheriv, type Cipher } from 'node:crypto'
 import { pooledRandomBytes, sha256Binary } from '../../core/secrets.js'
 import type { Token, User } from '../../store/index.js'
@@ -161,6 +162,24 @@ export function findLiveToken(provider: KeystoneRuntime, value: string | null | 
   // Deleting an application credential revokes its tokens (Keystone emits a revocation event).
   if (credentialId && !provider.store.applicationCredentials.by('id', credentialId)) return undefined
   return token
+}
+
+/**
+ * Hints for a token Keystone refused: sent elsewhere than `expected` says,
+ * issued by another provider, or expired on the mock clock.
+ */
+export function tokenHints(ctx: KeystoneContext, value: string | undefined, expected: string): void {
+  if (!value) {
+    const hint = misplacedTokenHint(tokenSightings(ctx.request, ctx.url, ''), expected)
+    if (hint) ctx.hint(hint)
+    return
+  }
+  const known = ctx.provider.store.tokens.by('token', value)
+  if (known?.expiresAtMs != null && known.revokedAtMs === null && ctx.provider.clock.nowMs() >= known.expiresAtMs) ctx.hint(expiredTokenHint(ctx.provider.clock.nowMs(), known.expiresAtMs))
+  else if (!known) {
+    const hint = foreignTokenHint(ctx.provider, value)
+    if (hint) ctx.hint(hint)
+  }
 }
 
 /** Keystone's timestamps: ISO 8601 with microseconds and `Z`. */

@@ -1,0 +1,281 @@
+import { z } from 'zod'
+import type { AuthorizeConfig } from '../../core/authorize.js'
+import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
+import type { RouteContext } from '../../core/routes.js'
+import type { WebConfig } from '../../core/session.js'
+import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
+import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
+import type { BrokenIdTokenKind } from './broken-id-tokens.js'
+import type { ClientMetadataFetch } from './client-id-document.js'
+import type { StandardOptionsInput } from './options.js'
+import { StandardKeyRing, type SigningAlg } from './keys.js'
+
+/**
+ * `standard`: a modern OAuth 2.1 / OpenID Connect server built to today's RFCs
+ * rather than to a legacy document. Its in-process origin is under the
+ * reserved `.example` TLD (RFC 2606), so it can never collide with a real host.
+ */
+export const STANDARD_BASE_URL = 'https://auth.standard.example'
+
+/** Path of the protected resource under the issuer's origin (its URL is the RFC 8707 `resource` value and the tokens' audience). */
+export const STANDARD_RESOURCE_PATH = '/api'
+
+export const STANDARD_PATHS = {
+  authorize: '/authorize',
+  token: '/token',
+  jwks: '/jwks',
+  userinfo: '/userinfo',
+  revoke: '/revoke',
+  introspect: '/introspect',
+  register: '/register',
+  pushedAuthorizationRequest: '/par',
+  deviceAuthorization: '/device_authorization',
+  device: '/device',
+  login: '/login',
+  logout: '/logout',
+} as const
+
+/** Scopes the server knows, with the words the consent page uses. */
+export const STANDARD_SCOPES: Record<string, string> = {
+  openid: 'Sign you in (your user identifier)',
+  profile: 'Read your name and user name',
+  email: 'Read your email address',
+  offline_access: 'Stay signed in (refresh tokens)',
+  'api:read': 'Read data from the API',
+  'api:write': 'Change data through the API',
+}
+
+export const STANDARD_SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const satisfies readonly SigningAlg[]
+
+/** The seeded clients and user (DESIGN.md "standard"). */
+export const STANDARD_FIXTURES = {
+  confidentialClient: {
+    clientId: 'standard-confidential-client',
+    clientSecret: 'standard-confidential-secret',
+    name: 'Example Web App',
+    redirectUris: ['https://app.example/callback'],
+  },
+  /** A public client (RFC 6749 §2.1): PKCE, no secret; any loopback port (RFC 8252 §7.3). */
+  publicClient: {
+    clientId: 'standard-public-client',
+    name: 'Example Native App',
+    redirectUris: ['http://127.0.0.1/callback'],
+  },
+  user: {
+    id: '248289761001',
+    username: 'alice',
+    password: 'demo',
+    profile: { name: 'Alice Example', given_name: 'Alice', family_name: 'Example', preferred_username: 'alice', email: 'alice@example.com', email_verified: true },
+  },
+} as const
+
+/** The options of `createStandard` (validated by `standardOptionsSchema` in options.ts). */
+export type StandardOptions = StandardOptionsInput & {
+  /** Fetches client ID metadata documents; default the global `fetch` (so msw handlers answer in-process). */
+  fetchClientMetadata?: ClientMetadataFetch
+}
+
+export interface StandardConfig {
+  web: WebConfig
+  /** The core authorization checks' settings (client, redirect URI, scopes, PKCE shape). */
+  authorize: AuthorizeConfig
+  idTokenSigningAlg: SigningAlg
+  accessTokenTtlSeconds: number
+  idTokenTtlSeconds: number
+  refreshTokenTtlSeconds: number
+  codeTtlSeconds: number
+  deviceCodeTtlSeconds: number
+  devicePollIntervalSeconds: number
+  maxRegisteredClients: number
+  /** Whether an https `client_id` names a client ID metadata document (client-id-document.ts). */
+  clientIdMetadataDocuments: boolean
+  /** How those documents are fetched (`createStandard({ fetchClientMetadata })`; default the global `fetch`). */
+  fetchClientMetadata: ClientMetadataFetch
+}
+
+/** An authorization code with what the ID token and the token request need besides the core's fields. */
+export const standardCodeSchema = z.object({
+  code: z.string(),
+  clientId: z.string(),
+  userId: z.string(),
+  redirectUri: z.string(),
+  scopes: z.array(z.string()),
+  nonce: z.string().nullable(),
+  /** When the user authenticated (OIDC Core §2 `auth_time`), in ms. */
+  authTimeMs: z.number(),
+  codeChallenge: z.string(),
+  /** RFC 9449 §10: the DPoP key thumbprint the code is bound to (`dpop_jkt`, or the push's proof); the token request must prove it. */
+  dpopJkt: z.string().nullable(),
+  /** RFC 8707 resources the authorization request named. */
+  resources: z.array(z.string()),
+  issuedAtMs: z.number(),
+  expiresAtMs: z.number(),
+  redeemedAtMs: z.number().nullable(),
+  /** The token family issued from this code, revoked if the code is replayed (RFC 6749 §4.1.2). */
+  familyId: z.string().nullable(),
+})
+export type StandardCode = z.infer<typeof standardCodeSchema>
+
+/**
+ * An access token and, for user grants, its refresh token. Tokens issued from
+ * one grant share a `familyId`: a refresh token presented after it was rotated
+ * revokes the whole family (RFC 9700 §4.14.2).
+ */
+export const standardTokenSchema = z.object({
+  token: z.string(),
+  refreshToken: z.string().nullable(),
+  clientId: z.string(),
+  userId: z.string().nullable(),
+  scopes: z.array(z.string()),
+  /** RFC 8707: the resources this token may be presented to (empty: the authorization server's own UserInfo only). */
+  audience: z.array(z.string()),
+  familyId: z.string(),
+  authTimeMs: z.number().nullable(),
+  issuedAtMs: z.number(),
+  expiresAtMs: z.number(),
+  refreshExpiresAtMs: z.number().nullable(),
+  /** Set when the refresh token was exchanged for a new pair: presenting it again is reuse. */
+  refreshRotatedAtMs: z.number().nullable(),
+  revokedAtMs: z.number().nullable(),
+  /** RFC 9449 §6: the JWK SHA-256 thumbprint of the DPoP key the token is bound to (`cnf.jkt`); null for a Bearer token. */
+  jkt: z.string().nullable(),
+})
+export type StandardToken = z.infer<typeof standardTokenSchema>
+
+export const deviceCodeSchema = z.object({
+  deviceCode: z.string(),
+  /** Upper-case, without the dash shown to the user. */
+  userCode: z.string(),
+  clientId: z.string(),
+  scopes: z.array(z.string()),
+  resources: z.array(z.string()),
+  issuedAtMs: z.number(),
+  expiresAtMs: z.number(),
+  intervalSeconds: z.number(),
+  lastPollMs: z.number().nullable(),
+  status: z.enum(['pending', 'approved', 'denied', 'redeemed']),
+  userId: z.string().nullable(),
+  authTimeMs: z.number().nullable(),
+})
+export type DeviceCode = z.infer<typeof deviceCodeSchema>
+
+/** A `jti` of a client assertion seen before its expiry (RFC 7523 §3: replay). */
+export const assertionIdSchema = z.object({ key: z.string(), expiresAtMs: z.number() })
+
+/** A pushed authorization request (RFC 9126 §2): its parameters, kept until used once or expired. */
+export const pushedRequestSchema = z.object({
+  requestUri: z.string(),
+  clientId: z.string(),
+  /** The request's parameters as form-encoded, exactly as pushed. */
+  params: z.string(),
+  expiresAtMs: z.number(),
+})
+export type PushedRequest = z.infer<typeof pushedRequestSchema>
+
+/** When a token record may go: both its halves dead (expired, revoked) for the grace period. */
+function tokenDroppableAt(token: StandardToken): number {
+  const accessDead = Math.min(token.revokedAtMs ?? Infinity, token.expiresAtMs)
+  const refreshDead = token.refreshToken === null ? accessDead : Math.min(token.revokedAtMs ?? Infinity, token.refreshExpiresAtMs ?? Infinity)
+  return Math.max(accessDead, refreshDead) + PURGE_GRACE_MS
+}
+
+export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessions' | 'grants'> {
+  codes: IndexedCollection<typeof standardCodeSchema, 'code'>
+  tokens: IndexedCollection<typeof standardTokenSchema, 'token' | 'refreshToken'>
+  deviceCodes: IndexedCollection<typeof deviceCodeSchema, 'deviceCode' | 'userCode'>
+  assertionIds: IndexedCollection<typeof assertionIdSchema, 'key'>
+  pushedRequests: IndexedCollection<typeof pushedRequestSchema, 'requestUri'>
+  /** `jti`s of DPoP proofs seen within their acceptance window (RFC 9449 §11.1: replay). */
+  dpopProofIds: IndexedCollection<typeof assertionIdSchema, 'key'>
+  keys: StandardKeyRing
+  /** Documents given on the `client-id-document` control path, by URL (bounded there). */
+  clientIdDocuments: Map<string, unknown>
+  /** Set by the `break-next-id-token` control: the next ID token issued is broken this way, then it clears. */
+  pendingIdTokenBreak?: BrokenIdTokenKind
+  /** Set by the `break-next-userinfo` control: the next UserInfo answer names another `sub` (OIDC Core §5.3.2), then it clears. */
+  pendingUserinfoWrongSub?: boolean
+}
+
+export function createStandardStore(): StandardStore {
+  const { users, clients, sessions, grants } = createStore()
+  return {
+    users,
+    clients,
+    sessions,
+    grants,
+    codes: indexedCollection(standardCodeSchema, ['code'], { droppableAt: (c) => c.expiresAtMs + PURGE_GRACE_MS }),
+    tokens: indexedCollection(standardTokenSchema, ['token', 'refreshToken'], { droppableAt: tokenDroppableAt }),
+    deviceCodes: indexedCollection(deviceCodeSchema, ['deviceCode', 'userCode'], { droppableAt: (d) => d.expiresAtMs + PURGE_GRACE_MS }),
+    assertionIds: indexedCollection(assertionIdSchema, ['key'], { droppableAt: (a) => a.expiresAtMs }),
+    pushedRequests: indexedCollection(pushedRequestSchema, ['requestUri'], { droppableAt: (r) => r.expiresAtMs }),
+    dpopProofIds: indexedCollection(assertionIdSchema, ['key'], { droppableAt: (a) => a.expiresAtMs }),
+    keys: new StandardKeyRing(),
+    clientIdDocuments: new Map(),
+  }
+}
+
+/** Client metadata kept in the core client record's `meta` (RFC 7591 §2 names). */
+export interface StandardClientMeta {
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none'
+  /** Public keys for `private_key_jwt` (RFC 7523). */
+  jwks?: { keys: Array<Record<string, unknown>> }
+  id_token_signed_response_alg?: SigningAlg
+  userinfo_signed_response_alg?: SigningAlg
+  /** RFC 9126 §6: the authorization endpoint takes this client's requests only through a pushed request. */
+  require_pushed_authorization_requests?: boolean
+  /** RFC 9449 §5.2: this client's token requests must carry a DPoP proof; its access tokens are always DPoP-bound. */
+  dpop_bound_access_tokens?: boolean
+  /** Added by Dynamic Client Registration (counts against the bound). */
+  registered?: boolean
+  [key: string]: unknown
+}
+
+/**
+ * Every route id of the provider (faults and the journal name routes by them).
+ * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ */
+export const STANDARD_ROUTE_IDS = [
+  'standard.login-page',
+  'standard.login',
+  'standard.logout',
+  'standard.authorize',
+  'standard.consent',
+  'standard.token',
+  'standard.par',
+  'standard.device-authorization',
+  'standard.device-page',
+  'standard.device-decision',
+  'standard.openid-configuration',
+  'standard.oauth-authorization-server',
+  'standard.jwks',
+  'standard.protected-resource-metadata',
+  'standard.userinfo',
+  'standard.revoke',
+  'standard.introspect',
+  'standard.register',
+  'standard.resource',
+  'standard.resource-path',
+] as const
+export type StandardRouteId = (typeof STANDARD_ROUTE_IDS)[number]
+
+/** What `createStandard().describe()` (and `serve --json`) says about it. */
+export interface StandardDescription extends ProviderDescription {
+  /** The `iss` of its ID tokens and its metadata (the base URL). */
+  issuer: string
+  /** Its OpenID Provider Configuration (OIDC Discovery §4). */
+  discoveryUrl: string
+  /** The protected resource's URL: the RFC 8707 `resource` value and its tokens' audience. */
+  resourceUrl: string
+}
+
+export type StandardRuntime = ProviderRuntime<StandardStore, StandardConfig, StandardRouteId, StandardDescription>
+export type StandardContext = RouteContext<StandardRuntime>
+
+export function clientMeta(client: { meta: Record<string, unknown> }): StandardClientMeta {
+  return client.meta as StandardClientMeta
+}
+
+/** The protected resource's URL: the `resource` value clients send and the audience of its tokens. */
+export function resourceUrlOf(provider: { baseUrl: string }): string {
+  return provider.baseUrl + STANDARD_RESOURCE_PATH
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod'
+import { positiveSeconds } from '../../core/options.js'
+
+/** standard's options (`createStandard`, the config file, `serve --set standard.<key>=<value>`, `/__oauth-dance/options`). */
+export const standardOptionsSchema = z
+  .object({
+    idTokenSigningAlg: z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256').describe('Algorithm of ID tokens and signed UserInfo for clients that registered none'),
+    accessTokenTtlSeconds: positiveSeconds('Seconds an access token lives', 3600),
+    idTokenTtlSeconds: positiveSeconds('Seconds an ID token is valid', 3600),
+    refreshTokenTtlSeconds: positiveSeconds('Seconds a refresh token lives (each rotation starts a new one)', 30 * 24 * 3600),
+    codeTtlSeconds: positiveSeconds('Seconds an authorization code lives (RFC 6749 §4.1.2: at most 10 minutes recommended)', 60),
+    deviceCodeTtlSeconds: positiveSeconds('Seconds a device code lives (RFC 8628 expires_in)', 600),
+    devicePollIntervalSeconds: positiveSeconds('The polling interval the device authorization response asks for (RFC 8628 §3.2)', 5),
+    clientIdMetadataDocuments: z.boolean().default(false).describe('Take an https client_id as the URL of a client ID metadata document (draft-ietf-oauth-client-id-metadata-document)'),
+    maxRegisteredClients: positiveSeconds('Most clients Dynamic Client Registration may add before a reset', 1000).describe('Most clients Dynamic Client Registration may add before a reset'),
+  })
+  .strict()
+
+export type StandardOptionsInput = z.input<typeof standardOptionsSchema>
