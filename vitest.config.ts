@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['mocks/**/*.test.ts', 'conformance/**/*.test.ts', 'scenarios/**/*.test.ts', 'fixtures/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['bin/**/*.test.ts', 'mocks/**/*.test.ts', 'conformance/**/*.test.ts', 'scenarios/**/*.test.ts', 'fixtures/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'dist/**', 'test/browser/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -2,12 +2,17 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve } from '../mocks/server.js'
 import { PROVIDERS, type ProviderId } from '../mocks/registry.js'
+import { join } from 'node:path'
+import { packageRoot, packageVersion } from '../mocks/package.js'
+import type { RunningServer } from '../mocks/server.js'
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../mocks/config/config-file.js'
 
 const program = new Command()
   .name('oauth-dance')
   .description('Mock OAuth providers (Carina, Keystone, Cloud 66, Cogo, GoCD) and a client-conformance harness')
+  .version(packageVersion(), '-v, --version', 'print the version')
   .showHelpAfterError()
+  .addHelpText('after', () => `\nDocumentation: ${join(packageRoot(), 'README.md')} and ${join(packageRoot(), 'docs')}/`)
 
 function portBase(value: string): number {
   const n = Number(value)
@@ -53,7 +58,7 @@ program
     })
     if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
     else {
-      for (const l of running.listeners) process.stderr.write(`[oauth-dance] ${l.name.padEnd(10)} ${l.url}\n`)
+      process.stderr.write(humanDescription(running))
       process.stderr.write('[oauth-dance] ready; control paths under /__oauth-dance/ on every origin; Ctrl-C stops\n')
     }
     let closing = false
@@ -68,11 +73,26 @@ program
     process.on('SIGTERM', () => stop('SIGTERM'))
   })
 
+/** `serve`'s output for a person: each provider's URL(s), then the clients and users to sign in with. */
+function humanDescription(running: RunningServer): string {
+  const lines: string[] = []
+  for (const [id, provider] of Object.entries(running.providers)) {
+    if (!provider) continue
+    for (const l of running.listeners.filter((listener) => listener.provider === id)) lines.push(`${l.name.padEnd(10)} ${l.url}`)
+    const { clients, users } = provider.describe()
+    for (const c of clients) lines.push(`  client${c.name ? ` "${c.name}"` : ''}: id ${c.id}  secret ${c.secret}`)
+    for (const u of users) lines.push(`  user: ${u.username} / ${u.password}`)
+  }
+  return lines.map((line) => `[oauth-dance] ${line}\n`).join('')
+}
+
 // The harness (runner, scenarios, msw/node) is loaded only when a command other
 // than `serve` may need it, so `serve` answers its first token sooner.
 if (process.argv[2] !== 'serve') {
   const { registerCheckCommand, registerMergeReportsCommand } = await import('../conformance/cli.js')
   registerCheckCommand(program)
+  const { builtInClientsHelp } = await import('../conformance/adapters/resolve.js')
+  program.addHelpText('after', `\n${await builtInClientsHelp()}`)
   registerMergeReportsCommand(program)
 }
 

@@ -1,12 +1,12 @@
 import type { TlsListenerOptions } from './core/client-cert.js'
 import type { ProviderDescription, ProviderOptions, ProviderRuntime } from './core/provider.js'
-import { createCarina } from './providers/carina/index.js'
-import { createKeystone } from './providers/keystone/index.js'
+import { createCarina, CARINA_ROUTE_IDS } from './providers/carina/index.js'
+import { createKeystone, KEYSTONE_ROUTE_IDS } from './providers/keystone/index.js'
 import { caPem, serverCertPem, serverKeyPem } from '../fixtures/keystone-tls.js'
-import { createCogo } from './providers/cogo/index.js'
-import { createCloud66 } from './providers/cloud66/index.js'
-import { createGocd } from './providers/gocd/index.js'
-import { createStandard } from './providers/standard/index.js'
+import { createCogo, COGO_ROUTE_IDS } from './providers/cogo/index.js'
+import { createCloud66, CLOUD66_ROUTE_IDS } from './providers/cloud66/index.js'
+import { createGocd, GOCD_ROUTE_IDS } from './providers/gocd/index.js'
+import { createStandard, STANDARD_ROUTE_IDS } from './providers/standard/index.js'
 
 export interface ProviderEntry {
   /** Builds the provider for the given base URLs (per origin). */
@@ -40,3 +40,13 @@ export const PROVIDERS = {
 } satisfies Record<string, ProviderEntry>
 
 export type ProviderId = keyof typeof PROVIDERS
+
+/** Every route id of each provider (what `faults.add({ route })` accepts besides `*`). */
+export const ROUTE_IDS = {
+  carina: CARINA_ROUTE_IDS,
+  keystone: KEYSTONE_ROUTE_IDS,
+  cloud66: CLOUD66_ROUTE_IDS,
+  cogo: COGO_ROUTE_IDS,
+  gocd: GOCD_ROUTE_IDS,
+  standard: STANDARD_ROUTE_IDS,
+} as const satisfies Record<ProviderId, readonly string[]>

@@ -12,7 +12,8 @@ beforeEach(() => cogo.reset()) // fresh store, empty journal, no faults, real ti
 afterAll(() => server.close())
 
 it('calls the Carbon Engine API with a client-credentials token, until it expires', async () => {
-  const [client] = cogo.describe().clients // the seeded client (its id is the document's)
+  const [client] = cogo.describe().clients // the seeded client (its id is the document's), there as soon as cogo is created
+  if (!client) throw new Error('Cogo has no seeded client')
   const tokenResponse = await fetch('https://auth.sandbox.example.carbonengine.co/oauth2/token', {
     method: 'POST',
     headers: {

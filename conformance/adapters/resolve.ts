@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url'
-import { resolve as resolvePath } from 'node:path'
+import { join, resolve as resolvePath } from 'node:path'
+import { packageRoot } from '../../mocks/package.js'
 import { HarnessError, HarnessErrorCode } from '../errors.js'
 import type { ClientAdapter } from '../types.js'
 import { commandClient } from './command.js'
@@ -8,10 +9,21 @@ import { commandClient } from './command.js'
  * Turns `--client` into an adapter:
  * - `reference`, or a broken client's name (`retry-storm`...): the built-in clients;
  * - `module:<path>[#export]`: a TS/JS module exporting a {@link ClientAdapter} (default export unless named), run in-process;
- * - `command:<shell command>`: any language, over the JSON Lines protocol (sockets transport); `timeoutMs` bounds each of its answers.
+ * - `command:<shell command>`: any language, over the JSON Lines protocol (sockets transport); `timeoutMs` bounds each of its answers;
+ * - `example:<name>`: an example client shipped in the package ({@link EXAMPLE_CLIENTS}), found
+ *   relative to the package, whatever the working directory.
  */
 export async function resolveClient(spec: string, options: { timeoutMs?: number } = {}): Promise<{ adapter: ClientAdapter; transport: 'in-process' | 'sockets' }> {
   if (spec.startsWith('command:')) return { adapter: commandClient(spec.slice('command:'.length).trim(), { timeoutMs: options.timeoutMs }), transport: 'sockets' }
+  if (spec.startsWith('example:')) {
+    const name = spec.slice('example:'.length)
+    const example = EXAMPLE_CLIENTS[name]
+    if (!example) {
+      throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to resolve client "${spec}": the example clients are ${Object.keys(EXAMPLE_CLIENTS).map((n) => `example:${n}`).join(', ')}`)
+    }
+    const file = join(packageRoot(), example.file)
+    return { adapter: commandClient(`${example.interpreter} ${shellQuote(file)}`, { name: spec, timeoutMs: options.timeoutMs }), transport: 'sockets' }
+  }
   if (spec.startsWith('module:')) {
     const [path, exported] = spec.slice('module:'.length).split('#')
     const mod = await importClientModule(resolvePath(path))
@@ -27,8 +39,36 @@ export async function resolveClient(spec: string, options: { timeoutMs?: number 
   const broken = BROKEN_CLIENTS[spec]
   if (broken) return { adapter: broken.client, transport: 'in-process' }
   throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
-    `Failed to resolve client "${spec}": use reference, a broken client (${Object.keys(BROKEN_CLIENTS).join(', ')}), module:<path>[#export] or command:<shell command>`,
+    `Failed to resolve client "${spec}": use reference, a broken client (${Object.keys(BROKEN_CLIENTS).join(', ')}), ${Object.keys(EXAMPLE_CLIENTS).map((n) => `example:${n}`).join(', ')}, module:<path>[#export] or command:<shell command>`,
   )
+}
+
+/** Example clients in other languages, shipped in the package and run over the JSON Lines protocol. */
+export const EXAMPLE_CLIENTS: Record<string, { interpreter: string; file: string; description: string }> = {
+  python: {
+    interpreter: 'python3',
+    file: 'fixtures/clients/python/example_client.py',
+    description: 'a complete client in Python\'s standard library (needs python3)',
+  },
+}
+
+/** Quotes a path for the POSIX shell `command:` clients run under. */
+function shellQuote(path: string): string {
+  return `'${path.replaceAll("'", `'\\''`)}'`
+}
+
+/** The built-in clients `--client` accepts by name, one per line, for `--help`. */
+export async function builtInClientsHelp(): Promise<string> {
+  const { BROKEN_CLIENTS } = await import('../../fixtures/clients/broken-clients.js')
+  const lines = [
+    'Built-in clients (--client <name>):',
+    '  reference               follows every rule; the default',
+    ...Object.entries(EXAMPLE_CLIENTS).map(([name, e]) => `  ${`example:${name}`.padEnd(22)}  ${e.description}`),
+    ...Object.entries(BROKEN_CLIENTS).map(([name, b]) => `  ${name.padEnd(22)}  deliberately broken: fails ${b.breaks} (${b.providers.join(', ')})`),
+    '  browser:example-app[:<broken mode>]  the bundled example web app, driven in Chromium',
+    'Your own: module:<path>[#export] (TS/JS, in-process) or command:<shell command> (any language, JSON Lines).',
+  ]
+  return lines.join('\n')
 }
 
 /**

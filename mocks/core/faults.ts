@@ -53,14 +53,19 @@ export type BrokenTokenKind = (typeof BROKEN_TOKEN_KINDS)[number]
 
 export type FaultTimes = 'once' | 'always' | { nth: number }
 
-export interface FaultSpec {
+/**
+ * A fault to inject. `RouteId` is the provider's union of route ids
+ * (`CarinaRouteId`...), so a misspelt route is a compile error on a typed
+ * provider (`createCarina().faults.add(...)`).
+ */
+export interface FaultSpec<RouteId extends string = string> {
   /** Route id (`carina.token`) or `*` for every route of the provider. */
-  route: string
+  route: RouteId | '*'
   times?: FaultTimes
   action: FaultAction
 }
 
-export interface Fault extends Required<FaultSpec> {
+export interface Fault<RouteId extends string = string> extends Required<FaultSpec<RouteId>> {
   id: string
   /** Matching calls seen so far. */
   calls: number
@@ -165,16 +170,16 @@ export function validateFaultSpec(input: unknown, routeIds?: readonly string[]):
   return { route: spec.route, times, action }
 }
 
-export class FaultRegistry {
-  #faults: Fault[] = []
+export class FaultRegistry<RouteId extends string = string> {
+  #faults: Fault<RouteId>[] = []
 
   /** `routeIds`: the provider's, which a fault must name (or `*`). */
   constructor(readonly routeIds?: readonly string[]) {}
 
   /** Registers a fault after checking it ({@link validateFaultSpec}); throws a `TypeError` naming the problem, registering nothing. */
-  add(input: FaultSpec): Fault {
-    const spec = validateFaultSpec(input, this.routeIds)
-    const fault: Fault = { id: randomHex(8), route: spec.route, times: spec.times ?? 'once', action: spec.action, calls: 0, fired: 0 }
+  add(input: FaultSpec<RouteId>): Fault<RouteId> {
+    const spec = validateFaultSpec(input, this.routeIds) as FaultSpec<RouteId>
+    const fault: Fault<RouteId> = { id: randomHex(8), route: spec.route, times: spec.times ?? 'once', action: spec.action, calls: 0, fired: 0 }
     this.#faults.push(fault)
     return fault
   }
@@ -189,12 +194,12 @@ export class FaultRegistry {
     this.#faults = []
   }
 
-  list(): Fault[] {
+  list(): Fault<RouteId>[] {
     return [...this.#faults]
   }
 
   /** The fault to apply to this call of `routeId`, counting the call; spent `once`/`nth` faults are removed. */
-  take(routeId: string): Fault | undefined {
+  take(routeId: string): Fault<RouteId> | undefined {
     if (this.#faults.length === 0) return undefined
     for (const fault of this.#faults) {
       if (fault.route !== '*' && fault.route !== routeId) continue

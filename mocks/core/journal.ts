@@ -1,3 +1,5 @@
+import type { Violation } from './routes.js'
+
 /**
  * The recorded exchanges between clients and a provider. The conformance rules
  * judge these; users can assert on them directly in their own tests.
@@ -33,7 +35,52 @@ export interface Exchange {
   /** The fault injected instead of (or around) the real answer, if any. */
   fault?: string
   /** Facts the route recorded: `clientAuthMethod`, `tokenPlacement`, `grantType`... */
-  notes: Record<string, unknown>
+  notes: ExchangeNotes
+}
+
+/**
+ * What routes record about an exchange, for rules and for tests. Each is set
+ * only where it applies (a token request has `grantType`, an API call
+ * `tokenPlacement`); a provider may record others, hence the index signature.
+ */
+export interface ExchangeNotes {
+  [key: string]: unknown
+  /** Requirements the request broke (strict: refused for it; lenient: served anyway). */
+  violations?: Violation[]
+  /** The client the request authenticated as, or whose token it carried. */
+  clientId?: string
+  /** `client_secret_basic`, `client_secret_post`, `tls_client_auth`... */
+  clientAuthMethod?: string
+  /** The `grant_type` sent (as the provider spells it: GoCD's `authorization-code`). */
+  grantType?: string | null
+  /** Where the access token was: `header`, `query`, `body`, or `none`. */
+  tokenPlacement?: string
+  /** How the body was encoded: `form`, `json`, `query`... */
+  bodyFormat?: string
+  /** Why a token was refused (`expired token`, `unknown token`, a JWT check). */
+  tokenRejected?: string
+  /** The user's answer on the consent page (`approve`, `deny`), or null. */
+  decision?: string | null
+  codeIssued?: boolean
+  consentSkipped?: boolean
+  /** A code presented a second time (RFC 6749 §4.1.2): its tokens were revoked. */
+  codeReplay?: boolean
+  /** The fault injected (its action type). */
+  fault?: string
+  /** Why the request was refused before any route logic (`plain HTTP to an HTTPS-only origin`...). */
+  refused?: string
+  /** Which of the document's spellings of a path was used (GoCD: `/go/oauth/token` or `/oauth/token`). */
+  pathForm?: string
+  /** GoCD: `token`, `basic`, `none` or `unrecognized`. */
+  authScheme?: string
+  /** Cogo: the `kid` that signed the issued token. */
+  kid?: string
+  /** Cogo: how the issued token was broken (a `broken-token` fault). */
+  brokenToken?: string
+  /** Cloud 66: `form`, `json` or `xml` token response. */
+  responseFormat?: string
+  /** Keystone: the SHA-256 thumbprint of the client certificate the token is bound to (RFC 8705). */
+  thumbprint?: string
 }
 
 const TEXTUAL = /^(text\/|application\/(json|xml|x-www-form-urlencoded|[a-z.+-]*\+(json|xml))|image\/svg)/i

@@ -34,12 +34,30 @@ export function useMswHttp(http: typeof mswHttp): void {
 /** The reserved path prefix of the control API on every origin; never a provider path. */
 export const CONTROL_PREFIX = '/__oauth-dance/'
 
-/** What `serve --json` and the control API say about a provider. */
+/** A seeded client, as `describe()` lists it. */
+export interface DescribedClient {
+  id: string
+  secret: string
+  redirectUris: string[]
+  scopes: string[]
+  name?: string
+}
+
+/** A seeded user, as `describe()` lists it. */
+export interface DescribedUser {
+  username: string
+  password: string
+}
+
+/**
+ * What `serve --json` and the control API say about a provider. Each provider
+ * narrows it with its own fields (`CogoDescription`: `apiBaseUrl`, `issuer`...).
+ */
 export interface ProviderDescription {
   baseUrl: string
   [key: string]: unknown
-  clients: Array<{ id: string; secret: string; redirectUris: string[]; scopes: string[]; name?: string }>
-  users: Array<{ username: string; password: string }>
+  clients: DescribedClient[]
+  users: DescribedUser[]
 }
 
 export interface ProviderOptions {
@@ -65,7 +83,7 @@ export interface ProviderOptions {
   users?: ReadonlyArray<Record<string, unknown>>
 }
 
-export interface ProviderDefinition<Store, Config> {
+export interface ProviderDefinition<Store, Config, Description extends ProviderDescription = ProviderDescription, RouteId extends string = string> {
   id: string
   /** Production base URL of each origin, as the provider's document gives it. */
   origins: Record<string, string>
@@ -73,33 +91,33 @@ export interface ProviderDefinition<Store, Config> {
   mswPatterns?: Record<string, string[]>
   config: Config
   createStore(): Store
-  seed(provider: ProviderRuntime<Store, Config>): Promise<void>
+  seed(provider: ProviderRuntime<Store, Config, RouteId, Description>): Promise<void>
   routes: ReadonlyArray<RouteDefinition<any>>
   /** Default rendering of OAuth errors for routes without their own. */
   renderError?(error: OAuthError, ctx: RouteContext<any>): RouteAnswer
   notFound(ctx: RouteContext<any>): RouteAnswer
   methodNotAllowed?(ctx: RouteContext<any>, allowed: string[]): RouteAnswer
-  describe(provider: ProviderRuntime<Store, Config>): ProviderDescription
+  describe(provider: ProviderRuntime<Store, Config, RouteId, Description>): Description
   /**
    * Provider-specific control actions, answered at `POST /__oauth-dance/<name>`
    * with the JSON body as argument (Cogo: `rotate-key`, `mint-token`). Throw a
    * `TypeError` for bad input; it is answered 400 with its message.
    */
-  controls?: Record<string, (provider: ProviderRuntime<Store, Config>, body: any) => Promise<unknown> | unknown>
+  controls?: Record<string, (provider: ProviderRuntime<Store, Config, RouteId, Description>, body: any) => Promise<unknown> | unknown>
   /**
    * Whether this provider issued an access token (revoked or expired ones
    * too), so another provider can hint that a client sent it the wrong one.
    * Default: the store's `tokens` index by `token`.
    */
-  issuedToken?(provider: ProviderRuntime<Store, Config>, value: string): boolean
+  issuedToken?(provider: ProviderRuntime<Store, Config, RouteId, Description>, value: string): boolean
   /** What the real service did with a repeated query or body parameter (default `refuse`; Rails-based ones: `last`). */
   repeatedParameters?: RepeatedParameters
   /** The provider's options schema and how options reach its config (`provider.options`, `/__oauth-dance/options`). */
   options?: OptionsDefinition<Config>
   /** Adding and removing clients and users in the provider's own terms (`provider.clients`, `/__oauth-dance/clients`). */
-  accounts?: AccountsDefinition<ProviderRuntime<Store, Config>>
+  accounts?: AccountsDefinition<ProviderRuntime<Store, Config, RouteId, Description>>
   /** The authorization endpoint's outcome without its pages (`provider.authorize`, `POST /__oauth-dance/authorize`). */
-  authorize?: AuthorizeShortcut<ProviderRuntime<Store, Config>>
+  authorize?: AuthorizeShortcut<ProviderRuntime<Store, Config, RouteId, Description>>
 }
 
 /**
@@ -116,14 +134,15 @@ export type ReadBody = { text: string } | { tooLarge: true }
 /**
  * One running provider: its store, clock, journal and faults, and the same
  * route table answered in-process (`handlers`, for msw) and over sockets
- * (`handle`, for `serve`).
+ * (`handle`, for `serve`). `RouteId` (the provider's route ids) types
+ * `faults.add`; `Description` is what `describe()` returns.
  */
-export class ProviderRuntime<Store = any, Config = any> {
+export class ProviderRuntime<Store = any, Config = any, RouteId extends string = string, Description extends ProviderDescription = ProviderDescription> {
   readonly id: string
   readonly config: Config
   readonly clock: Clock
   readonly journal: Journal
-  readonly faults: FaultRegistry
+  readonly faults: FaultRegistry<RouteId>
   readonly bodyLimit: number
   /** Strict or lenient (see {@link Strictness}); switchable at any time, back to the option on `reset()`. */
   strictness: Strictness
@@ -134,7 +153,7 @@ export class ProviderRuntime<Store = any, Config = any> {
   #ready!: Promise<void>
   /** Set once the current seeding finished: requests then skip awaiting `#ready` (a microtask turn each). */
   #seeded = false
-  readonly #definition: ProviderDefinition<Store, Config>
+  readonly #definition: ProviderDefinition<Store, Config, Description, RouteId>
   readonly #router: Router
   /** Path of each origin's base URL, without a trailing slash ('' at the root). */
   readonly #basePaths: Record<string, string>
@@ -150,7 +169,7 @@ export class ProviderRuntime<Store = any, Config = any> {
   readonly users: AccountsControl
   readonly #declared: { clients: ReadonlyArray<Record<string, unknown>>; users: ReadonlyArray<Record<string, unknown>> }
 
-  constructor(definition: ProviderDefinition<Store, Config>, options: ProviderOptions = {}) {
+  constructor(definition: ProviderDefinition<Store, Config, Description, RouteId>, options: ProviderOptions = {}) {
     this.#definition = definition
     this.id = definition.id
     this.config = definition.config
@@ -229,7 +248,7 @@ export class ProviderRuntime<Store = any, Config = any> {
     return purgeStore(this.store, this.clock.nowMs())
   }
 
-  describe(): ProviderDescription {
+  describe(): Description {
     return this.#definition.describe(this)
   }
 
@@ -556,7 +575,8 @@ export class ProviderRuntime<Store = any, Config = any> {
         case 'GET faults':
           return json({ faults: this.faults.list() })
         case 'POST faults': {
-          const fault = this.faults.add(await readJson())
+          // JSON from outside: checked at run time (validateFaultSpec), not by the type of its route id.
+          const fault = this.faults.add((await readJson()) as FaultSpec<RouteId>)
           return json(fault, 201)
         }
         case 'DELETE faults':

@@ -1,5 +1,6 @@
 import type { OAuthError } from './errors.js'
 import type { FaultAction } from './faults.js'
+import type { ExchangeNotes } from './journal.js'
 import { Params, parseBodyParams, type BodyOptions, type RepeatedParameters } from './params.js'
 import type { ProviderRuntime } from './provider.js'
 import type { RouteAnswer } from './reply.js'
@@ -83,7 +84,7 @@ export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRunt
   /** The origin's base URL as this provider is served (production URL in-process, 127.0.0.1 under serve). */
   baseUrl: string
   /** Facts the resolver recorded for the journal (client auth method used, token placement...). */
-  notes: Record<string, unknown>
+  notes: ExchangeNotes
   /** Query parameters (repeated ones refused on `get`). */
   query: Params
   /** Body parameters, parsed once by media type. */

@@ -70,6 +70,22 @@ describe('insert (records the provider built itself)', () => {
   })
 })
 
+describe('createNow (seeding without awaiting)', () => {
+  it('stores the validated record at once, defaults filled in, found by its index and by the collection', () => {
+    const store = createStore()
+    const client = store.clients.createNow({ clientId: 'c1', clientSecret: 's', name: 'App', createdAtMs: 0 })
+    expect(client).toMatchObject({ clientId: 'c1', redirectUris: [], scopes: [], grantTypes: [], ownerId: null, meta: {} })
+    expect(store.clients.by('clientId', 'c1')).toBe(client)
+    expect(store.clients.collection.findFirst((q) => q.where({ clientId: 'c1' }))).toBe(client)
+  })
+
+  it('refuses values the schema refuses, naming the field, and stores nothing', () => {
+    const store = createStore()
+    expect(() => store.clients.createNow({ clientId: 'c1', name: 'App', createdAtMs: 0 } as never)).toThrow(/clientSecret/)
+    expect(store.clients.size).toBe(0)
+  })
+})
+
 describe('release by time (expiry queue)', () => {
   it('releases expired records at a cost that follows what expired: the live ones are never read', () => {
     const store = createStore()

@@ -6,16 +6,25 @@ type Output<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>
 
 /**
  * @msw/data's own record keys (the primary key and the relation map), which it
- * does not export: read once off a record its `create` made, so that `insert`
- * stores records indistinguishable from `create`'s.
+ * does not export: `insert` must store records indistinguishable from
+ * `create`'s. `create` reads both keys off its argument synchronously (to
+ * sanitize it) before its first `await`, so a probe object that notes the
+ * symbols it is asked for learns them at import time, without a top-level
+ * `await` (which would make the package unloadable through `require`).
  */
-const [kPrimaryKey, kRelationMap] = await (async () => {
-  const passthrough: StandardSchemaV1 = { '~standard': { version: 1, vendor: 'oauth-dance', validate: (value) => ({ value }) } }
-  const probe = await new Collection({ schema: passthrough }).create({})
-  const symbols = Object.getOwnPropertySymbols(probe)
+const [kPrimaryKey, kRelationMap] = (() => {
+  const seen = new Set<symbol>()
+  const note = (key: string | symbol) => typeof key === 'symbol' && seen.add(key)
+  const probe = new Proxy({}, {
+    has: (_target, key) => (note(key), true),
+    get: (_target, key) => void note(key),
+    ownKeys: () => [],
+  })
+  const passthrough: StandardSchemaV1 = { '~standard': { version: 1, vendor: 'oauth-dance', validate: () => ({ value: {} }) } }
+  new Collection({ schema: passthrough }).create(probe).catch(() => {})
   const named = (name: string) => {
-    const symbol = symbols.find((s) => s.description === name)
-    if (!symbol) throw new Error(`@msw/data records no longer carry ${name}: indexedCollection's insert needs updating`)
+    const symbol = [...seen].find((s) => s.description === name)
+    if (!symbol) throw new Error(`@msw/data no longer reads ${name} synchronously in create(): indexedCollection's insert needs updating`)
     return symbol
   }
   return [named('kPrimaryKey'), named('kRelationMap')] as const
@@ -266,6 +275,15 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
     rawClear()
   }
 
+  function insert(record: Output<S>): StoredRecord<S> {
+    Object.defineProperty(record, kPrimaryKey, { value: String((record as any)[keys[0]]) })
+    Object.defineProperty(record, kRelationMap, { value: NO_RELATIONS })
+    index.add(record)
+    records().push(record as StoredRecord<S>)
+    onCreate?.(record as StoredRecord<S>)
+    return record as StoredRecord<S>
+  }
+
   return {
     collection,
     /** The record whose `key` equals `value`, or undefined. O(1). */
@@ -309,13 +327,19 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
      * whose string costs ~450 bytes per record). Other extensions' `create`
      * hooks are not called.
      */
-    insert(record: Output<S>): StoredRecord<S> {
-      Object.defineProperty(record, kPrimaryKey, { value: String((record as any)[keys[0]]) })
-      Object.defineProperty(record, kRelationMap, { value: NO_RELATIONS })
-      index.add(record)
-      records().push(record as StoredRecord<S>)
-      onCreate?.(record as StoredRecord<S>)
-      return record as StoredRecord<S>
+    insert,
+    /**
+     * `collection.create`, synchronously: validates `values` against the
+     * schema (defaults filled in) and stores the result with `insert`. For
+     * seeding, so a provider's clients and users are there, and `describe()`
+     * lists them, as soon as it is created. Throws if the schema validates
+     * asynchronously (none of ours does).
+     */
+    createNow(values: StandardSchemaV1.InferInput<S>): StoredRecord<S> {
+      const result = schema['~standard'].validate(values)
+      if (result instanceof Promise) throw new TypeError('createNow() needs a schema that validates synchronously')
+      if (result.issues) throw new TypeError(`Failed to create a record: ${result.issues.map((i) => `${i.path?.join('.') ?? ''} ${i.message}`.trim()).join('; ')}`)
+      return insert(result.value as Output<S>)
     },
     /** Drops one stored record in O(1) amortized (`collection.delete` scans the collection). */
     remove(record: StoredRecord<S>): void {
@@ -340,6 +364,7 @@ export type IndexedCollection<S extends StandardSchemaV1, K extends string> = {
   readonly size: number
   patch(record: StoredRecord<S>, changes: Partial<Output<S>>): StoredRecord<S>
   insert(record: StandardSchemaV1.InferOutput<S>): StoredRecord<S>
+  createNow(values: StandardSchemaV1.InferInput<S>): StoredRecord<S>
   remove(record: StoredRecord<S>): void
   purgeExpired(nowMs: number): number
   useClock(clock: () => number): void

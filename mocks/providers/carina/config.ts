@@ -1,5 +1,5 @@
 import type { AuthorizeConfig } from '../../core/authorize.js'
-import type { ProviderRuntime } from '../../core/provider.js'
+import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import type { TokenConfig } from '../../core/token.js'
@@ -39,5 +39,37 @@ export interface CarinaConfig {
 }
 
 export type { CarinaStore }
-export type CarinaRuntime = ProviderRuntime<CarinaStore, CarinaConfig>
+/**
+ * Every route id of the provider (faults and the journal name routes by them).
+ * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ */
+export const CARINA_ROUTE_IDS = [
+  'carina.login-page',
+  'carina.login',
+  'carina.logout',
+  'carina.authorize',
+  'carina.consent',
+  'carina.oob',
+  'carina.token',
+  'carina.revoke',
+  'carina.token-info',
+  'carina.me',
+  'carina.create-cluster',
+  'carina.cluster-credentials',
+  'carina.home',
+  'carina.applications',
+  'carina.new-application',
+  'carina.create-application',
+  'carina.show-application',
+  'carina.edit-application',
+  'carina.update-application',
+  'carina.authorized-applications',
+  'carina.revoke-authorization',
+] as const
+export type CarinaRouteId = (typeof CARINA_ROUTE_IDS)[number]
+
+/** What `createCarina().describe()` (and `serve --json`) says about it. */
+export type CarinaDescription = ProviderDescription
+
+export type CarinaRuntime = ProviderRuntime<CarinaStore, CarinaConfig, CarinaRouteId, CarinaDescription>
 export type CarinaContext = RouteContext<CarinaRuntime>

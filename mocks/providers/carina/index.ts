@@ -7,7 +7,7 @@ import { loginRoutes } from '../../core/session.js'
 import { exchangeAuthorizationCode, refreshAccessToken, revokeAllAuthorizations, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
 import { carinaFixtures } from '../../../fixtures/carina.js'
 import { applicationRoutes } from './applications.js'
-import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime } from './config.js'
+import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime, type CarinaRouteId, type CarinaDescription } from './config.js'
 import { createCluster, downloadClusterCredentials, showProfile } from './resources.js'
 import { createCarinaStore } from './store.js'
 import { Reply } from '../../core/reply.js'
@@ -17,8 +17,8 @@ import { listedClient } from '../../control/accounts.js'
 import { carinaAccounts } from './accounts.js'
 import { carinaOptionsSchema } from './options.js'
 
-export { CARINA_BASE_URL, CARINA_SCOPES } from './config.js'
-export type { CarinaOptions, CarinaRuntime } from './config.js'
+export { CARINA_BASE_URL, CARINA_SCOPES, CARINA_ROUTE_IDS } from './config.js'
+export type { CarinaOptions, CarinaRuntime, CarinaRouteId, CarinaDescription } from './config.js'
 
 /**
  * Doorkeeper's token error: the `en.yml` description, `no-store`, a Bearer
@@ -191,7 +191,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       },
     },
   }
-  return new ProviderRuntime<ReturnType<typeof createCarinaStore>, CarinaConfig>(
+  return new ProviderRuntime<ReturnType<typeof createCarinaStore>, CarinaConfig, CarinaRouteId, CarinaDescription>(
     {
       id: 'carina',
       origins: { default: CARINA_BASE_URL },
@@ -200,13 +200,14 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       async seed(provider) {
         const { user, application } = carinaFixtures
         const { store } = provider
-        await store.users.collection.create({
+        // Synchronously, so describe() lists them as soon as the provider exists.
+        store.users.createNow({
           id: String(user.id),
           username: user.username,
           password: user.password,
           profile: { id: user.id, username: user.username, email: user.email, full_name: user.full_name },
         })
-        await store.clients.collection.create({
+        store.clients.createNow({
           clientId: application.clientId,
           clientSecret: application.clientSecret,
           name: application.name,

@@ -1,5 +1,5 @@
 import type { AuthorizeConfig } from '../../core/authorize.js'
-import type { ProviderRuntime } from '../../core/provider.js'
+import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import type { TokenConfig } from '../../core/token.js'
@@ -42,5 +42,39 @@ export interface Cloud66Config extends Required<Cloud66Options> {
 }
 
 export type { Cloud66Store }
-export type Cloud66Runtime = ProviderRuntime<Cloud66Store, Cloud66Config>
+/**
+ * Every route id of the provider (faults and the journal name routes by them).
+ * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ */
+export const CLOUD66_ROUTE_IDS = [
+  'cloud66.login-page',
+  'cloud66.login',
+  'cloud66.logout',
+  'cloud66.authorize',
+  'cloud66.consent',
+  'cloud66.oob',
+  'cloud66.token',
+  'cloud66.stacks',
+  'cloud66.stack',
+  'cloud66.stack-without-uid',
+  'cloud66.redeploy',
+  'cloud66.home',
+  'cloud66.account-apps',
+  'cloud66.developer-mode',
+  'cloud66.revoke-authorization',
+  'cloud66.applications',
+  'cloud66.new-application',
+  'cloud66.create-application',
+  'cloud66.show-application',
+  'cloud66.destroy-application',
+] as const
+export type Cloud66RouteId = (typeof CLOUD66_ROUTE_IDS)[number]
+
+/** What `createCloud66().describe()` (and `serve --json`) says about it. */
+export interface Cloud66Description extends ProviderDescription {
+  /** Base of the API v2 (`/api/2`). */
+  apiBaseUrl: string
+}
+
+export type Cloud66Runtime = ProviderRuntime<Cloud66Store, Cloud66Config, Cloud66RouteId, Cloud66Description>
 export type Cloud66Context = RouteContext<Cloud66Runtime>

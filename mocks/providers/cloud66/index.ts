@@ -8,7 +8,7 @@ import { randomHex } from '../../core/secrets.js'
 import { cloud66Fixtures } from '../../../fixtures/cloud66.js'
 import { apiError, apiRoutes } from './api.js'
 import { applicationRoutes } from './applications.js'
-import { CLOUD66_BASE_URL, CLOUD66_SCOPES, DOORKEEPER_DESCRIPTIONS, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime } from './config.js'
+import { CLOUD66_BASE_URL, CLOUD66_SCOPES, DOORKEEPER_DESCRIPTIONS, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime, type Cloud66RouteId, type Cloud66Description } from './config.js'
 import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
 import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
@@ -20,8 +20,8 @@ import { listedClient } from '../../control/accounts.js'
 import { cloud66Accounts } from './accounts.js'
 import { cloud66OptionsSchema } from './options.js'
 
-export { CLOUD66_BASE_URL, CLOUD66_SCOPES } from './config.js'
-export type { Cloud66Options, Cloud66Runtime } from './config.js'
+export { CLOUD66_BASE_URL, CLOUD66_SCOPES, CLOUD66_ROUTE_IDS } from './config.js'
+export type { Cloud66Options, Cloud66Runtime, Cloud66RouteId, Cloud66Description } from './config.js'
 
 /**
  * The document's authorization request names no `response_type` (GitHub's
@@ -165,7 +165,7 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       defaultScopes: ['public'],
     },
   }
-  return new ProviderRuntime<Cloud66Store, Cloud66Config>(
+  return new ProviderRuntime<Cloud66Store, Cloud66Config, Cloud66RouteId, Cloud66Description>(
     {
       id: 'cloud66',
       origins: { default: CLOUD66_BASE_URL },
@@ -174,13 +174,14 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       async seed(provider) {
         const { user, application, stacks } = cloud66Fixtures
         const { store } = provider
-        await store.users.collection.create({
+        // Synchronously, so describe() lists them as soon as the provider exists.
+        store.users.createNow({
           id: user.id,
           username: user.username,
           password: user.password,
           profile: { email: user.email, developer: user.developer },
         })
-        await store.clients.collection.create({
+        store.clients.createNow({
           clientId: application.clientId,
           clientSecret: application.clientSecret,
           name: application.name,

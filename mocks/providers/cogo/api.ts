@@ -93,7 +93,7 @@ export async function requireAccessToken(ctx: CogoContext): Promise<JWTPayload> 
     }
     deny(ctx, `${e.code ?? 'ERR_KEY'}: ${e.message ?? String(error)}`)
   }
-  ctx.notes.clientId = payload.azp
+  if (typeof payload.azp === 'string') ctx.notes.clientId = payload.azp
   return payload
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { ProviderRuntime } from '../../core/provider.js'
+import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
 import type { RouteContext } from '../../core/routes.js'
 import { createStore, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
@@ -51,5 +51,31 @@ export function createCogoStore(): CogoStore {
   return { ...createStore(), categories: indexedCollection(categorySchema, ['id']), keys: new CogoKeyRing() }
 }
 
-export type CogoRuntime = ProviderRuntime<CogoStore, CogoConfig>
+/**
+ * Every route id of the provider (faults and the journal name routes by them).
+ * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ */
+export const COGO_ROUTE_IDS = [
+  'cogo.token',
+  'cogo.jwks',
+  'cogo.categories',
+  'cogo.category',
+  'cogo.footprints',
+  'cogo.api-fallback',
+] as const
+export type CogoRouteId = (typeof COGO_ROUTE_IDS)[number]
+
+/** What `createCogo().describe()` (and `serve --json`) says about it. */
+export interface CogoDescription extends ProviderDescription {
+  /** The API origin (`https://api.sandbox.example.carbonengine.co`). */
+  apiBaseUrl: string
+  tokenEndpoint: string
+  jwksUri: string
+  /** `iss` of the tokens it signs. */
+  issuer: string
+  /** `aud` of the tokens it signs. */
+  audience: string
+}
+
+export type CogoRuntime = ProviderRuntime<CogoStore, CogoConfig, CogoRouteId, CogoDescription>
 export type CogoContext = RouteContext<CogoRuntime>

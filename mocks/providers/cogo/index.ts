@@ -16,6 +16,8 @@ import {
   type CogoOptions,
   type CogoRuntime,
   type CogoStore,
+  type CogoRouteId,
+  type CogoDescription,
 } from './config.js'
 import { anyTenantPatterns, defaultIssuer, isCarbonEngineUrl, refusePlainHttp } from './hosts.js'
 import { importSigningKey } from './keys.js'
@@ -26,8 +28,8 @@ import { parseProviderOptions } from '../../core/options.js'
 import { cogoAccounts } from './accounts.js'
 import { cogoOptionsSchema } from './options.js'
 
-export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS } from './config.js'
-export type { CogoOptions, CogoRuntime } from './config.js'
+export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS, COGO_ROUTE_IDS } from './config.js'
+export type { CogoOptions, CogoRuntime, CogoRouteId, CogoDescription } from './config.js'
 export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './test-tokens.js'
 
 /** Errors in each origin's own format: Cognito's bare code on the auth origin, API Gateway's message on the API. */
@@ -71,7 +73,7 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
   const anyTenant = isCarbonEngineUrl(origins.auth) && isCarbonEngineUrl(origins.api)
   const parsed = parseProviderOptions('cogo', cogoOptionsSchema, options)
   const config: CogoConfig = { ...parsed, issuer: parsed.issuer, anyTenant }
-  return new ProviderRuntime<CogoStore, CogoConfig>(
+  return new ProviderRuntime<CogoStore, CogoConfig, CogoRouteId, CogoDescription>(
     {
       id: 'cogo',
       origins,
@@ -81,14 +83,15 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
       async seed(provider) {
         const { store } = provider
         const { client, categories } = cogoFixtures
-        store.keys.install(await importSigningKey(cogoKeys.primary))
-        await store.clients.collection.create({
+        // Synchronously, before the key import's await, so describe() lists it as soon as the provider exists.
+        store.clients.createNow({
           clientId: client.clientId,
           clientSecret: client.clientSecret,
           name: client.name,
           grantTypes: ['client_credentials'],
           createdAtMs: provider.clock.nowMs(),
         })
+        store.keys.install(await importSigningKey(cogoKeys.primary))
         for (const category of categories) await store.categories.collection.create({ ...category })
       },
       routes: [tokenEndpoint, jwksEndpoint, ...apiRoutes, apiFallback],

@@ -1,4 +1,4 @@
-import type { ProviderRuntime } from '../../core/provider.js'
+import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import type { GocdStore } from './store.js'
@@ -32,5 +32,31 @@ export interface GocdConfig {
   hostAliases: string[]
 }
 
-export type GocdRuntime = ProviderRuntime<GocdStore, GocdConfig>
+/**
+ * Every route id of the provider (faults and the journal name routes by them).
+ * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ */
+export const GOCD_ROUTE_IDS = [
+  'gocd.login-page',
+  'gocd.login',
+  'gocd.logout',
+  'gocd.authorize',
+  'gocd.consent',
+  'gocd.token',
+  'gocd.cctray',
+  'gocd.pipeline-stages',
+  'gocd.admin',
+  'gocd.admin-clients',
+  'gocd.admin-new-client',
+  'gocd.admin-create-client',
+  'gocd.admin-client',
+  'gocd.admin-edit-client',
+  'gocd.admin-update-client',
+] as const
+export type GocdRouteId = (typeof GOCD_ROUTE_IDS)[number]
+
+/** What `createGocd().describe()` (and `serve --json`) says about it. */
+export type GocdDescription = ProviderDescription
+
+export type GocdRuntime = ProviderRuntime<GocdStore, GocdConfig, GocdRouteId, GocdDescription>
 export type GocdContext = RouteContext<GocdRuntime>

@@ -9,6 +9,8 @@ import {
   type GocdConfig,
   type GocdOptions,
   type GocdRuntime,
+  type GocdRouteId,
+  type GocdDescription,
 } from './config.js'
 import { resourceRoutes } from './resources.js'
 import { GOCD_BRAND, gocdRoute, jettyErrorPage, renderGocdError } from './responses.js'
@@ -20,8 +22,8 @@ import { gocdAccounts } from './accounts.js'
 import { gocdAuthorizeShortcut } from './authorize.js'
 import { gocdOptionsSchema } from './options.js'
 
-export { GOCD_BASE_URL, GOCD_HOST_ALIASES, GOCD_TOKEN_TTL_SECONDS, GOCD_CODE_TTL_SECONDS } from './config.js'
-export type { GocdOptions, GocdRuntime } from './config.js'
+export { GOCD_BASE_URL, GOCD_HOST_ALIASES, GOCD_TOKEN_TTL_SECONDS, GOCD_CODE_TTL_SECONDS, GOCD_ROUTE_IDS } from './config.js'
+export type { GocdOptions, GocdRuntime, GocdRouteId, GocdDescription } from './config.js'
 
 const routes = [
   ...loginRoutes({
@@ -83,7 +85,7 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
     ...optionFields(parsed),
     hostAliases,
   }
-  return new ProviderRuntime<GocdStore, GocdConfig>(
+  return new ProviderRuntime<GocdStore, GocdConfig, GocdRouteId, GocdDescription>(
     {
       id: 'gocd',
       origins: { default: GOCD_BASE_URL },
@@ -93,8 +95,9 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
       async seed(provider) {
         const { store } = provider
         const { client, admin, examples } = gocdFixtures
-        const user = await store.users.collection.create({ id: '1', username: admin.username, password: admin.password, admin: true, profile: { name: admin.username } })
-        await store.clients.collection.create({
+        // Synchronously, so describe() lists them as soon as the provider exists.
+        const user = store.users.createNow({ id: '1', username: admin.username, password: admin.password, admin: true, profile: { name: admin.username } })
+        store.clients.createNow({
           clientId: client.clientId,
           clientSecret: client.clientSecret,
           name: client.name,

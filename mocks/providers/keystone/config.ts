@@ -1,4 +1,4 @@
-import type { ProviderRuntime } from '../../core/provider.js'
+import type { DescribedUser, ProviderDescription, ProviderRuntime } from '../../core/provider.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { KeystoneStore } from './store.js'
 
@@ -28,6 +28,37 @@ export interface KeystoneConfig {
   fernetKey: { signing: Buffer; encryption: Buffer }
 }
 
-export type KeystoneRuntime = ProviderRuntime<KeystoneStore, KeystoneConfig>
+/**
+ * Every route id of the provider (faults and the journal name routes by them).
+ * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ */
+export const KEYSTONE_ROUTE_IDS = [
+  'keystone.token',
+  'keystone.token-method-not-allowed',
+  'keystone.auth-tokens-issue',
+  'keystone.auth-tokens-validate',
+  'keystone.auth-tokens-revoke',
+  'keystone.application-credentials-create',
+  'keystone.application-credentials-list',
+  'keystone.application-credentials-show',
+  'keystone.application-credentials-delete',
+  'keystone.compute-servers',
+  'keystone.compute-server',
+  'keystone.versions',
+  'keystone.version-v3',
+  'keystone.compute-version',
+] as const
+export type KeystoneRouteId = (typeof KEYSTONE_ROUTE_IDS)[number]
+
+/** What `createKeystone().describe()` (and `serve --json`) says about it. */
+export interface KeystoneDescription extends ProviderDescription {
+  /** `POST` here for a client-credentials token (OS-OAUTH2). */
+  tokenUrl: string
+  users: Array<DescribedUser & { id: string; defaultProjectId: string | undefined }>
+  /** The mutual-TLS user (`serve --tls`): its id is the `client_id`; the test PKI's files. */
+  mtls: { clientId: string; files: string }
+}
+
+export type KeystoneRuntime = ProviderRuntime<KeystoneStore, KeystoneConfig, KeystoneRouteId, KeystoneDescription>
 export type KeystoneContext = RouteContext<KeystoneRuntime>
 export type { KeystoneStore }

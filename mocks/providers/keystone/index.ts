@@ -4,7 +4,7 @@ import { keystoneFixtures } from '../../../fixtures/keystone.js'
 import { caPem } from '../../../fixtures/keystone-tls.js'
 import { computeRoutes } from './compute.js'
 import { discoveryRoutes } from './discovery.js'
-import { KEYSTONE_BASE_URL, type KeystoneConfig, type KeystoneOptions, type KeystoneRuntime } from './config.js'
+import { KEYSTONE_BASE_URL, type KeystoneConfig, type KeystoneOptions, type KeystoneRuntime, type KeystoneRouteId, type KeystoneDescription } from './config.js'
 import { identityRoutes } from './identity.js'
 import { tokenMethodNotAllowedRoute, tokenRoute } from './oauth2.js'
 import { identityErrorResponse, renderIdentityError } from './responses.js'
@@ -27,8 +27,8 @@ function optionFields(o: KeystoneParsedOptions) {
   }
 }
 
-export { KEYSTONE_BASE_URL } from './config.js'
-export type { KeystoneOptions, KeystoneRuntime, KeystoneAuthnMethod } from './config.js'
+export { KEYSTONE_BASE_URL, KEYSTONE_ROUTE_IDS } from './config.js'
+export type { KeystoneOptions, KeystoneRuntime, KeystoneAuthnMethod, KeystoneRouteId, KeystoneDescription } from './config.js'
 
 /**
  * OpenStack Keystone's OS-OAUTH2 API (`keystone-os-oauth2.rst`, PROVIDERS.md
@@ -50,7 +50,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
     roles: keystoneFixtures.roles.map((r) => ({ ...r })),
     fernetKey: { signing: randomBytes(16), encryption: randomBytes(16) },
   }
-  return new ProviderRuntime<KeystoneStore, KeystoneConfig>(
+  return new ProviderRuntime<KeystoneStore, KeystoneConfig, KeystoneRouteId, KeystoneDescription>(
     {
       id: 'keystone',
       origins: { default: KEYSTONE_BASE_URL },
@@ -60,9 +60,9 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
         const { store } = provider
         const f = keystoneFixtures
         const now = provider.clock.nowMs()
-        for (const project of f.projects) await store.projects.collection.create({ ...project, domainId: f.domain.id, enabled: true })
+        // Users and credentials synchronously, so describe() lists them as soon as the provider exists.
         for (const user of [f.user, f.mtlsUser]) {
-          await store.users.collection.create({
+          store.users.createNow({
             id: user.id,
             username: user.name,
             password: user.password,
@@ -70,7 +70,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
           })
         }
         const credential = f.applicationCredential
-        await store.applicationCredentials.collection.create({
+        store.applicationCredentials.createNow({
           id: credential.id,
           name: credential.name,
           userName: `${f.user.id}/${credential.name}`,
@@ -85,7 +85,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
           createdAtMs: now,
         })
         const broken = f.brokenApplicationCredential
-        await store.applicationCredentials.collection.create({
+        store.applicationCredentials.createNow({
           id: broken.id,
           name: broken.name,
           userName: `${f.user.id}/${broken.name}`,
@@ -99,6 +99,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
           accessRules: [],
           createdAtMs: now,
         })
+        for (const project of f.projects) await store.projects.collection.create({ ...project, domainId: f.domain.id, enabled: true })
         for (const server of f.servers) await store.servers.collection.create({ ...server })
       },
       routes: [tokenRoute, tokenMethodNotAllowedRoute, ...identityRoutes, ...computeRoutes, ...discoveryRoutes],
@@ -119,7 +120,7 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
             .filter((c) => c.id !== f.brokenApplicationCredential.id)
             .map((c) => ({ id: c.id, secret: c.secret, name: c.name, redirectUris: [], scopes: [] })),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password, id: u.id, defaultProjectId: (u.profile as { defaultProjectId?: string }).defaultProjectId })),
-          mtls: { clientId: f.mtlsUser.id, files: 'fixtures/keystone/ (ca.pem, mtls-client.pem, mtls-client-key.pem)' },
+          mtls: { clientId: f.mtlsUser.id, files: 'fixtures/keystone-test-only/ (ca.pem, mtls-client.pem, mtls-client-key.pem)' },
         }
       },
     },

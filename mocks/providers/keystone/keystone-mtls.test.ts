@@ -235,8 +235,8 @@ describe('the client-certificate header cannot be forged through serve', () => {
 })
 
 describe('Keystone TLS fixtures', () => {
-  it('embeds exactly the PEM files committed in fixtures/keystone/', () => {
-    const dir = fileURLToPath(new URL('../../../fixtures/keystone/', import.meta.url))
+  it('embeds exactly the PEM files committed in fixtures/keystone-test-only/', () => {
+    const dir = fileURLToPath(new URL('../../../fixtures/keystone-test-only/', import.meta.url))
     for (const [name, file] of Object.entries(tls.keystoneTlsFiles)) {
       expect(tls[name as keyof typeof tls], file).toBe(readFileSync(dir + file, 'utf8'))
     }

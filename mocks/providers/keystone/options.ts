@@ -31,9 +31,9 @@ export const keystoneOptionsSchema = z
     /**
      * CAs whose client certificates are trusted (PEM). In-process there is no
      * TLS handshake, so the provider itself checks that an emulated certificate
-     * was issued by one of them. Absent: the test CA in `fixtures/keystone/`.
+     * was issued by one of them. Absent: the test CA in `fixtures/keystone-test-only/`.
      */
-    clientCas: z.array(z.string().startsWith('-----BEGIN CERTIFICATE-----', { error: 'must be a PEM certificate' })).optional().describe('PEM CAs whose client certificates are trusted for mutual TLS (default: fixtures/keystone/ca.pem)'),
+    clientCas: z.array(z.string().startsWith('-----BEGIN CERTIFICATE-----', { error: 'must be a PEM certificate' })).optional().describe('PEM CAs whose client certificates are trusted for mutual TLS (default: fixtures/keystone-test-only/ca.pem)'),
   })
   .strict()
 

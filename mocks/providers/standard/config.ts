@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { AuthorizeConfig } from '../../core/authorize.js'
-import type { ProviderRuntime } from '../../core/provider.js'
+import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
@@ -230,7 +230,45 @@ export interface StandardClientMeta {
   [key: string]: unknown
 }
 
-export type StandardRuntime = ProviderRuntime<StandardStore, StandardConfig>
+/**
+ * Every route id of the provider (faults and the journal name routes by them).
+ * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ */
+export const STANDARD_ROUTE_IDS = [
+  'standard.login-page',
+  'standard.login',
+  'standard.logout',
+  'standard.authorize',
+  'standard.consent',
+  'standard.token',
+  'standard.par',
+  'standard.device-authorization',
+  'standard.device-page',
+  'standard.device-decision',
+  'standard.openid-configuration',
+  'standard.oauth-authorization-server',
+  'standard.jwks',
+  'standard.protected-resource-metadata',
+  'standard.userinfo',
+  'standard.revoke',
+  'standard.introspect',
+  'standard.register',
+  'standard.resource',
+  'standard.resource-path',
+] as const
+export type StandardRouteId = (typeof STANDARD_ROUTE_IDS)[number]
+
+/** What `createStandard().describe()` (and `serve --json`) says about it. */
+export interface StandardDescription extends ProviderDescription {
+  /** The `iss` of its ID tokens and its metadata (the base URL). */
+  issuer: string
+  /** Its OpenID Provider Configuration (OIDC Discovery §4). */
+  discoveryUrl: string
+  /** The protected resource's URL: the RFC 8707 `resource` value and its tokens' audience. */
+  resourceUrl: string
+}
+
+export type StandardRuntime = ProviderRuntime<StandardStore, StandardConfig, StandardRouteId, StandardDescription>
 export type StandardContext = RouteContext<StandardRuntime>
 
 export function clientMeta(client: { meta: Record<string, unknown> }): StandardClientMeta {

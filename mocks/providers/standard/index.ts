@@ -19,6 +19,8 @@ import {
   type StandardOptions,
   type StandardRuntime,
   type StandardStore,
+  type StandardRouteId,
+  type StandardDescription,
 } from './config.js'
 import { BROKEN_ID_TOKEN_KINDS, isBrokenIdTokenKind } from './broken-id-tokens.js'
 import { deviceRoutes } from './device.js'
@@ -29,8 +31,8 @@ import { pushedAuthorizationRequestRoute } from './par.js'
 import { provideClientIdDocument } from './client-id-document.js'
 
 export { standardOptionsSchema } from './options.js'
-export { STANDARD_BASE_URL, STANDARD_FIXTURES, STANDARD_SCOPES, STANDARD_RESOURCE_PATH } from './config.js'
-export type { StandardOptions, StandardRuntime } from './config.js'
+export { STANDARD_BASE_URL, STANDARD_FIXTURES, STANDARD_SCOPES, STANDARD_RESOURCE_PATH, STANDARD_ROUTE_IDS } from './config.js'
+export type { StandardOptions, StandardRuntime, StandardRouteId, StandardDescription } from './config.js'
 export type { SigningAlg } from './keys.js'
 export { BROKEN_ID_TOKEN_KINDS, type BrokenIdTokenKind } from './broken-id-tokens.js'
 
@@ -101,7 +103,7 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
     ...parsed,
     fetchClientMetadata: options.fetchClientMetadata ?? ((url, init) => fetch(url, init)),
   }
-  return new ProviderRuntime<StandardStore, StandardConfig>(
+  return new ProviderRuntime<StandardStore, StandardConfig, StandardRouteId, StandardDescription>(
     {
       id: 'standard',
       origins: { default: STANDARD_BASE_URL },
@@ -109,19 +111,19 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       createStore: createStandardStore,
       async seed(provider) {
         const { store } = provider
-        for (const key of await initialStandardKeys()) store.keys.install(key)
         const { confidentialClient, publicClient, user } = STANDARD_FIXTURES
         const now = provider.clock.nowMs()
         const userGrants = ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT]
-        await store.users.collection.create({ id: user.id, username: user.username, password: user.password, profile: { ...user.profile } })
-        await store.clients.collection.create({
+        // Synchronously, before the first await, so describe() lists them as soon as the provider exists.
+        store.users.createNow({ id: user.id, username: user.username, password: user.password, profile: { ...user.profile } })
+        store.clients.createNow({
           ...confidentialClient,
           redirectUris: [...confidentialClient.redirectUris],
           grantTypes: [...userGrants, 'client_credentials'],
           createdAtMs: now,
           meta: { token_endpoint_auth_method: 'client_secret_basic' } satisfies StandardClientMeta,
         })
-        await store.clients.collection.create({
+        store.clients.createNow({
           ...publicClient,
           clientSecret: '',
           redirectUris: [...publicClient.redirectUris],
@@ -129,6 +131,7 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
           createdAtMs: now,
           meta: { token_endpoint_auth_method: 'none' } satisfies StandardClientMeta,
         })
+        for (const key of await initialStandardKeys()) store.keys.install(key)
       },
       routes,
       options: { schema: standardOptionsSchema, initial: { ...parsed }, apply: (config, o) => Object.assign(config, o) },

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const BIN = join(ROOT, 'bin/oauth-dance.ts')
+const TSX = join(ROOT, 'node_modules/tsx/dist/loader.mjs')
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
+// Generous: starting the CLI through tsx compiles the project first, on a busy machine.
+const SLOW = { timeout: 120_000 }
+
+/** Runs the CLI from the sources in `cwd` until it exits (or `until` sees its standard error), with a deadline. */
+function cli(args: string[], options: { cwd?: string; until?: RegExp } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`oauth-dance ${args.join(' ')} did not finish: ${stderr}`))
+    }, SLOW.timeout - 5000)
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => {
+      stderr += d
+      if (options.until?.test(stderr)) child.kill('SIGTERM')
+    })
+    child.on('exit', (code) => {
+      clearTimeout(deadline)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+describe.concurrent('oauth-dance (the CLI)', () => {
+  it('--version prints the package version', SLOW, async () => {
+    const { code, stdout } = await cli(['--version'])
+    expect([code, stdout]).toEqual([0, `${VERSION}\n`])
+  })
+
+  it('--help lists the built-in clients by name and says where the docs are', SLOW, async () => {
+    const { code, stdout } = await cli(['--help'])
+    expect(code).toBe(0)
+    expect(stdout).toContain(`Documentation: ${join(ROOT, 'README.md')}`)
+    expect(stdout).toMatch(/^ {2}reference {2,}follows every rule/m)
+    expect(stdout).toMatch(/^ {2}example:python {2,}/m)
+    expect(stdout).toMatch(/^ {2}retry-storm {2,}deliberately broken: fails avoid-retry-storm/m)
+  })
+
+  it('serve prints, for a person, each provider\'s URL with its client ids, secrets and users', SLOW, async () => {
+    const { stderr } = await cli(['serve', '--port-base', '0', '--quiet', '--providers', 'carina,cogo'], { until: /ready;/ })
+    const lines = stderr.split('\n').filter((line) => line.startsWith('[oauth-dance]')).map((line) => line.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:PORT'))
+    expect(lines.slice(0, 6)).toEqual([
+      '[oauth-dance] carina     http://127.0.0.1:PORT',
+      '[oauth-dance]   client "My Cool App": id b5929c22bc43254890031a724c78f389830d32d2fa83103ee81ead527082da89  secret 9cf02294dff9df87b48e3e995ba4045eba6d68f601fd2faae87cb3c3580fcf0d',
+      '[oauth-dance]   user: carolynvs / demo',
+      '[oauth-dance] cogo-auth  http://127.0.0.1:PORT',
+      '[oauth-dance] cogo-api   http://127.0.0.1:PORT',
+      expect.stringMatching(/^\[oauth-dance\] {3}client "[^"]+": id \S+ {2}secret \S+$/),
+    ])
+  })
+
+  it('check runs the bundled Python example client by name from any folder', SLOW, async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'oauth-dance-cli-'))
+    try {
+      const { code, stdout } = await cli(['check', '--provider', 'cogo', '--client', 'example:python'], { cwd: elsewhere })
+      expect(stdout).toContain('RESULT: PASS')
+      expect(code).toBe(0)
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses an unknown example client, naming the ones there are', SLOW, async () => {
+    const { code, stderr } = await cli(['check', '--provider', 'cogo', '--client', 'example:cobol'])
+    expect(code).toBe(1)
+    expect(stderr).toContain('Failed to resolve client "example:cobol": the example clients are example:python')
+  })
+})
