@@ -134,7 +134,10 @@ interface Issued {
 
 async function withIdToken(ctx: StandardContext, client: Client, token: StandardToken, nonce?: string | null): Promise<Issued> {
   if (!token.userId || !token.scopes.includes('openid')) return { token }
-  return { token, idToken: await mintIdToken(ctx, client, { userId: token.userId, authTimeMs: token.authTimeMs, nonce, accessToken: token.token }, takeBrokenIdTokenKind(ctx)) }
+  const broken = takeBrokenIdTokenKind(ctx)
+  // For the ID token rules: which answer carried the broken token, and how it is broken.
+  if (broken) ctx.notes.brokenIdToken = broken
+  return { token, idToken: await mintIdToken(ctx, client, { userId: token.userId, authTimeMs: token.authTimeMs, nonce, accessToken: token.token }, broken) }
 }
 
 /** RFC 6749 §4.1.3 with RFC 7636 §4.6: the code once, by its client, with its redirect URI and the PKCE verifier. */
