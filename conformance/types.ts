@@ -134,6 +134,9 @@ export interface ProviderFacts {
     token: string
     /** Protected resource routes: calls that carry the access token. */
     api: string[]
+    /** OpenID Connect providers: the JWKS and UserInfo routes. */
+    jwks?: string
+    userinfo?: string
   }
   /** Where the document says the token goes, and a description for messages. */
   tokenPresentation: {

@@ -34,7 +34,7 @@ export const standardProfile: ProviderProfile = {
   requirements: { token: 'RFC6749-3.2', api: 'RFC6750-2.1', refresh: 'RFC6749-6' },
   facts: {
     id: 'standard',
-    routes: { authorize: 'standard.authorize', token: 'standard.token', api: ['standard.userinfo', 'standard.resource', 'standard.resource-path'] },
+    routes: { authorize: 'standard.authorize', token: 'standard.token', api: ['standard.userinfo', 'standard.resource', 'standard.resource-path'], jwks: 'standard.jwks', userinfo: 'standard.userinfo' },
     tokenPresentation: { placement: 'header', scheme: /^Bearer /, describe: 'Authorization: Bearer <access_token>', requirement: 'RFC6750-2.1' },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     grantTypes: { values: ['authorization_code', 'refresh_token', 'client_credentials'], requirement: 'RFC6749-4.1.3' },

@@ -1,0 +1,4 @@
+import { standardProfile } from '../../conformance/profiles/standard.js'
+import { invalidIdTokenScenario } from '../common.js'
+
+export default invalidIdTokenScenario(standardProfile, 'wrong-nonce')
