@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { runCheck, shardPlan, type CheckOptions } from './check.js'
 import { registerMergeReportsCommand } from './cli.js'
 import { PROFILES } from './profiles/index.js'
-import { scenariosFor } from '../scenarios/index.js'
+import { scenariosFor } from './scenarios/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'oauth-dance-check-'))
 

@@ -5,7 +5,7 @@ import { runCheck, type Shard } from './check.js'
 import { PROFILES } from './profiles/index.js'
 import { JsonLinesReport, runsFromJsonLines } from './report/jsonl.js'
 import { formatJUnit, mergeJUnit } from './report/junit.js'
-import { scenariosFor } from '../scenarios/index.js'
+import { scenariosFor } from './scenarios/index.js'
 import type { ExampleAppBrokenMode } from '../fixtures/example-app/server.js'
 
 /**

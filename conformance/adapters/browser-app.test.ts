@@ -3,7 +3,7 @@ import { freePort } from '../../test/support/free-port.js'
 import { chromium, type Browser } from '@playwright/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chooseChromium } from '../../fixtures/playwright/browser.js'
-import { scenariosFor } from '../../scenarios/index.js'
+import { scenariosFor } from '../scenarios/index.js'
 import { runScenarios, type CheckReport } from '../runner.js'
 import { webAppClient, webAppEnvironment, webAppScenarios, type WebAppOptions } from './browser-app.js'
 

@@ -1,7 +1,7 @@
 import { chromium, type Browser } from '@playwright/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chooseChromium } from '../../fixtures/playwright/browser.js'
-import { scenariosFor } from '../../scenarios/index.js'
+import { scenariosFor } from '../scenarios/index.js'
 import { runScenarios, type CheckReport } from '../runner.js'
 import { browserClient, browserScenarios } from './browser.js'
 import { exampleBrowserApp } from './browser-example-app.js'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { commandClient } from './command.js'
 import { runScenarios } from '../runner.js'
-import { scenariosFor } from '../../scenarios/index.js'
+import { scenariosFor } from '../scenarios/index.js'
 
 const CLIENT = 'node fixtures/clients/misbehaving/client.mjs'
 /** Short limits so each misbehaviour ends in seconds (long enough for node to start the client on a loaded machine). */

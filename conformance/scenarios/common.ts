@@ -1,5 +1,5 @@
-import { expectRule } from '../conformance/scenario.js'
-import type { ProviderProfile } from '../conformance/profiles/profile.js'
+import { expectRule } from '../scenario.js'
+import type { ProviderProfile } from '../profiles/profile.js'
 import {
   avoidJsonTokenRequest,
   avoidRetryStorm,
@@ -22,9 +22,9 @@ import {
   sendTokenOneWay,
   useOneClientAuthMethod,
   useProviderClientAuth,
-} from '../conformance/rules/index.js'
-import type { FaultAction } from '../mocks/core/faults.js'
-import type { RuleUse, Scenario, Step } from '../conformance/types.js'
+} from '../rules/index.js'
+import type { FaultAction } from '../../mocks/core/faults.js'
+import type { RuleUse, Scenario, Step } from '../types.js'
 
 /**
  * A flow that applies to several providers: one file per flow under

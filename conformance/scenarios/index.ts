@@ -1,5 +1,5 @@
-import type { Scenario } from '../conformance/types.js'
-import { PROFILES } from '../conformance/profiles/index.js'
+import type { Scenario } from '../types.js'
+import { PROFILES } from '../profiles/index.js'
 import type { Flow } from './common.js'
 import happyPath from './flows/happy-path.js'
 import accessDenied from './flows/access-denied.js'

@@ -1,6 +1,6 @@
-import { defineScenario, expectRule } from '../../conformance/scenario.js'
-import { respectPollingInterval } from '../../conformance/rules/index.js'
-import { carinaProfile } from '../../conformance/profiles/carina.js'
+import { defineScenario, expectRule } from '../../scenario.js'
+import { respectPollingInterval } from '../../rules/index.js'
+import { carinaProfile } from '../../profiles/carina.js'
 import { baseRules } from '../common.js'
 
 const stillBuilding = (body: string, status: number) => status === 404 && body.includes('not yet active')

@@ -1,5 +1,5 @@
-import { defineScenario } from '../../conformance/scenario.js'
-import { cloud66Profile } from '../../conformance/profiles/cloud66.js'
+import { defineScenario } from '../../scenario.js'
+import { cloud66Profile } from '../../profiles/cloud66.js'
 import { baseRules } from '../common.js'
 
 /**

@@ -1,4 +1,4 @@
-import { cogoProfile } from '../../conformance/profiles/cogo.js'
+import { cogoProfile } from '../../profiles/cogo.js'
 import { invalidTokenScenario } from '../common.js'
 
 /** The token endpoint issues a token the API refuses (`broken-token` fault, kind `wrong-issuer`) once. */

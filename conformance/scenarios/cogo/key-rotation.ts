@@ -1,6 +1,6 @@
-import { defineScenario, expectRule } from '../../conformance/scenario.js'
-import { refetchRefusedTokenOnce } from '../../conformance/rules/index.js'
-import { cogoProfile } from '../../conformance/profiles/cogo.js'
+import { defineScenario, expectRule } from '../../scenario.js'
+import { refetchRefusedTokenOnce } from '../../rules/index.js'
+import { cogoProfile } from '../../profiles/cogo.js'
 import { baseRules } from '../common.js'
 
 /** The signing key rotates and the old one is retired while the client holds a token it signed. */

@@ -1,5 +1,5 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { stopAfterAccessDenied } from '../../conformance/rules/index.js'
+import { expectRule } from '../../scenario.js'
+import { stopAfterAccessDenied } from '../../rules/index.js'
 import { baseRules, type Flow } from '../common.js'
 
 /** The user presses Deny. */

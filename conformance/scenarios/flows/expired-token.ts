@@ -1,5 +1,5 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { avoidExpiredToken, reuseUnexpiredToken, useRefreshToken } from '../../conformance/rules/index.js'
+import { expectRule } from '../../scenario.js'
+import { avoidExpiredToken, reuseUnexpiredToken, useRefreshToken } from '../../rules/index.js'
 import { baseRules, primaryCall, signIn, type Flow } from '../common.js'
 
 /** The access token expires between two calls (mock clock). */

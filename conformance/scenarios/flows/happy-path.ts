@@ -1,5 +1,5 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { sendPkce, sendState } from '../../conformance/rules/index.js'
+import { expectRule } from '../../scenario.js'
+import { sendPkce, sendState } from '../../rules/index.js'
 import { baseRules, primaryCall, signIn, type Flow } from '../common.js'
 
 /** The whole dance once: token, then a protected call, done as the document says. */

@@ -1,5 +1,5 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { useRefreshToken } from '../../conformance/rules/index.js'
+import { expectRule } from '../../scenario.js'
+import { useRefreshToken } from '../../rules/index.js'
 import { baseRules, primaryCall, signIn, type Flow } from '../common.js'
 
 /** The user removes the application: every token, refresh tokens included, is revoked. */

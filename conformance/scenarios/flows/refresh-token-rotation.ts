@@ -1,5 +1,5 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { avoidExpiredToken, useRefreshToken } from '../../conformance/rules/index.js'
+import { expectRule } from '../../scenario.js'
+import { avoidExpiredToken, useRefreshToken } from '../../rules/index.js'
 import { baseRules, primaryCall, signIn, type Flow } from '../common.js'
 
 /** Two refreshes in a row: the second must use the refresh token the first one issued. */

@@ -1,5 +1,5 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { reuseUnexpiredToken } from '../../conformance/rules/index.js'
+import { expectRule } from '../../scenario.js'
+import { reuseUnexpiredToken } from '../../rules/index.js'
 import { baseRules, primaryCall, signIn, type Flow } from '../common.js'
 
 /** Ten calls in a row, well within the token's lifetime. */

@@ -1,5 +1,5 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { rejectStateMismatch, sendState } from '../../conformance/rules/index.js'
+import { expectRule } from '../../scenario.js'
+import { rejectStateMismatch, sendState } from '../../rules/index.js'
 import { baseRules, type Flow } from '../common.js'
 
 /** A forged redirect: a real code, but a state the client never sent. */

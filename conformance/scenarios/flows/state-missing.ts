@@ -1,5 +1,5 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { rejectStateMismatch, sendState } from '../../conformance/rules/index.js'
+import { expectRule } from '../../scenario.js'
+import { rejectStateMismatch, sendState } from '../../rules/index.js'
 import { baseRules, primaryCall, type Flow } from '../common.js'
 
 /** A callback without any state, then a genuine sign-in. */

@@ -1,8 +1,8 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { rejectMixedUpResponse, sendPkce, sendState } from '../../conformance/rules/index.js'
-import { standardProfile } from '../../conformance/profiles/standard.js'
+import { expectRule } from '../../scenario.js'
+import { rejectMixedUpResponse, sendPkce, sendState } from '../../rules/index.js'
+import { standardProfile } from '../../profiles/standard.js'
 import { baseRules } from '../common.js'
-import type { Scenario } from '../../conformance/types.js'
+import type { Scenario } from '../../types.js'
 
 /** RFC 9207: a response naming another authorization server is refused. */
 const mixUp: Scenario = {

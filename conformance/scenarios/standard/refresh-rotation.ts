@@ -1,8 +1,8 @@
-import { expectRule } from '../../conformance/scenario.js'
-import { useNewestRefreshToken, useRefreshToken } from '../../conformance/rules/index.js'
-import { standardProfile } from '../../conformance/profiles/standard.js'
+import { expectRule } from '../../scenario.js'
+import { useNewestRefreshToken, useRefreshToken } from '../../rules/index.js'
+import { standardProfile } from '../../profiles/standard.js'
 import { baseRules, primaryCall, signIn } from '../common.js'
-import type { Scenario } from '../../conformance/types.js'
+import type { Scenario } from '../../types.js'
 
 const ttl = standardProfile.accessTokenTtlSeconds!
 
