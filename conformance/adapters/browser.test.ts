@@ -1,6 +1,6 @@
 import { chromium, type Browser } from '@playwright/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chooseChromium } from '../../fixtures/playwright/browser.js'
+import { chooseChromium } from './chromium.js'
 import { scenariosFor } from '../scenarios/index.js'
 import { runScenarios, type CheckReport } from '../runner.js'
 import { browserClient, browserScenarios } from './browser.js'

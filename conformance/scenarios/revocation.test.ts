@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { runScenarios } from '../runner.js'
-import { referenceClient } from '../../fixtures/clients/reference-client.js'
+import { referenceClient } from '../clients/reference-client.js'
 import { scenariosFor } from './index.js'
 
 const routes = (exchanges: Array<{ request: { method: string }; route: string | null; response: { status: number } }>) => exchanges.map((e) => `${e.request.method} ${e.route} ${e.response.status}`)
