@@ -1,0 +1,4 @@
+import { standardProfile } from '../../profiles/standard.js'
+import { invalidIdTokenScenario } from '../common.js'
+
+export default invalidIdTokenScenario(standardProfile, 'wrong-issuer')

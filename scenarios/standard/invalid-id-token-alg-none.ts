@@ -1,4 +1,0 @@
-import { standardProfile } from '../../conformance/profiles/standard.js'
-import { invalidIdTokenScenario } from '../common.js'
-
-export default invalidIdTokenScenario(standardProfile, 'alg-none')
