@@ -137,6 +137,8 @@ export interface ProviderFacts {
     /** OpenID Connect providers: the JWKS and UserInfo routes. */
     jwks?: string
     userinfo?: string
+    /** The device authorization endpoint (RFC 8628 §3.1), where there is one. */
+    deviceAuthorization?: string
   }
   /** Where the document says the token goes, and a description for messages. */
   tokenPresentation: {

@@ -20,6 +20,8 @@ export { verifyIdTokenSignature, refuseUnsignedIdToken, checkIdTokenIssuer, chec
 export { sendNonce } from './oidcc/send-nonce.js'
 export { checkUserinfoSub } from './oidcc/check-userinfo-sub.js'
 export { refetchJwksOnce } from './oidcc/refetch-jwks-once.js'
+export { respectDevicePollingInterval } from './rfc8628/respect-device-polling-interval.js'
+export { stopPollingWhenRefused } from './rfc8628/stop-polling-when-refused.js'
 export { respectRetryAfter } from './rfc9110/respect-retry-after.js'
 export { avoidRetryStorm } from './rfc9110/avoid-retry-storm.js'
 export { respectPollingInterval } from './provider/respect-polling-interval.js'

@@ -40,6 +40,9 @@ import standardInvalidIdTokenWrongNonce from './standard/invalid-id-token-wrong-
 import standardInvalidIdTokenMissingNonce from './standard/invalid-id-token-missing-nonce.js'
 import standardKeyRotation from './standard/key-rotation.js'
 import standardUserinfoWrongSub from './standard/userinfo-wrong-sub.js'
+import standardDeviceSlowDown from './standard/device-slow-down.js'
+import standardDeviceAccessDenied from './standard/device-access-denied.js'
+import standardDeviceExpired from './standard/device-expired.js'
 
 /** Flows shared by every provider they apply to, in report order. */
 export const FLOWS: Flow[] = [
@@ -67,7 +70,7 @@ export const PROVIDER_SCENARIOS: Record<string, Scenario[]> = {
   carina: [carinaClusterPolling],
   cloud66: [cloud66UrlencodedTokenResponse],
   cogo: [cogoInvalidTokenExpired, cogoInvalidTokenWrongIssuer, cogoInvalidTokenWrongAudience, cogoInvalidTokenBadSignature, cogoInvalidTokenUnknownKid, cogoInvalidTokenPersists, cogoKeyRotation],
-  standard: [standardMixUp, standardRefreshRotation, standardInvalidIdTokenBadSignature, standardInvalidIdTokenAlgNone, standardInvalidIdTokenWrongIssuer, standardInvalidIdTokenWrongAudience, standardInvalidIdTokenUnexpectedAzp, standardInvalidIdTokenExpired, standardInvalidIdTokenFutureIat, standardInvalidIdTokenWrongNonce, standardInvalidIdTokenMissingNonce, standardKeyRotation, standardUserinfoWrongSub],
+  standard: [standardMixUp, standardRefreshRotation, standardInvalidIdTokenBadSignature, standardInvalidIdTokenAlgNone, standardInvalidIdTokenWrongIssuer, standardInvalidIdTokenWrongAudience, standardInvalidIdTokenUnexpectedAzp, standardInvalidIdTokenExpired, standardInvalidIdTokenFutureIat, standardInvalidIdTokenWrongNonce, standardInvalidIdTokenMissingNonce, standardKeyRotation, standardUserinfoWrongSub, standardDeviceSlowDown, standardDeviceAccessDenied, standardDeviceExpired],
 }
 
 /**

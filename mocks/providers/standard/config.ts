@@ -6,6 +6,7 @@ import type { WebConfig } from '../../core/session.js'
 import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
 import type { BrokenIdTokenKind } from './broken-id-tokens.js'
+import type { DeviceUserScript } from './device-user.js'
 import type { ClientMetadataFetch } from './client-id-document.js'
 import type { StandardOptionsInput } from './options.js'
 import { StandardKeyRing, type SigningAlg } from './keys.js'
@@ -194,6 +195,8 @@ export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessio
   pendingIdTokenBreak?: BrokenIdTokenKind
   /** Set by the `break-next-userinfo` control: the next UserInfo answer names another `sub` (OIDC Core §5.3.2), then it clears. */
   pendingUserinfoWrongSub?: boolean
+  /** Set by the `device-user` control: how the user answers every device request, without the verification page (the harness's device scenarios). */
+  deviceUserScript?: DeviceUserScript
 }
 
 export function createStandardStore(): StandardStore {
