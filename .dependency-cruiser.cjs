@@ -28,7 +28,12 @@ module.exports = {
       severity: 'error',
       from: { path: '^mocks/core/', pathNot: TEST_FILE },
       to: {
-        path: ['^mocks/(msw|server)\\.ts$', '(^|/)node_modules/(msw|@msw/playwright|@mswjs/interceptors)/', '^(node:)?(http|https|http2|tls|dgram)$', '^msw(/|$)'],
+        path: [
+          '^mocks/(msw|server)\\.ts$',
+          '(^|/)node_modules/(msw|@msw/playwright|@mswjs/interceptors)/',
+          '^(node:)?(http|https|http2|tls|dgram)$',
+          '^msw(/|$)',
+        ],
       },
     },
     {
@@ -69,7 +74,7 @@ module.exports = {
     },
     {
       name: 'registry-imports-no-transport',
-      comment: 'The registry describes the providers; serving them is the adapters\' job.',
+      comment: "The registry describes the providers; serving them is the adapters' job.",
       severity: 'error',
       from: { path: '^mocks/registry\\.ts$', pathNot: TEST_FILE },
       to: { path: '^mocks/(server|msw|index)\\.ts$' },
@@ -140,7 +145,11 @@ module.exports = {
     // Type-only imports count: a type from msw in the core still ties the core to msw.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types', 'typings'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 }
