@@ -124,6 +124,15 @@ module.exports = {
     },
     // ---- hygiene
     {
+      name: 'no-circular',
+      comment:
+        'Modules that import each other cannot be read, tested or loaded one at a time. A warning while issue 10 rewrites ' +
+        'the core and the providers (24 cycles before it, e.g. mocks/core/provider.ts ↔ mocks/control/control-api.ts); an error after.',
+      severity: 'warn',
+      from: {},
+      to: { circular: true },
+    },
+    {
       name: 'not-to-unresolvable',
       comment: 'An import that resolves to nothing fails at run time.',
       severity: 'error',
