@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import '../../mocks/msw.js'
 import { carinaFixtures } from '../../fixtures/carina.js'
 import { keystoneFixtures } from '../../fixtures/keystone.js'
 import { Clock } from '../../mocks/core/clock.js'
