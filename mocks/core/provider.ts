@@ -357,9 +357,8 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
 
 /**
  * A route's context, one per request. A class rather than an object literal
- * with closures and accessors: the token endpoints build one per request, and
- * the literal's three closures and getter/setter pair cost more to create than
- * the prototype's methods. The query and the body are parsed on first use:
+ * with closures and accessors, so requests share the prototype's methods
+ * rather than create their own. The query and the body are parsed on first use:
  * most routes (tokens, APIs) never read the query, nor the URL past its path.
  */
 class RequestContext implements RouteContext<any> {
