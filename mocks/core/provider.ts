@@ -12,7 +12,7 @@ import { CONTROL_PREFIX, type ControlAccess } from './control-guard.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
 import { ProviderOptionsControl, type OptionsDefinition } from './options.js'
 import { AccountsControl, seedDeclaredAccounts, type AccountsDefinition, type AuthorizeShortcut, type AuthorizeShortcutInput, type AuthorizeShortcutResult } from '../control/control-api.js'
-import { ControlPaths } from '../control/control-paths.js'
+import { ControlPaths, type ProviderControls } from '../control/control-paths.js'
 
 export { CONTROL_PREFIX }
 export type { ReadBody }
@@ -86,7 +86,7 @@ export interface ProviderDefinition<Store, Config, Description extends ProviderD
    * with the JSON body as argument (Cogo: `rotate-key`, `mint-token`). Throw a
    * `TypeError` for bad input; it is answered 400 with its message.
    */
-  controls?: Record<string, (provider: ProviderRuntime<Store, Config, RouteId, Description>, body: any) => Promise<unknown> | unknown>
+  controls?: ProviderControls<ProviderRuntime<Store, Config, RouteId, Description>>
   /**
    * Whether this provider issued an access token (revoked or expired ones
    * too), so another provider can hint that a client sent it the wrong one.
