@@ -10,6 +10,7 @@
  * const server = setupServer(...carina.handlers)
  * server.listen()
  */
+import type { ProviderRuntime } from './core/provider.js'
 import { withMswHandlers, type WithMswHandlers } from './msw.js'
 import { createCarina as createCarinaRuntime, type CarinaRuntime as CarinaProviderRuntime } from './providers/carina/index.js'
 import { createKeystone as createKeystoneRuntime, type KeystoneRuntime as KeystoneProviderRuntime } from './providers/keystone/index.js'
@@ -18,42 +19,29 @@ import { createCogo as createCogoRuntime, type CogoRuntime as CogoProviderRuntim
 import { createGocd as createGocdRuntime, type GocdRuntime as GocdProviderRuntime } from './providers/gocd/index.js'
 import { createStandard as createStandardRuntime, type StandardRuntime as StandardProviderRuntime } from './providers/standard/index.js'
 
-/** A Carina provider with its msw `handlers`. */
+/** The provider factory `create`, its providers carrying their msw `handlers`. */
+function withHandlers<Options, R extends ProviderRuntime>(create: (options?: Options) => R): (options?: Options) => WithMswHandlers<R> {
+  return (options) => withMswHandlers(create(options))
+}
+
+/** A Carina provider (options: `createCarina` in `mocks/providers/carina/`), with its msw `handlers`. */
+export const createCarina = withHandlers(createCarinaRuntime)
 export type CarinaRuntime = WithMswHandlers<CarinaProviderRuntime>
-/** Creates the Carina provider (options: `createCarina` in `mocks/providers/carina/`) with its msw `handlers`. */
-export function createCarina(options?: Parameters<typeof createCarinaRuntime>[0]): CarinaRuntime {
-  return withMswHandlers(createCarinaRuntime(options))
-}
-/** A Keystone provider with its msw `handlers`. */
+/** A Keystone provider (options: `createKeystone` in `mocks/providers/keystone/`), with its msw `handlers`. */
+export const createKeystone = withHandlers(createKeystoneRuntime)
 export type KeystoneRuntime = WithMswHandlers<KeystoneProviderRuntime>
-/** Creates the Keystone provider (options: `createKeystone` in `mocks/providers/keystone/`) with its msw `handlers`. */
-export function createKeystone(options?: Parameters<typeof createKeystoneRuntime>[0]): KeystoneRuntime {
-  return withMswHandlers(createKeystoneRuntime(options))
-}
-/** A Cloud 66 provider with its msw `handlers`. */
+/** A Cloud 66 provider (options: `createCloud66` in `mocks/providers/cloud66/`), with its msw `handlers`. */
+export const createCloud66 = withHandlers(createCloud66Runtime)
 export type Cloud66Runtime = WithMswHandlers<Cloud66ProviderRuntime>
-/** Creates the Cloud 66 provider (options: `createCloud66` in `mocks/providers/cloud66/`) with its msw `handlers`. */
-export function createCloud66(options?: Parameters<typeof createCloud66Runtime>[0]): Cloud66Runtime {
-  return withMswHandlers(createCloud66Runtime(options))
-}
-/** A Cogo provider with its msw `handlers`. */
+/** A Cogo provider (options: `createCogo` in `mocks/providers/cogo/`), with its msw `handlers`. */
+export const createCogo = withHandlers(createCogoRuntime)
 export type CogoRuntime = WithMswHandlers<CogoProviderRuntime>
-/** Creates the Cogo provider (options: `createCogo` in `mocks/providers/cogo/`) with its msw `handlers`. */
-export function createCogo(options?: Parameters<typeof createCogoRuntime>[0]): CogoRuntime {
-  return withMswHandlers(createCogoRuntime(options))
-}
-/** A GoCD provider with its msw `handlers`. */
+/** A GoCD provider (options: `createGocd` in `mocks/providers/gocd/`), with its msw `handlers`. */
+export const createGocd = withHandlers(createGocdRuntime)
 export type GocdRuntime = WithMswHandlers<GocdProviderRuntime>
-/** Creates the GoCD provider (options: `createGocd` in `mocks/providers/gocd/`) with its msw `handlers`. */
-export function createGocd(options?: Parameters<typeof createGocdRuntime>[0]): GocdRuntime {
-  return withMswHandlers(createGocdRuntime(options))
-}
-/** A Standard provider with its msw `handlers`. */
+/** A Standard provider (options: `createStandard` in `mocks/providers/standard/`), with its msw `handlers`. */
+export const createStandard = withHandlers(createStandardRuntime)
 export type StandardRuntime = WithMswHandlers<StandardProviderRuntime>
-/** Creates the Standard provider (options: `createStandard` in `mocks/providers/standard/`) with its msw `handlers`. */
-export function createStandard(options?: Parameters<typeof createStandardRuntime>[0]): StandardRuntime {
-  return withMswHandlers(createStandardRuntime(options))
-}
 
 export { mswHandlers, withMswHandlers, type WithMswHandlers } from './msw.js'
 export { CARINA_BASE_URL, CARINA_SCOPES, type CarinaOptions, type CarinaRouteId, type CarinaDescription, CARINA_ROUTE_IDS } from './providers/carina/index.js'

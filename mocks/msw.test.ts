@@ -29,10 +29,10 @@ describe('msw adapter (mocks/msw.ts)', () => {
   it('answers a route and a control path in-process through the runtime', async () => {
     const carina = createCarina({ clock: new Clock({ frozen: true, start: Date.UTC(2030, 0, 1) }) })
     const [under] = carina.handlers
-    const control = await under.run({ request: new Request(`${carina.baseUrl}/__oauth-dance/clock`) })
+    const control = await under.run({ request: new Request(`${carina.baseUrl}/__oauth-dance/clock`), requestId: 'clock' })
     expect(control?.response?.status).toBe(200)
     expect(await control?.response?.json()).toEqual({ now: '2030-01-01T00:00:00.000Z', nowMs: Date.UTC(2030, 0, 1) })
-    const missing = await under.run({ request: new Request(`${carina.baseUrl}/no-such-page`) })
+    const missing = await under.run({ request: new Request(`${carina.baseUrl}/no-such-page`), requestId: 'missing' })
     expect(missing?.response?.status).toBe(404)
   })
 })
