@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Clock } from '../mocks/core/clock.js'
 import { createCarina } from '../mocks/index.js'
 import { UserAgent } from './user-agent.js'
-import { ReferenceClient } from '../fixtures/clients/reference-client.js'
+import { ReferenceClient } from './clients/reference-client.js'
 import { carinaProfile } from './profiles/carina.js'
 import { clientAuthMethods, journalMatchers, tokensInQuery, type JournalMatchers } from './journal-assertions.js'
 
