@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Clock } from './core/clock.js'
 import { createCarina, createCogo } from './index.js'
@@ -37,16 +35,3 @@ describe('msw adapter (mocks/msw.ts)', () => {
   })
 })
 
-describe('mocks/core', () => {
-  it('imports neither msw nor a provider (not even a type)', () => {
-    const dir = join(import.meta.dirname, 'core')
-    const sources = readdirSync(dir).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
-    const offending = sources.flatMap((name) =>
-      [...readFileSync(join(dir, name), 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)]
-        .map((m) => m[1])
-        .filter((target) => /^msw(\/|$)/.test(target) || target.includes('/msw.js') || target.includes('/providers/'))
-        .map((target) => `${name} → ${target}`),
-    )
-    expect(offending).toEqual([])
-  })
-})

@@ -1,6 +1,7 @@
 /**
  * The msw adapter: request handlers that answer a provider's origins in
- * process through its {@link ProviderRuntime.handle}. The package root's
+ * process through its {@link ProviderRuntime.handle}, control paths included
+ * (`mocks/control/`, attached here). The package root's
  * factories (`createCarina` from `oauth-dance`) attach them as `handlers`;
  * `serve` and the provider folders never load this module, so they never load msw.
  *
@@ -13,6 +14,7 @@
 // msw/core/http, not msw: the package root also loads GraphQL, which no provider uses.
 import { http } from 'msw/core/http'
 import type { HttpHandler } from 'msw'
+import { withControlPaths } from './control/control-paths.js'
 import type { ProviderRuntime } from './core/provider.js'
 
 /** A provider with its msw handlers, as the package root's factories return it. */
@@ -40,6 +42,7 @@ const built = new WeakMap<ProviderRuntime, HttpHandler[]>()
 export function mswHandlers(runtime: ProviderRuntime): HttpHandler[] {
   const cached = built.get(runtime)
   if (cached) return cached
+  withControlPaths(runtime)
   const handlers: HttpHandler[] = []
   for (const [origin, patterns] of Object.entries(runtime.urlPatterns)) {
     for (const pattern of patterns) {
@@ -51,8 +54,9 @@ export function mswHandlers(runtime: ProviderRuntime): HttpHandler[] {
   return handlers
 }
 
-/** Gives `runtime` a `handlers` property ({@link mswHandlers}, built on first read) and returns it. */
+/** Gives `runtime` its control paths and a `handlers` property ({@link mswHandlers}, built on first read), and returns it. */
 export function withMswHandlers<R extends ProviderRuntime>(runtime: R): WithMswHandlers<R> {
+  withControlPaths(runtime)
   if (!Object.hasOwn(runtime, 'handlers')) {
     Object.defineProperty(runtime, 'handlers', { get: () => mswHandlers(runtime), enumerable: false, configurable: false })
   }

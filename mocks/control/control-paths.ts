@@ -1,7 +1,7 @@
 import { CONTROL_PREFIX, controlBodyRefusal, controlRefusal, normalizeHostname, type ControlAccess, type ControlRefusal } from '../core/control-guard.js'
 import type { FaultSpec } from '../core/faults.js'
 import { parseJsonBounded } from '../core/json.js'
-import type { ProviderRuntime } from '../core/provider.js'
+import type { ControlAnswerer, ProviderControls, ProviderRuntime } from '../core/provider.js'
 import { Reply, toReply, type RouteAnswer } from '../core/reply.js'
 import { hasBody, requestBodyText, type ProviderRequest, type ReadBody } from '../core/request.js'
 import { answerControlRequest } from './control-api.js'
@@ -14,8 +14,10 @@ import { answerControlRequest } from './control-api.js'
 const JOURNAL_PAGE_LIMIT = 1000
 const JOURNAL_PAGE_BYTES = 4 * 1024 * 1024
 
-/** A provider's own control actions (`ProviderDefinition.controls`): `POST /__oauth-dance/<name>` with the JSON body. */
-export type ProviderControls<P> = Record<string, (provider: P, body: any) => Promise<unknown> | unknown>
+/** Gives `runtime` these control paths (see {@link ProviderRuntime.attachControl}) and returns it. */
+export function withControlPaths<R extends ProviderRuntime>(runtime: R): R {
+  return runtime.attachControl((provider, access, controls) => new ControlPaths(provider, access, controls))
+}
 
 /**
  * The HTTP control API of one provider, answered under `/__oauth-dance/` on
@@ -33,7 +35,7 @@ export type ProviderControls<P> = Record<string, (provider: P, body: any) => Pro
  * | the paths of {@link answerControlRequest} | clients, users, options, authorize, the index page |
  * | `POST <name>` | the provider's own actions ({@link ProviderControls}) |
  */
-export class ControlPaths {
+export class ControlPaths implements ControlAnswerer {
   /** Host names of the provider's own origins: an `Origin` naming one is not another site. */
   readonly #ownHosts: ReadonlySet<string>
 

@@ -11,8 +11,7 @@ import { registerRuntime } from './hints.js'
 import { CONTROL_PREFIX, type ControlAccess } from './control-guard.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
 import { ProviderOptionsControl, type OptionsDefinition } from './options.js'
-import { AccountsControl, seedDeclaredAccounts, type AccountsDefinition, type AuthorizeShortcut, type AuthorizeShortcutInput, type AuthorizeShortcutResult } from '../control/control-api.js'
-import { ControlPaths, type ProviderControls } from '../control/control-paths.js'
+import { AccountsControl, seedDeclaredAccounts, type AccountsDefinition, type AuthorizeShortcut, type AuthorizeShortcutInput, type AuthorizeShortcutResult } from './accounts.js'
 
 export { CONTROL_PREFIX }
 export type { ReadBody }
@@ -65,6 +64,18 @@ export interface ProviderOptions {
   /** Users to add after the fixtures; kept by `reset()`. */
   users?: ReadonlyArray<Record<string, unknown>>
 }
+
+/** A provider's own control actions (`ProviderDefinition.controls`): `POST /__oauth-dance/<name>` with the JSON body. */
+export type ProviderControls<P> = Record<string, (provider: P, body: any) => Promise<unknown> | unknown>
+
+/** What answers a runtime's control paths (`/__oauth-dance/...`): `ControlPaths` of `mocks/control/`. */
+export interface ControlAnswerer {
+  /** `path`: the request's whole path (the prefix after the origin's base path, if any); `body` as {@link ProviderRuntime.answer} takes it. */
+  answer(request: ProviderRequest, path: string, body: ReadBody | undefined): Promise<Reply>
+}
+
+/** Builds a runtime's {@link ControlAnswerer} from what only the runtime holds: who may use the paths and the provider's own actions. */
+export type ControlAnswererFactory = (provider: ProviderRuntime, access: ControlAccess, controls: ProviderControls<any>) => ControlAnswerer
 
 export interface ProviderDefinition<Store, Config, Description extends ProviderDescription = ProviderDescription, RouteId extends string = string> {
   id: string
@@ -130,7 +141,9 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
   readonly #router: Router
   /** Path of each origin's base URL, without a trailing slash ('' at the root). */
   readonly #basePaths: Record<string, string>
-  readonly #control: ControlPaths
+  /** Set by {@link attachControl}; until then the control paths answer 404 saying how to get them. */
+  #control: ControlAnswerer | undefined
+  readonly #controlAccess: ControlAccess
   /** The provider's options: `get()`, `set({...})` (validated), back to the created ones on `reset()`. */
   readonly options: ProviderOptionsControl<Config>
   /** Clients: `list()`, `add({...})`, `remove(id)`; what `add` makes is gone after `reset()`. */
@@ -155,7 +168,7 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
     this.faults = new FaultRegistry(definition.routes.map((route) => route.id))
-    this.#control = new ControlPaths(this, options.control ?? {}, definition.controls)
+    this.#controlAccess = options.control ?? {}
     this.options = new ProviderOptionsControl(definition.id, definition.config, definition.options)
     this.clients = new AccountsControl(this, 'clients', definition.accounts)
     this.users = new AccountsControl(this, 'users', definition.accounts)
@@ -241,6 +254,17 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     return this.#definition.routes
   }
 
+  /**
+   * Gives the runtime its control paths (`/__oauth-dance/...`). The core
+   * knows no HTTP control API: the package root's factories, the msw adapter
+   * and `serve` attach `mocks/control/`'s (`withControlPaths`). Once only:
+   * later calls keep the first.
+   */
+  attachControl(create: ControlAnswererFactory): this {
+    this.#control ??= create(this, this.#controlAccess, this.#definition.controls ?? {})
+    return this
+  }
+
   /** URL patterns of each origin (its base URL, or the definition's wider ones), for adapters that intercept requests in-process. */
   get urlPatterns(): Record<string, string[]> {
     return Object.fromEntries(Object.keys(this.origins).map((origin) => [origin, this.#definition.mswPatterns?.[origin] ?? [this.origins[origin]]]))
@@ -265,7 +289,10 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     if (!this.#seeded) await this.#ready
     const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
     let path = pathnameOf(request.url)
-    if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) return this.#control.answer(request, path, body)
+    if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
+      if (this.#control) return this.#control.answer(request, path, body)
+      return Reply.json(404, { error: `the control paths of "${this.id}" are not attached: create it from "oauth-dance" (createCarina()...), or serve it (serve(), mswHandlers()), which attach them` }, { 'Cache-Control': 'no-store' })
+    }
     if (basePath && !(path === basePath || path.startsWith(basePath + '/'))) path = '\u0000' // outside the mount: no route
     else path = path.slice(basePath.length) || '/'
 
