@@ -3,7 +3,8 @@ import type { FaultSpec } from '../core/faults.js'
 import { parseJsonBounded } from '../core/json.js'
 import type { ControlAnswerer, ProviderControls, ProviderRuntime } from '../core/provider.js'
 import { Reply, toReply, type RouteAnswer } from '../core/reply.js'
-import { hasBody, requestBodyText, type ProviderRequest, type ReadBody } from '../core/request.js'
+import { requestBodyText } from '../core/body.js'
+import { hasBody, type ProviderRequest, type ReadBody } from '../core/request.js'
 import { answerControlRequest } from './control-api.js'
 
 /**

@@ -1,6 +1,3 @@
-import { PayloadTooLarge } from './errors.js'
-import { readBodyText } from './params.js'
-
 /**
  * The part of a request a provider reads: method, URL and headers. A web
  * `Request` (msw) is one; `serve` passes a {@link NodeRequest} built from
@@ -104,16 +101,4 @@ export type ReadBody = { text: string } | { tooLarge: true }
 /** Whether a request with this (upper-case) method is read for a body. */
 export function hasBody(method: string): boolean {
   return method !== 'GET' && method !== 'HEAD'
-}
-
-/**
- * The request body as text: '' for GET and HEAD, else as the adapter read it
- * (synchronously) or read here from the request's stream, bounded by `limit`
- * (413 past it, thrown or rejected).
- */
-export function requestBodyText(request: ProviderRequest, method: string, body: ReadBody | undefined, limit: number): string | Promise<string> {
-  if (!hasBody(method)) return ''
-  if (body === undefined) return readBodyText(request, limit)
-  if ('tooLarge' in body || Buffer.byteLength(body.text) > limit) throw new PayloadTooLarge(limit)
-  return body.text
 }
