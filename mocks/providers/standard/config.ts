@@ -6,7 +6,6 @@ import type { WebConfig } from '../../core/session.js'
 import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
 import type { BrokenIdTokenKind } from './broken-id-tokens.js'
-import type { DeviceUserScript } from './device-user.js'
 import type { ClientMetadataFetch } from './client-id-document.js'
 import type { StandardOptionsInput } from './options.js'
 import { StandardKeyRing, type SigningAlg } from './keys.js'
@@ -281,4 +280,17 @@ export function clientMeta(client: { meta: Record<string, unknown> }): StandardC
 /** The protected resource's URL: the `resource` value clients send and the audience of its tokens. */
 export function resourceUrlOf(provider: { baseUrl: string }): string {
   return provider.baseUrl + STANDARD_RESOURCE_PATH
+}
+
+/**
+ * The user of the `device-user` control: `decision` (approve as the seeded
+ * user, deny, or never answer) taken `afterSeconds` of mock time after each
+ * device request; `slowDown`: the first poll of each request that comes on
+ * time is still answered `slow_down` (RFC 8628 §3.5 lets the server ask at
+ * any time), so a scenario can see whether the client backs off.
+ */
+export interface DeviceUserScript {
+  decision: 'approve' | 'deny' | 'none'
+  afterSeconds: number
+  slowDown: boolean
 }

@@ -1,17 +1,4 @@
-import type { StandardContext, StandardStore } from './config.js'
-
-/**
- * The user of the `device-user` control: `decision` (approve as the seeded
- * user, deny, or never answer) taken `afterSeconds` of mock time after each
- * device request; `slowDown`: the first poll of each request that comes on
- * time is still answered `slow_down` (RFC 8628 §3.5 lets the server ask at
- * any time), so a scenario can see whether the client backs off.
- */
-export interface DeviceUserScript {
-  decision: 'approve' | 'deny' | 'none'
-  afterSeconds: number
-  slowDown: boolean
-}
+import type { DeviceUserScript, StandardContext, StandardStore } from './config.js'
 
 const DEVICE_DECISIONS = ['approve', 'deny', 'none'] as const
 
