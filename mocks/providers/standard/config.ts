@@ -87,6 +87,8 @@ export interface StandardConfig {
   deviceCodeTtlSeconds: number
   devicePollIntervalSeconds: number
   maxRegisteredClients: number
+  /** Whether DPoP proofs must carry the server's current nonce (RFC 9449 §8, dpop.ts). */
+  dpopNonce: boolean
   /** Whether an https `client_id` names a client ID metadata document (client-id-document.ts). */
   clientIdMetadataDocuments: boolean
   /** How those documents are fetched (`createStandard({ fetchClientMetadata })`; default the global `fetch`). */
@@ -194,6 +196,8 @@ export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessio
   pendingIdTokenBreak?: BrokenIdTokenKind
   /** Set by the `break-next-userinfo` control: the next UserInfo answer names another `sub` (OIDC Core §5.3.2), then it clears. */
   pendingUserinfoWrongSub?: boolean
+  /** The DPoP nonces the server accepts (option `dpopNonce`, RFC 9449 §8): the current one and the one it replaced. */
+  dpopNonces?: { current: string; previous: string | null; issuedAtMs: number }
   /** Set by the `device-user` control: how the user answers every device request, without the verification page (the harness's device scenarios). */
   deviceUserScript?: DeviceUserScript
 }
