@@ -2,7 +2,7 @@ import type { AuthorizeConfig } from '../../core/authorize.js'
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
-import type { TokenConfig } from '../../core/token.js'
+import type { CarinaTokenConfig } from './token.js'
 import type { CarinaStore } from './store.js'
 
 /** The production origin named in carina-oauth.txt. */
@@ -33,7 +33,7 @@ export type { CarinaOptions } from './options.js'
 export interface CarinaConfig {
   web: WebConfig
   authorize: AuthorizeConfig
-  token: TokenConfig
+  token: CarinaTokenConfig
   clusterBuildSeconds: number
   tokenErrorStatus: 'doorkeeper' | 'rfc6749'
 }

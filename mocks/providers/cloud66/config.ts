@@ -2,7 +2,6 @@ import type { AuthorizeConfig } from '../../core/authorize.js'
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
-import type { TokenConfig } from '../../core/token.js'
 import type { Cloud66Store } from './store.js'
 import type { Cloud66Options } from './options.js'
 
@@ -38,7 +37,6 @@ export type { Cloud66Options } from './options.js'
 export interface Cloud66Config extends Required<Cloud66Options> {
   web: WebConfig
   authorize: AuthorizeConfig
-  token: TokenConfig
 }
 
 export type { Cloud66Store }
