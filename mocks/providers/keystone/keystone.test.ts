@@ -6,7 +6,7 @@ import { bothModes, type Running } from '../../../test/support/modes.js'
 import { serve } from '../../server.js'
 import type { KeystoneRuntime } from './config.js'
 import { createKeystone } from './index.js'
-import { readWerkzeugBasic } from './oauth2.js'
+import { readWerkzeugBasic } from './token.js'
 
 const TOKEN_PATH = '/v3/OS-OAUTH2/token'
 const FORM = 'application/x-www-form-urlencoded'
