@@ -2,7 +2,6 @@ import type { AuthorizeConfig } from '../../core/authorize.js'
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
-import type { CarinaTokenConfig } from './token.js'
 import type { CarinaStore } from './store.js'
 
 /** The production origin named in carina-oauth.txt. */
@@ -33,7 +32,12 @@ export type { CarinaOptions } from './options.js'
 export interface CarinaConfig {
   web: WebConfig
   authorize: AuthorizeConfig
-  token: CarinaTokenConfig
+  /** What the token endpoint (`token.ts`) reads per request; the options may change it. */
+  token: {
+    accessTokenTtlSeconds: number
+    /** RFC 6749 §10.5 SHOULD; Doorkeeper 3 did not: off by default. */
+    revokeTokensOnCodeReplay: boolean
+  }
   clusterBuildSeconds: number
   tokenErrorStatus: 'doorkeeper' | 'rfc6749'
 }

@@ -8,13 +8,6 @@ import { issueToken, redeemAuthorizationCode, revokeToken } from '../../core/tok
 import type { Client, Token } from '../../store/index.js'
 import { DOORKEEPER_DESCRIPTIONS, type CarinaContext, type CarinaRuntime } from './config.js'
 
-/** What Carina's token endpoint reads per request (its options may change them). */
-export interface CarinaTokenConfig {
-  accessTokenTtlSeconds: number
-  /** RFC 6749 §10.5 SHOULD; Doorkeeper 3 did not: off by default. */
-  revokeTokensOnCodeReplay: boolean
-}
-
 /**
  * Doorkeeper's token error: the `en.yml` description, `no-store`, a Bearer
  * challenge on every error, and 401 for all of them before Doorkeeper 5.1.
