@@ -7,7 +7,7 @@
  * differs between providers (GoCD burns the code first, Keystone reads its
  * form its own way), so only checks with the same order live here.
  */
-import { InvalidGrant } from './errors.js'
+import { InvalidGrant, quoteAuthParam, type OAuthError } from './errors.js'
 import type { Clock } from './clock.js'
 import type { Params } from './params.js'
 import type { AuthorizationCode, Client, Store, Token } from '../store/index.js'
@@ -104,4 +104,19 @@ export async function redeemAuthorizationCode(
   // In place, O(1): `collection.update` scans every code.
   store.codes.patch(code, { redeemedAtMs: now })
   return code
+}
+
+/**
+ * Doorkeeper's status and challenge for a token-endpoint error: 401 for every
+ * refusal before Doorkeeper 5.1 (`tokenErrorStatus: 'doorkeeper'`), or RFC 6749
+ * §5.2's 400 with 401 for invalid_client only; 413 and 5xx keep theirs. A 401
+ * carries `WWW-Authenticate: Bearer realm="Doorkeeper"` with the error and
+ * `description`, after the error's own headers and `headers`.
+ */
+export function doorkeeperErrorAnswer(error: OAuthError, description: string, tokenErrorStatus: 'doorkeeper' | 'rfc6749', headers: Record<string, string> = {}): { status: number; headers: Record<string, string> } {
+  let status = error.status
+  if (status < 500 && status !== 413) status = tokenErrorStatus === 'doorkeeper' || error.error === 'invalid_client' ? 401 : 400
+  const answerHeaders: Record<string, string> = { ...error.headers, ...headers }
+  if (status === 401) answerHeaders['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
+  return { status, headers: answerHeaders }
 }

@@ -1,12 +1,12 @@
 import { authenticateTokenClient } from '../../core/client-auth.js'
-import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError, quoteAuthParam, renderTokenError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
+import { DOORKEEPER_DESCRIPTIONS, InvalidGrant, InvalidRequest, InvalidScope, OAuthError, renderTokenError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
 import { Reply } from '../../core/reply.js'
 import { defineRoute, type RouteContext } from '../../core/routes.js'
 import { randomHex } from '../../core/secrets.js'
-import { issueToken, redeemAuthorizationCode, revokeToken } from '../../core/token.js'
+import { doorkeeperErrorAnswer, issueToken, redeemAuthorizationCode, revokeToken } from '../../core/token.js'
 import type { Client, Token } from '../../store/index.js'
-import { DOORKEEPER_DESCRIPTIONS, type CarinaContext, type CarinaRuntime } from './config.js'
+import type { CarinaContext, CarinaRuntime } from './config.js'
 
 /**
  * Doorkeeper's token error: the `en.yml` description, `no-store`, a Bearer
@@ -14,14 +14,7 @@ import { DOORKEEPER_DESCRIPTIONS, type CarinaContext, type CarinaRuntime } from 
  */
 export function renderDoorkeeperTokenError(error: OAuthError, ctx: RouteContext<CarinaRuntime>): Reply {
   const description = DOORKEEPER_DESCRIPTIONS[error.error] ?? error.description
-  let status = error.status
-  if (status < 500 && status !== 413) {
-    status = ctx.provider.config.tokenErrorStatus === 'doorkeeper' || error.error === 'invalid_client' ? 401 : 400
-  }
-  const headers: Record<string, string> = { ...error.headers, 'Content-Type': 'application/json; charset=utf-8' }
-  if (status === 401) {
-    headers['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
-  }
+  const { status, headers } = doorkeeperErrorAnswer(error, description, ctx.provider.config.tokenErrorStatus, { 'Content-Type': 'application/json; charset=utf-8' })
   return renderTokenError(new OAuthError(status, error.error, description, error.detail, headers))
 }
 

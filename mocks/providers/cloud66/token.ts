@@ -1,12 +1,12 @@
 import { XMLBuilder } from 'fast-xml-parser'
 import { authenticateTokenClient } from '../../core/client-auth.js'
-import { InvalidRequest, OAuthError, quoteAuthParam, UnsupportedGrantType } from '../../core/errors.js'
+import { DOORKEEPER_DESCRIPTIONS, InvalidRequest, OAuthError, UnsupportedGrantType } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
 import { defineRoute } from '../../core/routes.js'
 import { randomHex } from '../../core/secrets.js'
-import { issueToken, redeemAuthorizationCode } from '../../core/token.js'
+import { doorkeeperErrorAnswer, issueToken, redeemAuthorizationCode } from '../../core/token.js'
 import type { Client, Token } from '../../store/index.js'
-import { DOORKEEPER_DESCRIPTIONS, type Cloud66Context, type Cloud66Runtime } from './config.js'
+import type { Cloud66Context, Cloud66Runtime } from './config.js'
 
 export type TokenFormat = 'form' | 'json' | 'xml'
 
@@ -88,10 +88,7 @@ function tokenResponse(ctx: Cloud66Context, status: number, members: Array<[stri
  */
 export function renderCloud66TokenError(error: OAuthError, ctx: Cloud66Context): Response {
   const description = error.status === 413 ? error.description : (DOORKEEPER_DESCRIPTIONS[error.error] ?? error.description)
-  let status = error.status
-  if (status < 500 && status !== 413) status = ctx.provider.config.tokenErrorStatus === 'doorkeeper' || error.error === 'invalid_client' ? 401 : 400
-  const headers: Record<string, string> = { ...error.headers }
-  if (status === 401) headers['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
+  const { status, headers } = doorkeeperErrorAnswer(error, description, ctx.provider.config.tokenErrorStatus)
   return tokenResponse(ctx, status, [
     ['error', error.error],
     ['error_description', description],
