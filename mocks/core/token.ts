@@ -120,3 +120,22 @@ export function doorkeeperErrorAnswer(error: OAuthError, description: string, to
   if (status === 401) answerHeaders['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
   return { status, headers: answerHeaders }
 }
+
+/**
+ * Error descriptions of Doorkeeper 3's `en.yml`: the Doorkeeper providers
+ * (Carina, Cloud 66) send these instead of the mock's specific text, which
+ * stays in the journal (`error.detail`).
+ */
+export const DOORKEEPER_DESCRIPTIONS: Record<string, string> = {
+  invalid_request: 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
+  invalid_client: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+  invalid_grant: 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+  unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',
+  unauthorized_client: 'The client is not authorized to perform this request using this method.',
+  invalid_redirect_uri: 'The redirect uri included is not valid.',
+  access_denied: 'The resource owner or authorization server denied the request.',
+  unsupported_response_type: 'The authorization server does not support this response type.',
+  invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
+  server_error: 'The authorization server encountered an unexpected condition which prevented it from fulfilling the request.',
+  temporarily_unavailable: 'The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.',
+}

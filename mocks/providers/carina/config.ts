@@ -10,7 +10,7 @@ export const CARINA_BASE_URL = 'https://oauth.getcarina.com'
 export { CARINA_SCOPES } from './options.js'
 
 /** Carina's server ran Doorkeeper 3 (every UI string in the document matches that version). */
-export { DOORKEEPER_DESCRIPTIONS } from '../../core/errors.js'
+export { DOORKEEPER_DESCRIPTIONS } from '../../core/token.js'
 
 export type { CarinaOptions } from './options.js'
 

@@ -1,10 +1,10 @@
 import { authenticateTokenClient } from '../../core/client-auth.js'
-import { DOORKEEPER_DESCRIPTIONS, InvalidGrant, InvalidRequest, InvalidScope, OAuthError, renderTokenError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
+import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError, renderTokenError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
 import { Reply } from '../../core/reply.js'
 import { defineRoute, type RouteContext } from '../../core/routes.js'
 import { randomHex } from '../../core/secrets.js'
-import { doorkeeperErrorAnswer, issueToken, redeemAuthorizationCode, revokeToken } from '../../core/token.js'
+import { DOORKEEPER_DESCRIPTIONS, doorkeeperErrorAnswer, issueToken, redeemAuthorizationCode, revokeToken } from '../../core/token.js'
 import type { Client, Token } from '../../store/index.js'
 import type { CarinaContext, CarinaRuntime } from './config.js'
 

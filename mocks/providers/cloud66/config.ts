@@ -15,7 +15,7 @@ export const CLOUD66_SCOPES: Record<string, string> = {
 }
 
 /** The document names no token errors, and the real server was Doorkeeper (PROVIDERS.md §3.1). */
-export { DOORKEEPER_DESCRIPTIONS } from '../../core/errors.js'
+export { DOORKEEPER_DESCRIPTIONS } from '../../core/token.js'
 
 export type { Cloud66Options } from './options.js'
 

@@ -1,10 +1,10 @@
 import { XMLBuilder } from 'fast-xml-parser'
 import { authenticateTokenClient } from '../../core/client-auth.js'
-import { DOORKEEPER_DESCRIPTIONS, InvalidRequest, OAuthError, UnsupportedGrantType } from '../../core/errors.js'
+import { InvalidRequest, OAuthError, UnsupportedGrantType } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
 import { defineRoute } from '../../core/routes.js'
 import { randomHex } from '../../core/secrets.js'
-import { doorkeeperErrorAnswer, issueToken, redeemAuthorizationCode } from '../../core/token.js'
+import { DOORKEEPER_DESCRIPTIONS, doorkeeperErrorAnswer, issueToken, redeemAuthorizationCode } from '../../core/token.js'
 import type { Client, Token } from '../../store/index.js'
 import type { Cloud66Context, Cloud66Runtime } from './config.js'
 
