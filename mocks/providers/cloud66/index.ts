@@ -4,14 +4,13 @@ import { Params } from '../../core/params.js'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import type { RouteDefinition } from '../../core/routes.js'
 import { loginRoutes } from '../../core/session.js'
-import { randomHex } from '../../core/secrets.js'
 import { cloud66Fixtures } from '../../../fixtures/cloud66.js'
 import { apiError, apiRoutes } from './api.js'
 import { applicationRoutes } from './applications.js'
 import { CLOUD66_BASE_URL, CLOUD66_SCOPES, DOORKEEPER_DESCRIPTIONS, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime, type Cloud66RouteId, type Cloud66Description } from './config.js'
 import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
-import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
+import { renderCloud66TokenError, tokenEndpoint } from './token.js'
 import type { RouteAnswer } from '../../core/reply.js'
 import { revokeAllAuthorizations } from '../../core/token.js'
 import { parseProviderOptions } from '../../core/options.js'
@@ -138,31 +137,6 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
         if (!scope?.includes(',') || config.scopeParsing !== 'doorkeeper') return undefined
         return `Doorkeeper splits scopes on spaces, so "${scope}" is one unknown scope; separate them with spaces (${scope.split(/[ ,]+/).filter(Boolean).join('+')}), as the document's note does.`
       },
-    },
-    token: {
-      // Read by the core's issueToken; the endpoint itself is cloud66.token.
-      routePrefix: 'cloud66',
-      path: '/oauth/token',
-      grants: {},
-      bodyFormats: ['form', 'json'],
-      clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
-      rejectMultipleClientAuthMethods: true,
-      basicWinsOverBody: true,
-      // "Tokens do not expire" (PROVIDERS.md §3.1): no expires_in, no refresh token.
-      accessTokenTtlSeconds: null,
-      refreshTokens: false,
-      get revokeTokensOnCodeReplay() {
-        return config.revokeTokensOnCodeReplay
-      },
-      // The document's example token is 40 hex characters.
-      mintAccessToken: () => randomHex(20),
-      renderToken: () => {
-        throw new Error('cloud66.token renders its own responses')
-      },
-      renderError: renderCloud66TokenError as never,
-      scopeSeparator: /[ ,]+/,
-      knownScopes: Object.keys(CLOUD66_SCOPES),
-      defaultScopes: ['public'],
     },
   }
   return new ProviderRuntime<Cloud66Store, Cloud66Config, Cloud66RouteId, Cloud66Description>(

@@ -21,8 +21,8 @@ import {
 } from './config.js'
 import { anyTenantPatterns, defaultIssuer, isCarbonEngineUrl, refusePlainHttp } from './hosts.js'
 import { importSigningKey } from './keys.js'
-import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './test-tokens.js'
-import { jwksEndpoint, renderCognitoError, TOKEN_HEADERS, tokenEndpoint } from './token-endpoint.js'
+import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './access-tokens.js'
+import { jwksEndpoint, renderCognitoError, TOKEN_HEADERS, tokenEndpoint } from './token.js'
 import { Reply } from '../../core/reply.js'
 import { parseProviderOptions } from '../../core/options.js'
 import { cogoAccounts } from './accounts.js'
@@ -30,7 +30,7 @@ import { cogoOptionsSchema } from './options.js'
 
 export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS, COGO_ROUTE_IDS } from './config.js'
 export type { CogoOptions, CogoRuntime, CogoRouteId, CogoDescription } from './config.js'
-export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './test-tokens.js'
+export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './access-tokens.js'
 
 /** Errors in each origin's own format: Cognito's bare code on the auth origin, API Gateway's message on the API. */
 function renderError(error: OAuthError, ctx: RouteContext<any>): Reply {
