@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
+import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import { createStore, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
@@ -66,10 +67,9 @@ export const COGO_ROUTE_IDS = [
 export type CogoRouteId = (typeof COGO_ROUTE_IDS)[number]
 
 /** What `createCogo().describe()` (and `serve --json`) says about it. */
-export interface CogoDescription extends ProviderDescription {
+export interface CogoDescription extends ProviderDescription, DescribedEndpoints {
   /** The API origin (`https://api.sandbox.example.carbonengine.co`). */
   apiBaseUrl: string
-  tokenEndpoint: string
   jwksUri: string
   /** `iss` of the tokens it signs. */
   issuer: string

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { AuthorizeConfig } from '../../core/authorize.js'
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
+import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
@@ -259,7 +260,8 @@ export const STANDARD_ROUTE_IDS = [
 export type StandardRouteId = (typeof STANDARD_ROUTE_IDS)[number]
 
 /** What `createStandard().describe()` (and `serve --json`) says about it. */
-export interface StandardDescription extends ProviderDescription {
+export interface StandardDescription extends ProviderDescription, DescribedEndpoints {
+  authorizationEndpoint: string
   /** The `iss` of its ID tokens and its metadata (the base URL). */
   issuer: string
   /** Its OpenID Provider Configuration (OIDC Discovery §4). */
