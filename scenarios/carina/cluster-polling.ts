@@ -1,7 +1,9 @@
 import { defineScenario, expectRule } from '../../conformance/scenario.js'
 import { respectPollingInterval } from '../../conformance/rules/index.js'
-import { carinaProfile } from '../../conformance/profiles/carina.js'
+import { PROFILES } from '../../conformance/profiles/index.js'
 import { baseRules } from '../common.js'
+
+const carinaProfile = PROFILES.carina
 
 const stillBuilding = (body: string, status: number) => status === 404 && body.includes('not yet active')
 

@@ -1,7 +1,9 @@
 import { defineScenario, expectRule } from '../../conformance/scenario.js'
 import { refetchRefusedTokenOnce } from '../../conformance/rules/index.js'
-import { cogoProfile } from '../../conformance/profiles/cogo.js'
+import { PROFILES } from '../../conformance/profiles/index.js'
 import { baseRules } from '../common.js'
+
+const cogoProfile = PROFILES.cogo
 
 /** Every token issued has the wrong audience (a misconfigured environment): no new token will help. */
 export default defineScenario({

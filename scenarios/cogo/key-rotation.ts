@@ -1,7 +1,9 @@
 import { defineScenario, expectRule } from '../../conformance/scenario.js'
 import { refetchRefusedTokenOnce } from '../../conformance/rules/index.js'
-import { cogoProfile } from '../../conformance/profiles/cogo.js'
+import { PROFILES } from '../../conformance/profiles/index.js'
 import { baseRules } from '../common.js'
+
+const cogoProfile = PROFILES.cogo
 
 /** The signing key rotates and the old one is retired while the client holds a token it signed. */
 export default defineScenario({

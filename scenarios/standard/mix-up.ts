@@ -1,8 +1,10 @@
 import { expectRule } from '../../conformance/scenario.js'
 import { rejectMixedUpResponse, sendPkce, sendState } from '../../conformance/rules/index.js'
-import { standardProfile } from '../../conformance/profiles/standard.js'
+import { PROFILES } from '../../conformance/profiles/index.js'
 import { baseRules } from '../common.js'
 import type { Scenario } from '../../conformance/types.js'
+
+const standardProfile = PROFILES.standard
 
 /** RFC 9207: a response naming another authorization server is refused. */
 const mixUp: Scenario = {

@@ -1,8 +1,10 @@
 import { expectRule } from '../../conformance/scenario.js'
 import { useNewestRefreshToken, useRefreshToken } from '../../conformance/rules/index.js'
-import { standardProfile } from '../../conformance/profiles/standard.js'
+import { PROFILES } from '../../conformance/profiles/index.js'
 import { baseRules, primaryCall, signIn } from '../common.js'
 import type { Scenario } from '../../conformance/types.js'
+
+const standardProfile = PROFILES.standard
 
 const ttl = standardProfile.accessTokenTtlSeconds!
 
