@@ -53,7 +53,7 @@ export const configFileSchema = z
 
 export type ConfigFile = z.output<typeof configFileSchema>
 export type ConfigFileInput = z.input<typeof configFileSchema>
-export type ProviderSection = NonNullable<NonNullable<ConfigFile['providers']>['carina']>
+export type ProviderSection = NonNullable<NonNullable<ConfigFile['providers']>[ProviderId]>
 
 /** The config file's JSON Schema, as published in the package. */
 export function configJsonSchema(): Record<string, unknown> {
@@ -147,4 +147,34 @@ export function loadConfig(options: { configPath?: string; cwd?: string; sets?: 
   const shownFile = file === undefined ? undefined : options.configPath ?? DEFAULT_CONFIG_FILE
   const source = [shownFile, sets.length ? '--set' : undefined].filter(Boolean).join(' and ') || 'defaults'
   return { config: parseConfig(applySets(raw, sets), source), file, source }
+}
+
+/** An option's allowed values as help shows them: `"raw" | "lenient"`, `integer`, `string[]`. */
+function allowedValues(schema: Record<string, unknown>): string {
+  if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(' | ')
+  if (Array.isArray(schema.anyOf)) return schema.anyOf.map((s) => allowedValues(s as Record<string, unknown>)).join(' | ')
+  if (schema.type === 'array') {
+    const item = allowedValues((schema.items ?? {}) as Record<string, unknown>)
+    return item.includes(' | ') ? `(${item})[]` : `${item}[]`
+  }
+  if ('const' in schema) return JSON.stringify(schema.const)
+  return typeof schema.type === 'string' ? schema.type : 'value'
+}
+
+/**
+ * Every provider's options for `serve --help`, generated from their schemas
+ * (one line each: key, allowed values, default, description), so an option
+ * added to a provider's `options.ts` is listed with no other change.
+ */
+export function providerOptionsHelp(): string {
+  const lines = ['Provider options (--set <provider>.<option>=<value>, or "options" in the config file):']
+  for (const { id, options } of PROVIDER_DEFINITIONS) {
+    const json = z.toJSONSchema(options, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, Record<string, unknown>> }
+    lines.push(`  ${id}:`)
+    for (const [key, property] of Object.entries(json.properties ?? {})) {
+      const defaultValue = property.default === undefined ? '' : ` (default ${JSON.stringify(property.default)})`
+      lines.push(`    ${id}.${key}: ${allowedValues(property)}${defaultValue}  ${String(property.description ?? '')}`.trimEnd())
+    }
+  }
+  return lines.join('\n')
 }

@@ -193,7 +193,7 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
 /** Everything about standard: `serve`, the config file, the harness and the reference clients derive from it. */
 export const standardDefinition = defineProvider({
   id: 'standard',
-  label: 'standard (OAuth 2.1 / OpenID Connect)',
+  label: 'standard',
   create: createStandard,
   origins: { default: { name: 'standard', offset: 7, url: STANDARD_BASE_URL } },
   basePath: '',
