@@ -10,15 +10,14 @@ import {
   COGO_AUTH_BASE_URL,
   COGO_JWKS_PATH,
   COGO_TOKEN_PATH,
-  createCogoStore,
   type CogoConfig,
   type CogoContext,
   type CogoOptions,
   type CogoRuntime,
-  type CogoStore,
   type CogoRouteId,
   type CogoDescription,
 } from './config.js'
+import { createCogoStore, type CogoStore } from './store.js'
 import { anyTenantPatterns, defaultIssuer, isCarbonEngineUrl, refusePlainHttp } from './hosts.js'
 import { importSigningKey } from './keys.js'
 import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './test-tokens.js'
