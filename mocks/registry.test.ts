@@ -30,6 +30,11 @@ describe('the registry', () => {
     })
   }
 
+  it('finds the same files, for the same roles, in every provider folder', () => {
+    const roles = ['index.ts', 'config.ts', 'options.ts', 'accounts.ts', 'store.ts', 'conformance.ts', 'client.ts']
+    for (const { id } of PROVIDER_DEFINITIONS) expect(readdirSync(join(root, 'mocks/providers', id)), id).toEqual(expect.arrayContaining(roles))
+  })
+
   it('gives every listener its own port offset (DESIGN.md)', () => {
     const offsets = PROVIDER_DEFINITIONS.flatMap((definition) => Object.values(definition.origins).map((origin) => origin.offset))
     expect(new Set(offsets).size).toBe(offsets.length)
