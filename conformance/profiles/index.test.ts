@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { PROVIDER_DEFINITIONS } from '../../mocks/registry.js'
-import { EXAMPLE_APP_PROVIDERS } from '../../fixtures/example-app/providers.js'
-import { PROVIDER_APIS } from '../../fixtures/clients/provider-apis.js'
+import { EXAMPLE_APP_PROVIDERS } from '../clients/example-app/providers.js'
+import { PROVIDER_APIS } from '../clients/provider-apis.js'
 import { knownRequirementPrefixes, specLink, SEEDS_BASE } from '../spec-links.js'
 import { PROFILES } from './index.js'
 

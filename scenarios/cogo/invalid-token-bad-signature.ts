@@ -1,7 +1,0 @@
-import { PROFILES } from '../../conformance/profiles/index.js'
-import { invalidTokenScenario } from '../common.js'
-
-const cogoProfile = PROFILES.cogo
-
-/** The token endpoint issues a token the API refuses (`broken-token` fault, kind `bad-signature`) once. */
-export default invalidTokenScenario(cogoProfile, 'bad-signature')
