@@ -213,3 +213,17 @@ export async function readJsonToken(response: Response): Promise<TokenSet> {
   if (typeof raw.access_token !== 'string') throw new Error(`the token response has no access_token: ${JSON.stringify(raw)}`)
   return { accessToken: raw.access_token, raw }
 }
+
+/** The RFC's `grant_type` values (RFC 6749 §4.1.3, §6, §4.4.2), which every provider but GoCD spells. */
+export const RFC_GRANT_TYPES: ProviderApi['grantTypes'] = { code: 'authorization_code', refresh: 'refresh_token', clientCredentials: 'client_credentials' }
+
+/** `Authorization: Bearer <token>` (RFC 6750 §2.1). */
+export function presentBearerHeader(_url: URL, headers: Headers, token: string): void {
+  headers.set('authorization', `Bearer ${token}`)
+}
+
+/** A form-encoded token request with the client's id and secret in the body (RFC 6749 §2.3.1), asking for JSON. */
+export const formTokenRequest: ExampleAppProvider['tokenRequest'] = ({ params, clientId, clientSecret }) => ({
+  headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+  body: new URLSearchParams({ ...params, client_id: clientId, client_secret: clientSecret }).toString(),
+})

@@ -1,4 +1,4 @@
-import { readJsonToken, type ClientProfile } from '../../core/define.js'
+import { readJsonToken, RFC_GRANT_TYPES, type ClientProfile } from '../../core/define.js'
 
 // carina-oauth.txt: "Poll the cluster credentials endpoint at a reasonable interval, such as every 30 seconds, until the cluster is active."
 const clusterCredentialsPoll = { notReady: (status: number, body: string) => status === 404 && body.includes('not yet active'), everySeconds: 30, maxWaitSeconds: 600 }
@@ -10,7 +10,7 @@ const presentToken = (_url: URL, headers: Headers, token: string) => headers.set
 export const carinaClient: ClientProfile = {
   api: {
     grant: 'authorization_code',
-    grantTypes: { code: 'authorization_code', refresh: 'refresh_token', clientCredentials: 'client_credentials' },
+    grantTypes: RFC_GRANT_TYPES,
     clientAuth: 'basic',
     // Doorkeeper 3 had no PKCE; the parameters would be ignored.
     pkce: false,

@@ -1,4 +1,4 @@
-import { readJsonToken, type ClientProfile } from '../../core/define.js'
+import { formTokenRequest, readJsonToken, RFC_GRANT_TYPES, type ClientProfile } from '../../core/define.js'
 
 // cloud66-api-basics.md passes the token as the access_token query parameter.
 const presentToken = (url: URL, _headers: Headers, token: string) => url.searchParams.set('access_token', token)
@@ -7,7 +7,7 @@ const presentToken = (url: URL, _headers: Headers, token: string) => url.searchP
 export const cloud66Client: ClientProfile = {
   api: {
     grant: 'authorization_code',
-    grantTypes: { code: 'authorization_code', refresh: 'refresh_token', clientCredentials: 'client_credentials' },
+    grantTypes: RFC_GRANT_TYPES,
     clientAuth: 'body',
     pkce: false,
     presentToken,
@@ -21,10 +21,7 @@ export const cloud66Client: ClientProfile = {
     scope: 'public',
     grantTypes: { code: 'authorization_code', refresh: 'refresh_token' },
     // Cloud 66 answers urlencoded unless asked for JSON by Accept.
-    tokenRequest: ({ params, clientId, clientSecret }) => ({
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams({ ...params, client_id: clientId, client_secret: clientSecret }).toString(),
-    }),
+    tokenRequest: formTokenRequest,
     readToken: readJsonToken,
     // The browser adapter's run found the app sending a Bearer header instead: the query it is.
     presentToken,

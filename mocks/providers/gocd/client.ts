@@ -1,4 +1,4 @@
-import { readJsonToken, type ClientProfile } from '../../core/define.js'
+import { formTokenRequest, readJsonToken, type ClientProfile } from '../../core/define.js'
 
 const presentToken = (_url: URL, headers: Headers, token: string) => headers.set('authorization', `Token token="${token}"`)
 
@@ -27,10 +27,7 @@ export const gocdClient: ClientProfile = {
     grantTypes: { code: 'authorization-code', refresh: 'refresh-token' },
     refreshNeedsRedirectUri: true,
     // gocd-oauth.txt: a form body with the hyphenated grant type.
-    tokenRequest: ({ params, clientId, clientSecret }) => ({
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams({ ...params, client_id: clientId, client_secret: clientSecret }).toString(),
-    }),
+    tokenRequest: formTokenRequest,
     readToken: readJsonToken,
     presentToken,
     dataOperation: 'cctray',
