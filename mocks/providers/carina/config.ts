@@ -1,5 +1,6 @@
 import type { AuthorizeConfig } from '../../core/authorize.js'
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
+import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import type { CarinaStore } from './store.js'
@@ -58,7 +59,8 @@ export const CARINA_ROUTE_IDS = [
 export type CarinaRouteId = (typeof CARINA_ROUTE_IDS)[number]
 
 /** What `createCarina().describe()` (and `serve --json`) says about it. */
-export type CarinaDescription = ProviderDescription
+/** What `createCarina().describe()` (and `serve --json`) says about it: the keys every provider has. */
+export type CarinaDescription = ProviderDescription & DescribedEndpoints & { authorizationEndpoint: string }
 
 export type CarinaRuntime = ProviderRuntime<CarinaStore, CarinaConfig, CarinaRouteId, CarinaDescription>
 export type CarinaContext = RouteContext<CarinaRuntime>

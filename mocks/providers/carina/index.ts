@@ -16,6 +16,10 @@ import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
 import { listedClient } from '../../control/accounts.js'
 import { carinaAccounts } from './accounts.js'
 import { carinaOptionsSchema } from './options.js'
+import { defineProvider } from '../../core/define.js'
+import { CARINA_ROUTE_IDS } from './config.js'
+import { carinaConformance } from './conformance.js'
+import { carinaClient } from './client.js'
 
 export { CARINA_BASE_URL, CARINA_SCOPES, CARINA_ROUTE_IDS } from './config.js'
 export type { CarinaOptions, CarinaRuntime, CarinaRouteId, CarinaDescription } from './config.js'
@@ -211,6 +215,9 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       describe(provider) {
         return {
           baseUrl: provider.baseUrl,
+          authorizationEndpoint: `${provider.baseUrl}/oauth/authorize`,
+          tokenEndpoint: `${provider.baseUrl}/oauth/token`,
+          apiBaseUrl: provider.baseUrl,
           clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, Object.keys(CARINA_SCOPES))),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
         }
@@ -219,3 +226,17 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
     options,
   )
 }
+
+/** Everything about Carina: `serve`, the config file, the harness and the reference clients derive from it. */
+export const carinaDefinition = defineProvider({
+  id: 'carina',
+  label: 'Carina',
+  create: createCarina,
+  origins: { default: { name: 'carina', offset: 1, url: CARINA_BASE_URL } },
+  basePath: '',
+  options: carinaOptionsSchema,
+  accounts: carinaAccounts,
+  routeIds: CARINA_ROUTE_IDS,
+  conformance: carinaConformance,
+  client: carinaClient,
+})

@@ -1,5 +1,6 @@
 import type { AuthorizeConfig } from '../../core/authorize.js'
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
+import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import type { Cloud66Store } from './store.js'
@@ -54,7 +55,8 @@ export const CLOUD66_ROUTE_IDS = [
 export type Cloud66RouteId = (typeof CLOUD66_ROUTE_IDS)[number]
 
 /** What `createCloud66().describe()` (and `serve --json`) says about it. */
-export interface Cloud66Description extends ProviderDescription {
+export interface Cloud66Description extends ProviderDescription, DescribedEndpoints {
+  authorizationEndpoint: string
   /** Base of the API v2 (`/api/2`). */
   apiBaseUrl: string
 }

@@ -18,6 +18,10 @@ import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
 import { listedClient } from '../../control/accounts.js'
 import { cloud66Accounts } from './accounts.js'
 import { cloud66OptionsSchema } from './options.js'
+import { defineProvider } from '../../core/define.js'
+import { CLOUD66_ROUTE_IDS } from './config.js'
+import { cloud66Conformance } from './conformance.js'
+import { cloud66Client } from './client.js'
 
 export { CLOUD66_BASE_URL, CLOUD66_SCOPES, CLOUD66_ROUTE_IDS } from './config.js'
 export type { Cloud66Options, Cloud66Runtime, Cloud66RouteId, Cloud66Description } from './config.js'
@@ -189,6 +193,8 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       describe(provider) {
         return {
           baseUrl: provider.baseUrl,
+          authorizationEndpoint: `${provider.baseUrl}/oauth/authorize`,
+          tokenEndpoint: `${provider.baseUrl}/oauth/token`,
           apiBaseUrl: `${provider.baseUrl}/api/2`,
           clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, Object.keys(CLOUD66_SCOPES))),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
@@ -198,3 +204,17 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
     options,
   )
 }
+
+/** Everything about Cloud 66: `serve`, the config file, the harness and the reference clients derive from it. */
+export const cloud66Definition = defineProvider({
+  id: 'cloud66',
+  label: 'Cloud 66',
+  create: createCloud66,
+  origins: { default: { name: 'cloud66', offset: 3, url: CLOUD66_BASE_URL } },
+  basePath: '',
+  options: cloud66OptionsSchema,
+  accounts: cloud66Accounts,
+  routeIds: CLOUD66_ROUTE_IDS,
+  conformance: cloud66Conformance,
+  client: cloud66Client,
+})
