@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve } from '../mocks/server.js'
-import { PROVIDERS, type ProviderId } from '../mocks/registry.js'
+import { PROVIDER_DEFINITIONS, PROVIDERS, type ProviderId } from '../mocks/registry.js'
 import { join } from 'node:path'
 import { packageRoot, packageVersion } from '../mocks/package.js'
 import type { RunningServer } from '../mocks/server.js'
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../mocks/config/config-file.js'
+import { DEFAULT_CONFIG_FILE, loadConfig, providerOptionsHelp } from '../mocks/config/config-file.js'
 
 const program = new Command()
   .name('oauth-dance')
-  .description('Mock OAuth providers (Carina, Keystone, Cloud 66, Cogo, GoCD) and a client-conformance harness')
+  .description(`Mock OAuth providers (${PROVIDER_DEFINITIONS.map((definition) => definition.label).join(', ')}) and a client-conformance harness`)
   .version(packageVersion(), '-v, --version', 'print the version')
   .showHelpAfterError()
   .addHelpText('after', () => `\nDocumentation: ${join(packageRoot(), 'README.md')} and ${join(packageRoot(), 'docs')}/`)
+
+/** The highest port offset of any listener: `serve` takes `--port-base` + 1 ... + this. */
+const LAST_PORT_OFFSET = Math.max(...PROVIDER_DEFINITIONS.flatMap((definition) => Object.values(definition.origins).map((origin) => origin.offset)))
 
 function portBase(value: string): number {
   const n = Number(value)
@@ -29,7 +32,7 @@ function providerList(value: string): ProviderId[] {
 program
   .command('serve')
   .description('start every provider on 127.0.0.1, one listener per origin')
-  .addOption(new Option('--port-base <n>', 'listeners on n+1 ... n+6; 0 takes free ports').argParser(portBase).default(4400))
+  .addOption(new Option('--port-base <n>', `listeners on n+1 ... n+${LAST_PORT_OFFSET}; 0 takes free ports`).argParser(portBase).default(4400))
   .option('--host <address>', 'interface to listen on', '127.0.0.1')
   .option('--providers <list>', 'comma-separated providers to start (default: all)', providerList)
   .option('--json', 'print one line of JSON (base URLs, clients, users) on standard output once listening, and nothing else there')
@@ -39,7 +42,8 @@ program
   .option('--control-token <secret>', `require this secret on the control paths (Authorization: Bearer <secret> or x-oauth-dance-control-token); default $OAUTH_DANCE_CONTROL_TOKEN`)
   .option('--tls', 'serve the providers that have TLS fixtures (Keystone) over HTTPS, asking for client certificates (mutual TLS)')
   .option('--config <file>', `per-provider options, clients, users and strictness, and ports and clock (default: ./${DEFAULT_CONFIG_FILE} when there is one)`)
-  .option('--set <provider.option=value>', 'set one provider option (or <provider>.strictness), validated as in the config file; repeatable', (value: string, previous: string[] = []) => [...previous, value])
+  .option('--set <provider.option=value>', 'set one provider option (or <provider>.strictness), validated as in the config file; repeatable (the options are listed below)', (value: string, previous: string[] = []) => [...previous, value])
+  .addHelpText('after', () => `\n${providerOptionsHelp()}\n`)
   .action(async (opts, command: Command) => {
     const { config, file } = loadConfig({ configPath: opts.config, sets: opts.set })
     if (file && !opts.json && !opts.quiet) process.stderr.write(`[oauth-dance] config ${file}\n`)

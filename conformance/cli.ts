@@ -96,7 +96,7 @@ export function registerCheckCommand(program: Command): Command {
   return program
     .command('check')
     .description('run the conformance scenarios against a client and report each rule')
-    .requiredOption('--provider <ids>', 'provider(s) to check: carina, comma-separated, or all', providers)
+    .requiredOption('--provider <ids>', `provider(s) to check: one of ${Object.keys(PROFILES).join(', ')}, comma-separated, or all`, providers)
     .option('--client <spec>', 'reference, a broken client name, module:<path>[#export], command:<shell command>, browser:example-app[:<broken mode>], or browser:<url> with --app-* options (a web app in Chromium)', 'reference')
     .option('--scenario <ids>', 'only these scenario ids (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()))
     .addOption(new Option('--transport <kind>', 'in-process (msw) or sockets (serve on 127.0.0.1); default: sockets for command clients').choices(['in-process', 'sockets']))

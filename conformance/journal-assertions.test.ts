@@ -4,7 +4,7 @@ import { Clock } from '../mocks/core/clock.js'
 import { createCarina } from '../mocks/index.js'
 import { UserAgent } from './user-agent.js'
 import { ReferenceClient } from './clients/reference-client.js'
-import { carinaProfile } from './profiles/carina.js'
+import { PROFILES } from './profiles/index.js'
 import { clientAuthMethods, journalMatchers, tokensInQuery, type JournalMatchers } from './journal-assertions.js'
 
 expect.extend(journalMatchers)
@@ -22,9 +22,9 @@ describe('journal assertions in a user test', () => {
   async function signedInClient(quirks = {}) {
     await carina.reset()
     const env = { fetch, now: () => carina.clock.nowMs(), sleep: async (s: number) => void carina.clock.advance(s) }
-    const client = new ReferenceClient({ ...carinaProfile.clientConfig(carina), requestTimeoutMs: 5000 }, env, quirks)
+    const client = new ReferenceClient({ ...PROFILES.carina.clientConfig(carina), requestTimeoutMs: 5000 }, env, quirks)
     const { url } = await client.startAuthorization()
-    const { location } = await new UserAgent(fetch, carinaProfile.user).authorize(url, 'approve')
+    const { location } = await new UserAgent(fetch, PROFILES.carina.user).authorize(url, 'approve')
     expect(await client.receiveRedirect({ url: location })).toEqual({ ok: true })
     return client
   }

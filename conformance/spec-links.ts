@@ -1,12 +1,14 @@
+import { PROVIDER_DEFINITIONS } from '../mocks/registry.js'
+
 /**
  * The one table that turns requirement ids into links, as the OpenID
  * Foundation suite's `LogEntryHelper.specLinks` does: a prefix, then the rest
  * of the id appended to that prefix's URL. Rules and scenarios only ever name
  * ids (`RFC6749-4.1.2`, `CARINA-api`); no URL is written anywhere else.
  *
- * Provider ids (`CARINA-`, `KEYSTONE-`, `CLOUD66-`, `COGO-`, `GOCD-`) cite the
- * provider documents in `../shared/seeds/` (DESIGN.md: "the document is the
- * spec"), by section.
+ * Provider prefixes (`CARINA-`...) cite the provider documents in
+ * `../shared/seeds/` (DESIGN.md: "the document is the spec"), by section; each
+ * provider's definition names its prefix, document and sections.
  */
 const SPEC_PREFIXES: ReadonlyArray<readonly [prefix: string, url: string]> = [
   ['RFC6749A-', 'https://www.rfc-editor.org/rfc/rfc6749.html#appendix-'],
@@ -34,32 +36,10 @@ const SPEC_PREFIXES: ReadonlyArray<readonly [prefix: string, url: string]> = [
   ['OIDCC-', 'https://openid.net/specs/openid-connect-core-1_0.html#rfc.section.'],
 ]
 
-/** Provider documents: prefix → seed file and the section each id names. */
-const PROVIDER_DOCUMENTS: Record<string, { document: string; sections: Record<string, string> }> = {
-  'CARINA-': {
-    document: 'carina-oauth.txt',
-    sections: {
-      authorize: 'OAuth dance',
-      token: 'Configure your application',
-      refresh: 'Configure your application',
-      api: 'Interact with Carina',
-      me: 'Identity scope',
-      'cluster-credentials': 'Cluster credentials scope',
-      'create-cluster': 'Create cluster scope',
-      'redirect-uri': 'Register your application',
-    },
-  },
-  'KEYSTONE-': { document: 'keystone-os-oauth2.rst', sections: { token: 'Create Access Token', api: 'Delegated Authentication Flow' } },
-  'CLOUD66-': {
-    document: 'cloud66-api-basics.md',
-    sections: { authorize: 'Authorization', token: 'Access token', 'token-response': 'Access token', api: 'Using the access token', 'redirect-uri': 'Redirect URLs' },
-  },
-  'COGO-': {
-    document: 'cogo-carbon-engine-auth.txt',
-    sections: { token: 'Obtain an access token from the Cogo Authorization Server', api: 'Using the access token to call API endpoints', expiry: 'Using the access token to call API endpoints' },
-  },
-  'GOCD-': { document: 'gocd-oauth.txt', sections: { authorize: 'Step 1', token: 'Step 2', refresh: 'Refresh', api: 'Step 3' } },
-}
+/** Provider documents, from each provider's definition: prefix → seed file and the section each id names. */
+const PROVIDER_DOCUMENTS: Record<string, { document: string; sections: Record<string, string> }> = Object.fromEntries(
+  PROVIDER_DEFINITIONS.flatMap(({ conformance: { document } }) => (document ? [[document.requirementPrefix, { document: document.file, sections: document.sections }]] : [])),
+)
 
 /** Where the provider documents live, relative to the repository (DESIGN.md). */
 export const SEEDS_BASE = '../shared/seeds/'

@@ -125,46 +125,9 @@ export interface RuleContext {
   client: ClientConfig
 }
 
-/** Facts about a provider that rules need (route ids, what its document asks of clients). */
-export interface ProviderFacts {
-  id: string
-  /** Route ids by role. */
-  routes: {
-    authorize?: string
-    token: string
-    /** Protected resource routes: calls that carry the access token. */
-    api: string[]
-    /** OpenID Connect providers: the JWKS and UserInfo routes. */
-    jwks?: string
-    userinfo?: string
-    /** The device authorization endpoint (RFC 8628 §3.1), where there is one. */
-    deviceAuthorization?: string
-  }
-  /** Where the document says the token goes, and a description for messages. */
-  tokenPresentation: {
-    placement: 'header' | 'query'
-    scheme?: RegExp
-    describe: string
-    requirement: string
-    /** Other ways the provider serves that are equally correct (Cloud 66: the RFC 6750 §2.1 header besides its documented query), with why. */
-    also?: Array<{ placement: 'header' | 'query'; scheme?: RegExp; describe: string }>
-  }
-  /** The `grant_type` values the provider's document spells (GoCD: `authorization-code`, `refresh-token`), and the requirement that says so. */
-  grantTypes: { values: string[]; requirement: string }
-  /** Token request bodies the provider documents besides the RFC's form (Carina shows JSON). */
-  tokenRequestFormats: Array<'form' | 'json'>
-  /** Whether the document makes `redirect_uri` optional in the authorization request (Cloud 66: "The redirect_uri parameter is optional"). */
-  redirectUriOptional?: boolean
-  /** Routes besides the token endpoint where the client authenticates (RFC 7009 §2.1 revocation, RFC 7662 introspection). */
-  clientAuthRoutes?: string[]
-  /** Client authentication methods the provider (document) accepts at the token endpoint. */
-  clientAuthMethods: string[]
-  clientAuthRequirement: string
-  /** PKCE support of the real provider, with why. */
-  pkce: { supported: boolean; why: string }
-  /** Redirect URIs registered for the harness client. */
-  registeredRedirectUris: string[]
-}
+/** Facts about a provider that rules need: part of its definition (`mocks/providers/<id>/conformance.ts`). */
+export type { ProviderFacts } from '../mocks/core/define.js'
+import type { ProviderFacts } from '../mocks/core/define.js'
 
 /** What the harness tells a client under test. */
 export interface ClientConfig {

@@ -1,12 +1,25 @@
 import type { TlsListenerOptions } from './core/client-cert.js'
+import type { ProviderDefinition } from './core/define.js'
 import type { ProviderDescription, ProviderOptions, ProviderRuntime } from './core/provider.js'
-import { createCarina, CARINA_ROUTE_IDS } from './providers/carina/index.js'
-import { createKeystone, KEYSTONE_ROUTE_IDS } from './providers/keystone/index.js'
-import { caPem, serverCertPem, serverKeyPem } from '../fixtures/keystone-tls.js'
-import { createCogo, COGO_ROUTE_IDS } from './providers/cogo/index.js'
-import { createCloud66, CLOUD66_ROUTE_IDS } from './providers/cloud66/index.js'
-import { createGocd, GOCD_ROUTE_IDS } from './providers/gocd/index.js'
-import { createStandard, STANDARD_ROUTE_IDS } from './providers/standard/index.js'
+import { carinaDefinition } from './providers/carina/index.js'
+import { keystoneDefinition } from './providers/keystone/index.js'
+import { cloud66Definition } from './providers/cloud66/index.js'
+import { cogoDefinition } from './providers/cogo/index.js'
+import { gocdDefinition } from './providers/gocd/index.js'
+import { standardDefinition } from './providers/standard/index.js'
+
+/**
+ * Every provider's definition, in `serve`'s order (DESIGN.md's port offsets).
+ * Adding a provider is one line here; everything below, and the config file,
+ * the CLI and the harness, derive from the definitions.
+ */
+export const PROVIDER_DEFINITIONS = [carinaDefinition, keystoneDefinition, cloud66Definition, cogoDefinition, gocdDefinition, standardDefinition] as const
+
+type Definitions = (typeof PROVIDER_DEFINITIONS)[number]
+export type ProviderId = Definitions['id']
+
+/** A provider's definition by id. */
+export type DefinitionOf<Id extends ProviderId> = Extract<Definitions, { id: Id }>
 
 export interface ProviderEntry {
   /** Builds the provider for the given base URLs (per origin). */
@@ -21,32 +34,25 @@ export interface ProviderEntry {
   tls?(): TlsListenerOptions
 }
 
-/**
- * Every provider `serve` can start, with DESIGN.md's port offsets
- * (carina 1, keystone 2, cloud66 3, cogo-auth 4, cogo-api 5, gocd 6, standard 7).
- */
-export const PROVIDERS = {
-  carina: {
-    create: (options) => createCarina(options),
-    origins: { default: { name: 'carina', offset: 1 } },
-    basePath: () => '',
+function entryOf(definition: ProviderDefinition): ProviderEntry {
+  return {
+    create: (options) => definition.create(options),
+    origins: Object.fromEntries(Object.entries(definition.origins).map(([key, { name, offset }]) => [key, { name, offset }])),
+    basePath: () => definition.basePath,
     describe: (provider) => provider.describe(),
-  },
-  keystone: { create: (options) => createKeystone(options), origins: { default: { name: 'keystone', offset: 2 } }, basePath: () => '/identity', describe: (provider) => provider.describe(), tls: () => ({ key: serverKeyPem, cert: serverCertPem, ca: caPem }) },
-  cloud66: { create: (options) => createCloud66(options), origins: { default: { name: 'cloud66', offset: 3 } }, basePath: () => '', describe: (provider) => provider.describe() },
-  cogo: { create: (options) => createCogo(options), origins: { auth: { name: 'cogo-auth', offset: 4 }, api: { name: 'cogo-api', offset: 5 } }, basePath: () => '', describe: (provider) => provider.describe() },
-  gocd: { create: (options) => createGocd(options), origins: { default: { name: 'gocd', offset: 6 } }, basePath: () => '', describe: (provider) => provider.describe() },
-  standard: { create: (options) => createStandard(options), origins: { default: { name: 'standard', offset: 7 } }, basePath: () => '', describe: (provider) => provider.describe() },
-} satisfies Record<string, ProviderEntry>
+    ...(definition.tls ? { tls: definition.tls } : {}),
+  }
+}
 
-export type ProviderId = keyof typeof PROVIDERS
+function byId<T>(value: (definition: Definitions) => T): { [Id in ProviderId]: T } {
+  return Object.fromEntries(PROVIDER_DEFINITIONS.map((definition) => [definition.id, value(definition)])) as { [Id in ProviderId]: T }
+}
+
+/** Every provider `serve` can start, by id, with its listeners (DESIGN.md's port offsets). */
+export const PROVIDERS: { [Id in ProviderId]: ProviderEntry } = byId((definition) => entryOf(definition as unknown as ProviderDefinition))
+
+/** Every provider's definition by id. */
+export const DEFINITIONS: { [Id in ProviderId]: DefinitionOf<Id> } = byId((definition) => definition) as { [Id in ProviderId]: DefinitionOf<Id> }
 
 /** Every route id of each provider (what `faults.add({ route })` accepts besides `*`). */
-export const ROUTE_IDS = {
-  carina: CARINA_ROUTE_IDS,
-  keystone: KEYSTONE_ROUTE_IDS,
-  cloud66: CLOUD66_ROUTE_IDS,
-  cogo: COGO_ROUTE_IDS,
-  gocd: GOCD_ROUTE_IDS,
-  standard: STANDARD_ROUTE_IDS,
-} as const satisfies Record<ProviderId, readonly string[]>
+export const ROUTE_IDS: { [Id in ProviderId]: DefinitionOf<Id>['routeIds'] } = byId((definition) => definition.routeIds) as { [Id in ProviderId]: DefinitionOf<Id>['routeIds'] }

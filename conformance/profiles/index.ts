@@ -1,19 +1,7 @@
-import { carinaProfile } from './carina.js'
-import { cloud66Profile } from './cloud66.js'
-import { cogoProfile } from './cogo.js'
-import { gocdProfile } from './gocd.js'
-import { keystoneProfile } from './keystone.js'
-import { standardProfile } from './standard.js'
-import type { ProviderProfile } from './profile.js'
+import { DEFINITIONS, type ProviderId } from '../../mocks/registry.js'
+import { profileOf, type ProviderProfile } from './profile.js'
 
-/** Every provider the harness can check, by id (added as each provider lands in mocks/registry.ts). */
-export const PROFILES: Record<string, ProviderProfile> = {
-  carina: carinaProfile,
-  keystone: keystoneProfile,
-  cloud66: cloud66Profile,
-  cogo: cogoProfile,
-  gocd: gocdProfile,
-  standard: standardProfile,
-}
+/** Every provider the harness can check, by id: one profile per definition in `mocks/registry.ts`. */
+export const PROFILES = Object.fromEntries(Object.values(DEFINITIONS).map((definition) => [definition.id, profileOf(definition as never)])) as Record<ProviderId, ProviderProfile> & Record<string, ProviderProfile>
 
 export type { ProviderProfile }

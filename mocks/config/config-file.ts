@@ -2,19 +2,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { describeIssues, OptionsError, type OptionsSchema } from '../core/options.js'
-import type { AccountsDefinition } from '../control/control-api.js'
-import { carinaAccounts } from '../providers/carina/accounts.js'
-import { carinaOptionsSchema } from '../providers/carina/options.js'
-import { cloud66Accounts } from '../providers/cloud66/accounts.js'
-import { cloud66OptionsSchema } from '../providers/cloud66/options.js'
-import { cogoAccounts } from '../providers/cogo/accounts.js'
-import { cogoOptionsSchema } from '../providers/cogo/options.js'
-import { gocdAccounts } from '../providers/gocd/accounts.js'
-import { gocdOptionsSchema } from '../providers/gocd/options.js'
-import { keystoneAccounts } from '../providers/keystone/accounts.js'
-import { keystoneOptionsSchema } from '../providers/keystone/options.js'
-import { standardAccounts } from '../providers/standard/accounts.js'
-import { standardOptionsSchema } from '../providers/standard/options.js'
+import type { ProviderDefinition } from '../core/define.js'
+import { DEFINITIONS, PROVIDER_DEFINITIONS, type ProviderId } from '../registry.js'
 
 /** The file `oauth-dance serve` reads from its working directory when given no `--config`. */
 export const DEFAULT_CONFIG_FILE = 'oauth-dance.config.json'
@@ -22,7 +11,7 @@ export const DEFAULT_CONFIG_FILE = 'oauth-dance.config.json'
 /** Where the JSON Schema of the config file is published in the package (generated from {@link configFileSchema}). */
 export const CONFIG_SCHEMA_PATH = 'schema/oauth-dance.config.schema.json'
 
-function providerSection(id: string, options: OptionsSchema, accounts: AccountsDefinition<never>) {
+function providerSection({ id, options, accounts }: Pick<ProviderDefinition, 'id' | 'options' | 'accounts'>) {
   return z
     .object({
       strictness: z.enum(['strict', 'lenient']).optional().describe('"strict" (default): refuse what the real provider refuses; "lenient": serve it and record notes.violations'),
@@ -35,24 +24,11 @@ function providerSection(id: string, options: OptionsSchema, accounts: AccountsD
     .describe(`${id}: options, extra clients and users, strictness`)
 }
 
-const providerSections = {
-  carina: providerSection('carina', carinaOptionsSchema, carinaAccounts as AccountsDefinition<never>),
-  keystone: providerSection('keystone', keystoneOptionsSchema, keystoneAccounts as AccountsDefinition<never>),
-  cloud66: providerSection('cloud66', cloud66OptionsSchema, cloud66Accounts as AccountsDefinition<never>),
-  cogo: providerSection('cogo', cogoOptionsSchema, cogoAccounts as AccountsDefinition<never>),
-  gocd: providerSection('gocd', gocdOptionsSchema, gocdAccounts as AccountsDefinition<never>),
-  standard: providerSection('standard', standardOptionsSchema, standardAccounts as AccountsDefinition<never>),
-}
+/** One section per provider definition, in the registry's order. */
+const providerSections = Object.fromEntries(PROVIDER_DEFINITIONS.map((definition) => [definition.id, providerSection(definition)])) as Record<ProviderId, ReturnType<typeof providerSection>>
 
 /** The providers a config file may name, with their option schemas (`--set <id>.<option>=<value>`). */
-export const PROVIDER_OPTION_SCHEMAS: Record<keyof typeof providerSections, OptionsSchema> = {
-  carina: carinaOptionsSchema,
-  keystone: keystoneOptionsSchema,
-  cloud66: cloud66OptionsSchema,
-  cogo: cogoOptionsSchema,
-  gocd: gocdOptionsSchema,
-  standard: standardOptionsSchema,
-}
+export const PROVIDER_OPTION_SCHEMAS = Object.fromEntries(Object.values(DEFINITIONS).map((definition) => [definition.id, definition.options])) as Record<ProviderId, OptionsSchema>
 
 /**
  * `oauth-dance.config.json`: global settings and, per provider, its options,
@@ -77,7 +53,7 @@ export const configFileSchema = z
 
 export type ConfigFile = z.output<typeof configFileSchema>
 export type ConfigFileInput = z.input<typeof configFileSchema>
-export type ProviderSection = NonNullable<NonNullable<ConfigFile['providers']>['carina']>
+export type ProviderSection = NonNullable<NonNullable<ConfigFile['providers']>[ProviderId]>
 
 /** The config file's JSON Schema, as published in the package. */
 export function configJsonSchema(): Record<string, unknown> {
@@ -171,4 +147,34 @@ export function loadConfig(options: { configPath?: string; cwd?: string; sets?: 
   const shownFile = file === undefined ? undefined : options.configPath ?? DEFAULT_CONFIG_FILE
   const source = [shownFile, sets.length ? '--set' : undefined].filter(Boolean).join(' and ') || 'defaults'
   return { config: parseConfig(applySets(raw, sets), source), file, source }
+}
+
+/** An option's allowed values as help shows them: `"raw" | "lenient"`, `integer`, `string[]`. */
+function allowedValues(schema: Record<string, unknown>): string {
+  if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(' | ')
+  if (Array.isArray(schema.anyOf)) return schema.anyOf.map((s) => allowedValues(s as Record<string, unknown>)).join(' | ')
+  if (schema.type === 'array') {
+    const item = allowedValues((schema.items ?? {}) as Record<string, unknown>)
+    return item.includes(' | ') ? `(${item})[]` : `${item}[]`
+  }
+  if ('const' in schema) return JSON.stringify(schema.const)
+  return typeof schema.type === 'string' ? schema.type : 'value'
+}
+
+/**
+ * Every provider's options for `serve --help`, generated from their schemas
+ * (one line each: key, allowed values, default, description), so an option
+ * added to a provider's `options.ts` is listed with no other change.
+ */
+export function providerOptionsHelp(): string {
+  const lines = ['Provider options (--set <provider>.<option>=<value>, or "options" in the config file):']
+  for (const { id, options } of PROVIDER_DEFINITIONS) {
+    const json = z.toJSONSchema(options, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, Record<string, unknown>> }
+    lines.push(`  ${id}:`)
+    for (const [key, property] of Object.entries(json.properties ?? {})) {
+      const defaultValue = property.default === undefined ? '' : ` (default ${JSON.stringify(property.default)})`
+      lines.push(`    ${id}.${key}: ${allowedValues(property)}${defaultValue}  ${String(property.description ?? '')}`.trimEnd())
+    }
+  }
+  return lines.join('\n')
 }

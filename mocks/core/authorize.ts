@@ -33,8 +33,8 @@ export interface AuthorizeConfig {
    */
   matchRedirectUri?(given: string | undefined, client: Client): string | undefined
   codeTtlSeconds: number
-  /** PKCE (RFC 7636): not supported, accepted when sent, or required. */
-  pkce: 'unsupported' | 'optional' | 'required'
+  /** PKCE (RFC 7636): not supported (Doorkeeper 3), or required (OAuth 2.1). */
+  pkce: 'unsupported' | 'required'
   /** Skip the consent page when the user already granted these scopes to this client (Doorkeeper's behaviour). */
   skipConsentWhenGranted: boolean
   /** Whether error redirects carry `error_description` (RFC 6749 §4.1.2.1: OPTIONAL). */
@@ -55,19 +55,6 @@ export interface AuthorizeConfig {
   hintFor?(error: OAuthError, params: Params, ctx: AuthorizeContext): string | undefined
   /** How parameters are added to a redirect URI (default {@link appendQuery}; Doorkeeper's URI builder: {@link doorkeeperUriWithQuery}). */
   appendQuery?(uri: string, params: Record<string, string | undefined>): string
-  /** Optional: a provider's own consent page body (GoCD's checkbox). The form must post `decision`. */
-  renderConsent?(args: ConsentPageArgs): SafeHtml
-  /** Wording of the consent page. */
-  consentTitle?(client: Client): string
-}
-
-export interface ConsentPageArgs {
-  ctx: AuthorizeContext
-  client: Client
-  request: ValidAuthorizationRequest
-  hiddenFields: SafeHtml
-  scopeList: SafeHtml
-  user: User
 }
 
 type AuthorizeRuntime = ProviderRuntime<Store, { web: WebConfig; authorize: AuthorizeConfig }>
@@ -355,16 +342,14 @@ function hiddenFields(request: ValidAuthorizationRequest): SafeHtml {
     .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">\n`)}`
 }
 
-function consentPage(ctx: AuthorizeContext, request: ValidAuthorizationRequest, user: User, csrf: SafeHtml, setCookie?: string): RouteAnswer {
+function consentPage(ctx: AuthorizeContext, request: ValidAuthorizationRequest, csrf: SafeHtml, setCookie?: string): RouteAnswer {
   const config = ctx.provider.config.authorize
   const { client } = request
   const scopeList = html`<ul class="scopes" data-testid="consent-scopes">${request.scopes.map(
     (scope) => html`<li data-scope="${scope}">${config.scopes[scope] ?? scope}</li>`,
   )}</ul>`
   const fields = html`${csrf}${hiddenFields(request)}`
-  const body = config.renderConsent
-    ? config.renderConsent({ ctx, client, request, hiddenFields: fields, scopeList, user })
-    : html`<h1>Authorization required</h1>
+  const body = html`<h1>Authorization required</h1>
 <p>Authorize <strong data-testid="consent-app-name">${client.name}</strong> to use your account?</p>
 <p>This application will be able to:</p>
 ${scopeList}
@@ -376,7 +361,7 @@ ${fields}
 </div>
 </form>`
   return renderPage({
-    title: config.consentTitle?.(client) ?? 'Authorization required',
+    title: 'Authorization required',
     brand: ctx.provider.config.web.brand,
     body,
     headers: setCookie ? { 'Set-Cookie': setCookie } : {},
@@ -414,7 +399,7 @@ export function authorizationRoutes(config: Pick<AuthorizeConfig, 'routePrefix' 
           return approve(ctx, request, user)
         }
         const { session, setCookie } = await ensureSession(ctx)
-        return consentPage(ctx, request, user, csrfField(session), setCookie)
+        return consentPage(ctx, request, csrfField(session), setCookie)
       },
     },
     {

@@ -2,10 +2,10 @@ import { InvalidClient, InvalidRequest, OAuthError } from './errors.js'
 import type { Params } from './params.js'
 import type { ReportViolation } from './routes.js'
 import { secretsEqual } from './secrets.js'
-import type { Client } from '../store/index.js'
+import type { Client, Store } from '../store/index.js'
 import type { ProviderRequest } from './request.js'
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post'
 
 export interface BasicCredentials {
   /** As sent, before form-urlencoding is undone. */
@@ -33,7 +33,8 @@ export function readBasicCredentials(request: Pick<ProviderRequest, 'headers'>):
   return { rawId: decoded.slice(0, colon), rawSecret: decoded.slice(colon + 1) }
 }
 
-function formDecode(value: string): string | undefined {
+/** Undoes `application/x-www-form-urlencoded` (RFC 6749 §2.3.1, Appendix B); undefined for a malformed percent-encoding. */
+export function formUrlDecode(value: string): string | undefined {
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '))
   } catch {
@@ -61,8 +62,6 @@ export interface AuthenticateClientOptions {
    * recorded (`notes.violations`) for the conformance rules.
    */
   basicWins?: boolean
-  /** Realm for the Basic challenge on a failed header authentication. */
-  basicRealm?: string
   /** The route context's reporter: a lenient provider records two methods at once and authenticates by the Basic header. */
   violation?: ReportViolation
 }
@@ -84,7 +83,6 @@ export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, pa
   const basic = readBasicCredentials(request)
   const bodyId = params.value('client_id')
   const bodySecret = params.value('client_secret')
-  const realm = options.basicRealm
 
   if (basic && bodySecret !== undefined && (options.basicWins || (options.rejectMultipleMethods ?? true))) {
     const error = new InvalidRequest('The client used more than one authentication method.', 'Basic header and client_secret both present')
@@ -95,11 +93,11 @@ export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, pa
 
   if (basic) {
     if (!options.methods.includes('client_secret_basic')) {
-      throw withBasicChallenge(new InvalidClient('Client authentication failed: HTTP Basic is not accepted here.', 'Basic not allowed'), realm)
+      throw withBasicChallenge(new InvalidClient('Client authentication failed: HTTP Basic is not accepted here.', 'Basic not allowed'))
     }
     const candidates: Array<[string, string]> = [[basic.rawId, basic.rawSecret]]
-    const decodedId = formDecode(basic.rawId)
-    const decodedSecret = formDecode(basic.rawSecret)
+    const decodedId = formUrlDecode(basic.rawId)
+    const decodedSecret = formUrlDecode(basic.rawSecret)
     if (decodedId !== undefined && decodedSecret !== undefined && (decodedId !== basic.rawId || decodedSecret !== basic.rawSecret)) {
       candidates.push([decodedId, decodedSecret])
     }
@@ -110,7 +108,7 @@ export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, pa
       const client = id ? options.findClient(id) : undefined
       if (client && secretsEqual(secret, client.clientSecret)) return { client, method: 'client_secret_basic' }
     }
-    throw withBasicChallenge(new InvalidClient(undefined, `Basic credentials for "${basic.rawId}" rejected`), realm)
+    throw withBasicChallenge(new InvalidClient(undefined, `Basic credentials for "${basic.rawId}" rejected`))
   }
 
   if (bodyId !== undefined && bodySecret !== undefined) {
@@ -122,9 +120,32 @@ export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, pa
     throw new InvalidClient(undefined, `body credentials for "${bodyId}" rejected`)
   }
 
-  if (bodyId !== undefined && options.methods.includes('none')) {
-    const client = options.findClient(bodyId)
-    if (client) return { client, method: 'none' }
-  }
   throw new InvalidClient('Client authentication failed: no client authentication included.', 'no client credentials')
+}
+
+/** The part of a route context {@link authenticateTokenClient} uses. */
+export interface TokenClientContext {
+  request: Pick<ProviderRequest, 'headers'>
+  provider: { store: Pick<Store, 'clients'> }
+  notes: Record<string, unknown>
+  violation: ReportViolation
+}
+
+/**
+ * {@link authenticateClient} at a token endpoint (Carina, Cloud 66, Cogo):
+ * clients from the provider's store, one method at a time (RFC 6749 §2.3,
+ * strictness deciding through the route's reporter), and the method and
+ * client recorded in the journal notes.
+ */
+export function authenticateTokenClient(ctx: TokenClientContext, params: Params, options: Pick<AuthenticateClientOptions, 'methods' | 'basicWins'>): AuthenticatedClient {
+  const auth = authenticateClient(ctx.request, params, {
+    methods: options.methods,
+    findClient: (id) => ctx.provider.store.clients.by('clientId', id),
+    rejectMultipleMethods: true,
+    basicWins: options.basicWins,
+    violation: ctx.violation,
+  })
+  ctx.notes.clientAuthMethod = auth.method
+  ctx.notes.clientId = auth.client.clientId
+  return auth
 }

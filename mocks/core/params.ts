@@ -114,15 +114,6 @@ export class Params {
   has(name: string): boolean {
     return this.#entries.some(([key]) => key === name)
   }
-
-  names(): string[] {
-    return [...new Set(this.#entries.map(([key]) => key))]
-  }
-
-  /** Every parameter as an object (last value wins); for the journal and templates. */
-  toObject(): Record<string, string> {
-    return Object.fromEntries(this.#entries)
-  }
 }
 
 /** The media type of a request, lower-cased, without parameters. */
@@ -134,8 +125,6 @@ export interface BodyOptions {
   /** Media types accepted; others are invalid_request. */
   accept?: ReadonlyArray<'form' | 'json'>
   limit?: number
-  /** Whether an empty body (no content type) is acceptable. */
-  allowEmpty?: boolean
 }
 
 /**
@@ -156,7 +145,7 @@ export function parseBodyParams(request: Pick<ProviderRequest, 'headers'>, text:
   if ((type === 'application/json' || type.endsWith('+json')) && accept.includes('json')) {
     return parseJsonParams(text, violation)
   }
-  if (text === '' && (options.allowEmpty || type === '')) return new Params([], 'none', violation)
+  if (text === '' && type === '') return new Params([], 'none', violation)
   const wanted = accept.map((a) => (a === 'form' ? 'application/x-www-form-urlencoded' : 'application/json')).join(' or ')
   const error = new InvalidRequest(`The request body must be ${wanted}${type ? `, not ${type}` : ''}.`, `content-type ${type || '(none)'}`)
   if (!violation) throw error

@@ -1,7 +1,9 @@
 import { defineScenario, expectRule } from '../../scenario.js'
 import { respectPollingInterval } from '../../rules/index.js'
-import { carinaProfile } from '../../profiles/carina.js'
+import { PROFILES } from '../../profiles/index.js'
 import { baseRules } from '../common.js'
+
+const carinaProfile = PROFILES.carina
 
 const stillBuilding = (body: string, status: number) => status === 404 && body.includes('not yet active')
 

@@ -1,6 +1,8 @@
 import { defineScenario } from '../../scenario.js'
-import { cloud66Profile } from '../../profiles/cloud66.js'
+import { PROFILES } from '../../profiles/index.js'
 import { baseRules } from '../common.js'
+
+const cloud66Profile = PROFILES.cloud66
 
 /**
  * Cloud 66's token response is urlencoded unless the client asks for JSON or

@@ -1,5 +1,7 @@
-import { cogoProfile } from '../../profiles/cogo.js'
+import { PROFILES } from '../../profiles/index.js'
 import { invalidTokenScenario } from '../common.js'
+
+const cogoProfile = PROFILES.cogo
 
 /** The token endpoint issues a token the API refuses (`broken-token` fault, kind `bad-signature`) once. */
 export default invalidTokenScenario(cogoProfile, 'bad-signature')

@@ -1,7 +1,9 @@
 import { defineScenario, expectRule } from '../../scenario.js'
 import { refetchRefusedTokenOnce } from '../../rules/index.js'
-import { cogoProfile } from '../../profiles/cogo.js'
+import { PROFILES } from '../../profiles/index.js'
 import { baseRules } from '../common.js'
+
+const cogoProfile = PROFILES.cogo
 
 /** Every token issued has the wrong audience (a misconfigured environment): no new token will help. */
 export default defineScenario({

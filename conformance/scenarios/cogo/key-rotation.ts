@@ -1,7 +1,9 @@
 import { defineScenario, expectRule } from '../../scenario.js'
 import { refetchRefusedTokenOnce } from '../../rules/index.js'
-import { cogoProfile } from '../../profiles/cogo.js'
+import { PROFILES } from '../../profiles/index.js'
 import { baseRules } from '../common.js'
+
+const cogoProfile = PROFILES.cogo
 
 /** The signing key rotates and the old one is retired while the client holds a token it signed. */
 export default defineScenario({

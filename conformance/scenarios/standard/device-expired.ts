@@ -1,8 +1,10 @@
 import { expectRule } from '../../scenario.js'
 import { respectDevicePollingInterval, stopPollingWhenRefused } from '../../rules/index.js'
-import { standardProfile } from '../../profiles/standard.js'
+import { PROFILES } from '../../profiles/index.js'
 import { baseRules } from '../common.js'
 import type { Scenario } from '../../types.js'
+
+const standardProfile = PROFILES.standard
 
 /** Nobody answers the device request: it expires, and the client stops polling. */
 const deviceExpired: Scenario = {

@@ -1,8 +1,10 @@
 import { expectRule } from '../../scenario.js'
 import { respectDevicePollingInterval, stopPollingWhenRefused } from '../../rules/index.js'
-import { standardProfile } from '../../profiles/standard.js'
+import { PROFILES } from '../../profiles/index.js'
 import { baseRules, primaryCall } from '../common.js'
 import type { Scenario } from '../../types.js'
+
+const standardProfile = PROFILES.standard
 
 /** The device grant with a slow_down on the first poll: the client waits 5 s more from then on. */
 const deviceSlowDown: Scenario = {

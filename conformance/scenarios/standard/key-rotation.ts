@@ -1,8 +1,10 @@
 import { expectRule } from '../../scenario.js'
 import { refetchJwksOnce, sendNonce } from '../../rules/index.js'
-import { standardProfile } from '../../profiles/standard.js'
+import { PROFILES } from '../../profiles/index.js'
 import { baseRules } from '../common.js'
 import type { Scenario } from '../../types.js'
+
+const standardProfile = PROFILES.standard
 
 /** The provider rotates its signing key between two sign-ins: the client fetches the JWKS again, once. */
 const keyRotation: Scenario = {

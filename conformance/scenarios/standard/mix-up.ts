@@ -1,8 +1,10 @@
 import { expectRule } from '../../scenario.js'
 import { rejectMixedUpResponse, sendPkce, sendState } from '../../rules/index.js'
-import { standardProfile } from '../../profiles/standard.js'
+import { PROFILES } from '../../profiles/index.js'
 import { baseRules } from '../common.js'
 import type { Scenario } from '../../types.js'
+
+const standardProfile = PROFILES.standard
 
 /** RFC 9207: a response naming another authorization server is refused. */
 const mixUp: Scenario = {

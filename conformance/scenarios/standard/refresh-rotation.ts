@@ -1,8 +1,10 @@
 import { expectRule } from '../../scenario.js'
 import { useNewestRefreshToken, useRefreshToken } from '../../rules/index.js'
-import { standardProfile } from '../../profiles/standard.js'
+import { PROFILES } from '../../profiles/index.js'
 import { baseRules, primaryCall, signIn } from '../common.js'
 import type { Scenario } from '../../types.js'
+
+const standardProfile = PROFILES.standard
 
 const ttl = standardProfile.accessTokenTtlSeconds!
 

@@ -1,10 +1,10 @@
 import { authorizationRoutes, doorkeeperUriWithQuery, OOB_REDIRECT_URI } from '../../core/authorize.js'
 import { authenticateClient } from '../../core/client-auth.js'
-import { OAuthError, quoteAuthParam, renderTokenError } from '../../core/errors.js'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
-import { defineRoute, type RouteContext } from '../../core/routes.js'
+import { defineRoute } from '../../core/routes.js'
 import { loginRoutes } from '../../core/session.js'
-import { exchangeAuthorizationCode, refreshAccessToken, revokeAllAuthorizations, revokeToken, tokenResponseBody, tokenRoute } from '../../core/token.js'
+import { revokeAllAuthorizations, revokeToken } from '../../core/token.js'
+import { renderDoorkeeperTokenError, tokenRoute } from './token.js'
 import { carinaFixtures } from '../../../fixtures/carina.js'
 import { applicationRoutes } from './applications.js'
 import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime, type CarinaRouteId, type CarinaDescription } from './config.js'
@@ -16,26 +16,13 @@ import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
 import { listedClient } from '../../control/accounts.js'
 import { carinaAccounts } from './accounts.js'
 import { carinaOptionsSchema } from './options.js'
+import { defineProvider } from '../../core/define.js'
+import { CARINA_ROUTE_IDS } from './config.js'
+import { carinaConformance } from './conformance.js'
+import { carinaClient } from './client.js'
 
 export { CARINA_BASE_URL, CARINA_SCOPES, CARINA_ROUTE_IDS } from './config.js'
 export type { CarinaOptions, CarinaRuntime, CarinaRouteId, CarinaDescription } from './config.js'
-
-/**
- * Doorkeeper's token error: the `en.yml` description, `no-store`, a Bearer
- * challenge on every error, and 401 for all of them before Doorkeeper 5.1.
- */
-function renderDoorkeeperTokenError(error: OAuthError, ctx: RouteContext<CarinaRuntime>): Reply {
-  const description = DOORKEEPER_DESCRIPTIONS[error.error] ?? error.description
-  let status = error.status
-  if (status < 500 && status !== 413) {
-    status = ctx.provider.config.tokenErrorStatus === 'doorkeeper' || error.error === 'invalid_client' ? 401 : 400
-  }
-  const headers: Record<string, string> = { ...error.headers, 'Content-Type': 'application/json; charset=utf-8' }
-  if (status === 401) {
-    headers['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
-  }
-  return renderTokenError(new OAuthError(status, error.error, description, error.detail, headers))
-}
 
 function json(body: unknown, status = 200): Reply {
   return Reply.json(status, body, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
@@ -101,7 +88,7 @@ const routes = [
     },
   }),
   ...authorizationRoutes({ routePrefix: 'carina', path: '/oauth/authorize', oobPath: '/oauth/authorize/:code' }),
-  tokenRoute({ routePrefix: 'carina', path: '/oauth/token', renderError: renderDoorkeeperTokenError as never }),
+  tokenRoute,
   revokeRoute,
   tokenInfoRoute,
   showProfile,
@@ -170,25 +157,8 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       },
     },
     token: {
-      routePrefix: 'carina',
-      path: '/oauth/token',
-      grants: { authorization_code: exchangeAuthorizationCode, refresh_token: refreshAccessToken },
-      bodyFormats: ['form', 'json'],
-      clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
-      // Doorkeeper's `from_basic`, then `from_params`: Basic wins, body credentials are ignored (served, and reported by the rules).
-      rejectMultipleClientAuthMethods: true,
-      basicWinsOverBody: true,
       accessTokenTtlSeconds: parsed.accessTokenTtlSeconds,
-      refreshTokens: true,
       revokeTokensOnCodeReplay: parsed.revokeTokensOnCodeReplay,
-      scopeSeparator: / +/,
-      knownScopes: Object.keys(CARINA_SCOPES),
-      defaultScopes: parsed.defaultScopes,
-      renderToken(token, ctx) {
-        // The document's example: access_token, token_type "bearer", expires_in 7200, refresh_token;
-        // the headers of Doorkeeper's TokenResponse#headers (RFC 6749 §5.1: no-store and Pragma no-cache).
-        return json(tokenResponseBody(token, ctx, { tokenType: 'bearer', scope: true, createdAt: true })).withHeaders({ Pragma: 'no-cache' })
-      },
     },
   }
   return new ProviderRuntime<ReturnType<typeof createCarinaStore>, CarinaConfig, CarinaRouteId, CarinaDescription>(
@@ -229,7 +199,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
           config.clusterBuildSeconds = next.clusterBuildSeconds
           config.tokenErrorStatus = next.tokenErrorStatus
           config.token.accessTokenTtlSeconds = next.accessTokenTtlSeconds
-          config.authorize.defaultScopes = config.token.defaultScopes = next.defaultScopes
+          config.authorize.defaultScopes = next.defaultScopes
           config.token.revokeTokensOnCodeReplay = next.revokeTokensOnCodeReplay
         },
       },
@@ -245,6 +215,9 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       describe(provider) {
         return {
           baseUrl: provider.baseUrl,
+          authorizationEndpoint: `${provider.baseUrl}/oauth/authorize`,
+          tokenEndpoint: `${provider.baseUrl}/oauth/token`,
+          apiBaseUrl: provider.baseUrl,
           clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, Object.keys(CARINA_SCOPES))),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
         }
@@ -253,3 +226,17 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
     options,
   )
 }
+
+/** Everything about Carina: `serve`, the config file, the harness and the reference clients derive from it. */
+export const carinaDefinition = defineProvider({
+  id: 'carina',
+  label: 'Carina',
+  create: createCarina,
+  origins: { default: { name: 'carina', offset: 1, url: CARINA_BASE_URL } },
+  basePath: '',
+  options: carinaOptionsSchema,
+  accounts: carinaAccounts,
+  routeIds: CARINA_ROUTE_IDS,
+  conformance: carinaConformance,
+  client: carinaClient,
+})

@@ -88,6 +88,8 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
   it('describes its base URL, the seeded application and user for serve --json', () => {
     expect(running.provider.describe()).toEqual({
       baseUrl: base,
+      authorizationEndpoint: `${base}/oauth/authorize`,
+      tokenEndpoint: `${base}/oauth/token`,
       apiBaseUrl: `${base}/api/2`,
       clients: [{ id: app.clientId, secret: app.clientSecret, name: 'Example App', redirectUris: ['http://example.com'], scopes: ['public', 'redeploy'] }],
       users: [{ username: 'demo', password: 'demo' }],

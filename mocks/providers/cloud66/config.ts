@@ -1,8 +1,8 @@
 import type { AuthorizeConfig } from '../../core/authorize.js'
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
+import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
-import type { TokenConfig } from '../../core/token.js'
 import type { Cloud66Store } from './store.js'
 import type { Cloud66Options } from './options.js'
 
@@ -15,30 +15,14 @@ export const CLOUD66_SCOPES: Record<string, string> = {
   redeploy: 'Redeploy a stack',
 }
 
-/**
- * Error descriptions of Doorkeeper's `en.yml`: the document names no token
- * errors, and the real server was Doorkeeper (PROVIDERS.md §3.1).
- */
-export const DOORKEEPER_DESCRIPTIONS: Record<string, string> = {
-  invalid_request: 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
-  invalid_client: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
-  invalid_grant: 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
-  unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',
-  unauthorized_client: 'The client is not authorized to perform this request using this method.',
-  invalid_redirect_uri: 'The redirect uri included is not valid.',
-  access_denied: 'The resource owner or authorization server denied the request.',
-  unsupported_response_type: 'The authorization server does not support this response type.',
-  invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
-  server_error: 'The authorization server encountered an unexpected condition which prevented it from fulfilling the request.',
-  temporarily_unavailable: 'The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.',
-}
+/** The document names no token errors, and the real server was Doorkeeper (PROVIDERS.md §3.1). */
+export { DOORKEEPER_DESCRIPTIONS } from '../../core/token.js'
 
 export type { Cloud66Options } from './options.js'
 
 export interface Cloud66Config extends Required<Cloud66Options> {
   web: WebConfig
   authorize: AuthorizeConfig
-  token: TokenConfig
 }
 
 export type { Cloud66Store }
@@ -71,7 +55,8 @@ export const CLOUD66_ROUTE_IDS = [
 export type Cloud66RouteId = (typeof CLOUD66_ROUTE_IDS)[number]
 
 /** What `createCloud66().describe()` (and `serve --json`) says about it. */
-export interface Cloud66Description extends ProviderDescription {
+export interface Cloud66Description extends ProviderDescription, DescribedEndpoints {
+  authorizationEndpoint: string
   /** Base of the API v2 (`/api/2`). */
   apiBaseUrl: string
 }

@@ -4,14 +4,13 @@ import { Params } from '../../core/params.js'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import type { RouteDefinition } from '../../core/routes.js'
 import { loginRoutes } from '../../core/session.js'
-import { randomHex } from '../../core/secrets.js'
 import { cloud66Fixtures } from '../../../fixtures/cloud66.js'
 import { apiError, apiRoutes } from './api.js'
 import { applicationRoutes } from './applications.js'
 import { CLOUD66_BASE_URL, CLOUD66_SCOPES, DOORKEEPER_DESCRIPTIONS, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime, type Cloud66RouteId, type Cloud66Description } from './config.js'
 import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
-import { renderCloud66TokenError, tokenEndpoint } from './token-endpoint.js'
+import { renderCloud66TokenError, tokenEndpoint } from './token.js'
 import type { RouteAnswer } from '../../core/reply.js'
 import { revokeAllAuthorizations } from '../../core/token.js'
 import { parseProviderOptions } from '../../core/options.js'
@@ -19,6 +18,10 @@ import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
 import { listedClient } from '../../control/accounts.js'
 import { cloud66Accounts } from './accounts.js'
 import { cloud66OptionsSchema } from './options.js'
+import { defineProvider } from '../../core/define.js'
+import { CLOUD66_ROUTE_IDS } from './config.js'
+import { cloud66Conformance } from './conformance.js'
+import { cloud66Client } from './client.js'
 
 export { CLOUD66_BASE_URL, CLOUD66_SCOPES, CLOUD66_ROUTE_IDS } from './config.js'
 export type { Cloud66Options, Cloud66Runtime, Cloud66RouteId, Cloud66Description } from './config.js'
@@ -139,31 +142,6 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
         return `Doorkeeper splits scopes on spaces, so "${scope}" is one unknown scope; separate them with spaces (${scope.split(/[ ,]+/).filter(Boolean).join('+')}), as the document's note does.`
       },
     },
-    token: {
-      // Read by the core's issueToken; the endpoint itself is cloud66.token.
-      routePrefix: 'cloud66',
-      path: '/oauth/token',
-      grants: {},
-      bodyFormats: ['form', 'json'],
-      clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
-      rejectMultipleClientAuthMethods: true,
-      basicWinsOverBody: true,
-      // "Tokens do not expire" (PROVIDERS.md §3.1): no expires_in, no refresh token.
-      accessTokenTtlSeconds: null,
-      refreshTokens: false,
-      get revokeTokensOnCodeReplay() {
-        return config.revokeTokensOnCodeReplay
-      },
-      // The document's example token is 40 hex characters.
-      mintAccessToken: () => randomHex(20),
-      renderToken: () => {
-        throw new Error('cloud66.token renders its own responses')
-      },
-      renderError: renderCloud66TokenError as never,
-      scopeSeparator: /[ ,]+/,
-      knownScopes: Object.keys(CLOUD66_SCOPES),
-      defaultScopes: ['public'],
-    },
   }
   return new ProviderRuntime<Cloud66Store, Cloud66Config, Cloud66RouteId, Cloud66Description>(
     {
@@ -215,6 +193,8 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       describe(provider) {
         return {
           baseUrl: provider.baseUrl,
+          authorizationEndpoint: `${provider.baseUrl}/oauth/authorize`,
+          tokenEndpoint: `${provider.baseUrl}/oauth/token`,
           apiBaseUrl: `${provider.baseUrl}/api/2`,
           clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, Object.keys(CLOUD66_SCOPES))),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
@@ -224,3 +204,17 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
     options,
   )
 }
+
+/** Everything about Cloud 66: `serve`, the config file, the harness and the reference clients derive from it. */
+export const cloud66Definition = defineProvider({
+  id: 'cloud66',
+  label: 'Cloud 66',
+  create: createCloud66,
+  origins: { default: { name: 'cloud66', offset: 3, url: CLOUD66_BASE_URL } },
+  basePath: '',
+  options: cloud66OptionsSchema,
+  accounts: cloud66Accounts,
+  routeIds: CLOUD66_ROUTE_IDS,
+  conformance: cloud66Conformance,
+  client: cloud66Client,
+})

@@ -1,9 +1,6 @@
-import { z } from 'zod'
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
+import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
-import { createStore, type Store } from '../../store/index.js'
-import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
-import { CogoKeyRing } from './keys.js'
 
 /**
  * Concrete defaults for the document's `https://auth.[env].[name].carbonengine.co`
@@ -32,24 +29,8 @@ export interface CogoConfig {
   anyTenant: boolean
 }
 
-/** A category of the invented Carbon Engine API (fixtures/cogo.ts). */
-export const categorySchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  sector: z.string(),
-  kgCo2ePerGbp: z.number(),
-})
-export type Category = z.infer<typeof categorySchema>
-
-export interface CogoStore extends Store {
-  categories: IndexedCollection<typeof categorySchema, 'id'>
-  /** Signing keys; replaced with the store on reset, so a rotation never outlives a test. */
-  keys: CogoKeyRing
-}
-
-export function createCogoStore(): CogoStore {
-  return { ...createStore(), categories: indexedCollection(categorySchema, ['id']), keys: new CogoKeyRing() }
-}
+export type { Category, CogoStore } from './store.js'
+import type { CogoStore } from './store.js'
 
 /**
  * Every route id of the provider (faults and the journal name routes by them).
@@ -66,10 +47,9 @@ export const COGO_ROUTE_IDS = [
 export type CogoRouteId = (typeof COGO_ROUTE_IDS)[number]
 
 /** What `createCogo().describe()` (and `serve --json`) says about it. */
-export interface CogoDescription extends ProviderDescription {
+export interface CogoDescription extends ProviderDescription, DescribedEndpoints {
   /** The API origin (`https://api.sandbox.example.carbonengine.co`). */
   apiBaseUrl: string
-  tokenEndpoint: string
   jwksUri: string
   /** `iss` of the tokens it signs. */
   issuer: string

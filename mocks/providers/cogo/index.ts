@@ -10,27 +10,30 @@ import {
   COGO_AUTH_BASE_URL,
   COGO_JWKS_PATH,
   COGO_TOKEN_PATH,
-  createCogoStore,
   type CogoConfig,
   type CogoContext,
   type CogoOptions,
   type CogoRuntime,
-  type CogoStore,
   type CogoRouteId,
   type CogoDescription,
 } from './config.js'
+import { createCogoStore, type CogoStore } from './store.js'
 import { anyTenantPatterns, defaultIssuer, isCarbonEngineUrl, refusePlainHttp } from './hosts.js'
 import { importSigningKey } from './keys.js'
-import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './test-tokens.js'
-import { jwksEndpoint, renderCognitoError, TOKEN_HEADERS, tokenEndpoint } from './token-endpoint.js'
+import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './access-tokens.js'
+import { jwksEndpoint, renderCognitoError, TOKEN_HEADERS, tokenEndpoint } from './token.js'
 import { Reply } from '../../core/reply.js'
 import { parseProviderOptions } from '../../core/options.js'
 import { cogoAccounts } from './accounts.js'
 import { cogoOptionsSchema } from './options.js'
+import { defineProvider } from '../../core/define.js'
+import { COGO_ROUTE_IDS } from './config.js'
+import { cogoConformance } from './conformance.js'
+import { cogoClient } from './client.js'
 
 export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS, COGO_ROUTE_IDS } from './config.js'
 export type { CogoOptions, CogoRuntime, CogoRouteId, CogoDescription } from './config.js'
-export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './test-tokens.js'
+export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './access-tokens.js'
 
 /** Errors in each origin's own format: Cognito's bare code on the auth origin, API Gateway's message on the API. */
 function renderError(error: OAuthError, ctx: RouteContext<any>): Reply {
@@ -139,3 +142,18 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
     { ...options, baseUrl: origins },
   )
 }
+
+/** Everything about Cogo: `serve`, the config file, the harness and the reference clients derive from it. */
+export const cogoDefinition = defineProvider({
+  id: 'cogo',
+  label: 'Cogo',
+  create: createCogo,
+  // The token host and the API host differ (cogo-carbon-engine-auth.txt).
+  origins: { auth: { name: 'cogo-auth', offset: 4, url: COGO_AUTH_BASE_URL }, api: { name: 'cogo-api', offset: 5, url: COGO_API_BASE_URL } },
+  basePath: '',
+  options: cogoOptionsSchema,
+  accounts: cogoAccounts,
+  routeIds: COGO_ROUTE_IDS,
+  conformance: cogoConformance,
+  client: cogoClient,
+})

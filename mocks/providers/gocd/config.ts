@@ -1,4 +1,5 @@
 import type { ProviderDescription, ProviderRuntime } from '../../core/provider.js'
+import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import type { GocdStore } from './store.js'
@@ -56,7 +57,8 @@ export const GOCD_ROUTE_IDS = [
 export type GocdRouteId = (typeof GOCD_ROUTE_IDS)[number]
 
 /** What `createGocd().describe()` (and `serve --json`) says about it. */
-export type GocdDescription = ProviderDescription
+/** What `createGocd().describe()` (and `serve --json`) says about it: the keys every provider has. */
+export type GocdDescription = ProviderDescription & DescribedEndpoints & { authorizationEndpoint: string }
 
 export type GocdRuntime = ProviderRuntime<GocdStore, GocdConfig, GocdRouteId, GocdDescription>
 export type GocdContext = RouteContext<GocdRuntime>

@@ -140,6 +140,9 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       const description = (await request(base).get('/__oauth-dance/provider')).body
       expect(description).toEqual({
         baseUrl: base,
+        authorizationEndpoint: `${base}/go/oauth/authorize`,
+        tokenEndpoint: `${base}/go/oauth/token`,
+        apiBaseUrl: base,
         clients: [{ id: client.clientId, secret: client.clientSecret, name: 'My Client', redirectUris: [REDIRECT], scopes: [] }],
         users: [{ username: 'admin', password: 'demo' }],
       })

@@ -21,6 +21,10 @@ import { listedClient } from '../../control/accounts.js'
 import { gocdAccounts } from './accounts.js'
 import { gocdAuthorizeShortcut } from './authorize.js'
 import { gocdOptionsSchema } from './options.js'
+import { defineProvider } from '../../core/define.js'
+import { GOCD_ROUTE_IDS } from './config.js'
+import { gocdConformance } from './conformance.js'
+import { gocdClient } from './client.js'
 
 export { GOCD_BASE_URL, GOCD_HOST_ALIASES, GOCD_TOKEN_TTL_SECONDS, GOCD_CODE_TTL_SECONDS, GOCD_ROUTE_IDS } from './config.js'
 export type { GocdOptions, GocdRuntime, GocdRouteId, GocdDescription } from './config.js'
@@ -142,6 +146,9 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
       describe(provider) {
         return {
           baseUrl: provider.baseUrl,
+          authorizationEndpoint: `${provider.baseUrl}/go/oauth/authorize`,
+          tokenEndpoint: `${provider.baseUrl}/go/oauth/token`,
+          apiBaseUrl: provider.baseUrl,
           clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, [])),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
         }
@@ -150,3 +157,17 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
     { ...options, baseUrl },
   )
 }
+
+/** Everything about GoCD: `serve`, the config file, the harness and the reference clients derive from it. */
+export const gocdDefinition = defineProvider({
+  id: 'gocd',
+  label: 'GoCD',
+  create: createGocd,
+  origins: { default: { name: 'gocd', offset: 6, url: GOCD_BASE_URL } },
+  basePath: '',
+  options: gocdOptionsSchema,
+  accounts: gocdAccounts,
+  routeIds: GOCD_ROUTE_IDS,
+  conformance: gocdConformance,
+  client: gocdClient,
+})

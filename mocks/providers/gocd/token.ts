@@ -13,8 +13,8 @@ import type { RouteAnswer } from '../../core/reply.js'
  * oauth2_provider's tokens_controller, PROVIDERS §2.4), at the document's two
  * spellings: `/oauth/token` (its text) and `/go/oauth/token` (its curl).
  *
- * Not the shared core's `runTokenRequest`: GoCD's order of operations differs
- * from RFC 6749 in ways a client can observe, and that is what this emulates:
+ * GoCD's order of operations differs from RFC 6749 in ways a client can
+ * observe, and that is what this emulates:
  * 1. the code named by `code` and the token named by `refresh_token` are
  *    destroyed before anything is checked, so a failed exchange still burns
  *    the code;

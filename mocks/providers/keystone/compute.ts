@@ -4,7 +4,7 @@ import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import { certificateBindingHolds } from './identity.js'
 import { AUTHENTICATION_REQUIRED, identityErrorResponse, keystoneJson } from './responses.js'
 import type { ComputeServer } from './store.js'
-import { findLiveToken, tokenHints, tokenMeta } from './tokens.js'
+import { findLiveToken, tokenHints, tokenMeta } from './fernet-tokens.js'
 import { HttpError } from '../../core/errors.js'
 
 /**

@@ -1,4 +1,5 @@
 import type { DescribedUser, ProviderDescription, ProviderRuntime } from '../../core/provider.js'
+import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { KeystoneStore } from './store.js'
 
@@ -51,9 +52,9 @@ export const KEYSTONE_ROUTE_IDS = [
 export type KeystoneRouteId = (typeof KEYSTONE_ROUTE_IDS)[number]
 
 /** What `createKeystone().describe()` (and `serve --json`) says about it. */
-export interface KeystoneDescription extends ProviderDescription {
+export interface KeystoneDescription extends ProviderDescription, DescribedEndpoints {
   /** `POST` here for a client-credentials token (OS-OAUTH2). */
-  tokenUrl: string
+  tokenEndpoint: string
   users: Array<DescribedUser & { id: string; defaultProjectId: string | undefined }>
   /** The mutual-TLS user (`serve --tls`): its id is the `client_id`; the test PKI's files. */
   mtls: { clientId: string; files: string }

@@ -7,7 +7,7 @@ import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import { certificateThumbprint } from './mtls.js'
 import type { ApplicationCredential } from './store.js'
 import { AUTHENTICATION_REQUIRED, expectingToFind, identityError, keystoneJson } from './responses.js'
-import { findLiveToken, issueKeystoneToken, tokenHints, keystoneTime, renderTokenBody, roleRef, tokenMeta } from './tokens.js'
+import { findLiveToken, issueKeystoneToken, tokenHints, keystoneTime, renderTokenBody, roleRef, tokenMeta } from './fernet-tokens.js'
 import { parseJsonBounded } from '../../core/json.js'
 
 /**

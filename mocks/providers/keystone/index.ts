@@ -1,17 +1,21 @@
 import { randomBytes, X509Certificate } from 'node:crypto'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import { keystoneFixtures } from '../../../fixtures/keystone.js'
-import { caPem } from '../../../fixtures/keystone-tls.js'
+import { caPem, serverCertPem, serverKeyPem } from '../../../fixtures/keystone-tls.js'
 import { computeRoutes } from './compute.js'
 import { discoveryRoutes } from './discovery.js'
 import { KEYSTONE_BASE_URL, type KeystoneConfig, type KeystoneOptions, type KeystoneRuntime, type KeystoneRouteId, type KeystoneDescription } from './config.js'
 import { identityRoutes } from './identity.js'
-import { tokenMethodNotAllowedRoute, tokenRoute } from './oauth2.js'
+import { tokenMethodNotAllowedRoute, tokenRoute } from './token.js'
 import { identityErrorResponse, renderIdentityError } from './responses.js'
 import { createKeystoneStore, type KeystoneStore } from './store.js'
 import { parseProviderOptions } from '../../core/options.js'
 import { keystoneAccounts, listedCredential } from './accounts.js'
 import { keystoneOptionsSchema, type KeystoneParsedOptions } from './options.js'
+import { defineProvider } from '../../core/define.js'
+import { KEYSTONE_ROUTE_IDS } from './config.js'
+import { keystoneConformance } from './conformance.js'
+import { keystoneClient } from './client.js'
 
 /** The config fields the options set (the CA list and the issuer CNs its DN mapping accepts). */
 function optionFields(o: KeystoneParsedOptions) {
@@ -113,7 +117,8 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
         const f = keystoneFixtures
         return {
           baseUrl: provider.baseUrl,
-          tokenUrl: `${provider.baseUrl}/v3/OS-OAUTH2/token`,
+          tokenEndpoint: `${provider.baseUrl}/v3/OS-OAUTH2/token`,
+          apiBaseUrl: provider.baseUrl,
           // The broken-backend credential is for the 500 tests, not for clients to pick up.
           clients: provider.store.applicationCredentials.collection
             .findMany()
@@ -127,3 +132,19 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
     options,
   )
 }
+
+/** Everything about Keystone: `serve`, the config file, the harness and the reference clients derive from it. */
+export const keystoneDefinition = defineProvider({
+  id: 'keystone',
+  label: 'Keystone',
+  create: createKeystone,
+  origins: { default: { name: 'keystone', offset: 2, url: KEYSTONE_BASE_URL } },
+  // keystone-os-oauth2.rst's URLs sit under /identity (a devstack deployment).
+  basePath: '/identity',
+  tls: () => ({ key: serverKeyPem, cert: serverCertPem, ca: caPem }),
+  options: keystoneOptionsSchema,
+  accounts: keystoneAccounts,
+  routeIds: KEYSTONE_ROUTE_IDS,
+  conformance: keystoneConformance,
+  client: keystoneClient,
+})

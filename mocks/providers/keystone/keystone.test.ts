@@ -6,7 +6,7 @@ import { bothModes, type Running } from '../../../test/support/modes.js'
 import { serve } from '../../server.js'
 import type { KeystoneRuntime } from './config.js'
 import { createKeystone } from '../../index.js'
-import { readWerkzeugBasic } from './oauth2.js'
+import { readWerkzeugBasic } from './token.js'
 import { TOKEN_PATH, FORM, credential, basic, appBasic, AUTH_REQUIRED, FERNET, keystoneSuite } from '../../../test/support/keystone-suite.js'
 
 describe.each(bothModes)('Keystone over $name', (mode) => {

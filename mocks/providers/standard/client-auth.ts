@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors } from 'jose'
-import { readBasicCredentials, withBasicChallenge } from '../../core/client-auth.js'
+import { formUrlDecode, readBasicCredentials, withBasicChallenge } from '../../core/client-auth.js'
 import { InvalidClient, InvalidRequest } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
 import { secretsEqual } from '../../core/secrets.js'
@@ -14,15 +14,6 @@ export type StandardAuthMethod = (typeof STANDARD_AUTH_METHODS)[number]
 const REALM = 'standard'
 /** Largest lifetime a client assertion may claim (RFC 7523 §3 lets the server bound `exp`); also how long its `jti` is remembered. */
 const MAX_ASSERTION_LIFETIME_SECONDS = 600
-
-/** RFC 6749 §2.3.1 / Appendix B: the Basic user and password are form-urlencoded before base64. */
-function formDecode(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '))
-  } catch {
-    return undefined
-  }
-}
 
 /** Secret-based clients may use either secret method; the others only the one they registered. */
 function methodFits(meta: StandardClientMeta, used: StandardAuthMethod): boolean {
@@ -50,8 +41,9 @@ export async function authenticateStandardClient(ctx: StandardContext, params: P
   let client: Client | undefined
   let method: StandardAuthMethod
   if (basic) {
-    const id = formDecode(basic.rawId)
-    const secret = formDecode(basic.rawSecret)
+    // RFC 6749 §2.3.1: the Basic user and password are form-urlencoded before base64.
+    const id = formUrlDecode(basic.rawId)
+    const secret = formUrlDecode(basic.rawSecret)
     if (id === undefined || secret === undefined) throw withBasicChallenge(new InvalidClient('Client authentication failed: the Basic credentials are not form-urlencoded (RFC 6749 §2.3.1).', 'malformed percent-encoding in Basic'), REALM)
     if (bodyId !== undefined && bodyId !== id) throw new InvalidRequest('The "client_id" parameter does not match the authenticated client.', 'client_id differs from Basic')
     client = store.clients.by('clientId', id)

@@ -1,4 +1,5 @@
-import type { DeviceUserScript, StandardContext, StandardStore } from './config.js'
+import type { StandardContext, StandardStore } from './config.js'
+import type { DeviceUserScript } from './store.js'
 
 const DEVICE_DECISIONS = ['approve', 'deny', 'none'] as const
 

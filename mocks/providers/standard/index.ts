@@ -6,6 +6,10 @@ import { parseProviderOptions } from '../../core/options.js'
 import { standardAccounts } from './accounts.js'
 import { authorizeRoutes, matchRedirectUri } from './authorize.js'
 import { standardOptionsSchema } from './options.js'
+import { defineProvider } from '../../core/define.js'
+import { STANDARD_ROUTE_IDS } from './config.js'
+import { standardConformance } from './conformance.js'
+import { standardClient } from './client.js'
 import {
   createStandardStore,
   resourceUrlOf,
@@ -177,6 +181,9 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       describe(provider) {
         return {
           baseUrl: provider.baseUrl,
+          authorizationEndpoint: provider.baseUrl + STANDARD_PATHS.authorize,
+          tokenEndpoint: provider.baseUrl + STANDARD_PATHS.token,
+          apiBaseUrl: provider.baseUrl,
           issuer: provider.baseUrl,
           discoveryUrl: `${provider.baseUrl}/.well-known/openid-configuration`,
           resourceUrl: resourceUrlOf(provider),
@@ -188,3 +195,17 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
     options,
   )
 }
+
+/** Everything about standard: `serve`, the config file, the harness and the reference clients derive from it. */
+export const standardDefinition = defineProvider({
+  id: 'standard',
+  label: 'standard',
+  create: createStandard,
+  origins: { default: { name: 'standard', offset: 7, url: STANDARD_BASE_URL } },
+  basePath: '',
+  options: standardOptionsSchema,
+  accounts: standardAccounts,
+  routeIds: STANDARD_ROUTE_IDS,
+  conformance: standardConformance,
+  client: standardClient,
+})

@@ -1,33 +1,18 @@
-import { PROVIDERS } from '../../mocks/registry.js'
-import type { ProviderProfile } from './profile.js'
+import type { ConformanceData } from '../../core/define.js'
 
 /**
  * Keystone OS-OAUTH2 (`keystone-os-oauth2.rst`): client credentials with the
  * application credential in HTTP Basic, tokens of `[token] expiration` (3600
  * s), used as `Authorization: Bearer` on services behind keystonemiddleware.
  */
-export const keystoneProfile: ProviderProfile = {
-  id: 'keystone',
-  registryId: 'keystone',
-  create: (options) => PROVIDERS.keystone.create(options),
+export const keystoneConformance: ConformanceData = {
   grant: 'client_credentials',
   refresh: false,
   accessTokenTtlSeconds: 3600,
-  clientConfig(provider) {
-    const d = provider.describe()
-    return {
-      provider: 'keystone',
-      tokenEndpoint: String(d.tokenUrl),
-      apiBaseUrl: d.baseUrl,
-      clientId: d.clients[0].id,
-      clientSecret: d.clients[0].secret,
-    }
-  },
   user: { username: '', password: '' },
   primaryOperation: { operation: 'servers', route: 'keystone.compute-servers' },
   requirements: { token: 'KEYSTONE-token', api: 'KEYSTONE-api' },
   facts: {
-    id: 'keystone',
     routes: { token: 'keystone.token', api: ['keystone.compute-servers', 'keystone.compute-server'] },
     tokenPresentation: { placement: 'header', scheme: /^Bearer /, describe: 'Authorization: Bearer <access_token> (keystonemiddleware compares "Bearer" literally)', requirement: 'KEYSTONE-api' },
     // "the request should use the basic authentication header which contains the application credentials"
@@ -38,4 +23,5 @@ export const keystoneProfile: ProviderProfile = {
     pkce: { supported: false, why: 'client credentials: no authorization request, so no PKCE' },
     registeredRedirectUris: [],
   },
+  document: { requirementPrefix: 'KEYSTONE-', file: 'keystone-os-oauth2.rst', sections: { token: 'Create Access Token', api: 'Delegated Authentication Flow' } },
 }

@@ -1,11 +1,10 @@
 import { mediaType } from '../../core/params.js'
-import { authenticateClient } from '../../core/client-auth.js'
+import { authenticateTokenClient, type AuthenticatedClient } from '../../core/client-auth.js'
 import { InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
 import { defineRoute } from '../../core/routes.js'
-import { COGO_JWKS_PATH, COGO_TOKEN_PATH, type CogoContext, type CogoRuntime } from './config.js'
+import { COGO_JWKS_PATH, COGO_TOKEN_PATH, type CogoRuntime } from './config.js'
 import { issuerFor, refusePlainHttp } from './hosts.js'
-import { signAccessToken, type SigningKey } from './keys.js'
-import { mintBrokenCogoToken } from './test-tokens.js'
+import { issueAccessToken, mintBrokenCogoToken } from './access-tokens.js'
 import { Reply } from '../../core/reply.js'
 
 /**
@@ -32,28 +31,6 @@ export function renderCognitoError(error: OAuthError): Reply {
   const headers: Record<string, string> = { ...TOKEN_HEADERS }
   if (error.headers['Retry-After']) headers['Retry-After'] = error.headers['Retry-After']
   return new Reply(status, headers, JSON.stringify({ error: error.error }))
-}
-
-/** The claims of the document's sample token, in its order; `exp = iat + 3600` per the text, not the sample's 24 h. */
-export function accessTokenClaims(clientId: string, issuer: string, audience: string, iat: number, ttlSeconds: number) {
-  return { iss: issuer, sub: `${clientId}@clients`, aud: audience, iat, exp: iat + ttlSeconds, azp: clientId, gty: 'client-credentials' }
-}
-
-/**
- * A client-credentials token signed by `key` at second `iat`. The key ring
- * hands out the token already signed for the same key, claims and second
- * (the same bytes signing again would give), so a burst of requests pays for
- * one signature per second.
- */
-function issueAccessToken(provider: CogoRuntime, key: SigningKey, clientId: string, issuer: string, iat: number): string | Promise<string> {
-  const { audience, accessTokenTtlSeconds: ttl } = provider.config
-  // Every input of the claims and header but iat, unambiguous (JSON) since issuers vary by tenant.
-  const template = JSON.stringify([key.kid, clientId, issuer, audience, ttl])
-  return provider.store.keys.issued(template, iat, () => signAccessToken(key, accessTokenClaims(clientId, issuer, audience, iat, ttl)))
-}
-
-function findClient(ctx: CogoContext, id: string) {
-  return ctx.provider.store.clients.by('clientId', id)
 }
 
 /**
@@ -84,14 +61,9 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
     if (grantType === undefined) throw new InvalidRequest('The "grant_type" parameter is missing.', 'missing grant_type')
     if (grantType !== 'client_credentials') throw new UnsupportedGrantType(undefined, `grant_type ${grantType}`)
     // Basic only: body credentials are refused as invalid_client, and with a Basic header as two methods at once (RFC 6749 §2.3).
-    let authenticated: ReturnType<typeof authenticateClient>
+    let authenticated: AuthenticatedClient
     try {
-      authenticated = authenticateClient(ctx.request, params, {
-        methods: ['client_secret_basic'],
-        findClient: (id) => findClient(ctx, id),
-        rejectMultipleMethods: true,
-        violation: ctx.violation,
-      })
+      authenticated = authenticateTokenClient(ctx, params, { methods: ['client_secret_basic'] })
     } catch (error) {
       const basic = /^basic /i.test(ctx.request.headers.get('authorization') ?? '')
       if (params.has('client_secret')) {
@@ -103,9 +75,7 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
       }
       throw error
     }
-    const { client, method } = authenticated
-    ctx.notes.clientAuthMethod = method
-    ctx.notes.clientId = client.clientId
+    const { client } = authenticated
     if (client.grantTypes.length && !client.grantTypes.includes('client_credentials')) {
       throw new UnauthorizedClient(undefined, 'client not allowed client_credentials')
     }

@@ -1,37 +1,19 @@
-import { PROVIDERS } from '../../mocks/registry.js'
-import type { ProviderProfile } from './profile.js'
+import type { ConformanceData } from '../../core/define.js'
 
 /**
  * Cloud 66 (`cloud66-api-basics.md`): authorization code without refresh,
  * tokens that never expire, the token response urlencoded unless the client
  * asks for JSON or XML, and the token in the `access_token` query parameter.
  */
-export const cloud66Profile: ProviderProfile = {
-  id: 'cloud66',
-  registryId: 'cloud66',
-  create: (options) => PROVIDERS.cloud66.create(options),
+export const cloud66Conformance: ConformanceData = {
   grant: 'authorization_code',
   refresh: false,
   accessTokenTtlSeconds: null,
-  clientConfig(provider) {
-    const d = provider.describe()
-    const client = d.clients[0]
-    return {
-      provider: 'cloud66',
-      authorizationEndpoint: `${d.baseUrl}/oauth/authorize`,
-      tokenEndpoint: `${d.baseUrl}/oauth/token`,
-      apiBaseUrl: String(d.apiBaseUrl),
-      clientId: client.id,
-      clientSecret: client.secret,
-      redirectUri: client.redirectUris[0],
-      scope: 'public redeploy',
-    }
-  },
+  scope: 'public redeploy',
   user: { username: 'demo', password: 'demo' },
   primaryOperation: { operation: 'stacks', route: 'cloud66.stacks' },
   requirements: { token: 'CLOUD66-token', api: 'CLOUD66-api' },
   facts: {
-    id: 'cloud66',
     routes: { authorize: 'cloud66.authorize', token: 'cloud66.token', api: ['cloud66.stacks', 'cloud66.stack', 'cloud66.redeploy'] },
     // @note the document shows only the query, which RFC 6750 §2.3 says SHOULD NOT be used; Doorkeeper also serves the header every resource server MUST support (§2.1). Both pass.
     tokenPresentation: {
@@ -49,5 +31,10 @@ export const cloud66Profile: ProviderProfile = {
     clientAuthRequirement: 'CLOUD66-token',
     pkce: { supported: false, why: 'Cloud 66 ran a Doorkeeper without PKCE; its document never mentions it' },
     registeredRedirectUris: ['http://example.com'],
+  },
+  document: {
+    requirementPrefix: 'CLOUD66-',
+    file: 'cloud66-api-basics.md',
+    sections: { authorize: 'Authorization', token: 'Access token', 'token-response': 'Access token', api: 'Using the access token', 'redirect-uri': 'Redirect URLs' },
   },
 }

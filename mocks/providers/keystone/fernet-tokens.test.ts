@@ -1,7 +1,7 @@
 import { createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createKeystone } from './index.js'
-import { mintFernetToken } from './tokens.js'
+import { mintFernetToken } from './fernet-tokens.js'
 
 /** The Fernet spec's verification and decryption, written independently of the minting code. */
 function openFernet(token: string, key: { signing: Buffer; encryption: Buffer }): { seconds: number; plaintext: Buffer } {

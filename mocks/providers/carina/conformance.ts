@@ -1,6 +1,5 @@
-import { createCarina } from '../../mocks/providers/carina/index.js'
-import { carinaFixtures } from '../../fixtures/carina.js'
-import type { ProviderProfile } from './profile.js'
+import type { ConformanceData } from '../../core/define.js'
+import { carinaFixtures } from '../../../fixtures/carina.js'
 
 /**
  * Carina (`carina-oauth.txt`): authorization code with refresh, Doorkeeper 3.
@@ -8,31 +7,15 @@ import type { ProviderProfile } from './profile.js'
  * and shows the client credentials in a JSON token request body; Doorkeeper
  * took HTTP Basic as well.
  */
-export const carinaProfile: ProviderProfile = {
-  id: 'carina',
-  registryId: 'carina',
-  create: (options) => createCarina(options),
+export const carinaConformance: ConformanceData = {
   grant: 'authorization_code',
   refresh: true,
   accessTokenTtlSeconds: 7200,
-  clientConfig(provider) {
-    const app = carinaFixtures.application
-    return {
-      provider: 'carina',
-      authorizationEndpoint: `${provider.baseUrl}/oauth/authorize`,
-      tokenEndpoint: `${provider.baseUrl}/oauth/token`,
-      apiBaseUrl: provider.baseUrl,
-      clientId: app.clientId,
-      clientSecret: app.clientSecret,
-      redirectUri: app.redirectUris[0],
-      scope: 'identity cluster_credentials create_cluster',
-    }
-  },
+  scope: 'identity cluster_credentials create_cluster',
   user: { username: carinaFixtures.user.username, password: carinaFixtures.user.password },
   primaryOperation: { operation: 'me', route: 'carina.me' },
   requirements: { token: 'CARINA-token', api: 'CARINA-api', refresh: 'CARINA-refresh' },
   facts: {
-    id: 'carina',
     routes: { authorize: 'carina.authorize', token: 'carina.token', api: ['carina.me', 'carina.create-cluster', 'carina.cluster-credentials'] },
     tokenPresentation: { placement: 'header', scheme: /^bearer /i, describe: 'Authorization: bearer <access_token>', requirement: 'CARINA-api' },
     // Doorkeeper's token grants; the document shows authorization_code and refresh_token.
@@ -45,5 +28,19 @@ export const carinaProfile: ProviderProfile = {
     clientAuthRequirement: 'CARINA-token',
     pkce: { supported: false, why: 'Carina ran Doorkeeper 3, which has no PKCE (it came in Doorkeeper 5); the mock ignores code_challenge as the real server did' },
     registeredRedirectUris: [...carinaFixtures.application.redirectUris],
+  },
+  document: {
+    requirementPrefix: 'CARINA-',
+    file: 'carina-oauth.txt',
+    sections: {
+      authorize: 'OAuth dance',
+      token: 'Configure your application',
+      refresh: 'Configure your application',
+      api: 'Interact with Carina',
+      me: 'Identity scope',
+      'cluster-credentials': 'Cluster credentials scope',
+      'create-cluster': 'Create cluster scope',
+      'redirect-uri': 'Register your application',
+    },
   },
 }

@@ -1,39 +1,24 @@
-import { PROVIDERS } from '../../mocks/registry.js'
-import { STANDARD_FIXTURES } from '../../mocks/providers/standard/config.js'
-import type { ProviderProfile } from './profile.js'
+import type { ConformanceData } from '../../core/define.js'
+import { STANDARD_FIXTURES } from './config.js'
 
 /**
  * `standard`, the OAuth 2.1 / OpenID Connect server built to today's RFCs:
  * authorization code with PKCE S256 (required), rotating refresh tokens,
  * `Authorization: Bearer` (RFC 6750 §2.1). The harness client is the seeded
- * confidential client; its protected call is UserInfo.
+ * confidential client; its protected call is UserInfo. Its requirements are
+ * RFC sections: no document of its own.
  */
-export const standardProfile: ProviderProfile = {
-  id: 'standard',
-  registryId: 'standard',
-  create: (options) => PROVIDERS.standard.create(options),
+export const standardConformance: ConformanceData = {
   grant: 'authorization_code',
   refresh: true,
   accessTokenTtlSeconds: 3600,
-  clientConfig(provider) {
-    const client = STANDARD_FIXTURES.confidentialClient
-    return {
-      provider: 'standard',
-      authorizationEndpoint: `${provider.baseUrl}/authorize`,
-      tokenEndpoint: `${provider.baseUrl}/token`,
-      apiBaseUrl: provider.baseUrl,
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      redirectUri: client.redirectUris[0],
-      scope: 'openid profile',
-      issuer: provider.baseUrl,
-    }
-  },
+  scope: 'openid profile',
+  // RFC 9207: the server sends `iss` in authorization responses; the client must compare it.
+  checksIssuer: true,
   user: { username: STANDARD_FIXTURES.user.username, password: STANDARD_FIXTURES.user.password },
   primaryOperation: { operation: 'userinfo', route: 'standard.userinfo' },
   requirements: { token: 'RFC6749-3.2', api: 'RFC6750-2.1', refresh: 'RFC6749-6' },
   facts: {
-    id: 'standard',
     routes: { authorize: 'standard.authorize', token: 'standard.token', api: ['standard.userinfo', 'standard.resource', 'standard.resource-path'], jwks: 'standard.jwks', userinfo: 'standard.userinfo', deviceAuthorization: 'standard.device-authorization' },
     tokenPresentation: { placement: 'header', scheme: /^Bearer /, describe: 'Authorization: Bearer <access_token>', requirement: 'RFC6750-2.1' },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],

@@ -9,8 +9,8 @@ type FernetKey = { signing: Buffer; encryption: Buffer }
 
 /**
  * Per key, made once: an AES-128-ECB cipher kept open to encrypt single
- * blocks (a `createCipheriv` per token cost as much as the rest of minting),
- * and the HMAC-SHA256 key pads (RFC 2104), so the MAC is two one-shot hashes.
+ * blocks, and the HMAC-SHA256 key pads (RFC 2104), so the MAC is two one-shot
+ * hashes.
  */
 interface FernetKeyState {
   block: Cipher
@@ -47,8 +47,8 @@ function fernetState(key: FernetKey): FernetKeyState {
  * are drawn at random instead of encrypted: with CBC, a uniformly random
  * plaintext block gives a uniformly random ciphertext block, and a random
  * ciphertext block decrypts to a uniformly random plaintext block, so the
- * tokens are distributed exactly as before. Only the last block, which holds
- * the padding, is encrypted: C_n = AES(P_n xor C_n-1).
+ * tokens are distributed as if every block were encrypted. Only the last
+ * block, which holds the padding, is encrypted: C_n = AES(P_n xor C_n-1).
  */
 export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes: number): string {
   const { block, innerPad, outer } = fernetState(key)
@@ -63,7 +63,7 @@ export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes
   const seconds = Math.max(0, Math.floor(issuedAtMs / 1000))
   out.writeUInt32BE(Math.floor(seconds / 2 ** 32), at + 1)
   out.writeUInt32BE(seconds >>> 0, at + 5)
-  // IV and every ciphertext block but the last. Pooled: one randomBytes call per token cost more than the crypto.
+  // IV and every ciphertext block but the last, from the pooled CSPRNG.
   const lastBlock = signedEnd - 16
   pooledRandomBytes(lastBlock - (at + 9)).copy(out, at + 9)
   // The last plaintext block: the payload's random tail, then the padding bytes; CBC-chained to the block before.
@@ -146,7 +146,7 @@ export function tokenMeta(token: Token): KeystoneTokenMeta {
  * The token's audit id: 16 bytes as Keystone draws them, urlsafe base64
  * without padding (22 characters), taken here from a SHA-256 of the token,
  * which is itself random: unpredictable as a drawn one, stable for the token,
- * and not stored (a million live tokens, a million strings fewer).
+ * and so not stored.
  */
 export function auditIdOf(token: Token): string {
   return Buffer.from(sha256Binary(token.token), 'binary').subarray(0, 16).toString('base64url')

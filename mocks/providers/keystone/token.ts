@@ -1,13 +1,14 @@
 import { X509Certificate } from 'node:crypto'
 import { readClientCert } from '../../core/client-cert.js'
-import { OAuthError } from '../../core/errors.js'
+import { formUrlDecode } from '../../core/client-auth.js'
+import { InvalidClient, InvalidRequest, OAuthError, UnsupportedGrantType } from '../../core/errors.js'
 import { mediaType } from '../../core/params.js'
 import { defineRoute } from '../../core/routes.js'
 import { secretsEqual } from '../../core/secrets.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import { certificateMatchesUser, certificateThumbprint, issuedByTrustedCa } from './mtls.js'
 import { AUTHENTICATION_REQUIRED, keystoneJson, renderOAuth2Error } from './responses.js'
-import { issueKeystoneToken } from './tokens.js'
+import { issueKeystoneToken } from './fernet-tokens.js'
 import type { Reply, RouteAnswer } from '../../core/reply.js'
 
 /** Keystone's OS-OAUTH2 texts (keystone/api/os_oauth2.py). */
@@ -18,8 +19,6 @@ export const OAUTH2_TEXT = {
   clientAuthFailed: 'Client authentication failed.',
   unknownError: 'An unknown error occurred and failed to get an OAuth2.0 access token.',
 } as const
-
-const invalidClient = (description: string, detail: string) => new OAuthError(401, 'invalid_client', description, detail)
 
 /**
  * Form fields as `flask.request.form` has them: urlencoded or multipart bodies
@@ -56,7 +55,7 @@ function formValue(ctx: KeystoneContext, form: Array<[string, string]>, name: st
     if (count++ === 0) first = value
   }
   if (count > 1 && ctx.provider.config.repeatedParameters === 'reject') {
-    throw new OAuthError(400, 'invalid_request', `The parameter ${name} was included more than once.`, `repeated ${name}`)
+    throw new InvalidRequest(`The parameter ${name} was included more than once.`, `repeated ${name}`)
   }
   return first
 }
@@ -90,23 +89,15 @@ export function readWerkzeugBasic(header: string | null): { username: string; pa
 }
 
 const CLEAN_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
-/** One decoder for every call (building one per header cost more than the decoding); `fatal` throws on malformed UTF-8 as Python's decode does. */
+/** `fatal`: malformed UTF-8 throws, as Python's decode does. */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
-
-function formDecode(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '))
-  } catch {
-    return undefined
-  }
-}
 
 /** The Basic credentials as sent, or percent-decoded when only that reading names a credential with that secret (then `basic` itself is not returned). */
 function leniently(ctx: KeystoneContext, basic: { username: string; password: string }): { username: string; password: string } {
   const raw = ctx.provider.store.applicationCredentials.by('id', basic.username)
   if (raw && secretsEqual(basic.password, raw.secret)) return basic
-  const username = formDecode(basic.username)
-  const password = formDecode(basic.password)
+  const username = formUrlDecode(basic.username)
+  const password = formUrlDecode(basic.password)
   if (username === undefined || password === undefined) return basic
   const decoded = ctx.provider.store.applicationCredentials.by('id', username)
   if (decoded && secretsEqual(password, decoded.secret)) {
@@ -134,18 +125,18 @@ function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret:
   const { store } = provider
   const credential = store.applicationCredentials.by('id', clientId)
   if (!credential) throw new OAuthError(404, 'other_error', OAUTH2_TEXT.unknownError, `Could not find Application Credential: ${clientId}.`)
-  if (!secretsEqual(clientSecret, credential.secret)) throw invalidClient(AUTHENTICATION_REQUIRED, 'Invalid application credential ID or secret')
+  if (!secretsEqual(clientSecret, credential.secret)) throw new InvalidClient(AUTHENTICATION_REQUIRED, 'Invalid application credential ID or secret')
   const now = provider.clock.nowMs()
-  if (credential.expiresAtMs !== null && now >= credential.expiresAtMs) throw invalidClient(AUTHENTICATION_REQUIRED, 'Application credential has expired')
+  if (credential.expiresAtMs !== null && now >= credential.expiresAtMs) throw new InvalidClient(AUTHENTICATION_REQUIRED, 'Application credential has expired')
   const user = store.users.by('id', credential.userId)
-  if (!user) throw invalidClient(AUTHENTICATION_REQUIRED, `user ${credential.userId} of the application credential is gone`)
+  if (!user) throw new InvalidClient(AUTHENTICATION_REQUIRED, `user ${credential.userId} of the application credential is gone`)
   const project = store.projects.by('id', credential.projectId)
   if (!project) {
     // A dangling project reference is not a Keystone error but a Python one: the documented 500 (fixture `brokenApplicationCredential`).
     const message = "'NoneType' object is not subscriptable"
     throw new OAuthError(500, 'other_error', message, `TypeError: project ${credential.projectId} of application credential ${credential.id} is missing`)
   }
-  if (!project.enabled) throw invalidClient(AUTHENTICATION_REQUIRED, `project ${project.id} is disabled`)
+  if (!project.enabled) throw new InvalidClient(AUTHENTICATION_REQUIRED, `project ${project.id} is disabled`)
   const token = issueKeystoneToken(provider, {
     clientId: credential.id,
     userId: user.id,
@@ -161,13 +152,13 @@ function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret:
 /** `tls_client_auth` (RFC 8705 §2.1.1): `client_id` is a user id; the certificate must map to that user. */
 function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): RouteAnswer {
   const { provider } = ctx
-  if (!cert) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate could not be parsed')
-  if (!issuedByTrustedCa(cert, trustedCas(provider))) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate was not issued by a trusted CA')
+  if (!cert) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate could not be parsed')
+  if (!issuedByTrustedCa(cert, trustedCas(provider))) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate was not issued by a trusted CA')
   const user = provider.store.users.by('id', clientId)
-  if (!user) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, `the user does not exist. user id: ${clientId}`)
+  if (!user) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, `the user does not exist. user id: ${clientId}`)
   const projectId = user.profile.defaultProjectId as string | undefined
-  if (!projectId) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, `the user does not have default project. user id: ${clientId}`)
-  if (!certificateMatchesUser(provider, cert, user)) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, `certificate subject ${cert.subject.replace(/\n/g, ', ')} does not map to user ${clientId}`)
+  if (!projectId) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, `the user does not have default project. user id: ${clientId}`)
+  if (!certificateMatchesUser(provider, cert, user)) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, `certificate subject ${cert.subject.replace(/\n/g, ', ')} does not map to user ${clientId}`)
   const thumbprint = certificateThumbprint(cert)
   ctx.notes.thumbprint = thumbprint
   const token = issueKeystoneToken(provider, {
@@ -211,8 +202,8 @@ export const tokenRoute = defineRoute<KeystoneRuntime>({
 function exchangeClientCredentials(ctx: KeystoneContext, form: Array<[string, string]>): RouteAnswer {
   const grantType = formValue(ctx, form, 'grant_type')
   ctx.notes.grantType = grantType
-  if (grantType === undefined) throw new OAuthError(400, 'invalid_request', OAUTH2_TEXT.grantTypeRequired, 'missing grant_type')
-  if (grantType !== 'client_credentials') throw new OAuthError(400, 'unsupported_grant_type', OAUTH2_TEXT.grantTypeUnsupported(grantType), `grant_type ${grantType}`)
+  if (grantType === undefined) throw new InvalidRequest(OAUTH2_TEXT.grantTypeRequired, 'missing grant_type')
+  if (grantType !== 'client_credentials') throw new UnsupportedGrantType(OAUTH2_TEXT.grantTypeUnsupported(grantType), `grant_type ${grantType}`)
 
   let clientId = formValue(ctx, form, 'client_id')
   let clientSecret = formValue(ctx, form, 'client_secret')
@@ -223,13 +214,13 @@ function exchangeClientCredentials(ctx: KeystoneContext, form: Array<[string, st
     ;({ username: clientId, password: clientSecret } = ctx.provider.config.basicCredentials === 'lenient' ? leniently(ctx, basic) : basic)
     source = 'basic'
   }
-  if (!clientId) throw invalidClient(OAUTH2_TEXT.clientAuthFailed, 'failed to get a client_id from the request')
+  if (!clientId) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, 'failed to get a client_id from the request')
   ctx.notes.clientId = clientId
   const method = cert !== undefined ? 'tls_client_auth' : clientSecret ? 'client_secret_basic' : undefined
   // Keystone calls both Basic and form secrets client_secret_basic; the journal says which it really was.
   ctx.notes.clientAuthMethod = method === 'client_secret_basic' && source === 'form' ? 'client_secret_post' : method
   if (!method || !ctx.provider.config.authnMethods.includes(method)) {
-    throw invalidClient(OAUTH2_TEXT.clientAuthFailed, method ? `${method} is not in [oauth2] oauth2_authn_methods` : 'failed to get client credentials from the request')
+    throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, method ? `${method} is not in [oauth2] oauth2_authn_methods` : 'failed to get client credentials from the request')
   }
   try {
     return method === 'tls_client_auth' ? tlsClientAuth(ctx, clientId, cert ?? null) : clientSecretBasic(ctx, clientId, clientSecret!)

@@ -1,10 +1,12 @@
 import { XMLBuilder } from 'fast-xml-parser'
-import { authenticateClient } from '../../core/client-auth.js'
-import { InvalidGrant, InvalidRequest, OAuthError, quoteAuthParam, UnsupportedGrantType } from '../../core/errors.js'
+import { authenticateTokenClient } from '../../core/client-auth.js'
+import { InvalidRequest, OAuthError, UnsupportedGrantType } from '../../core/errors.js'
+import type { Params } from '../../core/params.js'
 import { defineRoute } from '../../core/routes.js'
-import { issueToken, revokeToken } from '../../core/token.js'
+import { randomHex } from '../../core/secrets.js'
+import { DOORKEEPER_DESCRIPTIONS, doorkeeperErrorAnswer, issueToken, redeemAuthorizationCode } from '../../core/token.js'
 import type { Client, Token } from '../../store/index.js'
-import { DOORKEEPER_DESCRIPTIONS, type Cloud66Context, type Cloud66Runtime } from './config.js'
+import type { Cloud66Context, Cloud66Runtime } from './config.js'
 
 export type TokenFormat = 'form' | 'json' | 'xml'
 
@@ -86,10 +88,7 @@ function tokenResponse(ctx: Cloud66Context, status: number, members: Array<[stri
  */
 export function renderCloud66TokenError(error: OAuthError, ctx: Cloud66Context): Response {
   const description = error.status === 413 ? error.description : (DOORKEEPER_DESCRIPTIONS[error.error] ?? error.description)
-  let status = error.status
-  if (status < 500 && status !== 413) status = ctx.provider.config.tokenErrorStatus === 'doorkeeper' || error.error === 'invalid_client' ? 401 : 400
-  const headers: Record<string, string> = { ...error.headers }
-  if (status === 401) headers['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
+  const { status, headers } = doorkeeperErrorAnswer(error, description, ctx.provider.config.tokenErrorStatus)
   return tokenResponse(ctx, status, [
     ['error', error.error],
     ['error_description', description],
@@ -99,28 +98,20 @@ export function renderCloud66TokenError(error: OAuthError, ctx: Cloud66Context):
 /**
  * The document's code exchange: `client_id`, `client_secret`, `code`, and an
  * optional `redirect_uri` that, when sent, must repeat the one the code was
- * issued for. The code must be this client's, unexpired and unused; a replay
- * is invalid_grant, and revokes the token the first exchange issued only with
- * `revokeTokensOnCodeReplay` (RFC 6749 §10.5 SHOULD; Doorkeeper did not).
+ * issued for (required with `requiredParams: 'doorkeeper'`). A replay revokes
+ * the token the first exchange issued only with `revokeTokensOnCodeReplay`.
  */
-async function exchangeCode(ctx: Cloud66Context, client: Client, params: ReturnType<Cloud66Context['body']>): Promise<Token> {
-  const { store, clock, config } = ctx.provider
-  const code = store.codes.by('code', params.require('code'))
-  if (!code || code.clientId !== client.clientId) throw new InvalidGrant(undefined, code ? 'code issued to another client' : 'unknown code')
-  const now = clock.nowMs()
-  if (code.redeemedAtMs !== null) {
-    ctx.notes.codeReplay = true
-    if (config.revokeTokensOnCodeReplay) for (const token of store.tokens.collection.findMany((q) => q.where({ code: code.code }))) await revokeToken(store, token, now)
-    throw new InvalidGrant(undefined, 'code already used')
-  }
-  if (now >= code.expiresAtMs) throw new InvalidGrant(undefined, 'code expired')
-  const redirectUri = params.value('redirect_uri')
-  ctx.notes.redirectUriSent = redirectUri !== undefined
-  if (redirectUri === undefined && config.requiredParams === 'doorkeeper') throw new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri')
-  if (redirectUri !== undefined && redirectUri !== code.redirectUri) throw new InvalidGrant(undefined, 'redirect_uri differs from the authorization request')
-  // In place, O(1): `collection.update` scans every code.
-  store.codes.patch(code, { redeemedAtMs: now })
-  return issueToken(ctx as never, client, { userId: code.userId, scopes: code.scopes, withRefreshToken: false, code: code.code })
+async function exchangeCode(ctx: Cloud66Context, client: Client, params: Params): Promise<Token> {
+  const { config } = ctx.provider
+  const code = await redeemAuthorizationCode(ctx, client, params, {
+    revokeTokensOnCodeReplay: config.revokeTokensOnCodeReplay,
+    checkRedirectUriPresence(given) {
+      ctx.notes.redirectUriSent = given !== undefined
+      if (given === undefined && config.requiredParams === 'doorkeeper') throw new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri')
+    },
+  })
+  // The document's example token is 40 hex characters; "Tokens do not expire" (PROVIDERS.md §3.1): no expires_in, no refresh token.
+  return issueToken(ctx.provider, client, { token: randomHex(20), ttlSeconds: null, userId: code.userId, scopes: code.scopes, refreshToken: null, code: code.code })
 }
 
 /**
@@ -136,7 +127,7 @@ export const tokenEndpoint = defineRoute<Cloud66Runtime>({
   path: '/oauth/token',
   renderError: renderCloud66TokenError,
   async resolve(ctx) {
-    const { config, store } = ctx.provider
+    const { config } = ctx.provider
     const params = ctx.body({ accept: ['form', 'json'] })
     ctx.notes.bodyFormat = params.source
     let grantType = params.value('grant_type')
@@ -146,18 +137,9 @@ export const tokenEndpoint = defineRoute<Cloud66Runtime>({
       grantType = 'authorization_code'
     }
     if (grantType !== 'authorization_code') throw new UnsupportedGrantType(undefined, `grant_type ${grantType}`)
-    const auth = authenticateClient(ctx.request, params, {
-      methods: ['client_secret_post', 'client_secret_basic'],
-      findClient: (id) => store.clients.by('clientId', id),
-      rejectMultipleMethods: true,
-      // Doorkeeper's `from_basic`, then `from_params`: Basic wins, body credentials are ignored (served, and reported by the rules).
-      basicWins: true,
-      basicRealm: 'Doorkeeper',
-      violation: ctx.violation,
-    })
-    ctx.notes.clientAuthMethod = auth.method
-    ctx.notes.clientId = auth.client.clientId
-    const token = await exchangeCode(ctx, auth.client, params)
+    // Doorkeeper's `from_basic`, then `from_params`: Basic wins, body credentials are ignored (served, and reported by the rules).
+    const { client } = authenticateTokenClient(ctx, params, { methods: ['client_secret_post', 'client_secret_basic'], basicWins: true })
+    const token = await exchangeCode(ctx, client, params)
     // The document's order of members: access_token, then token_type (the XML example lists them the other way round).
     const members: Array<[string, string]> = [
       ['access_token', token.token],

@@ -4,13 +4,33 @@ import { cogoFixtures } from '../../../fixtures/cogo.js'
 import { BROKEN_TOKEN_KINDS, type BrokenTokenKind } from '../../core/faults.js'
 import type { CogoRuntime } from './config.js'
 import { defaultIssuer } from './hosts.js'
-import { generateSigningKey, importSigningKey, signJwt, type SigningKey } from './keys.js'
-import { accessTokenClaims } from './token-endpoint.js'
+import { generateSigningKey, importSigningKey, signAccessToken, signJwt, type SigningKey } from './keys.js'
 
 /**
- * Tokens and key changes for fault scenarios: what a client must do when the
- * Carbon Engine API refuses a token it holds, or when the keys rotate.
+ * The access tokens Cogo signs: those its token endpoint issues, and, for
+ * fault scenarios, tokens and key changes a client must cope with (the Carbon
+ * Engine API refusing a token it holds, the keys rotating). Public as the
+ * provider's mint/rotate helpers.
  */
+
+/** The claims of the document's sample token, in its order; `exp = iat + 3600` per the text, not the sample's 24 h. */
+export function accessTokenClaims(clientId: string, issuer: string, audience: string, iat: number, ttlSeconds: number) {
+  return { iss: issuer, sub: `${clientId}@clients`, aud: audience, iat, exp: iat + ttlSeconds, azp: clientId, gty: 'client-credentials' }
+}
+
+/**
+ * A client-credentials token signed by `key` at second `iat`. The key ring
+ * hands out the token already signed for the same key, claims and second
+ * (the same bytes signing again would give), so a burst of requests pays for
+ * one signature per second.
+ */
+export function issueAccessToken(provider: CogoRuntime, key: SigningKey, clientId: string, issuer: string, iat: number): string | Promise<string> {
+  const { audience, accessTokenTtlSeconds: ttl } = provider.config
+  // Every input of the claims and header but iat, unambiguous (JSON) since issuers vary by tenant.
+  const template = JSON.stringify([key.kid, clientId, issuer, audience, ttl])
+  return provider.store.keys.issued(template, iat, () => signAccessToken(key, accessTokenClaims(clientId, issuer, audience, iat, ttl)))
+}
+
 
 export interface MintOptions {
   /** Client the token is for (default the seeded client). */
