@@ -22,7 +22,8 @@ function newestSourceMs(dir: string): number {
   return newest
 }
 
-function bundleIsCurrent(): boolean {
+/** Whether `dist/` (the bundle and what it is built from) is at least as new as every source file: `npm test` builds it first. */
+export function buildIsCurrent(): boolean {
   let built: number
   try {
     built = statSync(BUNDLED_CLI).mtimeMs
@@ -38,7 +39,7 @@ function bundleIsCurrent(): boolean {
  * otherwise the sources through tsx, which compiles the project on each start
  * (seconds on a busy machine) but never runs stale code.
  */
-export const CLI: readonly string[] = bundleIsCurrent()
+export const CLI: readonly string[] = buildIsCurrent()
   ? [process.execPath, BUNDLED_CLI]
   : [process.execPath, '--import', createRequire(import.meta.url).resolve('tsx'), SOURCE_CLI]
 
