@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test'
-import { chooseChromium } from './fixtures/playwright/browser.js'
+import { chooseChromium } from './conformance/adapters/chromium.js'
 
 // Throws, saying how to install one, when there is no Chromium: the browser tests fail rather than skip.
 const chromium = chooseChromium()

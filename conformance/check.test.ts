@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { runCheck, shardPlan, type CheckOptions } from './check.js'
 import { registerMergeReportsCommand } from './cli.js'
 import { PROFILES } from './profiles/index.js'
-import { scenariosFor } from '../scenarios/index.js'
+import { scenariosFor } from './scenarios/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'oauth-dance-check-'))
 
@@ -105,9 +105,9 @@ describe('runCheck', () => {
   })
 
   it('runs the providers of a command: client concurrently, each with its own servers, and reports each', async () => {
-    const { text, code } = await check({ providers: ['keystone', 'cogo'], client: 'command:python3 fixtures/clients/python/example_client.py', scenarios: ['happy-path'] })
+    const { text, code } = await check({ providers: ['keystone', 'cogo'], client: 'command:python3 conformance/clients/python/example_client.py', scenarios: ['happy-path'] })
     expect(code).toBe(0)
-    expect(text.split('\n')[0]).toBe('[oauth-dance] check keystone (1), cogo (1) with client "python3 fixtures/clients/python/example_client.py", providers concurrently')
+    expect(text.split('\n')[0]).toBe('[oauth-dance] check keystone (1), cogo (1) with client "python3 conformance/clients/python/example_client.py", providers concurrently')
     expect(shape(text)).toContain('PASS keystone/happy-path: Happy path: get a token and make a protected call (N checks: N passed, N skipped; T s)\n')
     expect(shape(text)).toContain('PASS cogo/happy-path: Happy path: get a token and make a protected call (N checks: N passed, N skipped; T s)\n')
     expect(shape(text)).toMatch(/\nkeystone: .*: PASS\ncogo: .*: PASS\ntotal: 2 providers, N scenarios, .*\nRESULT: PASS\n$/)

@@ -9,7 +9,7 @@ import { formatJUnit } from './report/junit.js'
 import { summarizeProvider, summarizeTotal, type ReportedRun } from './report/summary.js'
 import { runScenarios, type RunResult } from './runner.js'
 import type { ClientAdapter, Scenario } from './types.js'
-import { scenariosFor } from '../scenarios/index.js'
+import { scenariosFor } from './scenarios/index.js'
 
 /** `--shard 2/3`: the second of three parts. */
 export interface Shard {

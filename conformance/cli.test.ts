@@ -9,7 +9,7 @@ function oauthDance(args: string[]) {
 
 describe('oauth-dance check (the process)', () => {
   it('ends with exit code 1 when a command client hangs and ignores SIGTERM, and says what happened', () => {
-    const run = oauthDance(['check', '--provider', 'keystone', '--scenario', 'happy-path', '--client', 'command:node fixtures/clients/misbehaving/client.mjs hangs-on-call', '--client-timeout', '5000'])
+    const run = oauthDance(['check', '--provider', 'keystone', '--scenario', 'happy-path', '--client', 'command:node conformance/clients/misbehaving/client.mjs hangs-on-call', '--client-timeout', '5000'])
     expect(run.error).toBeUndefined() // not killed by spawnSync's timeout: the process ended by itself
     expect(run.status).toBe(1)
     expect(run.stdout).toContain('expected ok, the client reported crash: the client did not answer "callApi" in 5000 ms; the client was still running 2000 ms after its standard input was closed and 2000 ms after SIGTERM: killed with SIGKILL')

@@ -5,8 +5,8 @@ import { runCheck, type Shard } from './check.js'
 import { PROFILES } from './profiles/index.js'
 import { JsonLinesReport, runsFromJsonLines } from './report/jsonl.js'
 import { formatJUnit, mergeJUnit } from './report/junit.js'
-import { scenariosFor } from '../scenarios/index.js'
-import type { ExampleAppBrokenMode } from '../fixtures/example-app/server.js'
+import { scenariosFor } from './scenarios/index.js'
+import type { ExampleAppBrokenMode } from './clients/example-app/server.js'
 
 /**
  * `browser:example-app[:<broken mode>]`: the bundled example web app driven

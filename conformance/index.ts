@@ -8,7 +8,7 @@
  * expect(result.checks.filter((c) => c.result === 'fail')).toEqual([])
  */
 export { runScenarios, type RunOptions, type RunResult, type CheckReport, type ScenarioReport } from './runner.js'
-export { scenariosFor, FLOWS, PROVIDER_SCENARIOS } from '../scenarios/index.js'
+export { scenariosFor, FLOWS, PROVIDER_SCENARIOS } from './scenarios/index.js'
 export { defineScenario, expectRule } from './scenario.js'
 export { PROFILES, type ProviderProfile } from './profiles/index.js'
 export { commandClient, stopAllCommandClients, type CommandClientOptions } from './adapters/command.js'

@@ -4,7 +4,7 @@ import { Clock } from '../mocks/core/clock.js'
 import '../mocks/msw.js'
 import { createCarina } from '../mocks/providers/carina/index.js'
 import { UserAgent } from './user-agent.js'
-import { ReferenceClient } from '../fixtures/clients/reference-client.js'
+import { ReferenceClient } from './clients/reference-client.js'
 import { carinaProfile } from './profiles/carina.js'
 import { clientAuthMethods, journalMatchers, tokensInQuery, type JournalMatchers } from './journal-assertions.js'
 

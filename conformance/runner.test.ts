@@ -2,21 +2,21 @@ import { readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { runScenarios } from './runner.js'
 import { knownRequirementPrefixes, specLink } from './spec-links.js'
-import { FLOWS, PROVIDER_SCENARIOS, scenariosFor } from '../scenarios/index.js'
+import { FLOWS, PROVIDER_SCENARIOS, scenariosFor } from './scenarios/index.js'
 import { PROFILES } from './profiles/index.js'
-import { referenceClient } from '../fixtures/clients/reference-client.js'
-import { BROKEN_CLIENTS } from '../fixtures/clients/broken-clients.js'
+import { referenceClient } from './clients/reference-client.js'
+import { BROKEN_CLIENTS } from './clients/broken-clients.js'
 import { formatJUnit } from './report/junit.js'
 import { checkRecord } from './report/jsonl.js'
 import { carinaFixtures } from '../fixtures/carina.js'
 
 describe('scenarios', () => {
   it('are named after their files', () => {
-    const flowFiles = readdirSync(new URL('../scenarios/flows/', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''))
+    const flowFiles = readdirSync(new URL('./scenarios/flows/', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''))
     const flowIds = FLOWS.map((flow) => Object.values(PROFILES).map((p) => flow(p)?.id).find(Boolean))
     expect([...flowIds].sort()).toEqual([...flowFiles].sort())
     for (const [provider, scenarios] of Object.entries(PROVIDER_SCENARIOS)) {
-      const files = readdirSync(new URL(`../scenarios/${provider}/`, import.meta.url)).map((f) => f.replace(/\.ts$/, ''))
+      const files = readdirSync(new URL(`./scenarios/${provider}/`, import.meta.url)).map((f) => f.replace(/\.ts$/, ''))
       expect(scenarios.map((s) => s.id).sort()).toEqual(files.sort())
       for (const s of scenarios) expect(s.profile).toBe(provider)
     }

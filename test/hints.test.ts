@@ -9,7 +9,7 @@ import { jsonLinesWriter } from '../conformance/report/jsonl.js'
 import { runScenarios } from '../conformance/runner.js'
 import type { ClientAdapter, ClientConfig, ClientEnvironment } from '../conformance/types.js'
 import { createCloud66 } from '../mocks/providers/cloud66/index.js'
-import { scenariosFor } from '../scenarios/index.js'
+import { scenariosFor } from '../conformance/scenarios/index.js'
 import { carinaFixtures } from '../fixtures/carina.js'
 
 /**

@@ -2,19 +2,19 @@ import { createServer } from 'node:http'
 import { freePort } from '../../test/support/free-port.js'
 import { chromium, type Browser } from '@playwright/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chooseChromium } from '../../fixtures/playwright/browser.js'
-import { scenariosFor } from '../../scenarios/index.js'
+import { chooseChromium } from './chromium.js'
+import { scenariosFor } from '../scenarios/index.js'
 import { runScenarios, type CheckReport } from '../runner.js'
 import { webAppClient, webAppEnvironment, webAppScenarios, type WebAppOptions } from './browser-app.js'
 
 const flagged = (checks: CheckReport[]) => checks.filter((c) => c.result === 'fail' || c.result === 'warning')
 
 
-/** The plain node:http app (fixtures/plain-app), described the way a team describes its own app: selectors only. */
+/** The plain node:http app (conformance/clients/plain-app), described the way a team describes its own app: selectors only. */
 const plainApp = (port: number, broken?: string): WebAppOptions => ({
   name: broken ? `plain-app:${broken}` : 'plain-app',
   url: `http://127.0.0.1:${port}/`,
-  start: `${broken ? `PLAIN_APP_BROKEN=${broken} ` : ''}node fixtures/plain-app/app.mjs`,
+  start: `${broken ? `PLAIN_APP_BROKEN=${broken} ` : ''}node conformance/clients/plain-app/app.mjs`,
   signIn: 'role=button[name="Sign in with Carina"]',
   signedIn: '#signed-in',
   error: '.error',
@@ -99,7 +99,7 @@ describe('browser adapter for any app: the plain node:http app on Carina', { tim
     try {
       const client = webAppClient({ ...plainApp(busy) }, { browser })
       await expect(client.start({ provider: 'carina', tokenEndpoint: 'http://127.0.0.1:1/oauth/token', apiBaseUrl: '', clientId: '', clientSecret: '', requestTimeoutMs: 1000 }, { fetch, now: () => 0, sleep: async () => {} })).rejects.toThrow(
-        `something already answers at http://127.0.0.1:${busy}/ before "node fixtures/plain-app/app.mjs" ran: stop it, or give the app another port`,
+        `something already answers at http://127.0.0.1:${busy}/ before "node conformance/clients/plain-app/app.mjs" ran: stop it, or give the app another port`,
       )
     } finally {
       await new Promise((resolve) => other.close(resolve))
@@ -107,7 +107,7 @@ describe('browser adapter for any app: the plain node:http app on Carina', { tim
   })
 
   it('reports an app whose start command dies, with its output', async () => {
-    const client = webAppClient({ ...plainApp(port), start: 'node fixtures/plain-app/app.mjs', providers: ['carina'] }, { browser })
+    const client = webAppClient({ ...plainApp(port), start: 'node conformance/clients/plain-app/app.mjs', providers: ['carina'] }, { browser })
     await expect(client.start({ provider: 'carina', tokenEndpoint: 'http://127.0.0.1:1/oauth/token', apiBaseUrl: '', clientId: '', clientSecret: '', requestTimeoutMs: 1000 }, { fetch, now: () => 0, sleep: async () => {} })).rejects.toThrow(/exited \(2\) before .* answered:\nplain-app: missing configuration authorizationEndpoint/)
   })
 })

@@ -218,7 +218,7 @@ export function webAppClient(app: WebAppOptions, options: WebAppClientOptions = 
           await process_.waitUntilAnswering(app.waitFor ?? app.url, app.startTimeoutMs ?? 20_000, app.start)
         } else await app.configure!(config, env)
         if (!options.browser) {
-          const { chooseChromium } = await import('../../fixtures/playwright/browser.js')
+          const { chooseChromium } = await import('./chromium.js')
           launched = await chromium.launch(options.launchOptions ?? chooseChromium().launchOptions)
         }
         context = await (options.browser ?? launched)!.newContext()

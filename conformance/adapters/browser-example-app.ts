@@ -1,10 +1,10 @@
-import { EXAMPLE_APP_PROVIDERS, type ExampleAppProviderId } from '../../fixtures/example-app/providers.js'
-import { EXAMPLE_APP_BROKEN_MODES, startExampleApp, type ExampleAppBrokenMode } from '../../fixtures/example-app/server.js'
+import { EXAMPLE_APP_PROVIDERS, type ExampleAppProviderId } from '../clients/example-app/providers.js'
+import { EXAMPLE_APP_BROKEN_MODES, startExampleApp, type ExampleAppBrokenMode } from '../clients/example-app/server.js'
 import { HarnessError, HarnessErrorCode } from '../errors.js'
 import type { BrowserApp } from './browser.js'
 
 /**
- * The bundled example web app (fixtures/example-app) as a {@link BrowserApp}:
+ * The bundled example web app (conformance/clients/example-app) as a {@link BrowserApp}:
  * started per scenario on 127.0.0.1 with the harness's provider endpoints,
  * client id and secret, registered redirect URI, scope, request timeout and
  * mock clock. `broken` starts one of its deliberately broken modes.

@@ -86,7 +86,7 @@ export function browserClient(app: BrowserApp, options: BrowserClientOptions = {
       const { chromium } = await import('@playwright/test')
       let launched: Browser | undefined
       if (!options.browser) {
-        const { chooseChromium } = await import('../../fixtures/playwright/browser.js')
+        const { chooseChromium } = await import('./chromium.js')
         launched = await chromium.launch(options.launchOptions ?? chooseChromium().launchOptions)
       }
       let context: BrowserContext | undefined

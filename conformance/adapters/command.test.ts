@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { commandClient } from './command.js'
 import { runScenarios } from '../runner.js'
-import { scenariosFor } from '../../scenarios/index.js'
+import { scenariosFor } from '../scenarios/index.js'
 
-const CLIENT = 'node fixtures/clients/misbehaving/client.mjs'
+const CLIENT = 'node conformance/clients/misbehaving/client.mjs'
 /** Short limits so each misbehaviour ends in seconds (long enough for node to start the client on a loaded machine). */
 const LIMITS = { timeoutMs: 2000, exitGraceMs: 200 }
 
@@ -15,7 +15,7 @@ async function run(mode: string, provider = 'carina') {
 }
 
 /**
- * Misbehaving `command:` clients (fixtures/clients/misbehaving/client.mjs):
+ * Misbehaving `command:` clients (conformance/clients/misbehaving/client.mjs):
  * each run ends, the scenario fails with a message that says what the client
  * did and how it was stopped, and the client is not asked anything more.
  */

@@ -45,7 +45,7 @@ export function clientTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): numb
  * request of the scenario fails at once with the same message.
  *
  * @example
- * commandClient('python3 fixtures/clients/python/example_client.py', { timeoutMs: 5000 })
+ * commandClient('python3 conformance/clients/python/example_client.py', { timeoutMs: 5000 })
  */
 export function commandClient(command: string, options: CommandClientOptions = {}): ClientAdapter {
   const timeoutMs = options.timeoutMs ?? clientTimeoutFromEnv()

@@ -3,7 +3,7 @@ import { resolveClient } from './resolve.js'
 
 describe('resolveClient', () => {
   it('loads a TypeScript adapter named by module:<path>#<export>, in-process', async () => {
-    const { adapter, transport } = await resolveClient('module:./fixtures/clients/reference-client.ts#referenceClient')
+    const { adapter, transport } = await resolveClient('module:./conformance/clients/reference-client.ts#referenceClient')
     expect(typeof adapter.start).toBe('function')
     expect(transport).toBe('in-process')
   })

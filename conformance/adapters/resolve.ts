@@ -33,9 +33,9 @@ export async function resolveClient(spec: string, options: { timeoutMs?: number 
     }
     return { adapter, transport: 'in-process' }
   }
-  const { referenceClient } = await import('../../fixtures/clients/reference-client.js')
+  const { referenceClient } = await import('../clients/reference-client.js')
   if (spec === 'reference') return { adapter: referenceClient, transport: 'in-process' }
-  const { BROKEN_CLIENTS } = await import('../../fixtures/clients/broken-clients.js')
+  const { BROKEN_CLIENTS } = await import('../clients/broken-clients.js')
   const broken = BROKEN_CLIENTS[spec]
   if (broken) return { adapter: broken.client, transport: 'in-process' }
   throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
@@ -47,7 +47,7 @@ export async function resolveClient(spec: string, options: { timeoutMs?: number 
 export const EXAMPLE_CLIENTS: Record<string, { interpreter: string; file: string; description: string }> = {
   python: {
     interpreter: 'python3',
-    file: 'fixtures/clients/python/example_client.py',
+    file: 'conformance/clients/python/example_client.py',
     description: 'a complete client in Python\'s standard library (needs python3)',
   },
 }
@@ -59,7 +59,7 @@ function shellQuote(path: string): string {
 
 /** The built-in clients `--client` accepts by name, one per line, for `--help`. */
 export async function builtInClientsHelp(): Promise<string> {
-  const { BROKEN_CLIENTS } = await import('../../fixtures/clients/broken-clients.js')
+  const { BROKEN_CLIENTS } = await import('../clients/broken-clients.js')
   const lines = [
     'Built-in clients (--client <name>):',
     '  reference               follows every rule; the default',

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { formatJUnit, mergeJUnit } from './junit.js'
 import type { ReportedRun } from './summary.js'
 import { runScenarios } from '../runner.js'
-import { scenariosFor } from '../../scenarios/index.js'
-import { BROKEN_CLIENTS } from '../../fixtures/clients/broken-clients.js'
+import { scenariosFor } from '../scenarios/index.js'
+import { BROKEN_CLIENTS } from '../clients/broken-clients.js'
 
 const XSD = new URL('../../test/junit/jenkins-junit.xsd', import.meta.url).pathname
 

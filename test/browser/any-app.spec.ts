@@ -1,7 +1,7 @@
 // The README's "your own web app" Playwright example, but for the import path:
 // an app's own suite runs the Carina conformance scenarios against it.
 import { freePort } from '../support/free-port.js'
-import { test, expect } from '../../fixtures/playwright.js'
+import { test, expect } from '../../playwright/index.js'
 
 test.use({ provider: 'carina', oauthDanceProviders: ['carina'] })
 test.setTimeout(300_000)
@@ -11,7 +11,7 @@ test('my app passes the Carina conformance scenarios', async ({ checkWebApp }) =
   const result = await checkWebApp({
     app: {
       url: `http://127.0.0.1:${port}/`,
-      start: 'node fixtures/plain-app/app.mjs', // gets PORT and OAUTH_DANCE_* from the harness
+      start: 'node conformance/clients/plain-app/app.mjs', // gets PORT and OAUTH_DANCE_* from the harness
       signIn: 'role=button[name="Sign in with Carina"]',
       signedIn: '#signed-in',
       error: '.error',

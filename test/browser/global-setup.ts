@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { chooseChromium } from '../../fixtures/playwright/browser.js'
+import { chooseChromium } from '../../conformance/adapters/chromium.js'
 
 /** Says plainly which Chromium runs the browser tests (every test also carries it as a `browser` annotation). */
 export default function globalSetup(): void {

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test'
-import type { ProviderPageHelpers } from '../../fixtures/playwright.js'
-import type { ExampleApp } from '../../fixtures/example-app/server.js'
+import type { ProviderPageHelpers } from '../../playwright/index.js'
+import type { ExampleApp } from '../../conformance/clients/example-app/server.js'
 import type { Store } from '../../mocks/store/index.js'
 import { expect, pathOf, test } from './support.js'
 

@@ -1,6 +1,6 @@
 // The README's Playwright example, verbatim but for the import path (the package
 // name resolves to the built dist/, the suite runs the sources).
-import { test, expect } from '../../fixtures/playwright.js'
+import { test, expect } from '../../playwright/index.js'
 
 test.use({ provider: 'carina', oauthDanceProviders: ['carina'] })
 

@@ -1,6 +1,6 @@
 import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
-import { expect, test } from '../../fixtures/playwright.js'
+import { expect, test } from '../../playwright/index.js'
 
 test.use({ provider: 'standard', oauthDanceProviders: ['standard'] })
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { expect, test } from '../../fixtures/playwright.js'
+import { expect, test } from '../../playwright/index.js'
 
 test.use({ provider: 'standard', oauthDanceProviders: ['standard'] })
 

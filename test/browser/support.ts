@@ -1,9 +1,9 @@
 import type { Page } from '@playwright/test'
-import { test as base, type RegisteredClient } from '../../fixtures/playwright.js'
-import { OOB_REDIRECT_URI, startExampleApp, type ExampleApp } from '../../fixtures/example-app/server.js'
-import type { ExampleAppProviderId } from '../../fixtures/example-app/providers.js'
+import { test as base, type RegisteredClient } from '../../playwright/index.js'
+import { OOB_REDIRECT_URI, startExampleApp, type ExampleApp } from '../../conformance/clients/example-app/server.js'
+import type { ExampleAppProviderId } from '../../conformance/clients/example-app/providers.js'
 
-export { expect } from '../../fixtures/playwright.js'
+export { expect } from '../../playwright/index.js'
 export { OOB_REDIRECT_URI }
 
 /** The example app, started for one test and registered with its provider. */

@@ -147,7 +147,7 @@ describe('the packed package, installed into a fresh application', () => {
   it('ships what a user needs and no tests, source maps or sources', () => {
     const files = JSON.parse(readFileSync(join(dirname(app), 'files.json'), 'utf8')) as string[]
     expect(files.filter((f) => /\.(test|spec)\.|\.map$|^(test|bench|scripts)\/|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([])
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'cjs/esm-only.cjs', 'docs/playwright.md', 'fixtures/clients/python/example_client.py', 'fixtures/keystone-test-only/README.md']))
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'cjs/esm-only.cjs', 'docs/playwright.md', 'conformance/clients/python/example_client.py', 'fixtures/keystone-test-only/README.md']))
     // Every relative link of the README resolves to a shipped file.
     const links = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\(((?!https?:|#)[^)#]+)/g)].map((m) => m[1]!)
     expect(links.filter((link) => !files.includes(link))).toEqual([])

@@ -1,0 +1,5 @@
+import { cogoProfile } from '../../profiles/cogo.js'
+import { invalidTokenScenario } from '../common.js'
+
+/** The token endpoint issues a token the API refuses (`broken-token` fault, kind `bad-signature`) once. */
+export default invalidTokenScenario(cogoProfile, 'bad-signature')

@@ -1,5 +1,0 @@
-import { cogoProfile } from '../../conformance/profiles/cogo.js'
-import { invalidTokenScenario } from '../common.js'
-
-/** The token endpoint issues a token the API refuses (`broken-token` fault, kind `expired`) once. */
-export default invalidTokenScenario(cogoProfile, 'expired')

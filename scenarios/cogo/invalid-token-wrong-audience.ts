@@ -1,5 +1,0 @@
-import { cogoProfile } from '../../conformance/profiles/cogo.js'
-import { invalidTokenScenario } from '../common.js'
-
-/** The token endpoint issues a token the API refuses (`broken-token` fault, kind `wrong-audience`) once. */
-export default invalidTokenScenario(cogoProfile, 'wrong-audience')
