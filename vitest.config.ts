@@ -4,7 +4,7 @@ import SlowestFirstSequencer from './test/support/sequencer.js'
 
 export default defineConfig({
   test: {
-    include: ['bin/**/*.test.ts', 'mocks/**/*.test.ts', 'conformance/**/*.test.ts', 'scenarios/**/*.test.ts', 'fixtures/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['bin/**/*.test.ts', 'mocks/**/*.test.ts', 'conformance/**/*.test.ts', 'fixtures/**/*.test.ts', 'playwright/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'dist/**', 'test/browser/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,

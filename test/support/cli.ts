@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,7 +9,8 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** The bundle `npm run build` writes and the package's `bin` names: what an installed oauth-dance runs. */
 export const BUNDLED_CLI = join(ROOT, 'dist/bundle/oauth-dance.js')
 const SOURCE_CLI = join(ROOT, 'bin/oauth-dance.ts')
-const SOURCE_FOLDERS = ['bin', 'mocks', 'conformance', 'scenarios', 'fixtures']
+/** What `tsc -p .` compiles into dist/, as tsconfig.json lists it. */
+const SOURCE_FOLDERS = (JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] }).include
 
 /** The newest modification time of the code the bundle is built from (tests excluded), or Infinity when the bundle is missing. */
 function newestSourceMs(dir: string): number {
@@ -30,7 +31,7 @@ export function buildIsCurrent(): boolean {
   } catch {
     return false
   }
-  return SOURCE_FOLDERS.every((folder) => newestSourceMs(join(ROOT, folder)) <= built)
+  return SOURCE_FOLDERS.every((folder) => !existsSync(join(ROOT, folder)) || newestSourceMs(join(ROOT, folder)) <= built)
 }
 
 /**

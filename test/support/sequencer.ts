@@ -10,19 +10,19 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
  */
 export const SLOWEST_FIRST = [
   'test/package/install.test.ts',
-  'fixtures/clients/python/example-client.test.ts',
+  'conformance/clients/python/example-client.test.ts',
   'test/configure-without-code.test.ts',
   'conformance/adapters/browser.test.ts',
   'conformance/adapters/browser-app.test.ts',
   'test/hardening/concurrency.test.ts',
   'mocks/providers/keystone/keystone-mtls.test.ts',
   'bin/oauth-dance.test.ts',
-  'fixtures/clients/broken/standard.test.ts',
-  'fixtures/clients/broken/gocd.test.ts',
-  'fixtures/clients/broken/cloud66.test.ts',
-  'fixtures/clients/broken/carina.test.ts',
-  'fixtures/clients/broken/cogo.test.ts',
-  'fixtures/clients/broken/keystone.test.ts',
+  'conformance/clients/broken/standard.test.ts',
+  'conformance/clients/broken/gocd.test.ts',
+  'conformance/clients/broken/cloud66.test.ts',
+  'conformance/clients/broken/carina.test.ts',
+  'conformance/clients/broken/cogo.test.ts',
+  'conformance/clients/broken/keystone.test.ts',
   'conformance/cli.test.ts',
 ]
 
