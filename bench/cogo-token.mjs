@@ -29,11 +29,11 @@ if (mode === 'child') {
       await res.text()
     }
   } else {
-    await import('../dist/mocks/msw.js')
+    const { mswHandlers } = await import('../dist/mocks/msw.js')
     const { PROVIDERS } = await import('../dist/mocks/registry.js')
     const { tokenRequest } = await import('./scenarios.mjs')
     const provider = PROVIDERS.cogo.create({})
-    setupServer(...provider.handlers).listen({ onUnhandledRequest: 'error' })
+    setupServer(...mswHandlers(provider)).listen({ onUnhandledRequest: 'error' })
     await provider.ready
     const spec = tokenRequest('cogo', provider.describe())
     const advance = arg === 'cogo-sign'

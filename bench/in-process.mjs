@@ -5,7 +5,7 @@
 // Sequential requests through global fetch; prints mean/p50/p99 in µs.
 import { setupServer } from 'msw/node'
 import { http, HttpResponse } from 'msw'
-import '../dist/mocks/msw.js'
+import { mswHandlers } from '../dist/mocks/msw.js'
 import { PROVIDERS } from '../dist/mocks/registry.js'
 import { carinaFlow, carinaFlowFixture, fetchRequest } from './carina-flow.mjs'
 import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest } from './scenarios.mjs'
@@ -26,7 +26,7 @@ if (variant === 'trivial') {
   }
 } else {
   const provider = PROVIDERS[variant].create({ journal: journalArg !== 'no-journal' })
-  setupServer(...provider.handlers).listen({ onUnhandledRequest: 'error' })
+  setupServer(...mswHandlers(provider)).listen({ onUnhandledRequest: 'error' })
   await provider.ready
   const description = provider.describe()
   if ((work === 'token' || work === 'token-signed') && CLIENT_CREDENTIALS[variant]) {

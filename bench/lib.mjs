@@ -27,7 +27,7 @@ export function startProcess(script, args = [], { nodeArgs = [], timeoutMs = 20_
       child.stdout.resume()
       try {
         resolve({ info: JSON.parse(out.slice(0, nl)), child, stop: () => stopProcess(child), stderr: () => err })
-      } catch (error) {
+      } catch {
         child.kill('SIGKILL')
         reject(new Error(`${script} printed no JSON: ${out.slice(0, 200)}`))
       }

@@ -1,7 +1,7 @@
 import { setupServer } from 'msw/node'
 import { Clock } from '../mocks/core/clock.js'
 import type { ProviderRuntime } from '../mocks/core/provider.js'
-import '../mocks/msw.js'
+import { mswHandlers } from '../mocks/msw.js'
 import { serve } from '../mocks/server.js'
 import type { ProviderId } from '../mocks/registry.js'
 import type { ProviderProfile } from './profiles/profile.js'
@@ -25,7 +25,7 @@ export interface Transport {
 export async function startTransport(kind: TransportKind, profile: ProviderProfile): Promise<Transport> {
   if (kind === 'in-process') {
     const provider = profile.create({ clock: new Clock({ frozen: true, start: SCENARIO_START_MS }) })
-    const server = setupServer(...provider.handlers)
+    const server = setupServer(...mswHandlers(provider))
     // @note requests to other hosts are the client's business (a third-party library may fetch metadata elsewhere).
     server.listen({ onUnhandledRequest: 'bypass' })
     await provider.ready

@@ -12,6 +12,7 @@ import { NodeRequest, RawHeaders } from './core/request.js'
 import { PROVIDERS, type ProviderEntry, type ProviderId } from './registry.js'
 import { parseConfig, type ConfigFile, type ConfigFileInput } from './config/config-file.js'
 import { linkProviders } from './control/control-api.js'
+import { withControlPaths } from './control/control-paths.js'
 
 export interface ServeOptions {
   /** Ports are `portBase + 1` ... `portBase + 7` (DESIGN.md); 0 takes free ports. Default 4400. */
@@ -261,7 +262,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const baseUrl = Object.fromEntries(listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + (PROVIDERS[id] as ProviderEntry).basePath(l.origin)]))
     const section = config.providers?.[id]
     try {
-      providers[id] = (PROVIDERS[id] as ProviderEntry).create({
+      providers[id] = withControlPaths((PROVIDERS[id] as ProviderEntry).create({
         ...section?.options,
         baseUrl,
         clock,
@@ -271,7 +272,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
         clients: section?.clients,
         users: (section as { users?: Array<Record<string, unknown>> } | undefined)?.users,
         control: { hosts: controlHosts, token: options.controlToken },
-      })
+      }))
     } catch (error) {
       await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
       throw error

@@ -52,7 +52,10 @@ const FORBIDDEN: { file: string; source: string; reported: string[] }[] = [
   {
     file: 'mocks/core/uses-server.ts',
     source: `import { serve } from '../server.js'\nexport const start = serve\n`,
-    reported: ['error core-imports-no-transport: mocks/core/uses-server.ts → mocks/server.ts', 'error core-imports-only-store: mocks/core/uses-server.ts → mocks/server.ts'],
+    reported: [
+      'error core-imports-no-transport: mocks/core/uses-server.ts → mocks/server.ts',
+      'error core-imports-only-store: mocks/core/uses-server.ts → mocks/server.ts',
+    ],
   },
   {
     file: 'mocks/providers/gocd/borrows.ts',
@@ -94,7 +97,10 @@ interface Run {
 /** Runs the check as `npm run deps` does, in `cwd`, with the project's configuration. */
 function depcruise(cwd: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEPCRUISE, 'mocks', 'conformance', 'fixtures', 'playwright', 'bin', '--config', CONFIG, '--output-type', 'err'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [DEPCRUISE, 'mocks', 'conformance', 'fixtures', 'playwright', 'bin', '--config', CONFIG, '--output-type', 'err'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk))
@@ -147,9 +153,16 @@ describe('the dependency check (npm run deps)', () => {
   })
 
   it('fails, naming each rule and import, given a forbidden import of each kind', () => {
-    const reported = broken.output.split('\n').filter((line) => line.trimStart().startsWith('error ')).map((line) => line.trim())
+    const reported = broken.output
+      .split('\n')
+      .filter((line) => line.trimStart().startsWith('error '))
+      .map((line) => line.trim())
     for (const { reported: expected } of FORBIDDEN) {
-      for (const line of expected) expect(reported.some((r) => r.startsWith(line)), `expected "${line}" in:\n${broken.output}`).toBe(true)
+      for (const line of expected)
+        expect(
+          reported.some((r) => r.startsWith(line)),
+          `expected "${line}" in:\n${broken.output}`,
+        ).toBe(true)
     }
     // Nothing else: a re-export of the server from a sibling at the top of mocks/ is allowed.
     expect(reported).toHaveLength(FORBIDDEN.flatMap((f) => f.reported).length)

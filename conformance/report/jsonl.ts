@@ -88,7 +88,7 @@ export function runsFromJsonLines(texts: string[], client = 'merged'): ReportedR
   const runs = new Map<string, ReportedRun>()
   const clients = new Map<string, Set<string>>()
   for (const text of texts) {
-    let open = new Map<string, ReportedScenario>()
+    const open = new Map<string, ReportedScenario>()
     for (const [n, line] of text.split('\n').entries()) {
       if (!line.trim()) continue
       let record: Record<string, unknown>
@@ -119,7 +119,6 @@ export function runsFromJsonLines(texts: string[], client = 'merged'): ReportedR
         scenario.checks.push(check as unknown as ReportedCheck)
       }
     }
-    open = new Map()
   }
   // The client the shards' summaries name, when they agree.
   for (const run of runs.values()) {

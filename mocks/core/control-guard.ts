@@ -2,6 +2,9 @@ import { isIP } from 'node:net'
 import type { ProviderRequest } from './request.js'
 import { secretsEqual } from './secrets.js'
 
+/** The reserved path prefix of the control API on every origin; never a provider path. */
+export const CONTROL_PREFIX = '/__oauth-dance/'
+
 /**
  * Who may use the control paths (`/__oauth-dance/...`). They reset state,
  * inject faults and hand out client secrets, passwords and every recorded

@@ -1,3 +1,6 @@
+import { HttpError, OAuthError } from './errors.js'
+import { Reply, toReply, type RouteAnswer } from './reply.js'
+import type { RouteContext } from './routes.js'
 import { randomHex } from './secrets.js'
 
 /**
@@ -212,4 +215,79 @@ export class FaultRegistry<RouteId extends string = string> {
     }
     return undefined
   }
+}
+
+/**
+ * The answer a matched route gives while `fault` fires: in place of the
+ * route's own (an error, a canned or broken response, a dropped connection),
+ * or around it (after a delay, truncated, relabelled, with a broken token).
+ * Records the fault's type in `ctx.notes.fault`.
+ */
+export async function applyFault(fault: Fault, ctx: RouteContext<any>): Promise<RouteAnswer> {
+  ctx.notes.fault = fault.action.type
+  const action = fault.action
+  switch (action.type) {
+    case 'oauth-error': {
+      const error = new OAuthError(action.status ?? statusOf(action.error), action.error, action.description ?? `Injected ${action.error}.`, 'injected fault')
+      return ctx.provider.renderError(error, ctx)
+    }
+    case 'response': {
+      const body = action.body === undefined ? null : typeof action.body === 'string' ? action.body : JSON.stringify(action.body)
+      const headers = { ...(typeof action.body === 'object' && action.body !== null ? { 'Content-Type': 'application/json' } : {}), ...action.headers }
+      return new Response(body, { status: action.status, headers })
+    }
+    case 'retry-after': {
+      const status = action.status ?? 503
+      const error = new OAuthError(status, 'temporarily_unavailable', 'The server is temporarily unable to handle the request.', 'injected fault', {
+        'Retry-After': String(action.seconds ?? 30),
+      })
+      return ctx.provider.renderError(error, ctx)
+    }
+    case 'html-502':
+      return new Response('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n', {
+        status: 502,
+        headers: { 'Content-Type': 'text/html' },
+      })
+    case 'drop':
+      return Response.error()
+    case 'delay':
+      await new Promise((resolve) => setTimeout(resolve, action.ms))
+      return ctx.route.resolve(ctx)
+    case 'truncated-json': {
+      const real = await resolveOrRender(ctx)
+      const text = real.text()
+      return real.withHeaders({ 'content-length': undefined }).withBody(text.slice(0, Math.max(1, Math.floor(text.length / 2))))
+    }
+    case 'wrong-content-type': {
+      const real = await resolveOrRender(ctx)
+      return real.withHeaders({ 'content-type': action.contentType ?? 'text/html; charset=utf-8' })
+    }
+    case 'success-with-error':
+      return Response.json(
+        { error: action.error ?? 'invalid_grant', error_description: 'Injected error in a 200 response.' },
+        { status: 200, headers: { 'Cache-Control': 'no-store' } },
+      )
+    case 'broken-token':
+      // @note the route mints the token, so the route carries the fault out (Cogo's token endpoint reads `ctx.fault`).
+      ctx.fault = action
+      return ctx.route.resolve(ctx)
+  }
+}
+
+/** The route's real answer, its OAuth and HTTP errors rendered, for faults that alter it. */
+async function resolveOrRender(ctx: RouteContext<any>): Promise<Reply> {
+  try {
+    return await toReply(await ctx.route.resolve(ctx))
+  } catch (thrown) {
+    if (thrown instanceof OAuthError) return toReply(ctx.provider.renderError(thrown, ctx))
+    if (thrown instanceof HttpError) return toReply(thrown.response)
+    throw thrown
+  }
+}
+
+const STATUS_OF: Record<string, number> = { invalid_client: 401, invalid_token: 401, insufficient_scope: 403, access_denied: 403, server_error: 500, temporarily_unavailable: 503 }
+
+/** The status an injected OAuth error gets when the fault names none (RFC 6749 §5.2, RFC 6750 §3.1). */
+function statusOf(error: string): number {
+  return STATUS_OF[error] ?? 400
 }

@@ -1,4 +1,7 @@
-import type { Violation } from './routes.js'
+import type { OAuthError } from './errors.js'
+import type { Fault } from './faults.js'
+import type { Reply } from './reply.js'
+import type { RouteContext, Violation } from './routes.js'
 
 /**
  * The recorded exchanges between clients and a provider. The conformance rules
@@ -110,15 +113,6 @@ export function recordedBody(contentType: string | null, body: Uint8Array | stri
   const textual = TEXTUAL.test(type) || type === ''
   if (typeof body === 'string') return textual ? body : `<binary ${Buffer.byteLength(body)} bytes>`
   return textual ? utf8.decode(body) : `<binary ${body.byteLength} bytes>`
-}
-
-export async function recordResponseBody(response: Response): Promise<string> {
-  if (!response.body) return ''
-  const type = response.headers.get('content-type') ?? ''
-  const clone = response.clone()
-  if (TEXTUAL.test(type) || type === '') return clone.text()
-  const bytes = await clone.arrayBuffer()
-  return `<binary ${bytes.byteLength} bytes>`
 }
 
 /** Default bound of a journal's recorded size (bodies, URL and an allowance for headers), bytes. */
@@ -241,4 +235,42 @@ export class Journal {
 
 function exchangeBytes(exchange: Exchange): number {
   return exchange.request.body.length + exchange.response.body.length + exchange.request.url.length + EXCHANGE_OVERHEAD_BYTES
+}
+
+/**
+ * Records one exchange of `ctx` in `journal` (`reply` null: a dropped
+ * connection). The exchange is built when the journal is read: none of its
+ * parts change after the answer.
+ */
+export function recordExchange(journal: Journal, ctx: RouteContext<any>, reply: Reply | null, startMs: number, error?: OAuthError, fault?: Fault): void {
+  const seq = journal.nextSeq()
+  // The closure keeps only what the record needs: not the context, nor the request itself (a web `Request`
+  // holds its signal and body stream, which the journal would keep alive for no use).
+  const { method, url, headers } = ctx.request
+  const { bodyText, notes, origin } = ctx
+  const provider = ctx.provider.id
+  const route = ctx.route?.id ?? null
+  const replyBody = reply?.body
+  const bytes = bodyText.length + url.length + (replyBody == null ? 0 : typeof replyBody === 'string' ? replyBody.length : replyBody.byteLength)
+  journal.add(
+    seq,
+    () => {
+      const exchange: Exchange = {
+        seq,
+        provider,
+        origin,
+        route,
+        at: new Date(startMs).toISOString(),
+        atMs: startMs,
+        request: { method, url, headers: headersToObject(headers), body: bodyText },
+        // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
+        response: reply ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) } : { status: 0, headers: {}, body: '' },
+        notes,
+      }
+      if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
+      if (fault) exchange.fault = fault.action.type
+      return exchange
+    },
+    bytes,
+  )
 }

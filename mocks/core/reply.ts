@@ -4,7 +4,7 @@
  * either into a `Reply` once. `serve` writes a `Reply` straight to the socket
  * and msw gets one `Response` built from it, so the hot endpoints (tokens,
  * errors, API calls) never build an undici `Response` only to read its body
- * stream back: that construction and read cost more than minting a token.
+ * stream back (see docs/performance.md, "Hot paths").
  */
 export type ReplyHeaders = Record<string, string | string[]>
 
@@ -93,7 +93,7 @@ export type RouteAnswer = Response | Reply
 /** Whether a value is an answer (rather than, say, the signed-in user a page helper returns when there is no redirect to make). */
 export function isRouteAnswer(value: unknown): value is RouteAnswer {
   if (value instanceof Reply) return true
-  // A promise is not an answer; ruled out before reading the global `Response`, whose first read loads undici (~50 ms, which `serve` otherwise never needs).
+  // A promise is not an answer; ruled out before reading the global `Response`, whose first read loads undici, which `serve` otherwise never needs.
   if (typeof (value as { then?: unknown } | null)?.then === 'function') return false
   return value instanceof Response
 }

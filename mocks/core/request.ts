@@ -1,9 +1,9 @@
 /**
  * The part of a request a provider reads: method, URL and headers. A web
  * `Request` (msw) is one; `serve` passes a {@link NodeRequest} built from
- * Node's parsed request instead, because constructing an undici `Request`
- * (its `Headers`, `AbortSignal` and body stream) for every request cost more
- * than answering it. The body arrives separately, already read and bounded.
+ * Node's parsed request instead, so no undici `Request` (its `Headers`,
+ * `AbortSignal` and body stream) is built per request (docs/performance.md,
+ * "Hot paths"). The body arrives separately, already read and bounded.
  */
 export interface RequestHeaders {
   get(name: string): string | null
@@ -76,9 +76,8 @@ const PLAIN_AUTHORITY = /^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+
 
 /**
  * The `pathname` of an absolute http(s) URL, as `new URL(url).pathname` gives
- * it, without building a URL for the usual path (about 1.5 µs a request and
- * the largest allocation of a token request); anything unusual goes through
- * the parser.
+ * it, without building a URL for the usual path; anything unusual goes
+ * through the parser.
  */
 export function pathnameOf(url: string): string {
   const scheme = url.startsWith('https://') ? 5 : url.startsWith('http://') ? 4 : -1
@@ -94,4 +93,12 @@ export function pathnameOf(url: string): string {
     if (VERBATIM_PATH.test(path) && !DOT_SEGMENT.test(path) && PLAIN_AUTHORITY.test(authority)) return path
   }
   return new URL(url).pathname
+}
+
+/** What the request body was, as an adapter that read it itself (`serve`) passes it. */
+export type ReadBody = { text: string } | { tooLarge: true }
+
+/** Whether a request with this (upper-case) method is read for a body. */
+export function hasBody(method: string): boolean {
+  return method !== 'GET' && method !== 'HEAD'
 }

@@ -2,9 +2,9 @@ import * as cryptoModule from 'node:crypto'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 /**
- * Random bytes drawn from one CSPRNG buffer refilled 8 KiB at a time: each
- * token needs 32 bytes, and one `randomBytes` call per token cost more than
- * the rest of minting it (Node's `randomUUID` caches the same way).
+ * Random bytes drawn from one CSPRNG buffer refilled 8 KiB at a time rather
+ * than one `randomBytes` call per 32-byte token (Node's `randomUUID` caches
+ * the same way).
  */
 const POOL_SIZE = 8192
 let pool = Buffer.alloc(0)
@@ -54,9 +54,9 @@ const oneShotHash = (cryptoModule as unknown as { hash?: OneShotHash }).hash
 /**
  * SHA-256 as a binary (latin1) string, one character per byte, through the one-shot
  * `crypto.hash` where this Node has it (20.12+; read off the namespace, as
- * older 20s lack the export). Its `'buffer'` output costs about 2.5 times the
- * string's on Node 20 (2.5 µs against 0.9 µs here), more than the hashing;
- * such a string writes back into a buffer byte for byte.
+ * older 20s lack the export). A binary string, not a Buffer: Node 20 makes
+ * it faster (docs/performance.md, "Hot paths"), and it writes back into a
+ * buffer byte for byte.
  */
 export const sha256Binary: (data: string | Uint8Array) => string =
   typeof oneShotHash === 'function' ? (data) => oneShotHash('sha256', data, 'binary') : (data) => createHash('sha256').update(data).digest('binary')

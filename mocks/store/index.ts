@@ -160,9 +160,3 @@ export function createStore(): Store {
     tokens: indexedCollection(tokenSchema, ['token', 'refreshToken'], { droppableAt: tokenDroppableAt }),
   }
 }
-
-
-/** Empties every collection of a store (indexes follow through the delete hooks). */
-export function clearStore(store: Record<string, { collection: { clear(): void } }>): void {
-  for (const entry of Object.values(store)) entry.collection.clear()
-}

@@ -33,7 +33,7 @@ const [kPrimaryKey, kRelationMap] = (() => {
 /**
  * The relation map of every record stored with `insert`: they have no
  * relations (tokens and codes refer to clients and users by id), so they share
- * one empty map instead of ~230 bytes each; one that tried to gain a relation
+ * one empty map instead of one each; one that tried to gain a relation
  * would fail loudly here rather than corrupt the others.
  */
 const NO_RELATIONS: Map<unknown, unknown> = new (class NoRelations extends Map<unknown, unknown> {
@@ -49,8 +49,8 @@ export type StoredRecord<S extends StandardSchemaV1> = NonNullable<ReturnType<Co
  * the collection's own hooks, so a lookup by token, code or client id is O(1)
  * while the collection stays the single source of truth.
  *
- * @note `findFirst` scans every record (about 5 ms at 100k records measured
- * here), which would dominate every request once many tokens were issued.
+ * @note `findFirst` scans every record, which would dominate every request
+ * once many tokens were issued.
  */
 export function uniqueIndex<S extends StandardSchemaV1, K extends keyof Output<S> & string>(
   keys: readonly K[],
@@ -319,12 +319,12 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
      * Stores a record the provider built itself, in O(1): what
      * `collection.create` does (indexes, expiry queue, the collection's array,
      * the internal keys) without re-validating it against the schema and
-     * deep-cloning it, which cost more than minting a Keystone token. The
+     * deep-cloning it. The
      * record must already be the schema's output (every default filled in);
      * the type checker holds callers to that, and a test compares the two
      * paths. It is stored as given, not copied, and its primary key is its
      * first index key (unique, and already held, where `create` draws a UUID
-     * whose string costs ~450 bytes per record). Other extensions' `create`
+     * string per record). Other extensions' `create`
      * hooks are not called.
      */
     insert,

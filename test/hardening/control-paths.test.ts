@@ -1,7 +1,6 @@
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import '../../mocks/msw.js'
-import { createCarina } from '../../mocks/providers/carina/index.js'
+import { createCarina } from '../../mocks/index.js'
 import { exposureWarning, serve, type RunningServer } from '../../mocks/server.js'
 
 /**

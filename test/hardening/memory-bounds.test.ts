@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import '../../mocks/msw.js'
 import { carinaFixtures } from '../../fixtures/carina.js'
 import { createCarina } from '../../mocks/providers/carina/index.js'
 import { MAX_ANONYMOUS_SESSIONS, SESSION_IDLE_MS } from '../../mocks/store/index.js'

@@ -51,6 +51,7 @@ function run(command: string, args: string[], cwd: string, timeoutMs = STEP_TIME
 
 /** Output as text: vitest colours it even when told not to by some environments. */
 function withoutColors(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the ESC of a terminal colour code is the character to match
   return text.replace(/\u001b\[[0-9;]*m/g, '')
 }
 

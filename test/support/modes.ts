@@ -1,6 +1,6 @@
 import { setupServer } from 'msw/node'
 import type { ProviderOptions, ProviderRuntime } from '../../mocks/core/provider.js'
-import '../../mocks/msw.js'
+import { mswHandlers } from '../../mocks/msw.js'
 import { serve } from '../../mocks/server.js'
 import { PROVIDERS, type ProviderEntry, type ProviderId } from '../../mocks/registry.js'
 
@@ -23,7 +23,7 @@ export const inProcess: Mode = {
   name: 'in-process (msw setupServer)',
   async start(id, options = {}) {
     const provider = (PROVIDERS[id] as ProviderEntry).create(options) as never as ProviderRuntime
-    const server = setupServer(...provider.handlers)
+    const server = setupServer(...mswHandlers(provider))
     server.listen({ onUnhandledRequest: 'error' })
     await provider.ready
     return {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { cogoKeys } from '../../../fixtures/cogo-keys.js'
 import { cogoFixtures } from '../../../fixtures/cogo.js'
 import { Clock } from '../../core/clock.js'
-import '../../msw.js'
-import { createCogo, mintCogoToken, rotateCogoSigningKey } from './index.js'
+import { createCogo } from '../../index.js'
+import { mintCogoToken, rotateCogoSigningKey } from './index.js'
 import { generateSigningKey, importSigningKey, signAccessToken, signJwt } from './keys.js'
 
 // The token endpoint hands out the token already signed for the same key,

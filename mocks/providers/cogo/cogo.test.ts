@@ -7,7 +7,8 @@ import { cogoKeys } from '../../../fixtures/cogo-keys.js'
 import { cogoFixtures } from '../../../fixtures/cogo.js'
 import { bothModes, type Running } from '../../../test/support/modes.js'
 import type { CogoRuntime } from './config.js'
-import { BROKEN_COGO_TOKEN_KINDS, createCogo, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './index.js'
+import { createCogo } from '../../index.js'
+import { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind } from './index.js'
 
 const client = cogoFixtures.client
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { browser, formFields, pathOf } from '../../../test/support/browser-like.js'
 import { bothModes, inProcess, type Running } from '../../../test/support/modes.js'
 import type { GocdRuntime } from './config.js'
-import { createGocd } from './index.js'
+import { createGocd } from '../../index.js'
 import { client, admin, examples, REDIRECT, HEX64, NINETY_DAYS, ONE_HOUR, DOC, JSON_TYPE, expectTokenError, expectRefused, gocdSuite } from '../../../test/support/gocd-suite.js'
 
 describe.each(bothModes)('GoCD over $name', (mode) => {

@@ -5,7 +5,7 @@ import { keystoneFixtures as f } from '../../../fixtures/keystone.js'
 import { bothModes, type Running } from '../../../test/support/modes.js'
 import { serve } from '../../server.js'
 import type { KeystoneRuntime } from './config.js'
-import { createKeystone } from './index.js'
+import { createKeystone } from '../../index.js'
 import { readWerkzeugBasic } from './oauth2.js'
 import { TOKEN_PATH, FORM, credential, basic, appBasic, AUTH_REQUIRED, FERNET, keystoneSuite } from '../../../test/support/keystone-suite.js'
 

@@ -6,7 +6,7 @@ import { browser } from '../../../test/support/browser-like.js'
 import { bothModes, type Running } from '../../../test/support/modes.js'
 import { authorizeCode, exchangeCode } from '../../../test/support/standard.js'
 import type { StandardRuntime } from './config.js'
-import { createStandard } from './index.js'
+import { createStandard } from '../../index.js'
 
 const CLIENT_URL = 'https://app.example/oauth/client.json'
 const DOCUMENT = { client_id: CLIENT_URL, client_name: 'Metadata App', redirect_uris: ['http://127.0.0.1/callback'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' }

@@ -1,0 +1,55 @@
+// Lint (npm run lint): the recommended rules of ESLint and typescript-eslint. Formatting is Prettier's
+// (npm run format), so no rule here is about layout.
+import js from '@eslint/js'
+import globals from 'globals'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  {
+    // Built, installed or generated; .gitignore'd folders too (ESLint does not read .gitignore).
+    ignores: ['dist/', 'dist-ab/', 'node_modules/', 'test-results/', 'playwright-report/', '.ci-results/', '.scratch/', 'bench/results/'],
+  },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.node } },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // `_`-prefixed names are the project's way to say "deliberately unused" (positional parameters, skipped tuple slots).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // An empty catch says "keep the fallback value" (an undecodable path segment stays as sent).
+      'no-empty': ['error', { allowEmptyCatch: true }],
+      // Module augmentation (`interface Assertion<T> extends JournalMatchers<T> {}`) must be an interface to merge.
+      '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
+      // Off until the restructure of issue 10 lands: 61 uses in 16 files, most in mocks/core/{provider,routes}.ts and
+      // mocks/store/indexed.ts, which other tasks are rewriting now. To be typed (or `unknown`) after the merges.
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    // Findings in files other tasks of issue 10 are rewriting now (fixing them here would only conflict);
+    // to be fixed, and this block removed, after the merges.
+    files: ['mocks/providers/cloud66/index.ts', 'mocks/providers/keystone/index.ts'],
+    rules: { '@typescript-eslint/no-unused-vars': 'off' }, // unused imports OOB_REDIRECT_URI, listedCredential
+  },
+  {
+    files: ['mocks/server.ts'],
+    rules: { 'preserve-caught-error': 'off' }, // "Failed to start ..." errors rethrown without { cause: error }
+  },
+  {
+    files: ['mocks/core/request.ts'],
+    rules: { 'no-useless-escape': 'off' }, // `\-` in PLAIN_AUTHORITY's character class
+  },
+  {
+    files: ['test/browser/global-setup.ts'],
+    rules: { 'no-useless-assignment': 'off' }, // `let version = ''` is overwritten on every path
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+)
