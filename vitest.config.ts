@@ -3,14 +3,10 @@ import { defineConfig } from 'vitest/config'
 import { pathWithPythonFirst } from './test/support/python.js'
 import SlowestFirstSequencer from './test/support/sequencer.js'
 
-/** Files that test module state from before a module is first loaded: they need a fresh module registry. */
-const ISOLATED = ['mocks/msw.test.ts']
-const INCLUDE = ['bin/**/*.test.ts', 'mocks/**/*.test.ts', 'conformance/**/*.test.ts', 'fixtures/**/*.test.ts', 'playwright/**/*.test.ts', 'test/**/*.test.ts']
-const EXCLUDE = ['**/node_modules/**', 'dist/**', 'test/browser/**']
-
 export default defineConfig({
   test: {
-    exclude: EXCLUDE,
+    include: ['bin/**/*.test.ts', 'mocks/**/*.test.ts', 'conformance/**/*.test.ts', 'fixtures/**/*.test.ts', 'playwright/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'dist/**', 'test/browser/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Servers in tests listen on free ports on 127.0.0.1; files run in parallel workers.
@@ -20,12 +16,8 @@ export default defineConfig({
     maxWorkers: availableParallelism(),
     // A worker keeps the modules it loaded from one file to the next, instead of importing the
     // project again for every file (most of a small file's time). Every file starts and stops its own
-    // providers and servers, and nothing in the project keeps state at module level but caches;
-    // the few files that test a module's first load run in a project of their own, isolated.
-    projects: [
-      { extends: true, test: { name: 'shared', isolate: false, include: INCLUDE, exclude: ISOLATED } },
-      { extends: true, test: { name: 'isolated', isolate: true, include: ISOLATED } },
-    ],
+    // providers and servers, and nothing in the project keeps state at module level but caches.
+    isolate: false,
     env: { PATH: pathWithPythonFirst() },
     sequence: { sequencer: SlowestFirstSequencer },
     // On CI, also a machine-readable result, which .ci/run sums into one closing line.
