@@ -2,7 +2,7 @@ import { relative } from 'node:path'
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 /**
- * The files that take longest, longest first. Vitest orders files by the
+ * The files that take longest, longest first (as measured in a whole run). Vitest orders files by the
  * durations it cached from the last run, but a fresh clone (CI) has no cache
  * and would take them in path order, leaving the longest (the install test,
  * the Python example client) to start last while the other worker idles at
@@ -11,19 +11,23 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
 export const SLOWEST_FIRST = [
   'test/package/install.test.ts',
   'conformance/clients/python/example-client.test.ts',
-  'test/configure-without-code.test.ts',
   'conformance/adapters/browser.test.ts',
   'conformance/adapters/browser-app.test.ts',
   'test/hardening/concurrency.test.ts',
-  'mocks/providers/keystone/keystone-mtls.test.ts',
-  'bin/oauth-dance.test.ts',
-  'conformance/clients/broken/standard.test.ts',
   'conformance/clients/broken/gocd.test.ts',
-  'conformance/clients/broken/cloud66.test.ts',
+  'conformance/clients/broken/standard.test.ts',
   'conformance/clients/broken/carina.test.ts',
+  'conformance/clients/broken/cloud66.test.ts',
+  'test/hardening/fuzz-endpoints.test.ts',
+  'conformance/check.test.ts',
   'conformance/clients/broken/cogo.test.ts',
-  'conformance/clients/broken/keystone.test.ts',
+  'conformance/runner.test.ts',
   'conformance/cli.test.ts',
+  'bin/oauth-dance.test.ts',
+  'test/configure-without-code.test.ts',
+  'mocks/providers/standard/standard.test.ts',
+  'test/hardening/fuzz-control-paths.test.ts',
+  'test/hardening/soak.test.ts',
 ]
 
 export default class SlowestFirstSequencer extends BaseSequencer {
