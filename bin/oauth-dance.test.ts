@@ -4,18 +4,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { cliArgs } from '../test/support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const BIN = join(ROOT, 'bin/oauth-dance.ts')
-const TSX = join(ROOT, 'node_modules/tsx/dist/loader.mjs')
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
-// Generous: starting the CLI through tsx compiles the project first, on a busy machine.
+// Generous: without a current build the CLI starts through tsx, which compiles the project first, on a busy machine.
 const SLOW = { timeout: 120_000 }
 
-/** Runs the CLI from the sources in `cwd` until it exits (or `until` sees its standard error), with a deadline. */
+/** Runs the CLI (the built bundle, or the sources when it is stale) in `cwd` until it exits (or `until` sees its standard error), with a deadline. */
 function cli(args: string[], options: { cwd?: string; until?: RegExp } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(...cliArgs(args), { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     const deadline = setTimeout(() => {

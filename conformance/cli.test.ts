@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import { cliArgs } from '../test/support/cli.js'
 
-/** The real command line (bin/oauth-dance.ts through tsx), as a CI job runs it. */
+/** The real command line (the built bundle, or bin/oauth-dance.ts through tsx when it is stale), as a CI job runs it. */
 function oauthDance(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'bin/oauth-dance.ts', ...args], { encoding: 'utf8', timeout: 90_000 })
+  return spawnSync(...cliArgs(args), { encoding: 'utf8', timeout: 90_000 })
 }
 
 describe('oauth-dance check (the process)', () => {

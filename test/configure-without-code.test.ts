@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as oauth from 'oauth4webapi'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { cliArgs } from './support/cli.js'
 
 /**
  * Issue 14's "done when": every part driven over sockets with only HTTP, the
@@ -13,11 +13,9 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const BIN = join(ROOT, 'bin/oauth-dance.ts')
-const TSX = createRequire(import.meta.url).resolve('tsx')
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'
 
-// Each test starts the CLI through tsx, which compiles it first: seconds on a busy machine.
+// Each test starts the CLI; without a current build that is through tsx, which compiles it first: seconds on a busy machine.
 vi.setConfig({ testTimeout: 120_000 })
 
 const children: ChildProcess[] = []
@@ -41,7 +39,7 @@ interface Described {
 
 /** `oauth-dance serve --json --quiet --port-base 0 ...args` in `cwd`; resolves with its `--json` line. */
 function serve(args: string[], cwd = ROOT): Promise<Described> {
-  const child = spawn(process.execPath, ['--import', TSX, BIN, 'serve', '--json', '--quiet', '--port-base', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...cliArgs(['serve', '--json', '--quiet', '--port-base', '0', ...args]), { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   children.push(child)
   return new Promise((resolve, reject) => {
     let out = ''
@@ -66,7 +64,7 @@ function serve(args: string[], cwd = ROOT): Promise<Described> {
 /** Runs `oauth-dance serve ...args` expecting it to refuse to start; resolves with its exit code and standard error. */
 function serveRefused(args: string[], cwd = ROOT): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', TSX, BIN, 'serve', '--port-base', '0', ...args], { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+    const child = execFile(...cliArgs(['serve', '--port-base', '0', ...args]), { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr })
     })
     children.push(child)

@@ -5,16 +5,16 @@ import { PURGE_GRACE_MS } from '../../mocks/store/index.js'
 import { PROVIDERS } from '../../mocks/registry.js'
 
 /**
- * Soak: Keystone issues tokens through its whole pipeline while the mock clock
- * moves on, up to 1M tokens or a time budget (the full million with heap
- * figures is `npm run bench`'s scale section). Expired tokens must be purged as
- * new ones are issued: the store stays near the tokens alive in one lifetime,
- * the heap stops growing, and tokens still alive still work.
+ * Soak: Keystone issues a fixed number of tokens through its whole pipeline
+ * while the mock clock moves on, four token lifetimes' worth. Expired tokens
+ * must be purged as new ones are issued: the store stays near the tokens alive
+ * in one lifetime, the heap stops growing, and tokens still alive still work.
+ * How fast, and the heap at a million tokens, is `npm run bench`'s scale
+ * section: a count reached in a time budget is a benchmark, not a test.
  */
 
-const MAX_TOKENS = Number(process.env.SOAK_TOKENS ?? 1_000_000)
-const BUDGET_MS = Number(process.env.SOAK_BUDGET_MS ?? 35_000)
-const CHUNK = 4_000
+const TOKENS = Number(process.env.SOAK_TOKENS ?? 8_000)
+const CHUNK = Number(process.env.SOAK_CHUNK ?? 500)
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -25,7 +25,7 @@ const heapMB = () => {
 }
 
 describe('soak', () => {
-  it('issues tokens for a bounded time with the store and heap staying bounded', async () => {
+  it('issues tokens over four lifetimes with the store and heap staying bounded', async () => {
     const keystone = PROVIDERS.keystone.create({})
     await keystone.ready
     const client = keystone.describe().clients[0]
@@ -40,10 +40,9 @@ describe('soak', () => {
     const stepSeconds = lifetimeMs / 4 / 1000
 
     const samples: Array<{ issued: number; records: number; heapMB: number }> = []
-    const started = performance.now()
     let issued = 0
     let lastToken = ''
-    while (issued < MAX_TOKENS && performance.now() - started < BUDGET_MS) {
+    while (issued < TOKENS) {
       for (let i = 0; i < CHUNK; i++) {
         const res = await keystone.handle(new Request(url, init))
         expect(res.status).toBe(200)

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { keystoneFixtures as f } from '../../../fixtures/keystone.js'
 import * as tls from '../../../fixtures/keystone-tls.js'
 import { inProcess, type Running } from '../../../test/support/modes.js'
+import { cliArgs } from '../../../test/support/cli.js'
 import { CLIENT_CERT_HEADER, encodeClientCert } from '../../core/client-cert.js'
 import { serve, type RunningServer } from '../../server.js'
 import type { KeystoneRuntime } from './config.js'
@@ -251,10 +252,10 @@ describe('Keystone TLS fixtures', () => {
 })
 
 describe('oauth-dance serve --tls (the CLI)', () => {
-  // Generous: starting the CLI through tsx compiles the whole project first.
+  // Generous: without a current build the CLI starts through tsx, which compiles the whole project first.
   it('prints an https base URL in --json and answers mutual TLS on it', { timeout: 60_000 }, async () => {
     const root = fileURLToPath(new URL('../../../', import.meta.url))
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/oauth-dance.ts', 'serve', '--tls', '--json', '--quiet', '--port-base', '0', '--providers', 'keystone'], {
+    const child = spawn(...cliArgs(['serve', '--tls', '--json', '--quiet', '--port-base', '0', '--providers', 'keystone']), {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     })
