@@ -145,7 +145,6 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       codeTtlSeconds: 600,
       pkce: 'unsupported',
       skipConsentWhenGranted: true,
-      errorDescriptions: true,
       responseTypes: ['code'],
       // Doorkeeper's en.yml texts and URI builder, as at the token endpoint.
       errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],

@@ -131,7 +131,6 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       codeTtlSeconds: 600,
       pkce: 'unsupported',
       skipConsentWhenGranted: true,
-      errorDescriptions: true,
       responseTypes: ['code'],
       // Doorkeeper's en.yml texts and URI builder (`http://example.com?code=...`, no slash added), as at the token endpoint.
       errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],

@@ -102,7 +102,6 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       codeTtlSeconds: parsed.codeTtlSeconds,
       pkce: 'required',
       skipConsentWhenGranted: true,
-      errorDescriptions: true,
       responseTypes: ['code'],
     },
     ...parsed,
