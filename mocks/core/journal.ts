@@ -1,7 +1,8 @@
 import type { OAuthError } from './errors.js'
 import type { Fault } from './faults.js'
 import type { Reply } from './reply.js'
-import type { RouteContext, Violation } from './routes.js'
+import type { RouteContext } from './routes.js'
+import type { Violation } from './violations.js'
 
 /**
  * The recorded exchanges between clients and a provider. The conformance rules

@@ -3,46 +3,13 @@ import type { FaultAction } from './faults.js'
 import type { ExchangeNotes } from './journal.js'
 import { Params, parseBodyParams, type BodyOptions, type RepeatedParameters } from './params.js'
 import type { ProviderRuntime } from './provider.js'
+import type { ReportViolation, Strictness, Violation, ViolationOptions } from './violations.js'
 import type { RouteAnswer } from './reply.js'
 import type { ProviderRequest } from './request.js'
 
+export type { ReportViolation, Strictness, Violation, ViolationOptions } from './violations.js'
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
-
-/**
- * How a provider treats a request that breaks a requirement the real service
- * enforces: `strict` (the default) refuses it as the real one would;
- * `lenient` serves it and records the violation, so a conformance report can
- * list every problem of a client in one run instead of stopping at the first
- * refusal.
- */
-export type Strictness = 'strict' | 'lenient'
-
-/** A requirement a request broke, as recorded in `notes.violations`. */
-export interface Violation {
-  /** Requirement id (`RFC6749-2.3`), linked by `conformance/spec-links.ts`. */
-  requirement: string
-  /** What the request did, for reports. */
-  message: string
-  /** The `error` code the strict provider answers. */
-  error: string
-  /** Whether the provider served the request anyway (lenient) or refused it (strict). */
-  served: boolean
-}
-
-/**
- * Reports a violation: records it in the journal notes, then throws
- * `strictError` (strict) or returns so the request is served (lenient).
- */
-export type ReportViolation = (requirement: string, message: string, strictError: OAuthError, options?: ViolationOptions) => void
-
-export interface ViolationOptions {
-  /**
-   * The real provider served such a request (Doorkeeper took the Basic
-   * credentials and ignored body ones): served in strict mode too, and still
-   * recorded, so the conformance rules report it (PROVIDERS.md, policy 2).
-   */
-  servedByRealProvider?: boolean
-}
 
 /**
  * The one place strictness is decided. Recorded in both modes, so a strict

@@ -3,7 +3,6 @@ import type { ProviderDescription, ProviderRuntime } from '../../core/provider.j
 import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
-import type { ClientMetadataFetch } from './client-id-document.js'
 import type { StandardOptionsInput } from './options.js'
 import type { SigningAlg } from './keys.js'
 
@@ -65,6 +64,9 @@ export const STANDARD_FIXTURES = {
     profile: { name: 'Alice Example', given_name: 'Alice', family_name: 'Example', preferred_username: 'alice', email: 'alice@example.com', email_verified: true },
   },
 } as const
+
+/** How the server gets a document: `fetch`'s shape, so in-process msw handlers answer it by default. */
+export type ClientMetadataFetch = (url: string, init: { signal: AbortSignal; headers: Record<string, string>; redirect: 'error' }) => Promise<Response>
 
 /** The options of `createStandard` (validated by `standardOptionsSchema` in options.ts). */
 export type StandardOptions = StandardOptionsInput & {
