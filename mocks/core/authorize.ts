@@ -380,8 +380,10 @@ function oobPage(ctx: AuthorizeContext, code: AuthorizationCode, client: Client 
  * The authorization endpoint (RFC 6749 §4.1.1-§4.1.2): GET shows login then
  * consent, POST records the user's decision, and the OOB page shows a code.
  */
-export function authorizationRoutes(config: Pick<AuthorizeConfig, 'routePrefix' | 'path' | 'oobPath'>): RouteDefinition<any>[] {
-  const routes: RouteDefinition<AuthorizeRuntime>[] = [
+export function authorizationRoutes<const Prefix extends string>(
+  config: Pick<AuthorizeConfig, 'path' | 'oobPath'> & { routePrefix: Prefix },
+): RouteDefinition<any, `${Prefix}.${'authorize' | 'consent' | 'oob'}`>[] {
+  const routes: RouteDefinition<AuthorizeRuntime, `${Prefix}.${'authorize' | 'consent' | 'oob'}`>[] = [
     {
       id: `${config.routePrefix}.authorize`,
       method: 'GET',

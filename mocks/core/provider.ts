@@ -87,7 +87,8 @@ export interface ProviderDefinition<Store, Config, Description extends ProviderD
   config: Config
   createStore(): Store
   seed(provider: ProviderRuntime<Store, Config, RouteId, Description>): Promise<void>
-  routes: ReadonlyArray<RouteDefinition<any>>
+  /** The route table; each id one of `RouteId` (the provider's `as const` list). */
+  routes: ReadonlyArray<RouteDefinition<any, RouteId>>
   /** Default rendering of OAuth errors for routes without their own. */
   renderError?(error: OAuthError, ctx: RouteContext<any>): RouteAnswer
   notFound(ctx: RouteContext<any>): RouteAnswer

@@ -1,5 +1,5 @@
 import type { OAuthError } from './errors.js'
-import type { FaultAction } from './faults.js'
+import type { FaultAction, FaultRegistry } from './faults.js'
 import type { ExchangeNotes } from './journal.js'
 import { Params, parseBodyParams, type BodyOptions, type RepeatedParameters } from './params.js'
 import type { ProviderRuntime } from './provider.js'
@@ -71,9 +71,16 @@ export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRunt
   fault?: FaultAction
 }
 
-export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>> {
-  /** Stable id, `<provider>.<name>`; faults and the journal refer to routes by it. */
-  id: string
+/**
+ * The route ids of a runtime (`ProviderRuntime<…, RouteId>`): the provider's
+ * `as const` list in its `config.ts`, so a route id or `faults.add({ route })`
+ * with a typo does not compile.
+ */
+export type RouteIdOf<R> = R extends { readonly faults: FaultRegistry<infer Id> } ? Id : string
+
+export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>, Id extends string = RouteIdOf<R>> {
+  /** Stable id, `<provider>.<name>`, one of the provider's route ids; faults and the journal refer to routes by it. */
+  id: Id
   method: HttpMethod | readonly HttpMethod[]
   /** Path under the origin's base path: `/oauth/token`, `/clusters/:name`, `/files/*`. */
   path: string

@@ -227,11 +227,11 @@ ${csrfField(session)}
 }
 
 /** GET/POST of the login page and POST of logout, shared by every provider with a browser flow. */
-export function loginRoutes(options: LoginPageOptions): RouteDefinition<any>[] {
+export function loginRoutes<const Prefix extends string>(options: LoginPageOptions & { routePrefix: Prefix }): RouteDefinition<any, `${Prefix}.${'login-page' | 'login' | 'logout'}`>[] {
   const page = (ctx: WebContext, body: ReturnType<typeof html>, status = 200, setCookie?: string) =>
     renderPage({ title: 'Log in', brand: ctx.provider.config.web.brand, body, status, headers: setCookie ? { 'Set-Cookie': setCookie } : {} })
 
-  const routes: RouteDefinition<WebRuntime>[] = [
+  const routes: RouteDefinition<WebRuntime, `${Prefix}.${'login-page' | 'login' | 'logout'}`>[] = [
     {
       id: `${options.routePrefix}.login-page`,
       method: 'GET',
