@@ -61,13 +61,18 @@ export async function createClient(
   })
 }
 
+/** The query a collection's `deleteMany` hands its predicate, as used here. */
+interface RecordQuery {
+  where(fields: Record<string, string>): unknown
+}
+
 /** Removes a client with its codes, grants and tokens (as its Destroy button does); false when there is none. */
 export async function removeClient(store: CoreStore, clientId: string): Promise<boolean> {
   const client = store.clients.by('clientId', clientId)
   if (!client) return false
   for (const name of ['codes', 'grants', 'tokens'] as const) {
-    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: any) => unknown): unknown } | undefined
-    collection?.deleteMany((q: any) => q.where({ clientId }))
+    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: RecordQuery) => unknown): unknown } | undefined
+    collection?.deleteMany((q) => q.where({ clientId }))
   }
   store.clients.collection.delete(client)
   return true
@@ -85,8 +90,8 @@ export async function removeUser(store: CoreStore, username: string): Promise<bo
   const user = store.users.by('username', username)
   if (!user) return false
   for (const name of ['sessions', 'codes', 'grants', 'tokens'] as const) {
-    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: any) => unknown): unknown } | undefined
-    collection?.deleteMany((q: any) => q.where({ userId: user.id }))
+    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: RecordQuery) => unknown): unknown } | undefined
+    collection?.deleteMany((q) => q.where({ userId: user.id }))
   }
   store.users.collection.delete(user)
   return true

@@ -382,7 +382,7 @@ function oobPage(ctx: AuthorizeContext, code: AuthorizationCode, client: Client 
  */
 export function authorizationRoutes<const Prefix extends string>(
   config: Pick<AuthorizeConfig, 'path' | 'oobPath'> & { routePrefix: Prefix },
-): RouteDefinition<any, `${Prefix}.${'authorize' | 'consent' | 'oob'}`>[] {
+): RouteDefinition<ProviderRuntime, `${Prefix}.${'authorize' | 'consent' | 'oob'}`>[] {
   const routes: RouteDefinition<AuthorizeRuntime, `${Prefix}.${'authorize' | 'consent' | 'oob'}`>[] = [
     {
       id: `${config.routePrefix}.authorize`,

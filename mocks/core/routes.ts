@@ -3,7 +3,7 @@ import type { FaultAction, FaultRegistry } from './faults.js'
 import type { ExchangeNotes } from './journal.js'
 import { Params, parseBodyParams, type BodyOptions, type RepeatedParameters } from './params.js'
 import type { ProviderRuntime } from './provider.js'
-import type { ReportViolation, Strictness, Violation, ViolationOptions } from './violations.js'
+import type { ReportViolation, Violation, ViolationOptions } from './violations.js'
 import type { RouteAnswer } from './reply.js'
 import type { ProviderRequest } from './request.js'
 
@@ -37,7 +37,7 @@ export function recordHint(notes: Record<string, unknown>, text: string): void {
  * What a resolver gets: the web-standard request, its URL, path parameters,
  * the body already read (bounded by the provider's limit), and the provider.
  */
-export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>> {
+export interface RouteContext<R extends ProviderRuntime = ProviderRuntime> {
   /** Method, URL and headers (a web `Request` in-process; a lighter {@link ProviderRequest} under `serve`). */
   request: ProviderRequest
   url: URL
@@ -78,7 +78,7 @@ export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRunt
  */
 export type RouteIdOf<R> = R extends { readonly faults: FaultRegistry<infer Id> } ? Id : string
 
-export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>, Id extends string = RouteIdOf<R>> {
+export interface RouteDefinition<R extends ProviderRuntime = ProviderRuntime, Id extends string = RouteIdOf<R>> {
   /** Stable id, `<provider>.<name>`, one of the provider's route ids; faults and the journal refer to routes by it. */
   id: Id
   method: HttpMethod | readonly HttpMethod[]
@@ -99,19 +99,19 @@ export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderR
  * @example
  * defineRoute<Carina>({ id: 'carina.me', method: 'GET', path: '/me', resolve: showProfile })
  */
-export function defineRoute<R extends ProviderRuntime<any, any>>(route: RouteDefinition<R>): RouteDefinition<R> {
+export function defineRoute<R extends ProviderRuntime>(route: RouteDefinition<R>): RouteDefinition<R> {
   return route
 }
 
 interface CompiledRoute {
-  route: RouteDefinition<any>
+  route: RouteDefinition
   methods: readonly string[]
   regex: RegExp
   names: string[]
 }
 
 export type RouteMatch =
-  | { kind: 'route'; route: RouteDefinition<any>; params: Record<string, string> }
+  | { kind: 'route'; route: RouteDefinition; params: Record<string, string> }
   | { kind: 'method-not-allowed'; allowed: string[] }
   | { kind: 'not-found' }
 
@@ -143,7 +143,7 @@ function compilePath(path: string): { regex: RegExp; names: string[] } {
 export class Router {
   readonly #byOrigin = new Map<string, CompiledRoute[]>()
 
-  constructor(routes: ReadonlyArray<RouteDefinition<any>>) {
+  constructor(routes: ReadonlyArray<RouteDefinition>) {
     for (const route of routes) {
       const origin = route.origin ?? 'default'
       const list = this.#byOrigin.get(origin) ?? []

@@ -227,7 +227,7 @@ ${csrfField(session)}
 }
 
 /** GET/POST of the login page and POST of logout, shared by every provider with a browser flow. */
-export function loginRoutes<const Prefix extends string>(options: LoginPageOptions & { routePrefix: Prefix }): RouteDefinition<any, `${Prefix}.${'login-page' | 'login' | 'logout'}`>[] {
+export function loginRoutes<const Prefix extends string>(options: LoginPageOptions & { routePrefix: Prefix }): RouteDefinition<ProviderRuntime, `${Prefix}.${'login-page' | 'login' | 'logout'}`>[] {
   const page = (ctx: WebContext, body: ReturnType<typeof html>, status = 200, setCookie?: string) =>
     renderPage({ title: 'Log in', brand: ctx.provider.config.web.brand, body, status, headers: setCookie ? { 'Set-Cookie': setCookie } : {} })
 
