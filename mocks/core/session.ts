@@ -4,7 +4,7 @@ import { html, renderPage, type PageOptions } from './html.js'
 import type { Params } from './params.js'
 import type { ProviderRuntime } from './provider.js'
 import type { RouteContext, RouteDefinition } from './routes.js'
-import { randomBase64Url, secretsEqual } from './secrets.js'
+import { randomBase64Url, randomHex, secretsEqual } from './secrets.js'
 import { MAX_ANONYMOUS_SESSIONS, sessionDroppableAt, type Client, type Session, type Store, type User } from '../store/index.js'
 import { Reply, type RouteAnswer } from './reply.js'
 
@@ -190,6 +190,22 @@ export async function requireSignedIn(ctx: WebContext): Promise<{ user: User; se
 export function ownedClient(ctx: WebContext, user: User): Client | undefined {
   const client = ctx.provider.store.clients.by('clientId', ctx.params.id)
   return client && client.ownerId === user.id ? client : undefined
+}
+
+/**
+ * Registers an application owned by `user` with a new id and secret (32 hex
+ * digits each, as Doorkeeper generates), then shows it (`?created=1`).
+ */
+export async function createOwnedApplication(ctx: WebContext, user: User, fields: Pick<Client, 'name' | 'redirectUris'>): Promise<RouteAnswer> {
+  const client = await ctx.provider.store.clients.collection.create({
+    clientId: randomHex(32),
+    clientSecret: randomHex(32),
+    name: fields.name,
+    redirectUris: fields.redirectUris,
+    ownerId: user.id,
+    createdAtMs: ctx.provider.clock.nowMs(),
+  })
+  return redirect(ctx.link(`/oauth/applications/${client.clientId}?created=1`))
 }
 
 /** Sends an anonymous visitor to the login page, coming back here afterwards. */

@@ -2,8 +2,7 @@ import { activeGrant, appendQuery, OOB_REDIRECT_URI } from '../../core/authorize
 import { html, renderPage, type SafeHtml } from '../../core/html.js'
 import type { Params } from '../../core/params.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
-import { randomHex } from '../../core/secrets.js'
-import { csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
+import { createOwnedApplication, csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
 import { revokeToken } from '../../core/token.js'
 import type { Client, Session } from '../../store/index.js'
 import type { CarinaContext, CarinaRuntime } from './config.js'
@@ -153,15 +152,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
       if (input.errors.length) {
         return page(ctx, 'New Application', html`<h1>New Application</h1>${applicationForm(ctx, session, '/oauth/applications', input, input.errors)}`, 422)
       }
-      const client = await ctx.provider.store.clients.collection.create({
-        clientId: randomHex(32),
-        clientSecret: randomHex(32),
-        name: input.name,
-        redirectUris: input.uris,
-        ownerId: me.user.id,
-        createdAtMs: ctx.provider.clock.nowMs(),
-      })
-      return redirect(ctx.link(`/oauth/applications/${client.clientId}?created=1`))
+      return createOwnedApplication(ctx, me.user, { name: input.name, redirectUris: input.uris })
     },
   }),
   defineRoute<CarinaRuntime>({
