@@ -1,5 +1,5 @@
 import { activeGrant, appendQuery, OOB_REDIRECT_URI } from '../../core/authorize.js'
-import { html, renderPage, type SafeHtml } from '../../core/html.js'
+import { formErrors, html, renderPage, type SafeHtml } from '../../core/html.js'
 import type { Params } from '../../core/params.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
 import { createOwnedApplication, csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
@@ -48,7 +48,7 @@ export function parseRedirectUris(text: string): { uris: string[]; errors: strin
 }
 
 function applicationForm(ctx: CarinaContext, session: Session, action: string, values: { name: string; redirectUris: string }, errors: string[], method?: 'patch') {
-  return html`${errors.length ? html`<div class="error" role="alert" data-testid="form-errors"><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : ''}
+  return html`${formErrors(errors)}
 <form method="post" action="${action}" data-testid="application-form">
 ${csrfField(session)}
 ${method ? html`<input type="hidden" name="_method" value="${method}">` : ''}

@@ -1,5 +1,5 @@
 import { activeGrant, OOB_REDIRECT_URI } from '../../core/authorize.js'
-import { html, renderPage, type SafeHtml } from '../../core/html.js'
+import { formErrors, html, renderPage, type SafeHtml } from '../../core/html.js'
 import type { Params } from '../../core/params.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
 import { createOwnedApplication, csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
@@ -79,7 +79,7 @@ function readApplicationForm(form: Params) {
 
 function applicationForm(session: Session, values: { name: string; callbackUrl: string }, errors: string[]) {
   return html`<h1>New Application</h1>
-${errors.length ? html`<div class="error" role="alert" data-testid="form-errors"><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : ''}
+${formErrors(errors)}
 <form method="post" action="/oauth/applications" data-testid="application-form">
 ${csrfField(session)}
 <label for="name">Name</label>
