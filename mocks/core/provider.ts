@@ -188,7 +188,8 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     )
     this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
-    this.faults = new FaultRegistry(definition.routes.map((route) => route.id))
+    // Each id once: a route served at several paths (GoCD's `/go/oauth/token` and `/oauth/token`) is listed once.
+    this.faults = new FaultRegistry([...new Set(definition.routes.map((route) => route.id))])
     this.#controlAccess = options.control ?? {}
     this.options = new ProviderOptionsControl(definition.id, definition.config, definition.options)
     this.clients = new AccountsControl(this, 'clients', definition.accounts)
