@@ -120,6 +120,14 @@ export async function addDeveloperApplication(provider: { store: CoreStore; cloc
   return listedClient(client, Object.keys(scopes))
 }
 
+/** A core store's clients and users as `describe()` (and `serve --json`) lists them; `scopes` for a client registered without any. */
+export function listedAccounts(store: CoreStore, scopes: string[]) {
+  return {
+    clients: store.clients.collection.findMany().map((c) => listedClient(c, scopes)),
+    users: store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
+  }
+}
+
 /** The entry `list()` and `serve --json` show for a core client. */
 export function listedClient(client: Client, scopes: string[]) {
   return { id: client.clientId, secret: client.clientSecret, name: client.name, redirectUris: client.redirectUris, scopes: client.scopes.length ? client.scopes : scopes }
