@@ -3,7 +3,6 @@ import type { ProviderDescription, ProviderRuntime } from '../../core/provider.j
 import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
-import type { ClientMetadataFetch } from './client-id-document.js'
 import type { StandardOptionsInput } from './options.js'
 import type { SigningAlg } from './keys.js'
 
@@ -66,6 +65,9 @@ export const STANDARD_FIXTURES = {
   },
 } as const
 
+/** How the server gets a document: `fetch`'s shape, so in-process msw handlers answer it by default. */
+export type ClientMetadataFetch = (url: string, init: { signal: AbortSignal; headers: Record<string, string>; redirect: 'error' }) => Promise<Response>
+
 /** The options of `createStandard` (validated by `standardOptionsSchema` in options.ts). */
 export type StandardOptions = StandardOptionsInput & {
   /** Fetches client ID metadata documents; default the global `fetch` (so msw handlers answer in-process). */
@@ -125,7 +127,8 @@ export interface StandardClientMeta {
 
 /**
  * Every route id of the provider (faults and the journal name routes by them).
- * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ * The one list: it types the route table (an id not in it does not compile) and
+ * `faults.add({ route })`; `route-ids.test.ts` checks every id has a route.
  */
 export const STANDARD_ROUTE_IDS = [
   'standard.login-page',

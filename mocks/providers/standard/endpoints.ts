@@ -2,12 +2,13 @@ import { authenticateBearer, bearerChallenge } from '../../core/bearer.js'
 import { InsufficientScope, OAuthError, quoteAuthParam, renderTokenError } from '../../core/errors.js'
 import { Reply } from '../../core/reply.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
-import { CLIENT_ASSERTION_ALGS, STANDARD_AUTH_METHODS, authenticateStandardClient } from './client-auth.js'
+import { CLIENT_ASSERTION_ALGS, authenticateStandardClient } from './client-auth.js'
+import { STANDARD_AUTH_METHODS, STANDARD_GRANT_TYPES } from './supported.js'
 import { clientMeta, resourceUrlOf, STANDARD_PATHS, STANDARD_RESOURCE_PATH, STANDARD_SCOPES, STANDARD_SIGNING_ALGS, type StandardContext, type StandardRuntime, type StandardToken } from './config.js'
 import { authorizationScheme, checkDpopBinding, dpopChallenge, DPOP_SIGNING_ALGS } from './dpop.js'
 import { signWith } from './keys.js'
 import { registerRoute } from './registration.js'
-import { STANDARD_GRANT_TYPES, TOKEN_HEADERS, revokeFamily } from './token.js'
+import { TOKEN_HEADERS, revokeFamily } from './token.js'
 
 const JSON_HEADERS = { 'Cache-Control': 'no-store' }
 /** Metadata may be cached briefly; it changes only with the configuration. */

@@ -31,7 +31,8 @@ import { deviceRoutes } from './device.js'
 import { parseDeviceUserScript } from './device-user.js'
 import { endpointRoutes } from './endpoints.js'
 import { generateStandardKey, initialStandardKeys, type SigningAlg } from './keys.js'
-import { DEVICE_CODE_GRANT, tokenRoute } from './token.js'
+import { DEVICE_CODE_GRANT } from './supported.js'
+import { tokenRoute } from './token.js'
 import { pushedAuthorizationRequestRoute } from './par.js'
 import { provideClientIdDocument } from './client-id-document.js'
 
@@ -102,7 +103,6 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       codeTtlSeconds: parsed.codeTtlSeconds,
       pkce: 'required',
       skipConsentWhenGranted: true,
-      errorDescriptions: true,
       responseTypes: ['code'],
     },
     ...parsed,

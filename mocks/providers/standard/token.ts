@@ -14,9 +14,8 @@ import { brokenIdToken, type BrokenIdTokenKind } from './broken-id-tokens.js'
 import { applyDeviceUserScript } from './device-user.js'
 import { dpopHeader, invalidDpopProof, verifyDpopProof } from './dpop.js'
 import { signWith, type SigningAlg } from './keys.js'
+import { DEVICE_CODE_GRANT, STANDARD_GRANT_TYPES } from './supported.js'
 
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
-export const STANDARD_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT]
 /** Scopes about a user: never granted to a client acting for itself. */
 const USER_SCOPES = ['openid', 'profile', 'email', 'offline_access']
 
