@@ -12,6 +12,7 @@ import { standardConformance } from './conformance.js'
 import { standardClient } from './client.js'
 import {
   createStandardStore,
+  endpointUrl,
   resourceUrlOf,
   STANDARD_BASE_URL,
   STANDARD_FIXTURES,
@@ -34,6 +35,7 @@ import { generateStandardKey, initialStandardKeys, type SigningAlg } from './key
 import { DEVICE_CODE_GRANT, tokenRoute } from './token.js'
 import { pushedAuthorizationRequestRoute } from './par.js'
 import { provideClientIdDocument } from './client-id-document.js'
+import { withMovableEndpoints } from './moved-endpoints.js'
 
 export { standardOptionsSchema } from './options.js'
 export { STANDARD_BASE_URL, STANDARD_FIXTURES, STANDARD_SCOPES, STANDARD_RESOURCE_PATH, STANDARD_ROUTE_IDS } from './config.js'
@@ -43,7 +45,7 @@ export { BROKEN_ID_TOKEN_KINDS, type BrokenIdTokenKind } from './broken-id-token
 
 const JSON_ERROR_HEADERS = { 'Cache-Control': 'no-store' }
 
-const routes = [
+const routes = withMovableEndpoints([
   ...loginRoutes({
     routePrefix: 'standard',
     loginPath: STANDARD_PATHS.login,
@@ -59,7 +61,7 @@ const routes = [
   pushedAuthorizationRequestRoute,
   ...deviceRoutes,
   ...endpointRoutes,
-]
+])
 
 
 /** Makes a new signing key for `alg` and publishes it; the previous one stays published unless `retirePrevious`. */
@@ -182,7 +184,7 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
         return {
           baseUrl: provider.baseUrl,
           authorizationEndpoint: provider.baseUrl + STANDARD_PATHS.authorize,
-          tokenEndpoint: provider.baseUrl + STANDARD_PATHS.token,
+          tokenEndpoint: endpointUrl(provider, 'token'),
           apiBaseUrl: provider.baseUrl,
           issuer: provider.baseUrl,
           discoveryUrl: `${provider.baseUrl}/.well-known/openid-configuration`,
