@@ -36,6 +36,7 @@ import { DEVICE_CODE_GRANT, tokenRoute } from './token.js'
 import { pushedAuthorizationRequestRoute } from './par.js'
 import { provideClientIdDocument } from './client-id-document.js'
 import { withMovableEndpoints } from './moved-endpoints.js'
+import { withCors } from './cors.js'
 
 export { standardOptionsSchema } from './options.js'
 export { STANDARD_BASE_URL, STANDARD_FIXTURES, STANDARD_SCOPES, STANDARD_RESOURCE_PATH, STANDARD_ROUTE_IDS } from './config.js'
@@ -45,7 +46,7 @@ export { BROKEN_ID_TOKEN_KINDS, type BrokenIdTokenKind } from './broken-id-token
 
 const JSON_ERROR_HEADERS = { 'Cache-Control': 'no-store' }
 
-const routes = withMovableEndpoints([
+const routes = withMovableEndpoints(withCors([
   ...loginRoutes({
     routePrefix: 'standard',
     loginPath: STANDARD_PATHS.login,
@@ -61,7 +62,7 @@ const routes = withMovableEndpoints([
   pushedAuthorizationRequestRoute,
   ...deviceRoutes,
   ...endpointRoutes,
-])
+]))
 
 
 /** Makes a new signing key for `alg` and publishes it; the previous one stays published unless `retirePrevious`. */
