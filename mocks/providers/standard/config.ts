@@ -94,6 +94,8 @@ export interface StandardConfig {
   deviceCodeTtlSeconds: number
   devicePollIntervalSeconds: number
   maxRegisteredClients: number
+  /** Opaque access tokens, or RFC 9068 JWTs (token.ts). */
+  accessTokenFormat: 'opaque' | 'jwt'
   /** Whether the movable endpoints are served under MOVED_ENDPOINTS_PREFIX (moved-endpoints.ts). */
   movedEndpoints: boolean
   /** Whether DPoP proofs must carry the server's current nonce (RFC 9449 §8, dpop.ts). */
