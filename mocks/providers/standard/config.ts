@@ -31,6 +31,16 @@ export const STANDARD_PATHS = {
   logout: '/logout',
 } as const
 
+/** Where `movedEndpoints` serves the endpoints a client should take from discovery (RFC 8414 §2), not hard-code. */
+export const MOVED_ENDPOINTS_PREFIX = '/oauth2/v1'
+export const MOVABLE_ENDPOINTS = ['token', 'register', 'userinfo', 'revoke', 'introspect'] as const
+
+/** The URL of an endpoint as the metadata lists it: under {@link MOVED_ENDPOINTS_PREFIX} for a movable one while `movedEndpoints` is on. */
+export function endpointUrl(provider: { baseUrl: string; config: Pick<StandardConfig, 'movedEndpoints'> }, name: keyof typeof STANDARD_PATHS): string {
+  const moved = provider.config.movedEndpoints && (MOVABLE_ENDPOINTS as readonly string[]).includes(name)
+  return provider.baseUrl + (moved ? MOVED_ENDPOINTS_PREFIX : '') + STANDARD_PATHS[name]
+}
+
 /** Scopes the server knows, with the words the consent page uses. */
 export const STANDARD_SCOPES: Record<string, string> = {
   openid: 'Sign you in (your user identifier)',
@@ -86,6 +96,10 @@ export interface StandardConfig {
   deviceCodeTtlSeconds: number
   devicePollIntervalSeconds: number
   maxRegisteredClients: number
+  /** Opaque access tokens, or RFC 9068 JWTs (token.ts). */
+  accessTokenFormat: 'opaque' | 'jwt'
+  /** Whether the movable endpoints are served under MOVED_ENDPOINTS_PREFIX (moved-endpoints.ts). */
+  movedEndpoints: boolean
   /** Whether DPoP proofs must carry the server's current nonce (RFC 9449 §8, dpop.ts). */
   dpopNonce: boolean
   /** Whether an https `client_id` names a client ID metadata document (client-id-document.ts). */
