@@ -5,8 +5,9 @@
 //
 // Environment: BENCH_DURATION (s, default 5), BENCH_WARMUP (s, default 2),
 // BENCH_CONNECTIONS (default 32), BENCH_SCALE_MAX (default 1000000),
-// BENCH_ROUNDS (interleaved rounds over sockets, default 3),
-// BENCH_ONLY (comma-separated sections: sockets,in-process,scale,startup,memory),
+// BENCH_ROUNDS (interleaved rounds over sockets, default 5),
+// BENCH_ONLY (comma-separated sections: sockets,in-process,scale,startup,check,memory),
+// BENCH_STARTUP_RUNS (default 20), BENCH_CHECK_RUNS (default 3),
 // BENCH_MEMORY_BURSTS (rounds of the memory section, default 4),
 // BENCH_MEMORY_REQUESTS (requests per burst, default 100000).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -17,6 +18,7 @@ import { carinaFlow, carinaFlowFixture } from './carina-flow.mjs'
 import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest } from './scenarios.mjs'
 import { basic } from './lib.mjs'
 import { startupTime } from './startup.mjs'
+import { checkAllTime } from './check.mjs'
 import { memoryPlateau } from './memory.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
@@ -25,7 +27,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const ONLY = process.env.BENCH_ONLY?.split(',')
 const section = (name) => !ONLY || ONLY.includes(name)
 const loadDefaults = { duration: DURATION, warmup: WARMUP, connections: CONNECTIONS }
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3))
+// Five rounds at the least for the Keystone target: its per-round ratios spread by ±0.4 on a shared machine.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5))
 const COGO_BENCH_CLIENTS = 50_000
 const CEILING_NAME = 'ceiling: RSA-2048 signatures, every core'
 const COGO_EVERY_TOKEN_SIGNED = 'oauth-dance cogo: client credentials, every token signed (50,000 clients in turn)'
@@ -38,6 +41,7 @@ const results = {
   inProcess: {},
   scale: {},
   startup: {},
+  check: {},
   memory: {},
 }
 const log = (line) => process.stderr.write(line + '\n')
@@ -195,16 +199,25 @@ async function memory() {
 }
 
 async function startup() {
-  log('startup (node dist/bundle/oauth-dance.js serve, until the first token is answered)')
+  log('startup (node dist/bundle/oauth-dance.js serve until the first token is answered, beside node -e 0 and a bare node:http server, interleaved)')
   const r = await startupTime()
   results.startup = r
-  log(`  median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')})`)
+  log(`  serve: median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')}); listening ${r.medianListeningMs.toFixed(0)} ms`)
+  log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
+}
+
+async function check() {
+  log('check --provider all --transport in-process, reference client (the bin, spawn to exit)')
+  const r = await checkAllTime()
+  results.check = r
+  log(`  wall median ${r.wallMs.toFixed(0)} ms: startup ${r.startupMs.toFixed(0)}, scenarios ${r.scenariosMs.toFixed(0)} (${r.scenarios}), reporting ${r.reportingMs.toFixed(0)} ms; ${r.result}`)
 }
 
 if (section('sockets')) await sockets()
 if (section('in-process')) await inProcess()
 if (section('scale')) await scale()
 if (section('startup')) await startup()
+if (section('check')) await check()
 if (section('memory')) await memory()
 
 results.summary = summarize(results)
@@ -246,13 +259,13 @@ function summarize(r) {
   }
   const BOUND = 'bound: RS256 signing plus the floor server and the load generator, every core'
   if (rounds.some((round) => round[BOUND])) s[BOUND] = { rps: median(rounds.map((round) => round[BOUND]?.rps)) }
-  if (s[KEYSTONE] && s[OIDC_OPAQUE]) target('Keystone cc ÷ oidc-provider opaque', ratio(KEYSTONE, OIDC_OPAQUE), '≥ 2', (v) => v >= 2)
-  if (s[COGO_EVERY_TOKEN_SIGNED] && s[CEILING]) target('Cogo cc, every token signed ÷ RSA-2048 ceiling (every core)', ratio(COGO_EVERY_TOKEN_SIGNED, CEILING), '≥ 0.85', (v) => v >= 0.85)
-  if (s[COGO_EVERY_TOKEN_SIGNED] && s[BOUND]) target('Cogo cc, every token signed ÷ RS256 bound for a Node server here', ratio(COGO_EVERY_TOKEN_SIGNED, BOUND), '(context: 1 = nothing but signing and HTTP)')
+  if (s[KEYSTONE] && s[OIDC_OPAQUE]) target(`Keystone cc ÷ oidc-provider opaque (median of ${rounds.length} per-round ratios)`, ratio(KEYSTONE, OIDC_OPAQUE), '≥ 3', (v) => v >= 3)
+  if (s[COGO_EVERY_TOKEN_SIGNED] && s[BOUND]) target('Cogo cc, every token signed ÷ Node bound (HTTP floor + one signature), same round', ratio(COGO_EVERY_TOKEN_SIGNED, BOUND), '≥ 0.97', (v) => v >= 0.97)
+  if (s[COGO_EVERY_TOKEN_SIGNED] && s[CEILING]) target('Cogo cc, every token signed ÷ RSA-2048 ceiling (every core)', ratio(COGO_EVERY_TOKEN_SIGNED, CEILING), '(context: signatures only, no HTTP)')
   if (s[COGO_EVERY_TOKEN_SIGNED] && s[OIDC_JWT]) target('Cogo cc, every token signed ÷ oidc-provider RS256', ratio(COGO_EVERY_TOKEN_SIGNED, OIDC_JWT), 'well ahead (> 1)', (v) => v > 1)
   if (s[COGO] && s[OIDC_JWT]) target('Cogo cc as requested ÷ oidc-provider RS256', ratio(COGO, OIDC_JWT), 'well ahead (> 1)', (v) => v > 1)
   for (const [name, v] of Object.entries(r.inProcess)) {
-    if (name !== 'trivial' && name.endsWith(' token') && trivial) target(`in-process ${name} ÷ trivial msw handler`, v.medianUs / trivial, '≤ 1.3', (x) => x <= 1.3)
+    if (name !== 'trivial' && name.endsWith(' token') && trivial) target(`in-process ${name} ÷ trivial msw handler`, v.medianUs / trivial, '≤ 1.1', (x) => x <= 1.1)
   }
   // A signature costs more than msw's whole round trip here, so no mock signing every token can be within 1.3×;
   // what is the mock's own is the round trip less one signature on one core.
@@ -267,7 +280,18 @@ function summarize(r) {
       target(`${id} validation @${last.issued.toLocaleString('en')} ÷ @${first.issued.toLocaleString('en')}`, last.validateUs / first.validateUs, '≤ 1.2', (v) => v <= 1.2)
     }
   }
-  if (r.startup.medianMs !== undefined) target('serve: first token answered (ms)', r.startup.medianMs, '≤ 300', (v) => v <= 300)
+  if (r.startup.medianMs !== undefined) {
+    target(`serve: spawn to first token, median of ${r.startup.runs.length} (ms)`, r.startup.medianMs, '≤ 150', (v) => v <= 150)
+    target('  beside: node -e 0, spawn to exit (ms)', r.startup.nodeExit.medianMs, '(baseline)')
+    target('  beside: bare node:http server, spawn to first answer (ms)', r.startup.bareHttp.medianMs, '(baseline)')
+    target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
+  }
+  if (r.check.wallMs !== undefined) {
+    target('check --provider all, in-process, reference client: wall (ms)', r.check.wallMs, '≤ 2000', (v) => v <= 2000)
+    target('  split: startup (ms)', r.check.startupMs, '(split)')
+    target('  split: scenarios (ms)', r.check.scenariosMs, '(split)')
+    target('  split: reporting and exit (ms)', r.check.reportingMs, '(split)')
+  }
   return { floor, targets }
 }
 
@@ -299,8 +323,15 @@ function renderTable(r) {
     for (const p of sc.points) lines.push(`| ${p.issued.toLocaleString('en')} | ${p.issueUs.toFixed(1)} | ${p.validateUs.toFixed(1)} | ${p.heapMB.toFixed(0)} | ${p.records.toLocaleString('en')} |`)
     if (sc.rolling) lines.push(`| rolling, clock past expiry each round | | | ${sc.rolling.map((x) => x.heapMB.toFixed(0)).join(' → ')} | ${sc.rolling.map((x) => x.records.toLocaleString('en')).join(' → ')} |`)
   }
-  if (r.startup.medianMs !== undefined) lines.push('', `Startup: \`node dist/bundle/oauth-dance.js serve\` to first token answered: median ${r.startup.medianMs.toFixed(0)} ms (${r.startup.runs.map((x) => x.toFixed(0)).join(', ')})`)
+  if (r.startup.medianMs !== undefined) {
+    lines.push('', `Startup, spawn to first answer, ${r.startup.runs.length} starts each, interleaved (median ms; every start)`)
+    lines.push('| process | median ms | every start |', '|---|---:|---|')
+    lines.push(`| \`node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet\`, first token | ${r.startup.medianMs.toFixed(0)} | ${r.startup.runs.map((x) => x.toFixed(0)).join(', ')} |`)
+    lines.push(`| \`node -e 0\`, exit | ${r.startup.nodeExit.medianMs.toFixed(0)} | ${r.startup.nodeExit.runs.map((x) => x.toFixed(0)).join(', ')} |`)
+    lines.push(`| bare node:http server (bench/servers/bare-http.mjs), first answer | ${r.startup.bareHttp.medianMs.toFixed(0)} | ${r.startup.bareHttp.runs.map((x) => x.toFixed(0)).join(', ')} |`)
+  }
+  if (r.check.wallMs !== undefined) lines.push('', `Check: \`oauth-dance check --provider all --transport in-process\` (reference client, ${r.check.scenarios} scenarios): wall ${r.check.wallMs.toFixed(0)} ms median of ${r.check.runs.length} = startup ${r.check.startupMs.toFixed(0)} + scenarios ${r.check.scenariosMs.toFixed(0)} + reporting ${r.check.reportingMs.toFixed(0)} ms (runs ${r.check.runs.map((x) => x.wallMs.toFixed(0)).join(', ')})`)
   lines.push('', 'Targets', '| target | value | wanted | met |', '|---|---:|---|---|')
-  for (const t of r.summary.targets) lines.push(`| ${t.name} | ${t.value} | ${t.target} | ${t.met === null ? '?' : t.met === 'info' ? '' : t.met ? 'yes' : 'NO'} |`)
+  for (const t of r.summary.targets) lines.push(`| ${t.name} | ${t.value} | ${t.target} | ${t.met === null ? '?' : t.met === 'info' ? '' : t.met ? 'met' : 'NOT met'} |`)
   return lines.join('\n')
 }
