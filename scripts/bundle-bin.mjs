@@ -9,7 +9,7 @@ import { build } from 'esbuild'
 import { readFileSync } from 'node:fs'
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-const INLINED = new Set(['@msw/data'])
+const INLINED = new Set(Object.keys(pkg.dependencies))
 const external = [
   ...Object.keys(pkg.dependencies).filter((name) => !INLINED.has(name)),
   ...Object.keys(pkg.peerDependencies),
@@ -32,4 +32,6 @@ await build({
   // No source maps: the package ships no TypeScript sources for them to point to.
   sourcemap: false,
   logLevel: 'warning',
+  // The CommonJS dependencies (commander) require Node's built-ins; an ES module has no `require` of its own.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 })
