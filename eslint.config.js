@@ -30,24 +30,6 @@ export default tseslint.config(
     },
   },
   {
-    // Findings in files other tasks of issue 10 are rewriting now (fixing them here would only conflict);
-    // to be fixed, and this block removed, after the merges.
-    files: ['mocks/providers/cloud66/index.ts', 'mocks/providers/keystone/index.ts'],
-    rules: { '@typescript-eslint/no-unused-vars': 'off' }, // unused imports OOB_REDIRECT_URI, listedCredential
-  },
-  {
-    files: ['mocks/server.ts'],
-    rules: { 'preserve-caught-error': 'off' }, // "Failed to start ..." errors rethrown without { cause: error }
-  },
-  {
-    files: ['mocks/core/request.ts'],
-    rules: { 'no-useless-escape': 'off' }, // `\-` in PLAIN_AUTHORITY's character class
-  },
-  {
-    files: ['test/browser/global-setup.ts'],
-    rules: { 'no-useless-assignment': 'off' }, // `let version = ''` is overwritten on every path
-  },
-  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

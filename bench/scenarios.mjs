@@ -7,6 +7,8 @@ import { basic } from './lib.mjs'
 export const CLIENT_CREDENTIALS = {
   keystone: { origin: 'default', path: '/v3/OS-OAUTH2/token', body: 'grant_type=client_credentials' },
   cogo: { origin: 'auth', path: '/oauth2/token', body: 'grant_type=client_credentials' },
+  // The confidential client (client_secret_basic); an opaque access token stored for introspection and revocation.
+  standard: { origin: 'default', path: '/token', body: 'grant_type=client_credentials&scope=api%3Aread' },
 }
 
 /** A protected API call, given the provider's description and a token. */

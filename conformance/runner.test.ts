@@ -63,6 +63,13 @@ describe('runs', () => {
     })
   })
 
+  it('redact the ID token an OpenID Connect client reports it accepted, as in the journal', async () => {
+    const result = await runScenarios({ provider: 'standard', client: referenceClient, scenarios: scenariosFor('standard', ['happy-path']) })
+    const [scenario] = result.scenarios
+    expect(scenario.steps[0].outcome).toMatchObject({ ok: true, idToken: '<id_token#1>', claims: { sub: expect.any(String) } })
+    expect(scenario.exchanges.find((e) => e.response.body.includes('"id_token"'))?.response.body).toContain('"id_token":"<id_token#1>"')
+  })
+
   it('report a client that throws as a crash, and one that never starts, without stopping the run', async () => {
     const throwing = { name: 'throws', start: async () => ({ startAuthorization: async () => { throw new Error('boom') }, receiveRedirect: async () => ({ ok: true as const }), callApi: async () => ({ ok: true as const }) }) }
     const result = await runScenarios({ provider: 'carina', client: throwing, scenarios: scenariosFor('carina', ['happy-path']) })

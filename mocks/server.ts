@@ -253,7 +253,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   } catch (error) {
     await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
     const e = error as NodeJS.ErrnoException
-    throw new Error(`Failed to start the providers: ${e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port} is in use (try --port-base 0 for free ports)` : e.message}`)
+    throw new Error(`Failed to start the providers: ${e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port} is in use (try --port-base 0 for free ports)` : e.message}`, { cause: error })
   }
   const listeners = pending as Listener[]
 
@@ -324,7 +324,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   } catch (error) {
     // A declared client or user that cannot be added (its user unknown, its id taken): nothing keeps listening.
     await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
-    throw new Error(`Failed to start: ${(error as Error).message}`)
+    throw new Error(`Failed to start: ${(error as Error).message}`, { cause: error })
   }
 
   return {

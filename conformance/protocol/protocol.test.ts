@@ -43,6 +43,10 @@ describe('the command: protocol schema', () => {
     expect(resultProblem('startAuthorization', {})).toBe('authorizationUrl: url: Invalid input: expected string, received undefined')
     expect(resultProblem('callApi', { ok: true, status: 200, data: '<xml/>' })).toBeUndefined()
     expect(resultProblem('callApi', { ok: false })).toBe('outcomeError: error: Invalid input: expected string, received undefined')
+    // OpenID Connect clients may say which ID token they accepted and which claims they use; older clients leave both out.
+    expect(resultProblem('receiveRedirect', { ok: true, idToken: 'eyJ.eyJ.sig', claims: { sub: 'alice' } })).toBeUndefined()
+    expect(resultProblem('receiveRedirect', { ok: true, idToken: '' })).toBe('outcomeOk: idToken: Too small: expected string to have >=1 characters')
+    expect(resultProblem('callApi', { ok: true, claims: 'alice' })).toBe('outcomeOk: claims: Invalid input: expected object, received string')
     expect(resultProblem('receiveRedirect', { ok: false, error: 'access_denied', description: null })).toBeUndefined()
     expect(resultProblem('configure', 3)).toBe('configureResult: (message): Invalid input: expected object, received number')
     expect(Object.keys(PROTOCOL_SCHEMA.$defs.resultOf.properties)).toEqual(['configure', 'startAuthorization', 'receiveRedirect', 'callApi'])

@@ -4,7 +4,7 @@ import type { ClientConfig, StepRecord } from '../types.js'
 
 /**
  * Replaces secrets in report text with stable placeholders: the client
- * secret, every access and refresh token, authorization code and state, in
+ * secret, every access, refresh and ID token, authorization code and state, in
  * order of first appearance (`<access_token#1>`). Reports then hold no
  * credential and read the same on every run although tokens are random.
  */
@@ -44,6 +44,8 @@ export class Redactor {
       if (tokens) {
         name('access_token', tokens.access_token)
         name('refresh_token', tokens.refresh_token)
+        // An ID token is a bearer credential for the sign-in it proves; OpenID Connect clients also report the one they accepted.
+        name('id_token', tokens.id_token)
       }
     }
     for (const step of steps) name('code', step.forgedCode)

@@ -22,9 +22,17 @@ import {
   sendTokenOneWay,
   useOneClientAuthMethod,
   useProviderClientAuth,
+  verifyIdTokenSignature,
+  refuseUnsignedIdToken,
+  checkIdTokenIssuer,
+  checkIdTokenAudience,
+  checkIdTokenExpiry,
+  checkIdTokenIssuedAt,
+  checkIdTokenNonce,
+  sendNonce,
 } from '../rules/index.js'
 import type { FaultAction } from '../../mocks/core/faults.js'
-import type { RuleUse, Scenario, Step } from '../types.js'
+import type { Rule, RuleUse, Scenario, Step } from '../types.js'
 
 /**
  * A flow that applies to several providers: one file per flow under
@@ -109,5 +117,41 @@ export function invalidTokenScenario(profile: ProviderProfile, kind: 'expired' |
       { do: 'call', operation: profile.primaryOperation.operation, args: profile.primaryOperation.args, expect: 'ok', requirements: [profile.requirements.api, 'RFC6750-3.1'] },
     ],
     rules: [...baseRules(profile, [profile.requirements.api, 'RFC6750-3.1']), expectRule(refetchRefusedTokenOnce)],
+  }
+}
+
+const BROKEN_ID_TOKEN_WHY: Record<BrokenIdTokenScenarioKind, { why: string; rule: Rule; requirement: string }> = {
+  'bad-signature': { why: 'signed by a key that was never published, under the current "kid"', rule: verifyIdTokenSignature, requirement: 'OIDCC-3.1.3.7-6' },
+  'alg-none': { why: 'unsigned ("alg": "none")', rule: refuseUnsignedIdToken, requirement: 'OIDCC-3.1.3.7-7' },
+  'wrong-issuer': { why: 'naming another issuer ("iss")', rule: checkIdTokenIssuer, requirement: 'OIDCC-3.1.3.7-2' },
+  'wrong-audience': { why: 'for another client ("aud")', rule: checkIdTokenAudience, requirement: 'OIDCC-3.1.3.7-3' },
+  'unexpected-azp': { why: 'naming another authorized party ("azp")', rule: checkIdTokenAudience, requirement: 'OIDCC-3.1.3.7-5' },
+  expired: { why: 'already past its "exp"', rule: checkIdTokenExpiry, requirement: 'OIDCC-3.1.3.7-9' },
+  'future-iat': { why: 'issued an hour in the future ("iat")', rule: checkIdTokenIssuedAt, requirement: 'OIDCC-3.1.3.7-10' },
+  'wrong-nonce': { why: 'carrying another "nonce" than the client sent', rule: checkIdTokenNonce, requirement: 'OIDCC-3.1.3.7-11' },
+  'missing-nonce': { why: 'without the "nonce" the client sent', rule: checkIdTokenNonce, requirement: 'OIDCC-3.1.3.7-11' },
+}
+export type BrokenIdTokenScenarioKind = 'bad-signature' | 'alg-none' | 'wrong-issuer' | 'wrong-audience' | 'unexpected-azp' | 'expired' | 'future-iat' | 'wrong-nonce' | 'missing-nonce'
+
+/**
+ * An OpenID Connect provider issues, once, an ID token broken one way (its
+ * `break-next-id-token` control); the client must refuse that sign-in and
+ * never use its tokens, then sign the user in normally. One scenario per
+ * kind, so each stands alone and names its rule.
+ */
+export function invalidIdTokenScenario(profile: ProviderProfile, kind: BrokenIdTokenScenarioKind): Scenario {
+  const { why, rule, requirement } = BROKEN_ID_TOKEN_WHY[kind]
+  return {
+    id: `invalid-id-token-${kind}`,
+    title: `An ID token ${why} is refused`,
+    summary: `OIDC Core §3.1.3.7: the client "MUST validate the ID Token in the Token Response". The token endpoint answers the first code exchange with an ID token ${why}; the access token beside it is genuine. A correct client refuses the sign-in and never uses that response's tokens (as the OpenID Foundation's client tests judge: no UserInfo call after it), then signs the user in again normally and calls UserInfo.`,
+    profile: profile.id,
+    steps: [
+      { do: 'control', action: 'break-next-id-token', body: { kind } },
+      { do: 'authorize', user: 'approve', expect: 'settles', requirements: [requirement] },
+      { do: 'authorize', user: 'approve', expect: 'ok', requirements: ['RFC6749-4.1'] },
+      primaryCall(profile),
+    ],
+    rules: [...baseRules(profile, [requirement]), expectRule(sendNonce), expectRule(rule)],
   }
 }

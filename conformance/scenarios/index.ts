@@ -29,6 +29,20 @@ import cogoInvalidTokenPersists from './cogo/invalid-token-persists.js'
 import cogoKeyRotation from './cogo/key-rotation.js'
 import standardMixUp from './standard/mix-up.js'
 import standardRefreshRotation from './standard/refresh-rotation.js'
+import standardInvalidIdTokenBadSignature from './standard/invalid-id-token-bad-signature.js'
+import standardInvalidIdTokenAlgNone from './standard/invalid-id-token-alg-none.js'
+import standardInvalidIdTokenWrongIssuer from './standard/invalid-id-token-wrong-issuer.js'
+import standardInvalidIdTokenWrongAudience from './standard/invalid-id-token-wrong-audience.js'
+import standardInvalidIdTokenUnexpectedAzp from './standard/invalid-id-token-unexpected-azp.js'
+import standardInvalidIdTokenExpired from './standard/invalid-id-token-expired.js'
+import standardInvalidIdTokenFutureIat from './standard/invalid-id-token-future-iat.js'
+import standardInvalidIdTokenWrongNonce from './standard/invalid-id-token-wrong-nonce.js'
+import standardInvalidIdTokenMissingNonce from './standard/invalid-id-token-missing-nonce.js'
+import standardKeyRotation from './standard/key-rotation.js'
+import standardUserinfoWrongSub from './standard/userinfo-wrong-sub.js'
+import standardDeviceSlowDown from './standard/device-slow-down.js'
+import standardDeviceAccessDenied from './standard/device-access-denied.js'
+import standardDeviceExpired from './standard/device-expired.js'
 
 /** Flows shared by every provider they apply to, in report order. */
 export const FLOWS: Flow[] = [
@@ -56,7 +70,7 @@ export const PROVIDER_SCENARIOS: Record<string, Scenario[]> = {
   carina: [carinaClusterPolling],
   cloud66: [cloud66UrlencodedTokenResponse],
   cogo: [cogoInvalidTokenExpired, cogoInvalidTokenWrongIssuer, cogoInvalidTokenWrongAudience, cogoInvalidTokenBadSignature, cogoInvalidTokenUnknownKid, cogoInvalidTokenPersists, cogoKeyRotation],
-  standard: [standardMixUp, standardRefreshRotation],
+  standard: [standardMixUp, standardRefreshRotation, standardInvalidIdTokenBadSignature, standardInvalidIdTokenAlgNone, standardInvalidIdTokenWrongIssuer, standardInvalidIdTokenWrongAudience, standardInvalidIdTokenUnexpectedAzp, standardInvalidIdTokenExpired, standardInvalidIdTokenFutureIat, standardInvalidIdTokenWrongNonce, standardInvalidIdTokenMissingNonce, standardKeyRotation, standardUserinfoWrongSub, standardDeviceSlowDown, standardDeviceAccessDenied, standardDeviceExpired],
 }
 
 /**

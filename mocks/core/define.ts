@@ -64,6 +64,11 @@ export interface ProviderFacts {
     token: string
     /** Protected resource routes: calls that carry the access token. */
     api: string[]
+    /** OpenID Connect providers: the JWKS and UserInfo routes. */
+    jwks?: string
+    userinfo?: string
+    /** The device authorization endpoint (RFC 8628 §3.1), where there is one. */
+    deviceAuthorization?: string
   }
   /** Where the document says the token goes, and a description for messages. */
   tokenPresentation: {
@@ -140,6 +145,10 @@ export interface ProviderApi {
   /** GoCD checks redirect_uri on the refresh grant too (PROVIDERS §2.4). */
   refreshNeedsRedirectUri?: boolean
   pkce: boolean
+  /** An OpenID Connect provider: the client sends a nonce and validates the ID token (OIDC Core §3.1.3.7). */
+  openid?: boolean
+  /** The server offers the device authorization grant (RFC 8628): the reference client's `device-sign-in` operation. */
+  deviceGrant?: boolean
   /** Sets the access token on a protected request. */
   presentToken(url: URL, headers: Headers, token: string): void
   /** Status codes of the API meaning "this token is no good". */

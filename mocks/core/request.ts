@@ -72,7 +72,7 @@ export class NodeRequest implements ProviderRequest {
 const VERBATIM_PATH = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/%]*$/
 const DOT_SEGMENT = /(^|\/)(\.|%2e)/i
 /** A host (name, IPv4 or bracketed IPv6) and port, with no user info or stray delimiters. */
-const PLAIN_AUTHORITY = /^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$/
+const PLAIN_AUTHORITY = /^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$/
 
 /**
  * The `pathname` of an absolute http(s) URL, as `new URL(url).pathname` gives

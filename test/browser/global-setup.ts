@@ -4,7 +4,7 @@ import { chooseChromium } from '../../conformance/adapters/chromium.js'
 /** Says plainly which Chromium runs the browser tests (every test also carries it as a `browser` annotation). */
 export default function globalSetup(): void {
   const choice = chooseChromium()
-  let version = ''
+  let version: string
   try {
     version = execFileSync(choice.executablePath, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim()
   } catch {

@@ -190,8 +190,8 @@ describe('the packed package, installed into a fresh application', () => {
   }, STEP_TIMEOUT_MS)
 
   it('npx oauth-dance check runs the bundled Python example client by name', async () => {
-    // The five document providers: the example client has no entry for standard (PKCE required, its own API), which main added.
-    const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'carina,keystone,cloud66,cogo,gocd', '--client', 'example:python'], app)
+    // All six providers: the example client speaks standard too (PKCE, iss, nonce, ID token validation).
+    const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'all', '--client', 'example:python'], app)
     expectSuccess(result, 'check --client example:python')
     expect(result.stdout).toContain('RESULT: PASS')
   }, STEP_TIMEOUT_MS)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { authorizeRequests, param, tokenRequests } from '../exchanges.js'
 import { defineRule, fail, pass, skip } from '../verdict.js'
 
@@ -8,11 +9,12 @@ import { defineRule, fail, pass, skip } from '../verdict.js'
  *
  * @see [RFC 7636 §4.3](https://www.rfc-editor.org/rfc/rfc7636.html#section-4.3)
  * @see [RFC 9700 §2.1.1](https://www.rfc-editor.org/rfc/rfc9700.html#section-2.1.1)
+ * @see [RFC 7636 §4.6](https://www.rfc-editor.org/rfc/rfc7636.html#section-4.6)
  */
 export const sendPkce = defineRule({
   id: 'send-pkce',
   title: 'PKCE (S256) is used where the provider supports it',
-  requirements: ['RFC7636-4.3', 'RFC9700-2.1.1'],
+  requirements: ['RFC7636-4.3', 'RFC7636-4.6', 'RFC9700-2.1.1'],
   evaluate(ctx) {
     if (!ctx.profile.pkce.supported) return skip(ctx.profile.pkce.why)
     const requests = authorizeRequests(ctx)
@@ -23,8 +25,17 @@ export const sendPkce = defineRule({
         return fail('the authorization request has no S256 code_challenge', { expected: 'code_challenge_method=S256', actual: query.get('code_challenge_method') ?? '(absent)', exchange: exchange.seq })
       }
     }
-    const missing = tokenRequests(ctx).find((e) => param(e, 'code') !== undefined && !param(e, 'code_verifier'))
+    const exchanges = tokenRequests(ctx).filter((e) => param(e, 'code') !== undefined)
+    const missing = exchanges.find((e) => !param(e, 'code_verifier'))
     if (missing) return fail('the code exchange has no code_verifier', { expected: 'code_verifier', actual: '(absent)', exchange: missing.seq })
-    return pass('S256 challenge sent and verified')
+    // RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) equals the challenge of the authorization request the code answers (the latest one before the exchange).
+    for (const exchange of exchanges) {
+      const challenge = requests.filter((r) => r.seq < exchange.seq).at(-1)
+      const sent = challenge && new URL(challenge.request.url).searchParams.get('code_challenge')
+      if (sent && createHash('sha256').update(param(exchange, 'code_verifier')!).digest('base64url') !== sent) {
+        return fail('the code_verifier does not match the code_challenge of the authorization request', { expected: 'BASE64URL(SHA256(code_verifier)) = code_challenge', actual: 'another verifier', exchange: exchange.seq })
+      }
+    }
+    return pass('S256 challenge sent and its verifier matched')
   },
 })

@@ -1,4 +1,4 @@
-import { authorizationRoutes, doorkeeperUriWithQuery, OOB_REDIRECT_URI } from '../../core/authorize.js'
+import { authorizationRoutes, doorkeeperUriWithQuery } from '../../core/authorize.js'
 import { html, renderPage } from '../../core/html.js'
 import { Params } from '../../core/params.js'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'

@@ -8,6 +8,9 @@ export const standardClient: ClientProfile = {
     clientAuth: 'basic',
     // OAuth 2.1 §4.1.1 and RFC 9700 §2.1.1: PKCE with S256, which the server requires.
     pkce: true,
+    // OpenID Connect: a nonce, and the ID token validated (OIDC Core §3.1.3.7); the device grant as the device-sign-in operation.
+    openid: true,
+    deviceGrant: true,
     presentToken: presentBearerHeader,
     rejectedTokenStatuses: [401],
     operations: { userinfo: { method: 'GET', path: () => '/userinfo' } },

@@ -84,6 +84,8 @@ export interface StandardConfig {
   deviceCodeTtlSeconds: number
   devicePollIntervalSeconds: number
   maxRegisteredClients: number
+  /** Whether DPoP proofs must carry the server's current nonce (RFC 9449 §8, dpop.ts). */
+  dpopNonce: boolean
   /** Whether an https `client_id` names a client ID metadata document (client-id-document.ts). */
   clientIdMetadataDocuments: boolean
   /** How those documents are fetched (`createStandard({ fetchClientMetadata })`; default the global `fetch`). */

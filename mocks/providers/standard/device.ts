@@ -165,3 +165,4 @@ ${csrfField(withCsrf)}
 ]
 
 export const deviceRoutes: RouteDefinition<StandardRuntime>[] = [deviceAuthorizationRoute, ...verificationRoutes]
+

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose'
 import { OAuthError } from '../../core/errors.js'
 import type { StandardContext, StandardToken } from './config.js'
@@ -69,12 +69,39 @@ export async function verifyDpopProof(ctx: StandardContext, proof: string, optio
   if (typeof payload.iat !== 'number' || Math.abs(payload.iat - now) > DPOP_IAT_WINDOW_SECONDS) throw fail(`The DPoP proof's "iat" must be within ${DPOP_IAT_WINDOW_SECONDS} seconds of the server's time.`)
   if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256) throw fail('The DPoP proof has no "jti".')
   if (options.accessToken !== undefined && payload.ath !== accessTokenHash(options.accessToken)) throw fail('The DPoP proof\'s "ath" is not the hash of the access token presented.')
+  // RFC 9449 §8 (token endpoint) and §9 (resource): with nonces required, a proof must carry the current one; the answer says which.
+  if (ctx.provider.config.dpopNonce && !acceptsDpopNonce(ctx, payload.nonce)) throw useDpopNonce(ctx, payload.nonce === undefined ? 'The DPoP proof has no "nonce"; this server requires the one in the DPoP-Nonce header (RFC 9449 §8).' : 'The DPoP proof\'s "nonce" is not current; use the one in the DPoP-Nonce header (RFC 9449 §8).', status)
   const jkt = await calculateJwkThumbprint(jwk, 'sha256')
   const { dpopProofIds } = ctx.provider.store
   const key = `${jkt}:${payload.jti}`
   if (dpopProofIds.by('key', key)) throw fail('The DPoP proof was already used ("jti" replay, RFC 9449 §11.1).')
   dpopProofIds.insert({ key, expiresAtMs: (payload.iat + DPOP_IAT_WINDOW_SECONDS) * 1000 + 1000 })
   return jkt
+}
+
+/** A nonce lives this long on the mock clock before the server issues a new one; the one it replaced is still accepted. */
+export const DPOP_NONCE_LIFETIME_SECONDS = 300
+
+/** The current DPoP nonce, a new one once the current is older than its lifetime (RFC 9449 §8.2: the server decides when). */
+export function currentDpopNonce(ctx: StandardContext): string {
+  const { store, clock } = ctx.provider
+  const now = clock.nowMs()
+  const nonces = store.dpopNonces
+  if (nonces && now - nonces.issuedAtMs < DPOP_NONCE_LIFETIME_SECONDS * 1000) return nonces.current
+  store.dpopNonces = { current: randomBytes(24).toString('base64url'), previous: nonces?.current ?? null, issuedAtMs: now }
+  return store.dpopNonces.current
+}
+
+function acceptsDpopNonce(ctx: StandardContext, nonce: unknown): boolean {
+  const current = currentDpopNonce(ctx)
+  return typeof nonce === 'string' && (nonce === current || nonce === ctx.provider.store.dpopNonces?.previous)
+}
+
+/** RFC 9449 §8 and §9: `use_dpop_nonce`, a 400 at the token endpoint and a 401 at a resource, with the nonce to use in `DPoP-Nonce`. */
+function useDpopNonce(ctx: StandardContext, description: string, status: number): OAuthError {
+  const error = new OAuthError(status, 'use_dpop_nonce', description)
+  error.headers['DPoP-Nonce'] = currentDpopNonce(ctx)
+  return error
 }
 
 /** The scheme of the request's Authorization header: DPoP (RFC 9449 §7.1) or else Bearer. */

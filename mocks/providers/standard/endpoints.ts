@@ -107,7 +107,7 @@ async function userinfo(ctx: StandardContext): Promise<Reply> {
   try {
     await checkDpopBinding(ctx, stored, scheme)
   } catch (error) {
-    if (error instanceof OAuthError) error.headers['WWW-Authenticate'] = error.error === 'invalid_dpop_proof' ? dpopChallenge(error) : bearerChallenge(realm, error)
+    if (error instanceof OAuthError) error.headers['WWW-Authenticate'] = error.error === 'invalid_dpop_proof' || error.error === 'use_dpop_nonce' ? dpopChallenge(error) : bearerChallenge(realm, error)
     throw error
   }
   const user = stored.userId ? ctx.provider.store.users.by('id', stored.userId) : undefined
@@ -231,7 +231,7 @@ async function protectedResource(ctx: StandardContext): Promise<Reply> {
     await checkDpopBinding(ctx, stored, scheme)
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
-    if (error.error === 'invalid_dpop_proof') return new Reply(401, { 'WWW-Authenticate': dpopChallenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))
+    if (error.error === 'invalid_dpop_proof' || error.error === 'use_dpop_nonce') return new Reply(401, { ...error.headers, 'WWW-Authenticate': dpopChallenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))
     // @see RFC 6750 §3.1: a request without a token gets the challenge alone, no error code.
     if (error.description === 'The access token is missing.') return new Reply(401, { 'WWW-Authenticate': challenge(), 'Cache-Control': 'no-store' }, null)
     return new Reply(error.status, { 'WWW-Authenticate': challenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))

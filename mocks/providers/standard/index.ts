@@ -28,6 +28,7 @@ import {
 } from './config.js'
 import { BROKEN_ID_TOKEN_KINDS, isBrokenIdTokenKind } from './broken-id-tokens.js'
 import { deviceRoutes } from './device.js'
+import { parseDeviceUserScript } from './device-user.js'
 import { endpointRoutes } from './endpoints.js'
 import { generateStandardKey, initialStandardKeys, type SigningAlg } from './keys.js'
 import { DEVICE_CODE_GRANT, tokenRoute } from './token.js'
@@ -160,6 +161,11 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
           if (!isBrokenIdTokenKind(body.kind)) throw new TypeError(`"kind" must be one of ${BROKEN_ID_TOKEN_KINDS.join(', ')}`)
           provider.store.pendingIdTokenBreak = body.kind
           return { kind: body.kind }
+        },
+        // The harness's device scenarios: the user answers every device request this way, without the verification page.
+        'device-user'(provider, body) {
+          provider.store.deviceUserScript = parseDeviceUserScript(body)
+          return { ...provider.store.deviceUserScript }
         },
         'break-next-userinfo'(provider, body) {
           if (body.kind !== 'wrong-sub') throw new TypeError('"kind" must be wrong-sub')

@@ -11,6 +11,7 @@ export const standardOptionsSchema = z
     codeTtlSeconds: positiveSeconds('Seconds an authorization code lives (RFC 6749 §4.1.2: at most 10 minutes recommended)', 60),
     deviceCodeTtlSeconds: positiveSeconds('Seconds a device code lives (RFC 8628 expires_in)', 600),
     devicePollIntervalSeconds: positiveSeconds('The polling interval the device authorization response asks for (RFC 8628 §3.2)', 5),
+    dpopNonce: z.boolean().default(false).describe('Require a server-provided nonce in DPoP proofs (RFC 9449 §8 at the token endpoint, §9 at the resource and UserInfo): a proof without the current one is answered use_dpop_nonce with a DPoP-Nonce header'),
     clientIdMetadataDocuments: z.boolean().default(false).describe('Take an https client_id as the URL of a client ID metadata document (draft-ietf-oauth-client-id-metadata-document)'),
     maxRegisteredClients: positiveSeconds('Most clients Dynamic Client Registration may add before a reset', 1000).describe('Most clients Dynamic Client Registration may add before a reset'),
   })

@@ -139,6 +139,35 @@ describe.each(bothModes)('standard PAR (RFC 9126) and DPoP (RFC 9449) over $name
       return { code: location.searchParams.get('code')!, verifier }
     }
 
+    it('with dpopNonce, asks for its nonce (use_dpop_nonce and DPoP-Nonce) at the token endpoint and the resource, then takes proofs carrying it', async () => {
+      expect((await request(base).post('/__oauth-dance/options').send({ dpopNonce: true })).status).toBe(200)
+      const key = await dpopKey()
+      const { code, verifier } = await codeFor()
+      const first = await exchangeCode(base, code, verifier).set('DPoP', await key.proof('POST', `${base}/token`))
+      expect(first.status).toBe(400)
+      expect(first.body).toEqual({ error: 'use_dpop_nonce', error_description: 'The DPoP proof has no "nonce"; this server requires the one in the DPoP-Nonce header (RFC 9449 §8).' })
+      const nonce = first.headers['dpop-nonce']
+      expect(nonce).toMatch(/^[\w-]{32}$/)
+      // The code was not spent on the refused request: the retry with the nonce redeems it.
+      const res = await exchangeCode(base, code, verifier).set('DPoP', await key.proof('POST', `${base}/token`, { claims: { nonce } }))
+      expect(res.status).toBe(200)
+      expect(res.body.token_type).toBe('DPoP')
+      const at = res.body.access_token
+
+      const stale = await request(base).get('/api').set('Authorization', `DPoP ${at}`).set('DPoP', await key.proof('GET', `${base}/api`, { accessToken: at, claims: { nonce: 'not-the-nonce' } }))
+      expect(stale.status).toBe(401)
+      expect(stale.headers['dpop-nonce']).toBe(nonce)
+      expect(stale.headers['www-authenticate']).toBe('DPoP error="use_dpop_nonce", error_description="The DPoP proof\'s \'nonce\' is not current; use the one in the DPoP-Nonce header (RFC 9449 section 8).", algs="ES256 RS256 PS256 EdDSA"')
+      const ok = await request(base).get('/api').set('Authorization', `DPoP ${at}`).set('DPoP', await key.proof('GET', `${base}/api`, { accessToken: at, claims: { nonce } }))
+      expect(ok.status).toBe(200)
+
+      // A new nonce after its lifetime on the mock clock; the one it replaced still works, once more.
+      running.provider.clock.advance(300)
+      const renewed = await request(base).get('/userinfo').set('Authorization', `DPoP ${at}`).set('DPoP', await key.proof('GET', `${base}/userinfo`, { accessToken: at, iat: Math.floor(running.provider.clock.nowMs() / 1000) }))
+      expect(renewed.status).toBe(401)
+      expect(renewed.headers['dpop-nonce']).not.toBe(nonce)
+    })
+
     it('binds tokens to the proof key: token_type DPoP, cnf.jkt, and the resource takes them only as DPoP with a proof', async () => {
       const key = await dpopKey()
       const { code, verifier } = await codeFor()

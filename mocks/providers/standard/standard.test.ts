@@ -290,6 +290,27 @@ describe.each(bothModes)('standard over $name', (mode) => {
   })
 
   describe('device authorization grant (RFC 8628)', () => {
+    it('answers for a scripted user (device-user control): a slow_down first, then the decision once its time has come', async () => {
+      const poll = (deviceCode: string) => request(base).post('/token').type('form').send({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: PUBLIC.clientId })
+      const start = async () => (await request(base).post('/device_authorization').type('form').send({ client_id: PUBLIC.clientId, scope: 'openid' })).body.device_code as string
+      expect((await request(base).post('/__oauth-dance/device-user').send({ decision: 'approve', afterSeconds: 20, slowDown: true })).body).toEqual({ decision: 'approve', afterSeconds: 20, slowDown: true })
+      const approved = await start()
+      expect((await poll(approved)).body).toEqual({ error: 'slow_down', error_description: 'Polling too fast: wait at least 10 seconds between requests.' })
+      running.provider.clock.advance(10)
+      expect((await poll(approved)).body.error).toBe('authorization_pending')
+      running.provider.clock.advance(10)
+      expect(Object.keys((await poll(approved)).body)).toContain('access_token')
+
+      await request(base).post('/__oauth-dance/device-user').send({ decision: 'deny' })
+      const denied = await start()
+      expect((await poll(denied)).body).toEqual({ error: 'access_denied', error_description: 'The user denied the request.' })
+
+      const refused = await request(base).post('/__oauth-dance/device-user').send({ decision: 'maybe' })
+      expect(refused.status).toBe(400)
+      expect(refused.body).toEqual({ error: '"decision" must be one of approve, deny, none' })
+      expect((await request(base).post('/__oauth-dance/device-user').send({ decision: 'none', afterSeconds: -1 })).body).toEqual({ error: '"afterSeconds" must be an integer of seconds from 0 to 86400' })
+    })
+
     it('polls pending, slows down, and issues tokens once the user allows on the verification page', async () => {
       const started = await request(base).post('/device_authorization').type('form').send({ client_id: PUBLIC.clientId, scope: 'openid profile' })
       expect(started.status).toBe(200)

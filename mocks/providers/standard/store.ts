@@ -105,6 +105,10 @@ export interface StandardStore extends Pick<Store, 'users' | 'clients' | 'sessio
   pendingIdTokenBreak?: BrokenIdTokenKind
   /** Set by the `break-next-userinfo` control: the next UserInfo answer names another `sub` (OIDC Core §5.3.2), then it clears. */
   pendingUserinfoWrongSub?: boolean
+  /** The DPoP nonces the server accepts (option `dpopNonce`, RFC 9449 §8): the current one and the one it replaced. */
+  dpopNonces?: { current: string; previous: string | null; issuedAtMs: number }
+  /** Set by the `device-user` control: how the user answers every device request, without the verification page (the harness's device scenarios). */
+  deviceUserScript?: DeviceUserScript
 }
 
 export function createStandardStore(): StandardStore {
@@ -123,4 +127,17 @@ export function createStandardStore(): StandardStore {
     keys: new StandardKeyRing(),
     clientIdDocuments: new Map(),
   }
+}
+
+/**
+ * The user of the `device-user` control: `decision` (approve as the seeded
+ * user, deny, or never answer) taken `afterSeconds` of mock time after each
+ * device request; `slowDown`: the first poll of each request that comes on
+ * time is still answered `slow_down` (RFC 8628 §3.5 lets the server ask at
+ * any time), so a scenario can see whether the client backs off.
+ */
+export interface DeviceUserScript {
+  decision: 'approve' | 'deny' | 'none'
+  afterSeconds: number
+  slowDown: boolean
 }

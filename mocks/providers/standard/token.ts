@@ -11,6 +11,7 @@ import { authenticateStandardClient } from './client-auth.js'
 import { resolveClientIdDocument } from './client-id-document.js'
 import { clientMeta, STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardRuntime, type StandardToken } from './config.js'
 import { brokenIdToken, type BrokenIdTokenKind } from './broken-id-tokens.js'
+import { applyDeviceUserScript } from './device-user.js'
 import { dpopHeader, invalidDpopProof, verifyDpopProof } from './dpop.js'
 import { signWith, type SigningAlg } from './keys.js'
 
@@ -134,7 +135,10 @@ interface Issued {
 
 async function withIdToken(ctx: StandardContext, client: Client, token: StandardToken, nonce?: string | null): Promise<Issued> {
   if (!token.userId || !token.scopes.includes('openid')) return { token }
-  return { token, idToken: await mintIdToken(ctx, client, { userId: token.userId, authTimeMs: token.authTimeMs, nonce, accessToken: token.token }, takeBrokenIdTokenKind(ctx)) }
+  const broken = takeBrokenIdTokenKind(ctx)
+  // For the ID token rules: which answer carried the broken token, and how it is broken.
+  if (broken) ctx.notes.brokenIdToken = broken
+  return { token, idToken: await mintIdToken(ctx, client, { userId: token.userId, authTimeMs: token.authTimeMs, nonce, accessToken: token.token }, broken) }
 }
 
 /** RFC 6749 §4.1.3 with RFC 7636 §4.6: the code once, by its client, with its redirect URI and the PKCE verifier. */
@@ -217,13 +221,14 @@ async function clientCredentialsGrant(ctx: StandardContext, client: Client, para
 /** RFC 8628 §3.4-§3.5: pending until the user decides, `slow_down` (+5 s) when polled faster than the interval. */
 async function deviceCodeGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
   const { store, clock } = ctx.provider
-  const device = store.deviceCodes.by('deviceCode', params.require('device_code'))
-  if (!device || device.clientId !== client.clientId) throw new InvalidGrant('The device code is invalid or was issued to another client.', device ? 'device code of another client' : 'unknown device code')
+  const found = store.deviceCodes.by('deviceCode', params.require('device_code'))
+  if (!found || found.clientId !== client.clientId) throw new InvalidGrant('The device code is invalid or was issued to another client.', found ? 'device code of another client' : 'unknown device code')
+  const { device, slowDown } = applyDeviceUserScript(ctx, found)
   const now = clock.nowMs()
   if (device.status === 'redeemed') throw new InvalidGrant('The device code was already used.', 'device code replay')
   if (now >= device.expiresAtMs) throw new OAuthError(400, 'expired_token', 'The device code expired; start a new device authorization request.')
   if (device.status === 'denied') throw new OAuthError(400, 'access_denied', 'The user denied the request.')
-  const tooSoon = device.lastPollMs !== null && now - device.lastPollMs < device.intervalSeconds * 1000
+  const tooSoon = (device.lastPollMs !== null && now - device.lastPollMs < device.intervalSeconds * 1000) || slowDown
   const interval = tooSoon ? device.intervalSeconds + 5 : device.intervalSeconds
   store.deviceCodes.patch(device, { lastPollMs: now, intervalSeconds: interval })
   if (tooSoon) {
