@@ -125,12 +125,20 @@ module.exports = {
     // ---- hygiene
     {
       name: 'no-circular',
+      comment: 'Modules that import each other at run time cannot be read, tested or loaded one at a time.',
+      severity: 'error',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'no-circular-types',
       comment:
-        'Modules that import each other cannot be read, tested or loaded one at a time. A warning while issue 10 rewrites ' +
-        'the core and the providers (24 cycles before it, e.g. mocks/core/provider.ts ↔ mocks/control/control-api.ts); an error after.',
+        'A cycle through `import type` only: erased when compiled, so it changes no load order. The ones left are types that ' +
+        'describe each other by design (ProviderRuntime hands resolvers a RouteContext that names it; the helpers a ' +
+        'runtime calls take the runtime); breaking them needs a runtime interface of its own. A warning, to keep new ones visible.',
       severity: 'warn',
       from: {},
-      to: { circular: true },
+      to: { circular: true, via: { dependencyTypes: ['type-only'] } },
     },
     {
       name: 'not-to-unresolvable',

@@ -32,6 +32,7 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5))
 const COGO_BENCH_CLIENTS = 50_000
 const CEILING_NAME = 'ceiling: RSA-2048 signatures, every core'
 const STANDARD_OPAQUE = 'oauth-dance standard: client credentials (opaque)'
+const STANDARD_JWT = 'oauth-dance standard: client credentials (RS256 JWT, RFC 9068)'
 const COGO_EVERY_TOKEN_SIGNED = 'oauth-dance cogo: client credentials, every token signed (50,000 clients in turn)'
 
 const results = {
@@ -96,6 +97,8 @@ async function sockets() {
     await start('oauth2-mock-server', 'oauth2-mock-server.mjs')
     await start('oidc-opaque', 'oidc-provider.mjs', ['opaque'])
     await start('oidc-jwt', 'oidc-provider.mjs', ['jwt'])
+    // A second oauth-dance whose standard issues JWT access tokens (accessTokenFormat: 'jwt').
+    await start('oauth-dance-jwt', 'oauth-dance.mjs', ['--standard-jwt'])
     const providers = servers['oauth-dance'].info.providers
     const peerSpec = (info) => ({
       url: info.url + info.tokenPath,
@@ -125,6 +128,9 @@ async function sockets() {
       runs.push([COGO_EVERY_TOKEN_SIGNED, 'oauth-dance', { ...tokenRequest('cogo', providers.cogo), basicClients: { prefix: 'bench-', secretPrefix: 'secret-', count: COGO_BENCH_CLIENTS } }])
     }
     runs.push(['peer oidc-provider: client credentials (RS256 JWT)', 'oidc-jwt', peerSpec(servers['oidc-jwt'].info)])
+    // standard's JWT access tokens beside oidc-provider's: both sign every token with RS256.
+    const standardJwt = servers['oauth-dance-jwt'].info.providers.standard
+    if (standardJwt) runs.push([STANDARD_JWT, 'oauth-dance-jwt', tokenRequest('standard', standardJwt)])
     runs.push(['peer oauth2-mock-server: client credentials (RS256 JWT)', 'oauth2-mock-server', peerSpec(servers['oauth2-mock-server'].info)])
     for (const [id, api] of Object.entries(PROTECTED_API)) {
       if (!providers[id]) continue
@@ -271,6 +277,7 @@ function summarize(r) {
   if (rounds.some((round) => round[BOUND])) s[BOUND] = { rps: median(rounds.map((round) => round[BOUND]?.rps)) }
   if (s[KEYSTONE] && s[OIDC_OPAQUE]) target(`Keystone cc ÷ oidc-provider opaque (median of ${rounds.length} per-round ratios)`, ratio(KEYSTONE, OIDC_OPAQUE), '≥ 3', (v) => v >= 3)
   if (s[STANDARD_OPAQUE] && s[OIDC_OPAQUE]) target('standard cc ÷ oidc-provider opaque', ratio(STANDARD_OPAQUE, OIDC_OPAQUE), '(context)')
+  if (s[STANDARD_JWT] && s[OIDC_JWT]) target('standard cc JWT ÷ oidc-provider RS256 JWT', ratio(STANDARD_JWT, OIDC_JWT), '(context)')
   if (s[COGO_EVERY_TOKEN_SIGNED] && s[BOUND]) target('Cogo cc, every token signed ÷ Node bound (HTTP floor + one signature), same round', ratio(COGO_EVERY_TOKEN_SIGNED, BOUND), '≥ 0.97', (v) => v >= 0.97)
   if (s[COGO_EVERY_TOKEN_SIGNED] && s[CEILING]) target('Cogo cc, every token signed ÷ RSA-2048 ceiling (every core)', ratio(COGO_EVERY_TOKEN_SIGNED, CEILING), '(context: signatures only, no HTTP)')
   if (s[COGO_EVERY_TOKEN_SIGNED] && s[OIDC_JWT]) target('Cogo cc, every token signed ÷ oidc-provider RS256', ratio(COGO_EVERY_TOKEN_SIGNED, OIDC_JWT), 'well ahead (> 1)', (v) => v > 1)

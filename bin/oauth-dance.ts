@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve } from '../mocks/server.js'
-import { PROVIDER_DEFINITIONS, PROVIDERS, type ProviderId } from '../mocks/registry.js'
+import { LAST_PORT_OFFSET, MAX_PORT_BASE, PORT_BASE_RANGE, PROVIDER_DEFINITIONS, PROVIDERS, type ProviderId } from '../mocks/registry.js'
 import { join } from 'node:path'
 import { packageRoot, packageVersion } from '../mocks/package.js'
 import type { RunningServer } from '../mocks/server.js'
@@ -14,12 +14,9 @@ const program = new Command()
   .showHelpAfterError()
   .addHelpText('after', () => `\nDocumentation: ${join(packageRoot(), 'README.md')} and ${join(packageRoot(), 'docs')}/`)
 
-/** The highest port offset of any listener: `serve` takes `--port-base` + 1 ... + this. */
-const LAST_PORT_OFFSET = Math.max(...PROVIDER_DEFINITIONS.flatMap((definition) => Object.values(definition.origins).map((origin) => origin.offset)))
-
 function portBase(value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 0 || n > 65529) throw new InvalidArgumentError('must be 0 (free ports) or a port between 1 and 65529')
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PORT_BASE) throw new InvalidArgumentError(PORT_BASE_RANGE)
   return n
 }
 

@@ -40,6 +40,19 @@ describe('scenarios', () => {
 })
 
 describe('runs', () => {
+  it('give the same report on every run where the client registers itself (standard resource-start): the issued client id and secret are named', async () => {
+    const run = async () => {
+      const result = await runScenarios({ provider: 'standard', client: BROKEN_CLIENTS['no-resource-in-token-request'].client, scenarios: scenariosFor('standard', ['resource-start']) })
+      return { checks: result.checks.map(checkRecord), steps: result.scenarios[0].steps, urls: result.scenarios[0].exchanges.map((e) => e.request.url) }
+    }
+    const first = await run()
+    expect(first.urls.some((url) => url.includes('client_id=<registered_client_id#1>'))).toBe(true)
+    expect(JSON.stringify(first)).not.toMatch(/dyn-[A-Za-z0-9_-]{8,}/)
+    // @note the PKCE challenge in the authorization URLs is random (it is no secret, so not redacted): checks and outcomes are compared.
+    const second = await run()
+    expect({ checks: second.checks, steps: second.steps }).toEqual({ checks: first.checks, steps: first.steps })
+  })
+
   it('give the same report on every run: same checks, messages and redacted exchanges', async () => {
     const run = async () => {
       const result = await runScenarios({ provider: 'carina', client: BROKEN_CLIENTS['token-in-query'].client, scenarios: scenariosFor('carina') })

@@ -157,7 +157,7 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
   provider.clock.set(START)
   provider.strictness = options.mode ?? scenario.mode ?? 'strict'
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS
-  const config: ClientConfig = { ...profile.clientConfig(provider), grant: profile.grant, requestTimeoutMs: scenario.client?.requestTimeoutMs ?? options.requestTimeoutMs ?? 5000 }
+  const config = clientConfigFor(scenario, profile, provider, scenario.client?.requestTimeoutMs ?? options.requestTimeoutMs ?? 5000)
   const fetchImpl: typeof fetch = (input, init) => fetch(input, init)
   const env = {
     fetch: fetchImpl,
@@ -329,6 +329,20 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
 }
 
 type RunResultProvider = Awaited<ReturnType<typeof startTransport>>['provider']
+
+/**
+ * What the client is told. A scenario that starts from a protected resource
+ * (MCP authorization profile) gives only the resource's URL and the client's
+ * own redirect URI: endpoints, issuer and client id are for it to discover
+ * and register.
+ */
+function clientConfigFor(scenario: Scenario, profile: ProviderProfile, provider: RunResultProvider, requestTimeoutMs: number): ClientConfig {
+  const full: ClientConfig = { ...profile.clientConfig(provider), grant: profile.grant, requestTimeoutMs }
+  if (scenario.client?.startFrom !== 'resource') return full
+  const resourceUrl = (provider.describe() as { resourceUrl?: unknown }).resourceUrl
+  if (typeof resourceUrl !== 'string') throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`Failed to run scenario "${scenario.id}": provider "${profile.id}" describes no resourceUrl to start from`)
+  return { provider: full.provider, grant: full.grant, tokenEndpoint: '', apiBaseUrl: resourceUrl, clientId: '', clientSecret: '', ...(full.redirectUri !== undefined ? { redirectUri: full.redirectUri } : {}), resourceUrl, requestTimeoutMs }
+}
 
 /**
  * The user through the client's authorization URL. When the provider refuses

@@ -109,7 +109,15 @@ export interface Scenario {
   /** Whether the mock refuses spec violations (strict, as the real provider) or serves them and records findings (lenient). */
   mode?: 'strict' | 'lenient'
   /** Client settings the scenario changes (a short request timeout for the slow-answer scenario). */
-  client?: Partial<Pick<ClientConfig, 'requestTimeoutMs'>>
+  client?: Partial<Pick<ClientConfig, 'requestTimeoutMs'>> & {
+    /**
+     * `resource`: the client is told nothing but the protected resource's URL
+     * (`resourceUrl`; no endpoints, no client id), as in the MCP authorization
+     * profile: it discovers the authorization server (RFC 9728), registers
+     * (RFC 7591) and asks for tokens for that resource (RFC 8707).
+     */
+    startFrom?: 'resource'
+  }
   steps: Step[]
   rules: RuleUse[]
 }
@@ -145,6 +153,13 @@ export interface ClientConfig {
   scope?: string
   /** The authorization server's issuer identifier, when it sends `iss` in authorization responses (RFC 9207): the client must check it. */
   issuer?: string
+  /**
+   * Set only when the scenario starts from a protected resource
+   * (`startFrom: 'resource'`): its URL, and then `tokenEndpoint`, `clientId`
+   * and `clientSecret` are empty and `authorizationEndpoint`, `issuer` and
+   * `scope` absent: the client finds them from the resource's 401.
+   */
+  resourceUrl?: string
   /** Give up on a request after this long (real time). */
   requestTimeoutMs: number
 }

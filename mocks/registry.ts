@@ -56,3 +56,12 @@ export const DEFINITIONS: { [Id in ProviderId]: DefinitionOf<Id> } = byId((defin
 
 /** Every route id of each provider (what `faults.add({ route })` accepts besides `*`). */
 export const ROUTE_IDS: { [Id in ProviderId]: DefinitionOf<Id>['routeIds'] } = byId((definition) => definition.routeIds) as { [Id in ProviderId]: DefinitionOf<Id>['routeIds'] }
+
+/** The highest port offset of any listener: `serve` listens on `portBase` + 1 ... + this. */
+export const LAST_PORT_OFFSET = Math.max(...PROVIDER_DEFINITIONS.flatMap((definition) => Object.values(definition.origins).map((origin) => origin.offset)))
+
+/** The highest `portBase` whose last listener is still a port (65535). */
+export const MAX_PORT_BASE = 65535 - LAST_PORT_OFFSET
+
+/** What `--port-base` and the config file's `portBase` accept, in their error messages. */
+export const PORT_BASE_RANGE = `must be 0 (free ports) or a port between 1 and ${MAX_PORT_BASE}`

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { PROVIDERS, ROUTE_IDS, type ProviderId } from './registry.js'
 
-// The route ids are listed by hand (they type `faults.add({ route })`); each
-// list must be exactly the ids of the provider's route table.
+// The route ids are listed once per provider (they type the route table and
+// `faults.add({ route })`); each list must be exactly the ids of its route table.
 describe('ROUTE_IDS', () => {
   for (const id of Object.keys(PROVIDERS) as ProviderId[]) {
     it(`${id}: lists exactly the ids of its route table, each once`, () => {

@@ -11,7 +11,7 @@ import type { Reply } from './core/reply.js'
 import { NodeRequest, RawHeaders } from './core/request.js'
 import { PROVIDERS, type ProviderEntry, type ProviderId } from './registry.js'
 import { parseConfig, type ConfigFile, type ConfigFileInput } from './config/config-file.js'
-import { linkProviders } from './control/control-api.js'
+import { linkProviders } from './control/index-page.js'
 import { withControlPaths } from './control/control-paths.js'
 
 export interface ServeOptions {

@@ -15,5 +15,7 @@ if (process.argv.includes('--cogo-clients') && running.providers.cogo) {
     store.clients.insert({ clientId: `bench-${i}`, clientSecret: `secret-${i}`, name: `bench ${i}`, redirectUris: [], scopes: [], grantTypes: ['client_credentials'], ownerId: null, createdAtMs: clock.nowMs(), meta: {} })
   }
 }
+// `--standard-jwt`: standard issues RFC 9068 JWT access tokens (its accessTokenFormat option), for the figure beside oidc-provider's JWTs.
+if (process.argv.includes('--standard-jwt') && running.providers.standard) running.providers.standard.options.set({ accessTokenFormat: 'jwt' })
 process.stdout.write(JSON.stringify({ ...running.describe(), listeners: running.listeners.map(({ name, url }) => ({ name, url })) }) + '\n')
 process.on('SIGTERM', () => running.close().then(() => process.exit(0)))

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, LaunchOptions, Locator, Page } from '@pla
 import { HarnessError, HarnessErrorCode } from '../errors.js'
 import { PROFILES } from '../profiles/index.js'
 import type { ClientAdapter, ClientConfig, ClientEnvironment, ConformanceClient, Outcome, Scenario } from '../types.js'
-import { browserScenarios, captureProviderRedirect, toAppCallback } from './browser.js'
+import { browserScenarios, captureProviderRedirect, clientOfSession, toAppCallback } from './browser.js'
 
 /**
  * Any web app, driven in Chromium through the provider's scenarios (`--client
@@ -250,12 +250,7 @@ class WebAppSession {
   }
 
   client(): ConformanceClient {
-    return {
-      startAuthorization: () => this.startAuthorization(),
-      receiveRedirect: (redirect) => this.receiveRedirect(redirect),
-      callApi: (operation, args) => this.callApi(operation, args),
-      close: () => this.shutdown(),
-    }
+    return clientOfSession(this, this.shutdown)
   }
 
   #locate(target: Target): Locator {

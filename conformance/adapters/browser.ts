@@ -38,6 +38,7 @@ import type { ClientAdapter, ClientConfig, ClientEnvironment, ConformanceClient,
  * const client = browserClient(exampleBrowserApp())
  * await runScenarios({ provider: 'carina', client, scenarios: browserScenarios('carina').scenarios, transport: 'sockets' })
  */
+
 export interface BrowserApp {
   /** Name in reports. */
   name: string
@@ -111,6 +112,16 @@ export function browserClient(app: BrowserApp, options: BrowserClientOptions = {
   }
 }
 
+/** What the harness holds of a browser session: its three steps, bound to it, and `close` that shuts it down. */
+export function clientOfSession(session: Omit<ConformanceClient, 'close'>, close: () => Promise<void>): ConformanceClient {
+  return {
+    startAuthorization: () => session.startAuthorization(),
+    receiveRedirect: (redirect) => session.receiveRedirect(redirect),
+    callApi: (operation, args) => session.callApi(operation, args),
+    close,
+  }
+}
+
 class BrowserSession {
   constructor(
     private readonly page: Page,
@@ -120,12 +131,7 @@ class BrowserSession {
   ) {}
 
   client(): ConformanceClient {
-    return {
-      startAuthorization: () => this.startAuthorization(),
-      receiveRedirect: (redirect) => this.receiveRedirect(redirect),
-      callApi: (operation, args) => this.callApi(operation, args),
-      close: () => this.shutdown(),
-    }
+    return clientOfSession(this, this.shutdown)
   }
 
   /** Navigates by `action` (a click, a goto) and resolves once the page it leads to has loaded. */

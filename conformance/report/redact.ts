@@ -1,5 +1,6 @@
 import type { Exchange } from '../../mocks/core/journal.js'
 import { parseTokenResponse } from '../rules/exchanges.js'
+import { registrations } from '../rules/rfc9728/resource-exchanges.js'
 import type { ClientConfig, StepRecord } from '../types.js'
 
 /**
@@ -49,6 +50,11 @@ export class Redactor {
       }
     }
     for (const step of steps) name('code', step.forgedCode)
+    // A client that registered (RFC 7591) holds the secret it was issued; its client id is random too, so it is named, for reports that read the same on every run.
+    for (const { clientId, clientSecret } of registrations({ exchanges })) {
+      if (clientSecret) redactor.#add(clientSecret, '<client_secret>')
+      name('registered_client_id', clientId)
+    }
     // Longest first, so a value that contains another is replaced whole.
     redactor.#replacements.sort((a, b) => b[0].length - a[0].length)
     return redactor

@@ -41,3 +41,8 @@ export { passStrictProviderChecks } from './harness/pass-strict-provider-checks.
 export { defineViolationRule, violationsOf } from './harness/violation-rule.js'
 export type { Violation } from '../../mocks/core/routes.js'
 export { pass, fail, skip, defineRule } from './verdict.js'
+export { followResourceMetadata } from './rfc9728/follow-resource-metadata.js'
+export { useRegisteredClientId } from './rfc7591/use-registered-client-id.js'
+export { sendResourceIndicator } from './rfc8707/send-resource-indicator.js'
+export { sendTokenOnlyToItsResource } from './rfc8707/send-token-only-to-its-resource.js'
+export { useDiscoveredEndpoints } from './rfc8414/use-discovered-endpoints.js'

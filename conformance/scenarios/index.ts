@@ -43,6 +43,8 @@ import standardUserinfoWrongSub from './standard/userinfo-wrong-sub.js'
 import standardDeviceSlowDown from './standard/device-slow-down.js'
 import standardDeviceAccessDenied from './standard/device-access-denied.js'
 import standardDeviceExpired from './standard/device-expired.js'
+import standardResourceStart from './standard/resource-start.js'
+import standardMovedEndpoints from './standard/moved-endpoints.js'
 
 /** Flows shared by every provider they apply to, in report order. */
 export const FLOWS: Flow[] = [
@@ -70,7 +72,7 @@ export const PROVIDER_SCENARIOS: Record<string, Scenario[]> = {
   carina: [carinaClusterPolling],
   cloud66: [cloud66UrlencodedTokenResponse],
   cogo: [cogoInvalidTokenExpired, cogoInvalidTokenWrongIssuer, cogoInvalidTokenWrongAudience, cogoInvalidTokenBadSignature, cogoInvalidTokenUnknownKid, cogoInvalidTokenPersists, cogoKeyRotation],
-  standard: [standardMixUp, standardRefreshRotation, standardInvalidIdTokenBadSignature, standardInvalidIdTokenAlgNone, standardInvalidIdTokenWrongIssuer, standardInvalidIdTokenWrongAudience, standardInvalidIdTokenUnexpectedAzp, standardInvalidIdTokenExpired, standardInvalidIdTokenFutureIat, standardInvalidIdTokenWrongNonce, standardInvalidIdTokenMissingNonce, standardKeyRotation, standardUserinfoWrongSub, standardDeviceSlowDown, standardDeviceAccessDenied, standardDeviceExpired],
+  standard: [standardMixUp, standardRefreshRotation, standardInvalidIdTokenBadSignature, standardInvalidIdTokenAlgNone, standardInvalidIdTokenWrongIssuer, standardInvalidIdTokenWrongAudience, standardInvalidIdTokenUnexpectedAzp, standardInvalidIdTokenExpired, standardInvalidIdTokenFutureIat, standardInvalidIdTokenWrongNonce, standardInvalidIdTokenMissingNonce, standardKeyRotation, standardUserinfoWrongSub, standardDeviceSlowDown, standardDeviceAccessDenied, standardDeviceExpired, standardResourceStart, standardMovedEndpoints],
 }
 
 /**

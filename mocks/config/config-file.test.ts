@@ -30,7 +30,7 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ portBase: 70000, providers: { cogo: { users: [] }, gocd: { options: { security: 'maybe' } } } }, 'x.json')).toThrow(
       [
         'Failed to start: the configuration is invalid (x.json):',
-        '  portBase must be 0 (free ports) or a port between 1 and 65529 (got 70000)',
+        '  portBase must be 0 (free ports) or a port between 1 and 65528 (got 70000)',
         '  cogo.users is not a known key (allowed: strictness, options, clients)',
         '  gocd.security must be one of "on", "off" (got "maybe")',
       ].join('\n'),

@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { z } from 'zod'
 import { describeIssues, OptionsError, type OptionsSchema } from '../core/options.js'
 import type { ProviderDefinition } from '../core/define.js'
-import { DEFINITIONS, PROVIDER_DEFINITIONS, type ProviderId } from '../registry.js'
+import { DEFINITIONS, LAST_PORT_OFFSET, MAX_PORT_BASE, PORT_BASE_RANGE, PROVIDER_DEFINITIONS, type ProviderId } from '../registry.js'
 
 /** The file `oauth-dance serve` reads from its working directory when given no `--config`. */
 export const DEFAULT_CONFIG_FILE = 'oauth-dance.config.json'
@@ -40,11 +40,11 @@ export const configFileSchema = z
     $schema: z.string().optional().describe('The JSON Schema of this file, for editors: node_modules/oauth-dance/schema/oauth-dance.config.schema.json'),
     portBase: z
       .number({ error: 'must be a number' })
-      .int({ error: 'must be 0 (free ports) or a port between 1 and 65529' })
-      .min(0, { error: 'must be 0 (free ports) or a port between 1 and 65529' })
-      .max(65529, { error: 'must be 0 (free ports) or a port between 1 and 65529' })
+      .int({ error: PORT_BASE_RANGE })
+      .min(0, { error: PORT_BASE_RANGE })
+      .max(MAX_PORT_BASE, { error: PORT_BASE_RANGE })
       .optional()
-      .describe('Listeners on portBase+1 ... portBase+7 (default 4400); 0 takes free ports. --port-base wins'),
+      .describe(`Listeners on portBase+1 ... portBase+${LAST_PORT_OFFSET} (default 4400); 0 takes free ports. --port-base wins`),
     host: z.string().min(1, { error: 'must not be empty' }).optional().describe('Interface to listen on (default 127.0.0.1). --host wins'),
     sharedClock: z.boolean().optional().describe('One mock clock for every provider, so advancing one advances all'),
     providers: z.object(providerSections).strict().optional().describe('Per provider: options, extra clients and users, strictness'),

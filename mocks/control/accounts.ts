@@ -61,13 +61,18 @@ export async function createClient(
   })
 }
 
+/** The query a collection's `deleteMany` hands its predicate, as used here. */
+interface RecordQuery {
+  where(fields: Record<string, string>): unknown
+}
+
 /** Removes a client with its codes, grants and tokens (as its Destroy button does); false when there is none. */
 export async function removeClient(store: CoreStore, clientId: string): Promise<boolean> {
   const client = store.clients.by('clientId', clientId)
   if (!client) return false
   for (const name of ['codes', 'grants', 'tokens'] as const) {
-    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: any) => unknown): unknown } | undefined
-    collection?.deleteMany((q: any) => q.where({ clientId }))
+    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: RecordQuery) => unknown): unknown } | undefined
+    collection?.deleteMany((q) => q.where({ clientId }))
   }
   store.clients.collection.delete(client)
   return true
@@ -85,8 +90,8 @@ export async function removeUser(store: CoreStore, username: string): Promise<bo
   const user = store.users.by('username', username)
   if (!user) return false
   for (const name of ['sessions', 'codes', 'grants', 'tokens'] as const) {
-    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: any) => unknown): unknown } | undefined
-    collection?.deleteMany((q: any) => q.where({ userId: user.id }))
+    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: RecordQuery) => unknown): unknown } | undefined
+    collection?.deleteMany((q) => q.where({ userId: user.id }))
   }
   store.users.collection.delete(user)
   return true
@@ -113,6 +118,14 @@ export async function addDeveloperApplication(provider: { store: CoreStore; cloc
   const owner = typeof input.owner === 'string' ? findUser(store, input.owner) : store.users.collection.findFirst()
   const client = await createClient(store, provider.clock.nowMs(), input as never, { ownerId: owner?.id ?? null })
   return listedClient(client, Object.keys(scopes))
+}
+
+/** A core store's clients and users as `describe()` (and `serve --json`) lists them; `scopes` for a client registered without any. */
+export function listedAccounts(store: CoreStore, scopes: string[]) {
+  return {
+    clients: store.clients.collection.findMany().map((c) => listedClient(c, scopes)),
+    users: store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
+  }
 }
 
 /** The entry `list()` and `serve --json` show for a core client. */

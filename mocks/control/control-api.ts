@@ -49,18 +49,6 @@ export function shortcutUser<U extends { username: string }>(users: U[], given: 
   return user
 }
 
-/** Other providers on the same `serve`, for the index page's links. */
-const siblings = new WeakMap<ProviderRuntime, ProviderRuntime[]>()
-
-/** Called by `serve`: each provider's index page then lists every provider it runs beside. */
-export function linkProviders(providers: ProviderRuntime[]): void {
-  for (const provider of providers) siblings.set(provider, providers)
-}
-
-export function providersBeside(provider: ProviderRuntime): ProviderRuntime[] {
-  return siblings.get(provider) ?? [provider]
-}
-
 export interface ControlRequest {
   method: string
   /** After the prefix, without a trailing slash. */

@@ -1,7 +1,7 @@
 import { CONTROL_PREFIX, controlBodyRefusal, controlRefusal, normalizeHostname, type ControlAccess, type ControlRefusal } from '../core/control-guard.js'
 import type { FaultSpec } from '../core/faults.js'
 import { parseJsonBounded } from '../core/json.js'
-import type { ControlAnswerer, ProviderControls, ProviderRuntime } from '../core/provider.js'
+import type { AnyProviderControls, ControlAnswerer, ControlBody, ProviderRuntime } from '../core/provider.js'
 import { Reply, toReply, type RouteAnswer } from '../core/reply.js'
 import { requestBodyText } from '../core/body.js'
 import { hasBody, type ProviderRequest, type ReadBody } from '../core/request.js'
@@ -34,7 +34,7 @@ export function withControlPaths<R extends ProviderRuntime>(runtime: R): R {
  * | `GET provider` | `describe()` |
  * | `GET strictness`, `POST strictness` | strict or lenient |
  * | the paths of {@link answerControlRequest} | clients, users, options, authorize, the index page |
- * | `POST <name>` | the provider's own actions ({@link ProviderControls}) |
+ * | `POST <name>` | the provider's own actions ({@link AnyProviderControls}) |
  */
 export class ControlPaths implements ControlAnswerer {
   /** Host names of the provider's own origins: an `Origin` naming one is not another site. */
@@ -43,7 +43,7 @@ export class ControlPaths implements ControlAnswerer {
   constructor(
     readonly provider: ProviderRuntime,
     readonly access: ControlAccess,
-    readonly controls: ProviderControls<any> = {},
+    readonly controls: AnyProviderControls = {},
   ) {
     this.#ownHosts = new Set(Object.values(provider.origins).map((url) => normalizeHostname(new URL(url).host)))
   }
@@ -85,7 +85,7 @@ export class ControlPaths implements ControlAnswerer {
     const fail = (status: number, message: string) => json({ error: message }, status)
     const noContent = () => new Reply(204, {}, null)
     const readText = () => requestBodyText(request, method, body, provider.bodyLimit)
-    const readJson = async (): Promise<any> => {
+    const readJson = async (): Promise<ControlBody> => {
       let text: string
       try {
         text = await readText()

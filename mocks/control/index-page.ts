@@ -2,7 +2,18 @@ import { html, renderPage, type SafeHtml } from '../core/html.js'
 import type { Reply } from '../core/reply.js'
 import type { Exchange } from '../core/journal.js'
 import type { ProviderDescription, ProviderRuntime } from '../core/provider.js'
-import { providersBeside } from './control-api.js'
+
+/** Other providers on the same `serve`, for the index page's links. */
+const siblings = new WeakMap<ProviderRuntime, ProviderRuntime[]>()
+
+/** Called by `serve`: each provider's index page then lists every provider it runs beside. */
+export function linkProviders(providers: ProviderRuntime[]): void {
+  for (const provider of providers) siblings.set(provider, providers)
+}
+
+export function providersBeside(provider: ProviderRuntime): ProviderRuntime[] {
+  return siblings.get(provider) ?? [provider]
+}
 
 /** How many of the latest exchanges the index shows. */
 export const INDEX_JOURNAL_ENTRIES = 20

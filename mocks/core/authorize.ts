@@ -37,8 +37,6 @@ export interface AuthorizeConfig {
   pkce: 'unsupported' | 'required'
   /** Skip the consent page when the user already granted these scopes to this client (Doorkeeper's behaviour). */
   skipConsentWhenGranted: boolean
-  /** Whether error redirects carry `error_description` (RFC 6749 §4.1.2.1: OPTIONAL). */
-  errorDescriptions: boolean
   /** The `response_type` values accepted (RFC 6749 §4.1.1: `code`). */
   responseTypes: string[]
   /**
@@ -282,7 +280,7 @@ function deny(ctx: AuthorizeContext, request: ValidAuthorizationRequest): RouteA
   return redirect(
     (config.appendQuery ?? appendQuery)(request.redirectUri, {
       error: 'access_denied',
-      error_description: config.errorDescriptions ? description : undefined,
+      error_description: description,
       state: request.state,
     }),
   )
@@ -319,7 +317,7 @@ export function renderAuthorizationError(error: OAuthError, ctx: AuthorizeContex
     return redirect(
       (config.appendQuery ?? appendQuery)(error.redirectUri, {
         error: error.error,
-        error_description: config.errorDescriptions ? (config.errorDescriptionOf?.(error.error) ?? error.description) : undefined,
+        error_description: config.errorDescriptionOf?.(error.error) ?? error.description,
         state: error.state,
       }),
     )
@@ -382,8 +380,10 @@ function oobPage(ctx: AuthorizeContext, code: AuthorizationCode, client: Client 
  * The authorization endpoint (RFC 6749 §4.1.1-§4.1.2): GET shows login then
  * consent, POST records the user's decision, and the OOB page shows a code.
  */
-export function authorizationRoutes(config: Pick<AuthorizeConfig, 'routePrefix' | 'path' | 'oobPath'>): RouteDefinition<any>[] {
-  const routes: RouteDefinition<AuthorizeRuntime>[] = [
+export function authorizationRoutes<const Prefix extends string>(
+  config: Pick<AuthorizeConfig, 'path' | 'oobPath'> & { routePrefix: Prefix },
+): RouteDefinition<ProviderRuntime, `${Prefix}.${'authorize' | 'consent' | 'oob'}`>[] {
+  const routes: RouteDefinition<AuthorizeRuntime, `${Prefix}.${'authorize' | 'consent' | 'oob'}`>[] = [
     {
       id: `${config.routePrefix}.authorize`,
       method: 'GET',

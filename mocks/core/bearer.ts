@@ -52,7 +52,7 @@ function challenge<E extends OAuthError>(error: E, options: BearerOptions, withE
  * exactly one placement, a known live token, and the scopes the call needs.
  * Throws errors that carry their `WWW-Authenticate` challenge.
  */
-export function authenticateBearer(ctx: RouteContext<ProviderRuntime<Pick<Store, 'tokens'>, any>>, options: BearerOptions): BearerResult {
+export function authenticateBearer(ctx: RouteContext<ProviderRuntime<Pick<Store, 'tokens'>, unknown>>, options: BearerOptions): BearerResult {
   const scheme = (options.scheme ?? 'Bearer').toLowerCase()
   const found: Array<[TokenPlacement, string]> = []
   const header = ctx.request.headers.get('authorization')

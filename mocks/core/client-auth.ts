@@ -1,6 +1,6 @@
 import { InvalidClient, InvalidRequest, OAuthError } from './errors.js'
 import type { Params } from './params.js'
-import type { ReportViolation } from './routes.js'
+import type { ReportViolation } from './violations.js'
 import { secretsEqual } from './secrets.js'
 import type { Client, Store } from '../store/index.js'
 import type { ProviderRequest } from './request.js'

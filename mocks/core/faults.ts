@@ -223,7 +223,7 @@ export class FaultRegistry<RouteId extends string = string> {
  * or around it (after a delay, truncated, relabelled, with a broken token).
  * Records the fault's type in `ctx.notes.fault`.
  */
-export async function applyFault(fault: Fault, ctx: RouteContext<any>): Promise<RouteAnswer> {
+export async function applyFault(fault: Fault, ctx: RouteContext): Promise<RouteAnswer> {
   ctx.notes.fault = fault.action.type
   const action = fault.action
   switch (action.type) {
@@ -275,7 +275,7 @@ export async function applyFault(fault: Fault, ctx: RouteContext<any>): Promise<
 }
 
 /** The route's real answer, its OAuth and HTTP errors rendered, for faults that alter it. */
-async function resolveOrRender(ctx: RouteContext<any>): Promise<Reply> {
+async function resolveOrRender(ctx: RouteContext): Promise<Reply> {
   try {
     return await toReply(await ctx.route.resolve(ctx))
   } catch (thrown) {

@@ -36,6 +36,11 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(out)
 }
 
+/** A form's validation errors as a list announced to screen readers; nothing when there are none. */
+export function formErrors(errors: readonly string[]): SafeHtml {
+  return errors.length ? html`<div class="error" role="alert" data-testid="form-errors"><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : html``
+}
+
 const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f3f4f6;color:#1f2937}

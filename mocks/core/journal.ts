@@ -1,7 +1,8 @@
 import type { OAuthError } from './errors.js'
 import type { Fault } from './faults.js'
 import type { Reply } from './reply.js'
-import type { RouteContext, Violation } from './routes.js'
+import type { RouteContext } from './routes.js'
+import type { Violation } from './violations.js'
 
 /**
  * The recorded exchanges between clients and a provider. The conformance rules
@@ -242,7 +243,7 @@ function exchangeBytes(exchange: Exchange): number {
  * connection). The exchange is built when the journal is read: none of its
  * parts change after the answer.
  */
-export function recordExchange(journal: Journal, ctx: RouteContext<any>, reply: Reply | null, startMs: number, error?: OAuthError, fault?: Fault): void {
+export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply | null, startMs: number, error?: OAuthError, fault?: Fault): void {
   const seq = journal.nextSeq()
   // The closure keeps only what the record needs: not the context, nor the request itself (a web `Request`
   // holds its signal and body stream, which the journal would keep alive for no use).

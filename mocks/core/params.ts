@@ -1,5 +1,5 @@
 import { InvalidRequest, PayloadTooLarge } from './errors.js'
-import type { ReportViolation } from './routes.js'
+import type { ReportViolation } from './violations.js'
 import type { ProviderRequest } from './request.js'
 import { parseJsonBounded } from './json.js'
 

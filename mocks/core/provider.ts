@@ -66,8 +66,24 @@ export interface ProviderOptions {
   users?: ReadonlyArray<Record<string, unknown>>
 }
 
+/**
+ * A control action's JSON body as sent: each action checks the fields it reads
+ * and throws a `TypeError` naming a bad one (answered 400), so no shape is
+ * promised here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ControlBody = any
+
 /** A provider's own control actions (`ProviderDefinition.controls`): `POST /__oauth-dance/<name>` with the JSON body. */
-export type ProviderControls<P> = Record<string, (provider: P, body: any) => Promise<unknown> | unknown>
+export type ProviderControls<P> = Record<string, (provider: P, body: ControlBody) => Promise<unknown> | unknown>
+
+/**
+ * The control actions of some provider, as the control paths hold them: each
+ * action takes its own provider's runtime type, so only `any` (not the base
+ * runtime type, a parameter type being contravariant) accepts every provider's.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProviderControls = ProviderControls<any>
 
 /** What answers a runtime's control paths (`/__oauth-dance/...`): `ControlPaths` of `mocks/control/`. */
 export interface ControlAnswerer {
@@ -76,7 +92,7 @@ export interface ControlAnswerer {
 }
 
 /** Builds a runtime's {@link ControlAnswerer} from what only the runtime holds: who may use the paths and the provider's own actions. */
-export type ControlAnswererFactory = (provider: ProviderRuntime, access: ControlAccess, controls: ProviderControls<any>) => ControlAnswerer
+export type ControlAnswererFactory = (provider: ProviderRuntime, access: ControlAccess, controls: AnyProviderControls) => ControlAnswerer
 
 export interface ProviderDefinition<Store, Config, Description extends ProviderDescription = ProviderDescription, RouteId extends string = string> {
   id: string
@@ -87,11 +103,12 @@ export interface ProviderDefinition<Store, Config, Description extends ProviderD
   config: Config
   createStore(): Store
   seed(provider: ProviderRuntime<Store, Config, RouteId, Description>): Promise<void>
-  routes: ReadonlyArray<RouteDefinition<any>>
+  /** The route table; each id one of `RouteId` (the provider's `as const` list). */
+  routes: ReadonlyArray<RouteDefinition<ProviderRuntime, RouteId>>
   /** Default rendering of OAuth errors for routes without their own. */
-  renderError?(error: OAuthError, ctx: RouteContext<any>): RouteAnswer
-  notFound(ctx: RouteContext<any>): RouteAnswer
-  methodNotAllowed?(ctx: RouteContext<any>, allowed: string[]): RouteAnswer
+  renderError?(error: OAuthError, ctx: RouteContext): RouteAnswer
+  notFound(ctx: RouteContext): RouteAnswer
+  methodNotAllowed?(ctx: RouteContext, allowed: string[]): RouteAnswer
   describe(provider: ProviderRuntime<Store, Config, RouteId, Description>): Description
   /**
    * Provider-specific control actions, answered at `POST /__oauth-dance/<name>`
@@ -122,6 +139,9 @@ export interface ProviderDefinition<Store, Config, Description extends ProviderD
  * `answer` (`serve`). `RouteId` (the provider's route ids) types
  * `faults.add`; `Description` is what `describe()` returns.
  */
+// The defaults stand for a runtime of any provider (the registry, serve, the control paths hold all six): a store and
+// config type used both in and out of its methods, which no narrower type than `any` accepts for every provider.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export class ProviderRuntime<Store = any, Config = any, RouteId extends string = string, Description extends ProviderDescription = ProviderDescription> {
   readonly id: string
   readonly config: Config
@@ -168,7 +188,8 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     )
     this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
-    this.faults = new FaultRegistry(definition.routes.map((route) => route.id))
+    // Each id once: a route served at several paths (GoCD's `/go/oauth/token` and `/oauth/token`) is listed once.
+    this.faults = new FaultRegistry([...new Set(definition.routes.map((route) => route.id))])
     this.#controlAccess = options.control ?? {}
     this.options = new ProviderOptionsControl(definition.id, definition.config, definition.options)
     this.clients = new AccountsControl(this, 'clients', definition.accounts)
@@ -251,7 +272,7 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
   }
 
   /** The route table (read only), for tools that enumerate endpoints: docs, the hardening tests. */
-  get routes(): ReadonlyArray<RouteDefinition<any>> {
+  get routes(): ReadonlyArray<RouteDefinition> {
     return this.#definition.routes
   }
 
@@ -372,13 +393,13 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
   }
 
   /** Renders an OAuth error in the format of the route that raised it. */
-  renderError(error: OAuthError, ctx: RouteContext<any>): RouteAnswer {
+  renderError(error: OAuthError, ctx: RouteContext): RouteAnswer {
     const render = ctx.route?.renderError ?? this.#definition.renderError ?? renderTokenError
     return render(error, ctx)
   }
 
-  #context(request: ProviderRequest, origin: string, params: Record<string, string>, route: RouteDefinition<any> | null): RouteContext<any> {
-    return new RequestContext(request, params, this, route as RouteDefinition<any>, origin, this.origins[origin] ?? this.baseUrl)
+  #context(request: ProviderRequest, origin: string, params: Record<string, string>, route: RouteDefinition | null): RouteContext {
+    return new RequestContext(request, params, this, route as RouteDefinition, origin, this.origins[origin] ?? this.baseUrl)
   }
 
 }
@@ -389,10 +410,10 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
  * rather than create their own. The query and the body are parsed on first use:
  * most routes (tokens, APIs) never read the query, nor the URL past its path.
  */
-class RequestContext implements RouteContext<any> {
+class RequestContext implements RouteContext {
   bodyText = ''
   notes: Record<string, unknown> = {}
-  fault?: RouteContext<any>['fault']
+  fault?: RouteContext['fault']
   #url: URL | undefined
   #query: Params | undefined
   #body: ReturnType<typeof bodyAccessor> | undefined
@@ -402,7 +423,7 @@ class RequestContext implements RouteContext<any> {
     readonly request: ProviderRequest,
     readonly params: Record<string, string>,
     readonly provider: ProviderRuntime,
-    readonly route: RouteDefinition<any>,
+    readonly route: RouteDefinition,
     readonly origin: string,
     readonly baseUrl: string,
   ) {}

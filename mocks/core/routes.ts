@@ -1,48 +1,15 @@
 import type { OAuthError } from './errors.js'
-import type { FaultAction } from './faults.js'
+import type { FaultAction, FaultRegistry } from './faults.js'
 import type { ExchangeNotes } from './journal.js'
 import { Params, parseBodyParams, type BodyOptions, type RepeatedParameters } from './params.js'
 import type { ProviderRuntime } from './provider.js'
+import type { ReportViolation, Violation, ViolationOptions } from './violations.js'
 import type { RouteAnswer } from './reply.js'
 import type { ProviderRequest } from './request.js'
 
+export type { ReportViolation, Strictness, Violation, ViolationOptions } from './violations.js'
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
-
-/**
- * How a provider treats a request that breaks a requirement the real service
- * enforces: `strict` (the default) refuses it as the real one would;
- * `lenient` serves it and records the violation, so a conformance report can
- * list every problem of a client in one run instead of stopping at the first
- * refusal.
- */
-export type Strictness = 'strict' | 'lenient'
-
-/** A requirement a request broke, as recorded in `notes.violations`. */
-export interface Violation {
-  /** Requirement id (`RFC6749-2.3`), linked by `conformance/spec-links.ts`. */
-  requirement: string
-  /** What the request did, for reports. */
-  message: string
-  /** The `error` code the strict provider answers. */
-  error: string
-  /** Whether the provider served the request anyway (lenient) or refused it (strict). */
-  served: boolean
-}
-
-/**
- * Reports a violation: records it in the journal notes, then throws
- * `strictError` (strict) or returns so the request is served (lenient).
- */
-export type ReportViolation = (requirement: string, message: string, strictError: OAuthError, options?: ViolationOptions) => void
-
-export interface ViolationOptions {
-  /**
-   * The real provider served such a request (Doorkeeper took the Basic
-   * credentials and ignored body ones): served in strict mode too, and still
-   * recorded, so the conformance rules report it (PROVIDERS.md, policy 2).
-   */
-  servedByRealProvider?: boolean
-}
 
 /**
  * The one place strictness is decided. Recorded in both modes, so a strict
@@ -70,7 +37,7 @@ export function recordHint(notes: Record<string, unknown>, text: string): void {
  * What a resolver gets: the web-standard request, its URL, path parameters,
  * the body already read (bounded by the provider's limit), and the provider.
  */
-export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>> {
+export interface RouteContext<R extends ProviderRuntime = ProviderRuntime> {
   /** Method, URL and headers (a web `Request` in-process; a lighter {@link ProviderRequest} under `serve`). */
   request: ProviderRequest
   url: URL
@@ -104,9 +71,16 @@ export interface RouteContext<R extends ProviderRuntime<any, any> = ProviderRunt
   fault?: FaultAction
 }
 
-export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderRuntime<any, any>> {
-  /** Stable id, `<provider>.<name>`; faults and the journal refer to routes by it. */
-  id: string
+/**
+ * The route ids of a runtime (`ProviderRuntime<…, RouteId>`): the provider's
+ * `as const` list in its `config.ts`, so a route id or `faults.add({ route })`
+ * with a typo does not compile.
+ */
+export type RouteIdOf<R> = R extends { readonly faults: FaultRegistry<infer Id> } ? Id : string
+
+export interface RouteDefinition<R extends ProviderRuntime = ProviderRuntime, Id extends string = RouteIdOf<R>> {
+  /** Stable id, `<provider>.<name>`, one of the provider's route ids; faults and the journal refer to routes by it. */
+  id: Id
   method: HttpMethod | readonly HttpMethod[]
   /** Path under the origin's base path: `/oauth/token`, `/clusters/:name`, `/files/*`. */
   path: string
@@ -125,19 +99,19 @@ export interface RouteDefinition<R extends ProviderRuntime<any, any> = ProviderR
  * @example
  * defineRoute<Carina>({ id: 'carina.me', method: 'GET', path: '/me', resolve: showProfile })
  */
-export function defineRoute<R extends ProviderRuntime<any, any>>(route: RouteDefinition<R>): RouteDefinition<R> {
+export function defineRoute<R extends ProviderRuntime>(route: RouteDefinition<R>): RouteDefinition<R> {
   return route
 }
 
 interface CompiledRoute {
-  route: RouteDefinition<any>
+  route: RouteDefinition
   methods: readonly string[]
   regex: RegExp
   names: string[]
 }
 
 export type RouteMatch =
-  | { kind: 'route'; route: RouteDefinition<any>; params: Record<string, string> }
+  | { kind: 'route'; route: RouteDefinition; params: Record<string, string> }
   | { kind: 'method-not-allowed'; allowed: string[] }
   | { kind: 'not-found' }
 
@@ -169,7 +143,7 @@ function compilePath(path: string): { regex: RegExp; names: string[] } {
 export class Router {
   readonly #byOrigin = new Map<string, CompiledRoute[]>()
 
-  constructor(routes: ReadonlyArray<RouteDefinition<any>>) {
+  constructor(routes: ReadonlyArray<RouteDefinition>) {
     for (const route of routes) {
       const origin = route.origin ?? 'default'
       const list = this.#byOrigin.get(origin) ?? []

@@ -4,7 +4,7 @@ import { html, renderPage, type PageOptions } from './html.js'
 import type { Params } from './params.js'
 import type { ProviderRuntime } from './provider.js'
 import type { RouteContext, RouteDefinition } from './routes.js'
-import { randomBase64Url, secretsEqual } from './secrets.js'
+import { randomBase64Url, randomHex, secretsEqual } from './secrets.js'
 import { MAX_ANONYMOUS_SESSIONS, sessionDroppableAt, type Client, type Session, type Store, type User } from '../store/index.js'
 import { Reply, type RouteAnswer } from './reply.js'
 
@@ -192,6 +192,22 @@ export function ownedClient(ctx: WebContext, user: User): Client | undefined {
   return client && client.ownerId === user.id ? client : undefined
 }
 
+/**
+ * Registers an application owned by `user` with a new id and secret (32 hex
+ * digits each, as Doorkeeper generates), then shows it (`?created=1`).
+ */
+export async function createOwnedApplication(ctx: WebContext, user: User, fields: Pick<Client, 'name' | 'redirectUris'>): Promise<RouteAnswer> {
+  const client = await ctx.provider.store.clients.collection.create({
+    clientId: randomHex(32),
+    clientSecret: randomHex(32),
+    name: fields.name,
+    redirectUris: fields.redirectUris,
+    ownerId: user.id,
+    createdAtMs: ctx.provider.clock.nowMs(),
+  })
+  return redirect(ctx.link(`/oauth/applications/${client.clientId}?created=1`))
+}
+
 /** Sends an anonymous visitor to the login page, coming back here afterwards. */
 export function redirectToLogin(ctx: WebContext): RouteAnswer {
   const back = ctx.url.pathname + ctx.url.search
@@ -227,11 +243,11 @@ ${csrfField(session)}
 }
 
 /** GET/POST of the login page and POST of logout, shared by every provider with a browser flow. */
-export function loginRoutes(options: LoginPageOptions): RouteDefinition<any>[] {
+export function loginRoutes<const Prefix extends string>(options: LoginPageOptions & { routePrefix: Prefix }): RouteDefinition<ProviderRuntime, `${Prefix}.${'login-page' | 'login' | 'logout'}`>[] {
   const page = (ctx: WebContext, body: ReturnType<typeof html>, status = 200, setCookie?: string) =>
     renderPage({ title: 'Log in', brand: ctx.provider.config.web.brand, body, status, headers: setCookie ? { 'Set-Cookie': setCookie } : {} })
 
-  const routes: RouteDefinition<WebRuntime>[] = [
+  const routes: RouteDefinition<WebRuntime, `${Prefix}.${'login-page' | 'login' | 'logout'}`>[] = [
     {
       id: `${options.routePrefix}.login-page`,
       method: 'GET',

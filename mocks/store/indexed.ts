@@ -57,15 +57,15 @@ export function uniqueIndex<S extends StandardSchemaV1, K extends keyof Output<S
   onCreate?: (record: unknown) => void,
 ): Extension & { maps: Record<K, Map<unknown, Output<S>>>; add(record: unknown): void; remove(record: unknown): void } {
   const maps = Object.fromEntries(keys.map((key) => [key, new Map()])) as Record<K, Map<unknown, Output<S>>>
-  const add = (record: any) => {
+  const add = (record: unknown) => {
     for (const key of keys) {
-      const value = record[key]
-      if (value !== undefined && value !== null) maps[key].set(value, record)
+      const value = (record as Output<S>)[key]
+      if (value !== undefined && value !== null) maps[key].set(value, record as Output<S>)
     }
   }
-  const remove = (record: any) => {
+  const remove = (record: unknown) => {
     for (const key of keys) {
-      const value = record[key]
+      const value = (record as Output<S>)[key]
       if (value !== undefined && value !== null && maps[key].get(value)?.[key as never] === value) maps[key].delete(value)
     }
   }
@@ -222,7 +222,7 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
   const rawClear = collection.clear.bind(collection)
 
   function isStored(record: StoredRecord<S>): boolean {
-    return !dropped.has(record as object) && primary.get((record as any)[keys[0]]) === record
+    return !dropped.has(record as object) && primary.get(fieldOf(record, keys[0])) === record
   }
 
   function drop(record: StoredRecord<S>): void {
@@ -263,8 +263,9 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
   }
 
   for (const method of SCANNING_METHODS) {
-    const original = (collection as any)[method].bind(collection)
-    ;(collection as any)[method] = (...args: unknown[]) => {
+    const methods = collection as unknown as Record<string, (...args: unknown[]) => unknown>
+    const original = methods[method].bind(collection)
+    methods[method] = (...args: unknown[]) => {
       compact()
       return original(...args)
     }
@@ -276,7 +277,7 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
   }
 
   function insert(record: Output<S>): StoredRecord<S> {
-    Object.defineProperty(record, kPrimaryKey, { value: String((record as any)[keys[0]]) })
+    Object.defineProperty(record, kPrimaryKey, { value: String(fieldOf(record, keys[0])) })
     Object.defineProperty(record, kRelationMap, { value: NO_RELATIONS })
     index.add(record)
     records().push(record as StoredRecord<S>)
@@ -303,8 +304,8 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
      * Other extensions' `update` hooks are not called.
      */
     patch(record: StoredRecord<S>, changes: Partial<Output<S>>): StoredRecord<S> {
-      const live = (primary.get((record as any)[keys[0]]) ?? record) as StoredRecord<S>
-      const rekey = keys.some((key) => key in changes && (changes as any)[key] !== (live as any)[key])
+      const live = (primary.get(fieldOf(record, keys[0])) ?? record) as StoredRecord<S>
+      const rekey = keys.some((key) => key in changes && fieldOf(changes, key) !== fieldOf(live, key))
       if (rekey) index.remove(live)
       Object.assign(live as object, changes)
       if (rekey) index.add(live)
@@ -390,4 +391,9 @@ export function purgeStore(store: unknown, nowMs: number): number {
     }
   }
   return dropped
+}
+
+/** A record's field by name (records are typed by their schema, read here by index key). */
+function fieldOf(record: unknown, key: string): unknown {
+  return (record as Record<string, unknown>)[key]
 }

@@ -1,4 +1,4 @@
-import { apiCalls, presentedToken } from '../exchanges.js'
+import { apiCalls, issuedTokens, presentedToken } from '../exchanges.js'
 import { defineRule, fail, pass, skip } from '../verdict.js'
 
 /**
@@ -27,6 +27,8 @@ export const sendTokenAsDocumented = defineRule({
     for (const exchange of calls) {
       const token = presentedToken(exchange)
       const accepted = ways.map((w) => w.describe).join(', or ')
+      // RFC 9728 §5: a client that starts from the resource calls it first without a token, to learn from the 401 where to get one.
+      if (!token && ctx.scenario.client?.startFrom === 'resource' && !issuedTokens(ctx).some((t) => t.seq < exchange.seq)) continue
       if (!token) return fail('a protected call carried no access token', { expected: accepted, actual: '(none)', exchange: exchange.seq })
       const scheme = exchange.request.headers.authorization?.split(' ')[0]
       const way = ways.find((w) => token.placement === w.placement && (!w.scheme || w.scheme.test(exchange.request.headers.authorization ?? '')))

@@ -1,9 +1,8 @@
 import { activeGrant, appendQuery, OOB_REDIRECT_URI } from '../../core/authorize.js'
-import { html, renderPage, type SafeHtml } from '../../core/html.js'
+import { formErrors, html, renderPage, type SafeHtml } from '../../core/html.js'
 import type { Params } from '../../core/params.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
-import { randomHex } from '../../core/secrets.js'
-import { csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
+import { createOwnedApplication, csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
 import { revokeToken } from '../../core/token.js'
 import type { Client, Session } from '../../store/index.js'
 import type { CarinaContext, CarinaRuntime } from './config.js'
@@ -49,7 +48,7 @@ export function parseRedirectUris(text: string): { uris: string[]; errors: strin
 }
 
 function applicationForm(ctx: CarinaContext, session: Session, action: string, values: { name: string; redirectUris: string }, errors: string[], method?: 'patch') {
-  return html`${errors.length ? html`<div class="error" role="alert" data-testid="form-errors"><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : ''}
+  return html`${formErrors(errors)}
 <form method="post" action="${action}" data-testid="application-form">
 ${csrfField(session)}
 ${method ? html`<input type="hidden" name="_method" value="${method}">` : ''}
@@ -153,15 +152,7 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
       if (input.errors.length) {
         return page(ctx, 'New Application', html`<h1>New Application</h1>${applicationForm(ctx, session, '/oauth/applications', input, input.errors)}`, 422)
       }
-      const client = await ctx.provider.store.clients.collection.create({
-        clientId: randomHex(32),
-        clientSecret: randomHex(32),
-        name: input.name,
-        redirectUris: input.uris,
-        ownerId: me.user.id,
-        createdAtMs: ctx.provider.clock.nowMs(),
-      })
-      return redirect(ctx.link(`/oauth/applications/${client.clientId}?created=1`))
+      return createOwnedApplication(ctx, me.user, { name: input.name, redirectUris: input.uris })
     },
   }),
   defineRoute<CarinaRuntime>({

@@ -31,7 +31,8 @@ export interface CarinaConfig {
 export type { CarinaStore }
 /**
  * Every route id of the provider (faults and the journal name routes by them).
- * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ * The one list: it types the route table (an id not in it does not compile) and
+ * `faults.add({ route })`; `route-ids.test.ts` checks every id has a route.
  */
 export const CARINA_ROUTE_IDS = [
   'carina.login-page',

@@ -13,7 +13,7 @@ import { createCarinaStore } from './store.js'
 import { Reply } from '../../core/reply.js'
 import { parseProviderOptions } from '../../core/options.js'
 import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
-import { listedClient } from '../../control/accounts.js'
+import { listedAccounts } from '../../control/accounts.js'
 import { carinaAccounts } from './accounts.js'
 import { carinaOptionsSchema } from './options.js'
 import { defineProvider } from '../../core/define.js'
@@ -145,7 +145,6 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
       codeTtlSeconds: 600,
       pkce: 'unsupported',
       skipConsentWhenGranted: true,
-      errorDescriptions: true,
       responseTypes: ['code'],
       // Doorkeeper's en.yml texts and URI builder, as at the token endpoint.
       errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],
@@ -218,8 +217,7 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
           authorizationEndpoint: `${provider.baseUrl}/oauth/authorize`,
           tokenEndpoint: `${provider.baseUrl}/oauth/token`,
           apiBaseUrl: provider.baseUrl,
-          clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, Object.keys(CARINA_SCOPES))),
-          users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
+          ...listedAccounts(provider.store, Object.keys(CARINA_SCOPES)),
         }
       },
     },

@@ -1,9 +1,8 @@
 import { activeGrant, OOB_REDIRECT_URI } from '../../core/authorize.js'
-import { html, renderPage, type SafeHtml } from '../../core/html.js'
+import { formErrors, html, renderPage, type SafeHtml } from '../../core/html.js'
 import type { Params } from '../../core/params.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
-import { randomHex } from '../../core/secrets.js'
-import { csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
+import { createOwnedApplication, csrfField, currentUser, ownedClient, redirect, requireCsrf, requireSignedIn } from '../../core/session.js'
 import { revokeToken } from '../../core/token.js'
 import type { Client, Session, User } from '../../store/index.js'
 import type { Cloud66Context, Cloud66Runtime } from './config.js'
@@ -80,7 +79,7 @@ function readApplicationForm(form: Params) {
 
 function applicationForm(session: Session, values: { name: string; callbackUrl: string }, errors: string[]) {
   return html`<h1>New Application</h1>
-${errors.length ? html`<div class="error" role="alert" data-testid="form-errors"><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : ''}
+${formErrors(errors)}
 <form method="post" action="/oauth/applications" data-testid="application-form">
 ${csrfField(session)}
 <label for="name">Name</label>
@@ -218,15 +217,7 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
       if (isRouteAnswer(me)) return me
       const input = readApplicationForm(form)
       if (input.errors.length) return page(ctx, me.user, 'New Application', applicationForm(session, input, input.errors), 422)
-      const client = await ctx.provider.store.clients.collection.create({
-        clientId: randomHex(32),
-        clientSecret: randomHex(32),
-        name: input.name,
-        redirectUris: [input.callbackUrl],
-        ownerId: me.user.id,
-        createdAtMs: ctx.provider.clock.nowMs(),
-      })
-      return redirect(ctx.link(`/oauth/applications/${client.clientId}?created=1`))
+      return createOwnedApplication(ctx, me.user, { name: input.name, redirectUris: [input.callbackUrl] })
     },
   }),
   defineRoute<Cloud66Runtime>({

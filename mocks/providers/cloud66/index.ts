@@ -15,7 +15,7 @@ import type { RouteAnswer } from '../../core/reply.js'
 import { revokeAllAuthorizations } from '../../core/token.js'
 import { parseProviderOptions } from '../../core/options.js'
 import { coreAuthorizeShortcut } from '../../control/authorize-shortcut.js'
-import { listedClient } from '../../control/accounts.js'
+import { listedAccounts } from '../../control/accounts.js'
 import { cloud66Accounts } from './accounts.js'
 import { cloud66OptionsSchema } from './options.js'
 import { defineProvider } from '../../core/define.js'
@@ -131,7 +131,6 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
       codeTtlSeconds: 600,
       pkce: 'unsupported',
       skipConsentWhenGranted: true,
-      errorDescriptions: true,
       responseTypes: ['code'],
       // Doorkeeper's en.yml texts and URI builder (`http://example.com?code=...`, no slash added), as at the token endpoint.
       errorDescriptionOf: (error) => DOORKEEPER_DESCRIPTIONS[error],
@@ -196,8 +195,7 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
           authorizationEndpoint: `${provider.baseUrl}/oauth/authorize`,
           tokenEndpoint: `${provider.baseUrl}/oauth/token`,
           apiBaseUrl: `${provider.baseUrl}/api/2`,
-          clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, Object.keys(CLOUD66_SCOPES))),
-          users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
+          ...listedAccounts(provider.store, Object.keys(CLOUD66_SCOPES)),
         }
       },
     },

@@ -36,7 +36,7 @@ export type { CogoOptions, CogoRuntime, CogoRouteId, CogoDescription } from './c
 export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './access-tokens.js'
 
 /** Errors in each origin's own format: Cognito's bare code on the auth origin, API Gateway's message on the API. */
-function renderError(error: OAuthError, ctx: RouteContext<any>): Reply {
+function renderError(error: OAuthError, ctx: RouteContext): Reply {
   return ctx.origin === 'api' ? renderApiError(error) : renderCognitoError(error)
 }
 
@@ -45,12 +45,12 @@ function renderError(error: OAuthError, ctx: RouteContext<any>): Reply {
  * catch-all route checks the token first. Bodies are invented (the document
  * shows none): the token endpoint's Cognito format.
  */
-function notFound(ctx: RouteContext<any>): Reply {
+function notFound(ctx: RouteContext): Reply {
   refusePlainHttp(ctx as CogoContext)
   return new Reply(404, TOKEN_HEADERS, JSON.stringify({ error: 'not_found' }))
 }
 
-function methodNotAllowed(ctx: RouteContext<any>, allowed: string[]): Reply {
+function methodNotAllowed(ctx: RouteContext, allowed: string[]): Reply {
   refusePlainHttp(ctx as CogoContext)
   return new Reply(405, { ...TOKEN_HEADERS, Allow: allowed.join(', ') }, JSON.stringify({ error: 'invalid_request' }))
 }

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from '../../core/html.js'
+import { formErrors, html, type SafeHtml } from '../../core/html.js'
 import type { Params } from '../../core/params.js'
 import type { RouteDefinition } from '../../core/routes.js'
 import { randomHex } from '../../core/secrets.js'
@@ -55,7 +55,7 @@ function readClientForm(form: Params) {
 }
 
 function clientForm(session: Session, action: string, values: { name: string; redirectUri: string }, errors: string[], update = false) {
-  return html`${errors.length ? html`<div class="error" role="alert" data-testid="form-errors"><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : ''}
+  return html`${formErrors(errors)}
 <form method="post" action="${action}" data-testid="client-form">
 ${csrfField(session)}
 ${update ? html`<input type="hidden" name="_method" value="put">` : ''}

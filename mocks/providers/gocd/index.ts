@@ -17,7 +17,7 @@ import { GOCD_BRAND, gocdRoute, jettyErrorPage, renderGocdError } from './respon
 import { createGocdStore, ownerKey, type GocdStore } from './store.js'
 import { tokenRoutes } from './token.js'
 import { parseProviderOptions } from '../../core/options.js'
-import { listedClient } from '../../control/accounts.js'
+import { listedAccounts } from '../../control/accounts.js'
 import { gocdAccounts } from './accounts.js'
 import { gocdAuthorizeShortcut } from './authorize.js'
 import { gocdOptionsSchema } from './options.js'
@@ -149,8 +149,7 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
           authorizationEndpoint: `${provider.baseUrl}/go/oauth/authorize`,
           tokenEndpoint: `${provider.baseUrl}/go/oauth/token`,
           apiBaseUrl: provider.baseUrl,
-          clients: provider.store.clients.collection.findMany().map((c) => listedClient(c, [])),
-          users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
+          ...listedAccounts(provider.store, []),
         }
       },
     },

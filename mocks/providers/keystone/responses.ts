@@ -66,7 +66,7 @@ const OAUTH2_CODES = new Set(['invalid_request', 'invalid_client', 'unsupported_
  * and no `Cache-Control`/`Pragma` (unlike RFC 6749 §5.1). An injected fault's
  * code that Keystone lacks (`server_error`...) is rendered as `other_error`.
  */
-export function renderOAuth2Error(error: OAuthError, ctx: RouteContext<any>): Reply {
+export function renderOAuth2Error(error: OAuthError, ctx: RouteContext): Reply {
   if (error instanceof PayloadTooLarge) return renderIdentityError(error, ctx)
   const code = OAUTH2_CODES.has(error.error) ? error.error : 'other_error'
   const headers: Record<string, string> = { ...error.headers }
@@ -79,7 +79,7 @@ export function renderOAuth2Error(error: OAuthError, ctx: RouteContext<any>): Re
  * body, an unexpected exception) in the classic envelope. An oversized body is
  * keystone.exception.RequestTooLarge ("Request is too large.").
  */
-export function renderIdentityError(error: OAuthError, ctx: RouteContext<any>): Reply {
+export function renderIdentityError(error: OAuthError, ctx: RouteContext): Reply {
   if (error instanceof PayloadTooLarge) return identityErrorResponse(ctx, 413, 'Request is too large.')
   return identityErrorResponse(ctx, error.status, error.description).withHeaders(error.headers)
 }

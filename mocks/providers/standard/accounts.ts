@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { clientIdentity, createClient, createUser, listedClient, redirectUrisChecked, removeClient, removeUser, userIdentity } from '../../control/accounts.js'
 import type { AccountsDefinition } from '../../control/control-api.js'
 import { STANDARD_SCOPES, type StandardClientMeta, type StandardRuntime } from './config.js'
-import { DEVICE_CODE_GRANT } from './token.js'
+import { DEVICE_CODE_GRANT } from './supported.js'
 
 /** https, http on a loopback host, or a private-use scheme with a dot; no fragment (as Dynamic Client Registration checks). */
 function redirectUriProblems(uris: string[]): string[] {

@@ -8,7 +8,7 @@ import { randomBase64Url, randomHex } from '../../core/secrets.js'
 import { csrfField, readSession, redirect, requireCsrf } from '../../core/session.js'
 import type { Client, Session, User } from '../../store/index.js'
 import { resolveClientIdDocument } from './client-id-document.js'
-import { consumePushedRequest, pushedRequestFor, REQUEST_URI_PREFIX } from './par.js'
+import { consumePushedRequest, pushedRequestFor, REQUEST_URI_PREFIX } from './pushed-requests.js'
 import { clientMeta, resourceUrlOf, STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardRuntime } from './config.js'
 
 /** An authorization request that passed every check, with what OpenID Connect and RFC 8707 add to the core's. */

@@ -4,12 +4,11 @@ import { InvalidClient, InvalidRequest } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
 import { secretsEqual } from '../../core/secrets.js'
 import type { Client } from '../../store/index.js'
-import { clientMeta, STANDARD_PATHS, type StandardContext, type StandardClientMeta } from './config.js'
+import { clientMeta, endpointUrl, type StandardContext, type StandardClientMeta } from './config.js'
+import type { StandardAuthMethod } from './supported.js'
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 export const CLIENT_ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA']
-export const STANDARD_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const
-export type StandardAuthMethod = (typeof STANDARD_AUTH_METHODS)[number]
 
 const REALM = 'standard'
 /** Largest lifetime a client assertion may claim (RFC 7523 §3 lets the server bound `exp`); also how long its `jti` is remembered. */
@@ -106,7 +105,7 @@ async function verifyClientAssertion(ctx: StandardContext, assertion: string, bo
     ;({ payload } = await jwtVerify(assertion, createLocalJWKSet(jwks as never), {
       issuer: client.clientId,
       subject: client.clientId,
-      audience: [issuer, issuer + STANDARD_PATHS.token],
+      audience: [issuer, endpointUrl(ctx.provider, 'token')],
       algorithms: CLIENT_ASSERTION_ALGS,
       requiredClaims: ['exp', 'jti'],
       currentDate: clock.now(),

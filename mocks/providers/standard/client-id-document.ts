@@ -9,8 +9,6 @@ export const CLIENT_ID_DOCUMENT_TIMEOUT_MS = 5000
 /** Most documents the `client-id-document` control path may hold. */
 export const MAX_PROVIDED_DOCUMENTS = 100
 
-/** How the server gets a document: `fetch`'s shape, so in-process msw handlers answer it by default. */
-export type ClientMetadataFetch = (url: string, init: { signal: AbortSignal; headers: Record<string, string>; redirect: 'error' }) => Promise<Response>
 
 const invalidClient = (description: string) => new OAuthError(400, 'invalid_client', description)
 

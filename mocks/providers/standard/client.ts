@@ -13,6 +13,7 @@ export const standardClient: ClientProfile = {
     deviceGrant: true,
     presentToken: presentBearerHeader,
     rejectedTokenStatuses: [401],
-    operations: { userinfo: { method: 'GET', path: () => '/userinfo' } },
+    // `resource-items` is under the protected resource: the MCP-style client starts there (`resourceUrl` is its base).
+    operations: { userinfo: { method: 'GET', path: () => '/userinfo' }, 'resource-items': { method: 'GET', path: () => '/items' } },
   },
 }

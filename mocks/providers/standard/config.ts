@@ -3,7 +3,6 @@ import type { ProviderDescription, ProviderRuntime } from '../../core/provider.j
 import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
-import type { ClientMetadataFetch } from './client-id-document.js'
 import type { StandardOptionsInput } from './options.js'
 import type { SigningAlg } from './keys.js'
 
@@ -31,6 +30,16 @@ export const STANDARD_PATHS = {
   login: '/login',
   logout: '/logout',
 } as const
+
+/** Where `movedEndpoints` serves the endpoints a client should take from discovery (RFC 8414 §2), not hard-code. */
+export const MOVED_ENDPOINTS_PREFIX = '/oauth2/v1'
+export const MOVABLE_ENDPOINTS = ['token', 'register', 'userinfo', 'revoke', 'introspect'] as const
+
+/** The URL of an endpoint as the metadata lists it: under {@link MOVED_ENDPOINTS_PREFIX} for a movable one while `movedEndpoints` is on. */
+export function endpointUrl(provider: { baseUrl: string; config: Pick<StandardConfig, 'movedEndpoints'> }, name: keyof typeof STANDARD_PATHS): string {
+  const moved = provider.config.movedEndpoints && (MOVABLE_ENDPOINTS as readonly string[]).includes(name)
+  return provider.baseUrl + (moved ? MOVED_ENDPOINTS_PREFIX : '') + STANDARD_PATHS[name]
+}
 
 /** Scopes the server knows, with the words the consent page uses. */
 export const STANDARD_SCOPES: Record<string, string> = {
@@ -66,6 +75,9 @@ export const STANDARD_FIXTURES = {
   },
 } as const
 
+/** How the server gets a document: `fetch`'s shape, so in-process msw handlers answer it by default. */
+export type ClientMetadataFetch = (url: string, init: { signal: AbortSignal; headers: Record<string, string>; redirect: 'error' }) => Promise<Response>
+
 /** The options of `createStandard` (validated by `standardOptionsSchema` in options.ts). */
 export type StandardOptions = StandardOptionsInput & {
   /** Fetches client ID metadata documents; default the global `fetch` (so msw handlers answer in-process). */
@@ -84,6 +96,10 @@ export interface StandardConfig {
   deviceCodeTtlSeconds: number
   devicePollIntervalSeconds: number
   maxRegisteredClients: number
+  /** Opaque access tokens, or RFC 9068 JWTs (token.ts). */
+  accessTokenFormat: 'opaque' | 'jwt'
+  /** Whether the movable endpoints are served under MOVED_ENDPOINTS_PREFIX (moved-endpoints.ts). */
+  movedEndpoints: boolean
   /** Whether DPoP proofs must carry the server's current nonce (RFC 9449 §8, dpop.ts). */
   dpopNonce: boolean
   /** Whether an https `client_id` names a client ID metadata document (client-id-document.ts). */
@@ -125,7 +141,8 @@ export interface StandardClientMeta {
 
 /**
  * Every route id of the provider (faults and the journal name routes by them).
- * Kept beside the route table, which `route-ids.test.ts` holds it to.
+ * The one list: it types the route table (an id not in it does not compile) and
+ * `faults.add({ route })`; `route-ids.test.ts` checks every id has a route.
  */
 export const STANDARD_ROUTE_IDS = [
   'standard.login-page',

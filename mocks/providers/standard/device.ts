@@ -9,7 +9,8 @@ import { csrfField, ensureSession, readSession, redirect, requireCsrf } from '..
 import { checkResources } from './authorize.js'
 import { authenticateStandardClient } from './client-auth.js'
 import { STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardStore, type StandardRuntime } from './config.js'
-import { DEVICE_CODE_GRANT, TOKEN_HEADERS } from './token.js'
+import { DEVICE_CODE_GRANT } from './supported.js'
+import { TOKEN_HEADERS } from './token.js'
 
 /** RFC 8628 §6.1: consonants only, no vowels (no words), no look-alikes; 20^8 ≈ 2^34.5 codes. */
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ'

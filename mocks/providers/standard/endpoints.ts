@@ -2,12 +2,13 @@ import { authenticateBearer, bearerChallenge } from '../../core/bearer.js'
 import { InsufficientScope, OAuthError, quoteAuthParam, renderTokenError } from '../../core/errors.js'
 import { Reply } from '../../core/reply.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
-import { CLIENT_ASSERTION_ALGS, STANDARD_AUTH_METHODS, authenticateStandardClient } from './client-auth.js'
-import { clientMeta, resourceUrlOf, STANDARD_PATHS, STANDARD_RESOURCE_PATH, STANDARD_SCOPES, STANDARD_SIGNING_ALGS, type StandardContext, type StandardRuntime, type StandardToken } from './config.js'
+import { CLIENT_ASSERTION_ALGS, authenticateStandardClient } from './client-auth.js'
+import { STANDARD_AUTH_METHODS, STANDARD_GRANT_TYPES } from './supported.js'
+import { clientMeta, endpointUrl, resourceUrlOf, STANDARD_PATHS, STANDARD_RESOURCE_PATH, STANDARD_SCOPES, STANDARD_SIGNING_ALGS, type StandardContext, type StandardRuntime, type StandardToken } from './config.js'
 import { authorizationScheme, checkDpopBinding, dpopChallenge, DPOP_SIGNING_ALGS } from './dpop.js'
 import { signWith } from './keys.js'
 import { registerRoute } from './registration.js'
-import { STANDARD_GRANT_TYPES, TOKEN_HEADERS, revokeFamily } from './token.js'
+import { TOKEN_HEADERS, revokeFamily } from './token.js'
 
 const JSON_HEADERS = { 'Cache-Control': 'no-store' }
 /** Metadata may be cached briefly; it changes only with the configuration. */
@@ -25,12 +26,12 @@ export function serverMetadata(provider: StandardRuntime): Record<string, unknow
     ...clientIdDocuments,
     issuer,
     authorization_endpoint: issuer + STANDARD_PATHS.authorize,
-    token_endpoint: issuer + STANDARD_PATHS.token,
+    token_endpoint: endpointUrl(provider, 'token'),
     jwks_uri: issuer + STANDARD_PATHS.jwks,
-    userinfo_endpoint: issuer + STANDARD_PATHS.userinfo,
-    registration_endpoint: issuer + STANDARD_PATHS.register,
-    revocation_endpoint: issuer + STANDARD_PATHS.revoke,
-    introspection_endpoint: issuer + STANDARD_PATHS.introspect,
+    userinfo_endpoint: endpointUrl(provider, 'userinfo'),
+    registration_endpoint: endpointUrl(provider, 'register'),
+    revocation_endpoint: endpointUrl(provider, 'revoke'),
+    introspection_endpoint: endpointUrl(provider, 'introspect'),
     device_authorization_endpoint: issuer + STANDARD_PATHS.deviceAuthorization,
     pushed_authorization_request_endpoint: issuer + STANDARD_PATHS.pushedAuthorizationRequest,
     // RFC 9126 §5: required per client (its `require_pushed_authorization_requests`), not server-wide.

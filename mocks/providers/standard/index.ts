@@ -12,6 +12,7 @@ import { standardConformance } from './conformance.js'
 import { standardClient } from './client.js'
 import {
   createStandardStore,
+  endpointUrl,
   resourceUrlOf,
   STANDARD_BASE_URL,
   STANDARD_FIXTURES,
@@ -31,9 +32,12 @@ import { deviceRoutes } from './device.js'
 import { parseDeviceUserScript } from './device-user.js'
 import { endpointRoutes } from './endpoints.js'
 import { generateStandardKey, initialStandardKeys, type SigningAlg } from './keys.js'
-import { DEVICE_CODE_GRANT, tokenRoute } from './token.js'
+import { DEVICE_CODE_GRANT } from './supported.js'
+import { tokenRoute } from './token.js'
 import { pushedAuthorizationRequestRoute } from './par.js'
 import { provideClientIdDocument } from './client-id-document.js'
+import { withMovableEndpoints } from './moved-endpoints.js'
+import { withCors } from './cors.js'
 
 export { standardOptionsSchema } from './options.js'
 export { STANDARD_BASE_URL, STANDARD_FIXTURES, STANDARD_SCOPES, STANDARD_RESOURCE_PATH, STANDARD_ROUTE_IDS } from './config.js'
@@ -43,7 +47,7 @@ export { BROKEN_ID_TOKEN_KINDS, type BrokenIdTokenKind } from './broken-id-token
 
 const JSON_ERROR_HEADERS = { 'Cache-Control': 'no-store' }
 
-const routes = [
+const routes = withMovableEndpoints(withCors([
   ...loginRoutes({
     routePrefix: 'standard',
     loginPath: STANDARD_PATHS.login,
@@ -59,7 +63,7 @@ const routes = [
   pushedAuthorizationRequestRoute,
   ...deviceRoutes,
   ...endpointRoutes,
-]
+]))
 
 
 /** Makes a new signing key for `alg` and publishes it; the previous one stays published unless `retirePrevious`. */
@@ -102,7 +106,6 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       codeTtlSeconds: parsed.codeTtlSeconds,
       pkce: 'required',
       skipConsentWhenGranted: true,
-      errorDescriptions: true,
       responseTypes: ['code'],
     },
     ...parsed,
@@ -182,7 +185,7 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
         return {
           baseUrl: provider.baseUrl,
           authorizationEndpoint: provider.baseUrl + STANDARD_PATHS.authorize,
-          tokenEndpoint: provider.baseUrl + STANDARD_PATHS.token,
+          tokenEndpoint: endpointUrl(provider, 'token'),
           apiBaseUrl: provider.baseUrl,
           issuer: provider.baseUrl,
           discoveryUrl: `${provider.baseUrl}/.well-known/openid-configuration`,

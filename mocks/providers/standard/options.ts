@@ -11,7 +11,9 @@ export const standardOptionsSchema = z
     codeTtlSeconds: positiveSeconds('Seconds an authorization code lives (RFC 6749 §4.1.2: at most 10 minutes recommended)', 60),
     deviceCodeTtlSeconds: positiveSeconds('Seconds a device code lives (RFC 8628 expires_in)', 600),
     devicePollIntervalSeconds: positiveSeconds('The polling interval the device authorization response asks for (RFC 8628 §3.2)', 5),
+    accessTokenFormat: z.enum(['opaque', 'jwt']).default('opaque').describe('Access tokens as random strings, or as JWTs signed like the ID tokens (RFC 9068: typ at+jwt, iss, aud, sub, client_id, scope, jti) that a resource server can validate with the JWKS'),
     dpopNonce: z.boolean().default(false).describe('Require a server-provided nonce in DPoP proofs (RFC 9449 §8 at the token endpoint, §9 at the resource and UserInfo): a proof without the current one is answered use_dpop_nonce with a DPoP-Nonce header'),
+    movedEndpoints: z.boolean().default(false).describe('Serve the token, registration, UserInfo, revocation and introspection endpoints under /oauth2/v1 (the metadata lists them there; their usual paths answer 404): a client that hard-codes paths instead of reading discovery fails'),
     clientIdMetadataDocuments: z.boolean().default(false).describe('Take an https client_id as the URL of a client ID metadata document (draft-ietf-oauth-client-id-metadata-document)'),
     maxRegisteredClients: positiveSeconds('Most clients Dynamic Client Registration may add before a reset', 1000).describe('Most clients Dynamic Client Registration may add before a reset'),
   })

@@ -3,10 +3,9 @@ import { mediaType } from '../../core/params.js'
 import { Reply } from '../../core/reply.js'
 import { defineRoute } from '../../core/routes.js'
 import { randomBase64Url } from '../../core/secrets.js'
-import { STANDARD_AUTH_METHODS, type StandardAuthMethod } from './client-auth.js'
 import { STANDARD_PATHS, STANDARD_SCOPES, STANDARD_SIGNING_ALGS, type StandardClientMeta, type StandardRuntime } from './config.js'
 import type { SigningAlg } from './keys.js'
-import { STANDARD_GRANT_TYPES } from './token.js'
+import { STANDARD_AUTH_METHODS, STANDARD_GRANT_TYPES, type StandardAuthMethod } from './supported.js'
 
 /** RFC 7591 §3.2.2 errors. */
 const metadataError = (description: string) => new OAuthError(400, 'invalid_client_metadata', description)

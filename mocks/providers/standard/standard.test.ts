@@ -55,8 +55,9 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(missing.body.error).toBe('not_found')
       const wrong = await request(base).get('/token')
       expect(wrong.status).toBe(405)
-      expect(wrong.headers.allow).toBe('POST')
-      expect(wrong.body).toEqual({ error: 'invalid_request', error_description: 'This endpoint accepts POST.' })
+      // OPTIONS is served for CORS preflights (cors.ts), so Allow lists it too (RFC 9110 §10.2.1).
+      expect(wrong.headers.allow).toBe('POST, OPTIONS')
+      expect(wrong.body).toEqual({ error: 'invalid_request', error_description: 'This endpoint accepts POST, OPTIONS.' })
     })
   })
 

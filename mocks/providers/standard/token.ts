@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { JWTPayload } from 'jose'
 import { splitScopes, verifyCodeVerifier } from '../../core/authorize.js'
 import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
@@ -14,9 +15,8 @@ import { brokenIdToken, type BrokenIdTokenKind } from './broken-id-tokens.js'
 import { applyDeviceUserScript } from './device-user.js'
 import { dpopHeader, invalidDpopProof, verifyDpopProof } from './dpop.js'
 import { signWith, type SigningAlg } from './keys.js'
+import { DEVICE_CODE_GRANT, STANDARD_GRANT_TYPES } from './supported.js'
 
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
-export const STANDARD_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT]
 /** Scopes about a user: never granted to a client acting for itself. */
 const USER_SCOPES = ['openid', 'profile', 'email', 'offline_access']
 
@@ -76,11 +76,11 @@ interface IssueFields {
   jkt: string | null
 }
 
-function issueTokens(ctx: StandardContext, client: Client, fields: IssueFields): StandardToken {
+async function issueTokens(ctx: StandardContext, client: Client, fields: IssueFields): Promise<StandardToken> {
   const { clock, config, store } = ctx.provider
   const now = clock.nowMs()
   return store.tokens.insert({
-    token: randomBase64Url(32),
+    token: config.accessTokenFormat === 'jwt' ? await jwtAccessToken(ctx, client, fields, now) : randomBase64Url(32),
     refreshToken: fields.withRefreshToken ? randomBase64Url(32) : null,
     clientId: client.clientId,
     userId: fields.userId,
@@ -95,6 +95,33 @@ function issueTokens(ctx: StandardContext, client: Client, fields: IssueFields):
     revokedAtMs: null,
     jkt: fields.jkt,
   })
+}
+
+/**
+ * An access token as a JWT (RFC 9068 §2): signed like the ID tokens, typed
+ * `at+jwt`, for resource servers that validate it with the JWKS. The server
+ * still keeps its record, so revocation and introspection work as for opaque
+ * tokens.
+ */
+function jwtAccessToken(ctx: StandardContext, client: Client, fields: IssueFields, nowMs: number): Promise<string> {
+  const { config, store, baseUrl } = ctx.provider
+  const iat = Math.floor(nowMs / 1000)
+  const claims: JWTPayload = {
+    iss: baseUrl,
+    // RFC 9068 §3: the resource(s) asked for (RFC 8707); with none, the authorization server itself (its UserInfo).
+    aud: fields.audience.length === 1 ? fields.audience[0] : fields.audience.length ? fields.audience : baseUrl,
+    // RFC 9068 §2.2: without a resource owner (client credentials), the client is the subject.
+    sub: fields.userId ?? client.clientId,
+    client_id: client.clientId,
+    iat,
+    exp: iat + config.accessTokenTtlSeconds,
+    jti: randomBase64Url(16),
+  }
+  if (fields.scopes.length) claims.scope = fields.scopes.join(' ')
+  if (fields.authTimeMs !== null) claims.auth_time = Math.floor(fields.authTimeMs / 1000)
+  // RFC 9449 §6.1: a DPoP-bound token carries its key's thumbprint.
+  if (fields.jkt) claims.cnf = { jkt: fields.jkt }
+  return signWith(store.keys.signing(config.idTokenSigningAlg), claims, { typ: 'at+jwt' })
 }
 
 /** Revokes every token of a family: a replayed code or a reused refresh token (RFC 6749 §4.1.2, RFC 9700 §4.14.2). */
@@ -165,7 +192,7 @@ async function authorizationCodeGrant(ctx: StandardContext, client: Client, para
   const audience = tokenResources(ctx, code.resources)
   const familyId = randomHex(12)
   store.codes.patch(code, { redeemedAtMs: now, familyId })
-  const token = issueTokens(ctx, client, { userId: code.userId, scopes: code.scopes, audience, familyId, authTimeMs: code.authTimeMs, withRefreshToken: wantsRefreshToken(client), jkt })
+  const token = await issueTokens(ctx, client, { userId: code.userId, scopes: code.scopes, audience, familyId, authTimeMs: code.authTimeMs, withRefreshToken: wantsRefreshToken(client), jkt })
   return withIdToken(ctx, client, token, code.nonce)
 }
 
@@ -195,7 +222,7 @@ async function refreshTokenGrant(ctx: StandardContext, client: Client, params: P
   }
   const audience = tokenResources(ctx, previous.audience)
   ctx.provider.store.tokens.patch(previous, { refreshRotatedAtMs: now })
-  const token = issueTokens(ctx, client, {
+  const token = await issueTokens(ctx, client, {
     userId: previous.userId,
     scopes: requested.length ? requested : previous.scopes,
     audience,
@@ -215,7 +242,7 @@ async function clientCredentialsGrant(ctx: StandardContext, client: Client, para
   const refused = requested.filter((s) => !allowed.includes(s))
   if (refused.length) throw new InvalidScope(`The scope ${refused.join(' ')} is not available to the client_credentials grant.`, 'client credentials scope')
   const audience = tokenResources(ctx, [])
-  return { token: issueTokens(ctx, client, { userId: null, scopes: requested, audience, familyId: randomHex(12), authTimeMs: null, withRefreshToken: false, jkt }) }
+  return { token: await issueTokens(ctx, client, { userId: null, scopes: requested, audience, familyId: randomHex(12), authTimeMs: null, withRefreshToken: false, jkt }) }
 }
 
 /** RFC 8628 §3.4-§3.5: pending until the user decides, `slow_down` (+5 s) when polled faster than the interval. */
@@ -237,7 +264,7 @@ async function deviceCodeGrant(ctx: StandardContext, client: Client, params: Par
   }
   if (device.status === 'pending') throw new OAuthError(400, 'authorization_pending', 'The user has not completed the authorization yet.')
   store.deviceCodes.patch(device, { status: 'redeemed' })
-  const token = issueTokens(ctx, client, { userId: device.userId, scopes: device.scopes, audience: device.resources, familyId: randomHex(12), authTimeMs: device.authTimeMs, withRefreshToken: wantsRefreshToken(client), jkt })
+  const token = await issueTokens(ctx, client, { userId: device.userId, scopes: device.scopes, audience: device.resources, familyId: randomHex(12), authTimeMs: device.authTimeMs, withRefreshToken: wantsRefreshToken(client), jkt })
   return withIdToken(ctx, client, token)
 }
 
