@@ -5,8 +5,9 @@
 //
 // Environment: BENCH_DURATION (s, default 5), BENCH_WARMUP (s, default 2),
 // BENCH_CONNECTIONS (default 32), BENCH_SCALE_MAX (default 1000000),
-// BENCH_ROUNDS (interleaved rounds over sockets, default 3),
-// BENCH_ONLY (comma-separated sections: sockets,in-process,scale,startup,memory),
+// BENCH_ROUNDS (interleaved rounds over sockets, default 5),
+// BENCH_ONLY (comma-separated sections: sockets,in-process,scale,startup,check,memory),
+// BENCH_STARTUP_RUNS (default 20), BENCH_CHECK_RUNS (default 3),
 // BENCH_MEMORY_BURSTS (rounds of the memory section, default 4),
 // BENCH_MEMORY_REQUESTS (requests per burst, default 100000).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -17,6 +18,7 @@ import { carinaFlow, carinaFlowFixture } from './carina-flow.mjs'
 import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest } from './scenarios.mjs'
 import { basic } from './lib.mjs'
 import { startupTime } from './startup.mjs'
+import { checkAllTime } from './check.mjs'
 import { memoryPlateau } from './memory.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
@@ -25,7 +27,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const ONLY = process.env.BENCH_ONLY?.split(',')
 const section = (name) => !ONLY || ONLY.includes(name)
 const loadDefaults = { duration: DURATION, warmup: WARMUP, connections: CONNECTIONS }
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3))
+// Five rounds at the least for the Keystone target: its per-round ratios spread by ±0.4 on a shared machine.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5))
 const COGO_BENCH_CLIENTS = 50_000
 const CEILING_NAME = 'ceiling: RSA-2048 signatures, every core'
 const STANDARD_OPAQUE = 'oauth-dance standard: client credentials (opaque)'
@@ -40,6 +43,7 @@ const results = {
   inProcess: {},
   scale: {},
   startup: {},
+  check: {},
   memory: {},
 }
 const log = (line) => process.stderr.write(line + '\n')
@@ -171,11 +175,18 @@ async function inProcess() {
   for (const id of Object.keys(CLIENT_CREDENTIALS)) if (PROVIDERS[id]) variants.push([id, 'token'])
   if (PROVIDERS.carina) variants.push(['carina', 'refresh'], ['carina', 'api'])
   if (PROVIDERS.cogo) variants.push(['cogo', 'token-signed'], ['cogo', 'api'])
+  // The trivial handler runs first and again last: the variants run one after another, and on a shared
+  // machine a baseline taken once, minutes before or after a variant, drifts with the load (2026-12-06:
+  // the trivial handler 1,134 µs on the busiest minute against 290-400 µs on quieter ones).
+  variants.push(['trivial'])
+  const trivialRuns = []
   for (const args of variants) {
     const r = await runProcess(join(BENCH_DIR, 'in-process.mjs'), args, { timeoutMs: 300_000 })
-    results.inProcess[args.join(' ')] = r
+    if (args[0] === 'trivial') trivialRuns.push(r)
+    results.inProcess[args.join(' ')] = args[0] === 'trivial' ? { ...r, medianUs: trivialRuns.reduce((sum, x) => sum + x.medianUs, 0) / trivialRuns.length, runs: trivialRuns.map((x) => x.medianUs) } : r
     log(`  ${args.join(' ').padEnd(16)} median ${r.medianUs.toFixed(0)} µs, mean ${r.meanUs.toFixed(0)} µs, p99 ${r.p99Us.toFixed(0)} µs`)
   }
+  log(`  trivial baseline: mean of its first and last runs, ${results.inProcess.trivial.medianUs.toFixed(0)} µs`)
 }
 
 async function scale() {
@@ -204,16 +215,25 @@ async function memory() {
 }
 
 async function startup() {
-  log('startup (node dist/bundle/oauth-dance.js serve, until the first token is answered)')
+  log('startup (node dist/bundle/oauth-dance.js serve until the first token is answered, beside node -e 0 and a bare node:http server, interleaved)')
   const r = await startupTime()
   results.startup = r
-  log(`  median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')})`)
+  log(`  serve: median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')}); listening ${r.medianListeningMs.toFixed(0)} ms`)
+  log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
+}
+
+async function check() {
+  log('check --provider all --transport in-process, reference client (the bin, spawn to exit)')
+  const r = await checkAllTime()
+  results.check = r
+  log(`  wall median ${r.wallMs.toFixed(0)} ms: startup ${r.startupMs.toFixed(0)}, scenarios ${r.scenariosMs.toFixed(0)} (${r.scenarios}), reporting ${r.reportingMs.toFixed(0)} ms; ${r.result}`)
 }
 
 if (section('sockets')) await sockets()
 if (section('in-process')) await inProcess()
 if (section('scale')) await scale()
 if (section('startup')) await startup()
+if (section('check')) await check()
 if (section('memory')) await memory()
 
 results.summary = summarize(results)
@@ -255,15 +275,16 @@ function summarize(r) {
   }
   const BOUND = 'bound: RS256 signing plus the floor server and the load generator, every core'
   if (rounds.some((round) => round[BOUND])) s[BOUND] = { rps: median(rounds.map((round) => round[BOUND]?.rps)) }
-  if (s[KEYSTONE] && s[OIDC_OPAQUE]) target('Keystone cc ÷ oidc-provider opaque', ratio(KEYSTONE, OIDC_OPAQUE), '≥ 2', (v) => v >= 2)
+  if (s[KEYSTONE] && s[OIDC_OPAQUE]) target(`Keystone cc ÷ oidc-provider opaque (median of ${rounds.length} per-round ratios)`, ratio(KEYSTONE, OIDC_OPAQUE), '≥ 3', (v) => v >= 3)
   if (s[STANDARD_OPAQUE] && s[OIDC_OPAQUE]) target('standard cc ÷ oidc-provider opaque', ratio(STANDARD_OPAQUE, OIDC_OPAQUE), '(context)')
   if (s[STANDARD_JWT] && s[OIDC_JWT]) target('standard cc JWT ÷ oidc-provider RS256 JWT', ratio(STANDARD_JWT, OIDC_JWT), '(context)')
-  if (s[COGO_EVERY_TOKEN_SIGNED] && s[CEILING]) target('Cogo cc, every token signed ÷ RSA-2048 ceiling (every core)', ratio(COGO_EVERY_TOKEN_SIGNED, CEILING), '≥ 0.85', (v) => v >= 0.85)
-  if (s[COGO_EVERY_TOKEN_SIGNED] && s[BOUND]) target('Cogo cc, every token signed ÷ RS256 bound for a Node server here', ratio(COGO_EVERY_TOKEN_SIGNED, BOUND), '(context: 1 = nothing but signing and HTTP)')
+  if (s[COGO_EVERY_TOKEN_SIGNED] && s[BOUND]) target('Cogo cc, every token signed ÷ Node bound (HTTP floor + one signature), same round', ratio(COGO_EVERY_TOKEN_SIGNED, BOUND), '≥ 0.97', (v) => v >= 0.97)
+  if (s[COGO_EVERY_TOKEN_SIGNED] && s[CEILING]) target('Cogo cc, every token signed ÷ RSA-2048 ceiling (every core)', ratio(COGO_EVERY_TOKEN_SIGNED, CEILING), '(context: signatures only, no HTTP)')
   if (s[COGO_EVERY_TOKEN_SIGNED] && s[OIDC_JWT]) target('Cogo cc, every token signed ÷ oidc-provider RS256', ratio(COGO_EVERY_TOKEN_SIGNED, OIDC_JWT), 'well ahead (> 1)', (v) => v > 1)
   if (s[COGO] && s[OIDC_JWT]) target('Cogo cc as requested ÷ oidc-provider RS256', ratio(COGO, OIDC_JWT), 'well ahead (> 1)', (v) => v > 1)
   for (const [name, v] of Object.entries(r.inProcess)) {
-    if (name !== 'trivial' && name.endsWith(' token') && trivial) target(`in-process ${name} ÷ trivial msw handler`, v.medianUs / trivial, '≤ 1.3', (x) => x <= 1.3)
+    // Carina's token round trip is its refresh grant (it has no client credentials).
+    if ((name.endsWith(' token') || name === 'carina refresh') && trivial) target(`in-process ${name} ÷ trivial msw handler`, v.medianUs / trivial, '≤ 1.1', (x) => x <= 1.1)
   }
   // A signature costs more than msw's whole round trip here, so no mock signing every token can be within 1.3×;
   // what is the mock's own is the round trip less one signature on one core.
@@ -278,7 +299,18 @@ function summarize(r) {
       target(`${id} validation @${last.issued.toLocaleString('en')} ÷ @${first.issued.toLocaleString('en')}`, last.validateUs / first.validateUs, '≤ 1.2', (v) => v <= 1.2)
     }
   }
-  if (r.startup.medianMs !== undefined) target('serve: first token answered (ms)', r.startup.medianMs, '≤ 300', (v) => v <= 300)
+  if (r.startup.medianMs !== undefined) {
+    target(`serve: spawn to first token, median of ${r.startup.runs.length} (ms)`, r.startup.medianMs, '≤ 150', (v) => v <= 150)
+    target('  beside: node -e 0, spawn to exit (ms)', r.startup.nodeExit.medianMs, '(baseline)')
+    target('  beside: bare node:http server, spawn to first answer (ms)', r.startup.bareHttp.medianMs, '(baseline)')
+    target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
+  }
+  if (r.check.wallMs !== undefined) {
+    target('check --provider all, in-process, reference client: wall (ms)', r.check.wallMs, '≤ 2000', (v) => v <= 2000)
+    target('  split: startup (ms)', r.check.startupMs, '(split)')
+    target('  split: scenarios (ms)', r.check.scenariosMs, '(split)')
+    target('  split: reporting and exit (ms)', r.check.reportingMs, '(split)')
+  }
   return { floor, targets }
 }
 
@@ -300,7 +332,7 @@ function renderTable(r) {
   }
   if (Object.keys(r.inProcess).length) {
     const trivial = r.inProcess.trivial?.medianUs
-    lines.push('', 'In-process through msw setupServer (sequential round trips; median of batch means)')
+    lines.push('', `In-process through msw setupServer (sequential round trips; median of batch means; trivial: the mean of its runs first and last, ${(r.inProcess.trivial?.runs ?? []).map((x) => x.toFixed(0)).join(' and ')} µs)`)
     lines.push('| work | median µs | p99 µs | ÷ trivial msw handler |', '|---|---:|---:|---:|')
     for (const [name, v] of Object.entries(r.inProcess)) lines.push(`| ${name} | ${v.medianUs.toFixed(0)} | ${v.p99Us.toFixed(0)} | ${trivial ? (v.medianUs / trivial).toFixed(2) : ''} |`)
   }
@@ -310,8 +342,15 @@ function renderTable(r) {
     for (const p of sc.points) lines.push(`| ${p.issued.toLocaleString('en')} | ${p.issueUs.toFixed(1)} | ${p.validateUs.toFixed(1)} | ${p.heapMB.toFixed(0)} | ${p.records.toLocaleString('en')} |`)
     if (sc.rolling) lines.push(`| rolling, clock past expiry each round | | | ${sc.rolling.map((x) => x.heapMB.toFixed(0)).join(' → ')} | ${sc.rolling.map((x) => x.records.toLocaleString('en')).join(' → ')} |`)
   }
-  if (r.startup.medianMs !== undefined) lines.push('', `Startup: \`node dist/bundle/oauth-dance.js serve\` to first token answered: median ${r.startup.medianMs.toFixed(0)} ms (${r.startup.runs.map((x) => x.toFixed(0)).join(', ')})`)
+  if (r.startup.medianMs !== undefined) {
+    lines.push('', `Startup, spawn to first answer, ${r.startup.runs.length} starts each, interleaved (median ms; every start)`)
+    lines.push('| process | median ms | every start |', '|---|---:|---|')
+    lines.push(`| \`node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet\`, first token | ${r.startup.medianMs.toFixed(0)} | ${r.startup.runs.map((x) => x.toFixed(0)).join(', ')} |`)
+    lines.push(`| \`node -e 0\`, exit | ${r.startup.nodeExit.medianMs.toFixed(0)} | ${r.startup.nodeExit.runs.map((x) => x.toFixed(0)).join(', ')} |`)
+    lines.push(`| bare node:http server (bench/servers/bare-http.mjs), first answer | ${r.startup.bareHttp.medianMs.toFixed(0)} | ${r.startup.bareHttp.runs.map((x) => x.toFixed(0)).join(', ')} |`)
+  }
+  if (r.check.wallMs !== undefined) lines.push('', `Check: \`oauth-dance check --provider all --transport in-process\` (reference client, ${r.check.scenarios} scenarios): wall ${r.check.wallMs.toFixed(0)} ms median of ${r.check.runs.length} = startup ${r.check.startupMs.toFixed(0)} + scenarios ${r.check.scenariosMs.toFixed(0)} + reporting ${r.check.reportingMs.toFixed(0)} ms (runs ${r.check.runs.map((x) => x.wallMs.toFixed(0)).join(', ')})`)
   lines.push('', 'Targets', '| target | value | wanted | met |', '|---|---:|---|---|')
-  for (const t of r.summary.targets) lines.push(`| ${t.name} | ${t.value} | ${t.target} | ${t.met === null ? '?' : t.met === 'info' ? '' : t.met ? 'yes' : 'NO'} |`)
+  for (const t of r.summary.targets) lines.push(`| ${t.name} | ${t.value} | ${t.target} | ${t.met === null ? '?' : t.met === 'info' ? '' : t.met ? 'met' : 'NOT met'} |`)
   return lines.join('\n')
 }

@@ -1,33 +1,45 @@
 // Startup of `serve` from its bin (not npx): from spawning
 // `node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet` until the
-// first client-credentials token is answered.
+// first client-credentials token is answered; beside two baselines spawned the
+// same way in the same run: `node -e 0` (Node's own start and exit) and a bare
+// node:http server (bench/servers/bare-http.mjs) until its first answer.
+// The three are interleaved, start by start, so the machine's load weighs on
+// each alike. Runs: BENCH_STARTUP_RUNS (default 20).
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { ROOT, stopProcess } from './lib.mjs'
+import { BENCH_DIR, ROOT, stopProcess } from './lib.mjs'
 import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
 
-async function once() {
+/** Resolves with the child's first stdout line; rejects when it exits first or prints nothing in 10 s. */
+function firstLine(child) {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`printed nothing in 10 s: ${err}`)), 10_000)
+    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)))
+    child.stdout.on('data', (d) => {
+      out += d
+      if (out.includes('\n')) {
+        clearTimeout(timer)
+        resolve(out.slice(0, out.indexOf('\n')))
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`exited with ${code}: ${err}`))
+    })
+  })
+}
+
+async function serveOnce() {
   const t0 = performance.now()
   const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.js'), 'serve', '--port-base', '0', '--json', '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   try {
-    const line = await new Promise((resolve, reject) => {
-      let out = ''
-      let err = ''
-      const timer = setTimeout(() => reject(new Error(`serve printed nothing in 10 s: ${err}`)), 10_000)
-      child.stderr.on('data', (d) => (err += d))
-      child.stdout.on('data', (d) => {
-        out += d
-        if (out.includes('\n')) {
-          clearTimeout(timer)
-          resolve(out.slice(0, out.indexOf('\n')))
-        }
-      })
-      child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)))
-    })
+    const line = await firstLine(child)
     const listeningMs = performance.now() - t0
     const { providers } = JSON.parse(line)
     const id = Object.keys(CLIENT_CREDENTIALS).find((p) => providers[p])
-    if (!id) throw new Error('no client-credentials provider in the registry yet')
+    if (!id) throw new Error('no client-credentials provider in the registry')
     const spec = tokenRequest(id, providers[id])
     const res = await fetch(spec.url, spec)
     const body = await res.json()
@@ -39,13 +51,60 @@ async function once() {
   }
 }
 
-export async function startupTime(runs = 7) {
-  // Warm this process's fetch (undici loads lazily) so its start-up is not counted against serve.
+async function bareHttpOnce() {
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [join(BENCH_DIR, 'servers', 'bare-http.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  try {
+    const { url } = JSON.parse(await firstLine(child))
+    const res = await fetch(url, { method: 'POST', body: 'grant_type=client_credentials' })
+    await res.text()
+    if (res.status !== 200) throw new Error(`bare server answered ${res.status}`)
+    return performance.now() - t0
+  } finally {
+    child.stdout.destroy()
+    await stopProcess(child)
+  }
+}
+
+function nodeExitOnce() {
+  const t0 = performance.now()
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('node -e 0 ran past 10 s'))), 10_000)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      if (code !== 0) reject(new Error(`node -e 0 exited with ${code}`))
+      else resolve(performance.now() - t0)
+    })
+  })
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)]
+}
+
+export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?? 20)) {
+  // Warm this process's fetch (undici loads lazily) so its start-up is not counted against the servers.
   await fetch('data:,warm').catch(() => {})
-  const all = []
-  for (let i = 0; i < runs; i++) all.push(await once())
-  const sorted = all.map((r) => r.firstTokenMs).sort((a, b) => a - b)
-  return { medianMs: sorted[Math.floor(runs / 2)], runs: all.map((r) => r.firstTokenMs), listeningMs: all.map((r) => r.listeningMs), provider: all[0].provider }
+  const serveRuns = []
+  const bare = []
+  const nodeExit = []
+  for (let i = 0; i < runs; i++) {
+    nodeExit.push(await nodeExitOnce())
+    bare.push(await bareHttpOnce())
+    serveRuns.push(await serveOnce())
+  }
+  const first = serveRuns.map((r) => r.firstTokenMs)
+  return {
+    medianMs: median(first),
+    runs: first,
+    listeningMs: serveRuns.map((r) => r.listeningMs),
+    medianListeningMs: median(serveRuns.map((r) => r.listeningMs)),
+    provider: serveRuns[0].provider,
+    nodeExit: { medianMs: median(nodeExit), runs: nodeExit },
+    bareHttp: { medianMs: median(bare), runs: bare },
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -72,10 +72,40 @@ async function pool<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T
 }
 
 /**
+ * Output of providers run at once, in plan order when `ordered`: a provider's
+ * lines go out as they come once every provider before it has finished, and
+ * are held until then; the run's output is then the same as one provider
+ * after another. Held lines are bounded by the run's own report.
+ */
+class InPlanOrder {
+  #next = 0
+  readonly #held = new Map<number, Array<() => void>>()
+  readonly #finished = new Set<number>()
+  constructor(readonly ordered: boolean) {}
+
+  emit(index: number, write: () => void): void {
+    if (!this.ordered || index === this.#next) return write()
+    const held = this.#held.get(index)
+    if (held) held.push(write)
+    else this.#held.set(index, [write])
+  }
+
+  finish(index: number): undefined {
+    this.#finished.add(index)
+    while (this.#finished.has(this.#next)) {
+      this.#next++
+      for (const write of this.#held.get(this.#next) ?? []) write()
+      this.#held.delete(this.#next)
+    }
+    return undefined
+  }
+}
+
+/**
  * `oauth-dance check` without the command line: plans the run (providers,
- * scenarios, shard), runs providers concurrently when they are reached over
- * sockets (each has its own servers and clock; in-process ones share this
- * process's fetch interception, so they run one after another), streams each
+ * scenarios, shard), runs providers concurrently (each has its own servers or
+ * msw handlers, and clock) unless a module client runs in process (its module
+ * state is shared), streams each
  * scenario's result as it completes, writes the reports, and returns the exit
  * code: 1 when a check of severity failure failed or a provider could not be
  * run, else 0.
@@ -104,19 +134,28 @@ export async function runCheck(options: CheckOptions, out: CheckOutput): Promise
     })
     .filter((p) => p.scenarios.length || p.skipped.length)
 
+  // In process, providers share this process's fetch interception (their origins are distinct) and, with a
+  // module client, its module state: the built-in clients (`reference`, a broken client's name) keep none,
+  // so their providers run at once, all of them (one thread: their scenarios mostly wait on held answers
+  // and timeouts); a module client's run one after another.
+  const builtInClient = typeof options.client === 'string' && !options.client.includes(':')
+  const limit = transport === 'sockets' ? Math.max(1, options.workers ?? availableParallelism()) : builtInClient ? Math.max(1, options.workers ?? plan.length) : 1
   const progress = new ProgressLine(out)
   const quietOrNot = (text: string) => (options.quiet ? undefined : progress.print(text))
   const described = plan.map((p) => `${p.provider} (${p.scenarios.length})`).join(', ')
-  quietOrNot(`[oauth-dance] check ${described || 'nothing'} with client "${adapter.name}"${shardName ? `, shard ${shardName} of ${all.length} scenarios` : ''}${transport === 'sockets' && plan.length > 1 ? ', providers concurrently' : ''}\n`)
+  quietOrNot(`[oauth-dance] check ${described || 'nothing'} with client "${adapter.name}"${shardName ? `, shard ${shardName} of ${all.length} scenarios` : ''}${limit > 1 && plan.length > 1 ? ', providers concurrently' : ''}\n`)
   if (!plan.length) quietOrNot(`no scenario to run${shardName ? ` in shard ${shardName}` : ''}\n`)
 
   const jsonl = options.jsonl ? new JsonLinesReport(options.jsonl) : undefined
   // @note over sockets the adapter's own timeouts (and its stop sequence) decide; the runner's is the safety net beyond them.
   const stepTimeoutMs = options.clientTimeoutMs === undefined ? undefined : transport === 'sockets' ? options.clientTimeoutMs + 3 * DEFAULT_EXIT_GRACE_MS + 1000 : options.clientTimeoutMs
   const errors: string[] = []
-  const runOne = async ({ provider, scenarios, skipped }: (typeof plan)[number]): Promise<ReportedRun | undefined> => {
-    for (const { scenario, reason } of skipped) quietOrNot(`SKIP ${scenario}: ${reason}\n`)
-    if (!scenarios.length) return undefined
+  // In process the reports keep plan order, as when providers ran one after another; over sockets each line goes out as it comes.
+  const inPlanOrder = new InPlanOrder(transport === 'in-process')
+  const runOne = async ({ provider, scenarios, skipped }: (typeof plan)[number], index: number): Promise<ReportedRun | undefined> => {
+    const emit = (write: () => void) => inPlanOrder.emit(index, write)
+    for (const { scenario, reason } of skipped) emit(() => quietOrNot(`SKIP ${scenario}: ${reason}\n`))
+    if (!scenarios.length) return inPlanOrder.finish(index)
     progress.start(provider, scenarios.length)
     try {
       return await runScenarios({
@@ -126,22 +165,25 @@ export async function runCheck(options: CheckOptions, out: CheckOutput): Promise
         transport,
         mode: options.mode,
         stepTimeoutMs,
-        onCheck: jsonl && ((check) => jsonl.check(check)),
+        onCheck: jsonl && ((check) => emit(() => jsonl.check(check))),
         onScenario: (report, at) => {
-          jsonl?.scenario(provider, report)
           progress.advance(provider, at.index, at.total)
-          quietOrNot(formatScenario(report, { verbose: options.verbose }))
+          emit(() => {
+            jsonl?.scenario(provider, report)
+            quietOrNot(formatScenario(report, { verbose: options.verbose }))
+          })
         },
       })
     } catch (error) {
       const message = `ERROR ${provider}: the run stopped: ${(error as Error).message}\n`
       errors.push(message)
-      progress.print(message)
+      emit(() => progress.print(message))
       return undefined
+    } finally {
+      inPlanOrder.finish(index)
     }
   }
-  const limit = transport === 'sockets' ? Math.max(1, options.workers ?? availableParallelism()) : 1
-  const runs = (await pool(plan.map((p) => () => runOne(p)), limit)).filter((r): r is RunResult => r !== undefined)
+  const runs = (await pool(plan.map((p, index) => () => runOne(p, index)), limit)).filter((r): r is RunResult => r !== undefined)
   progress.end()
 
   const summaries = runs.map(summarizeProvider)

@@ -1,4 +1,5 @@
-import { setupServer } from 'msw/node'
+import type { RequestHandler } from 'msw'
+import { setupServer, type SetupServer } from 'msw/node'
 import { Clock } from '../mocks/core/clock.js'
 import type { ProviderRuntime } from '../mocks/core/provider.js'
 import { mswHandlers } from '../mocks/msw.js'
@@ -22,14 +23,39 @@ export interface Transport {
   close(): Promise<void>
 }
 
+/**
+ * The process's one msw interception, shared by every in-process transport
+ * open at once: each adds its provider's handlers and takes them away on
+ * close (the providers' origins are distinct), so `check` can run several
+ * providers in process at the same time. Two `setupServer`s listening at
+ * once would patch the same globals twice.
+ */
+let interception: { server: SetupServer; active: Set<RequestHandler[]> } | undefined
+
+function intercept(handlers: RequestHandler[]): () => void {
+  let current = interception
+  if (!current) {
+    const server = setupServer()
+    // @note requests to other hosts are the client's business (a third-party library may fetch metadata elsewhere).
+    server.listen({ onUnhandledRequest: 'bypass' })
+    current = interception = { server, active: new Set() }
+  }
+  current.active.add(handlers)
+  current.server.resetHandlers(...[...current.active].flat())
+  return () => {
+    if (!current.active.delete(handlers)) return
+    if (current.active.size) return current.server.resetHandlers(...[...current.active].flat())
+    current.server.close()
+    if (interception === current) interception = undefined
+  }
+}
+
 export async function startTransport(kind: TransportKind, profile: ProviderProfile): Promise<Transport> {
   if (kind === 'in-process') {
     const provider = profile.create({ clock: new Clock({ frozen: true, start: SCENARIO_START_MS }) })
-    const server = setupServer(...mswHandlers(provider))
-    // @note requests to other hosts are the client's business (a third-party library may fetch metadata elsewhere).
-    server.listen({ onUnhandledRequest: 'bypass' })
+    const stop = intercept(mswHandlers(provider))
     await provider.ready
-    return { kind, provider, close: async () => server.close() }
+    return { kind, provider, close: async () => stop() }
   }
   const clock = new Clock({ frozen: true, start: SCENARIO_START_MS })
   const running = await serve({ portBase: 0, providers: [profile.registryId as ProviderId], log: null, clock })

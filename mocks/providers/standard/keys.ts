@@ -1,4 +1,5 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import { standardInitialRsaKey } from '../../../fixtures/standard-keys.js'
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose'
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA'
 
@@ -18,14 +19,24 @@ export async function generateStandardKey(alg: SigningAlg): Promise<StandardSign
   return { kid, alg, privateKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } }
 }
 
+/** The committed RSA key (fixtures/standard-keys.ts) as a signing key: no RSA generation at start. */
+async function initialRsaKey(): Promise<StandardSigningKey> {
+  const { n, e } = standardInitialRsaKey
+  const privateKey = (await importJWK({ ...standardInitialRsaKey }, 'RS256', { extractable: true })) as CryptoKey
+  const jwk: JWK = { kty: 'RSA', n, e }
+  const kid = await calculateJwkThumbprint(jwk)
+  return { kid, alg: 'RS256', privateKey, publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' } }
+}
+
 /**
- * The first key of each algorithm, generated once per process: resets and new
+ * The first key of each algorithm, made once per process: resets and new
  * providers publish the same JWKS, so a client's cached keys stay right across
- * a test file, and no reset pays for RSA key generation.
+ * a test file, and no reset pays for key generation. The RSA one is committed
+ * (generating one took 100-500 ms here, more than `serve`'s start-up budget).
  */
 let initialKeys: Promise<StandardSigningKey[]> | undefined
 export function initialStandardKeys(): Promise<StandardSigningKey[]> {
-  initialKeys ??= Promise.all((['RS256', 'ES256', 'EdDSA'] as const).map(generateStandardKey))
+  initialKeys ??= Promise.all([initialRsaKey(), generateStandardKey('ES256'), generateStandardKey('EdDSA')])
   initialKeys.catch(() => (initialKeys = undefined))
   return initialKeys
 }
