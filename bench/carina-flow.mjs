@@ -15,7 +15,13 @@ export function hiddenFields(page) {
 export function carinaFlowFixture(description) {
   const client = description.clients[0]
   const user = description.users[0]
-  return { clientId: client.id, clientSecret: client.secret, redirectUri: client.redirectUris.find((u) => u.startsWith('http')), username: user.username, password: user.password }
+  return {
+    clientId: client.id,
+    clientSecret: client.secret,
+    redirectUri: client.redirectUris.find((u) => u.startsWith('http')),
+    username: user.username,
+    password: user.password,
+  }
 }
 
 export async function carinaFlow(request, base, f, scope = 'identity') {
@@ -51,7 +57,13 @@ export async function carinaFlow(request, base, f, scope = 'identity') {
   }
   expect(res, 302, 'authorize (logged in)')
   const code = new URL(res.location).searchParams.get('code')
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: f.redirectUri, client_id: f.clientId, client_secret: f.clientSecret })
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: f.redirectUri,
+    client_id: f.clientId,
+    client_secret: f.clientSecret,
+  })
   res = await request(`${base}/oauth/token`, { method: 'POST', headers: form, body: body.toString() })
   expect(res, 200, 'token')
   return JSON.parse(res.text)

@@ -12,7 +12,10 @@ const TIMEOUT_MS = 120_000
 
 function once() {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.js'), 'check', '--provider', 'all', '--transport', 'in-process'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.js'), 'check', '--provider', 'all', '--transport', 'in-process'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   return new Promise((resolve, reject) => {
     let firstLineAt
     let scenariosEndAt
@@ -32,7 +35,14 @@ function once() {
       const exitAt = performance.now()
       if (code !== 0) return reject(new Error(`check exited with ${code}: ${out.slice(-600)} ${err.slice(-600)}`))
       const scenarios = (out.match(/^(PASS|FAIL|WARN)\s/gm) ?? []).length
-      resolve({ wallMs: exitAt - t0, startupMs: firstLineAt - t0, scenariosMs: scenariosEndAt - firstLineAt, reportingMs: exitAt - scenariosEndAt, scenarios, result: out.trim().split('\n').pop() })
+      resolve({
+        wallMs: exitAt - t0,
+        startupMs: firstLineAt - t0,
+        scenariosMs: scenariosEndAt - firstLineAt,
+        reportingMs: exitAt - scenariosEndAt,
+        scenarios,
+        result: out.trim().split('\n').pop(),
+      })
     })
   })
 }
@@ -43,7 +53,15 @@ export async function checkAllTime(runs = Number(process.env.BENCH_CHECK_RUNS ??
   const all = []
   for (let i = 0; i < runs; i++) all.push(await once())
   const of = (field) => median(all.map((r) => r[field]))
-  return { wallMs: of('wallMs'), startupMs: of('startupMs'), scenariosMs: of('scenariosMs'), reportingMs: of('reportingMs'), scenarios: all[0].scenarios, result: all[0].result, runs: all }
+  return {
+    wallMs: of('wallMs'),
+    startupMs: of('startupMs'),
+    scenariosMs: of('scenariosMs'),
+    reportingMs: of('reportingMs'),
+    scenarios: all[0].scenarios,
+    result: all[0].result,
+    runs: all,
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -72,10 +72,13 @@ for (let r = 0; r < rounds; r++) {
     row[v] = JSON.parse(out.stdout)
     all[v].push(row[v])
   }
-  const show = (m) => `${variants.map((v) => `${v} ${row[v][m].toFixed(0)}`).join(', ')} µs; cogo ÷ trivial ${(row.cogo[m] / row.trivial[m]).toFixed(2)}, cogo-sign ÷ trivial ${(row['cogo-sign'][m] / row.trivial[m]).toFixed(2)}`
+  const show = (m) =>
+    `${variants.map((v) => `${v} ${row[v][m].toFixed(0)}`).join(', ')} µs; cogo ÷ trivial ${(row.cogo[m] / row.trivial[m]).toFixed(2)}, cogo-sign ÷ trivial ${(row['cogo-sign'][m] / row.trivial[m]).toFixed(2)}`
   console.log(`round ${r + 1}: wall ${show('medianUs')}`)
   console.log(`         cpu  ${show('cpuUs')}`)
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const ratio = (v, m) => med(all[v].map((x, i) => x[m] / all.trivial[i][m])).toFixed(2)
-console.log(`median of rounds: wall cogo ÷ trivial ${ratio('cogo', 'medianUs')}, cogo-sign ÷ trivial ${ratio('cogo-sign', 'medianUs')}; cpu cogo ÷ trivial ${ratio('cogo', 'cpuUs')}, cogo-sign ÷ trivial ${ratio('cogo-sign', 'cpuUs')}`)
+console.log(
+  `median of rounds: wall cogo ÷ trivial ${ratio('cogo', 'medianUs')}, cogo-sign ÷ trivial ${ratio('cogo-sign', 'medianUs')}; cpu cogo ÷ trivial ${ratio('cogo', 'cpuUs')}, cogo-sign ÷ trivial ${ratio('cogo-sign', 'cpuUs')}`,
+)

@@ -84,6 +84,14 @@ const sorted = [...times].sort((a, b) => a - b)
 batchMeans.sort((a, b) => a - b)
 const mean = times.reduce((a, b) => a + b, 0) / N
 process.stdout.write(
-  JSON.stringify({ variant, work, n: N, medianUs: batchMeans[Math.floor(batchMeans.length / 2)] * 1000, meanUs: mean * 1000, p50Us: sorted[Math.floor(N / 2)] * 1000, p99Us: sorted[Math.floor(N * 0.99)] * 1000 }) + '\n',
+  JSON.stringify({
+    variant,
+    work,
+    n: N,
+    medianUs: batchMeans[Math.floor(batchMeans.length / 2)] * 1000,
+    meanUs: mean * 1000,
+    p50Us: sorted[Math.floor(N / 2)] * 1000,
+    p99Us: sorted[Math.floor(N * 0.99)] * 1000,
+  }) + '\n',
 )
 process.exit(0)

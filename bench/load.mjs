@@ -23,7 +23,10 @@ function cannon(options) {
  */
 function rotatingBasic({ prefix, secretPrefix, count }, baseHeaders) {
   // Built before the run: the load generator shares the machine's two cores with the server, so its own work per request is kept small.
-  const headers = Array.from({ length: count }, (_, i) => ({ ...baseHeaders, authorization: `Basic ${Buffer.from(`${prefix}${i}:${secretPrefix}${i}`).toString('base64')}` }))
+  const headers = Array.from({ length: count }, (_, i) => ({
+    ...baseHeaders,
+    authorization: `Basic ${Buffer.from(`${prefix}${i}:${secretPrefix}${i}`).toString('base64')}`,
+  }))
   let next = 0
   return [
     {
@@ -66,7 +69,14 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
     const req = http.request(url, { method, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers, agent }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode, location: res.headers.location, setCookies: res.headers['set-cookie'] ?? [], text: Buffer.concat(chunks).toString() }))
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          location: res.headers.location,
+          setCookies: res.headers['set-cookie'] ?? [],
+          text: Buffer.concat(chunks).toString(),
+        }),
+      )
       res.on('error', reject)
     })
     req.on('error', reject)
@@ -107,7 +117,14 @@ async function runFlows() {
   stop = true
   await Promise.all(running)
   latencies.sort((a, b) => a - b)
-  return { rps: done / seconds, p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], total: done, errors, firstError }
+  return {
+    rps: done / seconds,
+    p50: latencies[Math.floor(latencies.length * 0.5)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+    total: done,
+    errors,
+    firstError,
+  }
 }
 
 const result = spec.kind === 'carina-flow' ? await runFlows() : await runHttp()

@@ -12,7 +12,9 @@ import { tokenRequest } from './scenarios.mjs'
 /** Resident set size of a process, MB; null where /proc is missing. */
 function rssMB(pid) {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'))
     return Number(line.split(/\s+/)[1]) / 1024
   } catch {
     return null
@@ -20,7 +22,11 @@ function rssMB(pid) {
 }
 
 async function advanceClock(baseUrl, seconds) {
-  const res = await fetch(`${baseUrl}/__oauth-dance/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: seconds }) })
+  const res = await fetch(`${baseUrl}/__oauth-dance/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance: seconds }),
+  })
   if (res.status !== 200) throw new Error(`clock answered ${res.status}: ${await res.text()}`)
 }
 

@@ -6,7 +6,20 @@ import { availableParallelism } from 'node:os'
 
 const seconds = Number(process.argv[2] ?? 4)
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-const input = Buffer.from('eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.' + Buffer.from(JSON.stringify({ iss: 'https://auth.example/', sub: 'client@clients', aud: 'https://api.example', iat: 1, exp: 3601, azp: 'client', gty: 'client-credentials' })).toString('base64url'))
+const input = Buffer.from(
+  'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.' +
+    Buffer.from(
+      JSON.stringify({
+        iss: 'https://auth.example/',
+        sub: 'client@clients',
+        aud: 'https://api.example',
+        iat: 1,
+        exp: 3601,
+        azp: 'client',
+        gty: 'client-credentials',
+      }),
+    ).toString('base64url'),
+)
 const inFlight = availableParallelism() * 4
 let done = 0
 let counting = false
@@ -34,4 +47,6 @@ while (performance.now() - t1 < 1000) {
   sign('sha256', input, privateKey)
   single++
 }
-process.stdout.write(JSON.stringify({ signsPerSecond: done / elapsed, oneCoreSignsPerSecond: single / ((performance.now() - t1) / 1000), cores: availableParallelism() }) + '\n')
+process.stdout.write(
+  JSON.stringify({ signsPerSecond: done / elapsed, oneCoreSignsPerSecond: single / ((performance.now() - t1) / 1000), cores: availableParallelism() }) + '\n',
+)

@@ -114,7 +114,18 @@ async function sockets() {
      * in reverse (A B, then B A), so a drift of the machine's speed during a
      * round weighs on both sides alike.
      */
-    const runs = [['floor: raw node:http, fixed token', 'floor', { url: servers.floor.info.url + '/token', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }]]
+    const runs = [
+      [
+        'floor: raw node:http, fixed token',
+        'floor',
+        {
+          url: servers.floor.info.url + '/token',
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials',
+        },
+      ],
+    ]
     if (providers.keystone) runs.push(['oauth-dance keystone: client credentials (Basic)', 'oauth-dance', tokenRequest('keystone', providers.keystone)])
     runs.push(['peer oidc-provider: client credentials (opaque)', 'oidc-opaque', peerSpec(servers['oidc-opaque'].info)])
     // standard beside oidc-provider's opaque tokens, the same grant with the same client authentication.
@@ -125,7 +136,11 @@ async function sockets() {
       // Identical requests within a mock-clock second get the token already signed (same bytes: RS256 is
       // deterministic and the claims carry no jti). Taking 50,000 clients in turn, no client comes back
       // within a run, so every request here signs: this is the figure compared with the RSA ceiling.
-      runs.push([COGO_EVERY_TOKEN_SIGNED, 'oauth-dance', { ...tokenRequest('cogo', providers.cogo), basicClients: { prefix: 'bench-', secretPrefix: 'secret-', count: COGO_BENCH_CLIENTS } }])
+      runs.push([
+        COGO_EVERY_TOKEN_SIGNED,
+        'oauth-dance',
+        { ...tokenRequest('cogo', providers.cogo), basicClients: { prefix: 'bench-', secretPrefix: 'secret-', count: COGO_BENCH_CLIENTS } },
+      ])
     }
     runs.push(['peer oidc-provider: client credentials (RS256 JWT)', 'oidc-jwt', peerSpec(servers['oidc-jwt'].info)])
     // standard's JWT access tokens beside oidc-provider's: both sign every token with RS256.
@@ -135,10 +150,18 @@ async function sockets() {
     for (const [id, api] of Object.entries(PROTECTED_API)) {
       if (!providers[id]) continue
       const token = await obtainToken(id, providers[id], { carinaFlow, request: fetchRequest })
-      runs.push([`oauth-dance ${id}: protected API call (${api.path})`, 'oauth-dance', { url: baseUrlOf(providers[id], api.origin) + api.path, headers: api.headers(token) }])
+      runs.push([
+        `oauth-dance ${id}: protected API call (${api.path})`,
+        'oauth-dance',
+        { url: baseUrlOf(providers[id], api.origin) + api.path, headers: api.headers(token) },
+      ])
     }
     if (providers.carina) {
-      runs.push(['oauth-dance carina: whole authorization-code flow (5-6 requests)', 'oauth-dance', { kind: 'carina-flow', url: providers.carina.baseUrl, flow: carinaFlowFixture(providers.carina) }])
+      runs.push([
+        'oauth-dance carina: whole authorization-code flow (5-6 requests)',
+        'oauth-dance',
+        { kind: 'carina-flow', url: providers.carina.baseUrl, flow: carinaFlowFixture(providers.carina) },
+      ])
     }
 
     const rounds = []
@@ -154,14 +177,24 @@ async function sockets() {
         }
         const r = await loadOnce(name, spec, servers[key].child.pid)
         figures[name] = r
-        log(`  ${name}: ${Math.round(r.rps)}/s p99 ${Number(r.p99).toFixed(1)} ms${r.serverCpuUsPerRequest ? `, server CPU ${r.serverCpuUsPerRequest.toFixed(0)} µs/request` : ''}`)
+        log(
+          `  ${name}: ${Math.round(r.rps)}/s p99 ${Number(r.p99).toFixed(1)} ms${r.serverCpuUsPerRequest ? `, server CPU ${r.serverCpuUsPerRequest.toFixed(0)} µs/request` : ''}`,
+        )
       }
       rounds.push(figures)
     }
     results.socketRounds = rounds
     for (const [name] of runs) {
       const of = (field) => median(rounds.map((r) => r[name]?.[field]))
-      results.sockets[name] = { rps: of('rps'), p99: of('p99'), serverCpuUsPerRequest: of('serverCpuUsPerRequest'), loadCpuUsPerRequest: of('loadCpuUsPerRequest'), oneCore: of('oneCore'), cores: of('cores'), rounds: rounds.map((r) => r[name]?.rps) }
+      results.sockets[name] = {
+        rps: of('rps'),
+        p99: of('p99'),
+        serverCpuUsPerRequest: of('serverCpuUsPerRequest'),
+        loadCpuUsPerRequest: of('loadCpuUsPerRequest'),
+        oneCore: of('oneCore'),
+        cores: of('cores'),
+        rounds: rounds.map((r) => r[name]?.rps),
+      }
     }
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()))
@@ -183,7 +216,10 @@ async function inProcess() {
   for (const args of variants) {
     const r = await runProcess(join(BENCH_DIR, 'in-process.mjs'), args, { timeoutMs: 300_000 })
     if (args[0] === 'trivial') trivialRuns.push(r)
-    results.inProcess[args.join(' ')] = args[0] === 'trivial' ? { ...r, medianUs: trivialRuns.reduce((sum, x) => sum + x.medianUs, 0) / trivialRuns.length, runs: trivialRuns.map((x) => x.medianUs) } : r
+    results.inProcess[args.join(' ')] =
+      args[0] === 'trivial'
+        ? { ...r, medianUs: trivialRuns.reduce((sum, x) => sum + x.medianUs, 0) / trivialRuns.length, runs: trivialRuns.map((x) => x.medianUs) }
+        : r
     log(`  ${args.join(' ').padEnd(16)} median ${r.medianUs.toFixed(0)} µs, mean ${r.meanUs.toFixed(0)} µs, p99 ${r.p99Us.toFixed(0)} µs`)
   }
   log(`  trivial baseline: mean of its first and last runs, ${results.inProcess.trivial.medianUs.toFixed(0)} µs`)
@@ -196,20 +232,30 @@ async function scale() {
     if (!PROVIDERS[id]) continue
     const r = await runProcess(join(BENCH_DIR, 'scale.mjs'), [id], { nodeArgs: ['--expose-gc', '--max-old-space-size=6144'], timeoutMs: 1_800_000 })
     results.scale[id] = r
-    for (const p of r.points) log(`  ${id} @ ${p.issued.toLocaleString('en')}: issue ${p.issueUs.toFixed(1)} µs, validate ${p.validateUs.toFixed(1)} µs, heap ${p.heapMB.toFixed(0)} MB, records ${p.records}`)
-    if (r.rolling) log(`  ${id} rolling (clock advancing): heap ${r.rolling.map((s) => s.heapMB.toFixed(0)).join(', ')} MB; records ${r.rolling.map((s) => s.records).join(', ')}`)
+    for (const p of r.points)
+      log(
+        `  ${id} @ ${p.issued.toLocaleString('en')}: issue ${p.issueUs.toFixed(1)} µs, validate ${p.validateUs.toFixed(1)} µs, heap ${p.heapMB.toFixed(0)} MB, records ${p.records}`,
+      )
+    if (r.rolling)
+      log(
+        `  ${id} rolling (clock advancing): heap ${r.rolling.map((s) => s.heapMB.toFixed(0)).join(', ')} MB; records ${r.rolling.map((s) => s.records).join(', ')}`,
+      )
   }
 }
 
 async function memory() {
   const bursts = Math.max(2, Number(process.env.BENCH_MEMORY_BURSTS ?? 4))
   const requests = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000)
-  log(`memory (serve, journal on: ${bursts} rounds of ${requests.toLocaleString('en')} Keystone tokens then ${requests.toLocaleString('en')} cookie-less Carina login pages, clocks moved 25 h between rounds; RSS from /proc)`)
+  log(
+    `memory (serve, journal on: ${bursts} rounds of ${requests.toLocaleString('en')} Keystone tokens then ${requests.toLocaleString('en')} cookie-less Carina login pages, clocks moved 25 h between rounds; RSS from /proc)`,
+  )
   const r = await memoryPlateau({ bursts, requests, connections: CONNECTIONS })
   results.memory = r
   log(`  start ${r.startMB?.toFixed(0)} MB`)
   for (const [i, round] of r.rounds.entries()) {
-    log(`  round ${i + 1}: ${round.tokens.toLocaleString('en')} tokens -> RSS ${round.afterTokensMB?.toFixed(0)} MB; ${round.loginPages.toLocaleString('en')} login pages -> RSS ${round.afterPagesMB?.toFixed(0)} MB`)
+    log(
+      `  round ${i + 1}: ${round.tokens.toLocaleString('en')} tokens -> RSS ${round.afterTokensMB?.toFixed(0)} MB; ${round.loginPages.toLocaleString('en')} login pages -> RSS ${round.afterPagesMB?.toFixed(0)} MB`,
+    )
   }
   log(`  plateau: ${r.plateau === null ? 'n/a' : r.plateau ? 'yes' : 'NO'} (peak RSS per round ${r.peaks.map((p) => p.toFixed(0)).join(', ')} MB)`)
 }
@@ -218,7 +264,9 @@ async function startup() {
   log('startup (node dist/bundle/oauth-dance.js serve until the first token is answered, beside node -e 0 and a bare node:http server, interleaved)')
   const r = await startupTime()
   results.startup = r
-  log(`  serve: median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')}); listening ${r.medianListeningMs.toFixed(0)} ms`)
+  log(
+    `  serve: median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')}); listening ${r.medianListeningMs.toFixed(0)} ms`,
+  )
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
 }
 
@@ -226,7 +274,9 @@ async function check() {
   log('check --provider all --transport in-process, reference client (the bin, spawn to exit)')
   const r = await checkAllTime()
   results.check = r
-  log(`  wall median ${r.wallMs.toFixed(0)} ms: startup ${r.startupMs.toFixed(0)}, scenarios ${r.scenariosMs.toFixed(0)} (${r.scenarios}), reporting ${r.reportingMs.toFixed(0)} ms; ${r.result}`)
+  log(
+    `  wall median ${r.wallMs.toFixed(0)} ms: startup ${r.startupMs.toFixed(0)}, scenarios ${r.scenariosMs.toFixed(0)} (${r.scenarios}), reporting ${r.reportingMs.toFixed(0)} ms; ${r.result}`,
+  )
 }
 
 if (section('sockets')) await sockets()
@@ -252,7 +302,13 @@ function summarize(r) {
   const COGO = 'oauth-dance cogo: client credentials (Basic)'
   const trivial = r.inProcess.trivial?.medianUs
   const targets = []
-  const target = (name, value, limit, ok) => targets.push({ name, value: value === undefined ? null : Number(value.toFixed(3)), target: limit, met: value === undefined ? null : ok ? ok(value) : 'info' })
+  const target = (name, value, limit, ok) =>
+    targets.push({
+      name,
+      value: value === undefined ? null : Number(value.toFixed(3)),
+      target: limit,
+      met: value === undefined ? null : ok ? ok(value) : 'info',
+    })
   // Ratios within each round (figures a minute apart), then their median.
   const rounds = r.socketRounds ?? []
   const ratio = (a, b) => median(rounds.map((round) => (round[a]?.rps && round[b]?.rps ? round[a].rps / round[b].rps : undefined)))
@@ -275,28 +331,49 @@ function summarize(r) {
   }
   const BOUND = 'bound: RS256 signing plus the floor server and the load generator, every core'
   if (rounds.some((round) => round[BOUND])) s[BOUND] = { rps: median(rounds.map((round) => round[BOUND]?.rps)) }
-  if (s[KEYSTONE] && s[OIDC_OPAQUE]) target(`Keystone cc ÷ oidc-provider opaque (median of ${rounds.length} per-round ratios)`, ratio(KEYSTONE, OIDC_OPAQUE), '≥ 3', (v) => v >= 3)
+  if (s[KEYSTONE] && s[OIDC_OPAQUE])
+    target(`Keystone cc ÷ oidc-provider opaque (median of ${rounds.length} per-round ratios)`, ratio(KEYSTONE, OIDC_OPAQUE), '≥ 3', (v) => v >= 3)
   if (s[STANDARD_OPAQUE] && s[OIDC_OPAQUE]) target('standard cc ÷ oidc-provider opaque', ratio(STANDARD_OPAQUE, OIDC_OPAQUE), '(context)')
   if (s[STANDARD_JWT] && s[OIDC_JWT]) target('standard cc JWT ÷ oidc-provider RS256 JWT', ratio(STANDARD_JWT, OIDC_JWT), '(context)')
-  if (s[COGO_EVERY_TOKEN_SIGNED] && s[BOUND]) target('Cogo cc, every token signed ÷ Node bound (HTTP floor + one signature), same round', ratio(COGO_EVERY_TOKEN_SIGNED, BOUND), '≥ 0.97', (v) => v >= 0.97)
-  if (s[COGO_EVERY_TOKEN_SIGNED] && s[CEILING]) target('Cogo cc, every token signed ÷ RSA-2048 ceiling (every core)', ratio(COGO_EVERY_TOKEN_SIGNED, CEILING), '(context: signatures only, no HTTP)')
-  if (s[COGO_EVERY_TOKEN_SIGNED] && s[OIDC_JWT]) target('Cogo cc, every token signed ÷ oidc-provider RS256', ratio(COGO_EVERY_TOKEN_SIGNED, OIDC_JWT), 'well ahead (> 1)', (v) => v > 1)
+  if (s[COGO_EVERY_TOKEN_SIGNED] && s[BOUND])
+    target(
+      'Cogo cc, every token signed ÷ Node bound (HTTP floor + one signature), same round',
+      ratio(COGO_EVERY_TOKEN_SIGNED, BOUND),
+      '≥ 0.97',
+      (v) => v >= 0.97,
+    )
+  if (s[COGO_EVERY_TOKEN_SIGNED] && s[CEILING])
+    target('Cogo cc, every token signed ÷ RSA-2048 ceiling (every core)', ratio(COGO_EVERY_TOKEN_SIGNED, CEILING), '(context: signatures only, no HTTP)')
+  if (s[COGO_EVERY_TOKEN_SIGNED] && s[OIDC_JWT])
+    target('Cogo cc, every token signed ÷ oidc-provider RS256', ratio(COGO_EVERY_TOKEN_SIGNED, OIDC_JWT), 'well ahead (> 1)', (v) => v > 1)
   if (s[COGO] && s[OIDC_JWT]) target('Cogo cc as requested ÷ oidc-provider RS256', ratio(COGO, OIDC_JWT), 'well ahead (> 1)', (v) => v > 1)
   for (const [name, v] of Object.entries(r.inProcess)) {
     // Carina's token round trip is its refresh grant (it has no client credentials).
-    if ((name.endsWith(' token') || name === 'carina refresh') && trivial) target(`in-process ${name} ÷ trivial msw handler`, v.medianUs / trivial, '≤ 1.1', (x) => x <= 1.1)
+    if ((name.endsWith(' token') || name === 'carina refresh') && trivial)
+      target(`in-process ${name} ÷ trivial msw handler`, v.medianUs / trivial, '≤ 1.1', (x) => x <= 1.1)
   }
   // A signature costs more than msw's whole round trip here, so no mock signing every token can be within 1.3×;
   // what is the mock's own is the round trip less one signature on one core.
   const signed = r.inProcess['cogo token-signed']?.medianUs
   const oneCore = s[CEILING]?.oneCore
-  if (signed && trivial && oneCore) target('in-process cogo token-signed, one signature (one core) set aside, ÷ trivial msw handler', (signed - 1e6 / oneCore) / trivial, '(context)')
+  if (signed && trivial && oneCore)
+    target('in-process cogo token-signed, one signature (one core) set aside, ÷ trivial msw handler', (signed - 1e6 / oneCore) / trivial, '(context)')
   for (const [id, sc] of Object.entries(r.scale)) {
     const first = sc.points[0]
     const last = sc.points[sc.points.length - 1]
     if (first && last && last !== first) {
-      target(`${id} issuance @${last.issued.toLocaleString('en')} ÷ @${first.issued.toLocaleString('en')}`, last.issueUs / first.issueUs, '≤ 1.2', (v) => v <= 1.2)
-      target(`${id} validation @${last.issued.toLocaleString('en')} ÷ @${first.issued.toLocaleString('en')}`, last.validateUs / first.validateUs, '≤ 1.2', (v) => v <= 1.2)
+      target(
+        `${id} issuance @${last.issued.toLocaleString('en')} ÷ @${first.issued.toLocaleString('en')}`,
+        last.issueUs / first.issueUs,
+        '≤ 1.2',
+        (v) => v <= 1.2,
+      )
+      target(
+        `${id} validation @${last.issued.toLocaleString('en')} ÷ @${first.issued.toLocaleString('en')}`,
+        last.validateUs / first.validateUs,
+        '≤ 1.2',
+        (v) => v <= 1.2,
+      )
     }
   }
   if (r.startup.medianMs !== undefined) {
@@ -320,37 +397,61 @@ function renderTable(r) {
   const ceiling = r.sockets['ceiling: RSA-2048 signatures, every core']?.rps
   lines.push(`oauth-dance bench — ${r.date} — ${r.machine.cpus} × ${r.machine.model} — node ${r.machine.node}`)
   if (Object.keys(r.sockets).length) {
-    lines.push('', `Standalone servers (${r.settings.connections} connections, ${r.settings.warmup} s warm-up excluded, ${r.settings.duration} s measured; median of ${r.settings.rounds} interleaved rounds)`)
+    lines.push(
+      '',
+      `Standalone servers (${r.settings.connections} connections, ${r.settings.warmup} s warm-up excluded, ${r.settings.duration} s measured; median of ${r.settings.rounds} interleaved rounds)`,
+    )
     lines.push('| work | req/s | rounds | p99 ms | server CPU µs/req | ÷ floor | ÷ RSA ceiling |', '|---|---:|---|---:|---:|---:|---:|')
     for (const [name, v] of Object.entries(r.sockets)) {
       const rsa = /RS256|cogo: client/.test(name) && ceiling ? (v.rps / ceiling).toFixed(2) : ''
       const perRound = v.rounds?.length > 1 ? v.rounds.map((x) => Math.round(x).toLocaleString('en')).join(' / ') : ''
       const cpu = v.serverCpuUsPerRequest ? v.serverCpuUsPerRequest.toFixed(0) : ''
       const p99 = v.p99 === undefined || v.p99 === null ? '' : Number(v.p99).toFixed(1)
-      lines.push(`| ${name} | ${Math.round(v.rps).toLocaleString('en')} | ${perRound} | ${p99} | ${cpu} | ${floor && !/^(ceiling|bound)/.test(name) ? (v.rps / floor).toFixed(3) : ''} | ${rsa} |`)
+      lines.push(
+        `| ${name} | ${Math.round(v.rps).toLocaleString('en')} | ${perRound} | ${p99} | ${cpu} | ${floor && !/^(ceiling|bound)/.test(name) ? (v.rps / floor).toFixed(3) : ''} | ${rsa} |`,
+      )
     }
   }
   if (Object.keys(r.inProcess).length) {
     const trivial = r.inProcess.trivial?.medianUs
-    lines.push('', `In-process through msw setupServer (sequential round trips; median of batch means; trivial: the mean of its runs first and last, ${(r.inProcess.trivial?.runs ?? []).map((x) => x.toFixed(0)).join(' and ')} µs)`)
+    lines.push(
+      '',
+      `In-process through msw setupServer (sequential round trips; median of batch means; trivial: the mean of its runs first and last, ${(r.inProcess.trivial?.runs ?? []).map((x) => x.toFixed(0)).join(' and ')} µs)`,
+    )
     lines.push('| work | median µs | p99 µs | ÷ trivial msw handler |', '|---|---:|---:|---:|')
-    for (const [name, v] of Object.entries(r.inProcess)) lines.push(`| ${name} | ${v.medianUs.toFixed(0)} | ${v.p99Us.toFixed(0)} | ${trivial ? (v.medianUs / trivial).toFixed(2) : ''} |`)
+    for (const [name, v] of Object.entries(r.inProcess))
+      lines.push(`| ${name} | ${v.medianUs.toFixed(0)} | ${v.p99Us.toFixed(0)} | ${trivial ? (v.medianUs / trivial).toFixed(2) : ''} |`)
   }
   for (const [id, sc] of Object.entries(r.scale)) {
     lines.push('', `Scale: ${id} (${sc.work})`)
     lines.push('| tokens issued | issue µs | validate µs | heap MB | records held |', '|---:|---:|---:|---:|---:|')
-    for (const p of sc.points) lines.push(`| ${p.issued.toLocaleString('en')} | ${p.issueUs.toFixed(1)} | ${p.validateUs.toFixed(1)} | ${p.heapMB.toFixed(0)} | ${p.records.toLocaleString('en')} |`)
-    if (sc.rolling) lines.push(`| rolling, clock past expiry each round | | | ${sc.rolling.map((x) => x.heapMB.toFixed(0)).join(' → ')} | ${sc.rolling.map((x) => x.records.toLocaleString('en')).join(' → ')} |`)
+    for (const p of sc.points)
+      lines.push(
+        `| ${p.issued.toLocaleString('en')} | ${p.issueUs.toFixed(1)} | ${p.validateUs.toFixed(1)} | ${p.heapMB.toFixed(0)} | ${p.records.toLocaleString('en')} |`,
+      )
+    if (sc.rolling)
+      lines.push(
+        `| rolling, clock past expiry each round | | | ${sc.rolling.map((x) => x.heapMB.toFixed(0)).join(' → ')} | ${sc.rolling.map((x) => x.records.toLocaleString('en')).join(' → ')} |`,
+      )
   }
   if (r.startup.medianMs !== undefined) {
     lines.push('', `Startup, spawn to first answer, ${r.startup.runs.length} starts each, interleaved (median ms; every start)`)
     lines.push('| process | median ms | every start |', '|---|---:|---|')
-    lines.push(`| \`node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet\`, first token | ${r.startup.medianMs.toFixed(0)} | ${r.startup.runs.map((x) => x.toFixed(0)).join(', ')} |`)
+    lines.push(
+      `| \`node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet\`, first token | ${r.startup.medianMs.toFixed(0)} | ${r.startup.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+    )
     lines.push(`| \`node -e 0\`, exit | ${r.startup.nodeExit.medianMs.toFixed(0)} | ${r.startup.nodeExit.runs.map((x) => x.toFixed(0)).join(', ')} |`)
-    lines.push(`| bare node:http server (bench/servers/bare-http.mjs), first answer | ${r.startup.bareHttp.medianMs.toFixed(0)} | ${r.startup.bareHttp.runs.map((x) => x.toFixed(0)).join(', ')} |`)
+    lines.push(
+      `| bare node:http server (bench/servers/bare-http.mjs), first answer | ${r.startup.bareHttp.medianMs.toFixed(0)} | ${r.startup.bareHttp.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+    )
   }
-  if (r.check.wallMs !== undefined) lines.push('', `Check: \`oauth-dance check --provider all --transport in-process\` (reference client, ${r.check.scenarios} scenarios): wall ${r.check.wallMs.toFixed(0)} ms median of ${r.check.runs.length} = startup ${r.check.startupMs.toFixed(0)} + scenarios ${r.check.scenariosMs.toFixed(0)} + reporting ${r.check.reportingMs.toFixed(0)} ms (runs ${r.check.runs.map((x) => x.wallMs.toFixed(0)).join(', ')})`)
+  if (r.check.wallMs !== undefined)
+    lines.push(
+      '',
+      `Check: \`oauth-dance check --provider all --transport in-process\` (reference client, ${r.check.scenarios} scenarios): wall ${r.check.wallMs.toFixed(0)} ms median of ${r.check.runs.length} = startup ${r.check.startupMs.toFixed(0)} + scenarios ${r.check.scenariosMs.toFixed(0)} + reporting ${r.check.reportingMs.toFixed(0)} ms (runs ${r.check.runs.map((x) => x.wallMs.toFixed(0)).join(', ')})`,
+    )
   lines.push('', 'Targets', '| target | value | wanted | met |', '|---|---:|---|---|')
-  for (const t of r.summary.targets) lines.push(`| ${t.name} | ${t.value} | ${t.target} | ${t.met === null ? '?' : t.met === 'info' ? '' : t.met ? 'met' : 'NOT met'} |`)
+  for (const t of r.summary.targets)
+    lines.push(`| ${t.name} | ${t.value} | ${t.target} | ${t.met === null ? '?' : t.met === 'info' ? '' : t.met ? 'met' : 'NOT met'} |`)
   return lines.join('\n')
 }

@@ -61,7 +61,12 @@ if (CLIENT_CREDENTIALS[id]) {
       new Request(`${provider.baseUrl}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chains[chain].refresh_token, client_id: f.clientId, client_secret: f.clientSecret }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: chains[chain].refresh_token,
+          client_id: f.clientId,
+          client_secret: f.clientSecret,
+        }).toString(),
       }),
     )
     if (res.status !== 200) throw new Error(`refresh answered ${res.status}: ${await res.text()}`)
@@ -122,7 +127,8 @@ async function cost(op, batches = 7, size = 1000) {
   const end = performance.now()
   await new Promise(setImmediate)
   const pauses = gcPauses.filter((e) => e.startTime >= start && e.startTime < end)
-  const gcUs = (kinds) => (pauses.filter((e) => kinds === undefined || kinds.includes(e.detail?.kind)).reduce((sum, e) => sum + e.duration, 0) * 1000) / (batches * size)
+  const gcUs = (kinds) =>
+    (pauses.filter((e) => kinds === undefined || kinds.includes(e.detail?.kind)).reduce((sum, e) => sum + e.duration, 0) * 1000) / (batches * size)
   means.sort((a, b) => a - b)
   return { us: means[Math.floor(batches / 2)], cpuUs: (cpu.user + cpu.system) / (batches * size), gcUs: gcUs(), majorGcUs: gcUs(OLD_GENERATION_GC) }
 }

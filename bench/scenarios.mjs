@@ -50,5 +50,11 @@ export async function obtainToken(id, description, { carinaFlow, request }) {
 function carinaFlowFixtureOf(description) {
   const client = description.clients[0]
   const user = description.users[0]
-  return { clientId: client.id, clientSecret: client.secret, redirectUri: client.redirectUris.find((u) => u.startsWith('http')), username: user.username, password: user.password }
+  return {
+    clientId: client.id,
+    clientSecret: client.secret,
+    redirectUri: client.redirectUris.find((u) => u.startsWith('http')),
+    username: user.username,
+    password: user.password,
+  }
 }

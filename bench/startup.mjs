@@ -33,7 +33,10 @@ function firstLine(child) {
 
 async function serveOnce() {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.js'), 'serve', '--port-base', '0', '--json', '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.js'), 'serve', '--port-base', '0', '--json', '--quiet'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   try {
     const line = await firstLine(child)
     const listeningMs = performance.now() - t0

@@ -48,9 +48,12 @@ describe.concurrent('oauth-dance (the CLI)', () => {
     expect(stdout).toMatch(/^ {2}retry-storm {2,}deliberately broken: fails avoid-retry-storm/m)
   })
 
-  it('serve prints, for a person, each provider\'s URL with its client ids, secrets and users', SLOW, async () => {
+  it("serve prints, for a person, each provider's URL with its client ids, secrets and users", SLOW, async () => {
     const { stderr } = await cli(['serve', '--port-base', '0', '--quiet', '--providers', 'carina,cogo'], { until: /ready;/ })
-    const lines = stderr.split('\n').filter((line) => line.startsWith('[oauth-dance]')).map((line) => line.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:PORT'))
+    const lines = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('[oauth-dance]'))
+      .map((line) => line.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:PORT'))
     expect(lines.slice(0, 6)).toEqual([
       '[oauth-dance] carina     http://127.0.0.1:PORT',
       '[oauth-dance]   client "My Cool App": id b5929c22bc43254890031a724c78f389830d32d2fa83103ee81ead527082da89  secret 9cf02294dff9df87b48e3e995ba4045eba6d68f601fd2faae87cb3c3580fcf0d',

@@ -21,7 +21,10 @@ function portBase(value: string): number {
 }
 
 function providerList(value: string): ProviderId[] {
-  const ids = value.split(',').map((s) => s.trim()).filter(Boolean)
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   for (const id of ids) if (!(id in PROVIDERS)) throw new InvalidArgumentError(`unknown provider "${id}" (known: ${Object.keys(PROVIDERS).join(', ')})`)
   return ids as ProviderId[]
 }
@@ -36,10 +39,17 @@ program
   .option('--quiet', 'do not log requests')
   .option('--shared-clock', 'one mock clock for every provider')
   .option('--no-journal', 'do not record exchanges (slightly faster)')
-  .option('--control-token <secret>', `require this secret on the control paths (Authorization: Bearer <secret> or x-oauth-dance-control-token); default $OAUTH_DANCE_CONTROL_TOKEN`)
+  .option(
+    '--control-token <secret>',
+    `require this secret on the control paths (Authorization: Bearer <secret> or x-oauth-dance-control-token); default $OAUTH_DANCE_CONTROL_TOKEN`,
+  )
   .option('--tls', 'serve the providers that have TLS fixtures (Keystone) over HTTPS, asking for client certificates (mutual TLS)')
   .option('--config <file>', `per-provider options, clients, users and strictness, and ports and clock (default: ./${DEFAULT_CONFIG_FILE} when there is one)`)
-  .option('--set <provider.option=value>', 'set one provider option (or <provider>.strictness), validated as in the config file; repeatable (the options are listed below)', (value: string, previous: string[] = []) => [...previous, value])
+  .option(
+    '--set <provider.option=value>',
+    'set one provider option (or <provider>.strictness), validated as in the config file; repeatable (the options are listed below)',
+    (value: string, previous: string[] = []) => [...previous, value],
+  )
   .addHelpText('after', () => `\n${providerOptionsHelp()}\n`)
   .action(async (opts, command: Command) => {
     const { config, file } = loadConfig({ configPath: opts.config, sets: opts.set })

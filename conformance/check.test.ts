@@ -17,7 +17,11 @@ async function check(options: Partial<CheckOptions> & { providers: string[] }) {
   return { code, text }
 }
 
-const records = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+const records = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
 /** A check record without what may differ between runs of different scope (nothing does: records carry no time). */
 const checksOf = (file: string) => records(file).filter((r) => r.type === 'check')
 
@@ -25,7 +29,11 @@ describe('shardPlan', () => {
   it('splits like Playwright: contiguous parts whose sizes differ by at most one, together the whole list', () => {
     const items = Array.from({ length: 11 }, (_, i) => i)
     const parts = [1, 2, 3].map((index) => shardPlan(items, { index, total: 3 }))
-    expect(parts).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10]])
+    expect(parts).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, 10],
+    ])
     expect(shardPlan([1, 2], { index: 3, total: 3 })).toEqual([])
   })
 })
@@ -43,26 +51,74 @@ describe('runCheck', () => {
     expect(scenarios(join(dir, 'shard1.jsonl')) + scenarios(join(dir, 'shard2.jsonl'))).toBe(total)
     expect([...checksOf(join(dir, 'shard1.jsonl')), ...checksOf(join(dir, 'shard2.jsonl'))]).toEqual(checksOf(join(dir, 'whole.jsonl')))
 
-    await registerMergeReportsCommand(new Command().exitOverride()).parseAsync(['node', 'merge-reports', join(dir, 'shard1.jsonl'), join(dir, 'shard2.jsonl'), '--jsonl', join(dir, 'merged.jsonl'), '--junit', join(dir, 'merged.xml')])
+    await registerMergeReportsCommand(new Command().exitOverride()).parseAsync([
+      'node',
+      'merge-reports',
+      join(dir, 'shard1.jsonl'),
+      join(dir, 'shard2.jsonl'),
+      '--jsonl',
+      join(dir, 'merged.jsonl'),
+      '--junit',
+      join(dir, 'merged.xml'),
+    ])
     const strip = (r: Record<string, unknown>) => ({ ...r, durationMs: 0 })
     expect(records(join(dir, 'merged.jsonl')).map(strip)).toEqual(records(join(dir, 'whole.jsonl')).map(strip))
-    await registerMergeReportsCommand(new Command().exitOverride()).parseAsync(['node', 'merge-reports', join(dir, 'shard1.xml'), join(dir, 'shard2.xml'), '--junit', join(dir, 'merged-from-xml.xml')])
+    await registerMergeReportsCommand(new Command().exitOverride()).parseAsync([
+      'node',
+      'merge-reports',
+      join(dir, 'shard1.xml'),
+      join(dir, 'shard2.xml'),
+      '--junit',
+      join(dir, 'merged-from-xml.xml'),
+    ])
     // The suites of the shards' JUnit files, merged, are those merge-reports rebuilds from JSON Lines.
-    const suites = (file: string) => readFileSync(file, 'utf8').replace(/ time="[0-9.]+"/g, '').split('\n').slice(2)
+    const suites = (file: string) =>
+      readFileSync(file, 'utf8')
+        .replace(/ time="[0-9.]+"/g, '')
+        .split('\n')
+        .slice(2)
     expect(suites(join(dir, 'merged-from-xml.xml'))).toEqual(suites(join(dir, 'merged.xml')))
-    expect(readFileSync(join(dir, 'merged.xml'), 'utf8')).toContain('<testsuites name="oauth-dance check: carina, keystone, cloud66, cogo, gocd, standard (client reference)"')
+    expect(readFileSync(join(dir, 'merged.xml'), 'utf8')).toContain(
+      '<testsuites name="oauth-dance check: carina, keystone, cloud66, cogo, gocd, standard (client reference)"',
+    )
   }, 120_000)
 
   it('ends JSON Lines with a summary per provider and a total', async () => {
     const file = join(dir, 'summary.jsonl')
-    const { code } = await check({ providers: ['carina', 'keystone'], client: 'retry-storm', scenarios: ['happy-path', 'token-server-error'], jsonl: file, quiet: true })
+    const { code } = await check({
+      providers: ['carina', 'keystone'],
+      client: 'retry-storm',
+      scenarios: ['happy-path', 'token-server-error'],
+      jsonl: file,
+      quiet: true,
+    })
     expect(code).toBe(1)
     const all = records(file)
-    expect(all.map((r) => r.type).filter((t, i, a) => t !== a[i - 1])).toEqual(['check', 'scenario', 'check', 'scenario', 'check', 'scenario', 'check', 'scenario', 'summary', 'total'])
+    expect(all.map((r) => r.type).filter((t, i, a) => t !== a[i - 1])).toEqual([
+      'check',
+      'scenario',
+      'check',
+      'scenario',
+      'check',
+      'scenario',
+      'check',
+      'scenario',
+      'summary',
+      'total',
+    ])
     const counted = (provider?: string) => {
       const checks = all.filter((r) => r.type === 'check' && (!provider || String(r.scenario).startsWith(`${provider}/`)))
       const n = (result: string) => checks.filter((c) => c.result === result).length
-      return { scenarios: provider ? 2 : 4, checks: checks.length, passed: n('pass'), failed: n('fail'), warnings: n('warning'), skipped: n('skip'), result: 'fail', durationMs: 0 }
+      return {
+        scenarios: provider ? 2 : 4,
+        checks: checks.length,
+        passed: n('pass'),
+        failed: n('fail'),
+        warnings: n('warning'),
+        skipped: n('skip'),
+        result: 'fail',
+        durationMs: 0,
+      }
     }
     const tail = all.slice(-3).map((r) => ({ ...r, durationMs: 0 }))
     const failingRules = [{ rule: 'avoid-retry-storm', scenarios: ['token-server-error'] }]
@@ -77,8 +133,15 @@ describe('runCheck', () => {
   const shape = (text: string) => text.replace(/\b\d+ (checks?|passed|failed|warnings?|skipped|scenarios?)\b/g, 'N $1').replace(/\d+\.\d+ s\)/g, 'T s)')
 
   it('prints --quiet as one line per provider naming its failing rules', async () => {
-    const { text } = await check({ providers: ['carina', 'cogo'], client: 'ignores-expiry', scenarios: ['happy-path', 'expired-token', 'token-server-error'], quiet: true })
-    expect(text).toMatch(/^PASS carina \(3 scenarios, \d+ checks, 0 failed, 1 warning\); warnings: avoid-expired-token\nPASS cogo \(3 scenarios, \d+ checks, 0 failed, \d+ warnings?\); warnings: avoid-expired-token(, [a-z-]+)*\n$/)
+    const { text } = await check({
+      providers: ['carina', 'cogo'],
+      client: 'ignores-expiry',
+      scenarios: ['happy-path', 'expired-token', 'token-server-error'],
+      quiet: true,
+    })
+    expect(text).toMatch(
+      /^PASS carina \(3 scenarios, \d+ checks, 0 failed, 1 warning\); warnings: avoid-expired-token\nPASS cogo \(3 scenarios, \d+ checks, 0 failed, \d+ warnings?\); warnings: avoid-expired-token(, [a-z-]+)*\n$/,
+    )
     const failing = await check({ providers: ['carina'], client: 'retry-storm', scenarios: ['token-server-error', 'token-html-502'], quiet: true })
     expect(shape(failing.text)).toBe('FAIL carina (N scenarios, N checks, N failed, N warnings): avoid-retry-storm\n')
   })
@@ -105,15 +168,23 @@ describe('runCheck', () => {
   })
 
   it('runs the providers of a command: client concurrently, each with its own servers, and reports each', async () => {
-    const { text, code } = await check({ providers: ['keystone', 'cogo'], client: 'command:python3 conformance/clients/python/example_client.py', scenarios: ['happy-path'] })
+    const { text, code } = await check({
+      providers: ['keystone', 'cogo'],
+      client: 'command:python3 conformance/clients/python/example_client.py',
+      scenarios: ['happy-path'],
+    })
     expect(code).toBe(0)
-    expect(text.split('\n')[0]).toBe('[oauth-dance] check keystone (1), cogo (1) with client "python3 conformance/clients/python/example_client.py", providers concurrently')
+    expect(text.split('\n')[0]).toBe(
+      '[oauth-dance] check keystone (1), cogo (1) with client "python3 conformance/clients/python/example_client.py", providers concurrently',
+    )
     expect(shape(text)).toContain('PASS keystone/happy-path: Happy path: get a token and make a protected call (N checks: N passed, N skipped; T s)\n')
     expect(shape(text)).toContain('PASS cogo/happy-path: Happy path: get a token and make a protected call (N checks: N passed, N skipped; T s)\n')
     expect(shape(text)).toMatch(/\nkeystone: .*: PASS\ncogo: .*: PASS\ntotal: 2 providers, N scenarios, .*\nRESULT: PASS\n$/)
   }, 60_000)
 
   it('refuses a scenario id no chosen provider has, naming the known ones', async () => {
-    await expect(check({ providers: ['keystone'], scenarios: ['cluster-polling'] })).rejects.toThrow(/^unknown scenario "cluster-polling" for keystone \(known: happy-path, /)
+    await expect(check({ providers: ['keystone'], scenarios: ['cluster-polling'] })).rejects.toThrow(
+      /^unknown scenario "cluster-polling" for keystone \(known: happy-path, /,
+    )
   })
 })

@@ -122,7 +122,10 @@ export async function runCheck(options: CheckOptions, out: CheckOutput): Promise
   if (options.scenarios?.length) {
     const known = new Set(options.providers.flatMap((p) => scenariosFor(p).map((s) => s.id)))
     const unknown = options.scenarios.filter((id) => !known.has(id))
-    if (unknown.length) throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`unknown scenario ${unknown.map((id) => `"${id}"`).join(', ')} for ${options.providers.join(', ')} (known: ${[...known].join(', ')})`)
+    if (unknown.length)
+      throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(
+        `unknown scenario ${unknown.map((id) => `"${id}"`).join(', ')} for ${options.providers.join(', ')} (known: ${[...known].join(', ')})`,
+      )
   }
   const planned = shardPlan(all, options.shard)
   const shardName = options.shard ? `${options.shard.index}/${options.shard.total}` : undefined
@@ -139,16 +142,24 @@ export async function runCheck(options: CheckOptions, out: CheckOutput): Promise
   // so their providers run at once, all of them (one thread: their scenarios mostly wait on held answers
   // and timeouts); a module client's run one after another.
   const builtInClient = typeof options.client === 'string' && !options.client.includes(':')
-  const limit = transport === 'sockets' ? Math.max(1, options.workers ?? availableParallelism()) : builtInClient ? Math.max(1, options.workers ?? plan.length) : 1
+  const limit =
+    transport === 'sockets' ? Math.max(1, options.workers ?? availableParallelism()) : builtInClient ? Math.max(1, options.workers ?? plan.length) : 1
   const progress = new ProgressLine(out)
   const quietOrNot = (text: string) => (options.quiet ? undefined : progress.print(text))
   const described = plan.map((p) => `${p.provider} (${p.scenarios.length})`).join(', ')
-  quietOrNot(`[oauth-dance] check ${described || 'nothing'} with client "${adapter.name}"${shardName ? `, shard ${shardName} of ${all.length} scenarios` : ''}${limit > 1 && plan.length > 1 ? ', providers concurrently' : ''}\n`)
+  quietOrNot(
+    `[oauth-dance] check ${described || 'nothing'} with client "${adapter.name}"${shardName ? `, shard ${shardName} of ${all.length} scenarios` : ''}${limit > 1 && plan.length > 1 ? ', providers concurrently' : ''}\n`,
+  )
   if (!plan.length) quietOrNot(`no scenario to run${shardName ? ` in shard ${shardName}` : ''}\n`)
 
   const jsonl = options.jsonl ? new JsonLinesReport(options.jsonl) : undefined
   // @note over sockets the adapter's own timeouts (and its stop sequence) decide; the runner's is the safety net beyond them.
-  const stepTimeoutMs = options.clientTimeoutMs === undefined ? undefined : transport === 'sockets' ? options.clientTimeoutMs + 3 * DEFAULT_EXIT_GRACE_MS + 1000 : options.clientTimeoutMs
+  const stepTimeoutMs =
+    options.clientTimeoutMs === undefined
+      ? undefined
+      : transport === 'sockets'
+        ? options.clientTimeoutMs + 3 * DEFAULT_EXIT_GRACE_MS + 1000
+        : options.clientTimeoutMs
   const errors: string[] = []
   // In process the reports keep plan order, as when providers ran one after another; over sockets each line goes out as it comes.
   const inPlanOrder = new InPlanOrder(transport === 'in-process')
@@ -183,7 +194,12 @@ export async function runCheck(options: CheckOptions, out: CheckOutput): Promise
       inPlanOrder.finish(index)
     }
   }
-  const runs = (await pool(plan.map((p, index) => () => runOne(p, index)), limit)).filter((r): r is RunResult => r !== undefined)
+  const runs = (
+    await pool(
+      plan.map((p, index) => () => runOne(p, index)),
+      limit,
+    )
+  ).filter((r): r is RunResult => r !== undefined)
   progress.end()
 
   const summaries = runs.map(summarizeProvider)

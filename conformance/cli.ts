@@ -17,7 +17,9 @@ async function resolveBrowserClient(spec: string, opts: Record<string, unknown> 
   if (/^https?:\/\//.test(spec)) return resolveWebApp(spec, opts)
   const [app, broken, ...rest] = spec.split(':')
   if (app !== 'example-app' || rest.length) {
-    throw new InvalidArgumentError(`unknown browser app "${spec}": use browser:<url> (your app, with --app-start and --app-signed-in), browser:example-app, or browser:example-app:<broken mode> (ignores-state, token-in-query)`)
+    throw new InvalidArgumentError(
+      `unknown browser app "${spec}": use browser:<url> (your app, with --app-start and --app-signed-in), browser:example-app, or browser:example-app:<broken mode> (ignores-state, token-in-query)`,
+    )
   }
   const { browserClient, browserScenarios } = await import('./adapters/browser.js')
   const { exampleBrowserApp } = await import('./adapters/browser-example-app.js')
@@ -45,7 +47,10 @@ function marker(value: string): string | { url: RegExp } {
  * (conformance/adapters/browser-app.ts).
  */
 async function resolveWebApp(url: string, opts: Record<string, unknown>) {
-  if (!opts.appStart) throw new InvalidArgumentError(`browser:${url} needs --app-start <command>: the command that starts the app (it gets the provider and its client in OAUTH_DANCE_* variables)`)
+  if (!opts.appStart)
+    throw new InvalidArgumentError(
+      `browser:${url} needs --app-start <command>: the command that starts the app (it gets the provider and its client in OAUTH_DANCE_* variables)`,
+    )
   if (!opts.appSignedIn) throw new InvalidArgumentError(`browser:${url} needs --app-signed-in <selector | url:<regex>>: where the app shows it is signed in`)
   const { webAppClient, webAppScenarios } = await import('./adapters/browser-app.js')
   // The call the scenarios make by default (Carina: me, Cloud 66: stacks, GoCD: cctray), as the app offers it.
@@ -68,7 +73,13 @@ async function resolveWebApp(url: string, opts: Record<string, unknown>) {
 }
 
 function providers(value: string): string[] {
-  const ids = value === 'all' ? Object.keys(PROFILES) : value.split(',').map((s) => s.trim()).filter(Boolean)
+  const ids =
+    value === 'all'
+      ? Object.keys(PROFILES)
+      : value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
   for (const id of ids) if (!PROFILES[id]) throw new InvalidArgumentError(`unknown provider "${id}" (known: ${Object.keys(PROFILES).join(', ')}, or all)`)
   return ids
 }
@@ -77,7 +88,8 @@ function shard(value: string): Shard {
   const match = /^(\d+)\/(\d+)$/.exec(value.trim())
   const index = Number(match?.[1])
   const total = Number(match?.[2])
-  if (!match || total < 1 || index < 1 || index > total) throw new InvalidArgumentError(`"${value}" is not a shard: give <index>/<total>, 1 <= index <= total (1/2, then 2/2)`)
+  if (!match || total < 1 || index < 1 || index > total)
+    throw new InvalidArgumentError(`"${value}" is not a shard: give <index>/<total>, 1 <= index <= total (1/2, then 2/2)`)
   return { index, total }
 }
 
@@ -97,29 +109,59 @@ export function registerCheckCommand(program: Command): Command {
     .command('check')
     .description('run the conformance scenarios against a client and report each rule')
     .requiredOption('--provider <ids>', `provider(s) to check: one of ${Object.keys(PROFILES).join(', ')}, comma-separated, or all`, providers)
-    .option('--client <spec>', 'reference, a broken client name, module:<path>[#export], command:<shell command>, browser:example-app[:<broken mode>], or browser:<url> with --app-* options (a web app in Chromium)', 'reference')
+    .option(
+      '--client <spec>',
+      'reference, a broken client name, module:<path>[#export], command:<shell command>, browser:example-app[:<broken mode>], or browser:<url> with --app-* options (a web app in Chromium)',
+      'reference',
+    )
     .option('--scenario <ids>', 'only these scenario ids (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()))
-    .addOption(new Option('--transport <kind>', 'in-process (msw) or sockets (serve on 127.0.0.1); default: sockets for command clients').choices(['in-process', 'sockets']))
-    .addOption(new Option('--mode <mode>', 'strict: the provider refuses what the real one refuses; lenient: it serves such requests and the report lists every violation (default: each scenario\'s own, strict)').choices(['strict', 'lenient']))
-    .option('--shard <i/n>', 'run only part i of n of the scenarios (every provider\'s, in order), as CI matrices split a run; merge the reports with merge-reports', shard)
-    .option('--client-timeout <ms>', 'longest wait for any one answer of the client; then it is stopped and the scenario fails (default: OAUTH_DANCE_CLIENT_TIMEOUT_MS, else 15000)', positiveMs)
+    .addOption(
+      new Option('--transport <kind>', 'in-process (msw) or sockets (serve on 127.0.0.1); default: sockets for command clients').choices([
+        'in-process',
+        'sockets',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        "strict: the provider refuses what the real one refuses; lenient: it serves such requests and the report lists every violation (default: each scenario's own, strict)",
+      ).choices(['strict', 'lenient']),
+    )
+    .option(
+      '--shard <i/n>',
+      "run only part i of n of the scenarios (every provider's, in order), as CI matrices split a run; merge the reports with merge-reports",
+      shard,
+    )
+    .option(
+      '--client-timeout <ms>',
+      'longest wait for any one answer of the client; then it is stopped and the scenario fails (default: OAUTH_DANCE_CLIENT_TIMEOUT_MS, else 15000)',
+      positiveMs,
+    )
     .option('--jsonl <file>', 'write JSON Lines: one record per check as it is known, per scenario as it ends, a summary per provider and a total')
     .option('--junit <file>', 'write JUnit XML (one <testsuites>; a suite per scenario, a case per rule)')
-    .option('--app-start <command>', 'browser:<url>: shell command that starts the app, per scenario (gets OAUTH_DANCE_* variables: endpoints, client, clock URL)')
+    .option(
+      '--app-start <command>',
+      'browser:<url>: shell command that starts the app, per scenario (gets OAUTH_DANCE_* variables: endpoints, client, clock URL)',
+    )
     .option('--app-wait <url>', 'browser:<url>: URL that answers once the app is ready (default: the app URL)')
     .option('--app-sign-in <selector>', 'browser:<url>: the control that begins sign-in, a Playwright selector', 'role=button[name=/sign in|log in|login/i]')
     .option('--app-signed-in <marker>', 'browser:<url>: where the app shows it is signed in: a selector, or url:<regex>')
-    .option('--app-error <marker>', 'browser:<url>: where the app reports an error (code in data-error, or the URL\'s error parameter): a selector, or url:<regex>')
-    .option('--app-call <selector>', 'browser:<url>: the control that makes the provider\'s protected call (Carina: me)')
-    .option('--app-call-result <marker>', 'browser:<url>: where the call\'s result shows (default: --app-signed-in)')
-    .option('--app-callback-path <path>', 'browser:<url>: where the app\'s OAuth callback listens (default /callback)')
+    .option(
+      '--app-error <marker>',
+      "browser:<url>: where the app reports an error (code in data-error, or the URL's error parameter): a selector, or url:<regex>",
+    )
+    .option('--app-call <selector>', "browser:<url>: the control that makes the provider's protected call (Carina: me)")
+    .option('--app-call-result <marker>', "browser:<url>: where the call's result shows (default: --app-signed-in)")
+    .option('--app-callback-path <path>', "browser:<url>: where the app's OAuth callback listens (default /callback)")
     .option('--verbose', 'print every check of every scenario')
     .option('--quiet', 'print one line per provider, naming its failing rules')
     .action(async (opts) => {
       // @note Ctrl-C: command clients run in their own process groups, so the terminal's SIGINT does not reach them; the exit hook does.
       process.once('SIGINT', () => process.exit(130))
       process.once('SIGTERM', () => process.exit(143))
-      const client = String(opts.client).startsWith('browser:') ? await resolveBrowserClient(String(opts.client).slice('browser:'.length), opts) : String(opts.client)
+      const client = String(opts.client).startsWith('browser:')
+        ? await resolveBrowserClient(String(opts.client).slice('browser:'.length), opts)
+        : String(opts.client)
       const code = await runCheck(
         {
           providers: opts.provider,

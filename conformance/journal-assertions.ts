@@ -52,7 +52,10 @@ export const journalMatchers = {
     const found = tokensInQuery(received)
     return {
       pass: found.length === 0,
-      message: () => (found.length ? `expected no access token in a query string, found one in #${found[0].seq} ${found[0].request.method} ${new URL(found[0].request.url).pathname}` : 'expected a token in a query string, found none'),
+      message: () =>
+        found.length
+          ? `expected no access token in a query string, found one in #${found[0].seq} ${found[0].request.method} ${new URL(found[0].request.url).pathname}`
+          : 'expected a token in a query string, found none',
     }
   },
   toHaveCalledRoute(received: Exchange[], route: string, times: number): MatcherResult {

@@ -12,8 +12,14 @@ import { carinaFixtures } from '../fixtures/carina.js'
 
 describe('scenarios', () => {
   it('are named after their files', () => {
-    const flowFiles = readdirSync(new URL('./scenarios/flows/', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''))
-    const flowIds = FLOWS.map((flow) => Object.values(PROFILES).map((p) => flow(p)?.id).find(Boolean))
+    const flowFiles = readdirSync(new URL('./scenarios/flows/', import.meta.url))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.replace(/\.ts$/, ''))
+    const flowIds = FLOWS.map((flow) =>
+      Object.values(PROFILES)
+        .map((p) => flow(p)?.id)
+        .find(Boolean),
+    )
     expect([...flowIds].sort()).toEqual([...flowFiles].sort())
     for (const [provider, scenarios] of Object.entries(PROVIDER_SCENARIOS)) {
       const files = readdirSync(new URL(`./scenarios/${provider}/`, import.meta.url)).map((f) => f.replace(/\.ts$/, ''))
@@ -26,9 +32,15 @@ describe('scenarios', () => {
     const prefixes = knownRequirementPrefixes()
     for (const provider of Object.keys(PROFILES)) {
       for (const scenario of scenariosFor(provider)) {
-        const ids = [...scenario.rules.flatMap((u) => [...u.rule.requirements, ...(u.requirements ?? [])]), ...scenario.steps.flatMap((s) => ('requirements' in s ? (s.requirements ?? []) : []))]
+        const ids = [
+          ...scenario.rules.flatMap((u) => [...u.rule.requirements, ...(u.requirements ?? [])]),
+          ...scenario.steps.flatMap((s) => ('requirements' in s ? (s.requirements ?? []) : [])),
+        ]
         for (const id of ids) {
-          expect(prefixes.some((p) => id.startsWith(p)), `${provider}/${scenario.id} cites ${id}`).toBe(true)
+          expect(
+            prefixes.some((p) => id.startsWith(p)),
+            `${provider}/${scenario.id} cites ${id}`,
+          ).toBe(true)
           expect(specLink(id)).toBeTruthy()
         }
       }
@@ -42,7 +54,11 @@ describe('scenarios', () => {
 describe('runs', () => {
   it('give the same report on every run where the client registers itself (standard resource-start): the issued client id and secret are named', async () => {
     const run = async () => {
-      const result = await runScenarios({ provider: 'standard', client: BROKEN_CLIENTS['no-resource-in-token-request'].client, scenarios: scenariosFor('standard', ['resource-start']) })
+      const result = await runScenarios({
+        provider: 'standard',
+        client: BROKEN_CLIENTS['no-resource-in-token-request'].client,
+        scenarios: scenariosFor('standard', ['resource-start']),
+      })
       return { checks: result.checks.map(checkRecord), steps: result.scenarios[0].steps, urls: result.scenarios[0].exchanges.map((e) => e.request.url) }
     }
     const first = await run()
@@ -57,7 +73,11 @@ describe('runs', () => {
     const run = async () => {
       const result = await runScenarios({ provider: 'carina', client: BROKEN_CLIENTS['token-in-query'].client, scenarios: scenariosFor('carina') })
       // @note JUnit times are real durations, the one part of a report that differs run to run.
-      return { checks: result.checks.map(checkRecord), junit: formatJUnit(result).replace(/ time="[0-9.]+"/g, ''), exchanges: result.scenarios.map((s) => s.exchanges.map((e) => [e.seq, e.request.method, e.request.url, e.response.status, e.atMs])) }
+      return {
+        checks: result.checks.map(checkRecord),
+        junit: formatJUnit(result).replace(/ time="[0-9.]+"/g, ''),
+        exchanges: result.scenarios.map((s) => s.exchanges.map((e) => [e.seq, e.request.method, e.request.url, e.response.status, e.atMs])),
+      }
     }
     const first = await run()
     const second = await run()
@@ -84,12 +104,31 @@ describe('runs', () => {
   })
 
   it('report a client that throws as a crash, and one that never starts, without stopping the run', async () => {
-    const throwing = { name: 'throws', start: async () => ({ startAuthorization: async () => { throw new Error('boom') }, receiveRedirect: async () => ({ ok: true as const }), callApi: async () => ({ ok: true as const }) }) }
+    const throwing = {
+      name: 'throws',
+      start: async () => ({
+        startAuthorization: async () => {
+          throw new Error('boom')
+        },
+        receiveRedirect: async () => ({ ok: true as const }),
+        callApi: async () => ({ ok: true as const }),
+      }),
+    }
     const result = await runScenarios({ provider: 'carina', client: throwing, scenarios: scenariosFor('carina', ['happy-path']) })
-    expect(result.checks.find((c) => c.rule === 'reach-expected-outcome')).toMatchObject({ result: 'fail', message: 'step 1, authorization (user: approve): expected ok, the client reported crash: boom' })
-    const broken = { name: 'no-start', start: async () => { throw new Error('cannot start') } }
+    expect(result.checks.find((c) => c.rule === 'reach-expected-outcome')).toMatchObject({
+      result: 'fail',
+      message: 'step 1, authorization (user: approve): expected ok, the client reported crash: boom',
+    })
+    const broken = {
+      name: 'no-start',
+      start: async () => {
+        throw new Error('cannot start')
+      },
+    }
     const none = await runScenarios({ provider: 'carina', client: broken, scenarios: scenariosFor('carina', ['happy-path']) })
-    expect(none.checks.find((c) => c.rule === 'reach-expected-outcome')?.message).toBe('step 1, authorization (user: approve): expected ok, the client reported crash: cannot start')
+    expect(none.checks.find((c) => c.rule === 'reach-expected-outcome')?.message).toBe(
+      'step 1, authorization (user: approve): expected ok, the client reported crash: cannot start',
+    )
   })
 
   it('runs every scenario of every provider against the reference client in a few seconds', async () => {

@@ -88,7 +88,10 @@ const START = SCENARIO_START_MS
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000
 
 /** The outcome's error code for a failure of the harness's own protocol (the client is stopped after it). */
-const HARNESS_FAILURES: Partial<Record<HarnessErrorCode, string>> = { [HarnessErrorCode.STEP_TIMEOUT]: 'step_timeout', [HarnessErrorCode.PROTOCOL_ERROR]: 'protocol_error' }
+const HARNESS_FAILURES: Partial<Record<HarnessErrorCode, string>> = {
+  [HarnessErrorCode.STEP_TIMEOUT]: 'step_timeout',
+  [HarnessErrorCode.PROTOCOL_ERROR]: 'protocol_error',
+}
 
 async function guarded<T extends Outcome>(promise: Promise<T>, timeoutMs: number, what: string): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined
@@ -134,7 +137,9 @@ function normalizeOutcome(o: unknown): Outcome {
 export async function runScenarios(options: RunOptions): Promise<RunResult> {
   const profile = typeof options.provider === 'string' ? PROFILES[options.provider] : options.provider
   if (!profile) {
-    throw HarnessError.for(HarnessErrorCode.UNKNOWN_PROVIDER)(`Failed to run scenarios: provider "${options.provider}" is not registered (known: ${Object.keys(PROFILES).join(', ')})`)
+    throw HarnessError.for(HarnessErrorCode.UNKNOWN_PROVIDER)(
+      `Failed to run scenarios: provider "${options.provider}" is not registered (known: ${Object.keys(PROFILES).join(', ')})`,
+    )
   }
   const transport = await startTransport(options.transport ?? 'in-process', profile)
   const reports: ScenarioReport[] = []
@@ -172,7 +177,11 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
   const delays: Fault[] = []
   let client: ConformanceClient | undefined
   let startError: string | undefined
-  const starting = await guarded(options.client.start(config, env).then((c) => ({ ok: true as const, data: c })), stepTimeoutMs, 'start')
+  const starting = await guarded(
+    options.client.start(config, env).then((c) => ({ ok: true as const, data: c })),
+    stepTimeoutMs,
+    'start',
+  )
   if (starting.ok) client = starting.data as ConformanceClient
   else startError = starting.description ?? starting.error
   /** Why the client is not asked anything more in this scenario (it timed out, or broke the protocol). */
@@ -184,13 +193,19 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
     const record: StepRecord = { index, step, exchanges: [] }
     records.push(record)
     if ((!client || stopped) && (step.do === 'authorize' || step.do === 'call')) {
-      record.outcome = client ? { ok: false, error: 'client_stopped', description: `not asked: ${stopped}`, crashed: true } : { ok: false, error: 'client_not_started', description: startError, crashed: true }
+      record.outcome = client
+        ? { ok: false, error: 'client_stopped', description: `not asked: ${stopped}`, crashed: true }
+        : { ok: false, error: 'client_not_started', description: startError, crashed: true }
       continue
     }
     if (!client) continue
     switch (step.do) {
       case 'authorize': {
-        const started = await guarded(client.startAuthorization().then((r) => ({ ok: true as const, data: r })), stepTimeoutMs, 'startAuthorization')
+        const started = await guarded(
+          client.startAuthorization().then((r) => ({ ok: true as const, data: r })),
+          stepTimeoutMs,
+          'startAuthorization',
+        )
         if (!started.ok || typeof (started.data as { url?: unknown })?.url !== 'string') {
           record.outcome = started.ok ? { ok: false, error: 'malformed_outcome', description: 'startAuthorization returned no url', crashed: true } : started
           break
@@ -230,7 +245,11 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
         if (!record.outcome.ok && record.outcome.error === 'authorization_required' && profile.grant === 'authorization_code') {
           // The client sends its user through authorization again (a web app would redirect): the runner plays the user, then the call is retried once.
           record.reauthorized = true
-          const started = await guarded(client.startAuthorization().then((r) => ({ ok: true as const, data: r })), stepTimeoutMs, 'startAuthorization')
+          const started = await guarded(
+            client.startAuthorization().then((r) => ({ ok: true as const, data: r })),
+            stepTimeoutMs,
+            'startAuthorization',
+          )
           const url = started.ok ? (started.data as { url?: string })?.url : undefined
           if (typeof url === 'string') {
             const visited = await playUser(user, url, 'approve')
@@ -238,7 +257,11 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
               record.outcome = visited.refused
               break
             }
-            const received = await guarded(client.receiveRedirect(visited.oobCode ? { code: visited.oobCode } : { url: visited.location }), stepTimeoutMs, 'receiveRedirect')
+            const received = await guarded(
+              client.receiveRedirect(visited.oobCode ? { code: visited.oobCode } : { url: visited.location }),
+              stepTimeoutMs,
+              'receiveRedirect',
+            )
             record.outcome = received.ok ? await call() : received
           }
         }
@@ -258,19 +281,33 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
         // @note through the control path itself, exactly as a serve user in any language would do it.
         const action = step.do === 'control' ? step.action : 'revoke-tokens'
         // @note with the Host a client's request carries: serve's control-path guard refuses a request without one.
-        const answer = await provider.handle(new Request(`${provider.baseUrl}/__oauth-dance/${action}`, { method: 'POST', headers: { 'content-type': 'application/json', host: new URL(provider.baseUrl).host }, body: JSON.stringify((step.do === 'control' && step.body) || {}) }))
-        if (!answer.ok) throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`Failed to run scenario "${scenario.id}": control "${action}" answered ${answer.status} ${await answer.text()}`)
+        const answer = await provider.handle(
+          new Request(`${provider.baseUrl}/__oauth-dance/${action}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', host: new URL(provider.baseUrl).host },
+            body: JSON.stringify((step.do === 'control' && step.body) || {}),
+          }),
+        )
+        if (!answer.ok)
+          throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(
+            `Failed to run scenario "${scenario.id}": control "${action}" answered ${answer.status} ${await answer.text()}`,
+          )
         break
       }
     }
     // @note a delayed answer the client gave up on is still recorded by the provider, later; wait for it so the journal is complete.
     await settleDelays(provider, delays)
     record.exchanges = provider.journal.entries(before).map((e: Exchange) => e.seq)
-    if (record.outcome && !record.outcome.ok && (record.outcome.error === 'step_timeout' || record.outcome.error === 'protocol_error')) stopped ??= record.outcome.description
+    if (record.outcome && !record.outcome.ok && (record.outcome.error === 'step_timeout' || record.outcome.error === 'protocol_error'))
+      stopped ??= record.outcome.description
   }
   let closeProblem: string | undefined
   if (client?.close) {
-    const closed = await guarded(client.close().then(() => ({ ok: true as const })), stepTimeoutMs, 'close')
+    const closed = await guarded(
+      client.close().then(() => ({ ok: true as const })),
+      stepTimeoutMs,
+      'close',
+    )
     if (!closed.ok) closeProblem = closed.description ?? closed.error
   }
 
@@ -303,7 +340,17 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
       message: redactor.text(verdict.message),
       ...(verdict.expected !== undefined ? { expected: redactor.value(verdict.expected) } : {}),
       ...(verdict.actual !== undefined ? { actual: redactor.value(verdict.actual) } : {}),
-      ...(exchange ? { exchange: { seq: exchange.seq, method: exchange.request.method, url: redactor.text(exchange.request.url), status: exchange.response.status, route: exchange.route } } : {}),
+      ...(exchange
+        ? {
+            exchange: {
+              seq: exchange.seq,
+              method: exchange.request.method,
+              url: redactor.text(exchange.request.url),
+              status: exchange.response.status,
+              route: exchange.route,
+            },
+          }
+        : {}),
       durationMs,
     }
     const hint = hintForCheck(check.result, exchange, exchanges)
@@ -313,7 +360,16 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
   }
   if (closeProblem) {
     // @note not a rule over the journal: the run itself saw it. A client that must be killed costs every CI run the grace period.
-    const check: CheckReport = { scenario: name, rule: 'exit-when-asked', title: 'Exit when the runner says "shutdown"', requirements: [], links: [], severity: 'warning', result: 'warning', message: redactor.text(closeProblem) }
+    const check: CheckReport = {
+      scenario: name,
+      rule: 'exit-when-asked',
+      title: 'Exit when the runner says "shutdown"',
+      requirements: [],
+      links: [],
+      severity: 'warning',
+      result: 'warning',
+      message: redactor.text(closeProblem),
+    }
     checks.push(check)
     options.onCheck?.(check)
   }
@@ -340,8 +396,21 @@ function clientConfigFor(scenario: Scenario, profile: ProviderProfile, provider:
   const full: ClientConfig = { ...profile.clientConfig(provider), grant: profile.grant, requestTimeoutMs }
   if (scenario.client?.startFrom !== 'resource') return full
   const resourceUrl = (provider.describe() as { resourceUrl?: unknown }).resourceUrl
-  if (typeof resourceUrl !== 'string') throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(`Failed to run scenario "${scenario.id}": provider "${profile.id}" describes no resourceUrl to start from`)
-  return { provider: full.provider, grant: full.grant, tokenEndpoint: '', apiBaseUrl: resourceUrl, clientId: '', clientSecret: '', ...(full.redirectUri !== undefined ? { redirectUri: full.redirectUri } : {}), resourceUrl, requestTimeoutMs }
+  if (typeof resourceUrl !== 'string')
+    throw HarnessError.for(HarnessErrorCode.BAD_SCENARIO)(
+      `Failed to run scenario "${scenario.id}": provider "${profile.id}" describes no resourceUrl to start from`,
+    )
+  return {
+    provider: full.provider,
+    grant: full.grant,
+    tokenEndpoint: '',
+    apiBaseUrl: resourceUrl,
+    clientId: '',
+    clientSecret: '',
+    ...(full.redirectUri !== undefined ? { redirectUri: full.redirectUri } : {}),
+    resourceUrl,
+    requestTimeoutMs,
+  }
 }
 
 /**

@@ -38,13 +38,19 @@ const SPEC_PREFIXES: ReadonlyArray<readonly [prefix: string, url: string]> = [
 
 /** Provider documents, from each provider's definition: prefix → seed file and the section each id names. */
 const PROVIDER_DOCUMENTS: Record<string, { document: string; sections: Record<string, string> }> = Object.fromEntries(
-  PROVIDER_DEFINITIONS.flatMap(({ conformance: { document } }) => (document ? [[document.requirementPrefix, { document: document.file, sections: document.sections }]] : [])),
+  PROVIDER_DEFINITIONS.flatMap(({ conformance: { document } }) =>
+    document ? [[document.requirementPrefix, { document: document.file, sections: document.sections }]] : [],
+  ),
 )
 
 /** Where the provider documents live, relative to the repository (DESIGN.md). */
 export const SEEDS_BASE = '../shared/seeds/'
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
 
 /**
  * A link for a requirement id, or undefined for an unknown prefix.

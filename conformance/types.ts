@@ -49,7 +49,13 @@ export interface RuleUse {
 
 /** What the client said happened, step by step. */
 export type Outcome =
-  | { ok: true; status?: number; data?: unknown; /** OIDC: the ID token the client accepted in this step (compact JWS). */ idToken?: string; /** OIDC: the end-user claims the client uses after this step (`sub` at least). */ claims?: Record<string, unknown> }
+  | {
+      ok: true
+      status?: number
+      data?: unknown
+      /** OIDC: the ID token the client accepted in this step (compact JWS). */ idToken?: string
+      /** OIDC: the end-user claims the client uses after this step (`sub` at least). */ claims?: Record<string, unknown>
+    }
   | { ok: false; error: string; description?: string; status?: number; crashed?: boolean }
 
 /** What the runner did and what the client answered, per step. */

@@ -46,7 +46,11 @@ export class UserAgent {
   }
 
   async #post(url: string, fields: Record<string, string>): Promise<Response> {
-    return this.#request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() })
+    return this.#request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    })
   }
 
   /** Visits the client's authorization URL and plays the user until the browser leaves the provider. */
@@ -76,9 +80,14 @@ export class UserAgent {
       if (page.includes('data-testid="consent-form"')) {
         const action = new URL(formAction(page, 'consent-form') ?? new URL(url).pathname, url).toString()
         // @note GoCD's consent is a checkbox (`authorize=Yes` when ticked); the others post `decision`.
-        const fields = { ...hiddenFields(page), decision: decision === 'approve' ? 'authorize' : 'deny', ...(decision === 'approve' && page.includes('name="authorize" value="Yes"') ? { authorize: 'Yes' } : {}) }
+        const fields = {
+          ...hiddenFields(page),
+          decision: decision === 'approve' ? 'authorize' : 'deny',
+          ...(decision === 'approve' && page.includes('name="authorize" value="Yes"') ? { authorize: 'Yes' } : {}),
+        }
         const decided = await this.#post(action, fields)
-        if (decided.status < 300 || decided.status >= 400) throw fail(`Failed to ${decision} on the consent page: ${decided.status} ${(await decided.text()).slice(0, 200)}`)
+        if (decided.status < 300 || decided.status >= 400)
+          throw fail(`Failed to ${decision} on the consent page: ${decided.status} ${(await decided.text()).slice(0, 200)}`)
         const next = new URL(decided.headers.get('location')!, action).toString()
         if (next.startsWith('urn:') || new URL(next).origin !== origin) return { location: next }
         url = next

@@ -34,4 +34,3 @@ describe('msw adapter (mocks/msw.ts)', () => {
     expect(missing?.response?.status).toBe(404)
   })
 })
-

@@ -8,7 +8,7 @@ import { DEFINITIONS, PROVIDER_DEFINITIONS, PROVIDERS, ROUTE_IDS } from './regis
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 describe('the registry', () => {
-  it('has one entry per provider definition, in the definitions\' order', () => {
+  it("has one entry per provider definition, in the definitions' order", () => {
     const ids = PROVIDER_DEFINITIONS.map((definition) => definition.id)
     expect(Object.keys(PROVIDERS)).toEqual(ids)
     expect(Object.keys(DEFINITIONS)).toEqual(ids)
@@ -45,14 +45,24 @@ describe('describe()', () => {
   for (const definition of PROVIDER_DEFINITIONS) {
     it(`${definition.id}: has the keys every provider has, the authorization endpoint for a code grant`, () => {
       const described = definition.create({}).describe()
-      expect(described).toEqual(expect.objectContaining({ baseUrl: expect.any(String), tokenEndpoint: expect.any(String), apiBaseUrl: expect.any(String), clients: expect.any(Array), users: expect.any(Array) }))
+      expect(described).toEqual(
+        expect.objectContaining({
+          baseUrl: expect.any(String),
+          tokenEndpoint: expect.any(String),
+          apiBaseUrl: expect.any(String),
+          clients: expect.any(Array),
+          users: expect.any(Array),
+        }),
+      )
       expect(typeof described.authorizationEndpoint).toBe(definition.conformance.grant === 'authorization_code' ? 'string' : 'undefined')
     })
   }
 })
 
 describe('provider options', () => {
-  const json = configJsonSchema() as { properties: { providers: { properties: Record<string, { properties: { options: { properties: Record<string, { description?: string }> } } }> } } }
+  const json = configJsonSchema() as {
+    properties: { providers: { properties: Record<string, { properties: { options: { properties: Record<string, { description?: string }> } } }> } }
+  }
   const help = providerOptionsHelp()
 
   for (const definition of PROVIDER_DEFINITIONS) {
@@ -94,7 +104,9 @@ describe('provider ids', () => {
   it('are spelled only in mocks/providers/ (bin/, scripts/, mocks/ and conformance/ derive them from the definitions)', () => {
     const ids = PROVIDER_DEFINITIONS.map((definition) => definition.id)
     const spelled = new RegExp(`['"\`](${ids.join('|')})\\b`)
-    const files = ['bin', 'scripts', 'mocks', 'conformance'].flatMap((dir) => sourceFiles(join(root, dir))).filter((path) => !testData.test(relative(root, path)))
+    const files = ['bin', 'scripts', 'mocks', 'conformance']
+      .flatMap((dir) => sourceFiles(join(root, dir)))
+      .filter((path) => !testData.test(relative(root, path)))
     expect(files.length).toBeGreaterThan(50)
     const offenders = files.flatMap((path) =>
       withoutComments(readFileSync(path, 'utf8'))

@@ -55,7 +55,9 @@ export const PROVIDERS: { [Id in ProviderId]: ProviderEntry } = byId((definition
 export const DEFINITIONS: { [Id in ProviderId]: DefinitionOf<Id> } = byId((definition) => definition) as { [Id in ProviderId]: DefinitionOf<Id> }
 
 /** Every route id of each provider (what `faults.add({ route })` accepts besides `*`). */
-export const ROUTE_IDS: { [Id in ProviderId]: DefinitionOf<Id>['routeIds'] } = byId((definition) => definition.routeIds) as { [Id in ProviderId]: DefinitionOf<Id>['routeIds'] }
+export const ROUTE_IDS: { [Id in ProviderId]: DefinitionOf<Id>['routeIds'] } = byId((definition) => definition.routeIds) as {
+  [Id in ProviderId]: DefinitionOf<Id>['routeIds']
+}
 
 /** The highest port offset of any listener: `serve` listens on `portBase` + 1 ... + this. */
 export const LAST_PORT_OFFSET = Math.max(...PROVIDER_DEFINITIONS.flatMap((definition) => Object.values(definition.origins).map((origin) => origin.offset)))

@@ -142,7 +142,8 @@ function writeReply(res: ServerResponse, reply: Reply, closeAfter: boolean): voi
   if (closeAfter) headers.push('connection', 'close')
   // A text body goes to `end` as a string: Node then sends the head and body in one write, where a Buffer costs a writev of two.
   const body = reply.body ?? undefined
-  if (body !== undefined && reply.headers['content-length'] === undefined) headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength))
+  if (body !== undefined && reply.headers['content-length'] === undefined)
+    headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength))
   res.writeHead(reply.status, headers)
   res.end(body)
 }
@@ -207,13 +208,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const config: ConfigFile = options.config === undefined ? {} : parseConfig(options.config, 'the config option')
   const host = options.host ?? config.host ?? '127.0.0.1'
   const portBase = options.portBase ?? config.portBase ?? 4400
-  if (options.controlToken !== undefined && options.controlToken.length < 8) throw new Error('Failed to start the providers: the control token must be at least 8 characters')
+  if (options.controlToken !== undefined && options.controlToken.length < 8)
+    throw new Error('Failed to start the providers: the control token must be at least 8 characters')
   const controlHosts = hostsAnsweredTo(host)
-  if (!isLoopbackHostname(normalizeHostname(host))) (options.warn ?? ((line) => process.stderr.write(line + '\n')))(exposureWarning(host, options.controlToken !== undefined))
+  if (!isLoopbackHostname(normalizeHostname(host)))
+    (options.warn ?? ((line) => process.stderr.write(line + '\n')))(exposureWarning(host, options.controlToken !== undefined))
   const ids = options.providers ?? (Object.keys(PROVIDERS) as ProviderId[])
   const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log
   const bodyLimit = options.bodyLimit ?? 64 * 1024
-  const clock = options.clock ?? (options.sharedClock ?? config.sharedClock ? new Clock() : undefined)
+  const clock = options.clock ?? ((options.sharedClock ?? config.sharedClock) ? new Clock() : undefined)
 
   const pending: Array<Omit<Listener, 'url'> & { url?: string }> = []
   for (const id of ids) {
@@ -221,7 +224,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     if (!entry) throw new Error(`Failed to start "${id}": no such provider (known: ${Object.keys(PROVIDERS).join(', ')})`)
     const tlsOption = typeof options.tls === 'object' ? options.tls[id] : options.tls
     const tls = tlsOption === true ? entry.tls?.() : tlsOption || undefined
-    if (tlsOption === true && !tls && typeof options.tls === 'object') throw new Error(`Failed to start "${id}" with TLS: it has no TLS fixtures (give key and cert)`)
+    if (tlsOption === true && !tls && typeof options.tls === 'object')
+      throw new Error(`Failed to start "${id}" with TLS: it has no TLS fixtures (give key and cert)`)
     for (const [origin, { name, offset }] of Object.entries(entry.origins)) {
       // rejectUnauthorized false: a client without a certificate (or with an unverified one) still gets an answer; only verified ones reach the provider.
       const requestTimeout = options.timeouts?.requestMs ?? 30_000
@@ -229,7 +233,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       const timing = { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.floor(headersTimeout / 4)) }
       const server = tls
         ? // A handshake gets as long as a request's headers (Node's default is 120 s): one process serves every provider, so stalled handshakes would hold descriptors for all of them.
-          createHttpsServer({ ...timing, handshakeTimeout: headersTimeout, key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: false })
+          createHttpsServer({
+            ...timing,
+            handshakeTimeout: headersTimeout,
+            key: tls.key,
+            cert: tls.cert,
+            ca: tls.ca,
+            requestCert: tls.ca !== undefined,
+            rejectUnauthorized: false,
+          })
         : createServer(timing)
       server.keepAliveTimeout = options.timeouts?.keepAliveMs ?? 5_000
       pending.push({ name, provider: id, origin, port: portBase === 0 ? 0 : portBase + offset, server })
@@ -253,26 +265,33 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   } catch (error) {
     await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
     const e = error as NodeJS.ErrnoException
-    throw new Error(`Failed to start the providers: ${e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port} is in use (try --port-base 0 for free ports)` : e.message}`, { cause: error })
+    throw new Error(
+      `Failed to start the providers: ${e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port} is in use (try --port-base 0 for free ports)` : e.message}`,
+      { cause: error },
+    )
   }
   const listeners = pending as Listener[]
 
   const providers: Partial<Record<ProviderId, ProviderRuntime>> = {}
   for (const id of ids) {
-    const baseUrl = Object.fromEntries(listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + (PROVIDERS[id] as ProviderEntry).basePath(l.origin)]))
+    const baseUrl = Object.fromEntries(
+      listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + (PROVIDERS[id] as ProviderEntry).basePath(l.origin)]),
+    )
     const section = config.providers?.[id]
     try {
-      providers[id] = withControlPaths((PROVIDERS[id] as ProviderEntry).create({
-        ...section?.options,
-        baseUrl,
-        clock,
-        journal: options.journal ?? true,
-        bodyLimit,
-        strictness: section?.strictness,
-        clients: section?.clients,
-        users: (section as { users?: Array<Record<string, unknown>> } | undefined)?.users,
-        control: { hosts: controlHosts, token: options.controlToken },
-      }))
+      providers[id] = withControlPaths(
+        (PROVIDERS[id] as ProviderEntry).create({
+          ...section?.options,
+          baseUrl,
+          clock,
+          journal: options.journal ?? true,
+          bodyLimit,
+          strictness: section?.strictness,
+          clients: section?.clients,
+          users: (section as { users?: Array<Record<string, unknown>> } | undefined)?.users,
+          control: { hosts: controlHosts, token: options.controlToken },
+        }),
+      )
     } catch (error) {
       await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
       throw error
@@ -298,7 +317,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
           const truncated = body !== undefined && 'tooLarge' in body
           writeReply(res, reply, truncated)
           if (truncated) res.once('finish', () => req.socket.destroy())
-          log?.(`${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`)
+          log?.(
+            `${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`,
+          )
         })
         .catch((error) => {
           // Only a broken connection gets here; the provider itself never throws.

@@ -12,7 +12,11 @@ const APT_TIMEOUT_MS = 10 * 60_000
 
 function playwrightChromium() {
   try {
-    const out = execFileSync(process.execPath, ['-e', "process.stdout.write(require('playwright-core').chromium.executablePath())"], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 })
+    const out = execFileSync(process.execPath, ['-e', "process.stdout.write(require('playwright-core').chromium.executablePath())"], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30_000,
+    })
     return out && existsSync(out) ? out : undefined
   } catch {
     return undefined
@@ -36,8 +40,15 @@ function fail(message) {
 
 function run(command, args) {
   process.stderr.write(`[oauth-dance] ${command} ${args.join(' ')}\n`)
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: APT_TIMEOUT_MS })
-  if (result.status !== 0) fail(`${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}). Install a Chromium yourself: sudo apt-get install chromium (Debian/Ubuntu) or npx playwright install chromium.`)
+  const result = spawnSync(command, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    timeout: APT_TIMEOUT_MS,
+  })
+  if (result.status !== 0)
+    fail(
+      `${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}). Install a Chromium yourself: sudo apt-get install chromium (Debian/Ubuntu) or npx playwright install chromium.`,
+    )
 }
 
 if (!found()) {
@@ -50,8 +61,9 @@ if (!found()) {
         '\n(or point OAUTH_DANCE_CHROMIUM at a Chromium or Chrome executable)',
     )
   }
-  process.stderr.write('[oauth-dance] no Chromium found; installing Debian\'s chromium with apt (running as root)\n')
+  process.stderr.write("[oauth-dance] no Chromium found; installing Debian's chromium with apt (running as root)\n")
   run('apt-get', ['update', '-qq'])
   run('apt-get', ['install', '-y', '-qq', 'chromium'])
-  if (!existsSync(DEBIAN_CHROMIUM)) fail(`apt installed chromium but ${DEBIAN_CHROMIUM} is missing. Install a Chromium yourself: npx playwright install chromium.`)
+  if (!existsSync(DEBIAN_CHROMIUM))
+    fail(`apt installed chromium but ${DEBIAN_CHROMIUM} is missing. Install a Chromium yourself: npx playwright install chromium.`)
 }

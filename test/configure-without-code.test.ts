@@ -34,7 +34,14 @@ function tempDir(): string {
 }
 
 interface Described {
-  providers: Record<string, { baseUrl: string; clients: Array<{ id: string; secret: string; name?: string; redirectUris: string[] }>; users: Array<{ username: string; password: string }> }>
+  providers: Record<
+    string,
+    {
+      baseUrl: string
+      clients: Array<{ id: string; secret: string; name?: string; redirectUris: string[] }>
+      users: Array<{ username: string; password: string }>
+    }
+  >
 }
 
 /** `oauth-dance serve --json --quiet --port-base 0 ...args` in `cwd`; resolves with its `--json` line. */
@@ -91,7 +98,11 @@ const CONFIG = {
       clients: [{ id: 'python-ci', secret: 'python-ci-secret', name: 'Python CI', redirectUris: [CALLBACK] }],
       users: [{ username: 'ci-user', password: 'ci-password' }],
     },
-    keystone: { strictness: 'lenient', users: [{ username: 'ci-bot', password: 'pw' }], clients: [{ id: 'ci-credential', secret: 'ci-secret', name: 'ci', user: 'ci-bot' }] },
+    keystone: {
+      strictness: 'lenient',
+      users: [{ username: 'ci-bot', password: 'pw' }],
+      clients: [{ id: 'ci-credential', secret: 'ci-secret', name: 'ci', user: 'ci-bot' }],
+    },
     gocd: { options: { accessTokenTtlSeconds: 3600 } },
   },
 }
@@ -102,18 +113,32 @@ describe('serve --config', () => {
     writeFileSync(join(dir, 'ci.json'), JSON.stringify(CONFIG))
     const { providers } = await serve(['--config', 'ci.json', '--providers', 'cloud66,keystone,gocd'], dir)
     const cloud66 = providers.cloud66
-    expect(cloud66.clients.find((c) => c.id === 'python-ci')).toEqual({ id: 'python-ci', secret: 'python-ci-secret', name: 'Python CI', redirectUris: [CALLBACK], scopes: ['public', 'redeploy'] })
+    expect(cloud66.clients.find((c) => c.id === 'python-ci')).toEqual({
+      id: 'python-ci',
+      secret: 'python-ci-secret',
+      name: 'Python CI',
+      redirectUris: [CALLBACK],
+      scopes: ['public', 'redeploy'],
+    })
     expect(cloud66.users.map((u) => u.username)).toEqual(['demo', 'ci-user'])
 
     const script = join(ROOT, 'test/clients/python/requests_oauthlib_cloud66.py')
     const output = await new Promise<string>((resolve, reject) =>
-      execFile(PYTHON, [script, cloud66.baseUrl, 'python-ci', 'python-ci-secret', CALLBACK], { timeout: 20_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout))),
+      execFile(PYTHON, [script, cloud66.baseUrl, 'python-ci', 'python-ci-secret', CALLBACK], { timeout: 20_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
     )
     // Cloud 66's token answer names no scope; ci-user (declared in the file) owns no stacks, demo's are not theirs.
     expect(JSON.parse(output)).toEqual({ state_matches: true, token_type: 'bearer', scope: null, stacks_status: 200, stacks_count: 0 })
 
     const { body } = await json(`${cloud66.baseUrl}/__oauth-dance/journal`)
-    expect(body.exchanges.map((e: { route: string; response: { status: number }; notes: { shortcut?: boolean } }) => [e.route, e.response.status, e.notes.shortcut ?? false])).toEqual([
+    expect(
+      body.exchanges.map((e: { route: string; response: { status: number }; notes: { shortcut?: boolean } }) => [
+        e.route,
+        e.response.status,
+        e.notes.shortcut ?? false,
+      ]),
+    ).toEqual([
       ['cloud66.authorize', 302, true],
       ['cloud66.token', 200, false],
       ['cloud66.stacks', 200, false],
@@ -136,11 +161,18 @@ describe('serve --config', () => {
     const added = await json(`${keystone}/__oauth-dance/clients`, { body: { name: 'runtime', user: 'demo', id: 'runtime-credential' } })
     expect(added.status).toBe(201)
     expect((await json(`${keystone}/__oauth-dance/users`, { body: { username: 'temp', password: 'pw' } })).status).toBe(201)
-    expect((await json(`${keystone}/__oauth-dance/clients`)).body.clients.map((c: { id: string }) => c.id)).toEqual(['7881bccb869bd70f169e5527ecc38216', 'ci-credential', 'runtime-credential'])
+    expect((await json(`${keystone}/__oauth-dance/clients`)).body.clients.map((c: { id: string }) => c.id)).toEqual([
+      '7881bccb869bd70f169e5527ecc38216',
+      'ci-credential',
+      'runtime-credential',
+    ])
     await json(`${keystone}/__oauth-dance/options`, { body: { tokenExpirationSeconds: 60 } })
 
     expect((await json(`${keystone}/__oauth-dance/reset`, { method: 'POST' })).status).toBe(200)
-    expect((await json(`${keystone}/__oauth-dance/clients`)).body.clients.map((c: { id: string }) => c.id)).toEqual(['7881bccb869bd70f169e5527ecc38216', 'ci-credential'])
+    expect((await json(`${keystone}/__oauth-dance/clients`)).body.clients.map((c: { id: string }) => c.id)).toEqual([
+      '7881bccb869bd70f169e5527ecc38216',
+      'ci-credential',
+    ])
     expect((await json(`${keystone}/__oauth-dance/users`)).body.users.map((u: { username: string }) => u.username)).toEqual(['demo', 'mtls-client', 'ci-bot'])
     expect((await json(`${keystone}/__oauth-dance/options`)).body.options.tokenExpirationSeconds).toBe(3600)
     expect((await json(`${keystone}/__oauth-dance/strictness`)).body).toEqual({ mode: 'lenient' })
@@ -148,7 +180,16 @@ describe('serve --config', () => {
 
   it('refuses to start on a config error, naming the provider, the key and the allowed values', async () => {
     const dir = tempDir()
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ providers: { keystone: { options: { basicCredentials: 'laxist' } }, cloud66: { clients: [{ name: 'x', redirectUris: ['ftp://x'] }] }, carina: { user: [] } } }))
+    writeFileSync(
+      join(dir, 'bad.json'),
+      JSON.stringify({
+        providers: {
+          keystone: { options: { basicCredentials: 'laxist' } },
+          cloud66: { clients: [{ name: 'x', redirectUris: ['ftp://x'] }] },
+          carina: { user: [] },
+        },
+      }),
+    )
     const refused = await serveRefused(['--config', 'bad.json'], dir)
     expect(refused.code).toBe(1)
     expect(refused.stdout).toBe('')
@@ -161,11 +202,17 @@ describe('serve --config', () => {
         '',
       ].join('\n'),
     )
-    const unknownUser = await serveRefused(['--set', 'keystone.strictness=lenient'], await (async () => {
-      writeFileSync(join(dir, 'oauth-dance.config.json'), JSON.stringify({ providers: { keystone: { clients: [{ name: 'x', user: 'bob' }] } } }))
-      return dir
-    })())
-    expect([unknownUser.code, unknownUser.stderr]).toEqual([1, `[oauth-dance] config ${join(dir, 'oauth-dance.config.json')}\n[oauth-dance] Failed to start: keystone.clients[0]: no user "bob" (known: demo, mtls-client)\n`])
+    const unknownUser = await serveRefused(
+      ['--set', 'keystone.strictness=lenient'],
+      await (async () => {
+        writeFileSync(join(dir, 'oauth-dance.config.json'), JSON.stringify({ providers: { keystone: { clients: [{ name: 'x', user: 'bob' }] } } }))
+        return dir
+      })(),
+    )
+    expect([unknownUser.code, unknownUser.stderr]).toEqual([
+      1,
+      `[oauth-dance] config ${join(dir, 'oauth-dance.config.json')}\n[oauth-dance] Failed to start: keystone.clients[0]: no user "bob" (known: demo, mtls-client)\n`,
+    ])
   })
 
   it('prints the config error the README shows, verbatim', async () => {
@@ -196,14 +243,23 @@ describe('the README', () => {
 
 describe('serve --set', () => {
   it('Keystone started with --set keystone.basicCredentials=lenient accepts oauth4webapi’s percent-encoded Basic', async () => {
-    const { providers } = await serve(['--providers', 'keystone', '--set', 'keystone.basicCredentials=lenient', '--set', 'keystone.tokenExpirationSeconds=600'], tempDir())
+    const { providers } = await serve(
+      ['--providers', 'keystone', '--set', 'keystone.basicCredentials=lenient', '--set', 'keystone.tokenExpirationSeconds=600'],
+      tempDir(),
+    )
     const keystone = providers.keystone
     const [credential] = keystone.clients
     // The seeded secret has "-" and "_", which oauth4webapi sends as %2D and %5F (RFC 6749 §2.3.1).
     expect(credential.secret).toMatch(/[-_]/)
     const as: oauth.AuthorizationServer = { issuer: keystone.baseUrl, token_endpoint: `${keystone.baseUrl}/v3/OS-OAUTH2/token` }
     const client: oauth.Client = { client_id: credential.id }
-    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(credential.secret), {}, { [oauth.allowInsecureRequests]: true })
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretBasic(credential.secret),
+      {},
+      { [oauth.allowInsecureRequests]: true },
+    )
     const result = await oauth.processClientCredentialsResponse(as, client, response)
     expect(result).toMatchObject({ token_type: 'bearer', expires_in: 600 })
     const { body } = await json(`${keystone.baseUrl}/__oauth-dance/journal`)
@@ -211,7 +267,10 @@ describe('serve --set', () => {
   })
 
   it('takes a value as JSON when it parses, else as a string', async () => {
-    const { providers } = await serve(['--providers', 'gocd', '--set', 'gocd.enforceTokenExpiry=true', '--set', 'gocd.security=off', '--set', 'gocd.codeTtlSeconds=60'], tempDir())
+    const { providers } = await serve(
+      ['--providers', 'gocd', '--set', 'gocd.enforceTokenExpiry=true', '--set', 'gocd.security=off', '--set', 'gocd.codeTtlSeconds=60'],
+      tempDir(),
+    )
     const { body } = await json(`${providers.gocd.baseUrl}/__oauth-dance/options`)
     expect(body.options).toMatchObject({ enforceTokenExpiry: true, security: 'off', codeTtlSeconds: 60 })
   })
@@ -225,7 +284,11 @@ describe('control paths over HTTP', () => {
     const cogo = providers.cogo.baseUrl
 
     // A form post (what another site could send without a preflight) is refused, and changes nothing.
-    const form = await fetch(`${carina}/__oauth-dance/clients`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'name=x' })
+    const form = await fetch(`${carina}/__oauth-dance/clients`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'name=x',
+    })
     expect([form.status, await form.json()]).toEqual([415, { error: 'the body must be JSON, sent with "Content-Type: application/json"' }])
     expect((await json(`${carina}/__oauth-dance/clients`)).body.clients).toHaveLength(1)
 
@@ -238,7 +301,13 @@ describe('control paths over HTTP', () => {
     const token = await fetch(`${gocd}/go/oauth/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization-code', code: approved.body.code, redirect_uri: CALLBACK, client_id: client.body.id, client_secret: client.body.secret }),
+      body: new URLSearchParams({
+        grant_type: 'authorization-code',
+        code: approved.body.code,
+        redirect_uri: CALLBACK,
+        client_id: client.body.id,
+        client_secret: client.body.secret,
+      }),
     })
     expect(token.status).toBe(200)
     // The document's hour (#12; GoCD's real 90 days are an option).
@@ -252,7 +321,10 @@ describe('control paths over HTTP', () => {
     expect((await json(`${gocd}/__oauth-dance/users/ops`, { method: 'DELETE' })).status).toBe(204)
     expect((await json(`${gocd}/__oauth-dance/users/ops`, { method: 'DELETE' })).body).toEqual({ error: 'no user "ops"' })
 
-    expect((await json(`${cogo}/__oauth-dance/options`, { body: { audience: 'https://api.example' } })).body.options).toEqual({ accessTokenTtlSeconds: 3600, audience: 'https://api.example' })
+    expect((await json(`${cogo}/__oauth-dance/options`, { body: { audience: 'https://api.example' } })).body.options).toEqual({
+      accessTokenTtlSeconds: 3600,
+      audience: 'https://api.example',
+    })
     expect((await json(`${cogo}/__oauth-dance/authorize`, { body: { client: 'x' } })).status).toBe(404)
 
     const index = await fetch(`${carina}/__oauth-dance/`)

@@ -65,19 +65,31 @@ describe("gocd-oauth.txt's example lines, with curl against a fresh serve", () =
     return running.providers.gocd!.baseUrl
   }
 
-  it('runs the three lines in order (scheme restored): the authorize URL, the token request answering the document\'s tokens, cctray with them', async () => {
+  it("runs the three lines in order (scheme restored): the authorize URL, the token request answering the document's tokens, cctray with them", async () => {
     const origin = await start()
     const tokenArgs = shellWords(DOCUMENT.token).slice(1)
-    expect(tokenArgs).toEqual(['https://www.your-go-server:8154/go/oauth/token', '-d', expect.stringMatching(/^code=26a7.*&redirect_uri=www\.my_redirect_uri\.com$/), '-v'])
+    expect(tokenArgs).toEqual([
+      'https://www.your-go-server:8154/go/oauth/token',
+      '-d',
+      expect.stringMatching(/^code=26a7.*&redirect_uri=www\.my_redirect_uri\.com$/),
+      '-v',
+    ])
 
     // 1. The authorize URL: an anonymous visitor is sent to GoCD's login first, as Spring Security did (a user then ticks the box).
     const authorize = await curl([DOCUMENT.authorize], origin)
     expect(authorize.status).toBe(302)
 
     // 2. The token request, with the scheme the registered redirect URI has.
-    const token = await curl(tokenArgs.map((a) => a.replace('redirect_uri=www.', 'redirect_uri=http://www.')), origin)
+    const token = await curl(
+      tokenArgs.map((a) => a.replace('redirect_uri=www.', 'redirect_uri=http://www.')),
+      origin,
+    )
     expect(token.status).toBe(200)
-    expect(JSON.parse(token.body)).toEqual({ access_token: gocdFixtures.examples.accessToken, expires_in: 3600, refresh_token: gocdFixtures.examples.refreshToken })
+    expect(JSON.parse(token.body)).toEqual({
+      access_token: gocdFixtures.examples.accessToken,
+      expires_in: 3600,
+      refresh_token: gocdFixtures.examples.refreshToken,
+    })
     expect(token.verbose).toContain('Content-Type: application/x-www-form-urlencoded')
 
     // 3. cctray with the document's token.
@@ -86,12 +98,14 @@ describe("gocd-oauth.txt's example lines, with curl against a fresh serve", () =
     expect(cctray.body.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<Projects>\n')).toBe(true)
   })
 
-  it('fails the token line as printed (scheme-less redirect_uri) as GoCD did, and serve\'s request log line carries the hint', async () => {
+  it("fails the token line as printed (scheme-less redirect_uri) as GoCD did, and serve's request log line carries the hint", async () => {
     const origin = await start()
     const token = await curl(shellWords(DOCUMENT.token).slice(1), origin)
     expect([token.status, JSON.parse(token.body)]).toEqual([400, { error: 'invalid-grant', error_description: 'Redirect uri mismatch!' }])
     const line = log.find((l) => l.startsWith('gocd POST /go/oauth/token 400 '))!
-    expect(line).toMatch(/^gocd POST \/go\/oauth\/token 400 [\d.]+ms hint: The redirect_uri is the registered http:\/\/www\.my_redirect_uri\.com without its scheme, as in the document's token curl; the real GoCD compared the strings exactly and refused it, after destroying the code: get a new code and send redirect_uri=http:\/\/www\.my_redirect_uri\.com\.$/)
+    expect(line).toMatch(
+      /^gocd POST \/go\/oauth\/token 400 [\d.]+ms hint: The redirect_uri is the registered http:\/\/www\.my_redirect_uri\.com without its scheme, as in the document's token curl; the real GoCD compared the strings exactly and refused it, after destroying the code: get a new code and send redirect_uri=http:\/\/www\.my_redirect_uri\.com\.$/,
+    )
     // The hint never carries the secret or the code the request held.
     expect(line).not.toContain(gocdFixtures.client.clientSecret)
     expect(line).not.toContain(gocdFixtures.examples.code)

@@ -45,7 +45,11 @@ function nearMiss(name: string, attempt: (config: ClientConfig, env: ClientEnvir
 
 /** A token of a provider's own, by the route a well-behaved client uses. */
 async function keystoneToken(config: ClientConfig, env: ClientEnvironment): Promise<string> {
-  const res = await env.fetch(config.tokenEndpoint, { method: 'POST', headers: { ...form, Authorization: basic(config.clientId, config.clientSecret) }, body: 'grant_type=client_credentials' })
+  const res = await env.fetch(config.tokenEndpoint, {
+    method: 'POST',
+    headers: { ...form, Authorization: basic(config.clientId, config.clientSecret) },
+    body: 'grant_type=client_credentials',
+  })
   return ((await res.json()) as { access_token: string }).access_token
 }
 
@@ -65,7 +69,11 @@ const CASES: HintCase[] = [
     name: 'Keystone: Basic credentials that match only percent-decoded',
     provider: 'keystone',
     client: nearMiss('percent-encoded-basic', (c, env) =>
-      env.fetch(c.tokenEndpoint, { method: 'POST', headers: { ...form, Authorization: basic(percentEncode(c.clientId), percentEncode(c.clientSecret)) }, body: 'grant_type=client_credentials' }),
+      env.fetch(c.tokenEndpoint, {
+        method: 'POST',
+        headers: { ...form, Authorization: basic(percentEncode(c.clientId), percentEncode(c.clientSecret)) },
+        body: 'grant_type=client_credentials',
+      }),
     ),
     hint: /only once percent-decoded.*basicCredentials: 'lenient'/,
   },
@@ -76,7 +84,13 @@ const CASES: HintCase[] = [
       env.fetch(c.tokenEndpoint, {
         method: 'POST',
         headers: form,
-        body: new URLSearchParams({ code: 'whatever', grant_type: 'authorization-code', client_id: c.clientId, client_secret: c.clientSecret, redirect_uri: c.redirectUri!.replace(/^https?:\/\//, '') }).toString(),
+        body: new URLSearchParams({
+          code: 'whatever',
+          grant_type: 'authorization-code',
+          client_id: c.clientId,
+          client_secret: c.clientSecret,
+          redirect_uri: c.redirectUri!.replace(/^https?:\/\//, ''),
+        }).toString(),
       }),
     ),
     hint: /^The redirect_uri is the registered http:\/\/\S+ without its scheme/,
@@ -85,7 +99,17 @@ const CASES: HintCase[] = [
     name: "GoCD: RFC 6749's grant type spelling",
     provider: 'gocd',
     client: nearMiss('rfc-grant-spelling', (c, env) =>
-      env.fetch(c.tokenEndpoint, { method: 'POST', headers: form, body: new URLSearchParams({ code: 'x', grant_type: 'authorization_code', client_id: c.clientId, client_secret: c.clientSecret, redirect_uri: c.redirectUri! }).toString() }),
+      env.fetch(c.tokenEndpoint, {
+        method: 'POST',
+        headers: form,
+        body: new URLSearchParams({
+          code: 'x',
+          grant_type: 'authorization_code',
+          client_id: c.clientId,
+          client_secret: c.clientSecret,
+          redirect_uri: c.redirectUri!,
+        }).toString(),
+      }),
     ),
     hint: /^GoCD spells the grant types with hyphens.*send grant_type=authorization-code, not authorization_code\.$/,
   },
@@ -105,7 +129,11 @@ const CASES: HintCase[] = [
     name: 'Cogo: client credentials in the body instead of Basic',
     provider: 'cogo',
     client: nearMiss('body-credentials', (c, env) =>
-      env.fetch(c.tokenEndpoint, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString() }),
+      env.fetch(c.tokenEndpoint, {
+        method: 'POST',
+        headers: form,
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),
+      }),
     ),
     hint: /^"The client must pass their client_id and client_secret in the Authorization header using Basic HTTP authorization" \(the document\)/,
   },
@@ -113,7 +141,11 @@ const CASES: HintCase[] = [
     name: 'Cogo: a JSON body',
     provider: 'cogo',
     client: nearMiss('json-body', (c, env) =>
-      env.fetch(c.tokenEndpoint, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic(c.clientId, c.clientSecret) }, body: '{"grant_type":"client_credentials"}' }),
+      env.fetch(c.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: basic(c.clientId, c.clientSecret) },
+        body: '{"grant_type":"client_credentials"}',
+      }),
     ),
     hint: /^"The content-type header must be application\/x-www-form-urlencoded" \(the document\): send grant_type=client_credentials form-encoded, not as JSON\.$/,
   },
@@ -121,27 +153,38 @@ const CASES: HintCase[] = [
     name: 'Carina: an http:// redirect URI',
     provider: 'carina',
     client: nearMiss('http-redirect', (c, env) =>
-      env.fetch(`${c.authorizationEndpoint}?client_id=${c.clientId}&response_type=code&redirect_uri=${encodeURIComponent(c.redirectUri!.replace('https://', 'http://'))}`, { redirect: 'manual' }),
+      env.fetch(
+        `${c.authorizationEndpoint}?client_id=${c.clientId}&response_type=code&redirect_uri=${encodeURIComponent(c.redirectUri!.replace('https://', 'http://'))}`,
+        { redirect: 'manual' },
+      ),
     ),
     hint: /^Carina's redirect URIs must start with https:\/\/ .*register and send https:\/\/example\.com\/carina-oauth-callback, or the out-of-band URN\.$/,
   },
   {
     name: 'any provider: a token in the wrong scheme (Keystone, lower-case bearer)',
     provider: 'keystone',
-    client: nearMiss('wrong-scheme', async (c, env) => env.fetch(`${c.apiBaseUrl}/v2.1/servers`, { headers: { Authorization: `bearer ${await keystoneToken(c, env)}` } })),
+    client: nearMiss('wrong-scheme', async (c, env) =>
+      env.fetch(`${c.apiBaseUrl}/v2.1/servers`, { headers: { Authorization: `bearer ${await keystoneToken(c, env)}` } }),
+    ),
     hint: /^A token was sent in the "Authorization: bearer" header, which this API does not read; send it as "Authorization: Bearer <token>"/,
   },
   {
     name: 'any provider: a token in the wrong place (GoCD, as a Bearer header)',
     provider: 'gocd',
-    client: nearMiss('wrong-place', (c, env) => env.fetch(`${c.apiBaseUrl}/go/cctray.xml`, { headers: { Authorization: 'Bearer f180f7bb68d38531aac2f49e5b0cac0c5ed5ced9b72842a429e783747e819664' } })),
+    client: nearMiss('wrong-place', (c, env) =>
+      env.fetch(`${c.apiBaseUrl}/go/cctray.xml`, { headers: { Authorization: 'Bearer f180f7bb68d38531aac2f49e5b0cac0c5ed5ced9b72842a429e783747e819664' } }),
+    ),
     hint: /^A token was sent in the "Authorization: Bearer" header, which this API does not read; send it as Authorization: Token token="<token>" exactly/,
   },
   {
     name: 'any provider: a token expired on the mock clock (Cogo)',
     provider: 'cogo',
     client: nearMiss('expired-token', async (c, env) => {
-      const res = await env.fetch(c.tokenEndpoint, { method: 'POST', headers: { ...form, Authorization: basic(c.clientId, c.clientSecret) }, body: 'grant_type=client_credentials' })
+      const res = await env.fetch(c.tokenEndpoint, {
+        method: 'POST',
+        headers: { ...form, Authorization: basic(c.clientId, c.clientSecret) },
+        body: 'grant_type=client_credentials',
+      })
       const { access_token } = (await res.json()) as { access_token: string }
       await env.sleep(3600 + 42)
       return env.fetch(`${c.apiBaseUrl}/categories`, { headers: { Authorization: `Bearer ${access_token}` } })
@@ -175,7 +218,10 @@ describe('hints for near misses, in the journal and in the check reports', () =>
     expect(hintLine.slice('       hint:     '.length)).toMatch(hint)
 
     // JSON Lines: the failed check's record has it.
-    const records = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rule: string; result: string; hint?: string })
+    const records = readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { rule: string; result: string; hint?: string })
     expect(records.find((r) => r.rule === failed.rule && r.result === 'fail')!.hint).toMatch(hint)
     // Passed and skipped checks carry none.
     expect(records.filter((r) => r.result !== 'fail' && r.result !== 'warning' && r.hint)).toEqual([])
@@ -190,9 +236,22 @@ describe('a token of another provider', () => {
     await Promise.all([carina.ready, cloud66.ready])
     const app = carinaFixtures.application
     // A Carina token, straight from its store (the flow itself is tested elsewhere).
-    const token = await carina.store.tokens.collection.create({ token: 'c'.repeat(64), refreshToken: null, clientId: app.clientId, userId: '1', scopes: ['identity'], issuedAtMs: 0, expiresAtMs: null, code: null, refreshedFrom: null, meta: {} })
+    const token = await carina.store.tokens.collection.create({
+      token: 'c'.repeat(64),
+      refreshToken: null,
+      clientId: app.clientId,
+      userId: '1',
+      scopes: ['identity'],
+      issuedAtMs: 0,
+      expiresAtMs: null,
+      code: null,
+      refreshedFrom: null,
+      meta: {},
+    })
     const res = await cloud66.handle(new Request(`${cloud66.baseUrl}/api/2/stacks.json?access_token=${token.token}`))
     expect(res.status).toBe(401)
-    expect(cloud66.journal.entries().at(-1)!.notes.hint).toBe('This access token was issued by the carina provider, not by cloud66: the client sends one provider\'s token to another\'s API.')
+    expect(cloud66.journal.entries().at(-1)!.notes.hint).toBe(
+      "This access token was issued by the carina provider, not by cloud66: the client sends one provider's token to another's API.",
+    )
   })
 })

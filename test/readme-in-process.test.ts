@@ -25,8 +25,7 @@ it('calls the Carbon Engine API with a client-credentials token, until it expire
   const { access_token, expires_in, token_type } = await tokenResponse.json()
   expect([expires_in, token_type]).toEqual([3600, 'Bearer'])
 
-  const categories = () =>
-    fetch('https://api.sandbox.example.carbonengine.co/api/v2/categories', { headers: { Authorization: `Bearer ${access_token}` } })
+  const categories = () => fetch('https://api.sandbox.example.carbonengine.co/api/v2/categories', { headers: { Authorization: `Bearer ${access_token}` } })
   expect((await categories()).status).toBe(200)
 
   cogo.clock.advance(3600) // an hour passes on the mock clock, none in the test

@@ -12,7 +12,17 @@ if (process.argv.includes('--cogo-clients') && running.providers.cogo) {
   const { store, clock } = running.providers.cogo
   for (let i = 0; i < cogoClients; i++) {
     // Every field of the client schema's output, as `insert` stores records as given.
-    store.clients.insert({ clientId: `bench-${i}`, clientSecret: `secret-${i}`, name: `bench ${i}`, redirectUris: [], scopes: [], grantTypes: ['client_credentials'], ownerId: null, createdAtMs: clock.nowMs(), meta: {} })
+    store.clients.insert({
+      clientId: `bench-${i}`,
+      clientSecret: `secret-${i}`,
+      name: `bench ${i}`,
+      redirectUris: [],
+      scopes: [],
+      grantTypes: ['client_credentials'],
+      ownerId: null,
+      createdAtMs: clock.nowMs(),
+      meta: {},
+    })
   }
 }
 // `--standard-jwt`: standard issues RFC 9068 JWT access tokens (its accessTokenFormat option), for the figure beside oidc-provider's JWTs.

@@ -9,7 +9,6 @@ import { webAppClient, webAppEnvironment, webAppScenarios, type WebAppOptions } 
 
 const flagged = (checks: CheckReport[]) => checks.filter((c) => c.result === 'fail' || c.result === 'warning')
 
-
 /** The plain node:http app (conformance/clients/plain-app), described the way a team describes its own app: selectors only. */
 const plainApp = (port: number, broken?: string): WebAppOptions => ({
   name: broken ? `plain-app:${broken}` : 'plain-app',
@@ -51,7 +50,11 @@ describe('browser adapter for any app: the plain node:http app on Carina', { tim
     const outcomes = (id: string) => result.scenarios.find((s) => s.scenario === `carina/${id}`)!.steps.map((s) => s.outcome)
     expect(outcomes('happy-path')).toEqual([{ ok: true }, { ok: true, data: expect.stringMatching(/^Profile: \{/) }])
     expect(outcomes('access-denied')).toEqual([{ ok: false, error: 'access_denied', description: expect.any(String) }])
-    expect(outcomes('state-missing')[0]).toEqual({ ok: false, error: 'state_mismatch', description: 'this callback does not belong to a sign-in started in this browser' })
+    expect(outcomes('state-missing')[0]).toEqual({
+      ok: false,
+      error: 'state_mismatch',
+      description: 'this callback does not belong to a sign-in started in this browser',
+    })
     // The app waited out Retry-After on the mock clock it reads through OAUTH_DANCE_CLOCK_URL.
     const limited = result.scenarios.find((s) => s.scenario === 'carina/api-rate-limited')!.exchanges.filter((e) => e.route === 'carina.me')
     expect(limited.map((e) => [e.response.status, (e.atMs - limited[0].atMs) / 1000])).toEqual([
@@ -61,9 +64,19 @@ describe('browser adapter for any app: the plain node:http app on Carina', { tim
   })
 
   it('flags the app that accepts a callback without state by reject-state-mismatch, in the scenario that sends one', async () => {
-    const result = await runScenarios({ provider: 'carina', client: webAppClient(plainApp(port, 'accepts-missing-state'), { browser }), scenarios: scenariosFor('carina', ['happy-path', 'state-mismatch', 'state-missing']), transport: 'sockets' })
+    const result = await runScenarios({
+      provider: 'carina',
+      client: webAppClient(plainApp(port, 'accepts-missing-state'), { browser }),
+      scenarios: scenariosFor('carina', ['happy-path', 'state-mismatch', 'state-missing']),
+      transport: 'sockets',
+    })
     const flags = flagged(result.checks)
-    expect(flags.find((c) => c.rule === 'reject-state-mismatch')).toMatchObject({ scenario: 'carina/state-missing', result: 'fail', message: 'the client redeemed the code of a redirect that carried no state', exchange: { route: 'carina.token' } })
+    expect(flags.find((c) => c.rule === 'reject-state-mismatch')).toMatchObject({
+      scenario: 'carina/state-missing',
+      result: 'fail',
+      message: 'the client redeemed the code of a redirect that carried no state',
+      exchange: { route: 'carina.token' },
+    })
     // The consequence: signed in with the attacker's code, the app no longer offers the user's own sign-in.
     expect(flags.map((c) => [c.scenario, c.rule])).toEqual([
       ['carina/state-missing', 'reach-expected-outcome'],
@@ -73,7 +86,19 @@ describe('browser adapter for any app: the plain node:http app on Carina', { tim
   })
 
   it('gives a started app the provider, its client and the clock in OAUTH_DANCE_* variables', () => {
-    const env = webAppEnvironment({ provider: 'carina', authorizationEndpoint: 'http://127.0.0.1:5000/oauth/authorize', tokenEndpoint: 'http://127.0.0.1:5000/oauth/token', apiBaseUrl: 'http://127.0.0.1:5000', clientId: 'id', clientSecret: 'secret', redirectUri: 'https://example.com/cb', requestTimeoutMs: 5000 }, 'http://127.0.0.1:4390/')
+    const env = webAppEnvironment(
+      {
+        provider: 'carina',
+        authorizationEndpoint: 'http://127.0.0.1:5000/oauth/authorize',
+        tokenEndpoint: 'http://127.0.0.1:5000/oauth/token',
+        apiBaseUrl: 'http://127.0.0.1:5000',
+        clientId: 'id',
+        clientSecret: 'secret',
+        redirectUri: 'https://example.com/cb',
+        requestTimeoutMs: 5000,
+      },
+      'http://127.0.0.1:4390/',
+    )
     expect(env).toEqual({
       PORT: '4390',
       OAUTH_DANCE_PROVIDER: 'carina',
@@ -89,7 +114,9 @@ describe('browser adapter for any app: the plain node:http app on Carina', { tim
   })
 
   it('refuses an app it cannot start or configure, saying what to give', () => {
-    expect(() => webAppClient({ url: 'http://127.0.0.1:1/', signIn: '#x', signedIn: '#y' })).toThrow('Failed to set up the web app http://127.0.0.1:1/: give a start command (the app gets the provider and its client in OAUTH_DANCE_* variables), or configure() for an app already running')
+    expect(() => webAppClient({ url: 'http://127.0.0.1:1/', signIn: '#x', signedIn: '#y' })).toThrow(
+      'Failed to set up the web app http://127.0.0.1:1/: give a start command (the app gets the provider and its client in OAUTH_DANCE_* variables), or configure() for an app already running',
+    )
   })
 
   it('refuses to start an app where something already answers, instead of judging that', async () => {
@@ -98,7 +125,12 @@ describe('browser adapter for any app: the plain node:http app on Carina', { tim
     await new Promise<void>((resolve) => other.listen(busy, '127.0.0.1', resolve))
     try {
       const client = webAppClient({ ...plainApp(busy) }, { browser })
-      await expect(client.start({ provider: 'carina', tokenEndpoint: 'http://127.0.0.1:1/oauth/token', apiBaseUrl: '', clientId: '', clientSecret: '', requestTimeoutMs: 1000 }, { fetch, now: () => 0, sleep: async () => {} })).rejects.toThrow(
+      await expect(
+        client.start(
+          { provider: 'carina', tokenEndpoint: 'http://127.0.0.1:1/oauth/token', apiBaseUrl: '', clientId: '', clientSecret: '', requestTimeoutMs: 1000 },
+          { fetch, now: () => 0, sleep: async () => {} },
+        ),
+      ).rejects.toThrow(
         `something already answers at http://127.0.0.1:${busy}/ before "node conformance/clients/plain-app/app.mjs" ran: stop it, or give the app another port`,
       )
     } finally {
@@ -108,6 +140,11 @@ describe('browser adapter for any app: the plain node:http app on Carina', { tim
 
   it('reports an app whose start command dies, with its output', async () => {
     const client = webAppClient({ ...plainApp(port), start: 'node conformance/clients/plain-app/app.mjs', providers: ['carina'] }, { browser })
-    await expect(client.start({ provider: 'carina', tokenEndpoint: 'http://127.0.0.1:1/oauth/token', apiBaseUrl: '', clientId: '', clientSecret: '', requestTimeoutMs: 1000 }, { fetch, now: () => 0, sleep: async () => {} })).rejects.toThrow(/exited \(2\) before .* answered:\nplain-app: missing configuration authorizationEndpoint/)
+    await expect(
+      client.start(
+        { provider: 'carina', tokenEndpoint: 'http://127.0.0.1:1/oauth/token', apiBaseUrl: '', clientId: '', clientSecret: '', requestTimeoutMs: 1000 },
+        { fetch, now: () => 0, sleep: async () => {} },
+      ),
+    ).rejects.toThrow(/exited \(2\) before .* answered:\nplain-app: missing configuration authorizationEndpoint/)
   })
 })

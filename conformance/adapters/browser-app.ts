@@ -158,7 +158,8 @@ class AppProcess {
   async waitUntilAnswering(url: string, timeoutMs: number, command: string): Promise<void> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      if (this.#exited !== undefined) throw new Error(`the app's start command "${command}" exited (${this.#exited}) before ${url} answered:\n${this.#output.trim()}`)
+      if (this.#exited !== undefined)
+        throw new Error(`the app's start command "${command}" exited (${this.#exited}) before ${url} answered:\n${this.#output.trim()}`)
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' })
         await response.arrayBuffer()
@@ -197,7 +198,9 @@ class AppProcess {
  */
 export function webAppClient(app: WebAppOptions, options: WebAppClientOptions = {}): ClientAdapter {
   if (!app.start && !app.configure) {
-    throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to set up the web app ${app.url}: give a start command (the app gets the provider and its client in OAUTH_DANCE_* variables), or configure() for an app already running`)
+    throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
+      `Failed to set up the web app ${app.url}: give a start command (the app gets the provider and its client in OAUTH_DANCE_* variables), or configure() for an app already running`,
+    )
   }
   return {
     name: `browser:${app.name ?? new URL(app.url).host}`,
@@ -213,7 +216,8 @@ export function webAppClient(app: WebAppOptions, options: WebAppClientOptions = 
       }
       try {
         if (app.start) {
-          if (await answers(app.waitFor ?? app.url)) throw new Error(`something already answers at ${app.waitFor ?? app.url} before "${app.start}" ran: stop it, or give the app another port`)
+          if (await answers(app.waitFor ?? app.url))
+            throw new Error(`something already answers at ${app.waitFor ?? app.url} before "${app.start}" ran: stop it, or give the app another port`)
           process_ = new AppProcess(app.start, webAppEnvironment(config, app.url), app.waitFor ?? app.url)
           await process_.waitUntilAnswering(app.waitFor ?? app.url, app.startTimeoutMs ?? 20_000, app.start)
         } else await app.configure!(config, env)
@@ -268,7 +272,9 @@ class WebAppSession {
   async #read(marker: Marker): Promise<{ text: string; code?: string; seen: boolean } | undefined> {
     if (typeof marker !== 'string') {
       const url = new URL(this.page.url())
-      return marker.url.test(url.toString()) ? { text: url.toString(), code: url.searchParams.get('error') ?? undefined, seen: this.#navigations === this.#navigationsBefore } : undefined
+      return marker.url.test(url.toString())
+        ? { text: url.toString(), code: url.searchParams.get('error') ?? undefined, seen: this.#navigations === this.#navigationsBefore }
+        : undefined
     }
     const element = await this.#visible(marker)
     if (!element) return undefined
@@ -300,7 +306,12 @@ class WebAppSession {
       if (done) return { ok: true, text: done.text }
       if (signedOutCounts && (await this.#visible(this.app.signIn).catch(() => undefined))) return SIGNED_OUT
       if (Date.now() > deadline) {
-        return { ok: false, error: 'unrecognized_page', description: `${this.page.url()} (“${await this.page.title().catch(() => '')}”) showed no outcome within ${this.timeoutMs} ms`, crashed: true }
+        return {
+          ok: false,
+          error: 'unrecognized_page',
+          description: `${this.page.url()} (“${await this.page.title().catch(() => '')}”) showed no outcome within ${this.timeoutMs} ms`,
+          crashed: true,
+        }
       }
       await new Promise((r) => setTimeout(r, POLL_MS))
     }
@@ -312,7 +323,11 @@ class WebAppSession {
     this.#navigationsBefore = this.#navigations
     for (const m of markers) {
       if (!m) continue
-      if (typeof m === 'string') await this.page.locator(m).evaluateAll((all) => all.forEach((e) => ((e as unknown as Record<string, unknown>).__oauthDanceSeen = true))).catch(() => {})
+      if (typeof m === 'string')
+        await this.page
+          .locator(m)
+          .evaluateAll((all) => all.forEach((e) => ((e as unknown as Record<string, unknown>).__oauthDanceSeen = true)))
+          .catch(() => {})
       out.set(m, (await this.#read(m).catch(() => undefined))?.text)
     }
     return out
@@ -350,7 +365,13 @@ class WebAppSession {
     if (!action) {
       // The user opens the app first when the page at hand does not offer the call.
       await this.page.goto(this.app.url)
-      action = await this.#locate(call.action).first().waitFor({ state: 'visible', timeout: Math.min(this.timeoutMs, 3000) }).then(() => this.#visible(call.action), () => undefined)
+      action = await this.#locate(call.action)
+        .first()
+        .waitFor({ state: 'visible', timeout: Math.min(this.timeoutMs, 3000) })
+        .then(
+          () => this.#visible(call.action),
+          () => undefined,
+        )
     }
     if (!action) {
       if (await this.#visible(this.app.signIn)) return SIGNED_OUT
@@ -368,14 +389,23 @@ class WebAppSession {
  * providers (no user), not providers it does not sign in with, and not
  * scenarios making calls it has no control for; each skipped one with why.
  */
-export function webAppScenarios(provider: string, app: WebAppOptions, all: Scenario[]): { scenarios: Scenario[]; skipped: Array<{ scenario: string; reason: string }> } {
+export function webAppScenarios(
+  provider: string,
+  app: WebAppOptions,
+  all: Scenario[],
+): { scenarios: Scenario[]; skipped: Array<{ scenario: string; reason: string }> } {
   const name = app.name ?? new URL(app.url).host
-  const providers = app.providers ?? Object.values(PROFILES).filter((p) => p.grant === 'authorization_code').map((p) => p.id)
+  const providers =
+    app.providers ??
+    Object.values(PROFILES)
+      .filter((p) => p.grant === 'authorization_code')
+      .map((p) => p.id)
   const fit = browserScenarios(provider, { name, providers }, all)
   const scenarios: Scenario[] = []
   for (const scenario of fit.scenarios) {
     const missing = scenario.steps.flatMap((s) => (s.do === 'call' && !app.calls?.[s.operation] ? [s.operation] : []))
-    if (missing.length) fit.skipped.push({ scenario: `${provider}/${scenario.id}`, reason: `${name} has no control configured for ${[...new Set(missing)].join(', ')}` })
+    if (missing.length)
+      fit.skipped.push({ scenario: `${provider}/${scenario.id}`, reason: `${name} has no control configured for ${[...new Set(missing)].join(', ')}` })
     else scenarios.push(scenario)
   }
   return { scenarios, skipped: fit.skipped }

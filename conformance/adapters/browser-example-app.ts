@@ -14,7 +14,9 @@ import type { BrowserApp } from './browser.js'
  */
 export function exampleBrowserApp(options: { broken?: ExampleAppBrokenMode } = {}): BrowserApp {
   if (options.broken && !EXAMPLE_APP_BROKEN_MODES.includes(options.broken)) {
-    throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to start the example app: no broken mode "${options.broken}" (known: ${EXAMPLE_APP_BROKEN_MODES.join(', ')})`)
+    throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
+      `Failed to start the example app: no broken mode "${options.broken}" (known: ${EXAMPLE_APP_BROKEN_MODES.join(', ')})`,
+    )
   }
   return {
     name: options.broken ? `example-app:${options.broken}` : 'example-app',

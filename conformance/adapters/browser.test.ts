@@ -25,7 +25,12 @@ describe('browser adapter: the example app in Chromium on Carina', { timeout: 18
     await browser?.close()
   })
   const run = (broken?: 'ignores-state' | 'token-in-query', only?: string[]) =>
-    runScenarios({ provider: 'carina', client: browserClient(exampleBrowserApp({ broken }), { browser }), scenarios: scenariosFor('carina', only), transport: 'sockets' })
+    runScenarios({
+      provider: 'carina',
+      client: browserClient(exampleBrowserApp({ broken }), { browser }),
+      scenarios: scenariosFor('carina', only),
+      transport: 'sockets',
+    })
 
   it('passes the correct app on all 18 scenarios, with outcomes read from its pages', async () => {
     const result = await run()
@@ -39,15 +44,30 @@ describe('browser adapter: the example app in Chromium on Carina', { timeout: 18
     const updated = { ok: true, status: 200, data: 'Your data is up to date.' }
     expect(outcomes('happy-path')).toEqual([{ ok: true }, updated])
     expect(outcomes('access-denied')).toEqual([{ ok: false, error: 'access_denied', description: 'Carina did not authorize the app (access_denied).' }])
-    expect(outcomes('state-mismatch')).toEqual([{ ok: false, error: 'state_mismatch', description: 'The state parameter does not match the login this browser started, so the app refused this callback.' }])
+    expect(outcomes('state-mismatch')).toEqual([
+      {
+        ok: false,
+        error: 'state_mismatch',
+        description: 'The state parameter does not match the login this browser started, so the app refused this callback.',
+      },
+    ])
     expect(outcomes('expired-token')).toEqual([{ ok: true }, updated, undefined, updated])
-    expect(outcomes('token-slow-answer')).toEqual([undefined, { ok: false, error: 'timeout', description: 'Signing in failed: Carina did not answer in 200 ms.' }, updated])
+    expect(outcomes('token-slow-answer')).toEqual([
+      undefined,
+      { ok: false, error: 'timeout', description: 'Signing in failed: Carina did not answer in 200 ms.' },
+      updated,
+    ])
     expect(outcomes('token-unavailable')).toEqual([undefined, { ok: true }, updated])
-    expect(outcomes('cluster-polling')).toEqual([{ ok: true }, { ok: true, status: 201, data: 'Cluster mycluster is building.' }, { ok: true, status: 200, data: 'Credentials ready: 5990 bytes of application/zip.' }])
+    expect(outcomes('cluster-polling')).toEqual([
+      { ok: true },
+      { ok: true, status: 201, data: 'Cluster mycluster is building.' },
+      { ok: true, status: 200, data: 'Credentials ready: 5990 bytes of application/zip.' },
+    ])
 
     // The browser's trip to the provider stops at the hand-off: the provider sees each authorization once (the runner's user),
     // then the code exchange and the app's calls come from the app's server.
-    const routes = (id: string) => result.scenarios.find((s) => s.scenario === `carina/${id}`)!.exchanges.map((e) => `${e.request.method} ${e.route} ${e.response.status}`)
+    const routes = (id: string) =>
+      result.scenarios.find((s) => s.scenario === `carina/${id}`)!.exchanges.map((e) => `${e.request.method} ${e.route} ${e.response.status}`)
     expect(routes('happy-path')).toEqual([
       'GET carina.authorize 302',
       'GET carina.login-page 200',
@@ -85,7 +105,9 @@ describe('browser adapter: the example app in Chromium on Carina', { timeout: 18
   it('flags the app that skips the state check by reject-state-mismatch alone', async () => {
     const result = await run('ignores-state', ['happy-path', 'access-denied', 'state-mismatch', 'refresh-token-revoked'])
     expect(result.scenarios).toHaveLength(4)
-    expect(flagged(result.checks).map((c) => [c.scenario, c.rule, c.result, c.exchange?.route])).toEqual([['carina/state-mismatch', 'reject-state-mismatch', 'fail', 'carina.token']])
+    expect(flagged(result.checks).map((c) => [c.scenario, c.rule, c.result, c.exchange?.route])).toEqual([
+      ['carina/state-mismatch', 'reject-state-mismatch', 'fail', 'carina.token'],
+    ])
     expect(result.passed).toBe(false)
     // It signed in with the attacker's code: the page said so.
     expect(result.scenarios.find((s) => s.scenario === 'carina/state-mismatch')!.steps.map((s) => s.outcome)).toEqual([{ ok: true }])
@@ -100,7 +122,12 @@ describe('browser adapter: the example app in Chromium on Carina', { timeout: 18
       ['carina/expired-token', 'send-token-as-documented'],
       ['carina/api-rate-limited', 'send-token-as-documented'],
     ])
-    expect(flagged(result.checks)[0]).toMatchObject({ result: 'fail', expected: 'Authorization: bearer <access_token>', actual: 'query parameter access_token', exchange: { method: 'GET', route: 'carina.me', url: expect.stringMatching(/\/me\?access_token=<access_token#1>$/) } })
+    expect(flagged(result.checks)[0]).toMatchObject({
+      result: 'fail',
+      expected: 'Authorization: bearer <access_token>',
+      actual: 'query parameter access_token',
+      exchange: { method: 'GET', route: 'carina.me', url: expect.stringMatching(/\/me\?access_token=<access_token#1>$/) },
+    })
   })
 
   it('skips what a browser app cannot run, saying why', () => {
@@ -108,8 +135,13 @@ describe('browser adapter: the example app in Chromium on Carina', { timeout: 18
     expect(browserScenarios('carina', app, scenariosFor('carina')).skipped).toEqual([])
     const keystone = browserScenarios('keystone', app, scenariosFor('keystone'))
     expect(keystone.scenarios).toEqual([])
-    expect(keystone.skipped[0]).toEqual({ scenario: 'keystone/happy-path', reason: 'keystone uses client credentials: there is no user, so no browser to drive' })
+    expect(keystone.skipped[0]).toEqual({
+      scenario: 'keystone/happy-path',
+      reason: 'keystone uses client credentials: there is no user, so no browser to drive',
+    })
     expect(keystone.skipped).toHaveLength(scenariosFor('keystone').length)
-    expect(browserScenarios('carina', { name: 'my-app', providers: ['gocd'] }, scenariosFor('carina', ['happy-path'])).skipped).toEqual([{ scenario: 'carina/happy-path', reason: 'my-app does not sign in with carina (it supports gocd)' }])
+    expect(browserScenarios('carina', { name: 'my-app', providers: ['gocd'] }, scenariosFor('carina', ['happy-path'])).skipped).toEqual([
+      { scenario: 'carina/happy-path', reason: 'my-app does not sign in with carina (it supports gocd)' },
+    ])
   })
 })

@@ -159,7 +159,12 @@ class BrowserSession {
   }
 
   async #unrecognized(what: string): Promise<Outcome> {
-    return { ok: false, error: 'unrecognized_page', description: `${what}: ${this.page.url()} (“${await this.page.title()}”) shows none of the outcome markers`, crashed: true }
+    return {
+      ok: false,
+      error: 'unrecognized_page',
+      description: `${what}: ${this.page.url()} (“${await this.page.title()}”) shows none of the outcome markers`,
+      crashed: true,
+    }
   }
 
   async startAuthorization(): Promise<{ url: string }> {
@@ -273,7 +278,9 @@ export function toAppCallback(url: string, redirectUri: string | undefined, app:
     return target.toString()
   }
   if (delivered.origin === new URL(app.url).origin) return url
-  throw HarnessError.for(HarnessErrorCode.USER_AGENT_FAILED)(`Failed to deliver the redirect ${url}: it is neither the registered redirect URI (${redirectUri}) nor the app's own address`)
+  throw HarnessError.for(HarnessErrorCode.USER_AGENT_FAILED)(
+    `Failed to deliver the redirect ${url}: it is neither the registered redirect URI (${redirectUri}) nor the app's own address`,
+  )
 }
 
 /**
@@ -281,7 +288,11 @@ export function toAppCallback(url: string, redirectUri: string | undefined, app:
  * others are skipped: a client-credentials provider has no user and no
  * browser, and a provider the app does not support has nothing to drive.
  */
-export function browserScenarios(provider: string, app: Pick<BrowserApp, 'providers' | 'name'>, all: Scenario[]): { scenarios: Scenario[]; skipped: Array<{ scenario: string; reason: string }> } {
+export function browserScenarios(
+  provider: string,
+  app: Pick<BrowserApp, 'providers' | 'name'>,
+  all: Scenario[],
+): { scenarios: Scenario[]; skipped: Array<{ scenario: string; reason: string }> } {
   const profile = PROFILES[provider]
   const skip = (reason: string) => ({ scenarios: [], skipped: all.map((s) => ({ scenario: `${provider}/${s.id}`, reason })) })
   if (profile?.grant === 'client_credentials') return skip(`${provider} uses client credentials: there is no user, so no browser to drive`)

@@ -23,13 +23,25 @@ describe('commandClient with a misbehaving client', () => {
   it('stops a silent client after the timeout, closing its standard input', async () => {
     const { outcome, steps, result } = await run('silent')
     expect(result.passed).toBe(false)
-    expect(steps[0]).toEqual({ ok: false, error: 'client_not_started', description: 'the client did not answer "configure" in 2000 ms; the client exited with code 0 once its standard input was closed', crashed: true })
-    expect(outcome.message).toBe('step 1, authorization (user: approve): expected ok, the client reported crash: the client did not answer "configure" in 2000 ms; the client exited with code 0 once its standard input was closed')
+    expect(steps[0]).toEqual({
+      ok: false,
+      error: 'client_not_started',
+      description: 'the client did not answer "configure" in 2000 ms; the client exited with code 0 once its standard input was closed',
+      crashed: true,
+    })
+    expect(outcome.message).toBe(
+      'step 1, authorization (user: approve): expected ok, the client reported crash: the client did not answer "configure" in 2000 ms; the client exited with code 0 once its standard input was closed',
+    )
   })
 
   it('SIGKILLs a client that answers nothing and ignores SIGTERM', async () => {
     const { steps } = await run('hangs-on-call')
-    expect(steps[0]).toMatchObject({ ok: false, error: 'step_timeout', description: 'the client did not answer "receiveRedirect" in 2000 ms; the client was still running 200 ms after its standard input was closed and 200 ms after SIGTERM: killed with SIGKILL' })
+    expect(steps[0]).toMatchObject({
+      ok: false,
+      error: 'step_timeout',
+      description:
+        'the client did not answer "receiveRedirect" in 2000 ms; the client was still running 200 ms after its standard input was closed and 200 ms after SIGTERM: killed with SIGKILL',
+    })
   })
 
   it('reports a client that does not exit after "shutdown" as a warning, and kills it', async () => {
@@ -37,7 +49,8 @@ describe('commandClient with a misbehaving client', () => {
     expect(exitCheck).toMatchObject({
       severity: 'warning',
       result: 'warning',
-      message: 'the client did not exit after "shutdown": the client was still running 200 ms after its standard input was closed and 200 ms after SIGTERM: killed with SIGKILL',
+      message:
+        'the client did not exit after "shutdown": the client was still running 200 ms after its standard input was closed and 200 ms after SIGTERM: killed with SIGKILL',
     })
     expect(result.checks.find((c) => c.rule === 'reach-expected-outcome')?.message).toContain('not_implemented')
   })
@@ -47,26 +60,39 @@ describe('commandClient with a misbehaving client', () => {
     expect(steps.find(Boolean)).toEqual({
       ok: false,
       error: 'protocol_error',
-      description: 'the client answered a request that is not pending (id 1): {"id":1,"result":{}}; the client exited with code 0 once its standard input was closed',
+      description:
+        'the client answered a request that is not pending (id 1): {"id":1,"result":{}}; the client exited with code 0 once its standard input was closed',
       crashed: true,
     })
   })
 
   it('reports a client that crashes mid-scenario with the tail of its standard error', async () => {
     const { steps, outcome } = await run('crashes')
-    expect(steps[0]).toEqual({ ok: false, error: 'protocol_error', description: 'the client exited with code 3 while handling "receiveRedirect" (standard error: Traceback (most recent call last): | RuntimeError: boom)', crashed: true })
+    expect(steps[0]).toEqual({
+      ok: false,
+      error: 'protocol_error',
+      description: 'the client exited with code 3 while handling "receiveRedirect" (standard error: Traceback (most recent call last): | RuntimeError: boom)',
+      crashed: true,
+    })
     expect(outcome.result).toBe('fail')
   })
 
   it('stops a client that floods its standard output without a newline', async () => {
     const { steps } = await run('floods')
     expect(steps[0]).toMatchObject({ ok: false, error: 'protocol_error' })
-    expect((steps[0] as { description: string }).description).toMatch(/^the client wrote over 1048576 bytes without a newline: x{120}…; the client exited with code 0 once its standard input was closed$/)
+    expect((steps[0] as { description: string }).description).toMatch(
+      /^the client wrote over 1048576 bytes without a newline: x{120}…; the client exited with code 0 once its standard input was closed$/,
+    )
   })
 
   it('stops a client that writes a line that is not JSON', async () => {
     const { steps } = await run('not-json')
-    expect(steps[0]).toEqual({ ok: false, error: 'protocol_error', description: 'the client wrote a line that is not JSON: hello from the client; the client exited with code 0 once its standard input was closed', crashed: true })
+    expect(steps[0]).toEqual({
+      ok: false,
+      error: 'protocol_error',
+      description: 'the client wrote a line that is not JSON: hello from the client; the client exited with code 0 once its standard input was closed',
+      crashed: true,
+    })
   })
 
   it('stops a client whose answer breaks the protocol schema, naming the field', async () => {
@@ -74,7 +100,8 @@ describe('commandClient with a misbehaving client', () => {
     expect(steps.find(Boolean)).toEqual({
       ok: false,
       error: 'protocol_error',
-      description: 'the client\'s answer to "callApi" breaks the protocol schema (outcome: ok: Invalid input: expected boolean, received string): {"id":2,"result":{"ok":"yes"}}; the client exited with code 0 once its standard input was closed',
+      description:
+        'the client\'s answer to "callApi" breaks the protocol schema (outcome: ok: Invalid input: expected boolean, received string): {"id":2,"result":{"ok":"yes"}}; the client exited with code 0 once its standard input was closed',
       crashed: true,
     })
   })

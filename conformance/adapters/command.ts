@@ -240,10 +240,14 @@ class CommandSession {
       this.#child.stdin!.end()
       if (await this.#ended(this.#graceMs)) return { how: `the client ${this.#exit} once its standard input was closed`, clean: true }
       killGroup(this.#child, 'SIGTERM')
-      if (await this.#ended(this.#graceMs)) return { how: `the client was still running ${this.#graceMs} ms after its standard input was closed: SIGTERM stopped it`, clean: false }
+      if (await this.#ended(this.#graceMs))
+        return { how: `the client was still running ${this.#graceMs} ms after its standard input was closed: SIGTERM stopped it`, clean: false }
       killGroup(this.#child, 'SIGKILL')
       await this.#ended(this.#graceMs)
-      return { how: `the client was still running ${this.#graceMs} ms after its standard input was closed and ${this.#graceMs} ms after SIGTERM: killed with SIGKILL`, clean: false }
+      return {
+        how: `the client was still running ${this.#graceMs} ms after its standard input was closed and ${this.#graceMs} ms after SIGTERM: killed with SIGKILL`,
+        clean: false,
+      }
     })().finally(() => {
       // @note whatever the client left behind in its group would hold our pipes open and the run with them.
       killGroup(this.#child, 'SIGKILL')
@@ -266,10 +270,14 @@ class CommandSession {
   request(method: string, params: unknown): Promise<unknown> {
     // @note once stopping, wait for the stop: the failure's message then says how the client ended.
     if (this.#failure) return this.#stopping!.then(() => Promise.reject(this.#failure))
-    if (this.#exit !== undefined) return Promise.reject(HarnessError.for(HarnessErrorCode.PROTOCOL_ERROR)(`the client ${this.#exit} before "${method}"${this.#stderrTail()}`))
+    if (this.#exit !== undefined)
+      return Promise.reject(HarnessError.for(HarnessErrorCode.PROTOCOL_ERROR)(`the client ${this.#exit} before "${method}"${this.#stderrTail()}`))
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#fail(HarnessErrorCode.STEP_TIMEOUT, `the client did not answer "${method}" in ${this.#timeoutMs} ms`), this.#timeoutMs)
+      const timer = setTimeout(
+        () => this.#fail(HarnessErrorCode.STEP_TIMEOUT, `the client did not answer "${method}" in ${this.#timeoutMs} ms`),
+        this.#timeoutMs,
+      )
       this.#pending.set(id, { method, resolve, reject, timer })
       this.#send({ id, method, params, now: this.env.now() })
     })

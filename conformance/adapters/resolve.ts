@@ -13,13 +13,21 @@ import { commandClient } from './command.js'
  * - `example:<name>`: an example client shipped in the package ({@link EXAMPLE_CLIENTS}), found
  *   relative to the package, whatever the working directory.
  */
-export async function resolveClient(spec: string, options: { timeoutMs?: number } = {}): Promise<{ adapter: ClientAdapter; transport: 'in-process' | 'sockets' }> {
-  if (spec.startsWith('command:')) return { adapter: commandClient(spec.slice('command:'.length).trim(), { timeoutMs: options.timeoutMs }), transport: 'sockets' }
+export async function resolveClient(
+  spec: string,
+  options: { timeoutMs?: number } = {},
+): Promise<{ adapter: ClientAdapter; transport: 'in-process' | 'sockets' }> {
+  if (spec.startsWith('command:'))
+    return { adapter: commandClient(spec.slice('command:'.length).trim(), { timeoutMs: options.timeoutMs }), transport: 'sockets' }
   if (spec.startsWith('example:')) {
     const name = spec.slice('example:'.length)
     const example = EXAMPLE_CLIENTS[name]
     if (!example) {
-      throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to resolve client "${spec}": the example clients are ${Object.keys(EXAMPLE_CLIENTS).map((n) => `example:${n}`).join(', ')}`)
+      throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
+        `Failed to resolve client "${spec}": the example clients are ${Object.keys(EXAMPLE_CLIENTS)
+          .map((n) => `example:${n}`)
+          .join(', ')}`,
+      )
     }
     const file = join(packageRoot(), example.file)
     return { adapter: commandClient(`${example.interpreter} ${shellQuote(file)}`, { name: spec, timeoutMs: options.timeoutMs }), transport: 'sockets' }
@@ -29,7 +37,9 @@ export async function resolveClient(spec: string, options: { timeoutMs?: number 
     const mod = await importClientModule(resolvePath(path))
     const adapter = (exported ? mod[exported] : (mod.default ?? mod.client)) as ClientAdapter | undefined
     if (!adapter || typeof adapter.start !== 'function') {
-      throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to load the client: ${path} exports no ClientAdapter${exported ? ` named "${exported}"` : ' as default'}`)
+      throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
+        `Failed to load the client: ${path} exports no ClientAdapter${exported ? ` named "${exported}"` : ' as default'}`,
+      )
     }
     return { adapter, transport: 'in-process' }
   }
@@ -39,7 +49,9 @@ export async function resolveClient(spec: string, options: { timeoutMs?: number 
   const broken = BROKEN_CLIENTS[spec]
   if (broken) return { adapter: broken.client, transport: 'in-process' }
   throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
-    `Failed to resolve client "${spec}": use reference, a broken client (${Object.keys(BROKEN_CLIENTS).join(', ')}), ${Object.keys(EXAMPLE_CLIENTS).map((n) => `example:${n}`).join(', ')}, module:<path>[#export] or command:<shell command>`,
+    `Failed to resolve client "${spec}": use reference, a broken client (${Object.keys(BROKEN_CLIENTS).join(', ')}), ${Object.keys(EXAMPLE_CLIENTS)
+      .map((n) => `example:${n}`)
+      .join(', ')}, module:<path>[#export] or command:<shell command>`,
   )
 }
 
@@ -48,7 +60,7 @@ export const EXAMPLE_CLIENTS: Record<string, { interpreter: string; file: string
   python: {
     interpreter: 'python3',
     file: 'conformance/clients/python/example_client.py',
-    description: 'a complete client in Python\'s standard library (needs python3)',
+    description: "a complete client in Python's standard library (needs python3)",
   },
 }
 
@@ -81,7 +93,9 @@ async function importClientModule(path: string): Promise<Record<string, unknown>
   try {
     ;({ tsImport } = await import('tsx/esm/api'))
   } catch {
-    throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(`Failed to load the client: ${path} is TypeScript; install tsx (npm i -D tsx) or point --client at its compiled .js`)
+    throw HarnessError.for(HarnessErrorCode.UNKNOWN_CLIENT)(
+      `Failed to load the client: ${path} is TypeScript; install tsx (npm i -D tsx) or point --client at its compiled .js`,
+    )
   }
   return tsImport(pathToFileURL(path).href, import.meta.url)
 }

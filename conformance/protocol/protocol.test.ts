@@ -31,9 +31,15 @@ describe('the command: protocol schema', () => {
         return (error as Error).message
       }
     }
-    expect(problem('{"id":"1","result":{}}')).toBe('the client wrote a message that breaks the protocol schema (answer: id: Invalid input: expected number, received string): {"id":"1","result":{}}')
-    expect(problem('{"method":"sleep","params":{"seconds":-2}}')).toBe('the client wrote a message that breaks the protocol schema (sleep: params.seconds: Too small: expected number to be >=0): {"method":"sleep","params":{"seconds":-2}}')
-    expect(problem('{"foo":1}')).toBe('the client wrote a message that breaks the protocol schema (clientMessage: neither an answer ({"id", "result"}), an error answer ({"id", "error"}), a sleep nor a log request): {"foo":1}')
+    expect(problem('{"id":"1","result":{}}')).toBe(
+      'the client wrote a message that breaks the protocol schema (answer: id: Invalid input: expected number, received string): {"id":"1","result":{}}',
+    )
+    expect(problem('{"method":"sleep","params":{"seconds":-2}}')).toBe(
+      'the client wrote a message that breaks the protocol schema (sleep: params.seconds: Too small: expected number to be >=0): {"method":"sleep","params":{"seconds":-2}}',
+    )
+    expect(problem('{"foo":1}')).toBe(
+      'the client wrote a message that breaks the protocol schema (clientMessage: neither an answer ({"id", "result"}), an error answer ({"id", "error"}), a sleep nor a log request): {"foo":1}',
+    )
     expect(problem('[1]')).toBe('the client wrote a message that breaks the protocol schema (clientMessage: not a JSON object): [1]')
     expect(problem('ok')).toBe('the client wrote a line that is not JSON: ok')
   })

@@ -33,10 +33,7 @@ export function protocolProblem(name: Definition, value: unknown): string | unde
 }
 
 export type ClientMessage =
-  | { kind: 'answer'; id: number; result: unknown }
-  | { kind: 'error'; id: number; error: string }
-  | { kind: 'sleep'; seconds: number }
-  | { kind: 'log' }
+  { kind: 'answer'; id: number; result: unknown } | { kind: 'error'; id: number; error: string } | { kind: 'sleep'; seconds: number } | { kind: 'log' }
 
 /**
  * Reads one line a client wrote. Throws an Error whose message says what is
@@ -49,11 +46,13 @@ export function parseClientMessage(line: string): ClientMessage {
   } catch {
     throw new Error(`the client wrote a line that is not JSON: ${line.slice(0, 200)}`)
   }
-  const fail = (definition: Definition, problem: string) => new Error(`the client wrote a message that breaks the protocol schema (${definition}: ${problem}): ${line.slice(0, 200)}`)
+  const fail = (definition: Definition, problem: string) =>
+    new Error(`the client wrote a message that breaks the protocol schema (${definition}: ${problem}): ${line.slice(0, 200)}`)
   if (!message || typeof message !== 'object' || Array.isArray(message)) throw fail('clientMessage', 'not a JSON object')
   const m = message as Record<string, unknown>
   // @note dispatch on the fields that tell the kinds apart, so the error names one definition rather than "matches none of four".
-  const kind: Definition = m.method === 'sleep' ? 'sleep' : m.method === 'log' ? 'log' : 'error' in m ? 'errorAnswer' : 'id' in m || 'result' in m ? 'answer' : 'clientMessage'
+  const kind: Definition =
+    m.method === 'sleep' ? 'sleep' : m.method === 'log' ? 'log' : 'error' in m ? 'errorAnswer' : 'id' in m || 'result' in m ? 'answer' : 'clientMessage'
   if (kind === 'clientMessage') throw fail(kind, 'neither an answer ({"id", "result"}), an error answer ({"id", "error"}), a sleep nor a log request')
   const problem = protocolProblem(kind, m)
   if (problem) throw fail(kind, problem)
@@ -63,7 +62,12 @@ export function parseClientMessage(line: string): ClientMessage {
   return { kind: 'answer', id: m.id as number, result: m.result }
 }
 
-const RESULT_OF: Record<string, Definition> = { configure: 'configureResult', startAuthorization: 'authorizationUrl', receiveRedirect: 'outcome', callApi: 'outcome' }
+const RESULT_OF: Record<string, Definition> = {
+  configure: 'configureResult',
+  startAuthorization: 'authorizationUrl',
+  receiveRedirect: 'outcome',
+  callApi: 'outcome',
+}
 
 /** What is wrong with the result of `method`, or undefined. */
 export function resultProblem(method: string, result: unknown): string | undefined {

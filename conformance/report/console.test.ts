@@ -15,7 +15,14 @@ const scenario: ReportedScenario = {
       severity: 'failure',
       result: 'fail',
       message: 'the code exchange does not repeat redirect_uri',
-      exchange: { seq: 3, method: 'POST', url: 'https://oauth.getcarina.com/oauth/token', status: 400, route: 'carina.token', notes: { hint: 'Doorkeeper 3 compares redirect_uri with the authorization request' } } as never,
+      exchange: {
+        seq: 3,
+        method: 'POST',
+        url: 'https://oauth.getcarina.com/oauth/token',
+        status: 400,
+        route: 'carina.token',
+        notes: { hint: 'Doorkeeper 3 compares redirect_uri with the authorization request' },
+      } as never,
     },
   ],
 }
@@ -37,7 +44,9 @@ describe('formatScenario', () => {
   it('prints a passing scenario as one line, and every check with --verbose', () => {
     const passing = { ...scenario, checks: [scenario.checks[0]] }
     expect(formatScenario(passing)).toBe('PASS carina/happy-path: Happy path (1 check: 1 passed; 1.50 s)\n')
-    expect(formatScenario(passing, { verbose: true })).toBe('PASS carina/happy-path: Happy path (1 check: 1 passed; 1.50 s)\n  PASS send-state [RFC6749-10.12]: state sent\n')
+    expect(formatScenario(passing, { verbose: true })).toBe(
+      'PASS carina/happy-path: Happy path (1 check: 1 passed; 1.50 s)\n  PASS send-state [RFC6749-10.12]: state sent\n',
+    )
   })
 })
 
@@ -50,7 +59,12 @@ describe('ProgressLine', () => {
     progress.advance('carina', 1, 2)
     progress.print('PASS carina/happy-path\n')
     progress.end()
-    expect(out.split('\r\x1b[2K')).toEqual(['… carina scenario 1 of 2', '… carina scenario 1 of 2 · gocd scenario 1 of 3', 'PASS carina/happy-path\n… carina scenario 2 of 2 · gocd scenario 1 of 3', ''])
+    expect(out.split('\r\x1b[2K')).toEqual([
+      '… carina scenario 1 of 2',
+      '… carina scenario 1 of 2 · gocd scenario 1 of 3',
+      'PASS carina/happy-path\n… carina scenario 2 of 2 · gocd scenario 1 of 3',
+      '',
+    ])
   })
 
   it('writes nothing of its own when the output is not a terminal (CI logs)', () => {

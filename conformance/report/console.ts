@@ -1,5 +1,13 @@
 import type { CheckReport, RunResult } from '../runner.js'
-import { scenarioResult, summarizeProvider, summarizeTotal, type ProviderSummary, type ReportedCheck, type ReportedScenario, type TotalSummary } from './summary.js'
+import {
+  scenarioResult,
+  summarizeProvider,
+  summarizeTotal,
+  type ProviderSummary,
+  type ReportedCheck,
+  type ReportedScenario,
+  type TotalSummary,
+} from './summary.js'
 import { specLink } from '../spec-links.js'
 
 const MARK: Record<CheckReport['result'], string> = { pass: 'PASS', fail: 'FAIL', warning: 'WARN', skip: 'SKIP' }
@@ -31,7 +39,14 @@ function checkInFull(check: ReportedCheck): string[] {
 export function formatScenario(scenario: ReportedScenario, options: { verbose?: boolean } = {}): string {
   const result = scenarioResult(scenario)
   const count = (r: CheckReport['result']) => scenario.checks.filter((c) => c.result === r).length
-  const counts = [`${count('pass')} passed`, count('fail') && `${count('fail')} failed`, count('warning') && `${plural(count('warning'), 'warning')}`, count('skip') && `${count('skip')} skipped`].filter(Boolean).join(', ')
+  const counts = [
+    `${count('pass')} passed`,
+    count('fail') && `${count('fail')} failed`,
+    count('warning') && `${plural(count('warning'), 'warning')}`,
+    count('skip') && `${count('skip')} skipped`,
+  ]
+    .filter(Boolean)
+    .join(', ')
   const head = `${result === 'warning' ? 'WARN' : MARK[result]} ${scenario.scenario}: ${scenario.title} (${plural(scenario.checks.length, 'check')}: ${counts}; ${(scenario.durationMs / 1000).toFixed(2)} s)`
   const shown = options.verbose ? scenario.checks : scenario.checks.filter((c) => c.result === 'fail' || c.result === 'warning')
   return [head, ...shown.flatMap(checkInFull)].join('\n') + '\n'
@@ -44,7 +59,10 @@ function ruleList(rules: ProviderSummary['failingRules']): string {
 /** One provider's totals, and the rules that failed or warned with where. */
 export function formatProviderSummary(summary: ProviderSummary): string {
   const line = `${summary.provider}: ${plural(summary.scenarios, 'scenario')}, ${plural(summary.checks, 'check')}: ${summary.passed} passed, ${summary.failed} failed, ${plural(summary.warnings, 'warning')}, ${summary.skipped} skipped: ${summary.result.toUpperCase()}`
-  const extra = [summary.failingRules.length ? `  failed:   ${ruleList(summary.failingRules)}` : '', summary.warningRules.length ? `  warnings: ${ruleList(summary.warningRules)}` : ''].filter(Boolean)
+  const extra = [
+    summary.failingRules.length ? `  failed:   ${ruleList(summary.failingRules)}` : '',
+    summary.warningRules.length ? `  warnings: ${ruleList(summary.warningRules)}` : '',
+  ].filter(Boolean)
   return [line, ...extra].join('\n') + '\n'
 }
 

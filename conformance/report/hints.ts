@@ -6,7 +6,11 @@ import type { Exchange } from '../../mocks/core/journal.js'
  * exchange (the client did not reach its outcome), every distinct hint the
  * scenario's exchanges carry. Passed and skipped checks get none.
  */
-export function hintForCheck(result: 'pass' | 'fail' | 'warning' | 'skip', offending: Exchange | undefined, exchanges: readonly Exchange[]): string | undefined {
+export function hintForCheck(
+  result: 'pass' | 'fail' | 'warning' | 'skip',
+  offending: Exchange | undefined,
+  exchanges: readonly Exchange[],
+): string | undefined {
   if (result !== 'fail' && result !== 'warning') return undefined
   const hintOf = (e: Exchange) => (typeof e.notes.hint === 'string' ? e.notes.hint : undefined)
   if (offending) return hintOf(offending)

@@ -1,6 +1,15 @@
 import { appendFileSync, writeFileSync } from 'node:fs'
 import type { CheckReport } from '../runner.js'
-import { scenarioResult, summarizeProvider, summarizeTotal, type ProviderSummary, type ReportedCheck, type ReportedRun, type ReportedScenario, type TotalSummary } from './summary.js'
+import {
+  scenarioResult,
+  summarizeProvider,
+  summarizeTotal,
+  type ProviderSummary,
+  type ReportedCheck,
+  type ReportedRun,
+  type ReportedScenario,
+  type TotalSummary,
+} from './summary.js'
 
 /**
  * The JSON Lines record of one check (the report's public shape). `type`
@@ -25,7 +34,15 @@ export function checkRecord(check: ReportedCheck): Record<string, unknown> {
 
 /** Written after a scenario's checks: its title, result and real duration. */
 export function scenarioRecord(provider: string, scenario: ReportedScenario): Record<string, unknown> {
-  return { type: 'scenario', scenario: scenario.scenario, provider, title: scenario.title, result: scenarioResult(scenario), checks: scenario.checks.length, durationMs: Math.round(scenario.durationMs) }
+  return {
+    type: 'scenario',
+    scenario: scenario.scenario,
+    provider,
+    title: scenario.title,
+    result: scenarioResult(scenario),
+    checks: scenario.checks.length,
+    durationMs: Math.round(scenario.durationMs),
+  }
 }
 
 export function summaryRecord(summary: ProviderSummary, shard?: string): Record<string, unknown> {

@@ -26,7 +26,19 @@ function schemaProblems(xml: string): string {
 
 const parse = (xml: string) =>
   new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (tag) => ['testsuite', 'testcase', 'property'].includes(tag) }).parse(xml) as {
-    testsuites: { '@tests': string; '@failures': string; testsuite: Array<{ '@name': string; '@tests': string; '@failures': string; '@skipped': string; '@time': string; properties: { property: Array<{ '@name': string; '@value': string }> }; testcase: Array<Record<string, unknown>> }> }
+    testsuites: {
+      '@tests': string
+      '@failures': string
+      testsuite: Array<{
+        '@name': string
+        '@tests': string
+        '@failures': string
+        '@skipped': string
+        '@time': string
+        properties: { property: Array<{ '@name': string; '@value': string }> }
+        testcase: Array<Record<string, unknown>>
+      }>
+    }
   }
 
 /** A run with every kind of result: a failure, a warning used twice in one scenario, a skip, a pass, and text XML forbids. */
@@ -40,16 +52,71 @@ const handMade: ReportedRun[] = [
         title: 'A new cluster is polled every 30 s',
         durationMs: 1234,
         checks: [
-          { scenario: 'carina/cluster-polling', rule: 'respect-polling-interval', requirements: ['CARINA-cluster-credentials'], severity: 'warning', result: 'warning', message: 'polled 10 s apart', expected: '≥ 30 s', actual: '10 s', durationMs: 1 },
-          { scenario: 'carina/cluster-polling', rule: 'respect-polling-interval', requirements: ['CARINA-cluster-credentials'], severity: 'failure', result: 'pass', message: 'ok', durationMs: 2 },
-          { scenario: 'carina/cluster-polling', rule: 'send-token-as-documented', requirements: ['RFC6750-2.1', 'CARINA-api'], severity: 'failure', result: 'fail', message: 'a protected call presented the token in a <query> & not the header', expected: 'Authorization: bearer <access_token>', actual: 'query parameter access_token', exchange: { seq: 7, method: 'GET', url: 'https://oauth.getcarina.com/me?access_token=<access_token#1>', status: 200, route: 'carina.me' } },
-          { scenario: 'carina/cluster-polling', rule: 'send-pkce', requirements: ['RFC7636-4.3'], severity: 'warning', result: 'skip', message: 'Carina ran Doorkeeper 3' },
-          { scenario: 'carina/cluster-polling', rule: 'send-state', requirements: ['RFC6749-10.12'], severity: 'failure', result: 'pass', message: 'state sent' },
+          {
+            scenario: 'carina/cluster-polling',
+            rule: 'respect-polling-interval',
+            requirements: ['CARINA-cluster-credentials'],
+            severity: 'warning',
+            result: 'warning',
+            message: 'polled 10 s apart',
+            expected: '≥ 30 s',
+            actual: '10 s',
+            durationMs: 1,
+          },
+          {
+            scenario: 'carina/cluster-polling',
+            rule: 'respect-polling-interval',
+            requirements: ['CARINA-cluster-credentials'],
+            severity: 'failure',
+            result: 'pass',
+            message: 'ok',
+            durationMs: 2,
+          },
+          {
+            scenario: 'carina/cluster-polling',
+            rule: 'send-token-as-documented',
+            requirements: ['RFC6750-2.1', 'CARINA-api'],
+            severity: 'failure',
+            result: 'fail',
+            message: 'a protected call presented the token in a <query> & not the header',
+            expected: 'Authorization: bearer <access_token>',
+            actual: 'query parameter access_token',
+            exchange: { seq: 7, method: 'GET', url: 'https://oauth.getcarina.com/me?access_token=<access_token#1>', status: 200, route: 'carina.me' },
+          },
+          {
+            scenario: 'carina/cluster-polling',
+            rule: 'send-pkce',
+            requirements: ['RFC7636-4.3'],
+            severity: 'warning',
+            result: 'skip',
+            message: 'Carina ran Doorkeeper 3',
+          },
+          {
+            scenario: 'carina/cluster-polling',
+            rule: 'send-state',
+            requirements: ['RFC6749-10.12'],
+            severity: 'failure',
+            result: 'pass',
+            message: 'state sent',
+          },
         ],
       },
     ],
   },
-  { provider: 'gocd', client: 'hand made', scenarios: [{ scenario: 'gocd/happy-path', title: 'Happy path', durationMs: 50, checks: [{ scenario: 'gocd/happy-path', rule: 'send-state', requirements: ['RFC6749-10.12'], severity: 'failure', result: 'pass', message: 'state sent' }] }] },
+  {
+    provider: 'gocd',
+    client: 'hand made',
+    scenarios: [
+      {
+        scenario: 'gocd/happy-path',
+        title: 'Happy path',
+        durationMs: 50,
+        checks: [
+          { scenario: 'gocd/happy-path', rule: 'send-state', requirements: ['RFC6749-10.12'], severity: 'failure', result: 'pass', message: 'state sent' },
+        ],
+      },
+    ],
+  },
 ]
 
 describe('formatJUnit', () => {
@@ -96,7 +163,9 @@ describe('formatJUnit', () => {
       '#text':
         'a protected call presented the token in a <query> & not the header\nexpected: "Authorization: bearer <access_token>"\nactual:   "query parameter access_token"\nexchange: #7 GET https://oauth.getcarina.com/me?access_token=<access_token#1> → 200\nrequirements: RFC6750-2.1 CARINA-api',
     })
-    expect(suite.testcase[0].skipped).toBe('WARNING (does not fail the run): polled 10 s apart\nexpected: "≥ 30 s"\nactual:   "10 s"\nrequirements: CARINA-cluster-credentials')
+    expect(suite.testcase[0].skipped).toBe(
+      'WARNING (does not fail the run): polled 10 s apart\nexpected: "≥ 30 s"\nactual:   "10 s"\nrequirements: CARINA-cluster-credentials',
+    )
     expect(suite.testcase[2].skipped).toBe('not applicable: Carina ran Doorkeeper 3\nrequirements: RFC7636-4.3')
   })
 
@@ -125,6 +194,8 @@ describe('formatJUnit', () => {
   })
 
   it('is told apart from an invalid report by the schema check itself', () => {
-    expect(schemaProblems('<testsuites><testsuite name="x" tests="1"><testcase name="a"><skipped message="no"/></testcase></testsuite></testsuites>')).toContain("attribute 'message' is not allowed")
+    expect(
+      schemaProblems('<testsuites><testsuite name="x" tests="1"><testcase name="a"><skipped message="no"/></testcase></testsuite></testsuites>'),
+    ).toContain("attribute 'message' is not allowed")
   })
 })

@@ -27,7 +27,11 @@ import type { ReportedCheck, ReportedRun, ReportedScenario } from './summary.js'
 export function formatJUnit(runs: RunResult | ReportedRun | ReportedRun[], options: { name?: string } = {}): string {
   const list = Array.isArray(runs) ? runs : [runs]
   const suites = list.flatMap((run) => run.scenarios.map((scenario) => suite(run, scenario)))
-  return buildTestsuites(suites, options.name ?? `oauth-dance check: ${list.map((r) => r.provider).join(', ') || 'no provider'} (client ${[...new Set(list.map((r) => r.client))].join(', ') || 'none'})`)
+  return buildTestsuites(
+    suites,
+    options.name ??
+      `oauth-dance check: ${list.map((r) => r.provider).join(', ') || 'no provider'} (client ${[...new Set(list.map((r) => r.client))].join(', ') || 'none'})`,
+  )
 }
 
 type Suite = Record<string, unknown> & { '@tests': number; '@failures': number; '@skipped': number; '@time': string }
@@ -111,14 +115,28 @@ function buildTestsuites(suites: Suite[], name: string): string {
  * `<testsuites>`: every suite, in the order given, totals recomputed.
  */
 export function mergeJUnit(documents: string[], options: { name?: string } = {}): string {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseAttributeValue: false, parseTagValue: false, trimValues: true, isArray: (tag) => ['testsuite', 'testcase', 'property'].includes(tag) })
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    parseAttributeValue: false,
+    parseTagValue: false,
+    trimValues: true,
+    isArray: (tag) => ['testsuite', 'testcase', 'property'].includes(tag),
+  })
   const suites: Suite[] = []
   const names: string[] = []
   for (const [i, document] of documents.entries()) {
     const parsed = parser.parse(document) as { testsuites?: { '@name'?: string; testsuite?: Suite[] } }
     if (!parsed.testsuites) throw new Error(`JUnit input ${i + 1} has no <testsuites> root`)
     if (parsed.testsuites['@name']) names.push(parsed.testsuites['@name'])
-    for (const s of parsed.testsuites.testsuite ?? []) suites.push({ ...s, '@tests': Number(s['@tests']), '@failures': Number(s['@failures'] ?? 0), '@skipped': Number(s['@skipped'] ?? 0), '@time': String(s['@time'] ?? '0') })
+    for (const s of parsed.testsuites.testsuite ?? [])
+      suites.push({
+        ...s,
+        '@tests': Number(s['@tests']),
+        '@failures': Number(s['@failures'] ?? 0),
+        '@skipped': Number(s['@skipped'] ?? 0),
+        '@time': String(s['@time'] ?? '0'),
+      })
   }
   return buildTestsuites(suites, options.name ?? [...new Set(names)].join(' + '))
 }

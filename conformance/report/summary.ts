@@ -1,7 +1,8 @@
 import type { CheckReport, ScenarioReport } from '../runner.js'
 
 /** What every report reads of a check: the JSON Lines record's fields (a merged report has no more). */
-export type ReportedCheck = Pick<CheckReport, 'scenario' | 'rule' | 'requirements' | 'severity' | 'result' | 'message'> & Partial<Pick<CheckReport, 'oidf' | 'expected' | 'actual' | 'exchange' | 'hint' | 'durationMs'>>
+export type ReportedCheck = Pick<CheckReport, 'scenario' | 'rule' | 'requirements' | 'severity' | 'result' | 'message'> &
+  Partial<Pick<CheckReport, 'oidf' | 'expected' | 'actual' | 'exchange' | 'hint' | 'durationMs'>>
 
 /** A scenario as reports read it. */
 export interface ReportedScenario extends Pick<ScenarioReport, 'scenario' | 'title' | 'durationMs'> {

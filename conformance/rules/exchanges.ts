@@ -43,7 +43,8 @@ export function bodyParams(exchange: Exchange): Map<string, string> {
   if (type.includes('json')) {
     try {
       const parsed = JSON.parse(body)
-      if (parsed && typeof parsed === 'object') for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string' || typeof v === 'number') out.set(k, String(v))
+      if (parsed && typeof parsed === 'object')
+        for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string' || typeof v === 'number') out.set(k, String(v))
     } catch {
       // An unparseable body carries no parameters.
     }

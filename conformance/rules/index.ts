@@ -16,7 +16,15 @@ export { sendTokenAsDocumented } from './rfc6750/send-token-as-documented.js'
 export { sendPkce } from './rfc7636/send-pkce.js'
 export { useNewestRefreshToken } from './rfc9700/use-newest-refresh-token.js'
 export { rejectMixedUpResponse } from './rfc9207/reject-mixed-up-response.js'
-export { verifyIdTokenSignature, refuseUnsignedIdToken, checkIdTokenIssuer, checkIdTokenAudience, checkIdTokenExpiry, checkIdTokenIssuedAt, checkIdTokenNonce } from './oidcc/reject-broken-id-token.js'
+export {
+  verifyIdTokenSignature,
+  refuseUnsignedIdToken,
+  checkIdTokenIssuer,
+  checkIdTokenAudience,
+  checkIdTokenExpiry,
+  checkIdTokenIssuedAt,
+  checkIdTokenNonce,
+} from './oidcc/reject-broken-id-token.js'
 export { sendNonce } from './oidcc/send-nonce.js'
 export { checkUserinfoSub } from './oidcc/check-userinfo-sub.js'
 export { refetchJwksOnce } from './oidcc/refetch-jwks-once.js'

@@ -83,11 +83,20 @@ export function primaryCall(profile: ProviderProfile, expect: 'ok' | 'settles' |
  * A token endpoint fault the client must survive or report cleanly: injected
  * once on the first token request, then the flow runs as usual.
  */
-export function tokenFaultScenario(profile: ProviderProfile, meta: { id: string; title: string; summary: string }, action: FaultAction, extra: Partial<Scenario> = {}): Scenario {
+export function tokenFaultScenario(
+  profile: ProviderProfile,
+  meta: { id: string; title: string; summary: string },
+  action: FaultAction,
+  extra: Partial<Scenario> = {},
+): Scenario {
   return {
     ...meta,
     profile: profile.id,
-    steps: [{ do: 'inject-fault', fault: { route: profile.facts.routes.token, times: 'once', action } }, ...signIn(profile, 'settles'), primaryCall(profile, 'settles')],
+    steps: [
+      { do: 'inject-fault', fault: { route: profile.facts.routes.token, times: 'once', action } },
+      ...signIn(profile, 'settles'),
+      primaryCall(profile, 'settles'),
+    ],
     rules: baseRules(profile, ['RFC6749-5.2']),
     ...extra,
   }
@@ -106,7 +115,10 @@ const BROKEN_TOKEN_WHY: Record<string, string> = {
  * API refuses (a `broken-token` fault); a robust client gets a new token,
  * once, and its call succeeds. One scenario per kind, so each stands alone.
  */
-export function invalidTokenScenario(profile: ProviderProfile, kind: 'expired' | 'wrong-issuer' | 'wrong-audience' | 'bad-signature' | 'unknown-kid'): Scenario {
+export function invalidTokenScenario(
+  profile: ProviderProfile,
+  kind: 'expired' | 'wrong-issuer' | 'wrong-audience' | 'bad-signature' | 'unknown-kid',
+): Scenario {
   return {
     id: `invalid-token-${kind}`,
     title: `A token ${BROKEN_TOKEN_WHY[kind]} is refused with 403: the client gets a new one, once`,
@@ -114,7 +126,13 @@ export function invalidTokenScenario(profile: ProviderProfile, kind: 'expired' |
     profile: profile.id,
     steps: [
       { do: 'inject-fault', fault: { route: profile.facts.routes.token, times: 'once', action: { type: 'broken-token', kind } } },
-      { do: 'call', operation: profile.primaryOperation.operation, args: profile.primaryOperation.args, expect: 'ok', requirements: [profile.requirements.api, 'RFC6750-3.1'] },
+      {
+        do: 'call',
+        operation: profile.primaryOperation.operation,
+        args: profile.primaryOperation.args,
+        expect: 'ok',
+        requirements: [profile.requirements.api, 'RFC6750-3.1'],
+      },
     ],
     rules: [...baseRules(profile, [profile.requirements.api, 'RFC6750-3.1']), expectRule(refetchRefusedTokenOnce)],
   }
@@ -131,7 +149,8 @@ const BROKEN_ID_TOKEN_WHY: Record<BrokenIdTokenScenarioKind, { why: string; rule
   'wrong-nonce': { why: 'carrying another "nonce" than the client sent', rule: checkIdTokenNonce, requirement: 'OIDCC-3.1.3.7-11' },
   'missing-nonce': { why: 'without the "nonce" the client sent', rule: checkIdTokenNonce, requirement: 'OIDCC-3.1.3.7-11' },
 }
-export type BrokenIdTokenScenarioKind = 'bad-signature' | 'alg-none' | 'wrong-issuer' | 'wrong-audience' | 'unexpected-azp' | 'expired' | 'future-iat' | 'wrong-nonce' | 'missing-nonce'
+export type BrokenIdTokenScenarioKind =
+  'bad-signature' | 'alg-none' | 'wrong-issuer' | 'wrong-audience' | 'unexpected-azp' | 'expired' | 'future-iat' | 'wrong-nonce' | 'missing-nonce'
 
 /**
  * An OpenID Connect provider issues, once, an ID token broken one way (its

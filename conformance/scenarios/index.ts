@@ -71,8 +71,35 @@ export const FLOWS: Flow[] = [
 export const PROVIDER_SCENARIOS: Record<string, Scenario[]> = {
   carina: [carinaClusterPolling],
   cloud66: [cloud66UrlencodedTokenResponse],
-  cogo: [cogoInvalidTokenExpired, cogoInvalidTokenWrongIssuer, cogoInvalidTokenWrongAudience, cogoInvalidTokenBadSignature, cogoInvalidTokenUnknownKid, cogoInvalidTokenPersists, cogoKeyRotation],
-  standard: [standardMixUp, standardRefreshRotation, standardInvalidIdTokenBadSignature, standardInvalidIdTokenAlgNone, standardInvalidIdTokenWrongIssuer, standardInvalidIdTokenWrongAudience, standardInvalidIdTokenUnexpectedAzp, standardInvalidIdTokenExpired, standardInvalidIdTokenFutureIat, standardInvalidIdTokenWrongNonce, standardInvalidIdTokenMissingNonce, standardKeyRotation, standardUserinfoWrongSub, standardDeviceSlowDown, standardDeviceAccessDenied, standardDeviceExpired, standardResourceStart, standardMovedEndpoints],
+  cogo: [
+    cogoInvalidTokenExpired,
+    cogoInvalidTokenWrongIssuer,
+    cogoInvalidTokenWrongAudience,
+    cogoInvalidTokenBadSignature,
+    cogoInvalidTokenUnknownKid,
+    cogoInvalidTokenPersists,
+    cogoKeyRotation,
+  ],
+  standard: [
+    standardMixUp,
+    standardRefreshRotation,
+    standardInvalidIdTokenBadSignature,
+    standardInvalidIdTokenAlgNone,
+    standardInvalidIdTokenWrongIssuer,
+    standardInvalidIdTokenWrongAudience,
+    standardInvalidIdTokenUnexpectedAzp,
+    standardInvalidIdTokenExpired,
+    standardInvalidIdTokenFutureIat,
+    standardInvalidIdTokenWrongNonce,
+    standardInvalidIdTokenMissingNonce,
+    standardKeyRotation,
+    standardUserinfoWrongSub,
+    standardDeviceSlowDown,
+    standardDeviceAccessDenied,
+    standardDeviceExpired,
+    standardResourceStart,
+    standardMovedEndpoints,
+  ],
 }
 
 /**

@@ -3,7 +3,8 @@ import { runScenarios } from '../runner.js'
 import { referenceClient } from '../clients/reference-client.js'
 import { scenariosFor } from './index.js'
 
-const routes = (exchanges: Array<{ request: { method: string }; route: string | null; response: { status: number } }>) => exchanges.map((e) => `${e.request.method} ${e.route} ${e.response.status}`)
+const routes = (exchanges: Array<{ request: { method: string }; route: string | null; response: { status: number } }>) =>
+  exchanges.map((e) => `${e.request.method} ${e.route} ${e.response.status}`)
 
 /**
  * The revoke-tokens step goes through the provider's own revocation, so the
@@ -20,7 +21,11 @@ describe('refresh-token-revoked: revocation acts as the provider revokes', () =>
   })
 
   it('GoCD: the expiry it sends (90 days) makes expired-token and refresh-token-rotation run, with the hyphenated refresh grant', async () => {
-    const result = await runScenarios({ provider: 'gocd', client: referenceClient, scenarios: scenariosFor('gocd', ['expired-token', 'refresh-token-rotation']) })
+    const result = await runScenarios({
+      provider: 'gocd',
+      client: referenceClient,
+      scenarios: scenariosFor('gocd', ['expired-token', 'refresh-token-rotation']),
+    })
     expect(result.scenarios.map((s) => s.scenario)).toEqual(['gocd/expired-token', 'gocd/refresh-token-rotation'])
     expect(result.checks.filter((c) => c.result !== 'pass' && c.result !== 'skip')).toEqual([])
     const refreshes = result.scenarios[1].exchanges.filter((e) => e.route === 'gocd.token' && e.request.body.includes('grant_type=refresh-token'))
@@ -31,6 +36,13 @@ describe('refresh-token-revoked: revocation acts as the provider revokes', () =>
     const result = await runScenarios({ provider: 'carina', client: referenceClient, scenarios: scenariosFor('carina', ['refresh-token-revoked']) })
     expect(result.passed).toBe(true)
     const all = routes(result.scenarios[0].exchanges)
-    expect(all.slice(all.indexOf('GET carina.me 401'))).toEqual(['GET carina.me 401', 'POST carina.token 401', 'GET carina.authorize 200', 'POST carina.consent 302', 'POST carina.token 200', 'GET carina.me 200'])
+    expect(all.slice(all.indexOf('GET carina.me 401'))).toEqual([
+      'GET carina.me 401',
+      'POST carina.token 401',
+      'GET carina.authorize 200',
+      'POST carina.consent 302',
+      'POST carina.token 200',
+      'GET carina.me 200',
+    ])
   })
 })

@@ -52,7 +52,15 @@ describe('parseConfig', () => {
 
 describe('applySets', () => {
   it('reads a value as JSON when it parses, else as a string, over what the file says', () => {
-    expect(applySets({ providers: { gocd: { options: { security: 'off' } } } }, ['gocd.codeTtlSeconds=60', 'gocd.security=on', 'keystone.authnMethods=["client_secret_basic"]', 'keystone.strictness=lenient', 'cogo.issuer=https://cogo.eu.auth0.com/'])).toEqual({
+    expect(
+      applySets({ providers: { gocd: { options: { security: 'off' } } } }, [
+        'gocd.codeTtlSeconds=60',
+        'gocd.security=on',
+        'keystone.authnMethods=["client_secret_basic"]',
+        'keystone.strictness=lenient',
+        'cogo.issuer=https://cogo.eu.auth0.com/',
+      ]),
+    ).toEqual({
       providers: {
         gocd: { options: { security: 'on', codeTtlSeconds: 60 } },
         keystone: { options: { authnMethods: ['client_secret_basic'] }, strictness: 'lenient' },
@@ -62,8 +70,12 @@ describe('applySets', () => {
   })
 
   it('refuses an assignment that is not <provider>.<option>=<value>, or names no provider', () => {
-    expect(() => applySets({}, ['basicCredentials=lenient'])).toThrow('Failed to start: --set "basicCredentials=lenient" is not <provider>.<option>=<value> (e.g. --set keystone.basicCredentials=lenient)')
-    expect(() => applySets({}, ['okta.x=1'])).toThrow('Failed to start: --set "okta.x=1": okta is not a provider (allowed: carina, keystone, cloud66, cogo, gocd, standard)')
+    expect(() => applySets({}, ['basicCredentials=lenient'])).toThrow(
+      'Failed to start: --set "basicCredentials=lenient" is not <provider>.<option>=<value> (e.g. --set keystone.basicCredentials=lenient)',
+    )
+    expect(() => applySets({}, ['okta.x=1'])).toThrow(
+      'Failed to start: --set "okta.x=1": okta is not a provider (allowed: carina, keystone, cloud66, cogo, gocd, standard)',
+    )
   })
 })
 
@@ -74,9 +86,15 @@ describe('loadConfig', () => {
       expect(loadConfig({ cwd: dir })).toEqual({ config: {}, file: undefined, source: 'defaults' })
       writeFileSync(join(dir, 'oauth-dance.config.json'), '{"sharedClock": true}')
       writeFileSync(join(dir, 'other.json'), '{"portBase": 0}')
-      expect(loadConfig({ cwd: dir, sets: ['gocd.security=off'] })).toMatchObject({ config: { sharedClock: true }, file: join(dir, 'oauth-dance.config.json'), source: 'oauth-dance.config.json and --set' })
+      expect(loadConfig({ cwd: dir, sets: ['gocd.security=off'] })).toMatchObject({
+        config: { sharedClock: true },
+        file: join(dir, 'oauth-dance.config.json'),
+        source: 'oauth-dance.config.json and --set',
+      })
       expect(loadConfig({ cwd: dir, configPath: 'other.json' }).config).toEqual({ portBase: 0 })
-      expect(() => loadConfig({ cwd: dir, configPath: 'missing.json' })).toThrow(`Failed to start: cannot read the config file ${join(dir, 'missing.json')} (no such file)`)
+      expect(() => loadConfig({ cwd: dir, configPath: 'missing.json' })).toThrow(
+        `Failed to start: cannot read the config file ${join(dir, 'missing.json')} (no such file)`,
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -91,10 +109,22 @@ describe('serve({ config })', () => {
   })
 
   it('gives each provider its section', async () => {
-    const running = await serve({ portBase: 0, log: null, providers: ['carina'], config: { providers: { carina: { strictness: 'lenient', options: { accessTokenTtlSeconds: 60 }, users: [{ username: 'ci', password: 'pw' }] } } } })
+    const running = await serve({
+      portBase: 0,
+      log: null,
+      providers: ['carina'],
+      config: { providers: { carina: { strictness: 'lenient', options: { accessTokenTtlSeconds: 60 }, users: [{ username: 'ci', password: 'pw' }] } } },
+    })
     try {
       const carina = running.providers.carina!
-      expect([carina.strictness, carina.options.get().accessTokenTtlSeconds, carina.users.list()]).toEqual(['lenient', 60, [{ username: 'carolynvs', password: 'demo' }, { username: 'ci', password: 'pw' }]])
+      expect([carina.strictness, carina.options.get().accessTokenTtlSeconds, carina.users.list()]).toEqual([
+        'lenient',
+        60,
+        [
+          { username: 'carolynvs', password: 'demo' },
+          { username: 'ci', password: 'pw' },
+        ],
+      ])
     } finally {
       await running.close()
     }

@@ -14,7 +14,10 @@ export const CONFIG_SCHEMA_PATH = 'schema/oauth-dance.config.schema.json'
 function providerSection({ id, options, accounts }: Pick<ProviderDefinition, 'id' | 'options' | 'accounts'>) {
   return z
     .object({
-      strictness: z.enum(['strict', 'lenient']).optional().describe('"strict" (default): refuse what the real provider refuses; "lenient": serve it and record notes.violations'),
+      strictness: z
+        .enum(['strict', 'lenient'])
+        .optional()
+        .describe('"strict" (default): refuse what the real provider refuses; "lenient": serve it and record notes.violations'),
       options: options.optional().describe(`${id}'s options (README, the provider's section)`),
       clients: z.array(accounts.clientSchema).optional().describe(`${accounts.clientNoun}s added after the fixtures; kept by reset`),
       ...(accounts.userSchema ? { users: z.array(accounts.userSchema).optional().describe('Users added after the fixtures; kept by reset') } : {}),
@@ -25,10 +28,16 @@ function providerSection({ id, options, accounts }: Pick<ProviderDefinition, 'id
 }
 
 /** One section per provider definition, in the registry's order. */
-const providerSections = Object.fromEntries(PROVIDER_DEFINITIONS.map((definition) => [definition.id, providerSection(definition)])) as Record<ProviderId, ReturnType<typeof providerSection>>
+const providerSections = Object.fromEntries(PROVIDER_DEFINITIONS.map((definition) => [definition.id, providerSection(definition)])) as Record<
+  ProviderId,
+  ReturnType<typeof providerSection>
+>
 
 /** The providers a config file may name, with their option schemas (`--set <id>.<option>=<value>`). */
-export const PROVIDER_OPTION_SCHEMAS = Object.fromEntries(Object.values(DEFINITIONS).map((definition) => [definition.id, definition.options])) as Record<ProviderId, OptionsSchema>
+export const PROVIDER_OPTION_SCHEMAS = Object.fromEntries(Object.values(DEFINITIONS).map((definition) => [definition.id, definition.options])) as Record<
+  ProviderId,
+  OptionsSchema
+>
 
 /**
  * `oauth-dance.config.json`: global settings and, per provider, its options,
@@ -69,7 +78,8 @@ function configLabel(path: ReadonlyArray<PropertyKey>): string {
 
 function unknownConfigKey(path: ReadonlyArray<PropertyKey>, key: string, allowed: string[]): string {
   if (path.length === 1 && path[0] === 'providers') return `providers.${key} is not a provider (allowed: ${allowed.join(', ')})`
-  if (path.length === 3 && path[0] === 'providers' && path[2] === 'options') return `${String(path[1])}.${key} is not an option of ${String(path[1])} (allowed: ${allowed.join(', ')})`
+  if (path.length === 3 && path[0] === 'providers' && path[2] === 'options')
+    return `${String(path[1])}.${key} is not an option of ${String(path[1])} (allowed: ${allowed.join(', ')})`
   return `${path.length ? `${configLabel(path)}.` : ''}${key} is not a known key (allowed: ${allowed.join(', ')})`
 }
 
@@ -94,10 +104,16 @@ export function applySets(config: unknown, assignments: readonly string[]): Reco
   const out = structuredClone((config ?? {}) as Record<string, unknown>)
   for (const assignment of assignments) {
     const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_$-]+)=([\s\S]*)$/.exec(assignment)
-    if (!match) throw new OptionsError(`Failed to start: --set "${assignment}" is not <provider>.<option>=<value> (e.g. --set keystone.basicCredentials=lenient)`, [assignment])
+    if (!match)
+      throw new OptionsError(`Failed to start: --set "${assignment}" is not <provider>.<option>=<value> (e.g. --set keystone.basicCredentials=lenient)`, [
+        assignment,
+      ])
     const [, provider, key, raw] = match
     if (!(provider in PROVIDER_OPTION_SCHEMAS)) {
-      throw new OptionsError(`Failed to start: --set "${assignment}": ${provider} is not a provider (allowed: ${Object.keys(PROVIDER_OPTION_SCHEMAS).join(', ')})`, [assignment])
+      throw new OptionsError(
+        `Failed to start: --set "${assignment}": ${provider} is not a provider (allowed: ${Object.keys(PROVIDER_OPTION_SCHEMAS).join(', ')})`,
+        [assignment],
+      )
     }
     let value: unknown = raw
     try {
@@ -124,7 +140,9 @@ export function readConfigFile(path: string): unknown {
     text = readFileSync(path, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new OptionsError(`Failed to start: cannot read the config file ${path}${code === 'ENOENT' ? ' (no such file)' : `: ${(error as Error).message}`}`, [path])
+    throw new OptionsError(`Failed to start: cannot read the config file ${path}${code === 'ENOENT' ? ' (no such file)' : `: ${(error as Error).message}`}`, [
+      path,
+    ])
   }
   try {
     return JSON.parse(text)
@@ -138,13 +156,17 @@ export function readConfigFile(path: string): unknown {
  * `oauth-dance.config.json` in `cwd` when there is one, with `--set` applied,
  * validated. `source` names where it came from (for messages and the log).
  */
-export function loadConfig(options: { configPath?: string; cwd?: string; sets?: readonly string[] }): { config: ConfigFile; file: string | undefined; source: string } {
+export function loadConfig(options: { configPath?: string; cwd?: string; sets?: readonly string[] }): {
+  config: ConfigFile
+  file: string | undefined
+  source: string
+} {
   const cwd = options.cwd ?? process.cwd()
   const defaultPath = resolve(cwd, DEFAULT_CONFIG_FILE)
   const file = options.configPath !== undefined ? resolve(cwd, options.configPath) : existsSync(defaultPath) ? defaultPath : undefined
   const sets = options.sets ?? []
   const raw = file === undefined ? {} : readConfigFile(file)
-  const shownFile = file === undefined ? undefined : options.configPath ?? DEFAULT_CONFIG_FILE
+  const shownFile = file === undefined ? undefined : (options.configPath ?? DEFAULT_CONFIG_FILE)
   const source = [shownFile, sets.length ? '--set' : undefined].filter(Boolean).join(' and ') || 'defaults'
   return { config: parseConfig(applySets(raw, sets), source), file, source }
 }

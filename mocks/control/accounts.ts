@@ -38,7 +38,15 @@ type CoreStore = Pick<Store, 'users' | 'clients'>
 /** The user named `username`, or an error naming the known ones. */
 export function findUser(store: Pick<Store, 'users'>, username: string): User {
   const user = store.users.by('username', username)
-  if (!user) throw new AccountError(`no user "${username}" (known: ${store.users.collection.findMany().map((u) => u.username).join(', ') || 'none'})`)
+  if (!user)
+    throw new AccountError(
+      `no user "${username}" (known: ${
+        store.users.collection
+          .findMany()
+          .map((u) => u.username)
+          .join(', ') || 'none'
+      })`,
+    )
   return user
 }
 
@@ -71,14 +79,19 @@ export async function removeClient(store: CoreStore, clientId: string): Promise<
   const client = store.clients.by('clientId', clientId)
   if (!client) return false
   for (const name of ['codes', 'grants', 'tokens'] as const) {
-    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: RecordQuery) => unknown): unknown } | undefined
+    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as
+      { deleteMany(predicate: (q: RecordQuery) => unknown): unknown } | undefined
     collection?.deleteMany((q) => q.where({ clientId }))
   }
   store.clients.collection.delete(client)
   return true
 }
 
-export async function createUser(store: CoreStore, input: { username: string; password: string }, extra: Partial<Pick<User, 'id' | 'profile' | 'admin'>> = {}): Promise<User> {
+export async function createUser(
+  store: CoreStore,
+  input: { username: string; password: string },
+  extra: Partial<Pick<User, 'id' | 'profile' | 'admin'>> = {},
+): Promise<User> {
   if (store.users.by('username', input.username)) throw new AccountError(`a user named "${input.username}" already exists`, true)
   const id = extra.id ?? randomHex(16)
   if (store.users.by('id', id)) throw new AccountError(`a user with the id "${id}" already exists`, true)
@@ -90,7 +103,8 @@ export async function removeUser(store: CoreStore, username: string): Promise<bo
   const user = store.users.by('username', username)
   if (!user) return false
   for (const name of ['sessions', 'codes', 'grants', 'tokens'] as const) {
-    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as { deleteMany(predicate: (q: RecordQuery) => unknown): unknown } | undefined
+    const collection = (store as unknown as Record<string, { collection?: unknown } | undefined>)[name]?.collection as
+      { deleteMany(predicate: (q: RecordQuery) => unknown): unknown } | undefined
     collection?.deleteMany((q) => q.where({ userId: user.id }))
   }
   store.users.collection.delete(user)
@@ -106,14 +120,21 @@ export function developerApplicationSchema(scopes: Record<string, string>, redir
     .object({
       ...clientIdentity,
       redirectUris,
-      scopes: z.array(z.enum(Object.keys(scopes) as [string, ...string[]])).optional().describe('Scopes it may request (default: all)'),
+      scopes: z
+        .array(z.enum(Object.keys(scopes) as [string, ...string[]]))
+        .optional()
+        .describe('Scopes it may request (default: all)'),
       owner: z.string().optional().describe('Username of the developer who registered it (default: the first user)'),
     })
     .strict()
 }
 
 /** Adds a developer application for its `owner` (default the first user), listed with the provider's scopes. */
-export async function addDeveloperApplication(provider: { store: CoreStore; clock: { nowMs(): number } }, input: Record<string, unknown>, scopes: Record<string, string>) {
+export async function addDeveloperApplication(
+  provider: { store: CoreStore; clock: { nowMs(): number } },
+  input: Record<string, unknown>,
+  scopes: Record<string, string>,
+) {
   const { store } = provider
   const owner = typeof input.owner === 'string' ? findUser(store, input.owner) : store.users.collection.findFirst()
   const client = await createClient(store, provider.clock.nowMs(), input as never, { ownerId: owner?.id ?? null })
@@ -130,5 +151,11 @@ export function listedAccounts(store: CoreStore, scopes: string[]) {
 
 /** The entry `list()` and `serve --json` show for a core client. */
 export function listedClient(client: Client, scopes: string[]) {
-  return { id: client.clientId, secret: client.clientSecret, name: client.name, redirectUris: client.redirectUris, scopes: client.scopes.length ? client.scopes : scopes }
+  return {
+    id: client.clientId,
+    secret: client.clientSecret,
+    name: client.name,
+    redirectUris: client.redirectUris,
+    scopes: client.scopes.length ? client.scopes : scopes,
+  }
 }

@@ -64,7 +64,8 @@ export async function runAuthorizeShortcut<P extends ProviderRuntime>(
     const text = reply.text()
     const page = (testId: string) => unescapeHtml(new RegExp(`data-testid="${testId}">([^<]*)<`).exec(text)?.[1])
     result.error = error?.error ?? page('authorize-error-code') ?? String(notes.authorizeError ?? 'invalid_request')
-    const description = error?.description ?? page('authorize-error-description') ?? (/^text\/plain/.test(reply.header('content-type') ?? '') ? text : undefined)
+    const description =
+      error?.description ?? page('authorize-error-description') ?? (/^text\/plain/.test(reply.header('content-type') ?? '') ? text : undefined)
     if (description) result.errorDescription = description
   }
   delete notes.shortcutError
@@ -72,18 +73,22 @@ export async function runAuthorizeShortcut<P extends ProviderRuntime>(
     const seq = provider.journal.nextSeq()
     const headers: Record<string, string> = {}
     for (const [name, v] of Object.entries(reply.headers)) headers[name] = Array.isArray(v) ? v.join(', ') : v
-    provider.journal.add(seq, () => ({
+    provider.journal.add(
       seq,
-      provider: provider.id,
-      origin: 'default',
-      route: route.id,
-      at: new Date(startMs).toISOString(),
-      atMs: startMs,
-      request: { method: 'GET', url: url.toString(), headers: {}, body: '' },
-      response: { status: reply.status, headers, body: location ? '' : reply.text() },
-      notes,
-      ...(result.error ? { error: { error: result.error, description: result.errorDescription ?? '' } } : {}),
-    }), url.toString().length + (location ? 0 : (reply.body?.length ?? 0)))
+      () => ({
+        seq,
+        provider: provider.id,
+        origin: 'default',
+        route: route.id,
+        at: new Date(startMs).toISOString(),
+        atMs: startMs,
+        request: { method: 'GET', url: url.toString(), headers: {}, body: '' },
+        response: { status: reply.status, headers, body: location ? '' : reply.text() },
+        notes,
+        ...(result.error ? { error: { error: result.error, description: result.errorDescription ?? '' } } : {}),
+      }),
+      url.toString().length + (location ? 0 : (reply.body?.length ?? 0)),
+    )
   }
   return result
 }

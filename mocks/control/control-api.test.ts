@@ -43,7 +43,9 @@ describe('/__oauth-dance/options', () => {
     const keystone = createKeystone()
     const refused = await control(keystone, 'POST', 'options', { basicCredentials: 'laxist', tokenExpirationSeconds: 60 })
     expect(refused.status).toBe(400)
-    expect(refused.json).toEqual({ error: 'Failed to change the options of keystone: keystone.basicCredentials must be one of "raw", "lenient" (got "laxist")' })
+    expect(refused.json).toEqual({
+      error: 'Failed to change the options of keystone: keystone.basicCredentials must be one of "raw", "lenient" (got "laxist")',
+    })
     expect(keystone.options.get().tokenExpirationSeconds).toBe(3600)
     expect(keystone.config.tokenExpirationSeconds).toBe(3600)
   })
@@ -67,8 +69,12 @@ describe('/__oauth-dance/options', () => {
   })
 
   it('the factories validate with the same schema', () => {
-    expect(() => createCarina({ tokenErrorStatus: 'rfc' as never })).toThrow('Failed to create the carina provider: carina.tokenErrorStatus must be one of "doorkeeper", "rfc6749" (got "rfc")')
-    expect(() => createCogo({ accessTokenTtlSeconds: 1.5 })).toThrow('Failed to create the cogo provider: cogo.accessTokenTtlSeconds must be an integer (got 1.5)')
+    expect(() => createCarina({ tokenErrorStatus: 'rfc' as never })).toThrow(
+      'Failed to create the carina provider: carina.tokenErrorStatus must be one of "doorkeeper", "rfc6749" (got "rfc")',
+    )
+    expect(() => createCogo({ accessTokenTtlSeconds: 1.5 })).toThrow(
+      'Failed to create the cogo provider: cogo.accessTokenTtlSeconds must be an integer (got 1.5)',
+    )
   })
 })
 
@@ -77,7 +83,13 @@ describe('/__oauth-dance/clients and /__oauth-dance/users', () => {
     const carina = createCarina()
     const added = await control(carina, 'POST', 'clients', { name: 'CI app', redirectUris: ['https://ci.example/callback'] })
     expect(added.status).toBe(201)
-    expect(added.json).toEqual({ id: expect.stringMatching(/^[0-9a-f]{64}$/), secret: expect.stringMatching(/^[0-9a-f]{64}$/), name: 'CI app', redirectUris: ['https://ci.example/callback'], scopes: ['identity', 'cluster_credentials', 'create_cluster'] })
+    expect(added.json).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{64}$/),
+      secret: expect.stringMatching(/^[0-9a-f]{64}$/),
+      name: 'CI app',
+      redirectUris: ['https://ci.example/callback'],
+      scopes: ['identity', 'cluster_credentials', 'create_cluster'],
+    })
     expect((await control(carina, 'GET', 'clients')).json.clients.map((c: { name: string }) => c.name)).toEqual(['My Cool App', 'CI app'])
     expect((await control(carina, 'DELETE', `clients/${added.json.id}`)).status).toBe(204)
     expect(await control(carina, 'DELETE', `clients/${added.json.id}`)).toMatchObject({ status: 404, json: { error: `no client "${added.json.id}"` } })
@@ -86,9 +98,14 @@ describe('/__oauth-dance/clients and /__oauth-dance/users', () => {
   it("refuses what the provider's registration page refuses, in its words", async () => {
     const carina = createCarina()
     const refused = await control(carina, 'POST', 'clients', { name: 'CI app', redirectUris: ['http://127.0.0.1/cb'] })
-    expect([refused.status, refused.json]).toEqual([400, { error: 'Failed to add the client: carina.client.redirectUris Redirect URI "http://127.0.0.1/cb" must start with https. (got ["http://127.0.0.1/cb"])' }])
+    expect([refused.status, refused.json]).toEqual([
+      400,
+      { error: 'Failed to add the client: carina.client.redirectUris Redirect URI "http://127.0.0.1/cb" must start with https. (got ["http://127.0.0.1/cb"])' },
+    ])
     const unknownKey = await control(carina, 'POST', 'clients', { name: 'x', redirectUris: ['urn:ietf:wg:oauth:2.0:oob'], callback: 'x' })
-    expect(unknownKey.json.error).toBe('Failed to add the client: carina.client.callback is not a known key (allowed: id, secret, name, redirectUris, scopes, owner)')
+    expect(unknownKey.json.error).toBe(
+      'Failed to add the client: carina.client.callback is not a known key (allowed: id, secret, name, redirectUris, scopes, owner)',
+    )
     const taken = await control(carina, 'POST', 'clients', { id: carinaFixtures.application.clientId, name: 'x', redirectUris: ['urn:ietf:wg:oauth:2.0:oob'] })
     expect([taken.status, taken.json]).toEqual([409, { error: `a client with the id "${carinaFixtures.application.clientId}" already exists` }])
     expect(carina.clients.list()).toHaveLength(1)
@@ -101,7 +118,14 @@ describe('/__oauth-dance/clients and /__oauth-dance/users', () => {
     const user = await control(keystone, 'POST', 'users', { username: 'ci-bot', password: 'pw', defaultProject: 'oauth2-clients' })
     expect(user.status).toBe(201)
     const added = await control(keystone, 'POST', 'clients', { name: 'ci', user: 'ci-bot', id: 'c1', secret: 's3cret' })
-    expect(added.json).toMatchObject({ id: 'c1', secret: 's3cret', name: 'ci', user: 'ci-bot', projectId: '6de0e471246596809152053ce140ae21', roles: ['member'] })
+    expect(added.json).toMatchObject({
+      id: 'c1',
+      secret: 's3cret',
+      name: 'ci',
+      user: 'ci-bot',
+      projectId: '6de0e471246596809152053ce140ae21',
+      roles: ['member'],
+    })
     const again = await control(keystone, 'POST', 'clients', { name: 'ci', user: 'ci-bot' })
     expect([again.status, again.json]).toEqual([409, { error: 'user "ci-bot" already has an application credential named "ci"' }])
 
@@ -132,8 +156,17 @@ describe('/__oauth-dance/clients and /__oauth-dance/users', () => {
   it('Cogo has clients but no users', async () => {
     const cogo = createCogo()
     expect((await control(cogo, 'GET', 'users')).json).toEqual({ users: [] })
-    expect(await control(cogo, 'POST', 'users', { username: 'x', password: 'y' })).toMatchObject({ status: 404, json: { error: 'cogo has no users: its only grant is client credentials (machine to machine)' } })
-    expect((await control(cogo, 'POST', 'clients', { name: 'm2m', id: 'm2m', secret: 'shh' })).json).toEqual({ id: 'm2m', secret: 'shh', name: 'm2m', redirectUris: [], scopes: [] })
+    expect(await control(cogo, 'POST', 'users', { username: 'x', password: 'y' })).toMatchObject({
+      status: 404,
+      json: { error: 'cogo has no users: its only grant is client credentials (machine to machine)' },
+    })
+    expect((await control(cogo, 'POST', 'clients', { name: 'm2m', id: 'm2m', secret: 'shh' })).json).toEqual({
+      id: 'm2m',
+      secret: 'shh',
+      name: 'm2m',
+      redirectUris: [],
+      scopes: [],
+    })
   })
 
   it('keeps at most MAX_ACCOUNTS clients: past that, 409 and nothing added', async () => {
@@ -146,7 +179,10 @@ describe('/__oauth-dance/clients and /__oauth-dance/users', () => {
   })
 
   it('what the options declare survives reset; what was added at run time does not', async () => {
-    const cloud66 = createCloud66({ clients: [{ id: 'declared', name: 'Declared', redirectUris: ['http://127.0.0.1:8080/cb'] }], users: [{ username: 'ci', password: 'pw' }] })
+    const cloud66 = createCloud66({
+      clients: [{ id: 'declared', name: 'Declared', redirectUris: ['http://127.0.0.1:8080/cb'] }],
+      users: [{ username: 'ci', password: 'pw' }],
+    })
     await cloud66.ready
     await cloud66.clients.add({ id: 'runtime', name: 'Runtime', redirectUris: ['http://127.0.0.1:8080/cb'] })
     await cloud66.users.add({ username: 'temp', password: 'pw' })
@@ -160,19 +196,39 @@ describe('the authorize shortcut', () => {
   it('Carina: returns the redirect with a code the token endpoint accepts, and journals it as a shortcut', async () => {
     const carina = createCarina()
     const { clientId, clientSecret } = carinaFixtures.application
-    const answer = await control(carina, 'POST', 'authorize', { client: clientId, redirectUri: 'https://example.com/carina-oauth-callback', scope: 'identity', state: 'xyz' })
+    const answer = await control(carina, 'POST', 'authorize', {
+      client: clientId,
+      redirectUri: 'https://example.com/carina-oauth-callback',
+      scope: 'identity',
+      state: 'xyz',
+    })
     expect(answer.status).toBe(200)
-    expect(answer.json).toEqual({ redirect: `https://example.com/carina-oauth-callback?code=${answer.json.code}&state=xyz`, code: expect.stringMatching(/^[0-9a-f]{64}$/), state: 'xyz' })
+    expect(answer.json).toEqual({
+      redirect: `https://example.com/carina-oauth-callback?code=${answer.json.code}&state=xyz`,
+      code: expect.stringMatching(/^[0-9a-f]{64}$/),
+      state: 'xyz',
+    })
     const token = await carina.handle(
       new Request(`${carina.baseUrl}/oauth/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: answer.json.code, redirect_uri: 'https://example.com/carina-oauth-callback', client_id: clientId, client_secret: clientSecret }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: answer.json.code,
+          redirect_uri: 'https://example.com/carina-oauth-callback',
+          client_id: clientId,
+          client_secret: clientSecret,
+        }),
       }),
     )
     expect(token.status).toBe(200)
     const [entry] = carina.journal.entries()
-    expect(entry).toMatchObject({ route: 'carina.authorize', request: { method: 'GET' }, response: { status: 302 }, notes: { shortcut: true, user: 'carolynvs', decision: 'approve', codeIssued: true } })
+    expect(entry).toMatchObject({
+      route: 'carina.authorize',
+      request: { method: 'GET' },
+      response: { status: 302 },
+      notes: { shortcut: true, user: 'carolynvs', decision: 'approve', codeIssued: true },
+    })
   })
 
   it('validates as the pages do: unknown client and unregistered redirect are refused, a bad scope is redirected', async () => {
@@ -184,14 +240,29 @@ describe('the authorize shortcut', () => {
     })
     expect(await control(carina, 'POST', 'authorize', { client: clientId, redirectUri: 'https://evil.example/cb' })).toMatchObject({
       status: 400,
-      json: { redirect: null, error: 'invalid_redirect_uri', errorDescription: 'The "redirect_uri" does not match any redirect URI registered for this application.' },
+      json: {
+        redirect: null,
+        error: 'invalid_redirect_uri',
+        errorDescription: 'The "redirect_uri" does not match any redirect URI registered for this application.',
+      },
     })
-    const badScope = await control(carina, 'POST', 'authorize', { client: clientId, redirectUri: 'https://example.com/carina-oauth-callback', scope: 'admin', state: 's' })
+    const badScope = await control(carina, 'POST', 'authorize', {
+      client: clientId,
+      redirectUri: 'https://example.com/carina-oauth-callback',
+      scope: 'admin',
+      state: 's',
+    })
     expect(badScope.status).toBe(200)
     expect(badScope.json).toMatchObject({ error: 'invalid_scope', state: 's', errorDescription: 'The requested scope is invalid, unknown, or malformed.' }) // Doorkeeper's en.yml text (#12)
     expect(new URL(badScope.json.redirect).origin).toBe('https://example.com')
-    expect(await control(carina, 'POST', 'authorize', { client: clientId, user: 'mallory' })).toMatchObject({ status: 400, json: { error: 'no user "mallory" (known: carolynvs)' } })
-    expect(await control(carina, 'POST', 'authorize', { client: clientId, decision: 'maybe' })).toMatchObject({ status: 400, json: { error: '"decision" must be "approve" or "deny"' } })
+    expect(await control(carina, 'POST', 'authorize', { client: clientId, user: 'mallory' })).toMatchObject({
+      status: 400,
+      json: { error: 'no user "mallory" (known: carolynvs)' },
+    })
+    expect(await control(carina, 'POST', 'authorize', { client: clientId, decision: 'maybe' })).toMatchObject({
+      status: 400,
+      json: { error: '"decision" must be "approve" or "deny"' },
+    })
   })
 
   it('a denial is the access_denied redirect', async () => {
@@ -209,12 +280,21 @@ describe('the authorize shortcut', () => {
     const gocd = createGocd()
     const approved = await gocd.authorize({ client: gocdFixtures.client.clientId, redirectUri: gocdFixtures.client.redirectUri, state: 'st' })
     expect(approved.redirect).toBe(`${gocdFixtures.client.redirectUri}?code=${approved.code}&expires_in=3600&state=st`)
-    expect(await gocd.authorize({ client: 'nope', redirectUri: 'http://x.example/' })).toEqual({ redirect: null, error: 'invalid-client-id', errorDescription: 'No OAuth client is registered with this client_id.' })
-    expect((await gocd.authorize({ client: gocdFixtures.client.clientId, redirectUri: gocdFixtures.client.redirectUri, decision: 'deny' })).redirect).toBe(`${gocdFixtures.client.redirectUri}?error=access-denied`)
+    expect(await gocd.authorize({ client: 'nope', redirectUri: 'http://x.example/' })).toEqual({
+      redirect: null,
+      error: 'invalid-client-id',
+      errorDescription: 'No OAuth client is registered with this client_id.',
+    })
+    expect((await gocd.authorize({ client: gocdFixtures.client.clientId, redirectUri: gocdFixtures.client.redirectUri, decision: 'deny' })).redirect).toBe(
+      `${gocdFixtures.client.redirectUri}?error=access-denied`,
+    )
   })
 
   it('client-credentials providers have no authorization endpoint', async () => {
-    expect(await control(createKeystone(), 'POST', 'authorize', { client: 'x' })).toMatchObject({ status: 404, json: { error: 'keystone has no authorization endpoint: its only grant is client credentials' } })
+    expect(await control(createKeystone(), 'POST', 'authorize', { client: 'x' })).toMatchObject({
+      status: 404,
+      json: { error: 'keystone has no authorization endpoint: its only grant is client credentials' },
+    })
     await expect(createCogo().authorize({ client: 'x' })).rejects.toThrow('cogo has no authorization endpoint: its only grant is client credentials')
   })
 })
@@ -225,7 +305,9 @@ describe('the index page', () => {
     const page = await control(carina, 'GET', '', undefined, { Accept: 'text/html' })
     expect(page.status).toBe(200)
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
-    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; img-src data:; base-uri 'none'; frame-ancestors 'none'$/)
+    expect(page.headers.get('content-security-policy')).toMatch(
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; img-src data:; base-uri 'none'; frame-ancestors 'none'$/,
+    )
     expect(page.headers.get('x-frame-options')).toBe('DENY')
     expect(page.text).toContain(carinaFixtures.application.clientSecret)
     expect(page.text).not.toContain('<script')
@@ -246,7 +328,21 @@ describe('the index page', () => {
       clients: [{ id: gocdFixtures.client.clientId, secret: gocdFixtures.client.clientSecret }],
       users: [{ username: 'admin', password: 'demo' }],
       faults: [{ route: 'gocd.token', action: { type: 'html-502' } }],
-      journal: { enabled: true, latest: [{ seq: 1, route: 'gocd.authorize', method: 'GET', path: '/go/oauth/authorize', status: 302, client: gocdFixtures.client.clientId, shortcut: true, hints: [] }] },
+      journal: {
+        enabled: true,
+        latest: [
+          {
+            seq: 1,
+            route: 'gocd.authorize',
+            method: 'GET',
+            path: '/go/oauth/authorize',
+            status: 302,
+            client: gocdFixtures.client.clientId,
+            shortcut: true,
+            hints: [],
+          },
+        ],
+      },
     })
     expect((await control(gocd, 'POST', 'index.json', {})).status).toBe(405)
   })

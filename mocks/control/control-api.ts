@@ -5,7 +5,16 @@ import { OptionsError } from '../core/options.js'
 import type { ProviderRuntime } from '../core/provider.js'
 import { indexData, renderIndexPage } from './index-page.js'
 
-export { AccountError, AccountsControl, MAX_ACCOUNTS, seedDeclaredAccounts, type AccountsDefinition, type AuthorizeShortcut, type AuthorizeShortcutInput, type AuthorizeShortcutResult } from '../core/accounts.js'
+export {
+  AccountError,
+  AccountsControl,
+  MAX_ACCOUNTS,
+  seedDeclaredAccounts,
+  type AccountsDefinition,
+  type AuthorizeShortcut,
+  type AuthorizeShortcutInput,
+  type AuthorizeShortcutResult,
+} from '../core/accounts.js'
 
 /**
  * The control paths of issue 14, answered under `/__oauth-dance/` on every
@@ -59,7 +68,8 @@ export interface ControlRequest {
 }
 
 const json = (value: unknown, status = 200) => Reply.json(status, value, { 'Cache-Control': 'no-store' })
-const fail = (status: number, message: string, problems?: string[]) => json(problems && problems.length > 1 ? { error: message, problems } : { error: message }, status)
+const fail = (status: number, message: string, problems?: string[]) =>
+  json(problems && problems.length > 1 ? { error: message, problems } : { error: message }, status)
 
 /** Requires a JSON body (`application/json` or `+json`) and parses it; a refusal is an answer. */
 async function readJsonBody(request: ControlRequest): Promise<{ body: unknown } | Reply> {

@@ -11,7 +11,8 @@ describe('control paths attached by the adapters (withControlPaths)', () => {
     expect(bare.status).toBe(404)
     expect(bare.headers.get('cache-control')).toBe('no-store')
     expect(await bare.json()).toEqual({
-      error: 'the control paths of "carina" are not attached: create it from "oauth-dance" (createCarina()...), or serve it (serve(), mswHandlers()), which attach them',
+      error:
+        'the control paths of "carina" are not attached: create it from "oauth-dance" (createCarina()...), or serve it (serve(), mswHandlers()), which attach them',
     })
     expect(withControlPaths(carina)).toBe(carina)
     const attached = await clock()

@@ -130,7 +130,8 @@ export class ControlPaths implements ControlAnswerer {
           const since = url.searchParams.get('since') ?? '0'
           const limit = url.searchParams.get('limit') ?? String(JOURNAL_PAGE_LIMIT)
           if (!/^\d{1,15}$/.test(since)) return fail(400, '"since" must be the seq of an exchange (a non-negative integer)')
-          if (!/^\d{1,4}$/.test(limit) || +limit < 1 || +limit > JOURNAL_PAGE_LIMIT) return fail(400, `"limit" must be an integer from 1 to ${JOURNAL_PAGE_LIMIT}`)
+          if (!/^\d{1,4}$/.test(limit) || +limit < 1 || +limit > JOURNAL_PAGE_LIMIT)
+            return fail(400, `"limit" must be an integer from 1 to ${JOURNAL_PAGE_LIMIT}`)
           return json(provider.journal.page(Number(since), Number(limit), JOURNAL_PAGE_BYTES))
         }
         case 'DELETE journal':
@@ -156,7 +157,14 @@ export class ControlPaths implements ControlAnswerer {
       if (faultId && method === 'DELETE') {
         return provider.faults.remove(faultId[1]) ? noContent() : fail(404, `no fault with id "${faultId[1]}"`)
       }
-      return fail(404, `unknown control path "${CONTROL_PREFIX}${path}" (see README: reset, clock, faults, journal, provider, strictness, options, clients, users, authorize, index.json${Object.keys(this.controls).map((c) => `, ${c}`).join('')})`)
+      return fail(
+        404,
+        `unknown control path "${CONTROL_PREFIX}${path}" (see README: reset, clock, faults, journal, provider, strictness, options, clients, users, authorize, index.json${Object.keys(
+          this.controls,
+        )
+          .map((c) => `, ${c}`)
+          .join('')})`,
+      )
     } catch (thrown) {
       return fail(400, thrown instanceof SyntaxError ? 'the body is not valid JSON' : String((thrown as Error).message ?? thrown))
     }

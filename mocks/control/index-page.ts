@@ -78,7 +78,10 @@ export function indexData(provider: ProviderRuntime) {
 
 function value(v: unknown): SafeHtml {
   if (v === undefined || v === null) return html`<span class="hint">none</span>`
-  if (Array.isArray(v)) return v.length ? html`${v.map((item, i) => html`${i ? ', ' : ''}<code>${typeof item === 'string' ? item : JSON.stringify(item)}</code>`)}` : html`<span class="hint">none</span>`
+  if (Array.isArray(v))
+    return v.length
+      ? html`${v.map((item, i) => html`${i ? ', ' : ''}<code>${typeof item === 'string' ? item : JSON.stringify(item)}</code>`)}`
+      : html`<span class="hint">none</span>`
   return html`<code>${typeof v === 'string' ? v : JSON.stringify(v)}</code>`
 }
 
@@ -100,7 +103,10 @@ ${rows.map((cells) => html`<tr>${cells.map((cell, i) => (i === 0 ? html`<th scop
 export function renderIndexPage(provider: ProviderRuntime): Reply {
   const data = indexData(provider)
   const descriptions = provider.options.schema?.shape ?? {}
-  const endpointRows = Object.entries(data.endpoints).map(([key, v]) => [html`${key}`, typeof v === 'string' ? value(v) : html`<code>${JSON.stringify(v)}</code>`])
+  const endpointRows = Object.entries(data.endpoints).map(([key, v]) => [
+    html`${key}`,
+    typeof v === 'string' ? value(v) : html`<code>${JSON.stringify(v)}</code>`,
+  ])
   const body = html`<h1>${data.provider}: what is running</h1>
 <p>Mock time <time datetime="${data.clock.now}" data-testid="index-clock">${data.clock.now}</time>${data.clock.offsetSeconds ? html` (${data.clock.offsetSeconds > 0 ? '+' : ''}${data.clock.offsetSeconds} s from real time)` : ' (real time)'}; strictness <strong data-testid="index-strictness">${data.strictness}</strong>. The same as JSON: <a href="index.json">index.json</a>.</p>
 ${table(
@@ -115,7 +121,13 @@ ${table(
   'Clients',
   'index-clients',
   ['Client id', 'Secret', 'Name', 'Redirect URIs', 'Scopes'],
-  data.clients.map((c) => [html`<code>${c.id}</code>`, html`<span class="secret">${c.secret}</span>`, html`${c.name ?? ''}`, value(c.redirectUris), value(c.scopes)]),
+  data.clients.map((c) => [
+    html`<code>${c.id}</code>`,
+    html`<span class="secret">${c.secret}</span>`,
+    html`${c.name ?? ''}`,
+    value(c.redirectUris),
+    value(c.scopes),
+  ]),
   'No clients.',
 )}
 ${table(
@@ -129,7 +141,11 @@ ${table(
   'Options in force',
   'index-options',
   ['Option', 'Value', 'What it does'],
-  Object.entries(data.options).map(([key, v]) => [html`<code>${key}</code>`, value(v), html`${(descriptions[key] as { description?: string } | undefined)?.description ?? ''}`]),
+  Object.entries(data.options).map(([key, v]) => [
+    html`<code>${key}</code>`,
+    value(v),
+    html`${(descriptions[key] as { description?: string } | undefined)?.description ?? ''}`,
+  ]),
   'This provider has no options.',
 )}
 ${table(

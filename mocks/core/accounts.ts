@@ -85,7 +85,8 @@ export class AccountsControl {
     const definition = this.definition
     if (!schema || !definition) this.#unsupported()
     const parsed = validateAgainst(schema, input, label, `Failed to add the ${this.#noun}`)
-    if (this.#count() >= MAX_ACCOUNTS) throw new AccountError(`${this.provider.id} already has ${MAX_ACCOUNTS} ${this.kind}, the most it keeps; remove some or reset`, true)
+    if (this.#count() >= MAX_ACCOUNTS)
+      throw new AccountError(`${this.provider.id} already has ${MAX_ACCOUNTS} ${this.kind}, the most it keeps; remove some or reset`, true)
     if (this.kind === 'clients') return definition.addClient(this.provider, parsed)
     if (!definition.addUser) this.#unsupported()
     return definition.addUser(this.provider, parsed)
@@ -108,10 +109,13 @@ export class AccountsControl {
 }
 
 function validateAgainst(schema: OptionsSchema, input: unknown, label: string, context: string): Record<string, unknown> {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new OptionsError(`${context}: ${label} must be an object`, [`${label} must be an object`])
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new OptionsError(`${context}: ${label} must be an object`, [`${label} must be an object`])
   const result = schema.safeParse(input)
   if (result.success) return result.data as Record<string, unknown>
-  const problems = describeIssues(schema, input, result.error.issues, (path) => [label, ...path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/\.\[/g, '['))
+  const problems = describeIssues(schema, input, result.error.issues, (path) =>
+    [label, ...path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/\.\[/g, '['),
+  )
   throw new OptionsError(`${context}: ${problems.join('; ')}`, problems)
 }
 
@@ -122,7 +126,8 @@ export async function seedDeclaredAccounts(
 ): Promise<void> {
   // Users first: a Keystone application credential names its user.
   for (const [i, user] of declared.users.entries()) await labelled(`${provider.id}.users[${i}]`, () => provider.users.add(user, `${provider.id}.users[${i}]`))
-  for (const [i, client] of declared.clients.entries()) await labelled(`${provider.id}.clients[${i}]`, () => provider.clients.add(client, `${provider.id}.clients[${i}]`))
+  for (const [i, client] of declared.clients.entries())
+    await labelled(`${provider.id}.clients[${i}]`, () => provider.clients.add(client, `${provider.id}.clients[${i}]`))
 }
 
 /** Errors of a declared client or user name it as the config file does: `keystone.clients[0]: no user "bob" (...)`. */
@@ -166,4 +171,3 @@ export interface AuthorizeShortcutResult {
 
 /** A provider's authorize shortcut (Carina and Cloud 66 through the core's endpoint, GoCD its own). */
 export type AuthorizeShortcut<P> = (provider: P, input: AuthorizeShortcutInput) => Promise<AuthorizeShortcutResult>
-

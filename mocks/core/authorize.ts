@@ -119,7 +119,10 @@ export function doorkeeperUriWithQuery(uri: string, params: Record<string, strin
   const beforeFragment = hashAt === -1 ? uri : uri.slice(0, hashAt)
   const queryAt = beforeFragment.indexOf('?')
   // Ruby's `URI#to_s` leaves out the scheme's default port.
-  const base = (queryAt === -1 ? beforeFragment : beforeFragment.slice(0, queryAt)).replace(/^(http:\/\/[^/?#]*):80(?=\/|$)|^(https:\/\/[^/?#]*):443(?=\/|$)/i, '$1$2')
+  const base = (queryAt === -1 ? beforeFragment : beforeFragment.slice(0, queryAt)).replace(
+    /^(http:\/\/[^/?#]*):80(?=\/|$)|^(https:\/\/[^/?#]*):443(?=\/|$)/i,
+    '$1$2',
+  )
   const merged = new Map<string, string[]>()
   if (queryAt !== -1) {
     for (const [key, value] of new URLSearchParams(beforeFragment.slice(queryAt + 1))) merged.set(key, [...(merged.get(key) ?? []), value])
@@ -257,7 +260,13 @@ async function recordGrant(ctx: AuthorizeContext, request: ValidAuthorizationReq
       },
     })
   } else {
-    await store.grants.collection.create({ id: randomHex(16), userId: user.id, clientId: request.client.clientId, scopes: request.scopes, createdAtMs: clock.nowMs() })
+    await store.grants.collection.create({
+      id: randomHex(16),
+      userId: user.id,
+      clientId: request.client.clientId,
+      scopes: request.scopes,
+      createdAtMs: clock.nowMs(),
+    })
   }
 }
 
@@ -287,7 +296,12 @@ function deny(ctx: AuthorizeContext, request: ValidAuthorizationRequest): RouteA
 }
 
 /** The answer to the user's decision on the consent page (also the authorize shortcut's, `mocks/control/authorize-shortcut.ts`). */
-export function completeAuthorization(ctx: AuthorizeContext, request: ValidAuthorizationRequest, user: User, decision: 'authorize' | 'deny'): Promise<RouteAnswer> | RouteAnswer {
+export function completeAuthorization(
+  ctx: AuthorizeContext,
+  request: ValidAuthorizationRequest,
+  user: User,
+  decision: 'authorize' | 'deny',
+): Promise<RouteAnswer> | RouteAnswer {
   return decision === 'authorize' ? approve(ctx, request, user) : deny(ctx, request)
 }
 

@@ -43,7 +43,11 @@ export function bearerChallenge(realm: string, error?: OAuthError, scope?: reado
 }
 
 function challenge<E extends OAuthError>(error: E, options: BearerOptions, withError = true): E {
-  error.headers['WWW-Authenticate'] = bearerChallenge(options.realm, withError ? error : undefined, error.error === 'insufficient_scope' ? options.scopes : undefined)
+  error.headers['WWW-Authenticate'] = bearerChallenge(
+    options.realm,
+    withError ? error : undefined,
+    error.error === 'insufficient_scope' ? options.scopes : undefined,
+  )
   return error
 }
 
@@ -76,9 +80,14 @@ export function authenticateBearer(ctx: RouteContext<ProviderRuntime<Pick<Store,
   }
   if (found.length > 1) {
     // @see RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request." Lenient: the first one found is used.
-    ctx.violation('RFC6750-2', `the access token was sent ${found.length} times (${found.map(([placement]) => placement).join(', ')})`, challenge(new InvalidRequest('The access token was sent in more than one way.', 'several token placements'), options), {
-      servedByRealProvider: options.severalPlacements === 'first',
-    })
+    ctx.violation(
+      'RFC6750-2',
+      `the access token was sent ${found.length} times (${found.map(([placement]) => placement).join(', ')})`,
+      challenge(new InvalidRequest('The access token was sent in more than one way.', 'several token placements'), options),
+      {
+        servedByRealProvider: options.severalPlacements === 'first',
+      },
+    )
   }
   const [placement, value] = found[0]
   ctx.notes.tokenPlacement = placement

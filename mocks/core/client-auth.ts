@@ -88,7 +88,10 @@ export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, pa
     const error = new InvalidRequest('The client used more than one authentication method.', 'Basic header and client_secret both present')
     if (!options.violation) {
       if (!options.basicWins) throw error
-    } else options.violation('RFC6749-2.3', 'the client authenticated with HTTP Basic and with "client_secret" in the body', error, { servedByRealProvider: options.basicWins })
+    } else
+      options.violation('RFC6749-2.3', 'the client authenticated with HTTP Basic and with "client_secret" in the body', error, {
+        servedByRealProvider: options.basicWins,
+      })
   }
 
   if (basic) {
@@ -137,7 +140,11 @@ export interface TokenClientContext {
  * strictness deciding through the route's reporter), and the method and
  * client recorded in the journal notes.
  */
-export function authenticateTokenClient(ctx: TokenClientContext, params: Params, options: Pick<AuthenticateClientOptions, 'methods' | 'basicWins'>): AuthenticatedClient {
+export function authenticateTokenClient(
+  ctx: TokenClientContext,
+  params: Params,
+  options: Pick<AuthenticateClientOptions, 'methods' | 'basicWins'>,
+): AuthenticatedClient {
   const auth = authenticateClient(ctx.request, params, {
     methods: options.methods,
     findClient: (id) => ctx.provider.store.clients.by('clientId', id),

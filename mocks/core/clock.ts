@@ -34,7 +34,8 @@ export class Clock {
   advance(seconds: number): Date {
     if (typeof seconds !== 'number' || !Number.isFinite(seconds)) throw new RangeError(`Failed to advance the clock: ${seconds} is not a number of seconds`)
     const target = this.nowMs() + seconds * 1000
-    if (!inClockRange(target)) throw new RangeError(`Failed to advance the clock: ${seconds} seconds would take it outside ${CLOCK_RANGE} (it is ${this.now().toISOString()})`)
+    if (!inClockRange(target))
+      throw new RangeError(`Failed to advance the clock: ${seconds} seconds would take it outside ${CLOCK_RANGE} (it is ${this.now().toISOString()})`)
     if (this.#fixedMs !== undefined) this.#fixedMs += seconds * 1000
     else this.#offsetMs += seconds * 1000
     return this.now()

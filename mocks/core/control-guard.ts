@@ -75,7 +75,9 @@ export function controlRefusal(request: ProviderRequest, method: string, access:
     if (!host) return forbidden('control paths need a Host header')
     const name = normalizeHostname(host)
     if (!isLoopbackHostname(name) && !access.hosts.has(name)) {
-      return forbidden(`control paths answer only to a loopback Host, localhost or ${[...access.hosts].join(', ')}; this request names "${host}" (DNS rebinding?)`)
+      return forbidden(
+        `control paths answer only to a loopback Host, localhost or ${[...access.hosts].join(', ')}; this request names "${host}" (DNS rebinding?)`,
+      )
     }
   }
   if (headers.get('sec-fetch-site')?.toLowerCase() === 'cross-site') return forbidden('control paths refuse cross-site requests (Sec-Fetch-Site: cross-site)')
@@ -99,7 +101,8 @@ export function controlRefusal(request: ProviderRequest, method: string, access:
   if (access.token !== undefined) {
     const authorization = headers.get('authorization')
     const given = headers.get(CONTROL_TOKEN_HEADER) ?? (authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : null)
-    if (!secretsEqual(given, access.token)) return forbidden(`control paths need the control token (Authorization: Bearer <token> or ${CONTROL_TOKEN_HEADER}: <token>)`)
+    if (!secretsEqual(given, access.token))
+      return forbidden(`control paths need the control token (Authorization: Bearer <token> or ${CONTROL_TOKEN_HEADER}: <token>)`)
   }
   return null
 }

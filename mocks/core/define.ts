@@ -38,7 +38,9 @@ export interface ProviderDefinition<Id extends string = string, Runtime extends 
  * Checks a definition's own consistency (the id prefixes its route ids, each
  * origin has a URL) and returns it with its literal types kept.
  */
-export function defineProvider<const Id extends string, Runtime extends ProviderRuntime, RouteId extends string>(definition: ProviderDefinition<Id, Runtime, RouteId>): ProviderDefinition<Id, Runtime, RouteId> {
+export function defineProvider<const Id extends string, Runtime extends ProviderRuntime, RouteId extends string>(
+  definition: ProviderDefinition<Id, Runtime, RouteId>,
+): ProviderDefinition<Id, Runtime, RouteId> {
   const foreign = definition.routeIds.filter((route) => !route.startsWith(`${definition.id}.`))
   if (foreign.length) throw new TypeError(`defineProvider(${definition.id}): route ids must start with "${definition.id}." (${foreign.join(', ')})`)
   if (!Object.keys(definition.origins).length) throw new TypeError(`defineProvider(${definition.id}): give at least one origin`)

@@ -38,9 +38,17 @@ const define = (status: number, error: string, defaultDescription: string) =>
     }
   }
 
-export const InvalidRequest = define(400, 'invalid_request', 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.')
+export const InvalidRequest = define(
+  400,
+  'invalid_request',
+  'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
+)
 export const InvalidClient = define(401, 'invalid_client', 'Client authentication failed.')
-export const InvalidGrant = define(400, 'invalid_grant', 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.')
+export const InvalidGrant = define(
+  400,
+  'invalid_grant',
+  'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+)
 export const UnauthorizedClient = define(400, 'unauthorized_client', 'The client is not authorized to use this grant type.')
 export const UnsupportedGrantType = define(400, 'unsupported_grant_type', 'The authorization grant type is not supported by the authorization server.')
 export const InvalidScope = define(400, 'invalid_scope', 'The requested scope is invalid, unknown, or malformed.')

@@ -76,7 +76,18 @@ export interface Fault<RouteId extends string = string> extends Required<FaultSp
   fired: number
 }
 
-const ACTION_TYPES = ['oauth-error', 'response', 'retry-after', 'html-502', 'delay', 'drop', 'truncated-json', 'wrong-content-type', 'success-with-error', 'broken-token'] as const
+const ACTION_TYPES = [
+  'oauth-error',
+  'response',
+  'retry-after',
+  'html-502',
+  'delay',
+  'drop',
+  'truncated-json',
+  'wrong-content-type',
+  'success-with-error',
+  'broken-token',
+] as const
 
 /** The fields each action takes besides `type`; any other is a typo the fault would silently ignore. */
 const ACTION_FIELDS: Record<FaultAction['type'], readonly string[]> = {
@@ -101,7 +112,8 @@ const ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/
 /** Statuses whose response carries no body (RFC 9110 §15.3.5, §15.3.6, §15.4.5). */
 const NO_BODY_STATUSES = new Set([204, 205, 304])
 
-const isInteger = (value: unknown, min: number, max: number): value is number => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+const isInteger = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
 
 /**
  * Checks a fault spec, from the control path or from code, against its schema
@@ -110,7 +122,8 @@ const isInteger = (value: unknown, min: number, max: number): value is number =>
  */
 export function validateFaultSpec(input: unknown, routeIds?: readonly string[]): FaultSpec {
   const spec = input as Partial<FaultSpec> | null
-  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw new TypeError('a fault must be a JSON object with "route", "action" and optionally "times"')
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec))
+    throw new TypeError('a fault must be a JSON object with "route", "action" and optionally "times"')
   const unknownKeys = Object.keys(spec).filter((key) => !['route', 'times', 'action'].includes(key))
   if (unknownKeys.length) throw new TypeError(`a fault has no field ${unknownKeys.map((k) => `"${k}"`).join(', ')} (valid: route, times, action)`)
   if (typeof spec.route !== 'string' || !spec.route) throw new TypeError(`"route" must be "*" or a route id${routeIds ? ` (${routeIds.join(', ')})` : ''}`)
@@ -118,7 +131,14 @@ export function validateFaultSpec(input: unknown, routeIds?: readonly string[]):
     throw new TypeError(`"route" is "${spec.route}", which is no route of this provider; valid: *, ${routeIds.join(', ')}`)
   }
   const times = spec.times ?? 'once'
-  if (!(times === 'once' || times === 'always' || (typeof times === 'object' && times !== null && Object.keys(times).join() === 'nth' && isInteger((times as { nth: unknown }).nth, 1, Number.MAX_SAFE_INTEGER)))) {
+  if (!(
+    times === 'once' ||
+    times === 'always' ||
+    (typeof times === 'object' &&
+      times !== null &&
+      Object.keys(times).join() === 'nth' &&
+      isInteger((times as { nth: unknown }).nth, 1, Number.MAX_SAFE_INTEGER))
+  )) {
     throw new TypeError('"times" must be "once", "always" or {"nth": <positive integer>}')
   }
   const action = spec.action as FaultAction | undefined
@@ -128,11 +148,14 @@ export function validateFaultSpec(input: unknown, routeIds?: readonly string[]):
   const extra = Object.keys(action).filter((key) => key !== 'type' && !ACTION_FIELDS[action.type].includes(key))
   if (extra.length) {
     const fields = ACTION_FIELDS[action.type]
-    throw new TypeError(`a "${action.type}" action has no field ${extra.map((k) => `"${k}"`).join(', ')} (valid: ${fields.length ? fields.join(', ') : 'none besides type'})`)
+    throw new TypeError(
+      `a "${action.type}" action has no field ${extra.map((k) => `"${k}"`).join(', ')} (valid: ${fields.length ? fields.join(', ') : 'none besides type'})`,
+    )
   }
   switch (action.type) {
     case 'oauth-error':
-      if (typeof action.error !== 'string' || !ERROR_CODE.test(action.error)) throw new TypeError('"action.error" must be an OAuth error code (RFC 6749 §5.2 characters), e.g. invalid_grant')
+      if (typeof action.error !== 'string' || !ERROR_CODE.test(action.error))
+        throw new TypeError('"action.error" must be an OAuth error code (RFC 6749 §5.2 characters), e.g. invalid_grant')
       if (action.description !== undefined && (typeof action.description !== 'string' || !ERROR_CODE.test(action.description))) {
         throw new TypeError('"action.description" must be a string of printable ASCII characters other than " and \\ (RFC 6749 §5.2)')
       }
@@ -140,23 +163,29 @@ export function validateFaultSpec(input: unknown, routeIds?: readonly string[]):
       break
     case 'response': {
       if (!isInteger(action.status, 200, 599)) throw new TypeError('"action.status" must be an integer from 200 to 599 (1xx statuses are not final answers)')
-      if (action.body !== undefined && NO_BODY_STATUSES.has(action.status)) throw new TypeError(`"action.body" cannot be sent with status ${action.status} (204, 205 and 304 have no body)`)
+      if (action.body !== undefined && NO_BODY_STATUSES.has(action.status))
+        throw new TypeError(`"action.body" cannot be sent with status ${action.status} (204, 205 and 304 have no body)`)
       const headers = action.headers
       if (headers !== undefined) {
-        if (!headers || typeof headers !== 'object' || Array.isArray(headers)) throw new TypeError('"action.headers" must be an object of header names to string values')
+        if (!headers || typeof headers !== 'object' || Array.isArray(headers))
+          throw new TypeError('"action.headers" must be an object of header names to string values')
         for (const [name, value] of Object.entries(headers)) {
-          if (!HEADER_NAME.test(name)) throw new TypeError(`"action.headers" has an invalid header name ${JSON.stringify(name)} (RFC 9110 §5.1: letters, digits and !#$%&'*+.^_\`|~-)`)
-          if (typeof value !== 'string' || !HEADER_VALUE.test(value)) throw new TypeError(`"action.headers" has an invalid value for "${name}": it must be a string without CR, LF or other control characters`)
+          if (!HEADER_NAME.test(name))
+            throw new TypeError(`"action.headers" has an invalid header name ${JSON.stringify(name)} (RFC 9110 §5.1: letters, digits and !#$%&'*+.^_\`|~-)`)
+          if (typeof value !== 'string' || !HEADER_VALUE.test(value))
+            throw new TypeError(`"action.headers" has an invalid value for "${name}": it must be a string without CR, LF or other control characters`)
         }
       }
       break
     }
     case 'retry-after':
       if (action.status !== undefined && action.status !== 429 && action.status !== 503) throw new TypeError('"action.status" must be 429 or 503')
-      if (action.seconds !== undefined && !isInteger(action.seconds, 0, 86_400 * 365)) throw new TypeError('"action.seconds" must be an integer from 0 to 31536000')
+      if (action.seconds !== undefined && !isInteger(action.seconds, 0, 86_400 * 365))
+        throw new TypeError('"action.seconds" must be an integer from 0 to 31536000')
       break
     case 'delay':
-      if (!(typeof action.ms === 'number' && Number.isFinite(action.ms) && action.ms >= 0 && action.ms <= 600_000)) throw new TypeError('"action.ms" must be between 0 and 600000')
+      if (!(typeof action.ms === 'number' && Number.isFinite(action.ms) && action.ms >= 0 && action.ms <= 600_000))
+        throw new TypeError('"action.ms" must be between 0 and 600000')
       break
     case 'wrong-content-type':
       if (action.contentType !== undefined && (typeof action.contentType !== 'string' || !action.contentType || !HEADER_VALUE.test(action.contentType))) {
@@ -164,7 +193,8 @@ export function validateFaultSpec(input: unknown, routeIds?: readonly string[]):
       }
       break
     case 'success-with-error':
-      if (action.error !== undefined && (typeof action.error !== 'string' || !ERROR_CODE.test(action.error))) throw new TypeError('"action.error" must be an OAuth error code, e.g. invalid_grant')
+      if (action.error !== undefined && (typeof action.error !== 'string' || !ERROR_CODE.test(action.error)))
+        throw new TypeError('"action.error" must be an OAuth error code, e.g. invalid_grant')
       break
     case 'broken-token':
       if (!BROKEN_TOKEN_KINDS.includes(action.kind)) throw new TypeError(`"action.kind" must be one of ${BROKEN_TOKEN_KINDS.join(', ')}`)
@@ -244,10 +274,13 @@ export async function applyFault(fault: Fault, ctx: RouteContext): Promise<Route
       return ctx.provider.renderError(error, ctx)
     }
     case 'html-502':
-      return new Response('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n', {
-        status: 502,
-        headers: { 'Content-Type': 'text/html' },
-      })
+      return new Response(
+        '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n',
+        {
+          status: 502,
+          headers: { 'Content-Type': 'text/html' },
+        },
+      )
     case 'drop':
       return Response.error()
     case 'delay':
@@ -285,7 +318,14 @@ async function resolveOrRender(ctx: RouteContext): Promise<Reply> {
   }
 }
 
-const STATUS_OF: Record<string, number> = { invalid_client: 401, invalid_token: 401, insufficient_scope: 403, access_denied: 403, server_error: 500, temporarily_unavailable: 503 }
+const STATUS_OF: Record<string, number> = {
+  invalid_client: 401,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  access_denied: 403,
+  server_error: 500,
+  temporarily_unavailable: 503,
+}
 
 /** The status an injected OAuth error gets when the fault names none (RFC 6749 §5.2, RFC 6750 §3.1). */
 function statusOf(error: string): number {

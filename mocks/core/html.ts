@@ -132,5 +132,9 @@ ${options.body}
 </main>
 </body>
 </html>`
-  return new Reply(options.status ?? 200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': sheet.csp, ...PAGE_SECURITY_HEADERS, ...options.headers }, document.value)
+  return new Reply(
+    options.status ?? 200,
+    { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': sheet.csp, ...PAGE_SECURITY_HEADERS, ...options.headers },
+    document.value,
+  )
 }

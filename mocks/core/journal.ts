@@ -265,7 +265,9 @@ export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply
         atMs: startMs,
         request: { method, url, headers: headersToObject(headers), body: bodyText },
         // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
-        response: reply ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) } : { status: 0, headers: {}, body: '' },
+        response: reply
+          ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) }
+          : { status: 0, headers: {}, body: '' },
         notes,
       }
       if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }

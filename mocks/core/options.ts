@@ -47,7 +47,8 @@ function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefine
 export function schemaAt(schema: z.core.$ZodType, path: ReadonlyArray<PropertyKey>): z.core.$ZodType | undefined {
   let current: z.core.$ZodType | undefined = schema
   for (const key of path) {
-    const inner = unwrap(current) as { _zod: { def: { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType } } } | undefined
+    const inner = unwrap(current) as
+      { _zod: { def: { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType } } } | undefined
     if (!inner) return undefined
     const def = inner._zod.def
     if (def.type === 'object') current = def.shape?.[String(key)]
@@ -75,7 +76,14 @@ function shown(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
-const TYPE_WORDS: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', object: 'an object', array: 'an array', int: 'an integer' }
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
+  int: 'an integer',
+}
 
 /**
  * One line per zod issue, each naming where (as `label(path)` words it), what
@@ -99,11 +107,14 @@ export function describeIssues(
         for (const key of issue.keys) lines.push(unknownKey(issue.path, key, keysOf(schemaAt(schema, issue.path))))
         break
       case 'invalid_value':
-        lines.push(`${where} must be ${issue.values.length === 1 ? shown(issue.values[0]) : `one of ${issue.values.map(shown).join(', ')}`} (got ${shown(got)})`)
+        lines.push(
+          `${where} must be ${issue.values.length === 1 ? shown(issue.values[0]) : `one of ${issue.values.map(shown).join(', ')}`} (got ${shown(got)})`,
+        )
         break
       case 'invalid_type': {
         const enumValues = (schemaAt(schema, issue.path) as { _zod?: { def?: { type: string; entries?: Record<string, unknown> } } } | undefined)?._zod?.def
-        if (enumValues?.type === 'enum' && enumValues.entries) lines.push(`${where} must be one of ${Object.values(enumValues.entries).map(shown).join(', ')} (got ${shown(got)})`)
+        if (enumValues?.type === 'enum' && enumValues.entries)
+          lines.push(`${where} must be one of ${Object.values(enumValues.entries).map(shown).join(', ')} (got ${shown(got)})`)
         else lines.push(`${where} must be ${TYPE_WORDS[issue.expected] ?? issue.expected} (got ${shown(got)})`)
         break
       }
@@ -128,7 +139,12 @@ export function optionLabel(providerId: string, path: ReadonlyArray<PropertyKey>
  * defaults filled in. Throws {@link OptionsError} naming the provider, the key
  * and the allowed values.
  */
-export function parseProviderOptions<S extends OptionsSchema>(providerId: string, schema: S, given: object, context = `Failed to create the ${providerId} provider`): z.output<S> {
+export function parseProviderOptions<S extends OptionsSchema>(
+  providerId: string,
+  schema: S,
+  given: object,
+  context = `Failed to create the ${providerId} provider`,
+): z.output<S> {
   const picked: Record<string, unknown> = {}
   for (const key of Object.keys(schema.shape)) {
     const value = (given as Record<string, unknown>)[key]
@@ -141,8 +157,15 @@ export function parseProviderOptions<S extends OptionsSchema>(providerId: string
 export function validateOptions<S extends OptionsSchema>(providerId: string, schema: S, input: unknown, context: string): z.output<S> {
   const result = schema.safeParse(input)
   if (result.success) return result.data
-  const problems = describeIssues(schema, input, result.error.issues, (path) => optionLabel(providerId, path), (path, key, allowed) =>
-    path.length ? `${optionLabel(providerId, [...path, key])} is not a known key (allowed: ${allowed.join(', ')})` : `${providerId}.${key} is not an option of ${providerId} (allowed: ${allowed.join(', ')})`,
+  const problems = describeIssues(
+    schema,
+    input,
+    result.error.issues,
+    (path) => optionLabel(providerId, path),
+    (path, key, allowed) =>
+      path.length
+        ? `${optionLabel(providerId, [...path, key])} is not a known key (allowed: ${allowed.join(', ')})`
+        : `${providerId}.${key} is not an option of ${providerId} (allowed: ${allowed.join(', ')})`,
   )
   throw new OptionsError(`${context}: ${problems.join('; ')}`, problems)
 }
@@ -191,7 +214,8 @@ export class ProviderOptionsControl<Config = unknown> {
   set(changes: Record<string, unknown>): Record<string, unknown> {
     const definition = this.definition
     if (!definition) throw new OptionsError(`${this.providerId} has no options`, [`${this.providerId} has no options`])
-    if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) throw new OptionsError(`Failed to change the options of ${this.providerId}: give an object of options`, ['give an object of options'])
+    if (changes === null || typeof changes !== 'object' || Array.isArray(changes))
+      throw new OptionsError(`Failed to change the options of ${this.providerId}: give an object of options`, ['give an object of options'])
     const merged = validateOptions(this.providerId, definition.schema, { ...this.#current, ...changes }, `Failed to change the options of ${this.providerId}`)
     definition.apply(this.config, merged)
     this.#current = merged

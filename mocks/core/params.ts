@@ -92,7 +92,12 @@ export class Params {
       if (!this.#violation) throw error
       // @see RFC 6749 §3.1 (query of the authorization endpoint) and §3.2 (token request body): "MUST NOT be included more than once".
       const servedByRealProvider = this.#repeated === 'last'
-      this.#violation(this.source === 'query' ? 'RFC6749-3.1' : 'RFC6749-3.2', `"${name}" was sent ${count} times in the ${this.source === 'query' ? 'query' : 'body'}`, error, { servedByRealProvider })
+      this.#violation(
+        this.source === 'query' ? 'RFC6749-3.1' : 'RFC6749-3.2',
+        `"${name}" was sent ${count} times in the ${this.source === 'query' ? 'query' : 'body'}`,
+        error,
+        { servedByRealProvider },
+      )
       if (servedByRealProvider) return last
     }
     return found
@@ -136,7 +141,13 @@ export interface BodyOptions {
  * reporter, a lenient provider records it and reads the body as JSON when it
  * is a JSON object the route accepts, else as a form.
  */
-export function parseBodyParams(request: Pick<ProviderRequest, 'headers'>, text: string, options: Omit<BodyOptions, 'limit'> = {}, violation?: ReportViolation, repeated?: RepeatedParameters): Params {
+export function parseBodyParams(
+  request: Pick<ProviderRequest, 'headers'>,
+  text: string,
+  options: Omit<BodyOptions, 'limit'> = {},
+  violation?: ReportViolation,
+  repeated?: RepeatedParameters,
+): Params {
   const accept = options.accept ?? ['form']
   const type = mediaType(request)
   if (type === 'application/x-www-form-urlencoded' && accept.includes('form')) {

@@ -12,7 +12,14 @@ import { registerRuntime } from './hints.js'
 import { CONTROL_PREFIX, type ControlAccess } from './control-guard.js'
 import { attachStoreClock, purgeStore } from '../store/indexed.js'
 import { ProviderOptionsControl, type OptionsDefinition } from './options.js'
-import { AccountsControl, seedDeclaredAccounts, type AccountsDefinition, type AuthorizeShortcut, type AuthorizeShortcutInput, type AuthorizeShortcutResult } from './accounts.js'
+import {
+  AccountsControl,
+  seedDeclaredAccounts,
+  type AccountsDefinition,
+  type AuthorizeShortcut,
+  type AuthorizeShortcutInput,
+  type AuthorizeShortcutResult,
+} from './accounts.js'
 
 export { CONTROL_PREFIX }
 export type { ReadBody }
@@ -179,13 +186,15 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     this.config = definition.config
     this.clock = options.clock ?? new Clock()
     const journal = options.journal ?? true
-    this.journal = new Journal(typeof journal === 'object' ? (journal.capacity ?? 2000) : 2000, journal !== false, typeof journal === 'object' ? journal.maxBytes : undefined)
+    this.journal = new Journal(
+      typeof journal === 'object' ? (journal.capacity ?? 2000) : 2000,
+      journal !== false,
+      typeof journal === 'object' ? journal.maxBytes : undefined,
+    )
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
     this.strictness = this.#initialStrictness = options.strictness ?? 'strict'
     const given = typeof options.baseUrl === 'string' ? { default: options.baseUrl } : (options.baseUrl ?? {})
-    this.origins = Object.fromEntries(
-      Object.entries(definition.origins).map(([key, url]) => [key, stripTrailingSlash(given[key] ?? url)]),
-    )
+    this.origins = Object.fromEntries(Object.entries(definition.origins).map(([key, url]) => [key, stripTrailingSlash(given[key] ?? url)]))
     this.#basePaths = Object.fromEntries(Object.entries(this.origins).map(([key, url]) => [key, new URL(url).pathname.replace(/\/$/, '')]))
     this.#router = new Router(definition.routes)
     // Each id once: a route served at several paths (GoCD's `/go/oauth/token` and `/oauth/token`) is listed once.
@@ -227,9 +236,12 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     attachStoreClock(this.store, () => this.clock.nowMs())
     this.#seeded = false
     const ready = (this.#ready = this.#definition.seed(this).then(() => seedDeclaredAccounts(this, this.#declared)))
-    ready.then(() => {
-      if (this.#ready === ready) this.#seeded = true
-    }, () => {})
+    ready.then(
+      () => {
+        if (this.#ready === ready) this.#seeded = true
+      },
+      () => {},
+    )
   }
 
   /** Fresh store seeded from the fixtures, empty journal, no faults, clock back to real time. */
@@ -313,9 +325,16 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     let path = pathnameOf(request.url)
     if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
       if (this.#control) return this.#control.answer(request, path, body)
-      return Reply.json(404, { error: `the control paths of "${this.id}" are not attached: create it from "oauth-dance" (createCarina()...), or serve it (serve(), mswHandlers()), which attach them` }, { 'Cache-Control': 'no-store' })
+      return Reply.json(
+        404,
+        {
+          error: `the control paths of "${this.id}" are not attached: create it from "oauth-dance" (createCarina()...), or serve it (serve(), mswHandlers()), which attach them`,
+        },
+        { 'Cache-Control': 'no-store' },
+      )
     }
-    if (basePath && !(path === basePath || path.startsWith(basePath + '/'))) path = '\u0000' // outside the mount: no route
+    if (basePath && !(path === basePath || path.startsWith(basePath + '/')))
+      path = '\u0000' // outside the mount: no route
     else path = path.slice(basePath.length) || '/'
 
     const method = request.method.toUpperCase()
@@ -380,7 +399,9 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
       return path + suffix
     }
     if (match.kind !== 'route') return path + suffix
-    const secrets = Object.entries(match.params).filter(([name]) => SECRET_PARAM.test(name)).map(([, value]) => value)
+    const secrets = Object.entries(match.params)
+      .filter(([name]) => SECRET_PARAM.test(name))
+      .map(([, value]) => value)
     if (secrets.length === 0) return path + suffix
     const redacted = path.split('/').map((segment) => {
       let decoded = segment
@@ -401,7 +422,6 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
   #context(request: ProviderRequest, origin: string, params: Record<string, string>, route: RouteDefinition | null): RouteContext {
     return new RequestContext(request, params, this, route as RouteDefinition, origin, this.origins[origin] ?? this.baseUrl)
   }
-
 }
 
 /**

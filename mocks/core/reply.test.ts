@@ -23,7 +23,11 @@ describe('Reply', () => {
   })
 
   it('reads a web Response back into the same data', async () => {
-    const headers = new Headers([['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['content-type', 'application/json']])
+    const headers = new Headers([
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+      ['content-type', 'application/json'],
+    ])
     const reply = await toReply(new Response('{"a":1}', { status: 400, headers }))
     expect(reply.status).toBe(400)
     expect(reply.headers).toEqual({ 'set-cookie': ['a=1', 'b=2'], 'content-type': 'application/json' })

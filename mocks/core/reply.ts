@@ -25,7 +25,8 @@ export class Reply {
       const value = headers[name]
       if (value === undefined) continue
       // As `Headers` refuses them: a value that could split the response (a CR or LF from a redirect target) never reaches a socket.
-      if (Array.isArray(value) ? value.some((v) => FORBIDDEN_IN_VALUE.test(v)) : FORBIDDEN_IN_VALUE.test(value)) throw new TypeError(`Invalid value of header "${name}"`)
+      if (Array.isArray(value) ? value.some((v) => FORBIDDEN_IN_VALUE.test(v)) : FORBIDDEN_IN_VALUE.test(value))
+        throw new TypeError(`Invalid value of header "${name}"`)
       normalized[name.toLowerCase()] = value
     }
     this.headers = normalized

@@ -19,10 +19,17 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 
  * @example
  * reportViolation(ctx, 'RFC6749-2.3', 'HTTP Basic and "client_secret" in the body', new InvalidRequest('…'))
  */
-export function reportViolation(ctx: Pick<RouteContext, 'provider' | 'notes'>, requirement: string, message: string, strictError: OAuthError, options: ViolationOptions = {}): void {
+export function reportViolation(
+  ctx: Pick<RouteContext, 'provider' | 'notes'>,
+  requirement: string,
+  message: string,
+  strictError: OAuthError,
+  options: ViolationOptions = {},
+): void {
   const served = options.servedByRealProvider === true || ctx.provider.strictness === 'lenient'
   const violations = ((ctx.notes.violations as Violation[] | undefined) ??= [])
-  if (!violations.some((v) => v.requirement === requirement && v.message === message)) violations.push({ requirement, message, error: strictError.error, served })
+  if (!violations.some((v) => v.requirement === requirement && v.message === message))
+    violations.push({ requirement, message, error: strictError.error, served })
   if (!served) throw strictError
 }
 
@@ -111,9 +118,7 @@ interface CompiledRoute {
 }
 
 export type RouteMatch =
-  | { kind: 'route'; route: RouteDefinition; params: Record<string, string> }
-  | { kind: 'method-not-allowed'; allowed: string[] }
-  | { kind: 'not-found' }
+  { kind: 'route'; route: RouteDefinition; params: Record<string, string> } | { kind: 'method-not-allowed'; allowed: string[] } | { kind: 'not-found' }
 
 function compilePath(path: string): { regex: RegExp; names: string[] } {
   const names: string[] = []

@@ -16,7 +16,7 @@ export interface WebConfig {
   loginPath: string
 }
 
-type WebRuntime = ProviderRuntime<Pick<Store, "sessions" | "users" | "clients">, { web: WebConfig }>
+type WebRuntime = ProviderRuntime<Pick<Store, 'sessions' | 'users' | 'clients'>, { web: WebConfig }>
 type WebContext = RouteContext<WebRuntime>
 
 function cookieOf(ctx: WebContext): string | undefined {
@@ -243,7 +243,9 @@ ${csrfField(session)}
 }
 
 /** GET/POST of the login page and POST of logout, shared by every provider with a browser flow. */
-export function loginRoutes<const Prefix extends string>(options: LoginPageOptions & { routePrefix: Prefix }): RouteDefinition<ProviderRuntime, `${Prefix}.${'login-page' | 'login' | 'logout'}`>[] {
+export function loginRoutes<const Prefix extends string>(
+  options: LoginPageOptions & { routePrefix: Prefix },
+): RouteDefinition<ProviderRuntime, `${Prefix}.${'login-page' | 'login' | 'logout'}`>[] {
   const page = (ctx: WebContext, body: ReturnType<typeof html>, status = 200, setCookie?: string) =>
     renderPage({ title: 'Log in', brand: ctx.provider.config.web.brand, body, status, headers: setCookie ? { 'Set-Cookie': setCookie } : {} })
 

@@ -24,7 +24,14 @@ describe.each(bothModes)('strict and lenient over $name', (mode) => {
     expect((await request(running.origins.auth).get('/__oauth-dance/strictness')).body).toEqual({ mode: 'strict' })
     const response = await request(running.origins.auth).post('/oauth2/token').set('Authorization', basic).type('form').send(twoMethods)
     expect([response.status, response.body]).toEqual([400, { error: 'invalid_request' }])
-    expect(violations()).toEqual([{ requirement: 'RFC6749-2.3', message: 'the client authenticated with HTTP Basic and with "client_secret" in the body', error: 'invalid_request', served: false }])
+    expect(violations()).toEqual([
+      {
+        requirement: 'RFC6749-2.3',
+        message: 'the client authenticated with HTTP Basic and with "client_secret" in the body',
+        error: 'invalid_request',
+        served: false,
+      },
+    ])
   })
 
   it('serves it and records the violation when switched to lenient over the control path, until reset', async () => {
@@ -33,7 +40,14 @@ describe.each(bothModes)('strict and lenient over $name', (mode) => {
     const response = await request(running.origins.auth).post('/oauth2/token').set('Authorization', basic).type('form').send(twoMethods)
     expect(response.status).toBe(200)
     expect(response.body.token_type).toBe('Bearer')
-    expect(violations()).toEqual([{ requirement: 'RFC6749-2.3', message: 'the client authenticated with HTTP Basic and with "client_secret" in the body', error: 'invalid_request', served: true }])
+    expect(violations()).toEqual([
+      {
+        requirement: 'RFC6749-2.3',
+        message: 'the client authenticated with HTTP Basic and with "client_secret" in the body',
+        error: 'invalid_request',
+        served: true,
+      },
+    ])
     await request(running.origins.auth).post('/__oauth-dance/reset').expect(200)
     expect((await request(running.origins.auth).get('/__oauth-dance/strictness')).body).toEqual({ mode: 'strict' })
   })
@@ -51,7 +65,14 @@ describe('strictness option', () => {
   it('starts lenient when created lenient, and reset keeps the option', async () => {
     const cogo = createCogo({ strictness: 'lenient' })
     const token = () =>
-      cogo.handle(new Request(`${cogo.origins.auth}/oauth2/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'text/plain' }, body: 'grant_type=client_credentials&grant_type=client_credentials' }), 'auth')
+      cogo.handle(
+        new Request(`${cogo.origins.auth}/oauth2/token`, {
+          method: 'POST',
+          headers: { authorization: basic, 'content-type': 'text/plain' },
+          body: 'grant_type=client_credentials&grant_type=client_credentials',
+        }),
+        'auth',
+      )
     expect((await token()).status).toBe(200)
     expect(cogo.journal.entries()[0].notes.violations).toEqual([
       { requirement: 'RFC6749A-B', message: 'the body was sent as text/plain, not application/x-www-form-urlencoded', error: 'invalid_request', served: true },

@@ -113,11 +113,17 @@ export async function redeemAuthorizationCode(
  * carries `WWW-Authenticate: Bearer realm="Doorkeeper"` with the error and
  * `description`, after the error's own headers and `headers`.
  */
-export function doorkeeperErrorAnswer(error: OAuthError, description: string, tokenErrorStatus: 'doorkeeper' | 'rfc6749', headers: Record<string, string> = {}): { status: number; headers: Record<string, string> } {
+export function doorkeeperErrorAnswer(
+  error: OAuthError,
+  description: string,
+  tokenErrorStatus: 'doorkeeper' | 'rfc6749',
+  headers: Record<string, string> = {},
+): { status: number; headers: Record<string, string> } {
   let status = error.status
   if (status < 500 && status !== 413) status = tokenErrorStatus === 'doorkeeper' || error.error === 'invalid_client' ? 401 : 400
   const answerHeaders: Record<string, string> = { ...error.headers, ...headers }
-  if (status === 401) answerHeaders['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
+  if (status === 401)
+    answerHeaders['WWW-Authenticate'] = `Bearer realm="Doorkeeper", error=${quoteAuthParam(error.error)}, error_description=${quoteAuthParam(description)}`
   return { status, headers: answerHeaders }
 }
 
@@ -129,7 +135,8 @@ export function doorkeeperErrorAnswer(error: OAuthError, description: string, to
 export const DOORKEEPER_DESCRIPTIONS: Record<string, string> = {
   invalid_request: 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
   invalid_client: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
-  invalid_grant: 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+  invalid_grant:
+    'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
   unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',
   unauthorized_client: 'The client is not authorized to perform this request using this method.',
   invalid_redirect_uri: 'The redirect uri included is not valid.',

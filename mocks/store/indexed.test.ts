@@ -50,7 +50,12 @@ describe('insert (records the provider built itself)', () => {
     expect(store.tokens.collection.findMany((q) => q.where({ revokedAtMs: 9 })).map((t) => t.token)).toEqual(['t3'])
     store.tokens.collection.delete((q) => q.where({ token: 't1' }))
     expect(store.tokens.by('token', 't1')).toBeUndefined()
-    expect(store.tokens.collection.all().map((t) => t.token).sort()).toEqual(['t0', 't2', 't3', 't4'])
+    expect(
+      store.tokens.collection
+        .all()
+        .map((t) => t.token)
+        .sort(),
+    ).toEqual(['t0', 't2', 't3', 't4'])
     store.tokens.patch(store.tokens.by('token', 't4')!, { revokedAtMs: 1 })
     expect(store.tokens.collection.findFirst((q) => q.where({ token: 't4' }))?.revokedAtMs).toBe(1)
   })
@@ -96,7 +101,7 @@ describe('release by time (expiry queue)', () => {
     let reads = 0
     const short = (i: number) => {
       const token = built(100_000 + i, { expiresAtMs: now + HOUR })
-      return new Proxy(token, { get: (t, k) => ((k === 'expiresAtMs' && reads++), Reflect.get(t, k)) })
+      return new Proxy(token, { get: (t, k) => (k === 'expiresAtMs' && reads++, Reflect.get(t, k)) })
     }
     for (let round = 0; round < 5; round++) {
       for (let i = 0; i < 100; i++) store.tokens.insert(short(round * 100 + i) as never)

@@ -15,11 +15,14 @@ type Output<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>
 const [kPrimaryKey, kRelationMap] = (() => {
   const seen = new Set<symbol>()
   const note = (key: string | symbol) => typeof key === 'symbol' && seen.add(key)
-  const probe = new Proxy({}, {
-    has: (_target, key) => (note(key), true),
-    get: (_target, key) => void note(key),
-    ownKeys: () => [],
-  })
+  const probe = new Proxy(
+    {},
+    {
+      has: (_target, key) => (note(key), true),
+      get: (_target, key) => void note(key),
+      ownKeys: () => [],
+    },
+  )
   const passthrough: StandardSchemaV1 = { '~standard': { version: 1, vendor: 'oauth-dance', validate: () => ({ value: {} }) } }
   new Collection({ schema: passthrough }).create(probe).catch(() => {})
   const named = (name: string) => {
@@ -339,7 +342,8 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
     createNow(values: StandardSchemaV1.InferInput<S>): StoredRecord<S> {
       const result = schema['~standard'].validate(values)
       if (result instanceof Promise) throw new TypeError('createNow() needs a schema that validates synchronously')
-      if (result.issues) throw new TypeError(`Failed to create a record: ${result.issues.map((i) => `${i.path?.join('.') ?? ''} ${i.message}`.trim()).join('; ')}`)
+      if (result.issues)
+        throw new TypeError(`Failed to create a record: ${result.issues.map((i) => `${i.path?.join('.') ?? ''} ${i.message}`.trim()).join('; ')}`)
       return insert(result.value as Output<S>)
     },
     /** Drops one stored record in O(1) amortized (`collection.delete` scans the collection). */

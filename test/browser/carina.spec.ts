@@ -38,7 +38,12 @@ test.describe('Carina in a browser, through the example app', () => {
     const tokenRequests = oauthProvider.runtime.journal.entries().filter((e) => e.route === 'carina.token')
     expect(tokenRequests).toHaveLength(1)
     expect(tokenRequests[0].response.status).toBe(200)
-    expect(JSON.parse(tokenRequests[0].request.body)).toMatchObject({ client_id: app.client.clientId, client_secret: app.client.clientSecret, grant_type: 'authorization_code', redirect_uri: app.redirectUri })
+    expect(JSON.parse(tokenRequests[0].request.body)).toMatchObject({
+      client_id: app.client.clientId,
+      client_secret: app.client.clientSecret,
+      grant_type: 'authorization_code',
+      redirect_uri: app.redirectUri,
+    })
     // ...and the browser never carried the secret or an access token.
     const token = (oauthProvider.runtime.store as Store).tokens.collection.findFirst((q) => q.where({ clientId: app.client.clientId }))!
     expect(browserTraffic.length).toBeGreaterThan(5)
@@ -67,14 +72,22 @@ test.describe('Carina in a browser, through the example app', () => {
     await expect(page.getByTestId('login-form')).toBeVisible()
     // ...and is then led through an attacker's authorization link with the attacker's state.
     const forged = new URL(`${oauthProvider.baseUrl}/oauth/authorize`)
-    forged.search = new URLSearchParams({ client_id: app.client.clientId, redirect_uri: app.redirectUri, response_type: 'code', scope: 'identity', state: 'forged-by-attacker' }).toString()
+    forged.search = new URLSearchParams({
+      client_id: app.client.clientId,
+      redirect_uri: app.redirectUri,
+      response_type: 'code',
+      scope: 'identity',
+      state: 'forged-by-attacker',
+    }).toString()
     await page.goto(forged.toString())
     await oauthPages.logIn()
     await oauthPages.approve()
 
     expect(page.url().startsWith(`${app.url}/callback?code=`)).toBe(true)
     expect(new URL(page.url()).searchParams.get('state')).toBe('forged-by-attacker')
-    await expect(page.getByTestId('login-failed')).toHaveText('The state parameter does not match the login this browser started, so the app refused this callback.')
+    await expect(page.getByTestId('login-failed')).toHaveText(
+      'The state parameter does not match the login this browser started, so the app refused this callback.',
+    )
     expect(oauthProvider.runtime.journal.entries().filter((e) => e.route === 'carina.token')).toEqual([])
     const codes = (oauthProvider.runtime.store as Store).codes.collection.findMany((q) => q.where({ clientId: app.client.clientId }))
     expect(codes.map((c) => c.redeemedAtMs)).toEqual([null])
@@ -103,7 +116,12 @@ test.describe('Carina in a browser, through the example app', () => {
     expect(exchange.response.status).toBe(200)
   })
 
-  test('a user already logged in to Carina goes straight to consent, and once granted not even there', async ({ page, oauthProvider, oauthPages, exampleApp }) => {
+  test('a user already logged in to Carina goes straight to consent, and once granted not even there', async ({
+    page,
+    oauthProvider,
+    oauthPages,
+    exampleApp,
+  }) => {
     const app = await exampleApp()
     await page.goto(`${oauthProvider.baseUrl}/login`)
     await oauthPages.logIn()

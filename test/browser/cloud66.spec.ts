@@ -8,7 +8,12 @@ test.use({ provider: 'cloud66', oauthDanceProviders: ['cloud66'] })
 const [rails, sinatra] = cloud66Fixtures.stacks
 
 test.describe('Cloud 66 in a browser, through the example app', () => {
-  test('a developer registers the app on the Developers page, then signs in with it and sees their stacks', async ({ page, oauthProvider, oauthPages, unregisteredExampleApp }) => {
+  test('a developer registers the app on the Developers page, then signs in with it and sees their stacks', async ({
+    page,
+    oauthProvider,
+    oauthPages,
+    unregisteredExampleApp,
+  }) => {
     const app = await unregisteredExampleApp()
     await page.goto(`${oauthProvider.baseUrl}/oauth/applications/new`)
     await expect(page.getByTestId('login-prompt')).toHaveText('Sign in to Cloud 66')
@@ -17,7 +22,10 @@ test.describe('Cloud 66 in a browser, through the example app', () => {
     await page.getByLabel('OAuth 2.0 callback URL').fill(app.redirectUri)
     await page.getByTestId('application-submit').click()
     await expect(page.getByTestId('application-callback-url')).toHaveText(app.redirectUri)
-    app.useClient({ clientId: (await page.getByTestId('application-id').innerText()).trim(), clientSecret: (await page.getByTestId('application-secret').innerText()).trim() })
+    app.useClient({
+      clientId: (await page.getByTestId('application-id').innerText()).trim(),
+      clientSecret: (await page.getByTestId('application-secret').innerText()).trim(),
+    })
     // Sign out of Cloud 66, so the dance shows its login page.
     await page.context().clearCookies()
 
@@ -60,10 +68,14 @@ test.describe('Cloud 66 in a browser, through the example app', () => {
     await page.goto(app.url)
     await page.getByTestId('login-button').click()
     await expect(page.getByTestId('login-form')).toBeVisible()
-    await page.goto(`${oauthProvider.baseUrl}/oauth/authorize?${new URLSearchParams({ client_id: app.client.clientId, redirect_uri: app.redirectUri, response_type: 'code', scope: 'public', state: 'forged-by-attacker' })}`)
+    await page.goto(
+      `${oauthProvider.baseUrl}/oauth/authorize?${new URLSearchParams({ client_id: app.client.clientId, redirect_uri: app.redirectUri, response_type: 'code', scope: 'public', state: 'forged-by-attacker' })}`,
+    )
     await oauthPages.logIn()
     await oauthPages.approve()
-    await expect(page.getByTestId('login-failed')).toHaveText('The state parameter does not match the login this browser started, so the app refused this callback.')
+    await expect(page.getByTestId('login-failed')).toHaveText(
+      'The state parameter does not match the login this browser started, so the app refused this callback.',
+    )
     expect(oauthProvider.runtime.journal.entries().filter((e) => e.route === 'cloud66.token')).toEqual([])
     const codes = (oauthProvider.runtime.store as Store).codes.collection.findMany((q) => q.where({ clientId: app.client.clientId }))
     expect(codes.map((c) => c.redeemedAtMs)).toEqual([null])
@@ -84,7 +96,12 @@ test.describe('Cloud 66 in a browser, through the example app', () => {
     await expect(page.getByTestId('user-data').locator('dt')).toHaveText([rails.name, sinatra.name])
   })
 
-  test('a user already signed in to Cloud 66 goes straight to consent, and once granted not even there', async ({ page, oauthProvider, oauthPages, exampleApp }) => {
+  test('a user already signed in to Cloud 66 goes straight to consent, and once granted not even there', async ({
+    page,
+    oauthProvider,
+    oauthPages,
+    exampleApp,
+  }) => {
     const app = await exampleApp({ redirectUris: ['callback'] })
     await page.goto(`${oauthProvider.baseUrl}/users/sign_in`)
     await oauthPages.logIn()
@@ -100,7 +117,12 @@ test.describe('Cloud 66 in a browser, through the example app', () => {
     expect(page.url()).toBe(`${app.url}/`)
     await expect(page.getByTestId('signed-in')).toBeVisible()
     expect(oauthProvider.runtime.journal.entries().filter((e) => e.route === 'cloud66.login-page')).toHaveLength(1)
-    expect(oauthProvider.runtime.journal.entries().filter((e) => e.route === 'cloud66.authorize').map((e) => e.response.status)).toEqual([200, 302])
+    expect(
+      oauthProvider.runtime.journal
+        .entries()
+        .filter((e) => e.route === 'cloud66.authorize')
+        .map((e) => e.response.status),
+    ).toEqual([200, 302])
   })
 
   test('revoking the app under Account/Apps makes the next login ask for consent again', async ({ page, oauthProvider, oauthPages, exampleApp }) => {

@@ -14,12 +14,20 @@ async function registerThroughAdmin(page: Page, baseUrl: string, oauthPages: Pro
   await page.getByLabel('Redirect URL').fill(app.redirectUri)
   await page.getByTestId('client-submit').click()
   await expect(page.getByTestId('client-redirect')).toHaveText(app.redirectUri)
-  app.useClient({ clientId: (await page.getByTestId('client-id').innerText()).trim(), clientSecret: (await page.getByTestId('client-secret').innerText()).trim() })
+  app.useClient({
+    clientId: (await page.getByTestId('client-id').innerText()).trim(),
+    clientSecret: (await page.getByTestId('client-secret').innerText()).trim(),
+  })
   await page.context().clearCookies()
 }
 
 test.describe('GoCD in a browser, through the example app', () => {
-  test('an admin registers the app under Admin > OAuth Clients; the user ticks the box and the app shows the pipelines', async ({ page, oauthProvider, oauthPages, unregisteredExampleApp }) => {
+  test('an admin registers the app under Admin > OAuth Clients; the user ticks the box and the app shows the pipelines', async ({
+    page,
+    oauthProvider,
+    oauthPages,
+    unregisteredExampleApp,
+  }) => {
     const app = await unregisteredExampleApp()
     await registerThroughAdmin(page, oauthProvider.baseUrl, oauthPages, app)
 
@@ -72,11 +80,15 @@ test.describe('GoCD in a browser, through the example app', () => {
     await page.goto(app.url)
     await page.getByTestId('login-button').click()
     await expect(page.getByTestId('login-form')).toBeVisible()
-    await page.goto(`${oauthProvider.baseUrl}/go/oauth/authorize?${new URLSearchParams({ client_id: app.client.clientId, redirect_uri: app.redirectUri, response_type: 'code', state: 'forged-by-attacker' })}`)
+    await page.goto(
+      `${oauthProvider.baseUrl}/go/oauth/authorize?${new URLSearchParams({ client_id: app.client.clientId, redirect_uri: app.redirectUri, response_type: 'code', state: 'forged-by-attacker' })}`,
+    )
     await oauthPages.logIn()
     await oauthPages.approve()
     expect(new URL(page.url()).searchParams.get('state')).toBe('forged-by-attacker')
-    await expect(page.getByTestId('login-failed')).toHaveText('The state parameter does not match the login this browser started, so the app refused this callback.')
+    await expect(page.getByTestId('login-failed')).toHaveText(
+      'The state parameter does not match the login this browser started, so the app refused this callback.',
+    )
     expect(oauthProvider.runtime.journal.entries().filter((e) => e.route === 'gocd.token')).toEqual([])
   })
 
@@ -94,7 +106,12 @@ test.describe('GoCD in a browser, through the example app', () => {
     expect(oauthProvider.runtime.journal.entries().filter((e) => e.route === 'gocd.login-page')).toHaveLength(1)
   })
 
-  test('an admin destroying the client cuts the app off: its token is gone and a new login stops at an error page', async ({ page, oauthProvider, oauthPages, exampleApp }) => {
+  test('an admin destroying the client cuts the app off: its token is gone and a new login stops at an error page', async ({
+    page,
+    oauthProvider,
+    oauthPages,
+    exampleApp,
+  }) => {
     const app = await exampleApp({ redirectUris: ['callback'] })
     await page.goto(app.url)
     await page.getByTestId('login-button').click()

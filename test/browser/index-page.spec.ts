@@ -25,7 +25,9 @@ test('shows what is running, readable at a glance, with no console errors and no
   const response = await page.goto(index)
   expect(response!.status()).toBe(200)
   expect(await response!.headerValue('x-frame-options')).toBe('DENY')
-  expect(await response!.headerValue('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; img-src data:; base-uri 'none'; frame-ancestors 'none'$/)
+  expect(await response!.headerValue('content-security-policy')).toMatch(
+    /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; img-src data:; base-uri 'none'; frame-ancestors 'none'$/,
+  )
 
   await expect(page).toHaveTitle('oauth-dance: carina')
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('carina: what is running')
@@ -42,7 +44,9 @@ test('shows what is running, readable at a glance, with no console errors and no
   await oauthPages.capture('oauth-dance index page')
 
   // A shortcut shows up among the latest exchanges after a reload.
-  await page.request.post(`${oauthProvider.baseUrl}/__oauth-dance/authorize`, { data: { client: client.id, redirectUri: 'urn:ietf:wg:oauth:2.0:oob', scope: 'identity' } })
+  await page.request.post(`${oauthProvider.baseUrl}/__oauth-dance/authorize`, {
+    data: { client: client.id, redirectUri: 'urn:ietf:wg:oauth:2.0:oob', scope: 'identity' },
+  })
   await page.reload()
   await expect(page.getByTestId('index-journal').getByRole('row').nth(1)).toContainText('carina.authorize')
   await expect(page.getByTestId('index-journal').getByRole('row').nth(1)).toContainText('authorize shortcut')
@@ -88,7 +92,11 @@ plainTest.describe('another site', () => {
   plainTest('cannot read the index or change clients with a fetch', async ({ page }) => {
     await page.goto(`${attackerUrl}?target=about:blank`)
     const outcomes = await page.evaluate(async (base) => {
-      const attempt = (promise: Promise<Response>) => promise.then((r) => `answered ${r.type} ${r.status}`, (e: Error) => `refused: ${e.name}`)
+      const attempt = (promise: Promise<Response>) =>
+        promise.then(
+          (r) => `answered ${r.type} ${r.status}`,
+          (e: Error) => `refused: ${e.name}`,
+        )
       const evil = JSON.stringify({ name: 'evil', redirectUris: ['https://evil.example/cb'] })
       return {
         index: await attempt(fetch(`${base}/__oauth-dance/index.json`)),

@@ -8,9 +8,7 @@ const HOSTILE_NAME = `<img src=x onerror=alert(1)><script>alert(2)</script>"><sv
 
 /** Elements and inline handlers the payload would create if it were parsed as markup. */
 async function injectedMarkup(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('img, script, svg, iframe, [onerror], [onload]')].map((e) => e.outerHTML),
-  )
+  return page.evaluate(() => [...document.querySelectorAll('img, script, svg, iframe, [onerror], [onload]')].map((e) => e.outerHTML))
 }
 
 test.describe('pages show a hostile application name as text (issue 6)', () => {
@@ -44,7 +42,9 @@ test.describe('pages show a hostile application name as text (issue 6)', () => {
 
     // Log out, so the login page names the application too.
     await page.context().clearCookies()
-    await page.goto(`${oauthProvider.baseUrl}/oauth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: OOB_REDIRECT_URI, response_type: 'code' })}`)
+    await page.goto(
+      `${oauthProvider.baseUrl}/oauth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: OOB_REDIRECT_URI, response_type: 'code' })}`,
+    )
     await expect(page.getByTestId('login-prompt')).toHaveText(`Enter your Rackspace login info to authorize ${HOSTILE_NAME}`)
     expect(await injectedMarkup(page)).toEqual([])
     await oauthPages.logIn()
@@ -67,14 +67,22 @@ test.describe('pages show a hostile application name as text (issue 6)', () => {
 })
 
 test.describe('provider pages load nothing from the network and cannot be framed', () => {
-  test('Carina: login and consent pages send a CSP without scripts, and make no request of their own', async ({ page, oauthProvider, oauthPages, exampleApp }) => {
+  test('Carina: login and consent pages send a CSP without scripts, and make no request of their own', async ({
+    page,
+    oauthProvider,
+    oauthPages,
+    exampleApp,
+  }) => {
     const app = await exampleApp()
     const subresources: string[] = []
     page.on('request', (request) => {
       if (!request.isNavigationRequest()) subresources.push(request.url())
     })
     await page.goto(app.url)
-    const [login] = await Promise.all([page.waitForResponse((r) => r.url().startsWith(`${oauthProvider.baseUrl}/login?`)), page.getByTestId('login-button').click()])
+    const [login] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${oauthProvider.baseUrl}/login?`)),
+      page.getByTestId('login-button').click(),
+    ])
     const csp = await login.headerValue('content-security-policy')
     expect(csp).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; img-src data:; base-uri 'none'; frame-ancestors 'none'$/)
     expect(await login.headerValue('x-frame-options')).toBe('DENY')

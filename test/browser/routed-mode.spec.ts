@@ -7,7 +7,13 @@ import { expect, pathOf, test } from './support.js'
 test.use({ oauthDanceMode: 'route', oauthDanceProviders: ['carina'], provider: 'carina' })
 
 test.describe('route mode: Carina at https://oauth.getcarina.com', () => {
-  test('the app signs in against the production origin, and the provider keeps its session cookie', async ({ page, context, oauthProvider, oauthPages, exampleApp }) => {
+  test('the app signs in against the production origin, and the provider keeps its session cookie', async ({
+    page,
+    context,
+    oauthProvider,
+    oauthPages,
+    exampleApp,
+  }) => {
     expect(oauthProvider.baseUrl).toBe(CARINA_BASE_URL)
     const app = await exampleApp()
     await page.goto(app.url)
@@ -45,7 +51,12 @@ test.describe('route mode: Carina at https://oauth.getcarina.com', () => {
   })
 
   test('network.use() overrides the first request of a navigation in the browser', async ({ page, network, oauthProvider }) => {
-    network.use(http.get('https://oauth.getcarina.com/oauth/authorize', () => new HttpResponse('Down for maintenance', { status: 503, headers: { 'Content-Type': 'text/plain' } })))
+    network.use(
+      http.get(
+        'https://oauth.getcarina.com/oauth/authorize',
+        () => new HttpResponse('Down for maintenance', { status: 503, headers: { 'Content-Type': 'text/plain' } }),
+      ),
+    )
     const response = await page.goto(`https://oauth.getcarina.com/oauth/authorize?client_id=${carinaFixtures.application.clientId}`)
     expect(response?.status()).toBe(503)
     await expect(page.locator('body')).toHaveText('Down for maintenance')

@@ -18,18 +18,33 @@ test.beforeAll(async () => {
 })
 test.afterAll(() => new Promise<void>((resolve) => app.close(() => resolve())))
 
-test('a page on another origin reads the metadata, gets a token with a preflighted request, and reads a token error (CORS)', async ({ page, oauthProvider }) => {
+test('a page on another origin reads the metadata, gets a token with a preflighted request, and reads a token error (CORS)', async ({
+  page,
+  oauthProvider,
+}) => {
   expect(new URL(appUrl).origin).not.toBe(new URL(oauthProvider.baseUrl).origin)
   await page.goto(appUrl)
   const results = await page.evaluate(async (issuer) => {
     const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()
     // Authorization and a form body: a non-simple request, preflighted by the browser.
     const token = (body: string) =>
-      fetch(metadata.token_endpoint, { method: 'POST', headers: { Authorization: `Basic ${btoa('standard-confidential-client:standard-confidential-secret')}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body })
+      fetch(metadata.token_endpoint, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${btoa('standard-confidential-client:standard-confidential-secret')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body,
+      })
     const issued = await token('grant_type=client_credentials&scope=api%3Aread')
     const refused = await token('grant_type=refresh_token&refresh_token=nope')
     const userinfo = await fetch(metadata.userinfo_endpoint)
-    return { issuer: metadata.issuer, issued: [issued.status, typeof (await issued.json()).access_token], refused: [refused.status, (await refused.json()).error], challenge: [userinfo.status, userinfo.headers.get('www-authenticate')?.split(' ')[0]] }
+    return {
+      issuer: metadata.issuer,
+      issued: [issued.status, typeof (await issued.json()).access_token],
+      refused: [refused.status, (await refused.json()).error],
+      challenge: [userinfo.status, userinfo.headers.get('www-authenticate')?.split(' ')[0]],
+    }
   }, oauthProvider.baseUrl)
   expect(results).toEqual({ issuer: oauthProvider.baseUrl, issued: [200, 'string'], refused: [400, 'invalid_grant'], challenge: [401, 'Bearer'] })
 })

@@ -11,9 +11,14 @@ test('alice signs in at standard with PKCE, and the code comes back with iss', a
   const verifier = randomBytes(32).toString('base64url')
   const authorize = new URL('/authorize', oauthProvider.baseUrl)
   authorize.search = new URLSearchParams({
-    client_id: 'standard-public-client', redirect_uri: callback, response_type: 'code', scope: 'openid profile',
-    state: randomBytes(16).toString('hex'), nonce: randomBytes(16).toString('hex'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    client_id: 'standard-public-client',
+    redirect_uri: callback,
+    response_type: 'code',
+    scope: 'openid profile',
+    state: randomBytes(16).toString('hex'),
+    nonce: randomBytes(16).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
   }).toString()
   await page.goto(authorize.toString())
   await oauthPages.logIn() // alice / demo
@@ -24,7 +29,13 @@ test('alice signs in at standard with PKCE, and the code comes back with iss', a
   const token = await fetch(new URL('/token', oauthProvider.baseUrl), {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, code_verifier: verifier, redirect_uri: callback, client_id: 'standard-public-client' }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: redirect.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: callback,
+      client_id: 'standard-public-client',
+    }),
   })
   expect(Object.keys(await token.json())).toContain('id_token')
 })

@@ -13,7 +13,15 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>SPA</title>
 let bundle: string
 
 test.beforeAll(async () => {
-  const result = await build({ entryPoints: [fileURLToPath(new URL('./standard-spa/app.ts', import.meta.url))], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent' })
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./standard-spa/app.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  })
   bundle = result.outputFiles[0].text
 })
 
@@ -21,11 +29,20 @@ test.describe('an oidc-client-ts single-page app against standard', () => {
   test('code flow with PKCE, ID token and UserInfo, refresh, the API, then sign-out by revocation', async ({ page, oauthProvider, oauthPages }) => {
     const base = oauthProvider.baseUrl
     // The SPA's files, served by the browser itself at the issuer's origin; every OAuth request reaches `serve`.
-    await page.route((url) => url.href.startsWith(`${base}/spa/`), (route) => {
-      const path = new URL(route.request().url()).pathname
-      return path === '/spa/app.js' ? route.fulfill({ contentType: 'text/javascript', body: bundle }) : route.fulfill({ contentType: 'text/html', body: PAGE })
+    await page.route(
+      (url) => url.href.startsWith(`${base}/spa/`),
+      (route) => {
+        const path = new URL(route.request().url()).pathname
+        return path === '/spa/app.js'
+          ? route.fulfill({ contentType: 'text/javascript', body: bundle })
+          : route.fulfill({ contentType: 'text/html', body: PAGE })
+      },
+    )
+    const added = await fetch(`${base}/__oauth-dance/clients`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'spa-client', name: 'Example SPA', redirectUris: [`${base}/spa/callback`], tokenEndpointAuthMethod: 'none' }),
     })
-    const added = await fetch(`${base}/__oauth-dance/clients`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'spa-client', name: 'Example SPA', redirectUris: [`${base}/spa/callback`], tokenEndpointAuthMethod: 'none' }) })
     expect(added.status).toBe(201)
 
     await page.goto(`${base}/spa/`)

@@ -9,7 +9,10 @@ const CALLBACK = 'http://127.0.0.1:49231/callback'
 test.describe('standard in a browser', () => {
   test('a public client signs alice in with PKCE: login, consent, a code with iss, then tokens', async ({ page, oauthProvider, oauthPages }) => {
     // The app's loopback listener, answered by the browser itself.
-    await page.route((url) => url.href.startsWith(`${CALLBACK}?`), (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>callback</title><p>done</p>' }))
+    await page.route(
+      (url) => url.href.startsWith(`${CALLBACK}?`),
+      (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>callback</title><p>done</p>' }),
+    )
     const verifier = randomBytes(32).toString('base64url')
     const authorize = new URL('/authorize', oauthProvider.baseUrl)
     authorize.search = new URLSearchParams({
@@ -39,14 +42,26 @@ test.describe('standard in a browser', () => {
     const tokens = await fetch(new URL('/token', oauthProvider.baseUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: CALLBACK, client_id: 'standard-public-client' }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: CALLBACK,
+        client_id: 'standard-public-client',
+      }),
     })
     expect(tokens.status).toBe(200)
     expect(Object.keys(await tokens.json()).sort()).toEqual(['access_token', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type'])
   })
 
   test('the device verification page: enter the code, allow, and the device gets its tokens', async ({ page, oauthProvider, oauthPages }) => {
-    const started = await (await fetch(new URL('/device_authorization', oauthProvider.baseUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=standard-public-client&scope=openid' })).json()
+    const started = await (
+      await fetch(new URL('/device_authorization', oauthProvider.baseUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'client_id=standard-public-client&scope=openid',
+      })
+    ).json()
     await page.goto(started.verification_uri)
     await oauthPages.logIn()
     await page.getByLabel('Code shown on the device').fill(started.user_code.toLowerCase())
@@ -57,7 +72,11 @@ test.describe('standard in a browser', () => {
     const poll = await fetch(new URL('/token', oauthProvider.baseUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'standard-public-client' }),
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        device_code: started.device_code,
+        client_id: 'standard-public-client',
+      }),
     })
     expect(poll.status).toBe(200)
   })

@@ -19,17 +19,33 @@ describe.each(bothModes)('interleaved Carina flows over $name', (mode) => {
   let running: Running<CarinaRuntime>
   let base: string
   const users = Array.from({ length: USERS }, (_, i) => ({ id: String(9000 + i), username: `user${i}`, password: `pw-${i}`, email: `user${i}@example.com` }))
-  const clients = Array.from({ length: CLIENTS }, (_, i) => ({ clientId: `client-${i}`, clientSecret: `secret-${i}`, name: `App ${i}`, redirectUri: `https://app-${i}.example/callback` }))
+  const clients = Array.from({ length: CLIENTS }, (_, i) => ({
+    clientId: `client-${i}`,
+    clientSecret: `secret-${i}`,
+    name: `App ${i}`,
+    redirectUri: `https://app-${i}.example/callback`,
+  }))
 
   beforeAll(async () => {
     running = await mode.start<CarinaRuntime>('carina')
     base = running.baseUrl
     const { store, clock } = running.provider
     for (const u of users) {
-      await store.users.collection.create({ id: u.id, username: u.username, password: u.password, profile: { id: Number(u.id), username: u.username, email: u.email, full_name: u.username } })
+      await store.users.collection.create({
+        id: u.id,
+        username: u.username,
+        password: u.password,
+        profile: { id: Number(u.id), username: u.username, email: u.email, full_name: u.username },
+      })
     }
     for (const c of clients) {
-      await store.clients.collection.create({ clientId: c.clientId, clientSecret: c.clientSecret, name: c.name, redirectUris: [c.redirectUri], createdAtMs: clock.nowMs() })
+      await store.clients.collection.create({
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        name: c.name,
+        redirectUris: [c.redirectUri],
+        createdAtMs: clock.nowMs(),
+      })
     }
   })
   afterAll(() => running.close())
@@ -50,7 +66,10 @@ describe.each(bothModes)('interleaved Carina flows over $name', (mode) => {
     expect(location.searchParams.get('state')).toBe(state)
     const code = location.searchParams.get('code')!
     const exchange = (c: (typeof clients)[number]) =>
-      request(base).post('/oauth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, client_id: c.clientId, client_secret: c.clientSecret })
+      request(base)
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, client_id: c.clientId, client_secret: c.clientSecret })
     if (n % 10 === 0) {
       // Another client cannot redeem this flow's code (and trying does not burn it).
       const other = clients[(clients.indexOf(client) + 1) % CLIENTS]

@@ -18,12 +18,21 @@ interface Answer {
 function send(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
   const url = new URL(path, base)
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers: { ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => (text += d))
-      res.on('end', () => resolve({ status: res.statusCode!, body: text && res.headers['content-type']?.includes('json') ? JSON.parse(text) : text }))
-    })
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: url.pathname + url.search,
+        headers: { ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers },
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d) => (text += d))
+        res.on('end', () => resolve({ status: res.statusCode!, body: text && res.headers['content-type']?.includes('json') ? JSON.parse(text) : text }))
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -83,7 +92,9 @@ describe('control paths over serve', () => {
 
   it('answers a same-machine Origin and Sec-Fetch-Site: same-origin', async () => {
     expect((await send(base, 'GET', '/__oauth-dance/provider', { origin: `http://localhost:${port}`, 'sec-fetch-site': 'same-origin' })).status).toBe(200)
-    expect((await send(base, 'POST', '/__oauth-dance/reset', { origin: 'http://127.0.0.1:3000', 'content-type': 'application/json; charset=utf-8' }, '{}')).status).toBe(200)
+    expect(
+      (await send(base, 'POST', '/__oauth-dance/reset', { origin: 'http://127.0.0.1:3000', 'content-type': 'application/json; charset=utf-8' }, '{}')).status,
+    ).toBe(200)
   })
 
   it('answers only to a loopback Host or localhost (DNS rebinding reads nothing)', async () => {
@@ -102,13 +113,21 @@ describe('control paths over serve', () => {
     for (const path of ['clients', 'users', 'options', 'authorize', '', 'index.json']) {
       expect([path, (await send(base, 'GET', `/__oauth-dance/${path}`, { origin: 'https://evil.example' })).status]).toEqual([path, 403])
     }
-    expect((await send(base, 'POST', '/__oauth-dance/clients', { 'content-type': 'application/json', host: 'attacker.example' }, '{"name":"x"}')).status).toBe(403)
+    expect((await send(base, 'POST', '/__oauth-dance/clients', { 'content-type': 'application/json', host: 'attacker.example' }, '{"name":"x"}')).status).toBe(
+      403,
+    )
     expect(running.providers.carina!.clients.list().length).toBe(1)
     expect((await send(base, 'GET', '/__oauth-dance/no-such-path')).status).toBe(404)
   })
 
   it('leaves provider pages and endpoints alone: a cross-site form post to the token endpoint is answered as before', async () => {
-    const answer = await send(base, 'POST', '/oauth/token', { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain', host: 'attacker.example' }, 'x')
+    const answer = await send(
+      base,
+      'POST',
+      '/oauth/token',
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain', host: 'attacker.example' },
+      'x',
+    )
     expect(answer.status).not.toBe(403)
     expect((await send(base, 'GET', '/login', { 'sec-fetch-site': 'cross-site' })).status).toBe(200)
   })
@@ -128,7 +147,9 @@ describe('serve --control-token', () => {
     const error = 'control paths need the control token (Authorization: Bearer <token> or x-oauth-dance-control-token: <token>)'
     expect(await send(base, 'GET', '/__oauth-dance/provider')).toEqual({ status: 403, body: { error } })
     expect(await send(base, 'GET', '/__oauth-dance/provider', { authorization: 'Bearer wrong' })).toEqual({ status: 403, body: { error } })
-    expect((await send(base, 'POST', '/__oauth-dance/faults', { 'content-type': 'application/json', 'x-oauth-dance-control-token': token + 'x' }, FAULT)).status).toBe(403)
+    expect(
+      (await send(base, 'POST', '/__oauth-dance/faults', { 'content-type': 'application/json', 'x-oauth-dance-control-token': token + 'x' }, FAULT)).status,
+    ).toBe(403)
     expect(running.providers.carina!.faults.list()).toEqual([])
   })
 
@@ -142,17 +163,21 @@ describe('serve --control-token', () => {
   })
 
   it('refuses a token shorter than 8 characters at start-up', async () => {
-    await expect(serve({ portBase: 0, providers: ['carina'], log: null, controlToken: 'short' })).rejects.toThrow('Failed to start the providers: the control token must be at least 8 characters')
+    await expect(serve({ portBase: 0, providers: ['carina'], log: null, controlToken: 'short' })).rejects.toThrow(
+      'Failed to start the providers: the control token must be at least 8 characters',
+    )
   })
 })
 
 describe('serve --host beyond loopback', () => {
-  it('warns on standard error, naming what becomes reachable, and answers the control paths on the machine\'s addresses', async () => {
+  it("warns on standard error, naming what becomes reachable, and answers the control paths on the machine's addresses", async () => {
     const warnings: string[] = []
     const running = await serve({ portBase: 0, providers: ['carina'], log: null, host: '0.0.0.0', warn: (line) => warnings.push(line) })
     try {
       expect(warnings).toEqual([exposureWarning('0.0.0.0', false)])
-      expect(warnings[0]).toMatch(/^\[oauth-dance\] warning: listening on 0\.0\.0\.0, not a loopback address: .*client secrets, passwords and recorded Authorization headers.*--control-token/)
+      expect(warnings[0]).toMatch(
+        /^\[oauth-dance\] warning: listening on 0\.0\.0\.0, not a loopback address: .*client secrets, passwords and recorded Authorization headers.*--control-token/,
+      )
       const port = running.listeners[0].port
       expect((await send(`http://127.0.0.1:${port}`, 'GET', '/__oauth-dance/provider')).status).toBe(200)
       expect((await send(`http://127.0.0.1:${port}`, 'GET', '/__oauth-dance/provider', { host: 'attacker.example' })).status).toBe(403)
@@ -173,7 +198,7 @@ describe('control paths in-process', () => {
   const carina = createCarina()
   const control = (path: string, init: RequestInit = {}) => carina.handle(new Request(`${carina.baseUrl}/__oauth-dance/${path}`, init))
 
-  it('answer the production host without a Host check, from Node (no Origin) and from the provider\'s own origin', async () => {
+  it("answer the production host without a Host check, from Node (no Origin) and from the provider's own origin", async () => {
     expect((await control('provider')).status).toBe(200)
     expect((await control('faults', { method: 'POST', headers: { 'content-type': 'application/json', origin: carina.baseUrl }, body: FAULT })).status).toBe(201)
     expect((await control('faults', { method: 'DELETE' })).status).toBe(204)
@@ -181,7 +206,10 @@ describe('control paths in-process', () => {
 
   it('refuse a cross-site Origin and a text/plain body there too', async () => {
     const crossSite = await control('faults', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: FAULT })
-    expect([crossSite.status, await crossSite.json()]).toEqual([403, { error: 'control paths refuse requests from another site (Origin: https://evil.example)' }])
+    expect([crossSite.status, await crossSite.json()]).toEqual([
+      403,
+      { error: 'control paths refuse requests from another site (Origin: https://evil.example)' },
+    ])
     expect((await control('faults', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: FAULT })).status).toBe(415)
     expect(carina.faults.list()).toEqual([])
   })

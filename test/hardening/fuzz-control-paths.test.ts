@@ -17,9 +17,35 @@ import { bothModes, type Running } from '../support/modes.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250)
 
-const CONTROL_PATHS = ['reset', 'clock', 'faults', 'faults/0123abcd', 'journal', 'provider', 'strictness', 'rotate-key', 'mint-token', 'clients', 'users', 'options', 'authorize', 'index.json', '', 'x/../clock', '%2e%2e/clock']
+const CONTROL_PATHS = [
+  'reset',
+  'clock',
+  'faults',
+  'faults/0123abcd',
+  'journal',
+  'provider',
+  'strictness',
+  'rotate-key',
+  'mint-token',
+  'clients',
+  'users',
+  'options',
+  'authorize',
+  'index.json',
+  '',
+  'x/../clock',
+  '%2e%2e/clock',
+]
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'APPLICATION/JSON', ';']
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain;charset=UTF-8',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'APPLICATION/JSON',
+  ';',
+]
 const ORIGINS = ['https://evil.example', 'null', 'http://localhost:3000', 'http://127.0.0.1:9', 'not a url', 'https://oauth.getcarina.com']
 const SITES = ['cross-site', 'same-site', 'same-origin', 'none', 'CROSS-SITE']
 
@@ -28,31 +54,74 @@ const headerValue = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('a\r\
 const headerName = fc.oneof(fc.constantFrom('X-A', 'Retry-After', 'Content-Type'), fc.string({ maxLength: 8 }))
 
 function actionArbitrary(routeIds: string[]) {
-  return fc.oneof(
-    fc.record({ type: fc.constant('oauth-error'), error: fc.oneof(fc.constantFrom('invalid_grant', 'server_error', 'temporarily_unavailable'), fc.string({ maxLength: 8 })), status: fc.option(extremeNumber, { nil: undefined }) }, { requiredKeys: ['type', 'error'] }),
-    fc.record({ type: fc.constant('response'), status: extremeNumber, body: fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.json({ maxDepth: 2 })), { nil: undefined }), headers: fc.option(fc.dictionary(headerName, headerValue, { maxKeys: 2 }), { nil: undefined }) }, { requiredKeys: ['type', 'status'] }),
-    fc.record({ type: fc.constant('retry-after'), status: fc.option(fc.constantFrom(429, 503, 500, 'x'), { nil: undefined }), seconds: fc.option(extremeNumber, { nil: undefined }) }, { requiredKeys: ['type'] }),
-    fc.record({ type: fc.constantFrom('html-502', 'drop', 'truncated-json', 'explode', '') }),
-    fc.record({ type: fc.constant('delay'), ms: fc.constantFrom(0, 3, -1, 1e9, 'x') }),
-    fc.record({ type: fc.constant('wrong-content-type'), contentType: fc.option(headerValue, { nil: undefined }) }, { requiredKeys: ['type'] }),
-    fc.record({ type: fc.constant('broken-token'), kind: fc.constantFrom('expired', 'alg-none', 'stale', '') }),
-    fc.record({ type: fc.constant('drop'), extra: fc.string({ maxLength: 4 }) }),
-  ).map((action) => ({ action, routeIds }))
+  return fc
+    .oneof(
+      fc.record(
+        {
+          type: fc.constant('oauth-error'),
+          error: fc.oneof(fc.constantFrom('invalid_grant', 'server_error', 'temporarily_unavailable'), fc.string({ maxLength: 8 })),
+          status: fc.option(extremeNumber, { nil: undefined }),
+        },
+        { requiredKeys: ['type', 'error'] },
+      ),
+      fc.record(
+        {
+          type: fc.constant('response'),
+          status: extremeNumber,
+          body: fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.json({ maxDepth: 2 })), { nil: undefined }),
+          headers: fc.option(fc.dictionary(headerName, headerValue, { maxKeys: 2 }), { nil: undefined }),
+        },
+        { requiredKeys: ['type', 'status'] },
+      ),
+      fc.record(
+        {
+          type: fc.constant('retry-after'),
+          status: fc.option(fc.constantFrom(429, 503, 500, 'x'), { nil: undefined }),
+          seconds: fc.option(extremeNumber, { nil: undefined }),
+        },
+        { requiredKeys: ['type'] },
+      ),
+      fc.record({ type: fc.constantFrom('html-502', 'drop', 'truncated-json', 'explode', '') }),
+      fc.record({ type: fc.constant('delay'), ms: fc.constantFrom(0, 3, -1, 1e9, 'x') }),
+      fc.record({ type: fc.constant('wrong-content-type'), contentType: fc.option(headerValue, { nil: undefined }) }, { requiredKeys: ['type'] }),
+      fc.record({ type: fc.constant('broken-token'), kind: fc.constantFrom('expired', 'alg-none', 'stale', '') }),
+      fc.record({ type: fc.constant('drop'), extra: fc.string({ maxLength: 4 }) }),
+    )
+    .map((action) => ({ action, routeIds }))
 }
 
 function bodyArbitrary(routeIds: string[]) {
   const fault = fc
-    .record({
-      route: fc.oneof(fc.constantFrom('*', ...routeIds), fc.constantFrom('carina.tokn', '', 'cogo.token')),
-      times: fc.option(fc.oneof(fc.constantFrom('once', 'always', 'twice'), fc.record({ nth: extremeNumber })), { nil: undefined }),
-      action: actionArbitrary(routeIds).map((a) => a.action),
-    }, { requiredKeys: ['route', 'action'] })
+    .record(
+      {
+        route: fc.oneof(fc.constantFrom('*', ...routeIds), fc.constantFrom('carina.tokn', '', 'cogo.token')),
+        times: fc.option(fc.oneof(fc.constantFrom('once', 'always', 'twice'), fc.record({ nth: extremeNumber })), { nil: undefined }),
+        action: actionArbitrary(routeIds).map((a) => a.action),
+      },
+      { requiredKeys: ['route', 'action'] },
+    )
     .map((spec) => JSON.stringify(spec))
-  const clock = fc.oneof(fc.record({ advance: extremeNumber }), fc.record({ set: fc.oneof(fc.constantFrom('2030-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z', 'yesterday', '1969-12-31T23:59:59Z'), extremeNumber) })).map((b) => JSON.stringify(b))
+  const clock = fc
+    .oneof(
+      fc.record({ advance: extremeNumber }),
+      fc.record({ set: fc.oneof(fc.constantFrom('2030-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z', 'yesterday', '1969-12-31T23:59:59Z'), extremeNumber) }),
+    )
+    .map((b) => JSON.stringify(b))
   return fc.oneof(
     fault,
     clock,
-    fc.constantFrom('{"mode":"lenient"}', '{"mode":"strict"}', '{"mode":1}', '', '{', '[]', 'null', '['.repeat(3000) + ']'.repeat(3000), '{"retirePrevious":true}', '{"kind":"expired"}'),
+    fc.constantFrom(
+      '{"mode":"lenient"}',
+      '{"mode":"strict"}',
+      '{"mode":1}',
+      '',
+      '{',
+      '[]',
+      'null',
+      '['.repeat(3000) + ']'.repeat(3000),
+      '{"retirePrevious":true}',
+      '{"kind":"expired"}',
+    ),
     fc.json({ maxDepth: 3 }),
   )
 }
@@ -91,7 +160,12 @@ describe.each(bothModes)('control paths over $name', (mode) => {
             if (r.origin) headers.origin = r.origin
             if (r.site) headers['sec-fetch-site'] = r.site
             const withBody = r.method !== 'GET' && r.method !== 'HEAD'
-            const res = await fetch(`${base}/__oauth-dance/${r.path}${r.query}`, { method: r.method, headers, body: withBody ? r.body : undefined, redirect: 'manual' })
+            const res = await fetch(`${base}/__oauth-dance/${r.path}${r.query}`, {
+              method: r.method,
+              headers,
+              body: withBody ? r.body : undefined,
+              redirect: 'manual',
+            })
             const text = await res.text()
             const label = `${r.method} /__oauth-dance/${r.path}${r.query} ${JSON.stringify(headers)} ${r.body.slice(0, 200)}`
             statuses.add(res.status)
@@ -111,7 +185,13 @@ describe.each(bothModes)('control paths over $name', (mode) => {
               const route = provider.routes.find((rt) => rt.id === fault.route)
               if (route && fault.action.type !== 'drop') {
                 const path = route.path.replace(/:[A-Za-z_]+|\*/g, 'x')
-                await fetch(`${running.origins[route.origin ?? 'default'] ?? base}${path}`, { method: route.method === '*' ? 'GET' : route.method, redirect: 'manual' }).then((answer) => answer.arrayBuffer(), () => undefined)
+                await fetch(`${running.origins[route.origin ?? 'default'] ?? base}${path}`, {
+                  method: route.method === '*' ? 'GET' : route.method,
+                  redirect: 'manual',
+                }).then(
+                  (answer) => answer.arrayBuffer(),
+                  () => undefined,
+                )
               }
               provider.faults.clear()
             }

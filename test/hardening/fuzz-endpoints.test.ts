@@ -17,15 +17,47 @@ const BODY_LIMIT = 64 * 1024
 
 /** Parameter names the providers read, so generated requests reach past the first check. */
 const VOCABULARY = [
-  'grant_type', 'client_id', 'client_secret', 'code', 'redirect_uri', 'refresh_token', 'scope', 'state', 'response_type',
-  'access_token', 'token', 'code_verifier', 'code_challenge', 'code_challenge_method', 'authenticity_token', 'return_to',
-  'username', 'password', 'decision', '_method', 'name', 'redirect_uris', 'audience', 'resource', 'uid', 'since', 'format',
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'code',
+  'redirect_uri',
+  'refresh_token',
+  'scope',
+  'state',
+  'response_type',
+  'access_token',
+  'token',
+  'code_verifier',
+  'code_challenge',
+  'code_challenge_method',
+  'authenticity_token',
+  'return_to',
+  'username',
+  'password',
+  'decision',
+  '_method',
+  'name',
+  'redirect_uris',
+  'audience',
+  'resource',
+  'uid',
+  'since',
+  'format',
 ]
 const GRANTS = ['client_credentials', 'authorization_code', 'authorization-code', 'refresh_token', 'password', 'implicit', '']
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'PROPFIND']
 const CONTENT_TYPES = [
-  'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/json', 'application/vnd.api+json',
-  'text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream', ';;;', 'APPLICATION/JSON',
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=utf-8',
+  'application/json',
+  'application/vnd.api+json',
+  'text/plain',
+  'application/xml',
+  'multipart/form-data; boundary=x',
+  'application/octet-stream',
+  ';;;',
+  'APPLICATION/JSON',
 ]
 
 const text = fc.oneof(
@@ -64,7 +96,9 @@ function requestArbitrary(f: Fixture, maxBody: number) {
   const body = fc.oneof(
     params.map((p) => new URLSearchParams(p).toString()),
     fc.json({ maxDepth: 3 }),
-    fc.dictionary(fc.constantFrom(...VOCABULARY), fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 2 }))).map((o) => JSON.stringify(o)),
+    fc
+      .dictionary(fc.constantFrom(...VOCABULARY), fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 2 })))
+      .map((o) => JSON.stringify(o)),
     fc.string({ maxLength: 200 }),
     fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
     fc.integer({ min: 1000, max: maxBody }).map((n) => 'grant_type=client_credentials&x=' + 'a'.repeat(n)),
@@ -73,13 +107,20 @@ function requestArbitrary(f: Fixture, maxBody: number) {
   return fc.record({
     route: fc.constantFrom(...f.paths),
     fill: fc.array(segment, { minLength: 4, maxLength: 4 }),
-    suffix: fc.oneof({ weight: 5, arbitrary: fc.constant('') }, fc.constant('/'), segment.map((s) => `/${encodeURIComponent(s)}`)),
+    suffix: fc.oneof(
+      { weight: 5, arbitrary: fc.constant('') },
+      fc.constant('/'),
+      segment.map((s) => `/${encodeURIComponent(s)}`),
+    ),
     method: fc.constantFrom(...METHODS),
     query: params,
     contentType: fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: undefined }),
     authorization,
     accept: fc.option(fc.constantFrom('application/json', 'application/xml', 'text/html', '*/*', 'garbage'), { nil: undefined }),
-    cookie: fc.option(fc.string({ maxLength: 60 }).map((s) => s.replace(/[\r\n\0]/g, '')), { nil: undefined }),
+    cookie: fc.option(
+      fc.string({ maxLength: 60 }).map((s) => s.replace(/[\r\n\0]/g, '')),
+      { nil: undefined },
+    ),
     body,
   })
 }
@@ -141,7 +182,8 @@ describe.each(bothModes)('every endpoint over $name', (mode) => {
             res = await fetch(url, { method: r.method, headers, body: withBody ? r.body : undefined, redirect: 'manual' })
           } catch (error) {
             // A header value fetch itself refuses never reaches the provider.
-            if (error instanceof TypeError && /header|ByteString|invalid/i.test(String(error.message) + String((error as { cause?: Error }).cause?.message))) return
+            if (error instanceof TypeError && /header|ByteString|invalid/i.test(String(error.message) + String((error as { cause?: Error }).cause?.message)))
+              return
             throw error
           }
           const bytes = Buffer.from(await res.arrayBuffer())

@@ -22,13 +22,21 @@ describe('browser sessions', () => {
   async function signedIn() {
     const agent = browser(base)
     const page = await agent.get('/login')
-    const res = await agent.post('/login').type('form').send({ ...formFields(page.text), username: carinaFixtures.user.username, password: carinaFixtures.user.password })
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ ...formFields(page.text), username: carinaFixtures.user.username, password: carinaFixtures.user.password })
     expect(res.status).toBe(302)
     return agent
   }
   const sentToLogin = (res: { status: number; headers: Record<string, string> }) => res.status === 302 && new URL(res.headers.location).pathname === '/login'
   const authorize = (agent: ReturnType<typeof browser>) =>
-    agent.get('/oauth/authorize').query({ client_id: carinaFixtures.application.clientId, redirect_uri: 'https://example.com/carina-oauth-callback', response_type: 'code', scope: 'identity' })
+    agent.get('/oauth/authorize').query({
+      client_id: carinaFixtures.application.clientId,
+      redirect_uri: 'https://example.com/carina-oauth-callback',
+      response_type: 'code',
+      scope: 'identity',
+    })
 
   it(`ends after ${SESSION_IDLE_MS / 3600_000} hours without use on the mock clock, and its record is released`, async () => {
     const carina = running.providers.carina!

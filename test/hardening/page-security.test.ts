@@ -26,9 +26,30 @@ interface PagesProvider {
 }
 
 const PAGES: PagesProvider[] = [
-  { id: 'carina', loginPath: '/login', authorizePath: '/oauth/authorize', scope: 'identity', adminPages: ['/oauth/applications', '/oauth/applications/new', '/oauth/authorized_applications'], cookieName: '_carina_oauth_session' },
-  { id: 'cloud66', loginPath: '/users/sign_in', authorizePath: '/oauth/authorize', scope: 'public', adminPages: ['/oauth/authorized_applications'], cookieName: '_cloud66_session' },
-  { id: 'gocd', loginPath: '/go/auth/login', authorizePath: '/go/oauth/authorize', scope: '', adminPages: ['/go/admin', '/go/oauth/admin/clients', '/go/oauth/admin/clients/new'], cookieName: 'JSESSIONID' },
+  {
+    id: 'carina',
+    loginPath: '/login',
+    authorizePath: '/oauth/authorize',
+    scope: 'identity',
+    adminPages: ['/oauth/applications', '/oauth/applications/new', '/oauth/authorized_applications'],
+    cookieName: '_carina_oauth_session',
+  },
+  {
+    id: 'cloud66',
+    loginPath: '/users/sign_in',
+    authorizePath: '/oauth/authorize',
+    scope: 'public',
+    adminPages: ['/oauth/authorized_applications'],
+    cookieName: '_cloud66_session',
+  },
+  {
+    id: 'gocd',
+    loginPath: '/go/auth/login',
+    authorizePath: '/go/oauth/authorize',
+    scope: '',
+    adminPages: ['/go/admin', '/go/oauth/admin/clients', '/go/oauth/admin/clients/new'],
+    cookieName: 'JSESSIONID',
+  },
 ]
 
 const HOSTILE = `<img src=x onerror=alert(1)>"'&<script>alert(2)</script>`
@@ -81,7 +102,10 @@ describe.each(bothModes)('pages over $name', (mode) => {
 
     async function logIn(agent: Browser) {
       const page = await loginPage(agent)
-      const res = await agent.post(p.loginPath).type('form').send({ ...formFields(page.text), username: user.username, password: user.password })
+      const res = await agent
+        .post(p.loginPath)
+        .type('form')
+        .send({ ...formFields(page.text), username: user.username, password: user.password })
       expect(res.status).toBe(302)
       return res
     }
@@ -107,7 +131,10 @@ describe.each(bothModes)('pages over $name', (mode) => {
       const attacker = await loginPage(browser(base))
       const stolen = formFields(attacker.text).authenticity_token
       for (const token of [undefined, '', stolen]) {
-        const res = await victim.post(p.loginPath).type('form').send({ username: user.username, password: user.password, ...(token === undefined ? {} : { authenticity_token: token }) })
+        const res = await victim
+          .post(p.loginPath)
+          .type('form')
+          .send({ username: user.username, password: user.password, ...(token === undefined ? {} : { authenticity_token: token }) })
         expect(res.status, `token ${token}`).toBe(403)
         expectPageHeaders(res, 'refusal')
         expect(sessionCookies(res, p.cookieName)).toEqual([])
@@ -129,7 +156,10 @@ describe.each(bothModes)('pages over $name', (mode) => {
       expect(fields.authenticity_token).toBeTruthy()
       const { authenticity_token: _, ...withoutToken } = fields
       const codesBefore = running.provider.store.codes.collection.count()
-      const forged = await agent.post(p.authorizePath).type('form').send({ ...withoutToken, decision: 'authorize', consent: 'true' })
+      const forged = await agent
+        .post(p.authorizePath)
+        .type('form')
+        .send({ ...withoutToken, decision: 'authorize', consent: 'true' })
       expect(forged.status).toBe(403)
       expect(forged.headers.location).toBeUndefined()
       expect(running.provider.store.codes.collection.count()).toBe(codesBefore)
@@ -142,7 +172,10 @@ describe.each(bothModes)('pages over $name', (mode) => {
       const agent = browser(base)
       const login = await agent.get(p.authorizePath).query(authorizeQuery())
       const loginPage = login.status === 302 ? await agent.get(pathOf(login.headers.location)) : login
-      await agent.post(p.loginPath).type('form').send({ ...formFields(loginPage.text), username: user.username, password: user.password })
+      await agent
+        .post(p.loginPath)
+        .type('form')
+        .send({ ...formFields(loginPage.text), username: user.username, password: user.password })
       const consent = await agent.get(p.authorizePath).query(authorizeQuery({ state: HOSTILE }))
       expect(consent.status).toBe(200)
       for (const page of [loginPage.text, consent.text]) {
@@ -209,13 +242,21 @@ describe('secrets', () => {
       const k = keystone.clients[0]
       const SECRETS = [c.secret, k.secret, 'code-SECRET-1', 'refresh-SECRET-2', 'token-SECRET-3', carina.users[0].password, 'state-SECRET-4']
       const basic = Buffer.from(`${k.id}:${k.secret}`).toString('base64')
-      await request(carina.baseUrl).post('/oauth/token').type('form').send({ grant_type: 'authorization_code', code: 'code-SECRET-1', client_id: c.id, client_secret: c.secret, redirect_uri: c.redirectUris[0] })
-      await request(carina.baseUrl).post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: 'refresh-SECRET-2', client_id: c.id, client_secret: c.secret })
+      await request(carina.baseUrl)
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'authorization_code', code: 'code-SECRET-1', client_id: c.id, client_secret: c.secret, redirect_uri: c.redirectUris[0] })
+      await request(carina.baseUrl)
+        .post('/oauth/token')
+        .send({ grant_type: 'refresh_token', refresh_token: 'refresh-SECRET-2', client_id: c.id, client_secret: c.secret })
       await request(carina.baseUrl).get(`/me?access_token=token-SECRET-3&client_secret=${c.secret}`)
       await request(carina.baseUrl).get('/oauth/authorize').query({ client_id: c.id, state: 'state-SECRET-4', code: 'code-SECRET-1' })
       await request(carina.baseUrl).post('/login').type('form').send({ username: carina.users[0].username, password: carina.users[0].password })
       await request(keystone.baseUrl).post('/v3/OS-OAUTH2/token').set('Authorization', `Basic ${basic}`).type('form').send({ grant_type: 'client_credentials' })
-      await request(keystone.baseUrl).post(`/v3/OS-OAUTH2/token?client_secret=${k.secret}`).type('form').send({ grant_type: 'client_credentials', client_id: k.id, client_secret: k.secret })
+      await request(keystone.baseUrl)
+        .post(`/v3/OS-OAUTH2/token?client_secret=${k.secret}`)
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: k.id, client_secret: k.secret })
       expect(lines.length).toBeGreaterThanOrEqual(7)
       const log = lines.join('\n')
       for (const secret of [...SECRETS, basic]) expect(log).not.toContain(secret)

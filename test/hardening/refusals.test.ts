@@ -16,7 +16,11 @@ import { raw, readUntilClosed } from '../support/raw-socket.js'
  * header cannot hold, absolute-form request targets, stalled TLS handshakes.
  */
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+})
 
 describe('POST /__oauth-dance/clock', () => {
   const carina = createCarina()
@@ -54,11 +58,17 @@ describe('fault validation', () => {
 
   it.each([
     [{ route: 'carina.tokn', action: { type: 'drop' } }, /^"route" is "carina\.tokn", which is no route of this provider; valid: \*, carina\..*carina\.token/],
-    [{ route: '*', action: { type: 'explode' } }, /^"action\.type" must be one of oauth-error, response, retry-after, html-502, delay, drop, truncated-json, wrong-content-type, success-with-error, broken-token$/],
+    [
+      { route: '*', action: { type: 'explode' } },
+      /^"action\.type" must be one of oauth-error, response, retry-after, html-502, delay, drop, truncated-json, wrong-content-type, success-with-error, broken-token$/,
+    ],
     [{ route: '*', action: { type: 'response', status: 'abc' } }, /^"action\.status" must be an integer from 200 to 599/],
     [{ route: '*', action: { type: 'response', status: 101 } }, /^"action\.status" must be an integer from 200 to 599 \(1xx/],
     [{ route: '*', action: { type: 'response', status: 204, body: 'x' } }, /^"action\.body" cannot be sent with status 204/],
-    [{ route: '*', action: { type: 'response', status: 200, headers: { 'X-A': 'a\r\nSet-Cookie: x=1' } } }, /^"action\.headers" has an invalid value for "X-A"/],
+    [
+      { route: '*', action: { type: 'response', status: 200, headers: { 'X-A': 'a\r\nSet-Cookie: x=1' } } },
+      /^"action\.headers" has an invalid value for "X-A"/,
+    ],
     [{ route: '*', action: { type: 'response', status: 200, headers: { 'Bad Name': 'a' } } }, /^"action\.headers" has an invalid header name "Bad Name"/],
     [{ route: '*', action: { type: 'oauth-error', error: 'server_error', status: 'abc' } }, /^"action\.status" must be an integer from 400 to 599$/],
     [{ route: '*', action: { type: 'oauth-error', error: 'a"b' } }, /^"action\.error" must be an OAuth error code/],
@@ -74,7 +84,9 @@ describe('fault validation', () => {
   })
 
   it('refuses the same through faults.add in-process', () => {
-    expect(() => carina.faults.add({ route: 'carina.tokn', action: { type: 'drop' } })).toThrow(/^"route" is "carina\.tokn", which is no route of this provider/)
+    expect(() => carina.faults.add({ route: 'carina.tokn', action: { type: 'drop' } })).toThrow(
+      /^"route" is "carina\.tokn", which is no route of this provider/,
+    )
     expect(() => carina.faults.add({ route: 'carina.token', action: { type: 'response', status: 200, headers: { a: '\n' } } })).toThrow(TypeError)
     expect(carina.faults.list()).toEqual([])
     expect(carina.faults.add({ route: 'carina.token', action: { type: 'response', status: 503, headers: { 'Retry-After': '5' } } }).route).toBe('carina.token')
@@ -91,18 +103,33 @@ describe('deeply nested JSON bodies', () => {
     const post = (path: string, body: string, headers: Record<string, string> = {}) =>
       keystone.handle(new Request(keystone.baseUrl + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }))
     const tokens = await post('/v3/auth/tokens', nested)
-    expect([tokens.status, await tokens.json()]).toEqual([400, { error: { code: 400, title: 'Bad Request', message: 'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.' } }])
+    expect([tokens.status, await tokens.json()]).toEqual([
+      400,
+      {
+        error: {
+          code: 400,
+          title: 'Bad Request',
+          message:
+            'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.',
+        },
+      },
+    ])
     const inside = await post('/v3/auth/tokens', `{"auth":${nested}}`)
     expect(inside.status).toBe(400)
     const { user } = keystoneFixtures
-    const login = await post('/v3/auth/tokens', JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: user.name, domain: { id: 'default' }, password: user.password } } } } }))
+    const login = await post(
+      '/v3/auth/tokens',
+      JSON.stringify({
+        auth: { identity: { methods: ['password'], password: { user: { name: user.name, domain: { id: 'default' }, password: user.password } } } },
+      }),
+    )
     expect(login.status).toBe(201)
     const credential = await post(`/v3/users/${user.id}/application_credentials`, nested, { 'x-auth-token': login.headers.get('x-subject-token')! })
     expect([credential.status, (await credential.json()).error.code]).toEqual([400, 400])
     expect(keystone.journal.entries().filter((e) => e.response.status >= 500)).toEqual([])
   })
 
-  it('Carina\'s JSON token body and the control paths answer 400 too', async () => {
+  it("Carina's JSON token body and the control paths answer 400 too", async () => {
     const carina = createCarina()
     const token = await carina.handle(new Request(`${carina.baseUrl}/oauth/token`, json(nested)))
     expect(token.status).toBeLessThan(500)
@@ -128,7 +155,10 @@ describe('characters a header cannot hold', () => {
   it.each(['/\x7f', '/é', '/\u2028'])('a login with return_to %j redirects (no 400 after logging in)', async (returnTo) => {
     const agent = browser(running.providers.carina!.baseUrl)
     const page = await agent.get('/login').query({ return_to: returnTo })
-    const res = await agent.post('/login').type('form').send({ ...formFields(page.text), username: carinaFixtures.user.username, password: carinaFixtures.user.password })
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ ...formFields(page.text), username: carinaFixtures.user.username, password: carinaFixtures.user.password })
     expect(res.status).toBe(302)
     expect(res.headers.location).toBe(running.providers.carina!.baseUrl + percentEncodeUnsafe(returnTo))
   })
@@ -150,7 +180,13 @@ describe('serve: request targets, the request log and TLS handshakes', () => {
   const lines: string[] = []
   let port: number
   beforeAll(async () => {
-    running = await serve({ portBase: 0, providers: ['carina', 'keystone'], log: (line) => lines.push(line), tls: { keystone: true }, timeouts: { headersMs: 300, requestMs: 600 } })
+    running = await serve({
+      portBase: 0,
+      providers: ['carina', 'keystone'],
+      log: (line) => lines.push(line),
+      tls: { keystone: true },
+      timeouts: { headersMs: 300, requestMs: 600 },
+    })
     port = running.listeners.find((l) => l.provider === 'carina')!.port
   })
   afterAll(() => running.close())
@@ -175,7 +211,13 @@ describe('serve: request targets, the request log and TLS handshakes', () => {
 
   it('logs an out-of-band code page without the code', async () => {
     const base = running.providers.carina!.baseUrl
-    const location = await authorizeInBrowser(browser(base), { clientId: carinaFixtures.application.clientId, redirectUri: 'urn:ietf:wg:oauth:2.0:oob', scope: 'identity', username: carinaFixtures.user.username, password: carinaFixtures.user.password })
+    const location = await authorizeInBrowser(browser(base), {
+      clientId: carinaFixtures.application.clientId,
+      redirectUri: 'urn:ietf:wg:oauth:2.0:oob',
+      scope: 'identity',
+      username: carinaFixtures.user.username,
+      password: carinaFixtures.user.password,
+    })
     const code = location.pathname.split('/').pop()!
     expect(code).toMatch(/^[0-9a-f]{64}$/)
     await browser(base).get(location.pathname)

@@ -32,7 +32,10 @@ describe('soak', () => {
     const url = `${keystone.baseUrl}/v3/OS-OAUTH2/token`
     const init = {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+      },
       body: 'grant_type=client_credentials',
     }
     const lifetimeMs = (keystone.config as { tokenExpirationSeconds: number }).tokenExpirationSeconds * 1000 + PURGE_GRACE_MS

@@ -93,7 +93,10 @@ describe('broken clients', () => {
     const sockets = await Promise.all(Array.from({ length: 100 }, () => raw(carina.port)))
     sockets.forEach((socket, i) => {
       socket.on('error', () => {})
-      if (i % 2) socket.write('POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ngrant_type=authoriz')
+      if (i % 2)
+        socket.write(
+          'POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ngrant_type=authoriz',
+        )
       else socket.write('GET /oauth/authorize?client_id=')
       socket.destroy()
     })

@@ -41,7 +41,12 @@ describe('indexed collection sweeps', () => {
     for (let i = 0; i < 100; i++) expect(store.tokens.by('token', `t${i}`)?.token).toBe(i % 2 ? `t${i}` : undefined)
     expect(store.tokens.by('refreshToken', 'refresh-1000')?.token).toBe('t1000')
     // The collection's own queries agree with the index.
-    expect(store.tokens.collection.findMany().map((t) => t.token).sort()).toEqual([...store.tokens.collection.all()].map((t) => t.token).sort())
+    expect(
+      store.tokens.collection
+        .findMany()
+        .map((t) => t.token)
+        .sort(),
+    ).toEqual([...store.tokens.collection.all()].map((t) => t.token).sort())
     expect(store.tokens.collection.findFirst((q) => q.where({ token: 't2' }))).toBeUndefined()
     expect(store.tokens.collection.findFirst((q) => q.where({ token: 't3' }))?.token).toBe('t3')
   })

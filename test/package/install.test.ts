@@ -32,7 +32,19 @@ interface Run {
 /** Runs a command to its end, with a deadline; never throws for a non-zero exit (the caller asserts). */
 function run(command: string, args: string[], cwd: string, timeoutMs = STEP_TIMEOUT_MS): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '', NO_COLOR: '1', FORCE_COLOR: '0', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } })
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        CI: '',
+        NO_COLOR: '1',
+        FORCE_COLOR: '0',
+        npm_config_fund: 'false',
+        npm_config_audit: 'false',
+        npm_config_update_notifier: 'false',
+      },
+    })
     let stdout = ''
     let stderr = ''
     const deadline = setTimeout(() => {
@@ -70,14 +82,18 @@ export function readmeSnippets(readme: string): Map<string, string> {
 describe('the peer range of msw', () => {
   // npm installs a missing peer at the newest version its range admits; msw 3 drops the
   // msw/core/http path oauth-dance loads and needs Node 22 (oauth-dance supports 20).
-  it('admits no msw 3', async () => {
-    const range = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies.msw!
-    const result = await run('npm', ['view', `msw@${range}`, 'version', '--json'], ROOT)
-    expectSuccess(result, 'npm view')
-    const versions = [JSON.parse(result.stdout) as string | string[]].flat()
-    expect(versions.length).toBeGreaterThan(0)
-    expect(versions.filter((version) => !version.startsWith('2.'))).toEqual([])
-  }, STEP_TIMEOUT_MS)
+  it(
+    'admits no msw 3',
+    async () => {
+      const range = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies.msw!
+      const result = await run('npm', ['view', `msw@${range}`, 'version', '--json'], ROOT)
+      expectSuccess(result, 'npm view')
+      const versions = [JSON.parse(result.stdout) as string | string[]].flat()
+      expect(versions.length).toBeGreaterThan(0)
+      expect(versions.filter((version) => !version.startsWith('2.'))).toEqual([])
+    },
+    STEP_TIMEOUT_MS,
+  )
 })
 
 describe('the packed package, installed into a fresh application', () => {
@@ -125,7 +141,7 @@ describe('the packed package, installed into a fresh application', () => {
       [
         "import { createCarina } from 'oauth-dance'",
         'const carina = createCarina()',
-        "// @ts-expect-error a misspelt route id does not compile",
+        '// @ts-expect-error a misspelt route id does not compile',
         "carina.faults.add({ route: 'carina.tokn', action: { type: 'drop' } })",
         "carina.faults.add({ route: 'carina.token', action: { type: 'drop' } })",
         "export const issuer: string = (await import('oauth-dance')).createCogo().describe().issuer",
@@ -148,56 +164,100 @@ describe('the packed package, installed into a fresh application', () => {
   it('ships what a user needs and no tests, source maps or sources', () => {
     const files = JSON.parse(readFileSync(join(dirname(app), 'files.json'), 'utf8')) as string[]
     expect(files.filter((f) => /\.(test|spec)\.|\.map$|^(test|bench|scripts)\/|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([])
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'cjs/esm-only.cjs', 'docs/playwright.md', 'conformance/clients/python/example_client.py', 'fixtures/keystone-test-only/README.md']))
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'package.json',
+        'cjs/esm-only.cjs',
+        'docs/playwright.md',
+        'conformance/clients/python/example_client.py',
+        'fixtures/keystone-test-only/README.md',
+      ]),
+    )
     // Every relative link of the README resolves to a shipped file.
     const links = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\(((?!https?:|#)[^)#]+)/g)].map((m) => m[1]!)
     expect(links.filter((link) => !files.includes(link))).toEqual([])
   })
 
-  it("installs msw 2 for the peer range (msw 3 breaks oauth-dance and needs Node 22)", () => {
+  it('installs msw 2 for the peer range (msw 3 breaks oauth-dance and needs Node 22)', () => {
     expect(JSON.parse(readFileSync(join(app, 'node_modules/msw/package.json'), 'utf8')).version).toMatch(/^2\./)
   })
 
   it('finds every README snippet the test runs', () => {
-    expect([...snippets.keys()].sort()).toEqual(['conformance.test.ts', 'e2e/login.spec.ts', 'e2e/route-mode.spec.ts', 'in-process.test.ts', 'playwright.config.ts'])
+    expect([...snippets.keys()].sort()).toEqual([
+      'conformance.test.ts',
+      'e2e/login.spec.ts',
+      'e2e/route-mode.spec.ts',
+      'in-process.test.ts',
+      'playwright.config.ts',
+    ])
   })
 
-  it('type-checks the README snippets under strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes', async () => {
-    expectSuccess(await run('npx', ['--no', '--', 'tsc', '-p', '.'], app), 'tsc')
-  }, STEP_TIMEOUT_MS)
+  it(
+    'type-checks the README snippets under strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes',
+    async () => {
+      expectSuccess(await run('npx', ['--no', '--', 'tsc', '-p', '.'], app), 'tsc')
+    },
+    STEP_TIMEOUT_MS,
+  )
 
-  it("runs the README's in-process and conformance examples with vitest", async () => {
-    const result = await run('npx', ['--no', '--', 'vitest', 'run', 'in-process.test.ts', 'conformance.test.ts'], app)
-    expectSuccess(result, 'vitest')
-    expect(result.stdout).toMatch(/Tests +2 passed/)
-  }, STEP_TIMEOUT_MS)
+  it(
+    "runs the README's in-process and conformance examples with vitest",
+    async () => {
+      const result = await run('npx', ['--no', '--', 'vitest', 'run', 'in-process.test.ts', 'conformance.test.ts'], app)
+      expectSuccess(result, 'vitest')
+      expect(result.stdout).toMatch(/Tests +2 passed/)
+    },
+    STEP_TIMEOUT_MS,
+  )
 
-  it("runs the README's Playwright examples on Chromium, with the README's configuration", async () => {
-    const result = await run('npx', ['--no', '--', 'playwright', 'test'], app)
-    expectSuccess(result, 'playwright test')
-    expect(result.stdout).toMatch(/2 passed/)
-  }, STEP_TIMEOUT_MS)
+  it(
+    "runs the README's Playwright examples on Chromium, with the README's configuration",
+    async () => {
+      const result = await run('npx', ['--no', '--', 'playwright', 'test'], app)
+      expectSuccess(result, 'playwright test')
+      expect(result.stdout).toMatch(/2 passed/)
+    },
+    STEP_TIMEOUT_MS,
+  )
 
-  it('npx oauth-dance --version prints the version', async () => {
-    const result = await run('npx', ['--no', '--', 'oauth-dance', '--version'], app)
-    expect([result.code, result.stdout]).toEqual([0, `${PKG.version}\n`])
-  }, STEP_TIMEOUT_MS)
+  it(
+    'npx oauth-dance --version prints the version',
+    async () => {
+      const result = await run('npx', ['--no', '--', 'oauth-dance', '--version'], app)
+      expect([result.code, result.stdout]).toEqual([0, `${PKG.version}\n`])
+    },
+    STEP_TIMEOUT_MS,
+  )
 
-  it('npx oauth-dance check --provider all passes with the reference client', async () => {
-    const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'all'], app)
-    expectSuccess(result, 'check')
-    expect(result.stdout).toContain('RESULT: PASS')
-  }, STEP_TIMEOUT_MS)
+  it(
+    'npx oauth-dance check --provider all passes with the reference client',
+    async () => {
+      const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'all'], app)
+      expectSuccess(result, 'check')
+      expect(result.stdout).toContain('RESULT: PASS')
+    },
+    STEP_TIMEOUT_MS,
+  )
 
-  it('npx oauth-dance check runs the bundled Python example client by name', async () => {
-    // All six providers: the example client speaks standard too (PKCE, iss, nonce, ID token validation).
-    const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'all', '--client', 'example:python'], app)
-    expectSuccess(result, 'check --client example:python')
-    expect(result.stdout).toContain('RESULT: PASS')
-  }, STEP_TIMEOUT_MS)
+  it(
+    'npx oauth-dance check runs the bundled Python example client by name',
+    async () => {
+      // All six providers: the example client speaks standard too (PKCE, iss, nonce, ID token validation).
+      const result = await run('npx', ['--no', '--', 'oauth-dance', 'check', '--provider', 'all', '--client', 'example:python'], app)
+      expectSuccess(result, 'check --client example:python')
+      expect(result.stdout).toContain('RESULT: PASS')
+    },
+    STEP_TIMEOUT_MS,
+  )
 
-  it('require() fails with a message that says to import it', async () => {
-    const result = await run(process.execPath, ['require.cjs'], app)
-    expect(result.stdout).toMatch(/^ERR_OAUTH_DANCE_ESM_ONLY: oauth-dance is ESM-only and cannot be loaded with require\(\)/)
-  }, STEP_TIMEOUT_MS)
+  it(
+    'require() fails with a message that says to import it',
+    async () => {
+      const result = await run(process.execPath, ['require.cjs'], app)
+      expect(result.stdout).toMatch(/^ERR_OAUTH_DANCE_ESM_ONLY: oauth-dance is ESM-only and cannot be loaded with require\(\)/)
+    },
+    STEP_TIMEOUT_MS,
+  )
 })

@@ -52,14 +52,20 @@ export async function authorizeInBrowser(agent: Browser, options: DanceOptions):
   if (res.status === 302 && /\/(login|sign_in)$/.test(new URL(res.headers.location, 'http://x').pathname)) {
     const loginPage = await agent.get(pathOf(res.headers.location))
     const fields = formFields(loginPage.text)
-    const loggedIn = await agent.post(new URL(res.headers.location, 'http://x').pathname).type('form').send({ ...fields, username: options.username, password: options.password })
+    const loggedIn = await agent
+      .post(new URL(res.headers.location, 'http://x').pathname)
+      .type('form')
+      .send({ ...fields, username: options.username, password: options.password })
     if (loggedIn.status !== 302) throw new Error(`login failed: ${loggedIn.status} ${loggedIn.text.slice(0, 200)}`)
     res = await agent.get(pathOf(loggedIn.headers.location))
   }
   if (res.status === 302) return new URL(res.headers.location)
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}: ${res.text.slice(0, 300)}`)
   const fields = formFields(res.text)
-  const decided = await agent.post(authorizePath).type('form').send({ ...fields, decision: options.decision ?? 'authorize' })
+  const decided = await agent
+    .post(authorizePath)
+    .type('form')
+    .send({ ...fields, decision: options.decision ?? 'authorize' })
   if (decided.status !== 302) throw new Error(`consent answered ${decided.status}: ${decided.text.slice(0, 300)}`)
   return new URL(decided.headers.location, 'http://x')
 }

@@ -50,7 +50,13 @@ export function carinaSuite(mode: Mode) {
     const res = await request(base)
       .post('/oauth/token')
       .set('Content-Type', 'application/json')
-      .send({ client_id: app.clientId, client_secret: app.clientSecret, redirect_uri: CALLBACK, code: location.searchParams.get('code'), grant_type: 'authorization_code' })
+      .send({
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+        redirect_uri: CALLBACK,
+        code: location.searchParams.get('code'),
+        grant_type: 'authorization_code',
+      })
     expect(res.status).toBe(200)
     return res.body as { access_token: string; refresh_token: string; expires_in: number; token_type: string }
   }

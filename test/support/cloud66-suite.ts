@@ -14,7 +14,8 @@ export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}
 export const DESCRIPTIONS = {
   invalid_request: 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
   invalid_client: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
-  invalid_grant: 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+  invalid_grant:
+    'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
   unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',
 } as const
 export type TokenErrorCode = keyof typeof DESCRIPTIONS
@@ -28,7 +29,15 @@ export const DOORKEEPER_AUTHORIZE = {
   unsupported_response_type: 'The authorization server does not support this response type.',
 } as const
 
-export const DEFAULTS = { redirectMatching: 'host', scopeParsing: 'document', requiredParams: 'document', tokenResponse: 'negotiate', tokenErrorStatus: 'doorkeeper', redeploySeconds: 120, revokeTokensOnCodeReplay: false } as const
+export const DEFAULTS = {
+  redirectMatching: 'host',
+  scopeParsing: 'document',
+  requiredParams: 'document',
+  tokenResponse: 'negotiate',
+  tokenErrorStatus: 'doorkeeper',
+  redeploySeconds: 120,
+  revokeTokensOnCodeReplay: false,
+} as const
 
 /** A stack as API v2 shows it (PROVIDERS.md §3.3); `redeploy_hook` only with the redeploy scope. */
 export function stackJson(stack: (typeof cloud66Fixtures.stacks)[number], withHook: boolean) {
@@ -75,7 +84,10 @@ export function cloud66Suite(mode: Mode) {
     const loginPath = returnTo ?? '/users/sign_in'
     const page = await agent.get(loginPath)
     expect(page.status).toBe(200)
-    const res = await agent.post('/users/sign_in').type('form').send({ ...formFields(page.text), username: user.username, password: user.password })
+    const res = await agent
+      .post('/users/sign_in')
+      .type('form')
+      .send({ ...formFields(page.text), username: user.username, password: user.password })
     expect(res.status).toBe(302)
     return res
   }
@@ -93,7 +105,10 @@ export function cloud66Suite(mode: Mode) {
     }
     if (res.status === 302) return new URL(res.headers.location)
     expect(res.status).toBe(200)
-    const decided = await agent.post('/oauth/authorize').type('form').send({ ...formFields(res.text), decision })
+    const decided = await agent
+      .post('/oauth/authorize')
+      .type('form')
+      .send({ ...formFields(res.text), decision })
     expect(decided.status).toBe(302)
     return new URL(decided.headers.location)
   }

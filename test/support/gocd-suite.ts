@@ -67,7 +67,10 @@ export function gocdSuite(mode: Mode) {
   async function signedIn(username: string = admin.username, password: string = admin.password): Promise<Browser> {
     const agent = browser(base)
     const page = await agent.get('/go/auth/login')
-    const res = await agent.post('/go/auth/login').type('form').send({ ...formFields(page.text), username, password })
+    const res = await agent
+      .post('/go/auth/login')
+      .type('form')
+      .send({ ...formFields(page.text), username, password })
     expect(res.status).toBe(302)
     return agent
   }
@@ -77,17 +80,28 @@ export function gocdSuite(mode: Mode) {
    * URL, sign in when bounced to the login page, then tick the checkbox (or
    * not) and submit. Returns the consent response's Location.
    */
-  async function authorizeAs(agent: Browser, query: string, decision: { authorize?: string } = { authorize: 'Yes' }, path = '/oauth/authorize'): Promise<string> {
+  async function authorizeAs(
+    agent: Browser,
+    query: string,
+    decision: { authorize?: string } = { authorize: 'Yes' },
+    path = '/oauth/authorize',
+  ): Promise<string> {
     let res = await agent.get(`${path}?${query}`)
     if (res.status === 302 && pathOf(res.headers.location).startsWith('/go/auth/login')) {
       const login = await agent.get(pathOf(res.headers.location))
-      const back = await agent.post('/go/auth/login').type('form').send({ ...formFields(login.text), username: admin.username, password: admin.password })
+      const back = await agent
+        .post('/go/auth/login')
+        .type('form')
+        .send({ ...formFields(login.text), username: admin.username, password: admin.password })
       expect(back.status).toBe(302)
       res = await agent.get(pathOf(back.headers.location))
     }
     expect(res.status).toBe(200)
     expect(res.text).toContain('<form method="post" action="' + path + '" id="oauth_authorize_form" data-testid="consent-form">')
-    const decided = await agent.post(path).type('form').send({ ...formFields(res.text), ...decision })
+    const decided = await agent
+      .post(path)
+      .type('form')
+      .send({ ...formFields(res.text), ...decision })
     expect(decided.status).toBe(302)
     return decided.headers.location
   }
@@ -102,7 +116,13 @@ export function gocdSuite(mode: Mode) {
   }
 
   async function freshTokens() {
-    const res = await exchange({ code: await freshCode(), grant_type: 'authorization-code', client_id: client.clientId, client_secret: client.clientSecret, redirect_uri: REDIRECT })
+    const res = await exchange({
+      code: await freshCode(),
+      grant_type: 'authorization-code',
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      redirect_uri: REDIRECT,
+    })
     expect(res.status).toBe(200)
     return res.body as { access_token: string; expires_in: number; refresh_token: string }
   }

@@ -21,7 +21,10 @@ export function basicAuth(id: string, secret: string): string {
 /** Signs alice in on a cookie-keeping agent (login page, then its form). */
 export async function signIn(agent: Browser, returnTo = '/'): Promise<void> {
   const page = await agent.get(`/login?return_to=${encodeURIComponent(returnTo)}`)
-  const posted = await agent.post('/login').type('form').send({ ...formFields(page.text), username: ALICE.username, password: ALICE.password })
+  const posted = await agent
+    .post('/login')
+    .type('form')
+    .send({ ...formFields(page.text), username: ALICE.username, password: ALICE.password })
   if (posted.status !== 302) throw new Error(`login failed: ${posted.status}`)
 }
 
@@ -36,7 +39,11 @@ export interface AuthorizeResult {
  * JavaScript; `query` overrides the defaults (public client, loopback port,
  * PKCE S256, openid scope, state and nonce).
  */
-export async function authorizeCode(agent: Browser, query: Record<string, string | undefined> = {}, decision: 'authorize' | 'deny' = 'authorize'): Promise<AuthorizeResult> {
+export async function authorizeCode(
+  agent: Browser,
+  query: Record<string, string | undefined> = {},
+  decision: 'authorize' | 'deny' = 'authorize',
+): Promise<AuthorizeResult> {
   const { verifier, challenge } = pkcePair()
   const params: Record<string, string> = {}
   const merged: Record<string, string | undefined> = {
@@ -62,11 +69,17 @@ export async function followAuthorization(agent: Browser, url: string, decision:
   let res = await agent.get(pathOf(url))
   if (res.status === 302 && new URL(res.headers.location, 'http://x').pathname === '/login') {
     const login = await agent.get(pathOf(res.headers.location))
-    const posted = await agent.post('/login').type('form').send({ ...formFields(login.text), username: ALICE.username, password: ALICE.password })
+    const posted = await agent
+      .post('/login')
+      .type('form')
+      .send({ ...formFields(login.text), username: ALICE.username, password: ALICE.password })
     res = await agent.get(pathOf(posted.headers.location))
   }
   if (res.status === 200) {
-    const decided = await agent.post('/authorize').type('form').send({ ...formFields(res.text), decision })
+    const decided = await agent
+      .post('/authorize')
+      .type('form')
+      .send({ ...formFields(res.text), decision })
     return new URL(decided.headers.location)
   }
   if (res.status !== 302) throw new Error(`authorize answered ${res.status}: ${res.text.slice(0, 300)}`)
@@ -78,5 +91,12 @@ export function exchangeCode(baseUrl: string, code: string, verifier: string, ex
   return request(baseUrl)
     .post('/token')
     .type('form')
-    .send({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'http://127.0.0.1:53121/callback', client_id: PUBLIC.clientId, ...extra })
+    .send({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: 'http://127.0.0.1:53121/callback',
+      client_id: PUBLIC.clientId,
+      ...extra,
+    })
 }

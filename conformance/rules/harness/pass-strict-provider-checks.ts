@@ -16,9 +16,15 @@ export const passStrictProviderChecks = defineRule({
     for (const exchange of ctx.exchanges) {
       const v = violationsOf(exchange).find((x) => !claimed.has(x.requirement))
       if (v) {
-        return fail(`${v.message} (${v.requirement}); ${v.served ? 'the lenient provider served it' : `the provider refused it (${v.error})`}`, { expected: 'a request the provider accepts', actual: v.message, exchange: exchange.seq })
+        return fail(`${v.message} (${v.requirement}); ${v.served ? 'the lenient provider served it' : `the provider refused it (${v.error})`}`, {
+          expected: 'a request the provider accepts',
+          actual: v.message,
+          exchange: exchange.seq,
+        })
       }
     }
-    return pass(ctx.scenario.mode === 'lenient' ? 'the lenient provider recorded no other violation' : 'every request was accepted or refused as the real provider would')
+    return pass(
+      ctx.scenario.mode === 'lenient' ? 'the lenient provider recorded no other violation' : 'every request was accepted or refused as the real provider would',
+    )
   },
 })

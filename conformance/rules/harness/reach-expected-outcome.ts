@@ -11,7 +11,8 @@ function meets(expectation: Expectation, outcome: Outcome | undefined): boolean 
 }
 
 const describe = (e: Expectation) => (typeof e === 'string' ? e : `error ${e.error.join(' or ')}`)
-const summarize = (o: Outcome | undefined) => (!o ? '(no answer)' : o.ok ? 'ok' : o.crashed ? `crash: ${o.description ?? o.error}` : `error ${o.error}${o.description ? ` (${o.description})` : ''}`)
+const summarize = (o: Outcome | undefined) =>
+  !o ? '(no answer)' : o.ok ? 'ok' : o.crashed ? `crash: ${o.description ?? o.error}` : `error ${o.error}${o.description ? ` (${o.description})` : ''}`
 
 /**
  * The client reports, step by step, what a correct client would: success,
@@ -30,7 +31,10 @@ export const reachExpectedOutcome = defineRule({
     for (const record of judged) {
       const expectation = (record.step as { expect: Expectation }).expect
       if (!meets(expectation, record.outcome)) {
-        const what = record.step.do === 'call' ? `call "${record.step.operation}"` : `authorization (user: ${(record.step as { user: string }).user}${(record.step as { forge?: string }).forge ? ', forged state' : ''})`
+        const what =
+          record.step.do === 'call'
+            ? `call "${record.step.operation}"`
+            : `authorization (user: ${(record.step as { user: string }).user}${(record.step as { forge?: string }).forge ? ', forged state' : ''})`
         return fail(`step ${record.index + 1}, ${what}: expected ${describe(expectation)}, the client reported ${summarize(record.outcome)}`, {
           expected: describe(expectation),
           actual: summarize(record.outcome),

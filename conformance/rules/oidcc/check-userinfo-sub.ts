@@ -27,9 +27,13 @@ export const checkUserinfoSub = defineRule({
       const outcome = step?.outcome
       if (!outcome?.ok) continue
       if (outcome.claims === undefined || outcome.claims.sub === wrongSub) {
-        return fail("the client used a UserInfo answer whose sub is not the ID token's", { expected: "the answer refused (or the ID token's sub kept)", actual: outcome.claims ? `claims with sub ${JSON.stringify(wrongSub)}` : 'the call reported success', exchange: exchange.seq })
+        return fail("the client used a UserInfo answer whose sub is not the ID token's", {
+          expected: "the answer refused (or the ID token's sub kept)",
+          actual: outcome.claims ? `claims with sub ${JSON.stringify(wrongSub)}` : 'the call reported success',
+          exchange: exchange.seq,
+        })
       }
     }
-    return pass("the UserInfo answer with another sub was not used")
+    return pass('the UserInfo answer with another sub was not used')
   },
 })

@@ -29,11 +29,19 @@ export const refetchJwksOnce = defineRule({
     for (let p = 0; p <= rotations.length; p++) {
       const inPeriod = fetches.filter((e) => period(e) === p)
       if (inPeriod.length > 1) {
-        return fail(`the client fetched the JWKS ${inPeriod.length} times while the keys stayed the same`, { expected: p === 0 ? 'one fetch, then the cached keys' : 'one fetch after the rotation, then the cached keys', actual: `${inPeriod.length} fetches`, exchange: inPeriod[1].seq })
+        return fail(`the client fetched the JWKS ${inPeriod.length} times while the keys stayed the same`, {
+          expected: p === 0 ? 'one fetch, then the cached keys' : 'one fetch after the rotation, then the cached keys',
+          actual: `${inPeriod.length} fetches`,
+          exchange: inPeriod[1].seq,
+        })
       }
       const issued = idTokens.find((e) => period(e) === p)
       if (p > 0 && issued && inPeriod.length === 0) {
-        return fail('the client did not fetch the JWKS again when an ID token named a key it had not seen', { expected: 'one JWKS fetch after the rotation', actual: 'none', exchange: issued.seq })
+        return fail('the client did not fetch the JWKS again when an ID token named a key it had not seen', {
+          expected: 'one JWKS fetch after the rotation',
+          actual: 'none',
+          exchange: issued.seq,
+        })
       }
     }
     return pass(rotations.length ? `the JWKS was fetched again once after the key rotated` : `the JWKS was fetched once and cached`)

@@ -35,11 +35,30 @@ function rejectBrokenIdToken(spec: BrokenIdTokenRule): Rule {
         const fields = parseTokenResponse(exchange)
         if (!fields?.id_token) continue
         const reported = ctx.steps.find((s) => s.outcome?.ok && s.outcome.idToken === fields.id_token)
-        if (reported) return fail(`the client reported the ${kind} ID token as accepted`, { expected: 'the ID token refused', actual: `accepted in step ${reported.index + 1}`, exchange: exchange.seq })
-        const used = ctx.exchanges.find((e) => e.seq > exchange.seq && (presentedToken(e)?.value === fields.access_token || (fields.refresh_token !== undefined && param(e, 'refresh_token') === fields.refresh_token)))
-        if (used) return fail(`the client used the tokens of a response whose ID token was ${kind}`, { expected: 'the tokens of that response never used', actual: `${used.request.method} ${new URL(used.request.url).pathname} with them`, exchange: used.seq })
+        if (reported)
+          return fail(`the client reported the ${kind} ID token as accepted`, {
+            expected: 'the ID token refused',
+            actual: `accepted in step ${reported.index + 1}`,
+            exchange: exchange.seq,
+          })
+        const used = ctx.exchanges.find(
+          (e) =>
+            e.seq > exchange.seq &&
+            (presentedToken(e)?.value === fields.access_token || (fields.refresh_token !== undefined && param(e, 'refresh_token') === fields.refresh_token)),
+        )
+        if (used)
+          return fail(`the client used the tokens of a response whose ID token was ${kind}`, {
+            expected: 'the tokens of that response never used',
+            actual: `${used.request.method} ${new URL(used.request.url).pathname} with them`,
+            exchange: used.seq,
+          })
         const step = ctx.steps.find((s) => s.index === stepOf(ctx, exchange.seq))
-        if (step?.step.do === 'authorize' && step.outcome?.ok) return fail(`the client signed the user in with a ${kind} ID token`, { expected: 'the sign-in refused', actual: 'the step reported success', exchange: exchange.seq })
+        if (step?.step.do === 'authorize' && step.outcome?.ok)
+          return fail(`the client signed the user in with a ${kind} ID token`, {
+            expected: 'the sign-in refused',
+            actual: 'the step reported success',
+            exchange: exchange.seq,
+          })
       }
       return pass(`the ${[...new Set(broken.map((e) => e.notes.brokenIdToken))].join(', ')} ID token was refused: its tokens were never used`)
     },

@@ -10,7 +10,12 @@ import { defineRule, fail, pass, skip, type Rule } from '../verdict.js'
  * @example
  * respectPollingInterval({ route: 'carina.cluster-credentials', notReady: (e) => e.response.status === 404, minSeconds: 30, requirement: 'CARINA-cluster-credentials' })
  */
-export function respectPollingInterval(options: { route: string; notReady(body: string, status: number): boolean; minSeconds: number; requirement: string }): Rule {
+export function respectPollingInterval(options: {
+  route: string
+  notReady(body: string, status: number): boolean
+  minSeconds: number
+  requirement: string
+}): Rule {
   return defineRule({
     id: 'respect-polling-interval',
     title: `A resource that is not ready is polled at most every ${options.minSeconds} s`,
@@ -25,10 +30,16 @@ export function respectPollingInterval(options: { route: string; notReady(body: 
         if (!next) continue
         const gap = (next.atMs - waiting.atMs) / 1000
         shortest = Math.min(shortest, gap)
-        if (gap < options.minSeconds) return fail(`polled again after ${gap} s`, { expected: `≥ ${options.minSeconds} s between polls`, actual: `${gap} s`, exchange: next.seq })
+        if (gap < options.minSeconds)
+          return fail(`polled again after ${gap} s`, { expected: `≥ ${options.minSeconds} s between polls`, actual: `${gap} s`, exchange: next.seq })
       }
       const last = polls.at(-1)!
-      if (options.notReady(last.response.body, last.response.status)) return fail('the client stopped polling before the resource was ready', { expected: 'poll until ready', actual: `${polls.length} polls`, exchange: last.seq })
+      if (options.notReady(last.response.body, last.response.status))
+        return fail('the client stopped polling before the resource was ready', {
+          expected: 'poll until ready',
+          actual: `${polls.length} polls`,
+          exchange: last.seq,
+        })
       return pass(`${polls.length} polls, at least ${shortest} s apart`, { actual: { polls: polls.length, shortestSeconds: shortest } })
     },
   })

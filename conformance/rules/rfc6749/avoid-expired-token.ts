@@ -19,7 +19,11 @@ export const avoidExpiredToken = defineRule({
       const token = tokens.get(presentedToken(exchange)?.value ?? '')
       if (token?.expiresAtMs != null && exchange.atMs >= token.expiresAtMs) {
         const late = Math.round((exchange.atMs - token.expiresAtMs) / 1000)
-        return fail(`a call presented a token ${late} s after it expired`, { expected: `a call before ${new Date(token.expiresAtMs).toISOString()}`, actual: new Date(exchange.atMs).toISOString(), exchange: exchange.seq })
+        return fail(`a call presented a token ${late} s after it expired`, {
+          expected: `a call before ${new Date(token.expiresAtMs).toISOString()}`,
+          actual: new Date(exchange.atMs).toISOString(),
+          exchange: exchange.seq,
+        })
       }
     }
     return pass('every call presented a live token')

@@ -22,7 +22,11 @@ export const avoidJsonTokenRequest = defineRule({
     for (const exchange of requests) {
       const type = (exchange.request.headers['content-type'] ?? '').toLowerCase()
       if (type.includes('json') && !violationsOf(exchange).some((v) => v.requirement === 'RFC6749A-B')) {
-        return fail(`the token request was JSON; ${ctx.profile.id} documents a form (the server read it, but nothing promises it will)`, { expected: 'Content-Type: application/x-www-form-urlencoded', actual: `Content-Type: ${type}`, exchange: exchange.seq })
+        return fail(`the token request was JSON; ${ctx.profile.id} documents a form (the server read it, but nothing promises it will)`, {
+          expected: 'Content-Type: application/x-www-form-urlencoded',
+          actual: `Content-Type: ${type}`,
+          exchange: exchange.seq,
+        })
       }
     }
     return pass(`${requests.length} token request(s), each form-encoded`)

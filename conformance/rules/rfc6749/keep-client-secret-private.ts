@@ -20,7 +20,8 @@ export const keepClientSecretPrivate = defineRule({
     if (secrets.length === 0) return skip('the client has no client secret')
     const authenticating = new Set([ctx.profile.routes.token, ...(ctx.profile.clientAuthRoutes ?? [])])
     for (const secret of secrets) {
-      const basic = (value: string) => value.toLowerCase().startsWith('basic ') && Buffer.from(value.slice(6).trim(), 'base64').toString('utf8').includes(secret)
+      const basic = (value: string) =>
+        value.toLowerCase().startsWith('basic ') && Buffer.from(value.slice(6).trim(), 'base64').toString('utf8').includes(secret)
       for (const exchange of ctx.exchanges) {
         const url = exchange.request.url
         if (url.includes(secret) || url.includes(encodeURIComponent(secret))) {
@@ -28,7 +29,11 @@ export const keepClientSecretPrivate = defineRule({
         }
         const auth = exchange.request.headers.authorization ?? ''
         if (!authenticating.has(exchange.route ?? '') && (exchange.request.body.includes(secret) || auth.includes(secret) || basic(auth))) {
-          return fail(`the client secret was sent to ${exchange.route ?? new URL(url).pathname}, where the client does not authenticate`, { expected: `secret sent to ${[...authenticating].join(', ')} only`, actual: exchange.route, exchange: exchange.seq })
+          return fail(`the client secret was sent to ${exchange.route ?? new URL(url).pathname}, where the client does not authenticate`, {
+            expected: `secret sent to ${[...authenticating].join(', ')} only`,
+            actual: exchange.route,
+            exchange: exchange.seq,
+          })
         }
       }
     }

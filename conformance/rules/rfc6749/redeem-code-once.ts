@@ -26,8 +26,17 @@ export const redeemCodeOnce = defineRule({
       const code = grantOf(exchange).value
       const first = answered.get(code)
       if (first) {
-        const after = { issued: 'after it was exchanged for a token', refused: 'after the provider refused it', unreadable: 'after an unreadable token response (the provider may have redeemed it)', failed: '' }[tokenAnswer(first)]
-        return fail(`the client sent the same authorization code again ${after} (${describeExchange(first)})`, { expected: 'each code sent to the token endpoint once', actual: 'the code sent again', exchange: exchange.seq })
+        const after = {
+          issued: 'after it was exchanged for a token',
+          refused: 'after the provider refused it',
+          unreadable: 'after an unreadable token response (the provider may have redeemed it)',
+          failed: '',
+        }[tokenAnswer(first)]
+        return fail(`the client sent the same authorization code again ${after} (${describeExchange(first)})`, {
+          expected: 'each code sent to the token endpoint once',
+          actual: 'the code sent again',
+          exchange: exchange.seq,
+        })
       }
       if (tokenAnswer(exchange) !== 'failed') answered.set(code, exchange)
     }

@@ -21,7 +21,11 @@ export const rejectStateMismatch = defineRule({
       const redeemed = tokenRequests(ctx).find((e) => param(e, 'code') === step.forgedCode)
       if (redeemed) {
         const what = step.forged === 'drop-state' ? 'that carried no state' : 'whose state did not match'
-        return fail(`the client redeemed the code of a redirect ${what}`, { expected: 'no token request with that code', actual: 'the code was sent to the token endpoint', exchange: redeemed.seq })
+        return fail(`the client redeemed the code of a redirect ${what}`, {
+          expected: 'no token request with that code',
+          actual: 'the code was sent to the token endpoint',
+          exchange: redeemed.seq,
+        })
       }
     }
     return pass('the forged redirect was refused: its code never reached the token endpoint')

@@ -22,7 +22,12 @@ export const reportUnreadableTokenResponse = defineRule({
     for (const bad of unreadable) {
       const step = ctx.steps.find((s) => s.exchanges.includes(bad.seq))
       const again = requests.find((e) => e.seq > bad.seq && step?.exchanges.includes(e.seq) && requestKey(e) === requestKey(bad))
-      if (again) return fail(`the client sent the same token request again after an unreadable answer (${describeExchange(bad)})`, { expected: 'report invalid_response', actual: 'the token request sent again', exchange: again.seq })
+      if (again)
+        return fail(`the client sent the same token request again after an unreadable answer (${describeExchange(bad)})`, {
+          expected: 'report invalid_response',
+          actual: 'the token request sent again',
+          exchange: again.seq,
+        })
     }
     return pass(`${unreadable.length} unreadable token response(s), each reported`)
   },

@@ -29,7 +29,11 @@ export const reuseUnexpiredToken = defineRule({
       const live = last.expiresAtMs === null || exchange.atMs < last.expiresAtMs - RENEW_EARLY_SECONDS * 1000
       if (live && !refused) {
         const left = last.expiresAtMs === null ? 'it never expires' : `${Math.round((last.expiresAtMs - exchange.atMs) / 1000)} s left`
-        return fail(`a new token was requested while the last one was live (${left})`, { expected: 'reuse the live token', actual: 'a token request', exchange: exchange.seq })
+        return fail(`a new token was requested while the last one was live (${left})`, {
+          expected: 'reuse the live token',
+          actual: 'a token request',
+          exchange: exchange.seq,
+        })
       }
     }
     return pass(`${requests.length} token request(s), none while a live token was held`, { actual: requests.length })

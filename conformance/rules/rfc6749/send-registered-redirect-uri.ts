@@ -27,7 +27,11 @@ export const sendRegisteredRedirectUri = defineRule({
         continue
       }
       if (given === undefined || !ctx.profile.registeredRedirectUris.includes(given)) {
-        return fail('the authorization request did not name a registered redirect URI', { expected: ctx.profile.registeredRedirectUris, actual: given ?? '(absent)', exchange: exchange.seq })
+        return fail('the authorization request did not name a registered redirect URI', {
+          expected: ctx.profile.registeredRedirectUris,
+          actual: given ?? '(absent)',
+          exchange: exchange.seq,
+        })
       }
       sent = given
     }
@@ -36,7 +40,12 @@ export const sendRegisteredRedirectUri = defineRule({
       const repeated = param(exchange, 'redirect_uri')
       // §4.1.3: REQUIRED only if it was in the authorization request; without it there, a registered one (or none) is right.
       if (sent === undefined && omitted && (repeated === undefined || ctx.profile.registeredRedirectUris.includes(repeated))) continue
-      if (repeated !== sent) return fail('the code exchange did not repeat the redirect_uri of the authorization request', { expected: sent, actual: repeated ?? '(absent)', exchange: exchange.seq })
+      if (repeated !== sent)
+        return fail('the code exchange did not repeat the redirect_uri of the authorization request', {
+          expected: sent,
+          actual: repeated ?? '(absent)',
+          exchange: exchange.seq,
+        })
     }
     if (sent === undefined) return pass('redirect_uri omitted, as the provider allows (RFC 6749 §4.1.1): the registered one applies')
     return pass(`redirect_uri ${sent} sent and repeated`, { actual: sent })

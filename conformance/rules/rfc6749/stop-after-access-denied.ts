@@ -18,7 +18,12 @@ export const stopAfterAccessDenied = defineRule({
       const after = ctx.steps.find((s) => s.index > step.index && s.step.do === 'authorize')
       const window = ctx.steps.filter((s) => s.index >= step.index && (!after || s.index < after.index)).flatMap((s) => s.exchanges)
       const tokenRequest = exchangesOf(ctx.exchanges, ctx.profile.routes.token).find((e) => window.includes(e.seq))
-      if (tokenRequest) return fail('the client called the token endpoint after the user denied', { expected: 'no token request', actual: 'token request', exchange: tokenRequest.seq })
+      if (tokenRequest)
+        return fail('the client called the token endpoint after the user denied', {
+          expected: 'no token request',
+          actual: 'token request',
+          exchange: tokenRequest.seq,
+        })
     }
     return pass('no token request after the denial')
   },

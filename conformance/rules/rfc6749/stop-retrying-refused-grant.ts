@@ -23,7 +23,14 @@ export const stopRetryingRefusedGrant = defineRule({
       const first = refused.get(value)
       if (first) {
         const hint = hintOf(first)
-        return fail(`the client sent a refresh token again after the provider refused it (${describeExchange(first)})${hint ? `; the provider's hint: ${hint}` : ''}`, { expected: 'drop the refused refresh token and ask the user to authorize again', actual: 'the same refresh token sent again', exchange: exchange.seq })
+        return fail(
+          `the client sent a refresh token again after the provider refused it (${describeExchange(first)})${hint ? `; the provider's hint: ${hint}` : ''}`,
+          {
+            expected: 'drop the refused refresh token and ask the user to authorize again',
+            actual: 'the same refresh token sent again',
+            exchange: exchange.seq,
+          },
+        )
       }
       if (tokenAnswer(exchange) === 'refused') refused.set(value, exchange)
     }

@@ -23,7 +23,10 @@ export const useDocumentedGrantType = defineRule({
       // @note an absent grant_type is the provider's to refuse (or, on Cloud 66, its document's default: the code grant).
       if (grantType === undefined || values.includes(grantType)) continue
       const hint = hintOf(exchange)
-      return fail(`grant_type "${grantType}" is not one ${ctx.profile.id} documents (${requirement}: ${values.join(', ')})${hint ? `; the provider's hint: ${hint}` : ''}`, { expected: values, actual: grantType, exchange: exchange.seq })
+      return fail(
+        `grant_type "${grantType}" is not one ${ctx.profile.id} documents (${requirement}: ${values.join(', ')})${hint ? `; the provider's hint: ${hint}` : ''}`,
+        { expected: values, actual: grantType, exchange: exchange.seq },
+      )
     }
     return pass(`every token request (${requests.length}) used a documented grant_type`)
   },

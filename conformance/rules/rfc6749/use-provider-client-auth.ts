@@ -21,7 +21,8 @@ export const useProviderClientAuth = defineRule({
       // @note two methods at once is use-one-client-auth-method's finding (RFC 6749 §2.3); here each method must be one the provider documents.
       const methods = clientAuthentication(exchange)
       for (const method of methods.length ? methods : ['none']) {
-        if (!allowed.includes(method)) return fail(`the token request authenticated with ${method}`, { expected: allowed, actual: methods.join('+') || 'none', exchange: exchange.seq })
+        if (!allowed.includes(method))
+          return fail(`the token request authenticated with ${method}`, { expected: allowed, actual: methods.join('+') || 'none', exchange: exchange.seq })
         used.add(method)
       }
     }

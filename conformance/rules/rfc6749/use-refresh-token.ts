@@ -19,9 +19,15 @@ export const useRefreshToken = defineRule({
       const held = tokens.filter((t) => t.seq < exchange.seq && t.refreshToken).at(-1)
       if (!held) continue
       // @note a refresh token the provider has refused (invalid_grant) is no longer held.
-      const refused = ctx.exchanges.some((e) => e.seq > held.seq && e.seq < exchange.seq && e.route === ctx.profile.routes.token && e.response.status >= 400 && e.response.status < 500)
+      const refused = ctx.exchanges.some(
+        (e) => e.seq > held.seq && e.seq < exchange.seq && e.route === ctx.profile.routes.token && e.response.status >= 400 && e.response.status < 500,
+      )
       if (refused) continue
-      return fail('the client started a new authorization while it held a refresh token', { expected: 'a refresh_token grant', actual: 'a new authorization request', exchange: exchange.seq })
+      return fail('the client started a new authorization while it held a refresh token', {
+        expected: 'a refresh_token grant',
+        actual: 'a new authorization request',
+        exchange: exchange.seq,
+      })
     }
     return pass('no new authorization while a refresh token was held')
   },

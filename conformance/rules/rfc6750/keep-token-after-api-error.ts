@@ -36,7 +36,10 @@ export const keepTokenAfterApiError = defineRule({
         .find((e) => held.expiresAtMs === null || e.atMs < held.expiresAtMs - RENEW_EARLY_SECONDS * 1000)
       if (renewal) {
         const what = renewal.route === ctx.profile.routes.token ? 'requested a new token' : 'sent the user to authorize again'
-        return fail(`the API answered ${error.response.status}${error.fault ? ` (${error.fault})` : ''}, which does not refuse the token, and the client ${what} while its token was live`, { expected: 'keep the live token: wait (Retry-After), retry or report', actual: what, exchange: renewal.seq })
+        return fail(
+          `the API answered ${error.response.status}${error.fault ? ` (${error.fault})` : ''}, which does not refuse the token, and the client ${what} while its token was live`,
+          { expected: 'keep the live token: wait (Retry-After), retry or report', actual: what, exchange: renewal.seq },
+        )
       }
     }
     return pass(`${errors.length} API error(s), the token kept through each`)

@@ -17,7 +17,11 @@ export const refetchRefusedTokenOnce = defineRule({
   title: 'A refused token is replaced once per call, not in a loop',
   requirements: ['RFC6750-3.1'],
   evaluate(ctx) {
-    const refusals = new Set(apiCalls(ctx).filter((e) => e.response.status === 401 || e.response.status === 403).map((e) => e.seq))
+    const refusals = new Set(
+      apiCalls(ctx)
+        .filter((e) => e.response.status === 401 || e.response.status === 403)
+        .map((e) => e.seq),
+    )
     if (refusals.size === 0) return skip('the API refused no token')
     const tokenSeqs = new Set(tokenRequests(ctx).map((e) => e.seq))
     for (const record of ctx.steps.filter((s) => s.step.do === 'call')) {
@@ -25,7 +29,11 @@ export const refetchRefusedTokenOnce = defineRule({
       if (firstRefusal === undefined) continue
       const refetches = record.exchanges.filter((seq) => seq > firstRefusal && tokenSeqs.has(seq))
       if (refetches.length > MAX_REFETCHES_PER_CALL) {
-        return fail(`step ${record.index + 1}: ${refetches.length} new tokens after the API refused one`, { expected: `≤ ${MAX_REFETCHES_PER_CALL} new token per call`, actual: `${refetches.length} new tokens`, exchange: refetches[MAX_REFETCHES_PER_CALL] })
+        return fail(`step ${record.index + 1}: ${refetches.length} new tokens after the API refused one`, {
+          expected: `≤ ${MAX_REFETCHES_PER_CALL} new token per call`,
+          actual: `${refetches.length} new tokens`,
+          exchange: refetches[MAX_REFETCHES_PER_CALL],
+        })
       }
     }
     return pass(`${refusals.size} refusal(s), at most ${MAX_REFETCHES_PER_CALL} new token per call`)

@@ -39,7 +39,10 @@ export const sendTokenAsDocumented = defineRule({
       used.add(way.describe)
     }
     // @note the query is what Cloud 66 documents, so it passes; the message says what RFC 6750 §2.3 and RFC 9700 §4.3.2 prefer.
-    const queryNote = [...used].some((d) => ways.find((w) => w.describe === d)?.placement === 'query') && wanted.also?.some((w) => w.placement === 'header') ? ' (the header is preferred: RFC 6750 §2.3 says the query SHOULD NOT be used)' : ''
+    const queryNote =
+      [...used].some((d) => ways.find((w) => w.describe === d)?.placement === 'query') && wanted.also?.some((w) => w.placement === 'header')
+        ? ' (the header is preferred: RFC 6750 §2.3 says the query SHOULD NOT be used)'
+        : ''
     return pass(`every call (${calls.length}) used ${[...used].join(' and ')}${queryNote}`)
   },
 })

@@ -24,7 +24,13 @@ export const useRegisteredClientId = defineRule({
       const clientId = new URL(exchange.request.url).searchParams.get('client_id') ?? ''
       const metadataDocument = /^https:\/\/[^/]+\/./.test(clientId)
       if (!metadataDocument && !registered.some((r) => r.exchange.seq < exchange.seq && r.clientId === clientId)) {
-        return fail(`the authorization request's client_id "${clientId}" was neither registered by this client nor a client ID metadata document URL`, { expected: registered.length ? `a client id the registration endpoint issued (${registered.map((r) => r.clientId).join(', ')})` : 'a registration (RFC 7591) before the authorization request, or an https client_id', actual: clientId || '(absent)', exchange: exchange.seq })
+        return fail(`the authorization request's client_id "${clientId}" was neither registered by this client nor a client ID metadata document URL`, {
+          expected: registered.length
+            ? `a client id the registration endpoint issued (${registered.map((r) => r.clientId).join(', ')})`
+            : 'a registration (RFC 7591) before the authorization request, or an https client_id',
+          actual: clientId || '(absent)',
+          exchange: exchange.seq,
+        })
       }
     }
     return pass(`every authorization request (${requests.length}) used a client id the client registered or its metadata document URL`)

@@ -22,7 +22,11 @@ export const sendPkce = defineRule({
     for (const exchange of requests) {
       const query = new URL(exchange.request.url).searchParams
       if (!query.get('code_challenge') || query.get('code_challenge_method') !== 'S256') {
-        return fail('the authorization request has no S256 code_challenge', { expected: 'code_challenge_method=S256', actual: query.get('code_challenge_method') ?? '(absent)', exchange: exchange.seq })
+        return fail('the authorization request has no S256 code_challenge', {
+          expected: 'code_challenge_method=S256',
+          actual: query.get('code_challenge_method') ?? '(absent)',
+          exchange: exchange.seq,
+        })
       }
     }
     const exchanges = tokenRequests(ctx).filter((e) => param(e, 'code') !== undefined)
@@ -33,7 +37,11 @@ export const sendPkce = defineRule({
       const challenge = requests.filter((r) => r.seq < exchange.seq).at(-1)
       const sent = challenge && new URL(challenge.request.url).searchParams.get('code_challenge')
       if (sent && createHash('sha256').update(param(exchange, 'code_verifier')!).digest('base64url') !== sent) {
-        return fail('the code_verifier does not match the code_challenge of the authorization request', { expected: 'BASE64URL(SHA256(code_verifier)) = code_challenge', actual: 'another verifier', exchange: exchange.seq })
+        return fail('the code_verifier does not match the code_challenge of the authorization request', {
+          expected: 'BASE64URL(SHA256(code_verifier)) = code_challenge',
+          actual: 'another verifier',
+          exchange: exchange.seq,
+        })
       }
     }
     return pass('S256 challenge sent and its verifier matched')

@@ -15,8 +15,10 @@ export const useDiscoveredEndpoints = defineRule({
   title: "The client sends each request to the endpoint the server's metadata lists, not to a hard-coded path",
   requirements: ['RFC8414-2', 'RFC8414-3.2'],
   evaluate(ctx) {
-    const metadataRead = ctx.exchanges.find((e) => e.request.method === 'GET' && typeof responseJson(e)?.issuer === 'string' && typeof responseJson(e)?.token_endpoint === 'string')
-    if (!metadataRead) return skip("the client read no authorization server metadata")
+    const metadataRead = ctx.exchanges.find(
+      (e) => e.request.method === 'GET' && typeof responseJson(e)?.issuer === 'string' && typeof responseJson(e)?.token_endpoint === 'string',
+    )
+    if (!metadataRead) return skip('the client read no authorization server metadata')
     const metadata = responseJson(metadataRead)!
     const { routes } = ctx.profile
     // The role of each route the facts name, and the metadata member that says where it is.
@@ -35,7 +37,12 @@ export const useDiscoveredEndpoints = defineRule({
       if (typeof endpoint !== 'string') continue
       judged++
       const url = exchange.request.url.split('?')[0]
-      if (url !== endpoint) return fail(`the client sent a request to ${url}, where the metadata's ${member} is ${endpoint}`, { expected: endpoint, actual: url, exchange: exchange.seq })
+      if (url !== endpoint)
+        return fail(`the client sent a request to ${url}, where the metadata's ${member} is ${endpoint}`, {
+          expected: endpoint,
+          actual: url,
+          exchange: exchange.seq,
+        })
     }
     if (judged === 0) return skip('no request after the metadata went to an endpoint it lists')
     return pass(`every request after the metadata (${judged}) went to the endpoint it lists`)

@@ -20,7 +20,13 @@ export function deviceRequests(ctx: RuleContext): DeviceRequest[] {
     const fields = tokenResponseFields(started)
     if (started.response.status !== 200 || !fields?.device_code) return []
     const interval = Number(fields.interval)
-    return [{ deviceCode: fields.device_code, intervalSeconds: Number.isFinite(interval) && interval > 0 ? interval : 5, polls: polls.filter((p) => param(p, 'device_code') === fields.device_code) }]
+    return [
+      {
+        deviceCode: fields.device_code,
+        intervalSeconds: Number.isFinite(interval) && interval > 0 ? interval : 5,
+        polls: polls.filter((p) => param(p, 'device_code') === fields.device_code),
+      },
+    ]
   })
 }
 

@@ -20,12 +20,18 @@ export const respectDevicePollingInterval = defineRule({
       for (const [i, poll] of request.polls.entries()) {
         const previous = request.polls[i - 1]
         if (previous && poll.atMs - previous.atMs < interval * 1000) {
-          return fail(`the device code was polled again after ${(poll.atMs - previous.atMs) / 1000} s, with the interval at ${interval} s`, { expected: `at least ${interval} s between polls`, actual: `${(poll.atMs - previous.atMs) / 1000} s`, exchange: poll.seq })
+          return fail(`the device code was polled again after ${(poll.atMs - previous.atMs) / 1000} s, with the interval at ${interval} s`, {
+            expected: `at least ${interval} s between polls`,
+            actual: `${(poll.atMs - previous.atMs) / 1000} s`,
+            exchange: poll.seq,
+          })
         }
         if (pollError(poll) === 'slow_down') interval += 5
       }
     }
     const polls = requests.reduce((n, r) => n + r.polls.length, 0)
-    return pass(`every poll (${polls}) waited the interval asked${requests.some((r) => r.polls.some((p) => pollError(p) === 'slow_down')) ? ', 5 s more after slow_down' : ''}`)
+    return pass(
+      `every poll (${polls}) waited the interval asked${requests.some((r) => r.polls.some((p) => pollError(p) === 'slow_down')) ? ', 5 s more after slow_down' : ''}`,
+    )
   },
 })

@@ -23,7 +23,11 @@ export const stopPollingWhenRefused = defineRule({
       const after = final && request.polls.find((p) => p.seq > final.seq)
       if (final && after) {
         const answer = final.response.status === 200 ? 'tokens' : pollError(final)
-        return fail(`the device code was polled again after the server answered ${answer}`, { expected: 'no poll after a final answer', actual: `another poll after ${answer}`, exchange: after.seq })
+        return fail(`the device code was polled again after the server answered ${answer}`, {
+          expected: 'no poll after a final answer',
+          actual: `another poll after ${answer}`,
+          exchange: after.seq,
+        })
       }
     }
     return pass('no device code was polled after its final answer')

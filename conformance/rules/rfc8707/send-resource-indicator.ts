@@ -20,12 +20,22 @@ export const sendResourceIndicator = defineRule({
     const authorizations = authorizeRequests(ctx)
     for (const exchange of authorizations) {
       const sent = queryParams(exchange).getAll('resource')
-      if (!sent.includes(resource)) return fail('the authorization request does not name the resource', { expected: `resource=${resource}`, actual: sent.length ? sent.join(', ') : '(absent)', exchange: exchange.seq })
+      if (!sent.includes(resource))
+        return fail('the authorization request does not name the resource', {
+          expected: `resource=${resource}`,
+          actual: sent.length ? sent.join(', ') : '(absent)',
+          exchange: exchange.seq,
+        })
     }
     const requests = tokenRequests(ctx).filter((e) => grantOf(e).kind !== 'other')
     for (const exchange of requests) {
       const sent = new URLSearchParams(exchange.request.body).getAll('resource')
-      if (!sent.includes(resource) && bodyParams(exchange).get('resource') !== resource) return fail(`the token request (${grantOf(exchange).kind === 'code' ? 'code exchange' : 'refresh'}) does not name the resource`, { expected: `resource=${resource}`, actual: sent.length ? sent.join(', ') : '(absent)', exchange: exchange.seq })
+      if (!sent.includes(resource) && bodyParams(exchange).get('resource') !== resource)
+        return fail(`the token request (${grantOf(exchange).kind === 'code' ? 'code exchange' : 'refresh'}) does not name the resource`, {
+          expected: `resource=${resource}`,
+          actual: sent.length ? sent.join(', ') : '(absent)',
+          exchange: exchange.seq,
+        })
     }
     if (authorizations.length + requests.length === 0) return skip('the client sent neither an authorization nor a token request')
     return pass(`resource=${resource} was in every authorization request (${authorizations.length}) and token request (${requests.length})`)

@@ -34,7 +34,11 @@ export const sendTokenOnlyToItsResource = defineRule({
       if (!resources) continue
       presented++
       if (!resources.some((r) => withinResource(exchange.request.url, r))) {
-        return fail(`the access token issued for ${resources.join(', ')} was sent to ${exchange.request.url.split('?')[0]}`, { expected: `the token sent to ${resources.join(', ')} only`, actual: exchange.request.url.split('?')[0], exchange: exchange.seq })
+        return fail(`the access token issued for ${resources.join(', ')} was sent to ${exchange.request.url.split('?')[0]}`, {
+          expected: `the token sent to ${resources.join(', ')} only`,
+          actual: exchange.request.url.split('?')[0],
+          exchange: exchange.seq,
+        })
       }
     }
     return pass(`${presented} request(s) carried an access token, each to the resource it was issued for`)

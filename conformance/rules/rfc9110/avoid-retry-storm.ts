@@ -34,9 +34,18 @@ export const avoidRetryStorm = defineRule({
         count++
         const gap = (retry.atMs - previous.atMs) / 1000
         if (gap < MIN_BACKOFF_SECONDS) {
-          return fail(`retried ${retry.route} ${gap} s after a failure`, { expected: `≥ ${MIN_BACKOFF_SECONDS} s back-off`, actual: `${gap} s`, exchange: retry.seq })
+          return fail(`retried ${retry.route} ${gap} s after a failure`, {
+            expected: `≥ ${MIN_BACKOFF_SECONDS} s back-off`,
+            actual: `${gap} s`,
+            exchange: retry.seq,
+          })
         }
-        if (count > MAX_RETRIES) return fail(`retried ${retry.route} more than ${MAX_RETRIES} times`, { expected: `≤ ${MAX_RETRIES} retries`, actual: `${count} retries`, exchange: retry.seq })
+        if (count > MAX_RETRIES)
+          return fail(`retried ${retry.route} more than ${MAX_RETRIES} times`, {
+            expected: `≤ ${MAX_RETRIES} retries`,
+            actual: `${count} retries`,
+            exchange: retry.seq,
+          })
         if (!failed(retry)) break
         previous = retry
       }

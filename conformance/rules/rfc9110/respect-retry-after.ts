@@ -22,7 +22,11 @@ export const respectRetryAfter = defineRule({
       if (!next) continue
       const waited = (next.atMs - exchange.atMs) / 1000
       if (waited < seconds) {
-        return fail(`the client came back after ${waited} s, not the ${seconds} s Retry-After asked (after ${describeExchange(exchange)})`, { expected: `≥ ${seconds} s`, actual: `${waited} s`, exchange: next.seq })
+        return fail(`the client came back after ${waited} s, not the ${seconds} s Retry-After asked (after ${describeExchange(exchange)})`, {
+          expected: `≥ ${seconds} s`,
+          actual: `${waited} s`,
+          exchange: next.seq,
+        })
       }
     }
     return pass('every Retry-After was waited out (or the client gave up)')

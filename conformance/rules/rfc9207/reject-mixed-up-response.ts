@@ -20,7 +20,11 @@ export const rejectMixedUpResponse = defineRule({
     for (const step of forged) {
       const redeemed = tokenRequests(ctx).find((e) => param(e, 'code') === step.forgedCode)
       if (redeemed) {
-        return fail('the client redeemed the code of an authorization response whose iss named another server', { expected: 'no token request with that code', actual: 'the code was sent to the token endpoint', exchange: redeemed.seq })
+        return fail('the client redeemed the code of an authorization response whose iss named another server', {
+          expected: 'no token request with that code',
+          actual: 'the code was sent to the token endpoint',
+          exchange: redeemed.seq,
+        })
       }
     }
     return pass('the response with a foreign iss was refused: its code never reached the token endpoint')

@@ -24,11 +24,16 @@ export const useNewestRefreshToken = defineRule({
       const presented = param(exchange, 'refresh_token')
       if (newest && presented !== newest) {
         const older = issued.some((t) => t.seq < exchange.seq && t.refreshToken === presented)
-        return fail(older ? 'the client presented a refresh token that had already been replaced by a newer one' : 'the client presented a refresh token the provider never issued', {
-          expected: 'the refresh token of the latest token response',
-          actual: older ? 'an older, rotated refresh token' : 'an unknown refresh token',
-          exchange: exchange.seq,
-        })
+        return fail(
+          older
+            ? 'the client presented a refresh token that had already been replaced by a newer one'
+            : 'the client presented a refresh token the provider never issued',
+          {
+            expected: 'the refresh token of the latest token response',
+            actual: older ? 'an older, rotated refresh token' : 'an unknown refresh token',
+            exchange: exchange.seq,
+          },
+        )
       }
     }
     return pass(`every refresh request (${refreshes.length}) presented the newest refresh token`)

@@ -26,13 +26,23 @@ export const followResourceMetadata = defineRule({
     const before = (seq: number) => seq > challenge.exchange.seq && seq < firstAuthorization.seq
     const read = getsOf(ctx, challenge.metadataUrl).find((e) => before(e.seq) && responseJson(e))
     if (!read) {
-      return fail("the client sent the user to authorize without reading the protected resource metadata the 401's resource_metadata named", { expected: `GET ${challenge.metadataUrl} before the authorization request`, actual: 'not fetched', exchange: firstAuthorization.seq })
+      return fail("the client sent the user to authorize without reading the protected resource metadata the 401's resource_metadata named", {
+        expected: `GET ${challenge.metadataUrl} before the authorization request`,
+        actual: 'not fetched',
+        exchange: firstAuthorization.seq,
+      })
     }
     const servers = responseJson(read)?.authorization_servers
     const issuers = Array.isArray(servers) ? servers.filter((s): s is string => typeof s === 'string') : []
-    const serverMetadata = ctx.exchanges.find((e) => e.seq > read.seq && before(e.seq) && e.request.method === 'GET' && issuers.includes(String(responseJson(e)?.issuer)))
+    const serverMetadata = ctx.exchanges.find(
+      (e) => e.seq > read.seq && before(e.seq) && e.request.method === 'GET' && issuers.includes(String(responseJson(e)?.issuer)),
+    )
     if (!serverMetadata) {
-      return fail("the client did not read the metadata of an authorization server the resource's metadata lists before sending the user to authorize", { expected: `the metadata of ${issuers.join(' or ') || '(none listed)'} (RFC 8414 §3)`, actual: 'not fetched', exchange: firstAuthorization.seq })
+      return fail("the client did not read the metadata of an authorization server the resource's metadata lists before sending the user to authorize", {
+        expected: `the metadata of ${issuers.join(' or ') || '(none listed)'} (RFC 8414 §3)`,
+        actual: 'not fetched',
+        exchange: firstAuthorization.seq,
+      })
     }
     return pass(`the client read ${challenge.metadataUrl}, then the metadata of ${String(responseJson(serverMetadata)?.issuer)}, before authorizing`)
   },

@@ -41,7 +41,8 @@ export function registrations(ctx: Pick<RuleContext, 'exchanges'>): Array<{ exch
   for (const exchange of ctx.exchanges) {
     if (exchange.request.method !== 'POST' || exchange.response.status !== 201) continue
     const body = responseJson(exchange)
-    if (typeof body?.client_id === 'string') out.push({ exchange, clientId: body.client_id, ...(typeof body.client_secret === 'string' ? { clientSecret: body.client_secret } : {}) })
+    if (typeof body?.client_id === 'string')
+      out.push({ exchange, clientId: body.client_id, ...(typeof body.client_secret === 'string' ? { clientSecret: body.client_secret } : {}) })
   }
   return out
 }

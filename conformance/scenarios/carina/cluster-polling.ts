@@ -26,7 +26,13 @@ export default defineScenario({
   rules: [
     ...baseRules(carinaProfile, ['CARINA-cluster-credentials']),
     // @note the document's "such as every 30 seconds" is advice: faster is a warning, a storm (under 10 s) a failure.
-    expectRule(respectPollingInterval({ route: 'carina.cluster-credentials', notReady: stillBuilding, minSeconds: 30, requirement: 'CARINA-cluster-credentials' }), 'warning'),
-    expectRule(respectPollingInterval({ route: 'carina.cluster-credentials', notReady: stillBuilding, minSeconds: 10, requirement: 'CARINA-cluster-credentials' }), 'failure'),
+    expectRule(
+      respectPollingInterval({ route: 'carina.cluster-credentials', notReady: stillBuilding, minSeconds: 30, requirement: 'CARINA-cluster-credentials' }),
+      'warning',
+    ),
+    expectRule(
+      respectPollingInterval({ route: 'carina.cluster-credentials', notReady: stillBuilding, minSeconds: 10, requirement: 'CARINA-cluster-credentials' }),
+      'failure',
+    ),
   ],
 })

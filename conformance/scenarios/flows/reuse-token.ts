@@ -10,6 +10,9 @@ const reuseToken: Flow = (profile) => ({
     'A token is good until "expires_in" (RFC 6749 §5.1); asking for one per call multiplies the load on the authorization server and, for client credentials, is what providers rate-limit. Ten protected calls must share one token request.',
   profile: profile.id,
   steps: [...signIn(profile), ...Array.from({ length: 10 }, () => primaryCall(profile))],
-  rules: [...baseRules(profile, [profile.requirements.api]), expectRule(reuseUnexpiredToken, 'failure', profile.requirements.expiry ? [profile.requirements.expiry] : [])],
+  rules: [
+    ...baseRules(profile, [profile.requirements.api]),
+    expectRule(reuseUnexpiredToken, 'failure', profile.requirements.expiry ? [profile.requirements.expiry] : []),
+  ],
 })
 export default reuseToken

@@ -10,7 +10,8 @@ const standardProfile = PROFILES.standard
 const deviceAccessDenied: Scenario = {
   id: 'device-access-denied',
   title: 'Device grant: the user denies, and the client stops polling',
-  summary: 'RFC 8628 §3.5: `access_denied` ends the device request. The user denies it 20 s after it starts (the `device-user` control); a correct client reports access_denied and never polls that device code again.',
+  summary:
+    'RFC 8628 §3.5: `access_denied` ends the device request. The user denies it 20 s after it starts (the `device-user` control); a correct client reports access_denied and never polls that device code again.',
   profile: 'standard',
   steps: [
     { do: 'control', action: 'device-user', body: { decision: 'deny', afterSeconds: 20 } },

@@ -18,6 +18,13 @@ const movedEndpoints: Scenario = {
   profile: 'standard',
   client: { startFrom: 'resource' },
   steps: [{ do: 'control', action: 'options', body: { movedEndpoints: true } }, callResource, { do: 'advance-clock', seconds: ttl }, callResource],
-  rules: [...baseRules(standardProfile, ['RFC8414-2']), expectRule(useDiscoveredEndpoints), expectRule(followResourceMetadata), expectRule(useRegisteredClientId), expectRule(sendResourceIndicator), expectRule(useRefreshToken, 'failure', ['RFC6749-6'])],
+  rules: [
+    ...baseRules(standardProfile, ['RFC8414-2']),
+    expectRule(useDiscoveredEndpoints),
+    expectRule(followResourceMetadata),
+    expectRule(useRegisteredClientId),
+    expectRule(sendResourceIndicator),
+    expectRule(useRefreshToken, 'failure', ['RFC6749-6']),
+  ],
 }
 export default movedEndpoints

@@ -1,5 +1,14 @@
 import { expectRule } from '../../scenario.js'
-import { followResourceMetadata, rejectMixedUpResponse, sendPkce, sendResourceIndicator, sendState, sendTokenOnlyToItsResource, useRefreshToken, useRegisteredClientId } from '../../rules/index.js'
+import {
+  followResourceMetadata,
+  rejectMixedUpResponse,
+  sendPkce,
+  sendResourceIndicator,
+  sendState,
+  sendTokenOnlyToItsResource,
+  useRefreshToken,
+  useRegisteredClientId,
+} from '../../rules/index.js'
 import { PROFILES } from '../../profiles/index.js'
 import { baseRules } from '../common.js'
 import type { Scenario, Step } from '../../types.js'

@@ -13,7 +13,12 @@ const userinfoWrongSub: Scenario = {
   summary:
     'OIDC Core §5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly match the sub Claim in the ID Token; if they do not match, the UserInfo Response values MUST NOT be used." After a normal sign-in, the next UserInfo answer names another sub (the `break-next-userinfo` control); a correct client refuses it (or keeps the ID token\'s sub in the claims it reports), and the following UserInfo call succeeds.',
   profile: 'standard',
-  steps: [...signIn(standardProfile), { do: 'control', action: 'break-next-userinfo', body: { kind: 'wrong-sub' } }, primaryCall(standardProfile, 'settles'), primaryCall(standardProfile)],
+  steps: [
+    ...signIn(standardProfile),
+    { do: 'control', action: 'break-next-userinfo', body: { kind: 'wrong-sub' } },
+    primaryCall(standardProfile, 'settles'),
+    primaryCall(standardProfile),
+  ],
   rules: [...baseRules(standardProfile, ['OIDCC-5.3.2']), expectRule(checkUserinfoSub)],
 }
 export default userinfoWrongSub

@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import { addDeveloperApplication, createUser, developerApplicationSchema, redirectUrisChecked, removeClient, removeUser, userIdentity } from '../../control/accounts.js'
+import {
+  addDeveloperApplication,
+  createUser,
+  developerApplicationSchema,
+  redirectUrisChecked,
+  removeClient,
+  removeUser,
+  userIdentity,
+} from '../../control/accounts.js'
 import type { AccountsDefinition } from '../../control/control-api.js'
 import { parseRedirectUris } from './applications.js'
 import type { CarinaRuntime } from './config.js'
@@ -10,7 +18,10 @@ export const carinaAccounts: AccountsDefinition<CarinaRuntime> = {
   clientNoun: 'developer application',
   clientSchema: developerApplicationSchema(
     CARINA_SCOPES,
-    redirectUrisChecked((uris) => parseRedirectUris(uris.join('\n')).errors, 'https redirect URIs, or urn:ietf:wg:oauth:2.0:oob (what the New Application page accepts)'),
+    redirectUrisChecked(
+      (uris) => parseRedirectUris(uris.join('\n')).errors,
+      'https redirect URIs, or urn:ietf:wg:oauth:2.0:oob (what the New Application page accepts)',
+    ),
   ),
   addClient: (provider, input) => addDeveloperApplication(provider, input, CARINA_SCOPES),
   removeClient: (provider, id) => removeClient(provider.store, id),
@@ -26,7 +37,10 @@ export const carinaAccounts: AccountsDefinition<CarinaRuntime> = {
     // Rackspace user ids are numbers (GET /me shows "id": 123).
     const id = Math.max(0, ...store.users.collection.findMany().map((u) => Number(u.id) || 0)) + 1
     const username = input.username as string
-    const user = await createUser(store, input as never, { id: String(id), profile: { id, username, email: input.email ?? null, full_name: input.fullName ?? username } })
+    const user = await createUser(store, input as never, {
+      id: String(id),
+      profile: { id, username, email: input.email ?? null, full_name: input.fullName ?? username },
+    })
     return { username: user.username, password: user.password }
   },
   removeUser: (provider, username) => removeUser(provider.store, username),

@@ -29,7 +29,14 @@ function notFound(ctx: CarinaContext) {
  * absolute `https` URI without a fragment, or the out-of-band URN.
  */
 export function parseRedirectUris(text: string): { uris: string[]; errors: string[] } {
-  const uris = [...new Set(text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))]
+  const uris = [
+    ...new Set(
+      text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ]
   const errors: string[] = []
   if (uris.length === 0) errors.push("Redirect URI can't be blank.")
   for (const uri of uris) {
@@ -47,7 +54,14 @@ export function parseRedirectUris(text: string): { uris: string[]; errors: strin
   return { uris, errors }
 }
 
-function applicationForm(ctx: CarinaContext, session: Session, action: string, values: { name: string; redirectUris: string }, errors: string[], method?: 'patch') {
+function applicationForm(
+  ctx: CarinaContext,
+  session: Session,
+  action: string,
+  values: { name: string; redirectUris: string },
+  errors: string[],
+  method?: 'patch',
+) {
   return html`${formErrors(errors)}
 <form method="post" action="${action}" data-testid="application-form">
 ${csrfField(session)}
@@ -81,7 +95,8 @@ function showApplication(ctx: CarinaContext, client: Client, session: Session, n
 <dt>Secret</dt><dd><code data-testid="application-secret">${client.clientSecret}</code></dd>
 <dt>Callback urls</dt>
 <dd><table data-testid="application-callbacks">${client.redirectUris.map(
-      (uri) => html`<tr><td><code>${uri}</code></td><td><a href="${appendQuery(ctx.link('/oauth/authorize'), { client_id: client.clientId, redirect_uri: uri, response_type: 'code' })}">Authorize</a></td></tr>`,
+      (uri) =>
+        html`<tr><td><code>${uri}</code></td><td><a href="${appendQuery(ctx.link('/oauth/authorize'), { client_id: client.clientId, redirect_uri: uri, response_type: 'code' })}">Authorize</a></td></tr>`,
     )}</table></dd>
 </dl>
 <h2>Actions</h2>
@@ -136,7 +151,13 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
     async resolve(ctx) {
       const me = await requireSignedIn(ctx)
       if (isRouteAnswer(me)) return me
-      return page(ctx, 'New Application', html`<h1>New Application</h1>${applicationForm(ctx, me.session, '/oauth/applications', { name: '', redirectUris: '' }, [])}`, 200, me.setCookie)
+      return page(
+        ctx,
+        'New Application',
+        html`<h1>New Application</h1>${applicationForm(ctx, me.session, '/oauth/applications', { name: '', redirectUris: '' }, [])}`,
+        200,
+        me.setCookie,
+      )
     },
   }),
   defineRoute<CarinaRuntime>({
@@ -179,7 +200,13 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
       const client = ownedClient(ctx, me.user)
       if (!client) return notFound(ctx)
       const values = { name: client.name, redirectUris: client.redirectUris.join('\n') }
-      return page(ctx, 'Edit application', html`<h1>Edit application</h1>${applicationForm(ctx, me.session, `/oauth/applications/${client.clientId}`, values, [], 'patch')}`, 200, me.setCookie)
+      return page(
+        ctx,
+        'Edit application',
+        html`<h1>Edit application</h1>${applicationForm(ctx, me.session, `/oauth/applications/${client.clientId}`, values, [], 'patch')}`,
+        200,
+        me.setCookie,
+      )
     },
   }),
   defineRoute<CarinaRuntime>({
@@ -201,7 +228,12 @@ export const applicationRoutes: RouteDefinition<CarinaRuntime>[] = [
       }
       const input = readApplicationForm(form)
       if (input.errors.length) {
-        return page(ctx, 'Edit application', html`<h1>Edit application</h1>${applicationForm(ctx, session, `/oauth/applications/${client.clientId}`, input, input.errors, 'patch')}`, 422)
+        return page(
+          ctx,
+          'Edit application',
+          html`<h1>Edit application</h1>${applicationForm(ctx, session, `/oauth/applications/${client.clientId}`, input, input.errors, 'patch')}`,
+          422,
+        )
       }
       await ctx.provider.store.clients.collection.update(client, {
         data(c) {

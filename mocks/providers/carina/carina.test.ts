@@ -93,7 +93,11 @@ describe.each(bothModes)('Carina over $name', (mode) => {
         .send({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: CALLBACK })
       expect(res.status).toBe(200)
       expect(res.body.token_type).toBe('bearer')
-      expect(running.provider.journal.entries().at(-1)!.notes).toMatchObject({ clientAuthMethod: 'client_secret_basic', bodyFormat: 'form', grantType: 'authorization_code' })
+      expect(running.provider.journal.entries().at(-1)!.notes).toMatchObject({
+        clientAuthMethod: 'client_secret_basic',
+        bodyFormat: 'form',
+        grantType: 'authorization_code',
+      })
     })
 
     it('refreshes a token, revoking the old pair', async () => {
@@ -187,12 +191,18 @@ describe.each(bothModes)('Carina over $name', (mode) => {
     it('registers an application with one redirect URI per line, shows its id and secret, edits and destroys it', async () => {
       const agent = browser(base)
       const loginPage = await agent.get('/login?return_to=/oauth/applications/new')
-      const loggedIn = await agent.post('/login').type('form').send({ ...formFields(loginPage.text), username: user.username, password: user.password })
+      const loggedIn = await agent
+        .post('/login')
+        .type('form')
+        .send({ ...formFields(loginPage.text), username: user.username, password: user.password })
       const form = await agent.get(pathOf(loggedIn.headers.location))
       expect(form.text).toContain('Use one line per URI')
       expect(form.text).toContain('<code>urn:ietf:wg:oauth:2.0:oob</code> for local tests')
 
-      const refused = await agent.post('/oauth/applications').type('form').send({ ...formFields(form.text), name: 'Http App', redirect_uri: 'http://insecure.example/cb' })
+      const refused = await agent
+        .post('/oauth/applications')
+        .type('form')
+        .send({ ...formFields(form.text), name: 'Http App', redirect_uri: 'http://insecure.example/cb' })
       expect(refused.status).toBe(422)
       expect(refused.text).toContain('Redirect URI &quot;http://insecure.example/cb&quot; must start with https.')
 
@@ -205,16 +215,25 @@ describe.each(bothModes)('Carina over $name', (mode) => {
       expect(show.text).toContain('Application: <span data-testid="application-title">&lt;b&gt;Howto&lt;/b&gt; Whale</span>')
       const id = /data-testid="application-id">([0-9a-f]{64})</.exec(show.text)![1]
       const secret = /data-testid="application-secret">([0-9a-f]{64})</.exec(show.text)![1]
-      expect(running.provider.store.clients.by('clientId', id)).toMatchObject({ clientSecret: secret, redirectUris: ['https://howtowhale.com/oauth', 'urn:ietf:wg:oauth:2.0:oob'] })
+      expect(running.provider.store.clients.by('clientId', id)).toMatchObject({
+        clientSecret: secret,
+        redirectUris: ['https://howtowhale.com/oauth', 'urn:ietf:wg:oauth:2.0:oob'],
+      })
 
       const edit = await agent.get(`/oauth/applications/${id}/edit`)
-      const updated = await agent.post(`/oauth/applications/${id}`).type('form').send({ ...formFields(edit.text), name: 'Howto Whale', redirect_uri: 'https://howtowhale.com/callback' })
+      const updated = await agent
+        .post(`/oauth/applications/${id}`)
+        .type('form')
+        .send({ ...formFields(edit.text), name: 'Howto Whale', redirect_uri: 'https://howtowhale.com/callback' })
       expect(updated.status).toBe(302)
       expect(running.provider.store.clients.by('clientId', id)).toMatchObject({ name: 'Howto Whale', redirectUris: ['https://howtowhale.com/callback'] })
 
       const list = await agent.get('/oauth/applications')
       expect(list.text).toContain('Howto Whale')
-      const destroyed = await agent.post(`/oauth/applications/${id}`).type('form').send({ ...formFields(show.text), _method: 'delete' })
+      const destroyed = await agent
+        .post(`/oauth/applications/${id}`)
+        .type('form')
+        .send({ ...formFields(show.text), _method: 'delete' })
       expect(destroyed.status).toBe(302)
       expect(running.provider.store.clients.by('clientId', id)).toBeUndefined()
     })
@@ -222,7 +241,14 @@ describe.each(bothModes)('Carina over $name', (mode) => {
     it("does not show another user's application", async () => {
       const agent = browser(base)
       await authorizeInBrowser(agent, { clientId: app.clientId, redirectUri: CALLBACK, username: user.username, password: user.password, decision: 'deny' })
-      const other = await running.provider.store.clients.collection.create({ clientId: 'other-app', clientSecret: 's', name: 'Other', redirectUris: ['https://o.example/cb'], ownerId: '999', createdAtMs: 0 })
+      const other = await running.provider.store.clients.collection.create({
+        clientId: 'other-app',
+        clientSecret: 's',
+        name: 'Other',
+        redirectUris: ['https://o.example/cb'],
+        ownerId: '999',
+        createdAtMs: 0,
+      })
       expect(other.clientId).toBe('other-app')
       expect((await agent.get('/oauth/applications/other-app')).status).toBe(404)
     })
@@ -234,12 +260,17 @@ describe.each(bothModes)('Carina over $name', (mode) => {
       const moved = await request(base).post('/__oauth-dance/clock').send({ advance: 3600 })
       expect(moved.body.nowMs - before.body.nowMs).toBeGreaterThanOrEqual(3600_000)
 
-      const fault = await request(base).post('/__oauth-dance/faults').send({ route: 'carina.token', times: 'once', action: { type: 'retry-after', status: 503, seconds: 7 } })
+      const fault = await request(base)
+        .post('/__oauth-dance/faults')
+        .send({ route: 'carina.token', times: 'once', action: { type: 'retry-after', status: 503, seconds: 7 } })
       expect(fault.status).toBe(201)
       const faulted = await request(base).post('/oauth/token').type('form').send({ grant_type: 'authorization_code' })
       expect(faulted.status).toBe(503)
       expect(faulted.headers['retry-after']).toBe('7')
-      expect(faulted.body).toEqual({ error: 'temporarily_unavailable', error_description: 'The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.' })
+      expect(faulted.body).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: 'The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.',
+      })
       expect((await request(base).post('/oauth/token').type('form').send({})).status).toBe(401)
 
       const journal = await request(base).get('/__oauth-dance/journal')
@@ -252,7 +283,9 @@ describe.each(bothModes)('Carina over $name', (mode) => {
     })
 
     it('explains a bad control request', async () => {
-      const res = await request(base).post('/__oauth-dance/faults').send({ route: 'carina.token', action: { type: 'explode' } })
+      const res = await request(base)
+        .post('/__oauth-dance/faults')
+        .send({ route: 'carina.token', action: { type: 'explode' } })
       expect(res.status).toBe(400)
       expect(res.body.error).toMatch(/^"action.type" must be one of oauth-error, response/)
       const unknown = await request(base).get('/__oauth-dance/nope')

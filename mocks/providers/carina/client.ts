@@ -1,7 +1,11 @@
 import { readJsonToken, RFC_GRANT_TYPES, type ClientProfile } from '../../core/define.js'
 
 // carina-oauth.txt: "Poll the cluster credentials endpoint at a reasonable interval, such as every 30 seconds, until the cluster is active."
-const clusterCredentialsPoll = { notReady: (status: number, body: string) => status === 404 && body.includes('not yet active'), everySeconds: 30, maxWaitSeconds: 600 }
+const clusterCredentialsPoll = {
+  notReady: (status: number, body: string) => status === 404 && body.includes('not yet active'),
+  everySeconds: 30,
+  maxWaitSeconds: 600,
+}
 const clusterPath = (a: Record<string, string>) => `/clusters/${encodeURIComponent(a.name)}`
 // carina-oauth.txt: "All requests must include an authorization header, `Authorization: bearer <access_token>`".
 const presentToken = (_url: URL, headers: Headers, token: string) => headers.set('authorization', `bearer ${token}`)

@@ -26,7 +26,10 @@ export const carinaConformance: ConformanceData = {
     clientAuthRoutes: ['carina.revoke'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     clientAuthRequirement: 'CARINA-token',
-    pkce: { supported: false, why: 'Carina ran Doorkeeper 3, which has no PKCE (it came in Doorkeeper 5); the mock ignores code_challenge as the real server did' },
+    pkce: {
+      supported: false,
+      why: 'Carina ran Doorkeeper 3, which has no PKCE (it came in Doorkeeper 5); the mock ignores code_challenge as the real server did',
+    },
     registeredRedirectUris: [...carinaFixtures.application.redirectUris],
   },
   document: {

@@ -7,7 +7,17 @@ import { revokeAllAuthorizations, revokeToken } from '../../core/token.js'
 import { renderDoorkeeperTokenError, tokenRoute } from './token.js'
 import { carinaFixtures } from '../../../fixtures/carina.js'
 import { applicationRoutes } from './applications.js'
-import { CARINA_BASE_URL, CARINA_SCOPES, DOORKEEPER_DESCRIPTIONS, type CarinaConfig, type CarinaContext, type CarinaOptions, type CarinaRuntime, type CarinaRouteId, type CarinaDescription } from './config.js'
+import {
+  CARINA_BASE_URL,
+  CARINA_SCOPES,
+  DOORKEEPER_DESCRIPTIONS,
+  type CarinaConfig,
+  type CarinaContext,
+  type CarinaOptions,
+  type CarinaRuntime,
+  type CarinaRouteId,
+  type CarinaDescription,
+} from './config.js'
 import { createCluster, downloadClusterCredentials, showProfile } from './resources.js'
 import { createCarinaStore } from './store.js'
 import { Reply } from '../../core/reply.js'
@@ -63,7 +73,10 @@ const tokenInfoRoute = defineRoute<CarinaRuntime>({
     if (!token || token.revokedAtMs !== null || (token.expiresAtMs !== null && now >= token.expiresAtMs)) {
       return new Response(JSON.stringify({ error: 'invalid_token', error_description: 'The access token is invalid' }), {
         status: 401,
-        headers: { 'Content-Type': 'application/json; charset=utf-8', 'WWW-Authenticate': 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"' },
+        headers: {
+          'Content-Type': 'application/json; charset=utf-8',
+          'WWW-Authenticate': 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"',
+        },
       })
     }
     return json({

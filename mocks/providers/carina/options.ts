@@ -17,7 +17,10 @@ export const carinaOptionsSchema = z
      * `doorkeeper`: 401 for every error, as Doorkeeper before 5.1 answered;
      * `rfc6749`: 400, and 401 for invalid_client (RFC 6749 §5.2).
      */
-    tokenErrorStatus: z.enum(['doorkeeper', 'rfc6749']).default('doorkeeper').describe('Token error status: "doorkeeper" 401 for all (Doorkeeper 3), "rfc6749" 400 and 401 for invalid_client (RFC 6749 §5.2)'),
+    tokenErrorStatus: z
+      .enum(['doorkeeper', 'rfc6749'])
+      .default('doorkeeper')
+      .describe('Token error status: "doorkeeper" 401 for all (Doorkeeper 3), "rfc6749" 400 and 401 for invalid_client (RFC 6749 §5.2)'),
     /** The document: `expires_in: 7200`. */
     accessTokenTtlSeconds: positiveSeconds('Seconds an access token lives (the document: 7200)', 7200),
     /** The document does not say which. */
@@ -31,7 +34,10 @@ export const carinaOptionsSchema = z
      * is refused and its tokens kept, so a client that retries its exchange
      * after a dropped connection keeps its token, as in production.
      */
-    revokeTokensOnCodeReplay: z.boolean().default(false).describe('Revoke the tokens a code issued when the code is replayed (RFC 6749 §10.5 SHOULD; Doorkeeper 3 did not)'),
+    revokeTokensOnCodeReplay: z
+      .boolean()
+      .default(false)
+      .describe('Revoke the tokens a code issued when the code is replayed (RFC 6749 §10.5 SHOULD; Doorkeeper 3 did not)'),
   })
   .strict()
 

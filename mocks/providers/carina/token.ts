@@ -14,7 +14,9 @@ import type { CarinaContext, CarinaRuntime } from './config.js'
  */
 export function renderDoorkeeperTokenError(error: OAuthError, ctx: RouteContext<CarinaRuntime>): Reply {
   const description = DOORKEEPER_DESCRIPTIONS[error.error] ?? error.description
-  const { status, headers } = doorkeeperErrorAnswer(error, description, ctx.provider.config.tokenErrorStatus, { 'Content-Type': 'application/json; charset=utf-8' })
+  const { status, headers } = doorkeeperErrorAnswer(error, description, ctx.provider.config.tokenErrorStatus, {
+    'Content-Type': 'application/json; charset=utf-8',
+  })
   return renderTokenError(new OAuthError(status, error.error, description, error.detail, headers))
 }
 
@@ -26,10 +28,21 @@ async function exchangeAuthorizationCode(ctx: CarinaContext, client: Client, par
     checkRedirectUriPresence(given, code) {
       if (!code.redirectUriGiven || given !== undefined) return
       // @see RFC 6749 §4.1.3: "redirect_uri REQUIRED, if the "redirect_uri" parameter was included in the authorization request".
-      ctx.violation('RFC6749-4.1.3', 'the code exchange did not repeat the "redirect_uri" of the authorization request', new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri'))
+      ctx.violation(
+        'RFC6749-4.1.3',
+        'the code exchange did not repeat the "redirect_uri" of the authorization request',
+        new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri'),
+      )
     },
   })
-  return issueToken(ctx.provider, client, { token: randomHex(32), ttlSeconds: config.accessTokenTtlSeconds, userId: code.userId, scopes: code.scopes, refreshToken: randomHex(32), code: code.code })
+  return issueToken(ctx.provider, client, {
+    token: randomHex(32),
+    ttlSeconds: config.accessTokenTtlSeconds,
+    userId: code.userId,
+    scopes: code.scopes,
+    refreshToken: randomHex(32),
+    code: code.code,
+  })
 }
 
 /**
@@ -40,7 +53,8 @@ async function refreshAccessToken(ctx: CarinaContext, client: Client, params: Pa
   const { store, clock, config } = ctx.provider
   const value = params.require('refresh_token')
   const previous = store.tokens.by('refreshToken', value)
-  if (!previous || previous.clientId !== client.clientId) throw new InvalidGrant(undefined, previous ? 'refresh token of another client' : 'unknown refresh token')
+  if (!previous || previous.clientId !== client.clientId)
+    throw new InvalidGrant(undefined, previous ? 'refresh token of another client' : 'unknown refresh token')
   if (previous.revokedAtMs !== null) throw new InvalidGrant(undefined, 'refresh token revoked')
   const requested = params.value('scope')?.split(/ +/).filter(Boolean)
   if (requested && requested.some((s) => !previous.scopes.includes(s))) {

@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import { addDeveloperApplication, createUser, developerApplicationSchema, redirectUrisChecked, removeClient, removeUser, userIdentity } from '../../control/accounts.js'
+import {
+  addDeveloperApplication,
+  createUser,
+  developerApplicationSchema,
+  redirectUrisChecked,
+  removeClient,
+  removeUser,
+  userIdentity,
+} from '../../control/accounts.js'
 import type { AccountsDefinition } from '../../control/control-api.js'
 import { validateCallbackUrl } from './applications.js'
 import { CLOUD66_SCOPES, type Cloud66Runtime } from './config.js'
@@ -10,7 +18,8 @@ export const cloud66Accounts: AccountsDefinition<Cloud66Runtime> = {
   clientSchema: developerApplicationSchema(
     CLOUD66_SCOPES,
     redirectUrisChecked(
-      (uris) => (uris.length > 1 ? ['a Cloud 66 application has one OAuth 2.0 callback URL'] : uris.map(validateCallbackUrl).filter((e): e is string => e !== undefined)),
+      (uris) =>
+        uris.length > 1 ? ['a Cloud 66 application has one OAuth 2.0 callback URL'] : uris.map(validateCallbackUrl).filter((e): e is string => e !== undefined),
       'The one OAuth 2.0 callback URL: http(s) or urn:ietf:wg:oauth:2.0:oob (what the New Application page accepts)',
     ),
   ),
@@ -24,7 +33,9 @@ export const cloud66Accounts: AccountsDefinition<Cloud66Runtime> = {
     })
     .strict(),
   async addUser(provider, input) {
-    const user = await createUser(provider.store, input as never, { profile: { email: input.email ?? `${input.username}@example.com`, developer: input.developer } })
+    const user = await createUser(provider.store, input as never, {
+      profile: { email: input.email ?? `${input.username}@example.com`, developer: input.developer },
+    })
     return { username: user.username, password: user.password }
   },
   removeUser: (provider, username) => removeUser(provider.store, username),

@@ -23,7 +23,10 @@ const API_ERROR_CODES: Record<string, string> = {
 const API_CACHE_CONTROL = 'max-age=0, private, must-revalidate'
 
 export function apiJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': API_CACHE_CONTROL, ...headers } })
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': API_CACHE_CONTROL, ...headers },
+  })
 }
 
 /** The API's error body: `{"error": "<code>", "error_description": "..."}`. */
@@ -44,7 +47,13 @@ export function renderApiError(error: OAuthError): Response {
  * recorded for the rules (RFC 6750 §2).
  */
 function requireToken(ctx: Cloud66Context, scopes: string[] = []) {
-  return authenticateBearer(ctx, { realm: 'Doorkeeper', placements: ['header', 'query'], queryParams: ['access_token', 'bearer_token'], severalPlacements: 'first', scopes })
+  return authenticateBearer(ctx, {
+    realm: 'Doorkeeper',
+    placements: ['header', 'query'],
+    queryParams: ['access_token', 'bearer_token'],
+    severalPlacements: 'first',
+    scopes,
+  })
 }
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
@@ -134,7 +143,13 @@ export const apiRoutes: RouteDefinition<Cloud66Runtime>[] = [
       const now = ctx.provider.clock.nowMs()
       const state = currentState(ctx.provider, stack)
       // Fold a finished redeployment into the record before queueing the next.
-      ctx.provider.store.stacks.patch(stack, { status: state.status, health: state.health, lastActivityMs: state.lastActivityMs, redeployQueuedAtMs: now, updatedAtMs: now })
+      ctx.provider.store.stacks.patch(stack, {
+        status: state.status,
+        health: state.health,
+        lastActivityMs: state.lastActivityMs,
+        redeployQueuedAtMs: now,
+        updatedAtMs: now,
+      })
       ctx.notes.redeployed = stack.uid
       return apiJson({ response: { ok: true, message: 'Stack queued for redeployment' } })
     },

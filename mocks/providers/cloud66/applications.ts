@@ -26,7 +26,15 @@ function nav(user: User | undefined): SafeHtml {
 }
 
 function page(ctx: Cloud66Context, user: User | undefined, title: string, body: SafeHtml, status = 200, setCookie?: string) {
-  return renderPage({ title, brand: ctx.provider.config.web.brand, body, status, nav: nav(user), wide: true, headers: setCookie ? { 'Set-Cookie': setCookie } : {} })
+  return renderPage({
+    title,
+    brand: ctx.provider.config.web.brand,
+    body,
+    status,
+    nav: nav(user),
+    wide: true,
+    headers: setCookie ? { 'Set-Cookie': setCookie } : {},
+  })
 }
 
 /** The developer pages exist only for developer accounts; others are pointed to Account/Apps. */
@@ -43,7 +51,8 @@ async function signedInDeveloper(ctx: Cloud66Context) {
   )
 }
 
-const notFound = (ctx: Cloud66Context, user: User) => page(ctx, user, 'Not found', html`<h1>Not found</h1><p class="error">There is no such application.</p>`, 404)
+const notFound = (ctx: Cloud66Context, user: User) =>
+  page(ctx, user, 'Not found', html`<h1>Not found</h1><p class="error">There is no such application.</p>`, 404)
 
 /**
  * One OAuth 2.0 callback URL: an absolute http(s) URL without a fragment or
@@ -138,7 +147,10 @@ ${rows.length === 0 ? html`<p data-testid="no-authorized-applications">You have 
 <table data-testid="authorized-applications">
 <thead><tr><th>Application</th><th>Scopes</th><th>Authorized at</th><th></th></tr></thead>
 <tbody>${rows.map(
-          ({ grant, client }) => html`<tr data-client-id="${client.clientId}"><td>${client.name}</td><td>${grant.scopes.join(', ')}</td><td>${new Date(grant.createdAtMs).toISOString()}</td>
+          ({
+            grant,
+            client,
+          }) => html`<tr data-client-id="${client.clientId}"><td>${client.name}</td><td>${grant.scopes.join(', ')}</td><td>${new Date(grant.createdAtMs).toISOString()}</td>
 <td><form method="post" action="/oauth/authorized_applications/${client.clientId}" class="inline">${csrfField(me.session)}<input type="hidden" name="_method" value="delete"><button type="submit" class="danger" data-testid="revoke-application">Revoke</button></form></td></tr>`,
         )}</tbody>
 </table>`,

@@ -91,34 +91,75 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
         'The access token is invalid.',
         'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid."',
       )
-      expectApiError(await request(base).get('/api/2/stacks.json?access_token='), 401, 'unauthenticated', 'The access token is invalid.', 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid."')
+      expectApiError(
+        await request(base).get('/api/2/stacks.json?access_token='),
+        401,
+        'unauthenticated',
+        'The access token is invalid.',
+        'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid."',
+      )
       const token = await tokenFor()
       // Doorkeeper took the first method that gave a token (#12): served, strict or not, and recorded for send-token-one-way.
       expect((await request(base).get(`/api/2/stacks.json?access_token=${token}`).set('Authorization', `Bearer ${token}`)).status).toBe(200)
-      expect(lastExchange().notes.violations).toEqual([{ requirement: 'RFC6750-2', message: 'the access token was sent 2 times (header, query)', error: 'invalid_request', served: true }])
+      expect(lastExchange().notes.violations).toEqual([
+        { requirement: 'RFC6750-2', message: 'the access token was sent 2 times (header, query)', error: 'invalid_request', served: true },
+      ])
       expect((await request(base).get(`/api/2/stacks.json?access_token=${token}&access_token=${token}`)).status).toBe(200)
     })
 
     it('answers unknown stacks, a missing uid, unknown paths and methods with the API errors', async () => {
       const token = await tokenFor('public redeploy')
-      expectApiError(await request(base).get('/api/2/stacks/0123456789abcdef0123456789abcdef.json').query({ access_token: token }), 404, 'not_found', 'No stack with uid "0123456789abcdef0123456789abcdef" was found.')
-      expectApiError(await request(base).post('/api/2/stacks/nope/redeploy.json').query({ access_token: token }), 404, 'not_found', 'No stack with uid "nope" was found.')
+      expectApiError(
+        await request(base).get('/api/2/stacks/0123456789abcdef0123456789abcdef.json').query({ access_token: token }),
+        404,
+        'not_found',
+        'No stack with uid "0123456789abcdef0123456789abcdef" was found.',
+      )
+      expectApiError(
+        await request(base).post('/api/2/stacks/nope/redeploy.json').query({ access_token: token }),
+        404,
+        'not_found',
+        'No stack with uid "nope" was found.',
+      )
       expectApiError(await request(base).get('/api/2/stacks/.json').query({ access_token: token }), 400, 'bad_request', 'The stack uid is missing.')
-      expectApiError(await request(base).get('/api/2/stacks/%E0%A4%A.json').query({ access_token: token }), 404, 'not_found', 'The requested resource was not found.')
+      expectApiError(
+        await request(base).get('/api/2/stacks/%E0%A4%A.json').query({ access_token: token }),
+        404,
+        'not_found',
+        'The requested resource was not found.',
+      )
       expectApiError(await request(base).delete('/api/2/stacks.json').query({ access_token: token }), 404, 'not_found', 'The requested resource was not found.')
       expectApiError(await request(base).get('/api/2/stacks').query({ access_token: token }), 404, 'not_found', 'The requested resource was not found.')
     })
 
     it("hides another user's stack as not_found", async () => {
-      await running.provider.store.stacks.collection.create({ ...stackJson(rails, true), uid: 'f'.repeat(32), ownerId: 'someone-else', createdAtMs: 0, updatedAtMs: 0, lastActivityMs: 0 })
+      await running.provider.store.stacks.collection.create({
+        ...stackJson(rails, true),
+        uid: 'f'.repeat(32),
+        ownerId: 'someone-else',
+        createdAtMs: 0,
+        updatedAtMs: 0,
+        lastActivityMs: 0,
+      })
       const token = await tokenFor('redeploy')
-      expectApiError(await request(base).get(`/api/2/stacks/${'f'.repeat(32)}.json`).query({ access_token: token }), 404, 'not_found', `No stack with uid "${'f'.repeat(32)}" was found.`)
+      expectApiError(
+        await request(base)
+          .get(`/api/2/stacks/${'f'.repeat(32)}.json`)
+          .query({ access_token: token }),
+        404,
+        'not_found',
+        `No stack with uid "${'f'.repeat(32)}" was found.`,
+      )
       expect((await request(base).get('/api/2/stacks.json').query({ access_token: token })).body.count).toBe(2)
     })
 
     it('answers an oversized redeploy body with 413 bad_request', async () => {
       const token = await tokenFor('redeploy')
-      const res = await request(base).post(`/api/2/stacks/${rails.uid}/redeploy.json`).query({ access_token: token }).type('form').send(`x=${'a'.repeat(70 * 1024)}`)
+      const res = await request(base)
+        .post(`/api/2/stacks/${rails.uid}/redeploy.json`)
+        .query({ access_token: token })
+        .type('form')
+        .send(`x=${'a'.repeat(70 * 1024)}`)
       expectApiError(res, 413, 'bad_request', 'The request body exceeds the limit of 65536 bytes.')
     })
 
@@ -133,7 +174,7 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expectTokenError(await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code: 'x' }, 'application/xml'), 'invalid_grant', 'xml')
     })
 
-    it('answers a malformed percent-escape in any path with a 404 in the provider\'s format, never a 500', async () => {
+    it("answers a malformed percent-escape in any path with a 404 in the provider's format, never a 500", async () => {
       expectApiError(await request(base).get('/api/2/%E0%A4%A/stacks.json'), 404, 'not_found', 'The requested resource was not found.')
       const page = await request(base).get('/oauth/applications/%E0%A4%A')
       expect(page.status).toBe(404)
@@ -159,7 +200,10 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(developers.text).toContain(`<a href="/oauth/applications/${app.clientId}">Example App</a>`)
       const form = await agent.get('/oauth/applications/new')
       expect(form.status).toBe(200)
-      const created = await agent.post('/oauth/applications').type('form').send({ ...formFields(form.text), name: 'My <Script> CLI', callback_url: OOB })
+      const created = await agent
+        .post('/oauth/applications')
+        .type('form')
+        .send({ ...formFields(form.text), name: 'My <Script> CLI', callback_url: OOB })
       expect(created.status).toBe(302)
       const shown = await agent.get(pathOf(created.headers.location))
       expect(shown.status).toBe(200)
@@ -171,7 +215,10 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
 
       const consent = await agent.get('/oauth/authorize').query({ client_id: id, redirect_uri: OOB, scope: 'public' })
       expect(consent.text).toContain('<strong data-testid="consent-app-name">My &lt;Script&gt; CLI</strong>')
-      const decided = await agent.post('/oauth/authorize').type('form').send({ ...formFields(consent.text), decision: 'authorize' })
+      const decided = await agent
+        .post('/oauth/authorize')
+        .type('form')
+        .send({ ...formFields(consent.text), decision: 'authorize' })
       expect(decided.status).toBe(302)
       const oob = await agent.get(pathOf(decided.headers.location))
       const code = /<title>Success code=([0-9a-f]{64})<\/title>/.exec(oob.text)![1]
@@ -185,10 +232,16 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const agent = browser(base)
       await signIn(agent)
       const form = await agent.get('/oauth/applications/new')
-      const res = await agent.post('/oauth/applications').type('form').send({ ...formFields(form.text), name: ' ', callback_url: 'ftp://example.com' })
+      const res = await agent
+        .post('/oauth/applications')
+        .type('form')
+        .send({ ...formFields(form.text), name: ' ', callback_url: 'ftp://example.com' })
       expect(res.status).toBe(422)
-      expect(res.text).toContain("<li>Name can&#39;t be blank.</li><li>Callback URL must start with http:// or https://.</li>")
-      const fragment = await agent.post('/oauth/applications').type('form').send({ ...formFields(form.text), name: 'x', callback_url: 'http://example.com/#f' })
+      expect(res.text).toContain('<li>Name can&#39;t be blank.</li><li>Callback URL must start with http:// or https://.</li>')
+      const fragment = await agent
+        .post('/oauth/applications')
+        .type('form')
+        .send({ ...formFields(form.text), name: 'x', callback_url: 'http://example.com/#f' })
       expect(fragment.text).toContain('<li>Callback URL cannot contain a fragment.</li>')
       expect(running.provider.store.clients.size).toBe(1)
     })
@@ -197,7 +250,10 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const agent = browser(base)
       await signIn(agent)
       const account = await agent.get('/oauth/authorized_applications')
-      const disabled = await agent.post('/account/developer').type('form').send({ ...formFields(account.text), developer: '0' })
+      const disabled = await agent
+        .post('/account/developer')
+        .type('form')
+        .send({ ...formFields(account.text), developer: '0' })
       expect(disabled.status).toBe(302)
       const plain = await agent.get('/oauth/authorized_applications')
       expect(plain.text).toContain('data-testid="developer-disabled"')
@@ -205,7 +261,10 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const refused = await agent.get('/oauth/applications/new')
       expect(refused.status).toBe(403)
       expect(refused.text).toContain('data-testid="developer-required"')
-      const enabled = await agent.post('/account/developer').type('form').send({ ...formFields(plain.text), developer: '1' })
+      const enabled = await agent
+        .post('/account/developer')
+        .type('form')
+        .send({ ...formFields(plain.text), developer: '1' })
       expect(enabled.headers.location).toBe(`${base}/oauth/applications`)
       expect((await agent.get('/oauth/applications/new')).status).toBe(200)
     })
@@ -218,7 +277,7 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(running.provider.store.users.by('username', 'demo')!.profile.developer).toBe(true)
     })
 
-    it('sends anonymous visitors to sign in, and answers another user\'s or an unknown application with 404', async () => {
+    it("sends anonymous visitors to sign in, and answers another user's or an unknown application with 404", async () => {
       const anonymous = await request(base).get('/oauth/applications')
       expect(anonymous.status).toBe(302)
       expect(pathOf(anonymous.headers.location)).toBe('/users/sign_in?return_to=%2Foauth%2Fapplications')
@@ -235,7 +294,13 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(account.text).toContain(`<tr data-client-id="${app.clientId}"><td>Example App</td><td>public</td>`)
       const revoked = await agent.post(`/oauth/authorized_applications/${app.clientId}`).type('form').send(formFields(account.text))
       expect(revoked.status).toBe(302)
-      expectApiError(await request(base).get('/api/2/stacks.json').query({ access_token: token }), 401, 'unauthenticated', 'The access token was revoked.', 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."')
+      expectApiError(
+        await request(base).get('/api/2/stacks.json').query({ access_token: token }),
+        401,
+        'unauthenticated',
+        'The access token was revoked.',
+        'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."',
+      )
       expect((await agent.get('/oauth/authorized_applications')).text).toContain('data-testid="no-authorized-applications"')
     })
 

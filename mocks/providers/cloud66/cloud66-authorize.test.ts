@@ -12,7 +12,7 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
   let base: string
   beforeAll(() => void ({ running, base } = suite))
 
-  describe('redirect URLs: the document\'s table (CALLBACK: http://example.com)', () => {
+  describe("redirect URLs: the document's table (CALLBACK: http://example.com)", () => {
     const GOOD = ['https://example.com', 'http://example.com/bar']
     const BAD = ['http://example.com:8080', 'http://oauth.example.com:8080', 'http://example.org']
 
@@ -21,7 +21,12 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(location.origin + location.pathname).toBe(new URL(redirectUri).href)
       expect(location.searchParams.get('state')).toBe('s1')
       // The token request repeats the same redirect_uri.
-      const res = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code: location.searchParams.get('code')!, redirect_uri: redirectUri })
+      const res = await exchange({
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+        code: location.searchParams.get('code')!,
+        redirect_uri: redirectUri,
+      })
       expect(res.status).toBe(200)
     })
 
@@ -60,7 +65,14 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       ['http://example.com/cb/../elsewhere', false],
       ['http://example.com/cb/%2e%2e/elsewhere', false],
     ])('a callback with a path (http://example.com/cb): %s is %s', async (redirectUri, good) => {
-      await running.provider.store.clients.collection.create({ clientId: 'with-path', clientSecret: 'secret', name: 'Path App', redirectUris: ['http://example.com/cb'], ownerId: user.id, createdAtMs: 0 })
+      await running.provider.store.clients.collection.create({
+        clientId: 'with-path',
+        clientSecret: 'secret',
+        name: 'Path App',
+        redirectUris: ['http://example.com/cb'],
+        ownerId: user.id,
+        createdAtMs: 0,
+      })
       if (good) {
         const location = await authorize(`client_id=with-path&redirect_uri=${encodeURIComponent(redirectUri)}`)
         expect(location.searchParams.get('code')).toMatch(/^[0-9a-f]{64}$/)
@@ -135,7 +147,11 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
   describe('authorization endpoint errors and decisions', () => {
     it('takes an absent response_type as code, but refuses another one (sent back with the state)', async () => {
       const location = await authorize(`client_id=${app.clientId}&response_type=token&state=st`)
-      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'unsupported_response_type', error_description: DOORKEEPER_AUTHORIZE.unsupported_response_type, state: 'st' })
+      expect(Object.fromEntries(location.searchParams)).toEqual({
+        error: 'unsupported_response_type',
+        error_description: DOORKEEPER_AUTHORIZE.unsupported_response_type,
+        state: 'st',
+      })
       const explicit = await authorize(`client_id=${app.clientId}&response_type=code`)
       expect(explicit.searchParams.get('code')).toMatch(/^[0-9a-f]{64}$/)
     })
@@ -145,12 +161,20 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const noRedirect = await request(base).get('/oauth/authorize').query({ client_id: app.clientId, response_type: 'code' })
       expectAuthorizePageError(noRedirect, 'invalid_redirect_uri', 'The "redirect_uri" parameter is missing.')
       const noResponseType = await authorize(`client_id=${app.clientId}&redirect_uri=http%3A%2F%2Fexample.com&state=st`)
-      expect(Object.fromEntries(noResponseType.searchParams)).toEqual({ error: 'invalid_request', error_description: DOORKEEPER_AUTHORIZE.invalid_request, state: 'st' })
+      expect(Object.fromEntries(noResponseType.searchParams)).toEqual({
+        error: 'invalid_request',
+        error_description: DOORKEEPER_AUTHORIZE.invalid_request,
+        state: 'st',
+      })
     })
 
     it('shows a page (no redirect) for a missing or unknown client_id', async () => {
       expectAuthorizePageError(await request(base).get('/oauth/authorize?scope=public'), 'invalid_request', 'The "client_id" parameter is missing.')
-      expectAuthorizePageError(await request(base).get('/oauth/authorize?client_id=nope&redirect_uri=http%3A%2F%2Fexample.com'), 'invalid_client', 'No application is registered with the client_id "nope".')
+      expectAuthorizePageError(
+        await request(base).get('/oauth/authorize?client_id=nope&redirect_uri=http%3A%2F%2Fexample.com'),
+        'invalid_client',
+        'No application is registered with the client_id "nope".',
+      )
     })
 
     it('takes the last of a repeated state, as Rails did, and records it for the rules (#12)', async () => {
@@ -162,20 +186,31 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
     it('sends a denial back as access_denied with the state', async () => {
       const location = await authorize(`client_id=${app.clientId}&state=xyz`, 'deny')
       expect(location.origin + location.pathname).toBe('http://example.com/')
-      expect(Object.fromEntries(location.searchParams)).toEqual({ error: 'access_denied', error_description: 'The resource owner or authorization server denied the request.', state: 'xyz' })
+      expect(Object.fromEntries(location.searchParams)).toEqual({
+        error: 'access_denied',
+        error_description: 'The resource owner or authorization server denied the request.',
+        state: 'xyz',
+      })
     })
 
     it("builds the redirect as Doorkeeper's URI builder did: no slash added to the host-only callback, the callback's query kept (#12)", async () => {
       const agent = browser(base)
       await signIn(agent)
       const consent = await agent.get(`/oauth/authorize?client_id=${app.clientId}&state=a+b`)
-      const decided = await agent.post('/oauth/authorize').type('form').send({ ...formFields(consent.text), decision: 'authorize' })
+      const decided = await agent
+        .post('/oauth/authorize')
+        .type('form')
+        .send({ ...formFields(consent.text), decision: 'authorize' })
       expect(decided.headers.location).toMatch(/^http:\/\/example\.com\?code=[0-9a-f]{64}&state=a\+b$/)
-      const withQuery = await agent.get(`/oauth/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent('http://example.com/cb?from=c66')}&scope=public`)
+      const withQuery = await agent.get(
+        `/oauth/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent('http://example.com/cb?from=c66')}&scope=public`,
+      )
       expect(withQuery.status).toBe(302) // consent already given for public
       expect(withQuery.headers.location).toMatch(/^http:\/\/example\.com\/cb\?from=c66&code=[0-9a-f]{64}$/)
       const denied = await agent.get(`/oauth/authorize?client_id=${app.clientId}&response_type=token&state=s`)
-      expect(denied.headers.location).toBe('http://example.com?error=unsupported_response_type&error_description=The+authorization+server+does+not+support+this+response+type.&state=s')
+      expect(denied.headers.location).toBe(
+        'http://example.com?error=unsupported_response_type&error_description=The+authorization+server+does+not+support+this+response+type.&state=s',
+      )
     })
 
     it('refuses a consent form without its anti-CSRF token', async () => {
@@ -189,7 +224,10 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
     it('refuses a wrong password with the login page again', async () => {
       const agent = browser(base)
       const page = await agent.get('/users/sign_in')
-      const res = await agent.post('/users/sign_in').type('form').send({ ...formFields(page.text), username: 'demo', password: 'wrong' })
+      const res = await agent
+        .post('/users/sign_in')
+        .type('form')
+        .send({ ...formFields(page.text), username: 'demo', password: 'wrong' })
       expect(res.status).toBe(401)
       expect(res.text).toContain('<p class="error" role="alert" data-testid="login-error">Invalid username or password.</p>')
     })

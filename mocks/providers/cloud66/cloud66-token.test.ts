@@ -42,11 +42,16 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       // Rails took the last value (#12): served, so the unknown code "b" is what is refused.
       expectTokenError(res, 'invalid_grant', format)
       expect(lastExchange().error!.detail).toBe('unknown code')
-      expect(lastExchange().notes.violations).toEqual([{ requirement: 'RFC6749-3.2', message: '"code" was sent 2 times in the body', error: 'invalid_request', served: true }])
+      expect(lastExchange().notes.violations).toEqual([
+        { requirement: 'RFC6749-3.2', message: '"code" was sent 2 times in the body', error: 'invalid_request', served: true },
+      ])
     })
 
     it.each(formats)('%s: another grant type is unsupported_grant_type', async (format) => {
-      const res = await exchange({ grant_type: 'refresh_token', refresh_token: 'x', client_id: app.clientId, client_secret: app.clientSecret }, FORMATS[format].accept)
+      const res = await exchange(
+        { grant_type: 'refresh_token', refresh_token: 'x', client_id: app.clientId, client_secret: app.clientSecret },
+        FORMATS[format].accept,
+      )
       expectTokenError(res, 'unsupported_grant_type', format)
     })
 
@@ -94,11 +99,24 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const replay = await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code }, 'application/json')
       expectTokenError(replay, 'invalid_grant', 'json')
       const revoked = await request(base).get(`/api/2/stacks.json?access_token=${first.body.access_token}`)
-      expectApiError(revoked, 401, 'unauthenticated', 'The access token was revoked.', 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."')
+      expectApiError(
+        revoked,
+        401,
+        'unauthenticated',
+        'The access token was revoked.',
+        'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked."',
+      )
     })
 
     it('a code issued to another client is invalid_grant', async () => {
-      await running.provider.store.clients.collection.create({ clientId: 'other', clientSecret: 'other-secret', name: 'Other', redirectUris: ['http://example.com'], ownerId: null, createdAtMs: 0 })
+      await running.provider.store.clients.collection.create({
+        clientId: 'other',
+        clientSecret: 'other-secret',
+        name: 'Other',
+        redirectUris: ['http://example.com'],
+        ownerId: null,
+        createdAtMs: 0,
+      })
       const code = await codeFor()
       expectTokenError(await exchange({ client_id: 'other', client_secret: 'other-secret', code }), 'invalid_grant')
       expect(lastExchange().error!.detail).toBe('code issued to another client')
@@ -113,10 +131,29 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
 
     it('accepts HTTP Basic client authentication and a JSON body, and serves Basic with client_secret in the body as Doorkeeper did (#12)', async () => {
       const code = await codeFor()
-      const both = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).set('Accept', 'application/json').type('form').send({ code, client_secret: 'ignored' })
+      const both = await request(base)
+        .post('/oauth/token')
+        .set('Authorization', basic(app.clientId, app.clientSecret))
+        .set('Accept', 'application/json')
+        .type('form')
+        .send({ code, client_secret: 'ignored' })
       expect(both.status).toBe(200)
-      expect(lastExchange().notes).toMatchObject({ clientAuthMethod: 'client_secret_basic', violations: [{ requirement: 'RFC6749-2.3', message: 'the client authenticated with HTTP Basic and with "client_secret" in the body', error: 'invalid_request', served: true }] })
-      const res = await request(base).post('/oauth/token').set('Authorization', basic(app.clientId, app.clientSecret)).set('Accept', 'application/json').send({ code: await codeFor() })
+      expect(lastExchange().notes).toMatchObject({
+        clientAuthMethod: 'client_secret_basic',
+        violations: [
+          {
+            requirement: 'RFC6749-2.3',
+            message: 'the client authenticated with HTTP Basic and with "client_secret" in the body',
+            error: 'invalid_request',
+            served: true,
+          },
+        ],
+      })
+      const res = await request(base)
+        .post('/oauth/token')
+        .set('Authorization', basic(app.clientId, app.clientSecret))
+        .set('Accept', 'application/json')
+        .send({ code: await codeFor() })
       expect(res.status).toBe(200)
       expect(lastExchange().notes).toMatchObject({ clientAuthMethod: 'client_secret_basic', bodyFormat: 'json' })
     })
@@ -136,13 +173,24 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const noRedirect = await exchange({ grant_type: 'authorization_code', client_id: app.clientId, client_secret: app.clientSecret, code })
       expectTokenError(noRedirect, 'invalid_request')
       expect(lastExchange().error!.detail).toBe('missing redirect_uri')
-      const ok = await exchange({ grant_type: 'authorization_code', client_id: app.clientId, client_secret: app.clientSecret, code, redirect_uri: 'http://example.com' })
+      const ok = await exchange({
+        grant_type: 'authorization_code',
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+        code,
+        redirect_uri: 'http://example.com',
+      })
       expect(ok.status).toBe(200)
     })
 
     it('tokenErrorStatus "rfc6749": 400, and 401 only for invalid_client', async () => {
       running.provider.config.tokenErrorStatus = 'rfc6749'
-      expectTokenError(await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code: 'nope' }, 'application/json'), 'invalid_grant', 'json', 400)
+      expectTokenError(
+        await exchange({ client_id: app.clientId, client_secret: app.clientSecret, code: 'nope' }, 'application/json'),
+        'invalid_grant',
+        'json',
+        400,
+      )
       expectTokenError(await exchange({ client_id: app.clientId, client_secret: 'bad', code: 'nope' }, 'application/json'), 'invalid_client', 'json', 401)
     })
 

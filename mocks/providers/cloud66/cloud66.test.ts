@@ -17,7 +17,9 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       const agent = browser(base)
       const first = await agent.get(`/oauth/authorize?client_id=${app.clientId}&scope=public+redeploy`)
       expect(first.status).toBe(302)
-      expect(pathOf(first.headers.location)).toBe(`/users/sign_in?return_to=${encodeURIComponent(`/oauth/authorize?client_id=${app.clientId}&scope=public+redeploy`)}`)
+      expect(pathOf(first.headers.location)).toBe(
+        `/users/sign_in?return_to=${encodeURIComponent(`/oauth/authorize?client_id=${app.clientId}&scope=public+redeploy`)}`,
+      )
       const login = await agent.get(pathOf(first.headers.location))
       expect(login.text).toContain('Sign in to Cloud 66 to authorize Example App')
       const loggedIn = await signIn(agent, pathOf(first.headers.location))
@@ -28,7 +30,10 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
         '<ul class="scopes" data-testid="consent-scopes"><li data-scope="public">Public read-only access (list of stacks and some information about them)</li><li data-scope="redeploy">Redeploy a stack</li></ul>',
       )
       expect(consent.text).toContain('<strong data-testid="consent-app-name">Example App</strong>')
-      const decided = await agent.post('/oauth/authorize').type('form').send({ ...formFields(consent.text), decision: 'authorize' })
+      const decided = await agent
+        .post('/oauth/authorize')
+        .type('form')
+        .send({ ...formFields(consent.text), decision: 'authorize' })
       expect(decided.status).toBe(302)
       // No redirect_uri: "Cloud 66 will redirect users to the callback URL configured in the OAuth Application settings".
       const location = new URL(decided.headers.location)
@@ -39,7 +44,9 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
 
     it('2. redirects back with the code and the state, which round-trips unchanged', async () => {
       const state = 'a state with spaces & symbols/?=#+%'
-      const location = await authorize(`client_id=${app.clientId}&redirect_uri=${encodeURIComponent('http://example.com/bar')}&state=${encodeURIComponent(state)}`)
+      const location = await authorize(
+        `client_id=${app.clientId}&redirect_uri=${encodeURIComponent('http://example.com/bar')}&state=${encodeURIComponent(state)}`,
+      )
       expect(location.origin + location.pathname).toBe('http://example.com/bar')
       expect(location.searchParams.get('state')).toBe(state)
       expect(location.searchParams.get('code')).toMatch(/^[0-9a-f]{64}$/)
@@ -55,7 +62,13 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(res.headers['vary']).toBe('Accept')
       // The document's token is 40 hex characters; tokens never expire, so no expires_in or refresh_token.
       expect(res.text).toMatch(/^access_token=[0-9a-f]{40}&token_type=bearer$/)
-      expect(lastExchange().notes).toMatchObject({ clientAuthMethod: 'client_secret_post', bodyFormat: 'form', grantType: null, responseFormat: 'form', redirectUriSent: false })
+      expect(lastExchange().notes).toMatchObject({
+        clientAuthMethod: 'client_secret_post',
+        bodyFormat: 'form',
+        grantType: null,
+        responseFormat: 'form',
+        redirectUriSent: false,
+      })
     })
 
     it('answers Accept: application/json with {"access_token":"...","token_type":"bearer"}', async () => {
@@ -74,7 +87,7 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(res.text).toMatch(/^<OAuth>\n {2}<token_type>bearer<\/token_type>\n {2}<access_token>[0-9a-f]{40}<\/access_token>\n<\/OAuth>\n$/)
     })
 
-    it('3. GET /api/2/a/stack.json?access_token=... gets the real API\'s 404, and the real paths work with the same token', async () => {
+    it("3. GET /api/2/a/stack.json?access_token=... gets the real API's 404, and the real paths work with the same token", async () => {
       const token = await tokenFor('public')
       const example = await request(base).get(`/api/2/a/stack.json?access_token=${token}`)
       expectApiError(example, 404, 'not_found', 'The requested resource was not found.')
@@ -83,7 +96,6 @@ describe.each(bothModes)('Cloud 66 over $name', (mode) => {
       expect(stacks.body).toEqual({ response: [stackJson(rails, false), stackJson(sinatra, false)], count: 2 })
     })
   })
-
 
   it('describes its base URL, the seeded application and user for serve --json', () => {
     expect(running.provider.describe()).toEqual({

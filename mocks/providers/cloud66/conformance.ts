@@ -35,6 +35,12 @@ export const cloud66Conformance: ConformanceData = {
   document: {
     requirementPrefix: 'CLOUD66-',
     file: 'cloud66-api-basics.md',
-    sections: { authorize: 'Authorization', token: 'Access token', 'token-response': 'Access token', api: 'Using the access token', 'redirect-uri': 'Redirect URLs' },
+    sections: {
+      authorize: 'Authorization',
+      token: 'Access token',
+      'token-response': 'Access token',
+      api: 'Using the access token',
+      'redirect-uri': 'Redirect URLs',
+    },
   },
 }

@@ -7,7 +7,17 @@ import { loginRoutes } from '../../core/session.js'
 import { cloud66Fixtures } from '../../../fixtures/cloud66.js'
 import { apiError, apiRoutes } from './api.js'
 import { applicationRoutes } from './applications.js'
-import { CLOUD66_BASE_URL, CLOUD66_SCOPES, DOORKEEPER_DESCRIPTIONS, type Cloud66Config, type Cloud66Context, type Cloud66Options, type Cloud66Runtime, type Cloud66RouteId, type Cloud66Description } from './config.js'
+import {
+  CLOUD66_BASE_URL,
+  CLOUD66_SCOPES,
+  DOORKEEPER_DESCRIPTIONS,
+  type Cloud66Config,
+  type Cloud66Context,
+  type Cloud66Options,
+  type Cloud66Runtime,
+  type Cloud66RouteId,
+  type Cloud66Description,
+} from './config.js'
 import { matchesCallbackExactly, matchesCallbackHost } from './redirect-uri.js'
 import { createCloud66Store, type Cloud66Store } from './store.js'
 import { renderCloud66TokenError, tokenEndpoint } from './token.js'
@@ -47,9 +57,9 @@ function withDefaultResponseType(route: RouteDefinition<Cloud66Runtime>): RouteD
   }
 }
 
-const authorizeRoutes = (authorizationRoutes({ routePrefix: 'cloud66', path: '/oauth/authorize', oobPath: '/oauth/authorize/:code' }) as RouteDefinition<Cloud66Runtime>[]).map(
-  (route) => (route.id === 'cloud66.authorize' ? withDefaultResponseType(route) : route),
-)
+const authorizeRoutes = (
+  authorizationRoutes({ routePrefix: 'cloud66', path: '/oauth/authorize', oobPath: '/oauth/authorize/:code' }) as RouteDefinition<Cloud66Runtime>[]
+).map((route) => (route.id === 'cloud66.authorize' ? withDefaultResponseType(route) : route))
 
 const routes: RouteDefinition<Cloud66Runtime>[] = [
   ...(loginRoutes({
@@ -72,7 +82,9 @@ const routes: RouteDefinition<Cloud66Runtime>[] = [
 /** Unknown paths: the API's JSON `not_found` under `/api/`, Rails' 404 page elsewhere. */
 function notFound(ctx: Cloud66Context): RouteAnswer {
   if (/\/api\/2\/a\/stack\.json$/.test(ctx.url.pathname)) {
-    ctx.hint("The document's example path /api/2/a/stack.json does not exist on Cloud 66: the stacks are listed at /api/2/stacks.json, and one stack is /api/2/stacks/{uid}.json.")
+    ctx.hint(
+      "The document's example path /api/2/a/stack.json does not exist on Cloud 66: the stacks are listed at /api/2/stacks.json, and one stack is /api/2/stacks/{uid}.json.",
+    )
   }
   if (ctx.url.pathname.startsWith('/api/')) return apiError(404, 'not_found', 'The requested resource was not found.')
   return renderPage({

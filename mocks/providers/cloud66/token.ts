@@ -89,10 +89,15 @@ function tokenResponse(ctx: Cloud66Context, status: number, members: Array<[stri
 export function renderCloud66TokenError(error: OAuthError, ctx: Cloud66Context): Response {
   const description = error.status === 413 ? error.description : (DOORKEEPER_DESCRIPTIONS[error.error] ?? error.description)
   const { status, headers } = doorkeeperErrorAnswer(error, description, ctx.provider.config.tokenErrorStatus)
-  return tokenResponse(ctx, status, [
-    ['error', error.error],
-    ['error_description', description],
-  ], headers)
+  return tokenResponse(
+    ctx,
+    status,
+    [
+      ['error', error.error],
+      ['error_description', description],
+    ],
+    headers,
+  )
 }
 
 /**
@@ -107,11 +112,19 @@ async function exchangeCode(ctx: Cloud66Context, client: Client, params: Params)
     revokeTokensOnCodeReplay: config.revokeTokensOnCodeReplay,
     checkRedirectUriPresence(given) {
       ctx.notes.redirectUriSent = given !== undefined
-      if (given === undefined && config.requiredParams === 'doorkeeper') throw new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri')
+      if (given === undefined && config.requiredParams === 'doorkeeper')
+        throw new InvalidRequest('The "redirect_uri" parameter is missing.', 'missing redirect_uri')
     },
   })
   // The document's example token is 40 hex characters; "Tokens do not expire" (PROVIDERS.md §3.1): no expires_in, no refresh token.
-  return issueToken(ctx.provider, client, { token: randomHex(20), ttlSeconds: null, userId: code.userId, scopes: code.scopes, refreshToken: null, code: code.code })
+  return issueToken(ctx.provider, client, {
+    token: randomHex(20),
+    ttlSeconds: null,
+    userId: code.userId,
+    scopes: code.scopes,
+    refreshToken: null,
+    code: code.code,
+  })
 }
 
 /**

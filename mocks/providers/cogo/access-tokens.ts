@@ -31,7 +31,6 @@ export function issueAccessToken(provider: CogoRuntime, key: SigningKey, clientI
   return provider.store.keys.issued(template, iat, () => signAccessToken(key, accessTokenClaims(clientId, issuer, audience, iat, ttl)))
 }
 
-
 export interface MintOptions {
   /** Client the token is for (default the seeded client). */
   clientId?: string
@@ -52,10 +51,21 @@ export interface MintOptions {
  */
 export async function mintCogoToken(provider: CogoRuntime, options: MintOptions = {}): Promise<string> {
   await provider.ready
-  const key = options.key === 'foreign' ? await importSigningKey(cogoKeys.foreign) : options.key === undefined || options.key === 'current' ? provider.store.keys.signing : options.key
+  const key =
+    options.key === 'foreign'
+      ? await importSigningKey(cogoKeys.foreign)
+      : options.key === undefined || options.key === 'current'
+        ? provider.store.keys.signing
+        : options.key
   const { audience, accessTokenTtlSeconds } = provider.config
   const claims: Record<string, unknown> = {
-    ...accessTokenClaims(options.clientId ?? cogoFixtures.client.clientId, defaultIssuer(provider), audience, provider.clock.nowSeconds(), accessTokenTtlSeconds),
+    ...accessTokenClaims(
+      options.clientId ?? cogoFixtures.client.clientId,
+      defaultIssuer(provider),
+      audience,
+      provider.clock.nowSeconds(),
+      accessTokenTtlSeconds,
+    ),
     ...options.claims,
   }
   for (const name of Object.keys(claims)) if (claims[name] === undefined) delete claims[name]
@@ -132,7 +142,10 @@ export async function mintBrokenCogoToken(provider: CogoRuntime, kind: BrokenCog
  *
  * @returns the new kid and the kids now published.
  */
-export async function rotateCogoSigningKey(provider: CogoRuntime, options: { key?: SigningKey; retirePrevious?: boolean } = {}): Promise<{ kid: string; published: string[] }> {
+export async function rotateCogoSigningKey(
+  provider: CogoRuntime,
+  options: { key?: SigningKey; retirePrevious?: boolean } = {},
+): Promise<{ kid: string; published: string[] }> {
   await provider.ready
   const ring = provider.store.keys
   let key = options.key

@@ -85,7 +85,15 @@ describe('signAccessToken', () => {
   it("gives jose's bytes for every token of a key, the first one (jose's own) and the later ones (node:crypto's)", async () => {
     for (const key of [await importSigningKey(cogoKeys.primary), await generateSigningKey()]) {
       for (let iat = 1_700_000_000; iat < 1_700_000_006; iat++) {
-        const claims = { iss: 'https://auth.x.carbonengine.co/', sub: 'ü@clients', aud: 'https://api.cogo.co', iat, exp: iat + 3600, azp: 'ü', gty: 'client-credentials' }
+        const claims = {
+          iss: 'https://auth.x.carbonengine.co/',
+          sub: 'ü@clients',
+          aud: 'https://api.cogo.co',
+          iat,
+          exp: iat + 3600,
+          azp: 'ü',
+          gty: 'client-credentials',
+        }
         expect(await signAccessToken(key, claims)).toBe(await signJwt(key, claims))
       }
     }

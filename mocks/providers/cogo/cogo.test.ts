@@ -94,7 +94,12 @@ describe.each(bothModes)('Cogo over $name', (mode) => {
       expect(res.headers).toMatchObject(TOKEN_HEADERS)
       expect(Object.keys(res.body)).toEqual(['access_token', 'expires_in', 'token_type'])
       expect(res.body).toEqual({ access_token: expect.stringMatching(JWT), expires_in: 3600, token_type: 'Bearer' })
-      expect(lastNotes()).toMatchObject({ clientAuthMethod: 'client_secret_basic', clientId: client.clientId, grantType: 'client_credentials', kid: cogoKeys.primary.kid })
+      expect(lastNotes()).toMatchObject({
+        clientAuthMethod: 'client_secret_basic',
+        clientId: client.clientId,
+        grantType: 'client_credentials',
+        kid: cogoKeys.primary.kid,
+      })
     })
 
     it("shapes the JWT like the document's sample, living one hour as the text says", async () => {
@@ -221,12 +226,19 @@ describe.each(bothModes)('Cogo over $name', (mode) => {
       expect((await send('application/x-www-form-urlencoded; charset=UTF-8', 'grant_type=client_credentials')).status).toBe(200)
       expectTokenError(await send('application/json', '{"grant_type":"client_credentials"}'), 'invalid_request')
       expectTokenError(await send('text/plain', 'grant_type=client_credentials'), 'invalid_request')
-      expectTokenError(await send('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--x--\r\n'), 'invalid_request')
+      expectTokenError(
+        await send('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--x--\r\n'),
+        'invalid_request',
+      )
       expectTokenError(await send('application/json', '{not json'), 'invalid_request')
     })
 
     it('refuses a body without a Content-Type', async () => {
-      const res = await fetch(`${auth}/oauth2/token`, { method: 'POST', headers: { Authorization: CLIENT_BASIC }, body: new TextEncoder().encode('grant_type=client_credentials') })
+      const res = await fetch(`${auth}/oauth2/token`, {
+        method: 'POST',
+        headers: { Authorization: CLIENT_BASIC },
+        body: new TextEncoder().encode('grant_type=client_credentials'),
+      })
       expect(res.status).toBe(400)
       expect(await res.text()).toBe('{"error":"invalid_request"}')
       expect(res.headers.get('content-type')).toBe('application/json;charset=UTF-8')
@@ -237,7 +249,13 @@ describe.each(bothModes)('Cogo over $name', (mode) => {
     })
 
     it('refuses a client not allowed the client credentials grant with unauthorized_client', async () => {
-      await cogo.store.clients.collection.create({ clientId: 'code-only', clientSecret: 's3cret', name: 'Code only', grantTypes: ['authorization_code'], createdAtMs: cogo.clock.nowMs() })
+      await cogo.store.clients.collection.create({
+        clientId: 'code-only',
+        clientSecret: 's3cret',
+        name: 'Code only',
+        grantTypes: ['authorization_code'],
+        createdAtMs: cogo.clock.nowMs(),
+      })
       expectTokenError(await form('grant_type=client_credentials', basic('code-only', 's3cret')), 'unauthorized_client')
     })
 
@@ -249,14 +267,18 @@ describe.each(bothModes)('Cogo over $name', (mode) => {
 
     it('never answers arbitrary bodies and headers with a 5xx', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.string({ maxLength: 200 }), fc.constantFrom(CLIENT_BASIC, 'Basic', 'Basic =', `Basic ${'A'.repeat(300)}`, 'Negotiate x', ''), async (body, authorization) => {
-          const req = request(auth).post('/oauth2/token').type('form')
-          if (authorization) req.set('Authorization', authorization)
-          const res = await req.send(body)
-          expect([200, 400]).toContain(res.status)
-          expect(res.headers['content-type']).toBe('application/json;charset=UTF-8')
-          if (res.status === 400) expect(Object.keys(res.body)).toEqual(['error'])
-        }),
+        fc.asyncProperty(
+          fc.string({ maxLength: 200 }),
+          fc.constantFrom(CLIENT_BASIC, 'Basic', 'Basic =', `Basic ${'A'.repeat(300)}`, 'Negotiate x', ''),
+          async (body, authorization) => {
+            const req = request(auth).post('/oauth2/token').type('form')
+            if (authorization) req.set('Authorization', authorization)
+            const res = await req.send(body)
+            expect([200, 400]).toContain(res.status)
+            expect(res.headers['content-type']).toBe('application/json;charset=UTF-8')
+            if (res.status === 400) expect(Object.keys(res.body)).toEqual(['error'])
+          },
+        ),
         { numRuns: 40 },
       )
     })
@@ -302,7 +324,9 @@ describe.each(bothModes)('Cogo over $name', (mode) => {
     })
 
     it('does not accept the token on the auth origin as an API', async () => {
-      const res = await request(auth).get('/api/v2/categories').set('Authorization', `Bearer ${await token()}`)
+      const res = await request(auth)
+        .get('/api/v2/categories')
+        .set('Authorization', `Bearer ${await token()}`)
       expect(res.status).toBe(404)
       expect(res.text).toBe('{"error":"not_found"}')
     })
@@ -491,7 +515,11 @@ describe('Cogo in-process: the document’s production hosts', () => {
   beforeEach(() => cogo.reset())
 
   const tokenFrom = async (authBase: string) => {
-    const res = await fetch(`${authBase}/oauth2/token`, { method: 'POST', headers: { Authorization: CLIENT_BASIC, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })
+    const res = await fetch(`${authBase}/oauth2/token`, {
+      method: 'POST',
+      headers: { Authorization: CLIENT_BASIC, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    })
     expect(res.status).toBe(200)
     return ((await res.json()) as { access_token: string }).access_token
   }
@@ -503,7 +531,10 @@ describe('Cogo in-process: the document’s production hosts', () => {
   it('answers any env and name, with that tenant as issuer, and refuses its tokens at another tenant', async () => {
     const jwt = await tokenFrom('https://auth.dev.acme.carbonengine.co')
     expect(decodeJwt(jwt).iss).toBe('https://auth.dev.acme.carbonengine.co/')
-    await jwtVerify(jwt, createRemoteJWKSet(new URL('https://auth.dev.acme.carbonengine.co/.well-known/jwks.json')), { issuer: 'https://auth.dev.acme.carbonengine.co/', audience: AUDIENCE })
+    await jwtVerify(jwt, createRemoteJWKSet(new URL('https://auth.dev.acme.carbonengine.co/.well-known/jwks.json')), {
+      issuer: 'https://auth.dev.acme.carbonengine.co/',
+      audience: AUDIENCE,
+    })
     const own = await fetch('https://api.dev.acme.carbonengine.co/api/v2/categories', { headers: { Authorization: `Bearer ${jwt}` } })
     expect(own.status).toBe(200)
     const other = await fetch('https://api.sandbox.example.carbonengine.co/api/v2/categories', { headers: { Authorization: `Bearer ${jwt}` } })
@@ -513,11 +544,17 @@ describe('Cogo in-process: the document’s production hosts', () => {
 
   it('fails plain-HTTP calls to either origin with a network error, as a host without a plain-HTTP listener', async () => {
     const jwt = await tokenFrom('https://auth.sandbox.example.carbonengine.co')
-    await expect(fetch('http://api.sandbox.example.carbonengine.co/api/v2/categories', { headers: { Authorization: `Bearer ${jwt}` } })).rejects.toThrow(TypeError)
+    await expect(fetch('http://api.sandbox.example.carbonengine.co/api/v2/categories', { headers: { Authorization: `Bearer ${jwt}` } })).rejects.toThrow(
+      TypeError,
+    )
     expect(cogo.journal.entries().at(-1)!.notes.refused).toBe('plain HTTP to an HTTPS-only origin')
     await expect(fetch('http://api.dev.acme.carbonengine.co/anything')).rejects.toThrow(TypeError)
     await expect(
-      fetch('http://auth.sandbox.example.carbonengine.co/oauth2/token', { method: 'POST', headers: { Authorization: CLIENT_BASIC, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }),
+      fetch('http://auth.sandbox.example.carbonengine.co/oauth2/token', {
+        method: 'POST',
+        headers: { Authorization: CLIENT_BASIC, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      }),
     ).rejects.toThrow(TypeError)
     await expect(fetch('http://auth.sandbox.example.carbonengine.co/.well-known/jwks.json')).rejects.toThrow(TypeError)
     await expect(fetch('http://auth.sandbox.example.carbonengine.co/nope')).rejects.toThrow(TypeError)
@@ -525,12 +562,22 @@ describe('Cogo in-process: the document’s production hosts', () => {
   })
 
   it('can pin the issuer to the sample token’s Auth0 tenant', async () => {
-    const pinned = createCogo({ issuer: 'https://cogo.eu.auth0.com/', baseUrl: { auth: 'https://auth.prod.pinned.carbonengine.co', api: 'https://api.prod.pinned.carbonengine.co' } })
+    const pinned = createCogo({
+      issuer: 'https://cogo.eu.auth0.com/',
+      baseUrl: { auth: 'https://auth.prod.pinned.carbonengine.co', api: 'https://api.prod.pinned.carbonengine.co' },
+    })
     await pinned.ready
-    const req = new Request('https://auth.prod.pinned.carbonengine.co/oauth2/token', { method: 'POST', headers: { Authorization: CLIENT_BASIC, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })
+    const req = new Request('https://auth.prod.pinned.carbonengine.co/oauth2/token', {
+      method: 'POST',
+      headers: { Authorization: CLIENT_BASIC, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    })
     const { access_token: jwt } = (await (await pinned.handle(req, 'auth')).json()) as { access_token: string }
     expect(decodeJwt(jwt).iss).toBe('https://cogo.eu.auth0.com/')
-    const call = await pinned.handle(new Request('https://api.prod.pinned.carbonengine.co/api/v2/categories', { headers: { Authorization: `Bearer ${jwt}` } }), 'api')
+    const call = await pinned.handle(
+      new Request('https://api.prod.pinned.carbonengine.co/api/v2/categories', { headers: { Authorization: `Bearer ${jwt}` } }),
+      'api',
+    )
     expect(call.status).toBe(200)
     expect(pinned.describe().issuer).toBe('https://cogo.eu.auth0.com/')
   })
@@ -538,7 +585,11 @@ describe('Cogo in-process: the document’s production hosts', () => {
   it('uses exactly the configured origins, and their issuer, when they are not carbonengine.co hosts', async () => {
     const custom = createCogo({ baseUrl: { auth: 'https://login.test', api: 'https://carbon.test' }, accessTokenTtlSeconds: 60 })
     await custom.ready
-    const req = new Request('https://login.test/oauth2/token', { method: 'POST', headers: { Authorization: CLIENT_BASIC, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })
+    const req = new Request('https://login.test/oauth2/token', {
+      method: 'POST',
+      headers: { Authorization: CLIENT_BASIC, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    })
     const res = await custom.handle(req, 'auth')
     const body = (await res.json()) as { access_token: string; expires_in: number }
     expect(body.expires_in).toBe(60)

@@ -11,7 +11,6 @@ export const COGO_API_BASE_URL = 'https://api.sandbox.example.carbonengine.co'
 
 export { COGO_AUDIENCE, COGO_TOKEN_TTL_SECONDS } from './options.js'
 
-
 export const COGO_TOKEN_PATH = '/oauth2/token'
 export const COGO_JWKS_PATH = '/.well-known/jwks.json'
 
@@ -37,14 +36,7 @@ import type { CogoStore } from './store.js'
  * The one list: it types the route table (an id not in it does not compile) and
  * `faults.add({ route })`; `route-ids.test.ts` checks every id has a route.
  */
-export const COGO_ROUTE_IDS = [
-  'cogo.token',
-  'cogo.jwks',
-  'cogo.categories',
-  'cogo.category',
-  'cogo.footprints',
-  'cogo.api-fallback',
-] as const
+export const COGO_ROUTE_IDS = ['cogo.token', 'cogo.jwks', 'cogo.categories', 'cogo.category', 'cogo.footprints', 'cogo.api-fallback'] as const
 export type CogoRouteId = (typeof COGO_ROUTE_IDS)[number]
 
 /** What `createCogo().describe()` (and `serve --json`) says about it. */

@@ -26,6 +26,10 @@ export const cogoConformance: ConformanceData = {
   document: {
     requirementPrefix: 'COGO-',
     file: 'cogo-carbon-engine-auth.txt',
-    sections: { token: 'Obtain an access token from the Cogo Authorization Server', api: 'Using the access token to call API endpoints', expiry: 'Using the access token to call API endpoints' },
+    sections: {
+      token: 'Obtain an access token from the Cogo Authorization Server',
+      api: 'Using the access token to call API endpoints',
+      expiry: 'Using the access token to call API endpoints',
+    },
   },
 }

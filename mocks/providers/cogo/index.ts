@@ -33,7 +33,15 @@ import { cogoClient } from './client.js'
 
 export { COGO_API_BASE_URL, COGO_AUDIENCE, COGO_AUTH_BASE_URL, COGO_TOKEN_TTL_SECONDS, COGO_ROUTE_IDS } from './config.js'
 export type { CogoOptions, CogoRuntime, CogoRouteId, CogoDescription } from './config.js'
-export { BROKEN_COGO_TOKEN_KINDS, mintBrokenCogoToken, mintCogoToken, retireCogoKey, rotateCogoSigningKey, type BrokenCogoTokenKind, type MintOptions } from './access-tokens.js'
+export {
+  BROKEN_COGO_TOKEN_KINDS,
+  mintBrokenCogoToken,
+  mintCogoToken,
+  retireCogoKey,
+  rotateCogoSigningKey,
+  type BrokenCogoTokenKind,
+  type MintOptions,
+} from './access-tokens.js'
 
 /** Errors in each origin's own format: Cognito's bare code on the auth origin, API Gateway's message on the API. */
 function renderError(error: OAuthError, ctx: RouteContext): Reply {
@@ -134,7 +142,9 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
           jwksUri: auth + COGO_JWKS_PATH,
           issuer: defaultIssuer(provider),
           audience: provider.config.audience,
-          clients: provider.store.clients.collection.findMany().map((c) => ({ id: c.clientId, secret: c.clientSecret, name: c.name, redirectUris: [], scopes: [] })),
+          clients: provider.store.clients.collection
+            .findMany()
+            .map((c) => ({ id: c.clientId, secret: c.clientSecret, name: c.name, redirectUris: [], scopes: [] })),
           users: [],
         }
       },

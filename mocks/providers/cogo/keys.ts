@@ -92,7 +92,10 @@ export class CogoKeyRing {
     if (cached?.iat === iat) return cached.signed ?? cached.token
     const token = sign()
     const entry: { iat: number; token: Promise<string>; signed?: string } = { iat, token }
-    token.then((signed) => (entry.signed = signed), () => {})
+    token.then(
+      (signed) => (entry.signed = signed),
+      () => {},
+    )
     this.#issued.delete(template)
     if (this.#issued.size >= MAX_ISSUED_TEMPLATES) this.#issued.delete(this.#issued.keys().next().value!)
     this.#issued.set(template, entry)
@@ -167,9 +170,12 @@ async function firstSignature(key: Pick<SigningKey, 'kid' | 'privateKey'>, paylo
   try {
     const candidate = { keyObject: KeyObject.from(key.privateKey), header: base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: key.kid })) }
     // In the background: the request has its token already.
-    nodeSign(candidate, payload).then((same) => {
-      if (same === token) entry.signer = candidate
-    }, () => {})
+    nodeSign(candidate, payload).then(
+      (same) => {
+        if (same === token) entry.signer = candidate
+      },
+      () => {},
+    )
   } catch {
     // Not a key node:crypto can use: jose goes on signing.
   }

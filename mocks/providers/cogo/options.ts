@@ -10,12 +10,20 @@ export const COGO_AUDIENCE = 'https://api.cogo.co'
 export const cogoOptionsSchema = z
   .object({
     accessTokenTtlSeconds: positiveSeconds('Seconds a token lives (expires_in and exp - iat)', COGO_TOKEN_TTL_SECONDS),
-    audience: z.string().min(1, { error: 'must not be empty' }).default(COGO_AUDIENCE).describe("aud of issued tokens, and the one the API requires (default: the sample's)"),
+    audience: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .default(COGO_AUDIENCE)
+      .describe("aud of issued tokens, and the one the API requires (default: the sample's)"),
     /**
      * Pin `iss` (e.g. the sample's `https://cogo.eu.auth0.com/`). By default it is
      * the auth origin the token was requested from, with a trailing slash as Auth0 writes it.
      */
-    issuer: z.string().min(1, { error: 'must not be empty' }).optional().describe('Pin iss (default: the auth origin with a trailing slash, as Auth0 writes it)'),
+    issuer: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .optional()
+      .describe('Pin iss (default: the auth origin with a trailing slash, as Auth0 writes it)'),
   })
   .strict()
 

@@ -53,7 +53,9 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
   resolve(ctx) {
     refusePlainHttp(ctx)
     if (mediaType(ctx.request) === 'application/json' && ctx.provider.strictness === 'strict') {
-      ctx.hint('"The content-type header must be application/x-www-form-urlencoded" (the document): send grant_type=client_credentials form-encoded, not as JSON.')
+      ctx.hint(
+        '"The content-type header must be application/x-www-form-urlencoded" (the document): send grant_type=client_credentials form-encoded, not as JSON.',
+      )
     }
     const params = ctx.body({ accept: ['form'] })
     const grantType = params.value('grant_type')

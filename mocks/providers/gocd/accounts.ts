@@ -1,5 +1,15 @@
 import { z } from 'zod'
-import { clientIdentity, createClient, createUser, findUser, listedClient, redirectUrisChecked, removeClient, removeUser, userIdentity } from '../../control/accounts.js'
+import {
+  clientIdentity,
+  createClient,
+  createUser,
+  findUser,
+  listedClient,
+  redirectUrisChecked,
+  removeClient,
+  removeUser,
+  userIdentity,
+} from '../../control/accounts.js'
 import { AccountError, type AccountsDefinition } from '../../control/control-api.js'
 import { REDIRECT_URI } from './admin-clients.js'
 import type { GocdRuntime } from './config.js'
@@ -11,7 +21,10 @@ export const gocdAccounts: AccountsDefinition<GocdRuntime> = {
     .object({
       ...clientIdentity,
       redirectUris: redirectUrisChecked(
-        (uris) => (uris.length > 1 ? ['a GoCD OAuth client has one Redirect URL'] : uris.filter((u) => !REDIRECT_URI.test(u) || /\s/.test(u)).map((u) => `Redirect uri "${u}" is invalid`)),
+        (uris) =>
+          uris.length > 1
+            ? ['a GoCD OAuth client has one Redirect URL']
+            : uris.filter((u) => !REDIRECT_URI.test(u) || /\s/.test(u)).map((u) => `Redirect uri "${u}" is invalid`),
         'The one Redirect URL, http(s) (what the New OAuth Client page accepts)',
       ),
       registeredBy: z.string().optional().describe('Username of the administrator who registers it (default: the first administrator)'),
@@ -19,8 +32,10 @@ export const gocdAccounts: AccountsDefinition<GocdRuntime> = {
     .strict(),
   async addClient(provider, input) {
     const { store } = provider
-    const admin = typeof input.registeredBy === 'string' ? findUser(store, input.registeredBy) : store.users.collection.findFirst((q) => q.where({ admin: true }))
-    if (!admin?.admin) throw new AccountError(`OAuth clients are registered by a GoCD administrator, and ${admin ? `"${admin.username}" is not one` : 'there is none'}`)
+    const admin =
+      typeof input.registeredBy === 'string' ? findUser(store, input.registeredBy) : store.users.collection.findFirst((q) => q.where({ admin: true }))
+    if (!admin?.admin)
+      throw new AccountError(`OAuth clients are registered by a GoCD administrator, and ${admin ? `"${admin.username}" is not one` : 'there is none'}`)
     const client = await createClient(store, provider.clock.nowMs(), input as never, { ownerId: admin.id })
     return listedClient(client, [])
   },

@@ -33,7 +33,12 @@ async function administrator(ctx: GocdContext): Promise<{ user: User; session: S
   if (!user) return redirectToLogin(ctx)
   if (!user.admin) {
     ctx.notes.refused = 'not an administrator'
-    return page(ctx, 'Not authorized', html`<h1>Not authorized</h1><p class="error" role="alert" data-testid="admin-refused">You are not authorized to access this page: OAuth clients are managed by Go administrators.</p>`, 403)
+    return page(
+      ctx,
+      'Not authorized',
+      html`<h1>Not authorized</h1><p class="error" role="alert" data-testid="admin-refused">You are not authorized to access this page: OAuth clients are managed by Go administrators.</p>`,
+      403,
+    )
   }
   const { session, setCookie } = await ensureSession(ctx)
   return { user, session, setCookie }
@@ -122,7 +127,9 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
 <table data-testid="clients">
 <thead><tr><th>Name</th><th>Client ID</th><th>Secret</th><th>Redirect URL</th><th></th></tr></thead>
 <tbody>${clients.map(
-          (client) => html`<tr data-client-id="${client.clientId}"><td><a href="${CLIENTS_PATH}/${client.clientId}">${client.name}</a></td><td><code>${client.clientId}</code></td><td><code>${client.clientSecret}</code></td><td><code>${client.redirectUris[0] ?? ''}</code></td>
+          (
+            client,
+          ) => html`<tr data-client-id="${client.clientId}"><td><a href="${CLIENTS_PATH}/${client.clientId}">${client.name}</a></td><td><code>${client.clientId}</code></td><td><code>${client.clientSecret}</code></td><td><code>${client.redirectUris[0] ?? ''}</code></td>
 <td><a class="button" href="${CLIENTS_PATH}/${client.clientId}/edit">Edit</a> ${destroyForm(me.session, client)}</td></tr>`,
         )}</tbody>
 </table>`,
@@ -138,7 +145,13 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
     async resolve(ctx) {
       const me = await administrator(ctx)
       if (isRouteAnswer(me)) return me
-      return page(ctx, 'New OAuth Client', html`<h1>New OAuth Client</h1>${clientForm(me.session, CLIENTS_PATH, { name: '', redirectUri: '' }, [])}`, 200, me.setCookie)
+      return page(
+        ctx,
+        'New OAuth Client',
+        html`<h1>New OAuth Client</h1>${clientForm(me.session, CLIENTS_PATH, { name: '', redirectUri: '' }, [])}`,
+        200,
+        me.setCookie,
+      )
     },
   }),
   gocdRoute({
@@ -175,7 +188,11 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
       if (isRouteAnswer(me)) return me
       const client = ctx.provider.store.clients.by('clientId', ctx.params.id)
       if (!client) return notFound(ctx)
-      const notice = ctx.query.get('created') ? 'OAuth client was successfully created.' : ctx.query.get('updated') ? 'OAuth client was successfully updated.' : undefined
+      const notice = ctx.query.get('created')
+        ? 'OAuth client was successfully created.'
+        : ctx.query.get('updated')
+          ? 'OAuth client was successfully updated.'
+          : undefined
       return summary(ctx, client, me.session, notice, me.setCookie)
     },
   }),
@@ -189,7 +206,13 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
       const client = ctx.provider.store.clients.by('clientId', ctx.params.id)
       if (!client) return notFound(ctx)
       const values = { name: client.name, redirectUri: client.redirectUris[0] ?? '' }
-      return page(ctx, 'Edit OAuth Client', html`<h1>Edit OAuth Client</h1>${clientForm(me.session, `${CLIENTS_PATH}/${client.clientId}`, values, [], true)}`, 200, me.setCookie)
+      return page(
+        ctx,
+        'Edit OAuth Client',
+        html`<h1>Edit OAuth Client</h1>${clientForm(me.session, `${CLIENTS_PATH}/${client.clientId}`, values, [], true)}`,
+        200,
+        me.setCookie,
+      )
     },
   }),
   gocdRoute({
@@ -214,7 +237,12 @@ export const adminClientRoutes: RouteDefinition<GocdRuntime>[] = [
       }
       const input = readClientForm(form)
       if (input.errors.length) {
-        return page(ctx, 'Edit OAuth Client', html`<h1>Edit OAuth Client</h1>${clientForm(session, `${CLIENTS_PATH}/${client.clientId}`, input, input.errors, true)}`, 422)
+        return page(
+          ctx,
+          'Edit OAuth Client',
+          html`<h1>Edit OAuth Client</h1>${clientForm(session, `${CLIENTS_PATH}/${client.clientId}`, input, input.errors, true)}`,
+          422,
+        )
       }
       await ctx.provider.store.clients.collection.update(client, {
         data(c) {

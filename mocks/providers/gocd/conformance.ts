@@ -17,14 +17,19 @@ export const gocdConformance: ConformanceData = {
   accessDeniedError: 'access-denied',
   facts: {
     routes: { authorize: 'gocd.authorize', token: 'gocd.token', api: ['gocd.cctray', 'gocd.pipeline-stages'] },
-    tokenPresentation: { placement: 'header', scheme: /^Token token="[^"]*"$/, describe: 'Authorization: Token token="<access_token>"', requirement: 'GOCD-api' },
+    tokenPresentation: {
+      placement: 'header',
+      scheme: /^Token token="[^"]*"$/,
+      describe: 'Authorization: Token token="<access_token>"',
+      requirement: 'GOCD-api',
+    },
     clientAuthMethods: ['client_secret_post'],
     // gocd-oauth.txt: "grant_type=authorization-code" and "grant_type=refresh-token", the early draft's spellings; the RFC's are refused.
     grantTypes: { values: ['authorization-code', 'refresh-token'], requirement: 'GOCD-token' },
     // "form data"; Rails also parsed JSON, but nothing documents it (RFC 6749 §4.1.3: form): a warning.
     tokenRequestFormats: ['form'],
     clientAuthRequirement: 'GOCD-token',
-    pkce: { supported: false, why: 'GoCD\'s OAuth server (2013) has no PKCE' },
+    pkce: { supported: false, why: "GoCD's OAuth server (2013) has no PKCE" },
     registeredRedirectUris: ['http://www.my_redirect_uri.com'],
   },
   document: { requirementPrefix: 'GOCD-', file: 'gocd-oauth.txt', sections: { authorize: 'Step 1', token: 'Step 2', refresh: 'Refresh', api: 'Step 3' } },

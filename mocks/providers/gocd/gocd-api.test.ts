@@ -85,9 +85,22 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
         'deploy :: production',
         'deploy :: production :: rollout',
       ])
-      expect(projects[2]).toMatchObject({ activity: 'Sleeping', lastBuildStatus: 'Success', lastBuildLabel: '0.7.7 :: 2', webUrl: `${base}/go/pipelines/build-linux/7/compile/2` })
-      expect(projects[5]).toMatchObject({ lastBuildStatus: 'Failure', lastBuildLabel: '0.7.7', messages: { message: { text: 'Ada Lovelace, Grace Hopper', kind: 'Breakers' } } })
-      expect(projects[9]).toMatchObject({ activity: 'Building', lastBuildStatus: 'Success', webUrl: `${base}/go/tab/build/detail/deploy/3/production/1/rollout` })
+      expect(projects[2]).toMatchObject({
+        activity: 'Sleeping',
+        lastBuildStatus: 'Success',
+        lastBuildLabel: '0.7.7 :: 2',
+        webUrl: `${base}/go/pipelines/build-linux/7/compile/2`,
+      })
+      expect(projects[5]).toMatchObject({
+        lastBuildStatus: 'Failure',
+        lastBuildLabel: '0.7.7',
+        messages: { message: { text: 'Ada Lovelace, Grace Hopper', kind: 'Breakers' } },
+      })
+      expect(projects[9]).toMatchObject({
+        activity: 'Building',
+        lastBuildStatus: 'Success',
+        webUrl: `${base}/go/tab/build/detail/deploy/3/production/1/rollout`,
+      })
       for (const p of projects) expect(p.lastBuildTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
       // Attributes in GoCD's order.
       expect(res.text).toMatch(/<Project name="[^"]+" activity="[^"]+" lastBuildStatus="[^"]+" lastBuildLabel="[^"]+" lastBuildTime="[^"]+" webUrl="[^"]+"\/>/)
@@ -98,7 +111,10 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       expect(feed.headers['content-type']).toBe('application/xml; charset=utf-8')
       const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(feed.text)
       expect(parsed.feed.id).toBe(`${base}/go/api/pipelines/build-linux/stages.xml`)
-      expect(parsed.feed.entry.map((e: { title: string }) => e.title)).toEqual(['build-linux(7) stage test(1) Failed', 'build-linux(7) stage compile(2) Passed'])
+      expect(parsed.feed.entry.map((e: { title: string }) => e.title)).toEqual([
+        'build-linux(7) stage test(1) Failed',
+        'build-linux(7) stage compile(2) Passed',
+      ])
       const missing = await request(base).get('/go/api/pipelines/nope/stages.xml').set('Authorization', DOC.tokenHeader)
       expect(missing.status).toBe(404)
       expect(missing.text).toContain('<pre>    Not Found</pre>')
@@ -114,21 +130,35 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       const bounced = await agent.get('/go/oauth/admin/clients')
       expect(pathOf(bounced.headers.location)).toBe('/go/auth/login?return_to=%2Fgo%2Foauth%2Fadmin%2Fclients')
       const login = await agent.get(pathOf(bounced.headers.location))
-      const back = await agent.post('/go/auth/login').type('form').send({ ...formFields(login.text), username: admin.username, password: admin.password })
+      const back = await agent
+        .post('/go/auth/login')
+        .type('form')
+        .send({ ...formFields(login.text), username: admin.username, password: admin.password })
       const list = await agent.get(pathOf(back.headers.location))
       expect(list.status).toBe(200)
-      expect(list.text).toContain(`<tr data-client-id="${client.clientId}"><td><a href="/go/oauth/admin/clients/${client.clientId}">My Client</a></td><td><code>${client.clientId}</code></td><td><code>${client.clientSecret}</code></td><td><code>http://www.my_redirect_uri.com</code></td>`)
+      expect(list.text).toContain(
+        `<tr data-client-id="${client.clientId}"><td><a href="/go/oauth/admin/clients/${client.clientId}">My Client</a></td><td><code>${client.clientId}</code></td><td><code>${client.clientSecret}</code></td><td><code>http://www.my_redirect_uri.com</code></td>`,
+      )
       expect(list.text).toContain('New OAuth Client')
 
       const form = await agent.get('/go/oauth/admin/clients/new')
-      const blank = await agent.post('/go/oauth/admin/clients').type('form').send({ ...formFields(form.text), name: ' ', redirect_uri: '' })
+      const blank = await agent
+        .post('/go/oauth/admin/clients')
+        .type('form')
+        .send({ ...formFields(form.text), name: ' ', redirect_uri: '' })
       expect(blank.status).toBe(422)
-      expect(blank.text).toContain("<li>Name can&#39;t be blank</li><li>Redirect uri can&#39;t be blank</li>")
-      const schemeless = await agent.post('/go/oauth/admin/clients').type('form').send({ ...formFields(form.text), name: 'X', redirect_uri: 'www.my_redirect_uri.com' })
+      expect(blank.text).toContain('<li>Name can&#39;t be blank</li><li>Redirect uri can&#39;t be blank</li>')
+      const schemeless = await agent
+        .post('/go/oauth/admin/clients')
+        .type('form')
+        .send({ ...formFields(form.text), name: 'X', redirect_uri: 'www.my_redirect_uri.com' })
       expect(schemeless.status).toBe(422)
       expect(schemeless.text).toContain('<li>Redirect uri is invalid</li>')
 
-      const created = await agent.post('/go/oauth/admin/clients').type('form').send({ ...formFields(form.text), name: '<b>CI</b> Radiator', redirect_uri: '  https://radiator.example/oauth  ' })
+      const created = await agent
+        .post('/go/oauth/admin/clients')
+        .type('form')
+        .send({ ...formFields(form.text), name: '<b>CI</b> Radiator', redirect_uri: '  https://radiator.example/oauth  ' })
       expect(created.status).toBe(302)
       const shown = await agent.get(pathOf(created.headers.location))
       expect(shown.text).toContain('OAuth client was successfully created.')
@@ -140,18 +170,30 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       expect(shown.text).toContain('<code data-testid="client-redirect">https://radiator.example/oauth</code>')
 
       // The new client completes the dance.
-      const location = await authorizeAs(agent, new URLSearchParams({ client_id: id, redirect_uri: 'https://radiator.example/oauth', response_type: 'code' }).toString())
+      const location = await authorizeAs(
+        agent,
+        new URLSearchParams({ client_id: id, redirect_uri: 'https://radiator.example/oauth', response_type: 'code' }).toString(),
+      )
       const code = new URL(location).searchParams.get('code')!
-      expect((await exchange({ code, grant_type: 'authorization-code', client_id: id, client_secret: secret, redirect_uri: 'https://radiator.example/oauth' })).status).toBe(200)
+      expect(
+        (await exchange({ code, grant_type: 'authorization-code', client_id: id, client_secret: secret, redirect_uri: 'https://radiator.example/oauth' }))
+          .status,
+      ).toBe(200)
 
       const edit = await agent.get(`/go/oauth/admin/clients/${id}/edit`)
       expect(edit.text).toContain('data-testid="client-submit">Update</button>')
-      const updated = await agent.post(`/go/oauth/admin/clients/${id}`).type('form').send({ ...formFields(edit.text), name: 'CI Radiator', redirect_uri: 'http://radiator.example/cb' })
+      const updated = await agent
+        .post(`/go/oauth/admin/clients/${id}`)
+        .type('form')
+        .send({ ...formFields(edit.text), name: 'CI Radiator', redirect_uri: 'http://radiator.example/cb' })
       expect(updated.status).toBe(302)
       expect((await agent.get(pathOf(updated.headers.location))).text).toContain('OAuth client was successfully updated.')
       expect(running.provider.store.clients.by('clientId', id)).toMatchObject({ name: 'CI Radiator', redirectUris: ['http://radiator.example/cb'] })
 
-      const destroyed = await agent.post(`/go/oauth/admin/clients/${id}`).type('form').send({ ...formFields(shown.text), _method: 'delete' })
+      const destroyed = await agent
+        .post(`/go/oauth/admin/clients/${id}`)
+        .type('form')
+        .send({ ...formFields(shown.text), _method: 'delete' })
       expect(destroyed.status).toBe(302)
       expect(running.provider.store.clients.by('clientId', id)).toBeUndefined()
       expect((await agent.get(`/go/oauth/admin/clients/${id}`)).status).toBe(404)
@@ -165,7 +207,10 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       expect(res.status).toBe(403)
       expect(res.text).toContain('data-testid="admin-refused"')
       const form = await agent.get('/go/auth/login')
-      const post = await agent.post('/go/oauth/admin/clients').type('form').send({ ...formFields(form.text), name: 'Sneaky', redirect_uri: 'https://x.example' })
+      const post = await agent
+        .post('/go/oauth/admin/clients')
+        .type('form')
+        .send({ ...formFields(form.text), name: 'Sneaky', redirect_uri: 'https://x.example' })
       expect(post.status).toBe(403)
       expect(running.provider.store.clients.collection.findMany().map((c) => c.name)).toEqual(['My Client'])
     })

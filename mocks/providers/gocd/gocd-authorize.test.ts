@@ -25,7 +25,10 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     it('refuses a wrong password on the login page', async () => {
       const agent = browser(base)
       const page = await agent.get('/go/auth/login')
-      const res = await agent.post('/go/auth/login').type('form').send({ ...formFields(page.text), username: 'admin', password: 'wrong' })
+      const res = await agent
+        .post('/go/auth/login')
+        .type('form')
+        .send({ ...formFields(page.text), username: 'admin', password: 'wrong' })
       expect(res.status).toBe(401)
       expect(res.text).toContain('Invalid username or password.')
     })
@@ -61,7 +64,10 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
 
     it('refuses a consent post without the anti-CSRF token', async () => {
       const agent = await signedIn()
-      const res = await agent.post('/go/oauth/authorize').type('form').send({ ...good, authorize: 'Yes' })
+      const res = await agent
+        .post('/go/oauth/authorize')
+        .type('form')
+        .send({ ...good, authorize: 'Yes' })
       expect(res.status).toBe(403)
       expect(res.text).toContain('data-testid="csrf-error"')
     })
@@ -69,11 +75,14 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     it('validates the posted fields again: a tampered redirect_uri gets the error page', async () => {
       const agent = await signedIn()
       const consent = await agent.get(`/go/oauth/authorize?${query(good)}`)
-      const res = await agent.post('/go/oauth/authorize').type('form').send({ ...formFields(consent.text), redirect_uri: 'https://evil.example/cb', authorize: 'Yes' })
+      const res = await agent
+        .post('/go/oauth/authorize')
+        .type('form')
+        .send({ ...formFields(consent.text), redirect_uri: 'https://evil.example/cb', authorize: 'Yes' })
       expectErrorPage(res, 'redirect-uri-mismatch', 'The &quot;redirect_uri&quot; is not the redirect URL registered for this OAuth client.')
     })
 
-    it('answers a missing redirect_uri with GoCD\'s 400 text', async () => {
+    it("answers a missing redirect_uri with GoCD's 400 text", async () => {
       const agent = await signedIn()
       const res = await agent.get(`/go/oauth/authorize?${query({ client_id: client.clientId, response_type: 'code' })}`)
       expect(res.status).toBe(400)
@@ -94,11 +103,36 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       })
 
       it.each([
-        ['a missing client_id', { redirect_uri: REDIRECT, response_type: 'code' }, 'invalid-request', 'The &quot;client_id&quot; and &quot;response_type&quot; parameters are required.'],
-        ['response_type=token with an unregistered URI', { ...good, redirect_uri: 'https://evil.example/cb', response_type: 'token' }, 'unsupported-response-type', 'The &quot;response_type&quot; must be &quot;code&quot;.'],
-        ['an unknown client_id', { ...good, client_id: 'nope', redirect_uri: 'https://evil.example/cb' }, 'invalid-client-id', 'No OAuth client is registered with this client_id.'],
-        ['an unregistered redirect_uri', { ...good, redirect_uri: 'https://evil.example/cb' }, 'redirect-uri-mismatch', 'The &quot;redirect_uri&quot; is not the redirect URL registered for this OAuth client.'],
-        ['the registered URI with a trailing slash', { ...good, redirect_uri: `${REDIRECT}/` }, 'redirect-uri-mismatch', 'The &quot;redirect_uri&quot; is not the redirect URL registered for this OAuth client.'],
+        [
+          'a missing client_id',
+          { redirect_uri: REDIRECT, response_type: 'code' },
+          'invalid-request',
+          'The &quot;client_id&quot; and &quot;response_type&quot; parameters are required.',
+        ],
+        [
+          'response_type=token with an unregistered URI',
+          { ...good, redirect_uri: 'https://evil.example/cb', response_type: 'token' },
+          'unsupported-response-type',
+          'The &quot;response_type&quot; must be &quot;code&quot;.',
+        ],
+        [
+          'an unknown client_id',
+          { ...good, client_id: 'nope', redirect_uri: 'https://evil.example/cb' },
+          'invalid-client-id',
+          'No OAuth client is registered with this client_id.',
+        ],
+        [
+          'an unregistered redirect_uri',
+          { ...good, redirect_uri: 'https://evil.example/cb' },
+          'redirect-uri-mismatch',
+          'The &quot;redirect_uri&quot; is not the redirect URL registered for this OAuth client.',
+        ],
+        [
+          'the registered URI with a trailing slash',
+          { ...good, redirect_uri: `${REDIRECT}/` },
+          'redirect-uri-mismatch',
+          'The &quot;redirect_uri&quot; is not the redirect URL registered for this OAuth client.',
+        ],
       ])('shows an error page, not a redirect, given %s', async (_name, fields, error, description) => {
         const agent = await signedIn()
         const res = await agent.get(`/go/oauth/authorize?${query(fields)}`)
@@ -107,7 +141,7 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       })
     })
 
-    describe('faithfulOpenRedirect: GoCD\'s real (dangerous) redirects', () => {
+    describe("faithfulOpenRedirect: GoCD's real (dangerous) redirects", () => {
       it.each([
         ['an unregistered redirect_uri', { ...good, redirect_uri: 'https://evil.example/cb' }, 'https://evil.example/cb?error=redirect-uri-mismatch'],
         ['an unknown client_id', { ...good, client_id: 'nope', redirect_uri: 'https://evil.example/cb' }, 'https://evil.example/cb?error=invalid-client-id'],
@@ -133,10 +167,22 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     it('keeps one code per user and client: a new code deletes the previous one', async () => {
       const first = await freshCode()
       const second = await freshCode()
-      const old = await exchange({ code: first, grant_type: 'authorization-code', client_id: client.clientId, client_secret: client.clientSecret, redirect_uri: REDIRECT })
+      const old = await exchange({
+        code: first,
+        grant_type: 'authorization-code',
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        redirect_uri: REDIRECT,
+      })
       expectTokenError(old, 'invalid-grant', 'Authorization expired or invalid!')
       expect(lastError()?.detail).toBe('unknown or already used code')
-      const current = await exchange({ code: second, grant_type: 'authorization-code', client_id: client.clientId, client_secret: client.clientSecret, redirect_uri: REDIRECT })
+      const current = await exchange({
+        code: second,
+        grant_type: 'authorization-code',
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        redirect_uri: REDIRECT,
+      })
       expect(current.status).toBe(200)
     })
   })

@@ -3,7 +3,18 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { formFields } from '../../../test/support/browser-like.js'
 import { bothModes, type Running } from '../../../test/support/modes.js'
 import type { GocdRuntime } from './config.js'
-import { client, examples, REDIRECT, HEX64, ONE_HOUR, DOC, expectTokenError, expectRefused, expectErrorPage, gocdSuite } from '../../../test/support/gocd-suite.js'
+import {
+  client,
+  examples,
+  REDIRECT,
+  HEX64,
+  ONE_HOUR,
+  DOC,
+  expectTokenError,
+  expectRefused,
+  expectErrorPage,
+  gocdSuite,
+} from '../../../test/support/gocd-suite.js'
 
 describe.each(bothModes)('GoCD over $name', (mode) => {
   const suite = gocdSuite(mode)
@@ -18,13 +29,21 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     it('uses a code once', async () => {
       const code = await freshCode()
       expect((await exchange({ code, grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT })).status).toBe(200)
-      expectTokenError(await exchange({ code, grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT }), 'invalid-grant', 'Authorization expired or invalid!')
+      expectTokenError(
+        await exchange({ code, grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT }),
+        'invalid-grant',
+        'Authorization expired or invalid!',
+      )
     })
 
     it('honours a code for 3599 seconds, not 3600', async () => {
       const code = await freshCode()
       running.provider.clock.advance(3600)
-      expectTokenError(await exchange({ code, grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT }), 'invalid-grant', 'Authorization expired or invalid!')
+      expectTokenError(
+        await exchange({ code, grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT }),
+        'invalid-grant',
+        'Authorization expired or invalid!',
+      )
       expect(lastError()?.detail).toBe('code expired')
       const next = await freshCode()
       running.provider.clock.advance(3599)
@@ -32,7 +51,12 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     })
 
     it.each([
-      ['the RFC grant name authorization_code', { grant_type: 'authorization_code' }, 'unsupported-grant-type', 'Grant type authorization_code is not supported!'],
+      [
+        'the RFC grant name authorization_code',
+        { grant_type: 'authorization_code' },
+        'unsupported-grant-type',
+        'Grant type authorization_code is not supported!',
+      ],
       ['the RFC grant name refresh_token', { grant_type: 'refresh_token' }, 'unsupported-grant-type', 'Grant type refresh_token is not supported!'],
       ['client_credentials', { grant_type: 'client_credentials' }, 'unsupported-grant-type', 'Grant type client_credentials is not supported!'],
       ['no grant_type', { grant_type: undefined }, 'unsupported-grant-type', 'Grant type  is not supported!'],
@@ -50,23 +74,45 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       }
       expectTokenError(await exchange(fields), error, description)
       expect(lastNotes().codeBurned).toBe(true)
-      expectTokenError(await exchange({ code, grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT }), 'invalid-grant', 'Authorization expired or invalid!')
+      expectTokenError(
+        await exchange({ code, grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT }),
+        'invalid-grant',
+        'Authorization expired or invalid!',
+      )
     })
 
     it.each([
       ['no code', {}, 'no code'],
       ['an unknown code', { code: 'nope' }, 'unknown or already used code'],
     ])('answers %s with invalid-grant', async (_name, change, detail) => {
-      expectTokenError(await exchange({ grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT, ...change }), 'invalid-grant', 'Authorization expired or invalid!')
+      expectTokenError(
+        await exchange({ grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT, ...change }),
+        'invalid-grant',
+        'Authorization expired or invalid!',
+      )
       expect(lastError()?.detail).toBe(detail)
     })
 
     it("refuses another client's code, burning it", async () => {
       const code = await freshCode()
-      await running.provider.store.clients.collection.create({ clientId: 'other', clientSecret: 'other-secret', name: 'Other', redirectUris: ['https://other.example/cb'], createdAtMs: 0 })
-      expectTokenError(await exchange({ code, grant_type: 'authorization-code', client_id: 'other', client_secret: 'other-secret', redirect_uri: 'https://other.example/cb' }), 'invalid-grant', 'Authorization expired or invalid!')
+      await running.provider.store.clients.collection.create({
+        clientId: 'other',
+        clientSecret: 'other-secret',
+        name: 'Other',
+        redirectUris: ['https://other.example/cb'],
+        createdAtMs: 0,
+      })
+      expectTokenError(
+        await exchange({ code, grant_type: 'authorization-code', client_id: 'other', client_secret: 'other-secret', redirect_uri: 'https://other.example/cb' }),
+        'invalid-grant',
+        'Authorization expired or invalid!',
+      )
       expect(lastError()?.detail).toBe('code of another client')
-      expectTokenError(await exchange({ code, grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT }), 'invalid-grant', 'Authorization expired or invalid!')
+      expectTokenError(
+        await exchange({ code, grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT }),
+        'invalid-grant',
+        'Authorization expired or invalid!',
+      )
     })
 
     it('does not read HTTP Basic client authentication (GoCD never did)', async () => {
@@ -88,14 +134,22 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       expect(res.body.access_token).not.toBe(first.access_token)
       expectRefused(await cctray(`Token token="${first.access_token}"`), 401)
       expect((await cctray(`Token token="${res.body.access_token}"`)).status).toBe(200)
-      expectTokenError(await exchange({ grant_type: 'refresh-token', refresh_token: first.refresh_token, ...creds, redirect_uri: REDIRECT }), 'invalid-grant', 'Refresh token is invalid!')
+      expectTokenError(
+        await exchange({ grant_type: 'refresh-token', refresh_token: first.refresh_token, ...creds, redirect_uri: REDIRECT }),
+        'invalid-grant',
+        'Refresh token is invalid!',
+      )
     })
 
     it('burns a refresh token even when the refresh fails (no redirect_uri)', async () => {
       const first = await freshTokens()
       expectTokenError(await exchange({ grant_type: 'refresh-token', refresh_token: first.refresh_token, ...creds }), 'invalid-grant', 'Redirect uri mismatch!')
       expect(lastNotes().refreshTokenBurned).toBe(true)
-      expectTokenError(await exchange({ grant_type: 'refresh-token', refresh_token: first.refresh_token, ...creds, redirect_uri: REDIRECT }), 'invalid-grant', 'Refresh token is invalid!')
+      expectTokenError(
+        await exchange({ grant_type: 'refresh-token', refresh_token: first.refresh_token, ...creds, redirect_uri: REDIRECT }),
+        'invalid-grant',
+        'Refresh token is invalid!',
+      )
       expectRefused(await cctray(`Token token="${first.access_token}"`), 401)
     })
 
@@ -103,7 +157,11 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       ['no refresh_token', {}, 'no refresh_token'],
       ['an unknown refresh_token', { refresh_token: 'nope' }, 'unknown or already used refresh token'],
     ])('answers a refresh with %s', async (_name, change, detail) => {
-      expectTokenError(await exchange({ grant_type: 'refresh-token', ...creds, redirect_uri: REDIRECT, ...change }), 'invalid-grant', 'Refresh token is invalid!')
+      expectTokenError(
+        await exchange({ grant_type: 'refresh-token', ...creds, redirect_uri: REDIRECT, ...change }),
+        'invalid-grant',
+        'Refresh token is invalid!',
+      )
       expect(lastError()?.detail).toBe(detail)
     })
 
@@ -116,15 +174,23 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     })
 
     it('takes a JSON body too, as Rails parsed one into params', async () => {
-      const res = await request(base).post('/oauth/token').set('Content-Type', 'application/json').send({ code: await freshCode(), grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT })
+      const res = await request(base)
+        .post('/oauth/token')
+        .set('Content-Type', 'application/json')
+        .send({ code: await freshCode(), grant_type: 'authorization-code', ...creds, redirect_uri: REDIRECT })
       expect(res.status).toBe(200)
       expect(lastNotes().bodyFormat).toBe('json')
     })
   })
 
-  describe('bad input gets a clear error in GoCD\'s format, never a 500', () => {
+  describe("bad input gets a clear error in GoCD's format, never a 500", () => {
     it('takes the last of a repeated parameter, as Rails did, and records it for the rules (#12)', async () => {
-      const res = await request(base).post('/go/oauth/token').type('form').send(`grant_type=refresh-token&grant_type=authorization-code&code=a&code=${examples.code}&client_id=${client.clientId}&client_secret=${client.clientSecret}&redirect_uri=${REDIRECT}`)
+      const res = await request(base)
+        .post('/go/oauth/token')
+        .type('form')
+        .send(
+          `grant_type=refresh-token&grant_type=authorization-code&code=a&code=${examples.code}&client_id=${client.clientId}&client_secret=${client.clientSecret}&redirect_uri=${REDIRECT}`,
+        )
       expect(res.status).toBe(200)
       expect(res.body.access_token).toBe(examples.accessToken)
       expect(lastNotes().violations).toEqual([
@@ -138,8 +204,16 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     })
 
     it('refuses a body that is neither a form nor JSON, and malformed JSON', async () => {
-      expectTokenError(await request(base).post('/go/oauth/token').set('Content-Type', 'text/plain').send('grant_type=authorization-code'), 'invalid-request', 'The request body must be application/x-www-form-urlencoded or application/json, not text/plain.')
-      expectTokenError(await request(base).post('/go/oauth/token').set('Content-Type', 'application/json').send('{"grant_type":'), 'invalid-request', 'The request body is not valid JSON.')
+      expectTokenError(
+        await request(base).post('/go/oauth/token').set('Content-Type', 'text/plain').send('grant_type=authorization-code'),
+        'invalid-request',
+        'The request body must be application/x-www-form-urlencoded or application/json, not text/plain.',
+      )
+      expectTokenError(
+        await request(base).post('/go/oauth/token').set('Content-Type', 'application/json').send('{"grant_type":'),
+        'invalid-request',
+        'The request body is not valid JSON.',
+      )
     })
 
     it('answers an empty body as GoCD did: no grant type', async () => {
@@ -147,7 +221,10 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     })
 
     it('answers 413 for an oversized body', async () => {
-      const res = await request(base).post('/go/oauth/token').type('form').send(`grant_type=authorization-code&code=${'a'.repeat(70 * 1024)}`)
+      const res = await request(base)
+        .post('/go/oauth/token')
+        .type('form')
+        .send(`grant_type=authorization-code&code=${'a'.repeat(70 * 1024)}`)
       expect(res.status).toBe(413)
       expect(res.body).toEqual({ error: 'invalid-request', error_description: 'The request body exceeds the limit of 65536 bytes.' })
     })

@@ -4,7 +4,20 @@ import { browser, formFields, pathOf } from '../../../test/support/browser-like.
 import { bothModes, inProcess, type Running } from '../../../test/support/modes.js'
 import type { GocdRuntime } from './config.js'
 import { createGocd } from '../../index.js'
-import { client, admin, examples, REDIRECT, HEX64, NINETY_DAYS, ONE_HOUR, DOC, JSON_TYPE, expectTokenError, expectRefused, gocdSuite } from '../../../test/support/gocd-suite.js'
+import {
+  client,
+  admin,
+  examples,
+  REDIRECT,
+  HEX64,
+  NINETY_DAYS,
+  ONE_HOUR,
+  DOC,
+  JSON_TYPE,
+  expectTokenError,
+  expectRefused,
+  gocdSuite,
+} from '../../../test/support/gocd-suite.js'
 
 describe.each(bothModes)('GoCD over $name', (mode) => {
   const suite = gocdSuite(mode)
@@ -20,15 +33,26 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       expect(first.status).toBe(302)
       expect(pathOf(first.headers.location)).toBe(`/go/auth/login?return_to=${encodeURIComponent(`/oauth/authorize?${DOC.authorizeQuery}`)}`)
       const login = await agent.get(pathOf(first.headers.location))
-      expect(login.text).toContain("Sign in to Go to authorize &#39;My Client&#39;")
-      const back = await agent.post('/go/auth/login').type('form').send({ ...formFields(login.text), username: admin.username, password: admin.password })
+      expect(login.text).toContain('Sign in to Go to authorize &#39;My Client&#39;')
+      const back = await agent
+        .post('/go/auth/login')
+        .type('form')
+        .send({ ...formFields(login.text), username: admin.username, password: admin.password })
       const consent = await agent.get(pathOf(back.headers.location))
       expect(consent.status).toBe(200)
       expect(consent.text).toContain(`The service named '<strong data-testid="consent-client-name">My Client</strong>' wants to access Go on your behalf.`)
       expect(consent.text).toContain('<input type="checkbox" id="authorize" name="authorize" value="Yes" data-testid="consent-checkbox">')
-      expect(formFields(consent.text)).toEqual({ authenticity_token: expect.any(String), client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code' })
+      expect(formFields(consent.text)).toEqual({
+        authenticity_token: expect.any(String),
+        client_id: client.clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+      })
 
-      const done = await agent.post('/oauth/authorize').type('form').send({ ...formFields(consent.text), authorize: 'Yes' })
+      const done = await agent
+        .post('/oauth/authorize')
+        .type('form')
+        .send({ ...formFields(consent.text), authorize: 'Yes' })
       expect(done.status).toBe(302)
       // The document's example response: http://www.my_redirect_uri.com?code=<64 hex>, plus GoCD's expires_in.
       expect(done.headers.location).toMatch(/^http:\/\/www\.my_redirect_uri\.com\?code=[0-9a-f]{64}&expires_in=3600$/)
@@ -43,13 +67,20 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
         codeBurned: true,
         grantType: 'authorization-code',
         hint: "The redirect_uri is the registered http://www.my_redirect_uri.com without its scheme, as in the document's token curl; the real GoCD compared the strings exactly and refused it, after destroying the code: get a new code and send redirect_uri=http://www.my_redirect_uri.com.",
-        violations: [{ requirement: 'RFC6749-4.1.3', message: 'the token request\'s redirect_uri "www.my_redirect_uri.com" is the registered "http://www.my_redirect_uri.com" without its scheme', error: 'invalid-grant', served: false }],
+        violations: [
+          {
+            requirement: 'RFC6749-4.1.3',
+            message: 'the token request\'s redirect_uri "www.my_redirect_uri.com" is the registered "http://www.my_redirect_uri.com" without its scheme',
+            error: 'invalid-grant',
+            served: false,
+          },
+        ],
       })
       running.provider.clock.advance(90)
       const withScheme = await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.'))
       expectTokenError(withScheme, 'invalid-grant', 'Authorization expired or invalid!')
       expect(lastNotes().hint).toBe(
-        'This code was destroyed 1 minute 30 seconds ago by a token request that failed: GoCD destroys the code before it checks anything else, so a corrected retry needs a new code (or, on serve, POST /__oauth-dance/reset to get the document\'s example code back).',
+        "This code was destroyed 1 minute 30 seconds ago by a token request that failed: GoCD destroys the code before it checks anything else, so a corrected retry needs a new code (or, on serve, POST /__oauth-dance/reset to get the document's example code back).",
       )
     })
 
@@ -66,7 +97,10 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
 
     it('"Get access token": the curl with the scheme restored, on a fresh code, answers JSON with a token of one hour, the document\'s lifetime (#12)', async () => {
       const code = await freshCode()
-      const res = await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace(examples.code, code).replace('redirect_uri=www.', 'redirect_uri=http://www.'))
+      const res = await request(base)
+        .post('/go/oauth/token')
+        .type('form')
+        .send(DOC.tokenBody.replace(examples.code, code).replace('redirect_uri=www.', 'redirect_uri=http://www.'))
       expect(res.status).toBe(200)
       expect(res.headers['content-type']).toBe(JSON_TYPE)
       expect(res.headers['cache-control']).toBe('no-store')
@@ -78,19 +112,27 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       const gocd = createGocd({ accessTokenTtlSeconds: NINETY_DAYS })
       await gocd.ready
       const res = await gocd.handle(
-        new Request(`${gocd.baseUrl}/go/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.') }),
+        new Request(`${gocd.baseUrl}/go/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.'),
+        }),
       )
       expect((await res.json()).expires_in).toBe(NINETY_DAYS)
     })
 
-    it("\"Get access token\": the document's own code, seeded, answers the document's own tokens when the scheme is restored, so its three lines run as a chain (#12)", async () => {
+    it('"Get access token": the document\'s own code, seeded, answers the document\'s own tokens when the scheme is restored, so its three lines run as a chain (#12)', async () => {
       const res = await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.'))
       expect(res.status).toBe(200)
       expect(res.body).toEqual({ access_token: examples.accessToken, expires_in: ONE_HOUR, refresh_token: examples.refreshToken })
       expect(lastNotes()).toMatchObject({ documentExampleTokens: true, earlierTokenDeleted: true })
       expect((await cctray(DOC.tokenHeader)).status).toBe(200)
       // Exchanged once: a second try is refused, and the tokens stay the document's.
-      expectTokenError(await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.')), 'invalid-grant', 'Authorization expired or invalid!')
+      expectTokenError(
+        await request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.')),
+        'invalid-grant',
+        'Authorization expired or invalid!',
+      )
       expect((await cctray(DOC.tokenHeader)).status).toBe(200)
     })
 
@@ -98,7 +140,11 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       const printed = await cctray(DOC.tokenHeader)
       expect(printed.status).toBe(200)
       expect(printed.headers['content-type']).toBe('application/xml; charset=utf-8')
-      expect(printed.text.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<Projects>\n  <Project name="up42 :: up42_stage" activity="Sleeping" lastBuildStatus="Success" lastBuildLabel="1" lastBuildTime="')).toBe(true)
+      expect(
+        printed.text.startsWith(
+          '<?xml version="1.0" encoding="utf-8"?>\n<Projects>\n  <Project name="up42 :: up42_stage" activity="Sleeping" lastBuildStatus="Success" lastBuildLabel="1" lastBuildTime="',
+        ),
+      ).toBe(true)
       expect(lastNotes()).toMatchObject({ authScheme: 'token', principal: 'oauth', clientId: client.clientId })
       const { access_token } = await freshTokens()
       const fresh = await cctray(`Token token="${access_token}"`)
@@ -110,7 +156,10 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       const agent = browser('https://www.your-go-server.com:8154')
       const location = await authorizeAs(agent, DOC.authorizeQuery)
       const code = new URL(location).searchParams.get('code')!
-      const token = await request('https://www.your-go-server:8154').post('/go/oauth/token').type('form').send(DOC.tokenBody.replace(examples.code, code).replace('redirect_uri=www.', 'redirect_uri=http://www.'))
+      const token = await request('https://www.your-go-server:8154')
+        .post('/go/oauth/token')
+        .type('form')
+        .send(DOC.tokenBody.replace(examples.code, code).replace('redirect_uri=www.', 'redirect_uri=http://www.'))
       expect(token.status).toBe(200)
       expect(lastNotes().host).toBe('https://www.your-go-server:8154')
       const feed = await request('https://www.your-go-server.com:8154').get('/go/cctray.xml').set('Authorization', `Token token="${token.body.access_token}"`)
@@ -128,7 +177,16 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     ])('authorizes at %s and exchanges at %s, recording the form used', async (authorizePath, tokenPath) => {
       const location = await authorizeAs(browser(base), DOC.authorizeQuery, { authorize: 'Yes' }, authorizePath)
       expect(lastNotes().pathForm).toBe(authorizePath)
-      const res = await exchange({ code: new URL(location).searchParams.get('code')!, grant_type: 'authorization-code', client_id: client.clientId, client_secret: client.clientSecret, redirect_uri: REDIRECT }, tokenPath)
+      const res = await exchange(
+        {
+          code: new URL(location).searchParams.get('code')!,
+          grant_type: 'authorization-code',
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          redirect_uri: REDIRECT,
+        },
+        tokenPath,
+      )
       expect(res.status).toBe(200)
       expect(lastNotes().pathForm).toBe(tokenPath)
       expect(running.provider.journal.entries().at(-1)!.route).toBe('gocd.token')
@@ -153,7 +211,9 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
     })
 
     it('injects a fault on both spellings of the token endpoint by its route id', async () => {
-      await request(base).post('/__oauth-dance/faults').send({ route: 'gocd.token', times: 'always', action: { type: 'oauth-error', error: 'temporarily_unavailable', status: 503 } })
+      await request(base)
+        .post('/__oauth-dance/faults')
+        .send({ route: 'gocd.token', times: 'always', action: { type: 'oauth-error', error: 'temporarily_unavailable', status: 503 } })
       for (const path of ['/oauth/token', '/go/oauth/token']) {
         const res = await request(base).post(path).type('form').send('grant_type=authorization-code')
         expect(res.status).toBe(503)
@@ -165,7 +225,9 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
 
 describe('GoCD HTTPS (mandatory_ssl)', () => {
   const post = (provider: GocdRuntime, url: string) =>
-    provider.handle(new Request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization-code' }))
+    provider.handle(
+      new Request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization-code' }),
+    )
 
   it('sends plain HTTP on the document host to the https site, with path and query', async () => {
     const gocd = createGocd()

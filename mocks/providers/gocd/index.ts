@@ -3,15 +3,7 @@ import { loginRoutes } from '../../core/session.js'
 import { gocdFixtures } from '../../../fixtures/gocd.js'
 import { adminClientRoutes } from './admin-clients.js'
 import { authorizationRoutes } from './authorize.js'
-import {
-  GOCD_BASE_URL,
-  GOCD_HOST_ALIASES,
-  type GocdConfig,
-  type GocdOptions,
-  type GocdRuntime,
-  type GocdRouteId,
-  type GocdDescription,
-} from './config.js'
+import { GOCD_BASE_URL, GOCD_HOST_ALIASES, type GocdConfig, type GocdOptions, type GocdRuntime, type GocdRouteId, type GocdDescription } from './config.js'
 import { resourceRoutes } from './resources.js'
 import { GOCD_BRAND, gocdRoute, jettyErrorPage, renderGocdError } from './responses.js'
 import { createGocdStore, ownerKey, type GocdStore } from './store.js'
@@ -112,7 +104,14 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
         if (provider.config.documentExamples) {
           const now = provider.clock.nowMs()
           const owner = ownerKey(user.id, client.clientId)
-          await store.codes.collection.create({ code: examples.code, clientId: client.clientId, userId: user.id, owner, issuedAtMs: now, expiresAtMs: now + provider.config.codeTtlSeconds * 1000 })
+          await store.codes.collection.create({
+            code: examples.code,
+            clientId: client.clientId,
+            userId: user.id,
+            owner,
+            issuedAtMs: now,
+            expiresAtMs: now + provider.config.codeTtlSeconds * 1000,
+          })
           await store.tokens.collection.create({
             token: examples.accessToken,
             refreshToken: examples.refreshToken,

@@ -20,7 +20,10 @@ export const gocdOptionsSchema = z
      * otherwise; `true` reproduces the real server, for testing a client against
      * it. Never expose a provider with this on.
      */
-    faithfulOpenRedirect: z.boolean().default(false).describe("DANGEROUS: reproduce GoCD's open redirect of authorization errors to any redirect_uri (RFC 6749 §10.15)"),
+    faithfulOpenRedirect: z
+      .boolean()
+      .default(false)
+      .describe("DANGEROUS: reproduce GoCD's open redirect of authorization errors to any redirect_uri (RFC 6749 §10.15)"),
     /**
      * GoCD's security switch (PROVIDERS §7 #6). `on`: protected pages need a
      * valid `Token token="..."` (or Basic user) and answer anything else 401; an
@@ -34,11 +37,17 @@ export const gocdOptionsSchema = z
      * OAuth principals only `ROLE_OAUTH_USER`, which reaches
      * `/go/api/pipelines/*\/*.xml` but not `/go/cctray.xml` (403).
      */
-    oauthAccess: z.enum(['document', 'real']).default('document').describe('"document": a token reads /go/cctray.xml; "real": only /go/api/pipelines/*/*.xml, as GoCD\'s URL rules allowed'),
+    oauthAccess: z
+      .enum(['document', 'real'])
+      .default('document')
+      .describe('"document": a token reads /go/cctray.xml; "real": only /go/api/pipelines/*/*.xml, as GoCD\'s URL rules allowed'),
     /** GoCD never checked a token's expiry on use; a sweeper deleted expired rows later (PROVIDERS §2.5). */
     enforceTokenExpiry: z.boolean().default(false).describe('Refuse expired access tokens with 401 (GoCD did not check expiry on use)'),
     /** The document's hour by default (its example: `expires_in => 3529`); GoCD's real `EXPIRY_TIME` was 90 days (7776000). */
-    accessTokenTtlSeconds: positiveSeconds("Seconds an access token lives (the document: one hour; GoCD's real EXPIRY_TIME: 7776000, 90 days)", GOCD_DOCUMENT_TOKEN_TTL_SECONDS),
+    accessTokenTtlSeconds: positiveSeconds(
+      "Seconds an access token lives (the document: one hour; GoCD's real EXPIRY_TIME: 7776000, 90 days)",
+      GOCD_DOCUMENT_TOKEN_TTL_SECONDS,
+    ),
     codeTtlSeconds: positiveSeconds('Seconds an authorization code lives (GoCD: one hour)', GOCD_CODE_TTL_SECONDS),
     /** GoCD's `mandatory_ssl`. Absent: on when the base URL is https (in-process), off when it is http (`serve`, which has no TLS). */
     requireHttps: z.boolean().optional().describe("GoCD's mandatory_ssl on authorize and token (default: on for an https base URL, off under serve)"),

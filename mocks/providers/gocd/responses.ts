@@ -73,7 +73,12 @@ export function notAuthorized(ctx: GocdContext, status: 401 | 403): RouteAnswer 
 export const GOCD_BRAND = { name: 'GoCD', tagline: 'Continuous Delivery', color: '#2c1d4b', accent: '#943a9e' }
 
 /** A GoCD web page (login, consent, admin) with the shared security headers. */
-export function gocdPage(ctx: GocdContext, title: string, body: SafeHtml, options: { status?: number; setCookie?: string; nav?: SafeHtml; wide?: boolean } = {}): RouteAnswer {
+export function gocdPage(
+  ctx: GocdContext,
+  title: string,
+  body: SafeHtml,
+  options: { status?: number; setCookie?: string; nav?: SafeHtml; wide?: boolean } = {},
+): RouteAnswer {
   return renderPage({
     title: `${title} - Go`,
     brand: ctx.provider.config.web.brand,
@@ -102,7 +107,13 @@ export function appendGocdQuery(uri: string, params: Record<string, string | und
   // The URI's own parameters of the same names give way (RFC 6749 §3.1: never repeated); the others stay as written.
   const mark = head.indexOf('?')
   const path = mark === -1 ? head : head.slice(0, mark)
-  const kept = mark === -1 ? [] : head.slice(mark + 1).split('&').filter((pair) => pair !== '' && !query.has(formName(pair)))
+  const kept =
+    mark === -1
+      ? []
+      : head
+          .slice(mark + 1)
+          .split('&')
+          .filter((pair) => pair !== '' && !query.has(formName(pair)))
   return `${path}?${[...kept, query.toString()].join('&')}${fragment}`
 }
 
@@ -147,5 +158,10 @@ export function requireHttps(ctx: GocdContext): RouteAnswer | undefined {
   ctx.notes.plainHttp = true
   const secure = ctx.provider.baseUrl
   if (secure.startsWith('https:')) return redirect(secure + ctx.url.pathname + ctx.url.search)
-  return gocdPage(ctx, 'HTTPS required', html`<h1>HTTPS required</h1><p class="error" role="alert" data-testid="https-required">This page can only be accessed using HTTPS.</p>`, { status: 403 })
+  return gocdPage(
+    ctx,
+    'HTTPS required',
+    html`<h1>HTTPS required</h1><p class="error" role="alert" data-testid="https-required">This page can only be accessed using HTTPS.</p>`,
+    { status: 403 },
+  )
 }

@@ -29,7 +29,6 @@ export const TOKEN_PATHS = ['/go/oauth/token', '/oauth/token'] as const
 /** RFC 6749's grant type names, and GoCD's spelling of each (for the hint). */
 const RFC_SPELLINGS: Record<string, string> = { authorization_code: 'authorization-code', refresh_token: 'refresh-token' }
 
-
 const GRANT_TYPES = new Set(['authorization-code', 'refresh-token'])
 
 /** `{"access_token","expires_in","refresh_token"}`: no token_type, no scope (PROVIDERS §2.4, §7 #3). */
@@ -101,7 +100,8 @@ async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
   ctx.notes.grantType = grantType
   if (!GRANT_TYPES.has(grantType)) {
     const hyphenated = RFC_SPELLINGS[grantType]
-    if (hyphenated) ctx.hint(`GoCD spells the grant types with hyphens, as the early OAuth 2 draft it implemented did: send grant_type=${hyphenated}, not ${grantType}.`)
+    if (hyphenated)
+      ctx.hint(`GoCD spells the grant types with hyphens, as the early OAuth 2 draft it implemented did: send grant_type=${hyphenated}, not ${grantType}.`)
     throw tokenError('unsupported-grant-type', `Grant type ${grantType} is not supported!`, `grant_type "${grantType}"`)
   }
 
@@ -110,8 +110,15 @@ async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
   const client = clientId ? store.clients.by('clientId', clientId) : undefined
   if (!client || !secretsEqual(params.get('client_secret'), client.clientSecret)) {
     const basic = /^basic /i.test(ctx.request.headers.get('authorization') ?? '')
-    const detail = !clientId ? (basic ? 'no client_id in the body (GoCD does not read HTTP Basic)' : 'no client_id') : client ? 'wrong client_secret' : 'unknown client_id'
-    if (!clientId && basic) ctx.hint('GoCD reads the client credentials from the form only: send client_id and client_secret as body parameters, not HTTP Basic.')
+    const detail = !clientId
+      ? basic
+        ? 'no client_id in the body (GoCD does not read HTTP Basic)'
+        : 'no client_id'
+      : client
+        ? 'wrong client_secret'
+        : 'unknown client_id'
+    if (!clientId && basic)
+      ctx.hint('GoCD reads the client credentials from the form only: send client_id and client_secret as body parameters, not HTTP Basic.')
     throw tokenError('invalid-client-credentials', 'Invalid client credentials!', detail)
   }
   ctx.notes.clientId = client.clientId
@@ -120,7 +127,11 @@ async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
   // 4. The registered redirect URI, exactly, for both grants.
   const redirectUri = params.get('redirect_uri')
   if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
-    const mismatch = tokenError('invalid-grant', 'Redirect uri mismatch!', `redirect_uri ${JSON.stringify(redirectUri ?? null)} is not ${JSON.stringify(client.redirectUris[0] ?? null)}`)
+    const mismatch = tokenError(
+      'invalid-grant',
+      'Redirect uri mismatch!',
+      `redirect_uri ${JSON.stringify(redirectUri ?? null)} is not ${JSON.stringify(client.redirectUris[0] ?? null)}`,
+    )
     const withScheme = redirectUri && client.redirectUris.find((uri) => uri.replace(/^https?:\/\//i, '') === redirectUri)
     if (!withScheme) throw mismatch
     // The document's own token curl sends the URI without its scheme; GoCD compared strings and refused it
@@ -135,9 +146,17 @@ async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
   // 5. The grant.
   if (grantType === 'authorization-code') {
     if (!code || code.clientId !== client.clientId || clock.nowMs() >= code.expiresAtMs) {
-      const detail = !codeValue ? 'no code' : !code ? 'unknown or already used code' : code.clientId !== client.clientId ? 'code of another client' : 'code expired'
+      const detail = !codeValue
+        ? 'no code'
+        : !code
+          ? 'unknown or already used code'
+          : code.clientId !== client.clientId
+            ? 'code of another client'
+            : 'code expired'
       if (burnedAtMs !== undefined) {
-        ctx.hint(`This code was destroyed ${formatDuration(clock.nowMs() - burnedAtMs)} ago by a token request that failed: GoCD destroys the code before it checks anything else, so a corrected retry needs a new code (or, on serve, POST /__oauth-dance/reset to get the document's example code back).`)
+        ctx.hint(
+          `This code was destroyed ${formatDuration(clock.nowMs() - burnedAtMs)} ago by a token request that failed: GoCD destroys the code before it checks anything else, so a corrected retry needs a new code (or, on serve, POST /__oauth-dance/reset to get the document's example code back).`,
+        )
       }
       throw tokenError('invalid-grant', 'Authorization expired or invalid!', detail)
     }
@@ -145,7 +164,11 @@ async function exchange(ctx: GocdContext): Promise<RouteAnswer> {
     return tokenResponse(ctx, await issueToken(ctx, client, code.userId, code.code))
   }
   if (!previous || previous.clientId !== client.clientId) {
-    throw tokenError('invalid-grant', 'Refresh token is invalid!', !refreshValue ? 'no refresh_token' : previous ? 'refresh token of another client' : 'unknown or already used refresh token')
+    throw tokenError(
+      'invalid-grant',
+      'Refresh token is invalid!',
+      !refreshValue ? 'no refresh_token' : previous ? 'refresh token of another client' : 'unknown or already used refresh token',
+    )
   }
   return tokenResponse(ctx, await issueToken(ctx, client, previous.userId))
 }

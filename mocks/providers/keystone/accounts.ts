@@ -9,7 +9,13 @@ import type { ApplicationCredential, KeystoneStore } from './store.js'
 /** A project by id or name, or an error naming the known ones. */
 function findProject(store: KeystoneStore, idOrName: string) {
   const project = store.projects.by('id', idOrName) ?? store.projects.collection.findFirst((q) => q.where({ name: idOrName }))
-  if (!project) throw new AccountError(`no project "${idOrName}" (known: ${store.projects.collection.findMany().map((p) => p.name).join(', ')})`)
+  if (!project)
+    throw new AccountError(
+      `no project "${idOrName}" (known: ${store.projects.collection
+        .findMany()
+        .map((p) => p.name)
+        .join(', ')})`,
+    )
   return project
 }
 
@@ -64,7 +70,8 @@ export const keystoneAccounts: AccountsDefinition<KeystoneRuntime> = {
     const name = input.name as string
     if (store.applicationCredentials.by('id', id)) throw new AccountError(`an application credential with the id "${id}" already exists`, true)
     // Keystone answers 409 for a second credential of the same name for a user.
-    if (store.applicationCredentials.by('userName', `${user.id}/${name}`)) throw new AccountError(`user "${user.username}" already has an application credential named "${name}"`, true)
+    if (store.applicationCredentials.by('userName', `${user.id}/${name}`))
+      throw new AccountError(`user "${user.username}" already has an application credential named "${name}"`, true)
     const credential = await store.applicationCredentials.collection.create({
       id,
       name,
@@ -82,7 +89,11 @@ export const keystoneAccounts: AccountsDefinition<KeystoneRuntime> = {
     })
     return listedCredential(store, credential)
   },
-  listClients: (provider) => provider.store.applicationCredentials.collection.findMany().filter((c) => c.id !== keystoneFixtures.brokenApplicationCredential.id).map((c) => listedCredential(provider.store, c)),
+  listClients: (provider) =>
+    provider.store.applicationCredentials.collection
+      .findMany()
+      .filter((c) => c.id !== keystoneFixtures.brokenApplicationCredential.id)
+      .map((c) => listedCredential(provider.store, c)),
   async removeClient(provider, id) {
     const credential = provider.store.applicationCredentials.by('id', id)
     if (!credential) return false
@@ -93,7 +104,11 @@ export const keystoneAccounts: AccountsDefinition<KeystoneRuntime> = {
   userSchema: z
     .object({
       ...userIdentity,
-      id: z.string().regex(/^[0-9a-f]{32}$/, { error: 'must be 32 hex digits, as Keystone ids are' }).optional().describe('User id (default: random 32 hex digits); the client_id of mutual TLS'),
+      id: z
+        .string()
+        .regex(/^[0-9a-f]{32}$/, { error: 'must be 32 hex digits, as Keystone ids are' })
+        .optional()
+        .describe('User id (default: random 32 hex digits); the client_id of mutual TLS'),
       email: z.string().optional(),
       defaultProject: z.string().optional().describe('Project id or name (default: "demo")'),
       roles: z.array(z.string()).min(1, { error: 'must name at least one role' }).default(['member']).describe('Role names on the default project'),
@@ -111,7 +126,13 @@ export const keystoneAccounts: AccountsDefinition<KeystoneRuntime> = {
       id,
       username,
       password: input.password as string,
-      profile: { name: username, email: (input.email as string | undefined) ?? `${username}@example.com`, domainId: provider.config.domain.id, defaultProjectId: project.id, roles: input.roles },
+      profile: {
+        name: username,
+        email: (input.email as string | undefined) ?? `${username}@example.com`,
+        domainId: provider.config.domain.id,
+        defaultProjectId: project.id,
+        roles: input.roles,
+      },
     })
     return { username: user.username, password: user.password, id: user.id, defaultProjectId: project.id }
   },

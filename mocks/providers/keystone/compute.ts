@@ -21,7 +21,8 @@ function requireBearer(ctx: KeystoneContext): Token {
   const value = scheme === 'Bearer' ? header.slice(space + 1).trim() : undefined
   ctx.notes.tokenPlacement = value ? 'header' : 'none'
   const token = findLiveToken(ctx.provider, value)
-  if (!token) tokenHints(ctx, value, '"Authorization: Bearer <token>" (keystonemiddleware\'s oauth2_token filter compares the scheme literally, and strips X-Auth-Token)')
+  if (!token)
+    tokenHints(ctx, value, '"Authorization: Bearer <token>" (keystonemiddleware\'s oauth2_token filter compares the scheme literally, and strips X-Auth-Token)')
   if (!token || !certificateBindingHolds(ctx, token)) {
     // `_reject_auth_headers`: the challenge points at `www_authenticate_uri`, Keystone's public endpoint.
     throw new HttpError(identityErrorResponse(ctx, 401, AUTHENTICATION_REQUIRED, ctx.baseUrl))

@@ -14,7 +14,12 @@ export const keystoneConformance: ConformanceData = {
   requirements: { token: 'KEYSTONE-token', api: 'KEYSTONE-api' },
   facts: {
     routes: { token: 'keystone.token', api: ['keystone.compute-servers', 'keystone.compute-server'] },
-    tokenPresentation: { placement: 'header', scheme: /^Bearer /, describe: 'Authorization: Bearer <access_token> (keystonemiddleware compares "Bearer" literally)', requirement: 'KEYSTONE-api' },
+    tokenPresentation: {
+      placement: 'header',
+      scheme: /^Bearer /,
+      describe: 'Authorization: Bearer <access_token> (keystonemiddleware compares "Bearer" literally)',
+      requirement: 'KEYSTONE-api',
+    },
     // "the request should use the basic authentication header which contains the application credentials"
     clientAuthMethods: ['client_secret_basic'],
     grantTypes: { values: ['client_credentials'], requirement: 'KEYSTONE-token' },
@@ -23,5 +28,9 @@ export const keystoneConformance: ConformanceData = {
     pkce: { supported: false, why: 'client credentials: no authorization request, so no PKCE' },
     registeredRedirectUris: [],
   },
-  document: { requirementPrefix: 'KEYSTONE-', file: 'keystone-os-oauth2.rst', sections: { token: 'Create Access Token', api: 'Delegated Authentication Flow' } },
+  document: {
+    requirementPrefix: 'KEYSTONE-',
+    file: 'keystone-os-oauth2.rst',
+    sections: { token: 'Create Access Token', api: 'Delegated Authentication Flow' },
+  },
 }

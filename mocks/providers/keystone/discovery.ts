@@ -74,7 +74,10 @@ export function prefersJsonHome(accept: string | null): boolean {
 /** `oslo_serialization.jsonutils.dumps`: Python's `json.dumps`, `", "` and `": "` between items. */
 export function pythonJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`
-  if (value && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`).join(', ')}}`
+  if (value && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`)
+      .join(', ')}}`
   return JSON.stringify(value)
 }
 
@@ -123,20 +126,24 @@ const computeVersion = defineRoute<KeystoneRuntime>({
   method: 'GET',
   path: '/v2.1',
   resolve(ctx) {
-    return new Reply(200, { 'content-type': 'application/json', 'x-openstack-request-id': `req-${randomUUID()}` }, JSON.stringify({
-      version: {
-        id: 'v2.1',
-        status: 'CURRENT',
-        version: '2.95',
-        min_version: '2.1',
-        updated: '2013-07-23T11:33:21Z',
-        links: [
-          { rel: 'self', href: `${ctx.baseUrl}/v2.1/` },
-          { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' },
-        ],
-        'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
-      },
-    }))
+    return new Reply(
+      200,
+      { 'content-type': 'application/json', 'x-openstack-request-id': `req-${randomUUID()}` },
+      JSON.stringify({
+        version: {
+          id: 'v2.1',
+          status: 'CURRENT',
+          version: '2.95',
+          min_version: '2.1',
+          updated: '2013-07-23T11:33:21Z',
+          links: [
+            { rel: 'self', href: `${ctx.baseUrl}/v2.1/` },
+            { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' },
+          ],
+          'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
+        },
+      }),
+    )
   },
 })
 

@@ -7,7 +7,9 @@ import { mintFernetToken } from './fernet-tokens.js'
 function openFernet(token: string, key: { signing: Buffer; encryption: Buffer }): { seconds: number; plaintext: Buffer } {
   const raw = Buffer.from(token, 'base64url')
   expect(raw[0]).toBe(0x80)
-  const mac = createHmac('sha256', key.signing).update(raw.subarray(0, raw.length - 32)).digest()
+  const mac = createHmac('sha256', key.signing)
+    .update(raw.subarray(0, raw.length - 32))
+    .digest()
   expect(timingSafeEqual(mac, raw.subarray(raw.length - 32))).toBe(true)
   const decipher = createDecipheriv('aes-128-cbc', key.encryption, raw.subarray(9, 25)) // PKCS7 checked by final()
   const plaintext = Buffer.concat([decipher.update(raw.subarray(25, raw.length - 32)), decipher.final()])
@@ -43,7 +45,10 @@ describe('Fernet tokens', () => {
     const res = await keystone.handle(
       new Request(`${keystone.baseUrl}/v3/OS-OAUTH2/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${credential.id}:${credential.secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${credential.id}:${credential.secret}`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials',
       }),
     )

@@ -121,7 +121,13 @@ export function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeyst
  * from requests.
  */
 const metas = new Map<string, KeystoneTokenMeta>()
-function sharedMeta(givenMethods: readonly string[], projectId: string, givenRoles: readonly string[], applicationCredentialId?: string, thumbprint?: string): KeystoneTokenMeta {
+function sharedMeta(
+  givenMethods: readonly string[],
+  projectId: string,
+  givenRoles: readonly string[],
+  applicationCredentialId?: string,
+  thumbprint?: string,
+): KeystoneTokenMeta {
   const key = `${projectId}\n${applicationCredentialId ?? ''}\n${thumbprint ?? ''}\n${givenMethods.join(' ')}\n${givenRoles.join('\n')}`
   let meta = metas.get(key)
   if (!meta) {
@@ -175,7 +181,8 @@ export function tokenHints(ctx: KeystoneContext, value: string | undefined, expe
     return
   }
   const known = ctx.provider.store.tokens.by('token', value)
-  if (known?.expiresAtMs != null && known.revokedAtMs === null && ctx.provider.clock.nowMs() >= known.expiresAtMs) ctx.hint(expiredTokenHint(ctx.provider.clock.nowMs(), known.expiresAtMs))
+  if (known?.expiresAtMs != null && known.revokedAtMs === null && ctx.provider.clock.nowMs() >= known.expiresAtMs)
+    ctx.hint(expiredTokenHint(ctx.provider.clock.nowMs(), known.expiresAtMs))
   else if (!known) {
     const hint = foreignTokenHint(ctx.provider, value)
     if (hint) ctx.hint(hint)
@@ -212,7 +219,7 @@ export function renderTokenBody(ctx: KeystoneContext, token: Token, options: { c
   const meta = tokenMeta(token)
   const user = provider.store.users.by('id', token.userId)
   const project = provider.store.projects.by('id', meta.projectId)
-    const body: Record<string, unknown> = {
+  const body: Record<string, unknown> = {
     methods: meta.methods,
     user: user ? userRef(provider, user) : { id: token.userId },
     audit_ids: [auditIdOf(token)],

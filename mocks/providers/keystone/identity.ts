@@ -16,7 +16,8 @@ import { parseJsonBounded } from '../../core/json.js'
  * credentials a user creates to become an OAuth 2.0 client (PROVIDERS.md §1.8).
  */
 
-const forbidden = (ctx: KeystoneContext, action: string) => identityError(ctx, 403, `You are not authorized to perform the requested action: identity:${action}.`)
+const forbidden = (ctx: KeystoneContext, action: string) =>
+  identityError(ctx, 403, `You are not authorized to perform the requested action: identity:${action}.`)
 /** jsonschema's wording, as Keystone's SchemaValidationError passes it on. [inf: message layout] */
 const invalidInput = (ctx: KeystoneContext, field: string, message: string) => identityError(ctx, 400, `Invalid input for field '${field}': ${message}`)
 
@@ -27,7 +28,8 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 function readJsonBody(ctx: KeystoneContext): Json {
   if (!ctx.bodyText) return {}
   const type = mediaType(ctx.request)
-  if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) throw identityError(ctx, 400, expectingToFind('application/json', 'Content-Type header'))
+  if (type !== '' && type !== 'application/json' && !type.endsWith('+json'))
+    throw identityError(ctx, 400, expectingToFind('application/json', 'Content-Type header'))
   let parsed: unknown
   try {
     parsed = parseJsonBounded(ctx.bodyText)
@@ -103,7 +105,13 @@ async function authenticatePassword(ctx: KeystoneContext, identity: Json, scope:
   if (typeof given !== 'string') throw identityError(ctx, 400, expectingToFind('password', 'user'))
   if (!user || !secretsEqual(given, user.password)) throw identityError(ctx, 401, AUTHENTICATION_REQUIRED)
   const projectId = scopeProject(ctx, scope, user)
-  return issueKeystoneToken(ctx.provider, { clientId: 'keystone', userId: user.id, projectId, roles: (user.profile.roles as string[]) ?? [], methods: ['password'] })
+  return issueKeystoneToken(ctx.provider, {
+    clientId: 'keystone',
+    userId: user.id,
+    projectId,
+    roles: (user.profile.roles as string[]) ?? [],
+    methods: ['password'],
+  })
 }
 
 async function authenticateApplicationCredential(ctx: KeystoneContext, identity: Json): Promise<Token> {
@@ -165,7 +173,8 @@ function subjectToken(ctx: KeystoneContext, auth: Token): Token {
   const subject = findLiveToken(ctx.provider, value)
   if (!subject) throw identityError(ctx, 404, `Could not find token: ${value}.`)
   // Default policy `identity:validate_token`: admin, or the subject is the caller's own token.
-  if (subject.userId !== auth.userId && !tokenMeta(auth).roles.includes('admin')) throw forbidden(ctx, ctx.request.method === 'DELETE' ? 'revoke_token' : 'validate_token')
+  if (subject.userId !== auth.userId && !tokenMeta(auth).roles.includes('admin'))
+    throw forbidden(ctx, ctx.request.method === 'DELETE' ? 'revoke_token' : 'validate_token')
   return subject
 }
 
@@ -233,13 +242,23 @@ const createCredentialRoute = defineRoute<KeystoneRuntime>({
     const given = body.application_credential
     if (!isObject(given)) throw invalidInput(ctx, 'application_credential', "'application_credential' is a required property")
     const extra = Object.keys(given).filter((key) => !CREATE_FIELDS.has(key))
-    if (extra.length) throw invalidInput(ctx, 'application_credential', `Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} ${extra.length === 1 ? 'was' : 'were'} unexpected)`)
+    if (extra.length)
+      throw invalidInput(
+        ctx,
+        'application_credential',
+        `Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} ${extra.length === 1 ? 'was' : 'were'} unexpected)`,
+      )
     const { name, secret, description, expires_at: expiresAt, roles, unrestricted, access_rules: accessRules } = given
-    if (typeof name !== 'string' || name.length < 1 || name.length > 255) throw invalidInput(ctx, 'application_credential/name', "'name' must be a string of 1 to 255 characters")
-    if (secret !== undefined && secret !== null && (typeof secret !== 'string' || secret === '')) throw invalidInput(ctx, 'application_credential/secret', "'secret' must be a non-empty string")
-    if (description !== undefined && description !== null && typeof description !== 'string') throw invalidInput(ctx, 'application_credential/description', `${JSON.stringify(description)} is not of type 'string', 'null'`)
-    if (unrestricted !== undefined && typeof unrestricted !== 'boolean') throw invalidInput(ctx, 'application_credential/unrestricted', `${JSON.stringify(unrestricted)} is not of type 'boolean'`)
-    if (accessRules !== undefined && !(Array.isArray(accessRules) && accessRules.every(isObject))) throw invalidInput(ctx, 'application_credential/access_rules', "'access_rules' must be an array of objects")
+    if (typeof name !== 'string' || name.length < 1 || name.length > 255)
+      throw invalidInput(ctx, 'application_credential/name', "'name' must be a string of 1 to 255 characters")
+    if (secret !== undefined && secret !== null && (typeof secret !== 'string' || secret === ''))
+      throw invalidInput(ctx, 'application_credential/secret', "'secret' must be a non-empty string")
+    if (description !== undefined && description !== null && typeof description !== 'string')
+      throw invalidInput(ctx, 'application_credential/description', `${JSON.stringify(description)} is not of type 'string', 'null'`)
+    if (unrestricted !== undefined && typeof unrestricted !== 'boolean')
+      throw invalidInput(ctx, 'application_credential/unrestricted', `${JSON.stringify(unrestricted)} is not of type 'boolean'`)
+    if (accessRules !== undefined && !(Array.isArray(accessRules) && accessRules.every(isObject)))
+      throw invalidInput(ctx, 'application_credential/access_rules', "'access_rules' must be an array of objects")
     let expiresAtMs: number | null = null
     if (expiresAt !== undefined && expiresAt !== null) {
       expiresAtMs = typeof expiresAt === 'string' ? Date.parse(expiresAt) : NaN
@@ -252,10 +271,11 @@ const createCredentialRoute = defineRoute<KeystoneRuntime>({
       if (!Array.isArray(roles) || !roles.every((r) => isObject(r) && (typeof r.id === 'string' || typeof r.name === 'string'))) {
         throw invalidInput(ctx, 'application_credential/roles', "each role must be an object with an 'id' or a 'name'")
       }
-      delegated = roles.map((r) => (typeof r.name === 'string' ? r.name : ctx.provider.config.roles.find((known) => known.id === r.id)?.name ?? String(r.id)))
+      delegated = roles.map((r) => (typeof r.name === 'string' ? r.name : (ctx.provider.config.roles.find((known) => known.id === r.id)?.name ?? String(r.id))))
       const missing = delegated.filter((role) => !held.includes(role))
       // Keystone: a role the creating token lacks cannot be delegated.
-      if (missing.length) throw identityError(ctx, 403, `You are not authorized to perform the requested action: roles ${missing.join(', ')} are not held by the token.`)
+      if (missing.length)
+        throw identityError(ctx, 403, `You are not authorized to perform the requested action: roles ${missing.join(', ')} are not held by the token.`)
       delegated = [...new Set(delegated)]
     }
     const userId = token.userId!
@@ -326,4 +346,12 @@ const deleteCredentialRoute = defineRoute<KeystoneRuntime>({
   },
 })
 
-export const identityRoutes = [issueTokenRoute, validateTokenRoute, revokeTokenRoute, createCredentialRoute, listCredentialsRoute, showCredentialRoute, deleteCredentialRoute]
+export const identityRoutes = [
+  issueTokenRoute,
+  validateTokenRoute,
+  revokeTokenRoute,
+  createCredentialRoute,
+  listCredentialsRoute,
+  showCredentialRoute,
+  deleteCredentialRoute,
+]

@@ -124,7 +124,12 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
             .findMany()
             .filter((c) => c.id !== f.brokenApplicationCredential.id)
             .map((c) => ({ id: c.id, secret: c.secret, name: c.name, redirectUris: [], scopes: [] })),
-          users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password, id: u.id, defaultProjectId: (u.profile as { defaultProjectId?: string }).defaultProjectId })),
+          users: provider.store.users.collection.findMany().map((u) => ({
+            username: u.username,
+            password: u.password,
+            id: u.id,
+            defaultProjectId: (u.profile as { defaultProjectId?: string }).defaultProjectId,
+          })),
           mtls: { clientId: f.mtlsUser.id, files: 'fixtures/keystone-test-only/ (ca.pem, mtls-client.pem, mtls-client-key.pem)' },
         }
       },

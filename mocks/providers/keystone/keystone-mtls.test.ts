@@ -49,7 +49,12 @@ interface SendOptions {
 }
 interface TlsMode {
   name: string
-  start(): Promise<{ provider: KeystoneRuntime; baseUrl: string; send(method: string, path: string, options?: SendOptions): Promise<Answer>; close(): Promise<void> }>
+  start(): Promise<{
+    provider: KeystoneRuntime
+    baseUrl: string
+    send(method: string, path: string, options?: SendOptions): Promise<Answer>
+    close(): Promise<void>
+  }>
 }
 
 function answer(status: number, headers: Record<string, string | string[] | undefined>, text: string): Answer {
@@ -63,7 +68,13 @@ function nodeRequest(url: string, method: string, options: SendOptions & { tlsCl
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
     const req = send(
       target,
-      { method, agent: false, headers: { ...(options.body !== undefined ? { 'content-type': FORM } : {}), ...options.headers }, ca: tls.caPem, ...(options.tlsClient ?? {}) },
+      {
+        method,
+        agent: false,
+        headers: { ...(options.body !== undefined ? { 'content-type': FORM } : {}), ...options.headers },
+        ca: tls.caPem,
+        ...(options.tlsClient ?? {}),
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
@@ -193,7 +204,12 @@ describe.each([emulated, realTls])('Keystone mutual TLS, $name', (mode) => {
   it('ignores HTTP Basic when a certificate is present', async () => {
     expectFailed(await k.send('POST', TOKEN_PATH, { body: 'grant_type=client_credentials', headers: { Authorization: appBasic }, cert: 'mtls' }))
     // The form's secret does not matter either: the certificate selects tls_client_auth, and an application credential id is no user.
-    expectFailed(await k.send('POST', TOKEN_PATH, { body: `grant_type=client_credentials&client_id=${f.applicationCredential.id}&client_secret=${f.applicationCredential.secret}`, cert: 'mtls' }))
+    expectFailed(
+      await k.send('POST', TOKEN_PATH, {
+        body: `grant_type=client_credentials&client_id=${f.applicationCredential.id}&client_secret=${f.applicationCredential.secret}`,
+        cert: 'mtls',
+      }),
+    )
   })
 
   it('still serves the application credential path to a client without a certificate', async () => {

@@ -38,7 +38,9 @@ describe.each(bothModes)('Keystone over $name', (mode) => {
     it('lets HTTP Basic override the form credentials (no client certificate)', async () => {
       const good = await postToken(`grant_type=client_credentials&client_id=${credential.id}&client_secret=wrong`, { Authorization: appBasic })
       expect(good.status).toBe(200)
-      const bad = await postToken(`grant_type=client_credentials&client_id=${credential.id}&client_secret=${credential.secret}`, { Authorization: basic(credential.id, 'wrong') })
+      const bad = await postToken(`grant_type=client_credentials&client_id=${credential.id}&client_secret=${credential.secret}`, {
+        Authorization: basic(credential.id, 'wrong'),
+      })
       expectOAuth2Error(bad, 401, 'invalid_client', AUTH_REQUIRED)
     })
 
@@ -50,7 +52,12 @@ describe.each(bothModes)('Keystone over $name', (mode) => {
 
     it('takes the first of repeated parameters, as werkzeug MultiDict.get does', async () => {
       expect((await postToken('grant_type=client_credentials&grant_type=password', { Authorization: appBasic })).status).toBe(200)
-      expectOAuth2Error(await postToken('grant_type=password&grant_type=client_credentials', { Authorization: appBasic }), 400, 'unsupported_grant_type', 'The parameter grant_type password is not supported.')
+      expectOAuth2Error(
+        await postToken('grant_type=password&grant_type=client_credentials', { Authorization: appBasic }),
+        400,
+        'unsupported_grant_type',
+        'The parameter grant_type password is not supported.',
+      )
     })
 
     it('makes the token usable on the compute-like API and validatable at /v3/auth/tokens', async () => {
@@ -151,22 +158,55 @@ describe.each(bothModes)('Keystone over $name', (mode) => {
     })
 
     it('refuses other grant types with Keystone’s text, two spaces for an empty one', async () => {
-      expectOAuth2Error(await postToken('grant_type=password', { Authorization: appBasic }), 400, 'unsupported_grant_type', 'The parameter grant_type password is not supported.')
-      expectOAuth2Error(await postToken('grant_type=', { Authorization: appBasic }), 400, 'unsupported_grant_type', 'The parameter grant_type  is not supported.')
-      expectOAuth2Error(await postToken('grant_type=Client_Credentials', { Authorization: appBasic }), 400, 'unsupported_grant_type', 'The parameter grant_type Client_Credentials is not supported.')
-      expectOAuth2Error(await postToken('grant_type=%ZZ', { Authorization: appBasic }), 400, 'unsupported_grant_type', 'The parameter grant_type %ZZ is not supported.')
+      expectOAuth2Error(
+        await postToken('grant_type=password', { Authorization: appBasic }),
+        400,
+        'unsupported_grant_type',
+        'The parameter grant_type password is not supported.',
+      )
+      expectOAuth2Error(
+        await postToken('grant_type=', { Authorization: appBasic }),
+        400,
+        'unsupported_grant_type',
+        'The parameter grant_type  is not supported.',
+      )
+      expectOAuth2Error(
+        await postToken('grant_type=Client_Credentials', { Authorization: appBasic }),
+        400,
+        'unsupported_grant_type',
+        'The parameter grant_type Client_Credentials is not supported.',
+      )
+      expectOAuth2Error(
+        await postToken('grant_type=%ZZ', { Authorization: appBasic }),
+        400,
+        'unsupported_grant_type',
+        'The parameter grant_type %ZZ is not supported.',
+      )
     })
 
     it('checks the grant type before the client: bad grant with bad credentials is 400', async () => {
-      expectOAuth2Error(await postToken('grant_type=authorization_code', { Authorization: basic('nobody', 'nothing') }), 400, 'unsupported_grant_type', 'The parameter grant_type authorization_code is not supported.')
+      expectOAuth2Error(
+        await postToken('grant_type=authorization_code', { Authorization: basic('nobody', 'nothing') }),
+        400,
+        'unsupported_grant_type',
+        'The parameter grant_type authorization_code is not supported.',
+      )
     })
 
     it('finds no form in a JSON or text body (the JSON hook is skipped under /v3/OS-OAUTH2/)', async () => {
-      const json = await request(base).post(TOKEN_PATH).set('Authorization', appBasic).set('Content-Type', 'application/json').send('{"grant_type":"client_credentials"}')
+      const json = await request(base)
+        .post(TOKEN_PATH)
+        .set('Authorization', appBasic)
+        .set('Content-Type', 'application/json')
+        .send('{"grant_type":"client_credentials"}')
       expectOAuth2Error(json, 400, 'invalid_request', 'The parameter grant_type is required.')
       const text = await request(base).post(TOKEN_PATH).set('Authorization', appBasic).set('Content-Type', 'text/plain').send('grant_type=client_credentials')
       expectOAuth2Error(text, 400, 'invalid_request', 'The parameter grant_type is required.')
-      const malformed = await request(base).post(TOKEN_PATH).set('Authorization', appBasic).set('Content-Type', 'multipart/form-data; boundary=x').send('not multipart at all')
+      const malformed = await request(base)
+        .post(TOKEN_PATH)
+        .set('Authorization', appBasic)
+        .set('Content-Type', 'multipart/form-data; boundary=x')
+        .send('not multipart at all')
       expectOAuth2Error(malformed, 400, 'invalid_request', 'The parameter grant_type is required.')
     })
 
@@ -178,19 +218,43 @@ describe.each(bothModes)('Keystone over $name', (mode) => {
       expectOAuth2Error(await postToken('grant_type=client_credentials', { Authorization: 'Digest username="x", realm="y"' }), 401, 'invalid_client', failed)
       expectOAuth2Error(await postToken('grant_type=client_credentials', { Authorization: basic('', credential.secret) }), 401, 'invalid_client', failed)
       expectOAuth2Error(await postToken('grant_type=client_credentials', { Authorization: basic(credential.id, '') }), 401, 'invalid_client', failed)
-      expectOAuth2Error(await postToken('grant_type=client_credentials', { Authorization: `Basic ${Buffer.from(credential.id).toString('base64')}` }), 401, 'invalid_client', failed)
+      expectOAuth2Error(
+        await postToken('grant_type=client_credentials', { Authorization: `Basic ${Buffer.from(credential.id).toString('base64')}` }),
+        401,
+        'invalid_client',
+        failed,
+      )
       // Basic (even empty) overrides the form, so the form's good credentials do not count.
-      expectOAuth2Error(await postToken(`grant_type=client_credentials&client_id=${credential.id}&client_secret=${credential.secret}`, { Authorization: basic(credential.id, '') }), 401, 'invalid_client', failed)
+      expectOAuth2Error(
+        await postToken(`grant_type=client_credentials&client_id=${credential.id}&client_secret=${credential.secret}`, {
+          Authorization: basic(credential.id, ''),
+        }),
+        401,
+        'invalid_client',
+        failed,
+      )
     })
 
     it('ignores a Basic header it cannot decode and falls back to the form', async () => {
-      const res = await postToken(`grant_type=client_credentials&client_id=${credential.id}&client_secret=${credential.secret}`, { Authorization: 'Basic abcde' })
+      const res = await postToken(`grant_type=client_credentials&client_id=${credential.id}&client_secret=${credential.secret}`, {
+        Authorization: 'Basic abcde',
+      })
       expect(res.status).toBe(200)
-      expectOAuth2Error(await postToken('grant_type=client_credentials', { Authorization: 'Basic abcde' }), 401, 'invalid_client', 'Client authentication failed.')
+      expectOAuth2Error(
+        await postToken('grant_type=client_credentials', { Authorization: 'Basic abcde' }),
+        401,
+        'invalid_client',
+        'Client authentication failed.',
+      )
     })
 
     it('answers 401 with Keystone’s generic message for a wrong secret', async () => {
-      expectOAuth2Error(await postToken('grant_type=client_credentials', { Authorization: basic(credential.id, credential.secret + 'x') }), 401, 'invalid_client', AUTH_REQUIRED)
+      expectOAuth2Error(
+        await postToken('grant_type=client_credentials', { Authorization: basic(credential.id, credential.secret + 'x') }),
+        401,
+        'invalid_client',
+        AUTH_REQUIRED,
+      )
     })
 
     it('answers 404 other_error for an unknown application credential id', async () => {
@@ -204,7 +268,12 @@ describe.each(bothModes)('Keystone over $name', (mode) => {
 
     it('answers the documented 500 for the application credential whose project is broken', async () => {
       const broken = f.brokenApplicationCredential
-      expectOAuth2Error(await postToken('grant_type=client_credentials', { Authorization: basic(broken.id, broken.secret) }), 500, 'other_error', "'NoneType' object is not subscriptable")
+      expectOAuth2Error(
+        await postToken('grant_type=client_credentials', { Authorization: basic(broken.id, broken.secret) }),
+        500,
+        'other_error',
+        "'NoneType' object is not subscriptable",
+      )
       expect(running.provider.journal.entries().at(-1)!.error).toMatchObject({ error: 'other_error', detail: expect.stringContaining('TypeError') })
     })
 
@@ -262,9 +331,10 @@ describe.each(bothModes)('Keystone over $name', (mode) => {
     })
   })
 
-
   it('answers the control paths under the mount and restores the seed on reset', async () => {
-    const fault = await request(base).post('/__oauth-dance/faults').send({ route: 'keystone.token', action: { type: 'response', status: 503, body: { down: true } } })
+    const fault = await request(base)
+      .post('/__oauth-dance/faults')
+      .send({ route: 'keystone.token', action: { type: 'response', status: 503, body: { down: true } } })
     expect(fault.status).toBe(201)
     expect((await postToken('grant_type=client_credentials', { Authorization: appBasic })).status).toBe(503)
     const described = await request(base).get('/__oauth-dance/provider')
@@ -295,17 +365,31 @@ describe('Keystone outside the two modes', () => {
   it('serves Keystone at the root when the base URL has no path (https://host:5000/v3/...)', async () => {
     const keystone = createKeystone({ baseUrl: 'https://keystone.example.com:5000' })
     const res = await keystone.handle(
-      new Request('https://keystone.example.com:5000/v3/OS-OAUTH2/token', { method: 'POST', headers: { 'Content-Type': FORM, Authorization: appBasic }, body: 'grant_type=client_credentials' }),
+      new Request('https://keystone.example.com:5000/v3/OS-OAUTH2/token', {
+        method: 'POST',
+        headers: { 'Content-Type': FORM, Authorization: appBasic },
+        body: 'grant_type=client_credentials',
+      }),
     )
     expect(res.status).toBe(200)
-    const fail = await keystone.handle(new Request('https://keystone.example.com:5000/v3/OS-OAUTH2/token', { method: 'POST', headers: { 'Content-Type': FORM }, body: 'grant_type=client_credentials' }))
+    const fail = await keystone.handle(
+      new Request('https://keystone.example.com:5000/v3/OS-OAUTH2/token', {
+        method: 'POST',
+        headers: { 'Content-Type': FORM },
+        body: 'grant_type=client_credentials',
+      }),
+    )
     expect(fail.headers.get('www-authenticate')).toBe('Keystone uri="https://keystone.example.com:5000/v3"')
   })
 
   it('refuses repeated parameters when told to (RFC 6749 §3.2)', async () => {
     const keystone = createKeystone({ repeatedParameters: 'reject' })
     const res = await keystone.handle(
-      new Request(`${keystone.baseUrl}${TOKEN_PATH}`, { method: 'POST', headers: { 'Content-Type': FORM, Authorization: appBasic }, body: 'grant_type=client_credentials&grant_type=client_credentials' }),
+      new Request(`${keystone.baseUrl}${TOKEN_PATH}`, {
+        method: 'POST',
+        headers: { 'Content-Type': FORM, Authorization: appBasic },
+        body: 'grant_type=client_credentials&grant_type=client_credentials',
+      }),
     )
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({ error: 'invalid_request', error_description: 'The parameter grant_type was included more than once.' })
@@ -313,21 +397,42 @@ describe('Keystone outside the two modes', () => {
 
   it('honours [token] expiration and [oauth2] oauth2_authn_methods', async () => {
     const keystone = createKeystone({ tokenExpirationSeconds: 60, authnMethods: ['tls_client_auth'] })
-    const res = await keystone.handle(new Request(`${keystone.baseUrl}${TOKEN_PATH}`, { method: 'POST', headers: { 'Content-Type': FORM, Authorization: appBasic }, body: 'grant_type=client_credentials' }))
+    const res = await keystone.handle(
+      new Request(`${keystone.baseUrl}${TOKEN_PATH}`, {
+        method: 'POST',
+        headers: { 'Content-Type': FORM, Authorization: appBasic },
+        body: 'grant_type=client_credentials',
+      }),
+    )
     expect(res.status).toBe(401)
     expect(await res.json()).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed.' })
     const short = createKeystone({ tokenExpirationSeconds: 60 })
-    const ok = await short.handle(new Request(`${short.baseUrl}${TOKEN_PATH}`, { method: 'POST', headers: { 'Content-Type': FORM, Authorization: appBasic }, body: 'grant_type=client_credentials' }))
+    const ok = await short.handle(
+      new Request(`${short.baseUrl}${TOKEN_PATH}`, {
+        method: 'POST',
+        headers: { 'Content-Type': FORM, Authorization: appBasic },
+        body: 'grant_type=client_credentials',
+      }),
+    )
     expect((await ok.json()).expires_in).toBe(60)
   })
 
   it('accepts percent-encoded Basic credentials when told to be lenient (PROVIDERS.md §6)', async () => {
-    for (const [basicCredentials, status] of [['raw', 401], ['lenient', 200]] as const) {
+    for (const [basicCredentials, status] of [
+      ['raw', 401],
+      ['lenient', 200],
+    ] as const) {
       const keystone = createKeystone({ basicCredentials })
       const as: oauth.AuthorizationServer = { issuer: keystone.baseUrl, token_endpoint: `${keystone.baseUrl}${TOKEN_PATH}` }
-      const response = await oauth.clientCredentialsGrantRequest(as, { client_id: credential.id }, oauth.ClientSecretBasic(credential.secret), {}, {
-        [oauth.customFetch]: (url, init) => keystone.handle(new Request(url, init as RequestInit)),
-      })
+      const response = await oauth.clientCredentialsGrantRequest(
+        as,
+        { client_id: credential.id },
+        oauth.ClientSecretBasic(credential.secret),
+        {},
+        {
+          [oauth.customFetch]: (url, init) => keystone.handle(new Request(url, init as RequestInit)),
+        },
+      )
       expect(response.status).toBe(status)
       expect(keystone.journal.entries().at(-1)!.request.headers.authorization).toContain(Buffer.from(`${credential.id}:`).toString('base64').slice(0, 40))
     }

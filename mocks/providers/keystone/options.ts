@@ -19,7 +19,10 @@ export const keystoneOptionsSchema = z
      * A repeated form parameter: `first` takes the first value, as Keystone's
      * `flask.request.form.get` does; `reject` answers invalid_request as RFC 6749 §3.2 asks.
      */
-    repeatedParameters: z.enum(['first', 'reject']).default('first').describe('A repeated form parameter: "first" takes the first value (Keystone), "reject" answers invalid_request (RFC 6749 §3.2)'),
+    repeatedParameters: z
+      .enum(['first', 'reject'])
+      .default('first')
+      .describe('A repeated form parameter: "first" takes the first value (Keystone), "reject" answers invalid_request (RFC 6749 §3.2)'),
     /**
      * How the HTTP Basic user and password are read. `raw`, as Keystone does:
      * werkzeug only base64-decodes them, so a client that form-urlencodes them
@@ -27,13 +30,19 @@ export const keystoneOptionsSchema = z
      * Keystone's secrets into `%2D` and `%5F`) fails as it would against the
      * real service. `lenient`: also try them percent-decoded (PROVIDERS.md §6).
      */
-    basicCredentials: z.enum(['raw', 'lenient']).default('raw').describe('HTTP Basic credentials: "raw" as Keystone reads them, "lenient" also percent-decoded (RFC 6749 §2.3.1)'),
+    basicCredentials: z
+      .enum(['raw', 'lenient'])
+      .default('raw')
+      .describe('HTTP Basic credentials: "raw" as Keystone reads them, "lenient" also percent-decoded (RFC 6749 §2.3.1)'),
     /**
      * CAs whose client certificates are trusted (PEM). In-process there is no
      * TLS handshake, so the provider itself checks that an emulated certificate
      * was issued by one of them. Absent: the test CA in `fixtures/keystone-test-only/`.
      */
-    clientCas: z.array(z.string().startsWith('-----BEGIN CERTIFICATE-----', { error: 'must be a PEM certificate' })).optional().describe('PEM CAs whose client certificates are trusted for mutual TLS (default: fixtures/keystone-test-only/ca.pem)'),
+    clientCas: z
+      .array(z.string().startsWith('-----BEGIN CERTIFICATE-----', { error: 'must be a PEM certificate' }))
+      .optional()
+      .describe('PEM CAs whose client certificates are trusted for mutual TLS (default: fixtures/keystone-test-only/ca.pem)'),
   })
   .strict()
 

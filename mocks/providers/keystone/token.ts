@@ -153,12 +153,14 @@ function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret:
 function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): RouteAnswer {
   const { provider } = ctx
   if (!cert) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate could not be parsed')
-  if (!issuedByTrustedCa(cert, trustedCas(provider))) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate was not issued by a trusted CA')
+  if (!issuedByTrustedCa(cert, trustedCas(provider)))
+    throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate was not issued by a trusted CA')
   const user = provider.store.users.by('id', clientId)
   if (!user) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, `the user does not exist. user id: ${clientId}`)
   const projectId = user.profile.defaultProjectId as string | undefined
   if (!projectId) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, `the user does not have default project. user id: ${clientId}`)
-  if (!certificateMatchesUser(provider, cert, user)) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, `certificate subject ${cert.subject.replace(/\n/g, ', ')} does not map to user ${clientId}`)
+  if (!certificateMatchesUser(provider, cert, user))
+    throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, `certificate subject ${cert.subject.replace(/\n/g, ', ')} does not map to user ${clientId}`)
   const thumbprint = certificateThumbprint(cert)
   ctx.notes.thumbprint = thumbprint
   const token = issueKeystoneToken(provider, {
@@ -220,7 +222,10 @@ function exchangeClientCredentials(ctx: KeystoneContext, form: Array<[string, st
   // Keystone calls both Basic and form secrets client_secret_basic; the journal says which it really was.
   ctx.notes.clientAuthMethod = method === 'client_secret_basic' && source === 'form' ? 'client_secret_post' : method
   if (!method || !ctx.provider.config.authnMethods.includes(method)) {
-    throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, method ? `${method} is not in [oauth2] oauth2_authn_methods` : 'failed to get client credentials from the request')
+    throw new InvalidClient(
+      OAUTH2_TEXT.clientAuthFailed,
+      method ? `${method} is not in [oauth2] oauth2_authn_methods` : 'failed to get client credentials from the request',
+    )
   }
   try {
     return method === 'tls_client_auth' ? tlsClientAuth(ctx, clientId, cert ?? null) : clientSecretBasic(ctx, clientId, clientSecret!)

@@ -16,7 +16,11 @@ describe.each(bothModes)('standard accessTokenFormat over $name', (mode) => {
   beforeEach(() => running.provider.reset())
 
   const clientCredentials = (fields: Record<string, string> = {}) =>
-    request(base).post('/token').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).type('form').send({ grant_type: 'client_credentials', scope: 'api:read', ...fields })
+    request(base)
+      .post('/token')
+      .set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret))
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'api:read', ...fields })
 
   it('issues RFC 9068 JWT access tokens with jwt: typ at+jwt, signed by a published key, the resource as audience', async () => {
     expect((await request(base).post('/__oauth-dance/options').send({ accessTokenFormat: 'jwt' })).status).toBe(200)
@@ -25,13 +29,22 @@ describe.each(bothModes)('standard accessTokenFormat over $name', (mode) => {
     expect(issued.status).toBe(200)
     const token: string = issued.body.access_token
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'RS256', typ: 'at+jwt' })
-    const { payload } = await jwtVerify(token, createLocalJWKSet((await request(base).get('/jwks')).body), { typ: 'at+jwt', issuer: base, audience: resource, currentDate: running.provider.clock.now() })
+    const { payload } = await jwtVerify(token, createLocalJWKSet((await request(base).get('/jwks')).body), {
+      typ: 'at+jwt',
+      issuer: base,
+      audience: resource,
+      currentDate: running.provider.clock.now(),
+    })
     expect(payload).toMatchObject({ iss: base, aud: resource, sub: CONFIDENTIAL.clientId, client_id: CONFIDENTIAL.clientId, scope: 'api:read' })
     expect(payload.exp! - payload.iat!).toBe(3600)
     expect(typeof payload.jti).toBe('string')
     // The server keeps its record: the resource, introspection and revocation work as for opaque tokens.
     expect((await request(base).get('/api/items').set('Authorization', `Bearer ${token}`)).status).toBe(200)
-    const introspected = await request(base).post('/introspect').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).type('form').send({ token })
+    const introspected = await request(base)
+      .post('/introspect')
+      .set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret))
+      .type('form')
+      .send({ token })
     expect(introspected.body).toMatchObject({ active: true, aud: resource, client_id: CONFIDENTIAL.clientId })
     await request(base).post('/revoke').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).type('form').send({ token })
     expect((await request(base).get('/api/items').set('Authorization', `Bearer ${token}`)).status).toBe(401)
@@ -39,7 +52,9 @@ describe.each(bothModes)('standard accessTokenFormat over $name', (mode) => {
 
   it('names the issuer as audience when no resource was asked for, and the client as subject without a user (RFC 9068 §2.2)', async () => {
     await request(base).post('/__oauth-dance/options').send({ accessTokenFormat: 'jwt' })
-    const { payload } = await jwtVerify((await clientCredentials()).body.access_token, createLocalJWKSet((await request(base).get('/jwks')).body), { currentDate: running.provider.clock.now() })
+    const { payload } = await jwtVerify((await clientCredentials()).body.access_token, createLocalJWKSet((await request(base).get('/jwks')).body), {
+      currentDate: running.provider.clock.now(),
+    })
     expect(payload.aud).toBe(base)
     expect(payload.sub).toBe(CONFIDENTIAL.clientId)
   })

@@ -14,7 +14,12 @@ function redirectUriProblems(uris: string[]): string[] {
       return [`"${uri}" is not an absolute URI`]
     }
     if (uri.includes('#')) return [`"${uri}" has a fragment`]
-    if (url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) || url.protocol.slice(0, -1).includes('.')) return []
+    if (
+      url.protocol === 'https:' ||
+      (url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) ||
+      url.protocol.slice(0, -1).includes('.')
+    )
+      return []
     return [`"${uri}" must be https, http on a loopback host, or a private-use scheme such as com.example.app:/cb`]
   })
 }
@@ -26,9 +31,18 @@ export const standardAccounts: AccountsDefinition<StandardRuntime> = {
     .object({
       ...clientIdentity,
       redirectUris: redirectUrisChecked(redirectUriProblems, 'Redirect URIs, compared exactly (any port on a loopback IP)'),
-      tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).default('client_secret_basic').describe('"none" for a public client (no secret, PKCE)'),
-      scopes: z.array(z.enum(Object.keys(STANDARD_SCOPES) as [string, ...string[]])).optional().describe('Scopes it may request (default: all)'),
-      requirePushedAuthorizationRequests: z.boolean().default(false).describe('Authorization requests only through the pushed_authorization_request_endpoint (RFC 9126 §6)'),
+      tokenEndpointAuthMethod: z
+        .enum(['client_secret_basic', 'client_secret_post', 'none'])
+        .default('client_secret_basic')
+        .describe('"none" for a public client (no secret, PKCE)'),
+      scopes: z
+        .array(z.enum(Object.keys(STANDARD_SCOPES) as [string, ...string[]]))
+        .optional()
+        .describe('Scopes it may request (default: all)'),
+      requirePushedAuthorizationRequests: z
+        .boolean()
+        .default(false)
+        .describe('Authorization requests only through the pushed_authorization_request_endpoint (RFC 9126 §6)'),
       dpopBoundAccessTokens: z.boolean().default(false).describe('Token requests need a DPoP proof; access tokens are always DPoP-bound (RFC 9449 §5.2)'),
     })
     .strict(),
@@ -39,12 +53,21 @@ export const standardAccounts: AccountsDefinition<StandardRuntime> = {
     if (input.requirePushedAuthorizationRequests) meta.require_pushed_authorization_requests = true
     if (input.dpopBoundAccessTokens) meta.dpop_bound_access_tokens = true
     const { requirePushedAuthorizationRequests: _par, dpopBoundAccessTokens: _dpop, ...identity } = input as Record<string, unknown>
-    const client = await createClient(provider.store, provider.clock.nowMs(), { ...identity, ...(method === 'none' ? { secret: undefined } : {}) } as never, { grantTypes, meta })
+    const client = await createClient(provider.store, provider.clock.nowMs(), { ...identity, ...(method === 'none' ? { secret: undefined } : {}) } as never, {
+      grantTypes,
+      meta,
+    })
     if (method === 'none') provider.store.clients.patch(client, { clientSecret: '' })
     return listedClient(client, Object.keys(STANDARD_SCOPES))
   },
   removeClient: (provider, id) => removeClient(provider.store as never, id),
-  userSchema: z.object({ ...userIdentity, email: z.string().optional().describe('The email claim (scope email)'), name: z.string().optional().describe('The name claim (scope profile)') }).strict(),
+  userSchema: z
+    .object({
+      ...userIdentity,
+      email: z.string().optional().describe('The email claim (scope email)'),
+      name: z.string().optional().describe('The name claim (scope profile)'),
+    })
+    .strict(),
   async addUser(provider, input) {
     const profile: Record<string, unknown> = { preferred_username: input.username }
     if (typeof input.name === 'string') profile.name = input.name

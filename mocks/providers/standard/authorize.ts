@@ -1,4 +1,11 @@
-import { activeGrant, appendQuery, AuthorizationError, renderAuthorizationError, validateAuthorizationRequest, type ValidAuthorizationRequest } from '../../core/authorize.js'
+import {
+  activeGrant,
+  appendQuery,
+  AuthorizationError,
+  renderAuthorizationError,
+  validateAuthorizationRequest,
+  type ValidAuthorizationRequest,
+} from '../../core/authorize.js'
 import type { OAuthError } from '../../core/errors.js'
 import { html, renderPage, type SafeHtml } from '../../core/html.js'
 import { Params } from '../../core/params.js'
@@ -57,8 +64,10 @@ export function checkResources(ctx: StandardContext, resources: string[], fail: 
     } catch {
       url = undefined
     }
-    if (!url || url.hash || resource.includes('#')) throw fail('invalid_target', `The "resource" ${resource} is not an absolute URI without a fragment (RFC 8707 §2).`)
-    if (!known.includes(resource)) throw fail('invalid_target', `The "resource" ${resource} is not a resource this server issues tokens for (known: ${known.join(', ')}).`)
+    if (!url || url.hash || resource.includes('#'))
+      throw fail('invalid_target', `The "resource" ${resource} is not an absolute URI without a fragment (RFC 8707 §2).`)
+    if (!known.includes(resource))
+      throw fail('invalid_target', `The "resource" ${resource} is not a resource this server issues tokens for (known: ${known.join(', ')}).`)
   }
   return [...new Set(resources)]
 }
@@ -80,7 +89,12 @@ export function validateStandardRequest(ctx: StandardContext, params: Params, so
   }
   // @see OAuth 2.1 §4.1.1 and RFC 9700 §2.1.1: S256; `plain` (also the default when the method is absent) is refused.
   if (request.codeChallengeMethod !== 'S256') {
-    throw fail('invalid_request', request.codeChallengeMethod === 'plain' && read('code_challenge_method') === undefined ? 'The "code_challenge_method" parameter is missing; this server requires S256 (RFC 9700 §2.1.1).' : 'The "code_challenge_method" must be S256; plain is not accepted (RFC 9700 §2.1.1).')
+    throw fail(
+      'invalid_request',
+      request.codeChallengeMethod === 'plain' && read('code_challenge_method') === undefined
+        ? 'The "code_challenge_method" parameter is missing; this server requires S256 (RFC 9700 §2.1.1).'
+        : 'The "code_challenge_method" must be S256; plain is not accepted (RFC 9700 §2.1.1).',
+    )
   }
   // @see OIDC Core §6.1, §6.2: request objects are not supported, and said so.
   if (read('request') !== undefined) throw fail('request_not_supported', 'Request objects ("request") are not supported.')
@@ -88,7 +102,8 @@ export function validateStandardRequest(ctx: StandardContext, params: Params, so
   const responseMode = read('response_mode')
   if (responseMode !== undefined && responseMode !== 'query') throw fail('invalid_request', `The response_mode "${responseMode}" is not supported; use query.`)
   const prompt = new Set((read('prompt') ?? '').split(' ').filter(Boolean))
-  for (const value of prompt) if (!['none', 'login', 'consent'].includes(value)) throw fail('invalid_request', `The prompt value "${value}" is not supported (none, login, consent).`)
+  for (const value of prompt)
+    if (!['none', 'login', 'consent'].includes(value)) throw fail('invalid_request', `The prompt value "${value}" is not supported (none, login, consent).`)
   // @see OIDC Core §3.1.2.1: "If this parameter contains none with any other value, an error is returned."
   if (prompt.has('none') && prompt.size > 1) throw fail('invalid_request', 'The prompt value "none" cannot be combined with other values.')
   const maxAge = read('max_age')
@@ -96,8 +111,17 @@ export function validateStandardRequest(ctx: StandardContext, params: Params, so
   const resources = checkResources(ctx, allValues(ctx, 'resource', source), fail)
   // @see RFC 9449 §10: a JWK SHA-256 thumbprint, base64url (43 characters).
   const dpopJkt = read('dpop_jkt')
-  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) throw fail('invalid_request', 'The "dpop_jkt" parameter must be a base64url SHA-256 JWK thumbprint (RFC 9449 §10).')
-  return { ...request, codeChallenge: request.codeChallenge!, nonce: read('nonce'), prompt, maxAgeSeconds: maxAge === undefined ? undefined : Number(maxAge), resources, dpopJkt }
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt))
+    throw fail('invalid_request', 'The "dpop_jkt" parameter must be a base64url SHA-256 JWK thumbprint (RFC 9449 §10).')
+  return {
+    ...request,
+    codeChallenge: request.codeChallenge!,
+    nonce: read('nonce'),
+    prompt,
+    maxAgeSeconds: maxAge === undefined ? undefined : Number(maxAge),
+    resources,
+    dpopJkt,
+  }
 }
 
 /** RFC 9207 §2: every authorization response, success or error, carries `iss`. */
@@ -219,13 +243,20 @@ export const authorizeRoutes: RouteDefinition<StandardRuntime>[] = [
       const request = pushed ? validateStandardRequest(ctx, Params.fromSearch(pushed.source), pushed.source) : validateStandardRequest(ctx, ctx.query)
       const fail = (error: string, description: string) => new AuthorizationError(error, description, request.redirectUri, request.state)
       // @see RFC 9126 §6: a client registered so sends its requests only by reference.
-      if (!pushed && clientMeta(request.client).require_pushed_authorization_requests) throw fail('invalid_request', 'This client must push its authorization requests to the pushed_authorization_request_endpoint (RFC 9126).')
+      if (!pushed && clientMeta(request.client).require_pushed_authorization_requests)
+        throw fail('invalid_request', 'This client must push its authorization requests to the pushed_authorization_request_endpoint (RFC 9126).')
       const signedIn = signedInSession(ctx)
       const ageSeconds = signedIn ? Math.floor((ctx.provider.clock.nowMs() - signedIn.session.createdAtMs) / 1000) : Infinity
       const loginNeeded = !signedIn || request.prompt.has('login') || (request.maxAgeSeconds !== undefined && ageSeconds > request.maxAgeSeconds)
       if (loginNeeded) {
         ctx.notes.loginRequired = true
-        if (request.prompt.has('none')) throw fail('login_required', signedIn ? 'The authentication is older than "max_age" and prompt=none forbids asking again.' : 'The user is not signed in and prompt=none forbids asking.')
+        if (request.prompt.has('none'))
+          throw fail(
+            'login_required',
+            signedIn
+              ? 'The authentication is older than "max_age" and prompt=none forbids asking again.'
+              : 'The user is not signed in and prompt=none forbids asking.',
+          )
         return toLogin(ctx, returnPath(ctx))
       }
       if (pushed) consumePushedRequest(ctx, pushed.requestUri)

@@ -27,15 +27,27 @@ function methodFits(meta: StandardClientMeta, used: StandardAuthMethod): boolean
  * RFC 6749 §2.3.1 says (no raw fallback), `private_key_jwt` as RFC 7523 §3
  * with each `jti` accepted once, `none` only for public clients.
  */
-export async function authenticateStandardClient(ctx: StandardContext, params: Params, options: { allowNone?: boolean } = {}): Promise<{ client: Client; method: StandardAuthMethod }> {
+export async function authenticateStandardClient(
+  ctx: StandardContext,
+  params: Params,
+  options: { allowNone?: boolean } = {},
+): Promise<{ client: Client; method: StandardAuthMethod }> {
   const { store } = ctx.provider
   const basic = readBasicCredentials(ctx.request)
   const assertionType = params.value('client_assertion_type')
   const assertion = params.value('client_assertion')
   const bodySecret = params.value('client_secret')
   const bodyId = params.value('client_id')
-  const used = [basic && 'HTTP Basic', bodySecret !== undefined && '"client_secret"', (assertion !== undefined || assertionType !== undefined) && '"client_assertion"'].filter(Boolean)
-  if (used.length > 1) throw new InvalidRequest(`The client used more than one authentication method (${used.join(', ')}); RFC 6749 §2.3 allows one.`, 'several client auth methods')
+  const used = [
+    basic && 'HTTP Basic',
+    bodySecret !== undefined && '"client_secret"',
+    (assertion !== undefined || assertionType !== undefined) && '"client_assertion"',
+  ].filter(Boolean)
+  if (used.length > 1)
+    throw new InvalidRequest(
+      `The client used more than one authentication method (${used.join(', ')}); RFC 6749 §2.3 allows one.`,
+      'several client auth methods',
+    )
 
   let client: Client | undefined
   let method: StandardAuthMethod
@@ -43,18 +55,29 @@ export async function authenticateStandardClient(ctx: StandardContext, params: P
     // RFC 6749 §2.3.1: the Basic user and password are form-urlencoded before base64.
     const id = formUrlDecode(basic.rawId)
     const secret = formUrlDecode(basic.rawSecret)
-    if (id === undefined || secret === undefined) throw withBasicChallenge(new InvalidClient('Client authentication failed: the Basic credentials are not form-urlencoded (RFC 6749 §2.3.1).', 'malformed percent-encoding in Basic'), REALM)
-    if (bodyId !== undefined && bodyId !== id) throw new InvalidRequest('The "client_id" parameter does not match the authenticated client.', 'client_id differs from Basic')
+    if (id === undefined || secret === undefined)
+      throw withBasicChallenge(
+        new InvalidClient(
+          'Client authentication failed: the Basic credentials are not form-urlencoded (RFC 6749 §2.3.1).',
+          'malformed percent-encoding in Basic',
+        ),
+        REALM,
+      )
+    if (bodyId !== undefined && bodyId !== id)
+      throw new InvalidRequest('The "client_id" parameter does not match the authenticated client.', 'client_id differs from Basic')
     client = store.clients.by('clientId', id)
-    if (!client || !client.clientSecret || !secretsEqual(secret, client.clientSecret)) throw withBasicChallenge(new InvalidClient(undefined, `Basic credentials for "${id}" rejected`), REALM)
+    if (!client || !client.clientSecret || !secretsEqual(secret, client.clientSecret))
+      throw withBasicChallenge(new InvalidClient(undefined, `Basic credentials for "${id}" rejected`), REALM)
     method = 'client_secret_basic'
   } else if (bodySecret !== undefined) {
     if (bodyId === undefined) throw new InvalidRequest('The "client_id" parameter is missing.', 'client_secret without client_id')
     client = store.clients.by('clientId', bodyId)
-    if (!client || !client.clientSecret || !secretsEqual(bodySecret, client.clientSecret)) throw new InvalidClient(undefined, `body credentials for "${bodyId}" rejected`)
+    if (!client || !client.clientSecret || !secretsEqual(bodySecret, client.clientSecret))
+      throw new InvalidClient(undefined, `body credentials for "${bodyId}" rejected`)
     method = 'client_secret_post'
   } else if (assertion !== undefined || assertionType !== undefined) {
-    if (assertionType !== JWT_BEARER_ASSERTION_TYPE) throw new InvalidClient(`Client authentication failed: "client_assertion_type" must be ${JWT_BEARER_ASSERTION_TYPE}.`, `assertion type ${assertionType}`)
+    if (assertionType !== JWT_BEARER_ASSERTION_TYPE)
+      throw new InvalidClient(`Client authentication failed: "client_assertion_type" must be ${JWT_BEARER_ASSERTION_TYPE}.`, `assertion type ${assertionType}`)
     if (assertion === undefined) throw new InvalidRequest('The "client_assertion" parameter is missing.', 'missing client_assertion')
     client = await verifyClientAssertion(ctx, assertion, bodyId)
     method = 'private_key_jwt'
@@ -69,7 +92,10 @@ export async function authenticateStandardClient(ctx: StandardContext, params: P
   }
   if (!methodFits(clientMeta(client), method)) {
     const registered = clientMeta(client).token_endpoint_auth_method
-    const error = new InvalidClient(`Client authentication failed: this client is registered for ${registered}, not ${method}.`, `registered ${registered}, used ${method}`)
+    const error = new InvalidClient(
+      `Client authentication failed: this client is registered for ${registered}, not ${method}.`,
+      `registered ${registered}, used ${method}`,
+    )
     throw method === 'client_secret_basic' ? withBasicChallenge(error, REALM) : error
   }
   ctx.notes.clientAuthMethod = method
@@ -95,7 +121,8 @@ async function verifyClientAssertion(ctx: StandardContext, assertion: string, bo
   }
   const sub = (claimed as { sub?: unknown })?.sub
   if (typeof sub !== 'string') throw fail('the client assertion has no "sub".', 'assertion without sub')
-  if (bodyId !== undefined && bodyId !== sub) throw new InvalidRequest('The "client_id" parameter does not match the client assertion\'s "sub".', 'client_id differs from assertion sub')
+  if (bodyId !== undefined && bodyId !== sub)
+    throw new InvalidRequest('The "client_id" parameter does not match the client assertion\'s "sub".', 'client_id differs from assertion sub')
   const client = store.clients.by('clientId', sub)
   const jwks = client && clientMeta(client).jwks
   if (!client || !jwks) throw fail('the client is unknown or has no registered keys.', `no jwks for "${sub}"`)
@@ -111,11 +138,17 @@ async function verifyClientAssertion(ctx: StandardContext, assertion: string, bo
       currentDate: clock.now(),
     }))
   } catch (error) {
-    const reason = error instanceof joseErrors.JWTClaimValidationFailed ? `its "${error.claim}" claim is invalid (${error.reason})` : error instanceof joseErrors.JWTExpired ? 'it expired' : 'its signature does not verify with the client\'s registered keys'
+    const reason =
+      error instanceof joseErrors.JWTClaimValidationFailed
+        ? `its "${error.claim}" claim is invalid (${error.reason})`
+        : error instanceof joseErrors.JWTExpired
+          ? 'it expired'
+          : "its signature does not verify with the client's registered keys"
     throw fail(`the client assertion was refused: ${reason}.`, String((error as Error).message))
   }
   const now = clock.nowSeconds()
-  if (typeof payload.exp === 'number' && payload.exp - now > MAX_ASSERTION_LIFETIME_SECONDS) throw fail(`the client assertion expires more than ${MAX_ASSERTION_LIFETIME_SECONDS} seconds from now.`, 'assertion exp too far')
+  if (typeof payload.exp === 'number' && payload.exp - now > MAX_ASSERTION_LIFETIME_SECONDS)
+    throw fail(`the client assertion expires more than ${MAX_ASSERTION_LIFETIME_SECONDS} seconds from now.`, 'assertion exp too far')
   const key = `${client.clientId} ${payload.jti}`
   if (store.assertionIds.by('key', key)) throw fail('the client assertion was already used ("jti" replay, RFC 7523 §3).', 'jti replay')
   store.assertionIds.insert({ key, expiresAtMs: (payload.exp as number) * 1000 })

@@ -9,7 +9,13 @@ import type { StandardRuntime } from './config.js'
 import { createStandard } from '../../index.js'
 
 const CLIENT_URL = 'https://app.example/oauth/client.json'
-const DOCUMENT = { client_id: CLIENT_URL, client_name: 'Metadata App', redirect_uris: ['http://127.0.0.1/callback'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' }
+const DOCUMENT = {
+  client_id: CLIENT_URL,
+  client_name: 'Metadata App',
+  redirect_uris: ['http://127.0.0.1/callback'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  token_endpoint_auth_method: 'none',
+}
 const REDIRECT = 'http://127.0.0.1:53121/callback'
 
 describe.each(bothModes)('standard client ID metadata documents over $name', (mode) => {
@@ -30,7 +36,17 @@ describe.each(bothModes)('standard client ID metadata documents over $name', (mo
   it('takes an https client_id as its document: code flow, tokens, and discovery says so', async () => {
     expect((await provide(DOCUMENT)).status).toBe(200)
     expect((await request(base).get('/.well-known/openid-configuration')).body.client_id_metadata_document_supported).toBe(true)
-    const page = await browser(base).get('/authorize?' + new URLSearchParams({ client_id: CLIENT_URL, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }))
+    const page = await browser(base).get(
+      '/authorize?' +
+        new URLSearchParams({
+          client_id: CLIENT_URL,
+          redirect_uri: REDIRECT,
+          response_type: 'code',
+          scope: 'openid',
+          code_challenge: 'x'.repeat(43),
+          code_challenge_method: 'S256',
+        }),
+    )
     expect(page.status).toBe(302)
     const { location, verifier } = await authorizeCode(browser(base), { client_id: CLIENT_URL })
     expect(location.searchParams.get('code')).toBeTruthy()
@@ -41,20 +57,45 @@ describe.each(bothModes)('standard client ID metadata documents over $name', (mo
 
   it('refuses a bad document or URL on the error page, never redirecting', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
-      [{ ...DOCUMENT, client_id: 'https://other.example/c.json' }, `The client ID metadata document at ${CLIENT_URL} names the client_id "https://other.example/c.json", not its own URL.`],
+      [
+        { ...DOCUMENT, client_id: 'https://other.example/c.json' },
+        `The client ID metadata document at ${CLIENT_URL} names the client_id "https://other.example/c.json", not its own URL.`,
+      ],
       [{ ...DOCUMENT, client_secret: 's' }, `The client ID metadata document at ${CLIENT_URL} must not contain "client_secret".`],
-      [{ ...DOCUMENT, token_endpoint_auth_method: 'client_secret_basic' }, `The client ID metadata document at ${CLIENT_URL} must not use client_secret_basic: a published document has no secret.`],
-      [{ ...DOCUMENT, redirect_uris: ['http://evil.example/cb'] }, `The client ID metadata document at ${CLIENT_URL} is refused: The redirect URI http://evil.example/cb uses http on a host that is not loopback; use https (RFC 9700 §2.6).`],
+      [
+        { ...DOCUMENT, token_endpoint_auth_method: 'client_secret_basic' },
+        `The client ID metadata document at ${CLIENT_URL} must not use client_secret_basic: a published document has no secret.`,
+      ],
+      [
+        { ...DOCUMENT, redirect_uris: ['http://evil.example/cb'] },
+        `The client ID metadata document at ${CLIENT_URL} is refused: The redirect URI http://evil.example/cb uses http on a host that is not loopback; use https (RFC 9700 §2.6).`,
+      ],
     ]
     for (const [document, description] of cases) {
       await provide(document)
-      const res = await browser(base).get('/authorize?' + new URLSearchParams({ client_id: CLIENT_URL, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }))
+      const res = await browser(base).get(
+        '/authorize?' +
+          new URLSearchParams({
+            client_id: CLIENT_URL,
+            redirect_uri: REDIRECT,
+            response_type: 'code',
+            scope: 'openid',
+            code_challenge: 'x'.repeat(43),
+            code_challenge_method: 'S256',
+          }),
+      )
       expect(res.status, description).toBe(400)
       expect(res.text.replaceAll('&quot;', '"'), description).toContain(description)
     }
-    const noPath = await request(base).post('/token').type('form').send({ grant_type: 'authorization_code', code: 'c', code_verifier: 'v', redirect_uri: REDIRECT, client_id: 'https://app.example/' })
+    const noPath = await request(base)
+      .post('/token')
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: 'c', code_verifier: 'v', redirect_uri: REDIRECT, client_id: 'https://app.example/' })
     expect(noPath.status).toBe(400)
-    expect(noPath.body).toEqual({ error: 'invalid_client', error_description: 'The client_id https://app.example/ is not a client ID metadata document URL: it must have a path.' })
+    expect(noPath.body).toEqual({
+      error: 'invalid_client',
+      error_description: 'The client_id https://app.example/ is not a client ID metadata document URL: it must have a path.',
+    })
     const bad = await provide(DOCUMENT, 'http://app.example/c.json')
     expect(bad.status).toBe(400)
     expect(bad.body.error).toBe('"url" is not a client ID metadata document URL: it must use https')
@@ -64,7 +105,10 @@ describe.each(bothModes)('standard client ID metadata documents over $name', (mo
     expect((await request(base).post('/__oauth-dance/options').send({ clientIdMetadataDocuments: false })).status).toBe(200)
     await provide(DOCUMENT)
     expect((await request(base).get('/.well-known/openid-configuration')).body).not.toHaveProperty('client_id_metadata_document_supported')
-    const res = await request(base).post('/token').type('form').send({ grant_type: 'authorization_code', code: 'c', code_verifier: 'v', redirect_uri: REDIRECT, client_id: CLIENT_URL })
+    const res = await request(base)
+      .post('/token')
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: 'c', code_verifier: 'v', redirect_uri: REDIRECT, client_id: CLIENT_URL })
     expect(res.status).toBe(401)
     expect(res.body.error).toBe('invalid_client')
   })
@@ -93,11 +137,27 @@ describe('standard client ID metadata documents fetched in-process (msw answers 
     await authorizeCode(browser(standard.baseUrl), { client_id: CLIENT_URL })
     expect(standard.store.clients.by('clientId', CLIENT_URL)?.name).toBe('Renamed')
     served = () => HttpResponse.text('x'.repeat(6000))
-    const tooBig = await browser(standard.baseUrl).get('/authorize?' + new URLSearchParams({ client_id: CLIENT_URL, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }))
+    const tooBig = await browser(standard.baseUrl).get(
+      '/authorize?' +
+        new URLSearchParams({
+          client_id: CLIENT_URL,
+          redirect_uri: REDIRECT,
+          response_type: 'code',
+          scope: 'openid',
+          code_challenge: 'x'.repeat(43),
+          code_challenge_method: 'S256',
+        }),
+    )
     expect(tooBig.status).toBe(400)
     expect(tooBig.text).toContain(`The client ID metadata document at ${CLIENT_URL} is larger than 5120 bytes.`)
-    const missing = await request(standard.baseUrl).post('/token').type('form').send({ grant_type: 'authorization_code', code: 'c', code_verifier: 'v', redirect_uri: REDIRECT, client_id: 'https://app.example/oauth/missing.json' })
-    expect(missing.body).toEqual({ error: 'invalid_client', error_description: 'Fetching the client ID metadata document at https://app.example/oauth/missing.json answered 404, not 200.' })
+    const missing = await request(standard.baseUrl)
+      .post('/token')
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: 'c', code_verifier: 'v', redirect_uri: REDIRECT, client_id: 'https://app.example/oauth/missing.json' })
+    expect(missing.body).toEqual({
+      error: 'invalid_client',
+      error_description: 'Fetching the client ID metadata document at https://app.example/oauth/missing.json answered 404, not 200.',
+    })
   })
 
   it('uses a fetch hook when given one', async () => {

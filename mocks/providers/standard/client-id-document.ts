@@ -9,7 +9,6 @@ export const CLIENT_ID_DOCUMENT_TIMEOUT_MS = 5000
 /** Most documents the `client-id-document` control path may hold. */
 export const MAX_PROVIDED_DOCUMENTS = 100
 
-
 const invalidClient = (description: string) => new OAuthError(400, 'invalid_client', description)
 
 /**
@@ -37,13 +36,18 @@ async function documentAt(provider: StandardRuntime, url: string): Promise<unkno
   if (provided !== undefined) return provided
   let response: Response
   try {
-    response = await provider.config.fetchClientMetadata(url, { signal: AbortSignal.timeout(CLIENT_ID_DOCUMENT_TIMEOUT_MS), headers: { Accept: 'application/json' }, redirect: 'error' })
+    response = await provider.config.fetchClientMetadata(url, {
+      signal: AbortSignal.timeout(CLIENT_ID_DOCUMENT_TIMEOUT_MS),
+      headers: { Accept: 'application/json' },
+      redirect: 'error',
+    })
   } catch (error) {
     throw invalidClient(`The client ID metadata document at ${url} could not be fetched (${(error as Error).message}).`)
   }
   if (response.status !== 200) throw invalidClient(`Fetching the client ID metadata document at ${url} answered ${response.status}, not 200.`)
   const text = await response.text()
-  if (Buffer.byteLength(text) > CLIENT_ID_DOCUMENT_MAX_BYTES) throw invalidClient(`The client ID metadata document at ${url} is larger than ${CLIENT_ID_DOCUMENT_MAX_BYTES} bytes.`)
+  if (Buffer.byteLength(text) > CLIENT_ID_DOCUMENT_MAX_BYTES)
+    throw invalidClient(`The client ID metadata document at ${url} is larger than ${CLIENT_ID_DOCUMENT_MAX_BYTES} bytes.`)
   try {
     return JSON.parse(text)
   } catch {
@@ -73,7 +77,8 @@ export async function resolveClientIdDocument(ctx: StandardContext, clientId: st
   // @see draft §4.1: the document names itself; no shared secret can be published in it.
   if (metadata.client_id !== clientId) throw fail(`names the client_id ${JSON.stringify(metadata.client_id)}, not its own URL.`)
   for (const member of ['client_secret', 'client_secret_expires_at']) if (member in metadata) throw fail(`must not contain "${member}".`)
-  if (typeof metadata.token_endpoint_auth_method === 'string' && metadata.token_endpoint_auth_method.startsWith('client_secret')) throw fail(`must not use ${metadata.token_endpoint_auth_method}: a published document has no secret.`)
+  if (typeof metadata.token_endpoint_auth_method === 'string' && metadata.token_endpoint_auth_method.startsWith('client_secret'))
+    throw fail(`must not use ${metadata.token_endpoint_auth_method}: a published document has no secret.`)
   let checked: ReturnType<typeof checkClientMetadata>
   try {
     checked = checkClientMetadata(metadata, 'none')
@@ -85,14 +90,23 @@ export async function resolveClientIdDocument(ctx: StandardContext, clientId: st
   if (checked.jwks) meta.jwks = checked.jwks
   if (checked.idTokenAlg) meta.id_token_signed_response_alg = checked.idTokenAlg
   if (checked.userinfoAlg) meta.userinfo_signed_response_alg = checked.userinfoAlg
-  const record = { name: checked.name ?? new URL(clientId).host, redirectUris: checked.redirectUris, scopes: checked.scopes, grantTypes: checked.grantTypes, meta }
+  const record = {
+    name: checked.name ?? new URL(clientId).host,
+    redirectUris: checked.redirectUris,
+    scopes: checked.scopes,
+    grantTypes: checked.grantTypes,
+    meta,
+  }
   ctx.notes.clientIdDocument = clientId
   if (known) {
     provider.store.clients.patch(known, record)
     return
   }
   const registered = provider.store.clients.collection.findMany((q) => q.where((c) => (c.meta as StandardClientMeta).registered === true)).length
-  if (registered >= provider.config.maxRegisteredClients) throw invalidClient(`This server holds at most ${provider.config.maxRegisteredClients} registered clients; reset it (POST /__oauth-dance/reset) to add more.`)
+  if (registered >= provider.config.maxRegisteredClients)
+    throw invalidClient(
+      `This server holds at most ${provider.config.maxRegisteredClients} registered clients; reset it (POST /__oauth-dance/reset) to add more.`,
+    )
   await provider.store.clients.collection.create({ clientId, clientSecret: '', createdAtMs: provider.clock.nowMs(), ...record })
 }
 
@@ -101,9 +115,11 @@ export function provideClientIdDocument(provider: StandardRuntime, body: { url?:
   if (typeof body.url !== 'string') throw new TypeError('"url" must be the client_id URL the document is served at')
   const problem = clientIdUrlProblem(body.url)
   if (problem) throw new TypeError(`"url" is not a client ID metadata document URL: ${problem}`)
-  if (body.document === null || typeof body.document !== 'object' || Array.isArray(body.document)) throw new TypeError('"document" must be the JSON object served at "url"')
+  if (body.document === null || typeof body.document !== 'object' || Array.isArray(body.document))
+    throw new TypeError('"document" must be the JSON object served at "url"')
   const documents = provider.store.clientIdDocuments
-  if (!documents.has(body.url) && documents.size >= MAX_PROVIDED_DOCUMENTS) throw new TypeError(`At most ${MAX_PROVIDED_DOCUMENTS} documents can be provided; reset to provide more`)
+  if (!documents.has(body.url) && documents.size >= MAX_PROVIDED_DOCUMENTS)
+    throw new TypeError(`At most ${MAX_PROVIDED_DOCUMENTS} documents can be provided; reset to provide more`)
   documents.set(body.url, body.document)
   return { url: body.url }
 }

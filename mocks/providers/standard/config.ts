@@ -71,7 +71,14 @@ export const STANDARD_FIXTURES = {
     id: '248289761001',
     username: 'alice',
     password: 'demo',
-    profile: { name: 'Alice Example', given_name: 'Alice', family_name: 'Example', preferred_username: 'alice', email: 'alice@example.com', email_verified: true },
+    profile: {
+      name: 'Alice Example',
+      given_name: 'Alice',
+      family_name: 'Example',
+      preferred_username: 'alice',
+      email: 'alice@example.com',
+      email_verified: true,
+    },
   },
 } as const
 

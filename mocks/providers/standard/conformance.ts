@@ -19,12 +19,22 @@ export const standardConformance: ConformanceData = {
   primaryOperation: { operation: 'userinfo', route: 'standard.userinfo' },
   requirements: { token: 'RFC6749-3.2', api: 'RFC6750-2.1', refresh: 'RFC6749-6' },
   facts: {
-    routes: { authorize: 'standard.authorize', token: 'standard.token', api: ['standard.userinfo', 'standard.resource', 'standard.resource-path'], jwks: 'standard.jwks', userinfo: 'standard.userinfo', deviceAuthorization: 'standard.device-authorization' },
+    routes: {
+      authorize: 'standard.authorize',
+      token: 'standard.token',
+      api: ['standard.userinfo', 'standard.resource', 'standard.resource-path'],
+      jwks: 'standard.jwks',
+      userinfo: 'standard.userinfo',
+      deviceAuthorization: 'standard.device-authorization',
+    },
     tokenPresentation: { placement: 'header', scheme: /^Bearer /, describe: 'Authorization: Bearer <access_token>', requirement: 'RFC6750-2.1' },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     // The device authorization request authenticates the client as the token request does (RFC 8628 §3.1).
     clientAuthRoutes: ['standard.device-authorization'],
-    grantTypes: { values: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'], requirement: 'RFC6749-4.1.3' },
+    grantTypes: {
+      values: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'],
+      requirement: 'RFC6749-4.1.3',
+    },
     tokenRequestFormats: ['form'],
     clientAuthRequirement: 'RFC6749-2.3.1',
     pkce: { supported: true, why: 'OAuth 2.1 and RFC 9700 §2.1.1 require PKCE with S256; the server refuses an authorization request without it' },

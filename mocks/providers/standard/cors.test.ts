@@ -8,7 +8,12 @@ const APP = 'https://spa.example'
 /** The CORS headers of an answer, and only those. */
 const corsOf = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('access-control-')))
 const ON_ANSWERS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'WWW-Authenticate, DPoP-Nonce' }
-const preflightFor = (methods: string) => ({ 'access-control-allow-origin': '*', 'access-control-allow-methods': methods, 'access-control-allow-headers': 'Authorization, Content-Type, DPoP', 'access-control-max-age': '600' })
+const preflightFor = (methods: string) => ({
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': methods,
+  'access-control-allow-headers': 'Authorization, Content-Type, DPoP',
+  'access-control-max-age': '600',
+})
 
 describe.each(bothModes)('standard CORS over $name', (mode) => {
   let running: Running<StandardRuntime>
@@ -20,7 +25,12 @@ describe.each(bothModes)('standard CORS over $name', (mode) => {
   afterAll(() => running.close())
   beforeEach(() => running.provider.reset())
 
-  const preflight = (path: string, method: string) => request(base).options(path).set('Origin', APP).set('Access-Control-Request-Method', method).set('Access-Control-Request-Headers', 'authorization, content-type, dpop')
+  const preflight = (path: string, method: string) =>
+    request(base)
+      .options(path)
+      .set('Origin', APP)
+      .set('Access-Control-Request-Method', method)
+      .set('Access-Control-Request-Headers', 'authorization, content-type, dpop')
 
   it.each([
     ['/token', 'POST', 'POST'],
@@ -40,10 +50,19 @@ describe.each(bothModes)('standard CORS over $name', (mode) => {
   })
 
   it('lets a browser app read token answers, errors included, and the metadata and keys', async () => {
-    const issued = await request(base).post('/token').set('Origin', APP).set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).type('form').send({ grant_type: 'client_credentials', scope: 'api:read' })
+    const issued = await request(base)
+      .post('/token')
+      .set('Origin', APP)
+      .set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret))
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'api:read' })
     expect(issued.status).toBe(200)
     expect(corsOf(issued.headers)).toEqual(ON_ANSWERS)
-    const refused = await request(base).post('/token').set('Origin', APP).type('form').send({ grant_type: 'refresh_token', refresh_token: 'nope', client_id: 'standard-public-client' })
+    const refused = await request(base)
+      .post('/token')
+      .set('Origin', APP)
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: 'nope', client_id: 'standard-public-client' })
     expect(refused.status).toBe(400)
     expect(refused.body.error).toBe('invalid_grant')
     expect(corsOf(refused.headers)).toEqual(ON_ANSWERS)
@@ -54,7 +73,7 @@ describe.each(bothModes)('standard CORS over $name', (mode) => {
     }
   })
 
-  it('lets it read UserInfo\'s 401 challenge and the revocation answer', async () => {
+  it("lets it read UserInfo's 401 challenge and the revocation answer", async () => {
     const challenged = await request(base).get('/userinfo').set('Origin', APP)
     expect(challenged.status).toBe(401)
     expect(challenged.headers['www-authenticate']).toMatch(/^Bearer/)

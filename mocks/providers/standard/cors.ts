@@ -9,7 +9,16 @@ import type { StandardRuntime } from './config.js'
  * and the protected resource's metadata. Browsers let a page read these
  * answers only with CORS headers (Fetch standard, "CORS protocol").
  */
-export const CORS_ROUTE_IDS: ReadonlySet<string> = new Set(['standard.token', 'standard.userinfo', 'standard.revoke', 'standard.register', 'standard.openid-configuration', 'standard.oauth-authorization-server', 'standard.jwks', 'standard.protected-resource-metadata'])
+export const CORS_ROUTE_IDS: ReadonlySet<string> = new Set([
+  'standard.token',
+  'standard.userinfo',
+  'standard.revoke',
+  'standard.register',
+  'standard.openid-configuration',
+  'standard.oauth-authorization-server',
+  'standard.jwks',
+  'standard.protected-resource-metadata',
+])
 
 /**
  * Any origin, without credentials: these endpoints authenticate by the
@@ -35,7 +44,17 @@ function withCorsHeaders(answer: RouteAnswer): RouteAnswer {
 
 /** The answer to a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`): which methods and headers the route takes. */
 function preflight(methods: readonly HttpMethod[]): Reply {
-  return new Reply(204, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': methods.join(', '), 'Access-Control-Allow-Headers': PREFLIGHT_ALLOWED_HEADERS, 'Access-Control-Max-Age': PREFLIGHT_MAX_AGE_SECONDS, 'Cache-Control': 'no-store' }, null)
+  return new Reply(
+    204,
+    {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Methods': methods.join(', '),
+      'Access-Control-Allow-Headers': PREFLIGHT_ALLOWED_HEADERS,
+      'Access-Control-Max-Age': PREFLIGHT_MAX_AGE_SECONDS,
+      'Cache-Control': 'no-store',
+    },
+    null,
+  )
 }
 
 /**

@@ -7,7 +7,8 @@ const DEVICE_DECISIONS = ['approve', 'deny', 'none'] as const
 export function parseDeviceUserScript(body: Record<string, unknown>): DeviceUserScript {
   if (!DEVICE_DECISIONS.includes(body.decision as never)) throw new TypeError(`"decision" must be one of ${DEVICE_DECISIONS.join(', ')}`)
   const afterSeconds = body.afterSeconds ?? 0
-  if (typeof afterSeconds !== 'number' || !Number.isInteger(afterSeconds) || afterSeconds < 0 || afterSeconds > 86_400) throw new TypeError('"afterSeconds" must be an integer of seconds from 0 to 86400')
+  if (typeof afterSeconds !== 'number' || !Number.isInteger(afterSeconds) || afterSeconds < 0 || afterSeconds > 86_400)
+    throw new TypeError('"afterSeconds" must be an integer of seconds from 0 to 86400')
   if (body.slowDown !== undefined && typeof body.slowDown !== 'boolean') throw new TypeError('"slowDown" must be true or false')
   return { decision: body.decision as DeviceUserScript['decision'], afterSeconds, slowDown: body.slowDown === true }
 }
@@ -26,7 +27,10 @@ export function applyDeviceUserScript(ctx: StandardContext, device: DeviceRecord
   let current = device
   if (device.status === 'pending' && script.decision !== 'none' && clock.nowMs() >= device.issuedAtMs + script.afterSeconds * 1000) {
     const user = store.users.collection.findMany()[0]
-    current = store.deviceCodes.patch(device, script.decision === 'approve' && user ? { status: 'approved', userId: user.id, authTimeMs: clock.nowMs() } : { status: 'denied' })
+    current = store.deviceCodes.patch(
+      device,
+      script.decision === 'approve' && user ? { status: 'approved', userId: user.id, authTimeMs: clock.nowMs() } : { status: 'denied' },
+    )
   }
   // @note the first poll of a request: lastPollMs is still null then.
   return { device: current, slowDown: script.slowDown && device.lastPollMs === null }

@@ -39,11 +39,16 @@ const deviceAuthorizationRoute = defineRoute<StandardRuntime>({
   async resolve(ctx) {
     const params = ctx.body()
     const { client } = await authenticateStandardClient(ctx, params, { allowNone: true })
-    if (!client.grantTypes.includes(DEVICE_CODE_GRANT)) throw new UnauthorizedClient(`This client is not registered for the ${DEVICE_CODE_GRANT} grant.`, 'device grant not registered')
+    if (!client.grantTypes.includes(DEVICE_CODE_GRANT))
+      throw new UnauthorizedClient(`This client is not registered for the ${DEVICE_CODE_GRANT} grant.`, 'device grant not registered')
     const scopes = splitScopes(params.value('scope'), / +/)
     const unknown = scopes.filter((s) => !(s in STANDARD_SCOPES) || (client.scopes.length > 0 && !client.scopes.includes(s)))
     if (unknown.length) throw new InvalidScope(`The requested scope is invalid or unknown: ${unknown.join(' ')}.`)
-    const resources = checkResources(ctx, new URLSearchParams(ctx.bodyText).getAll('resource').filter(Boolean), (_e, description) => new OAuthError(400, 'invalid_target', description))
+    const resources = checkResources(
+      ctx,
+      new URLSearchParams(ctx.bodyText).getAll('resource').filter(Boolean),
+      (_e, description) => new OAuthError(400, 'invalid_target', description),
+    )
     const { store, clock, config } = ctx.provider
     const now = clock.nowMs()
     let userCode = newUserCode()
@@ -153,7 +158,10 @@ ${csrfField(withCsrf)}
       if (typeof device === 'string') return entryForm(ctx, device, 400)
       const approved = form.get('decision') === 'authorize'
       ctx.notes.decision = approved ? 'authorize' : 'deny'
-      ctx.provider.store.deviceCodes.patch(device, approved ? { status: 'approved', userId: session.userId, authTimeMs: session.createdAtMs } : { status: 'denied' })
+      ctx.provider.store.deviceCodes.patch(
+        device,
+        approved ? { status: 'approved', userId: session.userId, authTimeMs: session.createdAtMs } : { status: 'denied' },
+      )
       return page(
         ctx,
         approved ? 'Device connected' : 'Device not connected',
@@ -166,4 +174,3 @@ ${csrfField(withCsrf)}
 ]
 
 export const deviceRoutes: RouteDefinition<StandardRuntime>[] = [deviceAuthorizationRoute, ...verificationRoutes]
-

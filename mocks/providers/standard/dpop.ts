@@ -44,7 +44,8 @@ export async function verifyDpopProof(ctx: StandardContext, proof: string, optio
     throw fail('The DPoP proof is not a JWT.')
   }
   if (header.typ !== 'dpop+jwt') throw fail('The DPoP proof\'s "typ" must be dpop+jwt.')
-  if (typeof header.alg !== 'string' || !DPOP_SIGNING_ALGS.includes(header.alg)) throw fail(`The DPoP proof's "alg" must be one of ${DPOP_SIGNING_ALGS.join(', ')}.`)
+  if (typeof header.alg !== 'string' || !DPOP_SIGNING_ALGS.includes(header.alg))
+    throw fail(`The DPoP proof's "alg" must be one of ${DPOP_SIGNING_ALGS.join(', ')}.`)
   const jwk = header.jwk as JWK | undefined
   if (!jwk || typeof jwk !== 'object') throw fail('The DPoP proof has no "jwk" header.')
   if ('d' in jwk || 'k' in jwk) throw fail('The DPoP proof\'s "jwk" must be a public key.')
@@ -66,11 +67,20 @@ export async function verifyDpopProof(ctx: StandardContext, proof: string, optio
   // §4.3 check 9: compared without query and fragment.
   if (!htu || htu.origin + htu.pathname !== target) throw fail(`The DPoP proof's "htu" must be ${target}.`)
   const now = ctx.provider.clock.nowSeconds()
-  if (typeof payload.iat !== 'number' || Math.abs(payload.iat - now) > DPOP_IAT_WINDOW_SECONDS) throw fail(`The DPoP proof's "iat" must be within ${DPOP_IAT_WINDOW_SECONDS} seconds of the server's time.`)
+  if (typeof payload.iat !== 'number' || Math.abs(payload.iat - now) > DPOP_IAT_WINDOW_SECONDS)
+    throw fail(`The DPoP proof's "iat" must be within ${DPOP_IAT_WINDOW_SECONDS} seconds of the server's time.`)
   if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256) throw fail('The DPoP proof has no "jti".')
-  if (options.accessToken !== undefined && payload.ath !== accessTokenHash(options.accessToken)) throw fail('The DPoP proof\'s "ath" is not the hash of the access token presented.')
+  if (options.accessToken !== undefined && payload.ath !== accessTokenHash(options.accessToken))
+    throw fail('The DPoP proof\'s "ath" is not the hash of the access token presented.')
   // RFC 9449 §8 (token endpoint) and §9 (resource): with nonces required, a proof must carry the current one; the answer says which.
-  if (ctx.provider.config.dpopNonce && !acceptsDpopNonce(ctx, payload.nonce)) throw useDpopNonce(ctx, payload.nonce === undefined ? 'The DPoP proof has no "nonce"; this server requires the one in the DPoP-Nonce header (RFC 9449 §8).' : 'The DPoP proof\'s "nonce" is not current; use the one in the DPoP-Nonce header (RFC 9449 §8).', status)
+  if (ctx.provider.config.dpopNonce && !acceptsDpopNonce(ctx, payload.nonce))
+    throw useDpopNonce(
+      ctx,
+      payload.nonce === undefined
+        ? 'The DPoP proof has no "nonce"; this server requires the one in the DPoP-Nonce header (RFC 9449 §8).'
+        : 'The DPoP proof\'s "nonce" is not current; use the one in the DPoP-Nonce header (RFC 9449 §8).',
+      status,
+    )
   const jkt = await calculateJwkThumbprint(jwk, 'sha256')
   const { dpopProofIds } = ctx.provider.store
   const key = `${jkt}:${payload.jti}`
@@ -116,7 +126,8 @@ export function authorizationScheme(ctx: StandardContext): 'DPoP' | 'Bearer' {
  */
 export async function checkDpopBinding(ctx: StandardContext, token: StandardToken, scheme: 'DPoP' | 'Bearer'): Promise<void> {
   if (scheme === 'Bearer') {
-    if (token.jkt !== null) throw new OAuthError(401, 'invalid_token', 'This access token is DPoP-bound: present it with "Authorization: DPoP" and a DPoP proof (RFC 9449 §7.1).')
+    if (token.jkt !== null)
+      throw new OAuthError(401, 'invalid_token', 'This access token is DPoP-bound: present it with "Authorization: DPoP" and a DPoP proof (RFC 9449 §7.1).')
     return
   }
   if (token.jkt === null) throw new OAuthError(401, 'invalid_token', 'This access token is not DPoP-bound: present it with "Authorization: Bearer".')

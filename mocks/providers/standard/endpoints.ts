@@ -4,7 +4,18 @@ import { Reply } from '../../core/reply.js'
 import { defineRoute, type RouteDefinition } from '../../core/routes.js'
 import { CLIENT_ASSERTION_ALGS, authenticateStandardClient } from './client-auth.js'
 import { STANDARD_AUTH_METHODS, STANDARD_GRANT_TYPES } from './supported.js'
-import { clientMeta, endpointUrl, resourceUrlOf, STANDARD_PATHS, STANDARD_RESOURCE_PATH, STANDARD_SCOPES, STANDARD_SIGNING_ALGS, type StandardContext, type StandardRuntime, type StandardToken } from './config.js'
+import {
+  clientMeta,
+  endpointUrl,
+  resourceUrlOf,
+  STANDARD_PATHS,
+  STANDARD_RESOURCE_PATH,
+  STANDARD_SCOPES,
+  STANDARD_SIGNING_ALGS,
+  type StandardContext,
+  type StandardRuntime,
+  type StandardToken,
+} from './config.js'
 import { authorizationScheme, checkDpopBinding, dpopChallenge, DPOP_SIGNING_ALGS } from './dpop.js'
 import { signWith } from './keys.js'
 import { registerRoute } from './registration.js'
@@ -51,7 +62,22 @@ export function serverMetadata(provider: StandardRuntime): Record<string, unknow
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...STANDARD_SIGNING_ALGS],
     userinfo_signing_alg_values_supported: [...STANDARD_SIGNING_ALGS],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'name', 'given_name', 'family_name', 'preferred_username', 'email', 'email_verified'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'nonce',
+      'at_hash',
+      'name',
+      'given_name',
+      'family_name',
+      'preferred_username',
+      'email',
+      'email_verified',
+    ],
     prompt_values_supported: ['none', 'login', 'consent'],
     claims_parameter_supported: false,
     request_parameter_supported: false,
@@ -66,13 +92,28 @@ function json(body: unknown, status = 200, headers: Record<string, string> = JSO
 }
 
 const discoveryRoutes: RouteDefinition<StandardRuntime>[] = [
-  defineRoute<StandardRuntime>({ id: 'standard.openid-configuration', method: 'GET', path: '/.well-known/openid-configuration', resolve: (ctx) => json(serverMetadata(ctx.provider), 200, METADATA_HEADERS) }),
-  defineRoute<StandardRuntime>({ id: 'standard.oauth-authorization-server', method: 'GET', path: '/.well-known/oauth-authorization-server', resolve: (ctx) => json(serverMetadata(ctx.provider), 200, METADATA_HEADERS) }),
+  defineRoute<StandardRuntime>({
+    id: 'standard.openid-configuration',
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    resolve: (ctx) => json(serverMetadata(ctx.provider), 200, METADATA_HEADERS),
+  }),
+  defineRoute<StandardRuntime>({
+    id: 'standard.oauth-authorization-server',
+    method: 'GET',
+    path: '/.well-known/oauth-authorization-server',
+    resolve: (ctx) => json(serverMetadata(ctx.provider), 200, METADATA_HEADERS),
+  }),
   defineRoute<StandardRuntime>({
     id: 'standard.jwks',
     method: 'GET',
     path: STANDARD_PATHS.jwks,
-    resolve: (ctx) => new Reply(200, { 'Content-Type': 'application/jwk-set+json', 'Cache-Control': 'no-cache', 'Access-Control-Allow-Origin': '*' }, ctx.provider.store.keys.jwks),
+    resolve: (ctx) =>
+      new Reply(
+        200,
+        { 'Content-Type': 'application/jwk-set+json', 'Cache-Control': 'no-cache', 'Access-Control-Allow-Origin': '*' },
+        ctx.provider.store.keys.jwks,
+      ),
   }),
   defineRoute<StandardRuntime>({
     id: 'standard.protected-resource-metadata',
@@ -103,12 +144,20 @@ function findToken(ctx: StandardContext, value: string): StandardToken | undefin
 async function userinfo(ctx: StandardContext): Promise<Reply> {
   const realm = ctx.provider.baseUrl
   const scheme = authorizationScheme(ctx)
-  const { token } = authenticateBearer(ctx as never, { realm, scheme, placements: scheme === 'DPoP' ? ['header'] : ['header', 'body'], scopes: ['openid'], findToken: (v) => findToken(ctx, v) as never })
+  const { token } = authenticateBearer(ctx as never, {
+    realm,
+    scheme,
+    placements: scheme === 'DPoP' ? ['header'] : ['header', 'body'],
+    scopes: ['openid'],
+    findToken: (v) => findToken(ctx, v) as never,
+  })
   const stored = token as unknown as StandardToken
   try {
     await checkDpopBinding(ctx, stored, scheme)
   } catch (error) {
-    if (error instanceof OAuthError) error.headers['WWW-Authenticate'] = error.error === 'invalid_dpop_proof' || error.error === 'use_dpop_nonce' ? dpopChallenge(error) : bearerChallenge(realm, error)
+    if (error instanceof OAuthError)
+      error.headers['WWW-Authenticate'] =
+        error.error === 'invalid_dpop_proof' || error.error === 'use_dpop_nonce' ? dpopChallenge(error) : bearerChallenge(realm, error)
     throw error
   }
   const user = stored.userId ? ctx.provider.store.users.by('id', stored.userId) : undefined
@@ -124,7 +173,8 @@ async function userinfo(ctx: StandardContext): Promise<Reply> {
     claims.sub = 'someone-else'
     ctx.notes.brokenUserinfo = 'wrong-sub'
   }
-  if (stored.scopes.includes('profile')) for (const k of ['name', 'given_name', 'family_name', 'preferred_username']) if (profile[k] !== undefined) claims[k] = profile[k]
+  if (stored.scopes.includes('profile'))
+    for (const k of ['name', 'given_name', 'family_name', 'preferred_username']) if (profile[k] !== undefined) claims[k] = profile[k]
   if (stored.scopes.includes('email')) for (const k of ['email', 'email_verified']) if (profile[k] !== undefined) claims[k] = profile[k]
   const client = ctx.provider.store.clients.by('clientId', stored.clientId)
   const alg = client ? clientMeta(client).userinfo_signed_response_alg : undefined
@@ -232,24 +282,68 @@ async function protectedResource(ctx: StandardContext): Promise<Reply> {
     await checkDpopBinding(ctx, stored, scheme)
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
-    if (error.error === 'invalid_dpop_proof' || error.error === 'use_dpop_nonce') return new Reply(401, { ...error.headers, 'WWW-Authenticate': dpopChallenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))
+    if (error.error === 'invalid_dpop_proof' || error.error === 'use_dpop_nonce')
+      return new Reply(
+        401,
+        { ...error.headers, 'WWW-Authenticate': dpopChallenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' },
+        JSON.stringify({ error: error.error, error_description: error.description }),
+      )
     // @see RFC 6750 §3.1: a request without a token gets the challenge alone, no error code.
     if (error.description === 'The access token is missing.') return new Reply(401, { 'WWW-Authenticate': challenge(), 'Cache-Control': 'no-store' }, null)
-    return new Reply(error.status, { 'WWW-Authenticate': challenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))
+    return new Reply(
+      error.status,
+      { 'WWW-Authenticate': challenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' },
+      JSON.stringify({ error: error.error, error_description: error.description }),
+    )
   }
-  const refuse = (error: OAuthError) => new Reply(error.status, { 'WWW-Authenticate': challenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' }, JSON.stringify({ error: error.error, error_description: error.description }))
+  const refuse = (error: OAuthError) =>
+    new Reply(
+      error.status,
+      { 'WWW-Authenticate': challenge(error), 'Cache-Control': 'no-store', 'Content-Type': 'application/json' },
+      JSON.stringify({ error: error.error, error_description: error.description }),
+    )
   if (!stored.audience.includes(resource)) {
     ctx.notes.wrongAudience = stored.audience
-    return refuse(new OAuthError(401, 'invalid_token', `The access token was not issued for this resource (its audience: ${stored.audience.join(', ') || 'none'}; RFC 8707).`))
+    return refuse(
+      new OAuthError(
+        401,
+        'invalid_token',
+        `The access token was not issued for this resource (its audience: ${stored.audience.join(', ') || 'none'}; RFC 8707).`,
+      ),
+    )
   }
   const needed = write ? 'api:write' : 'api:read'
   if (!stored.scopes.includes(needed)) return refuse(new InsufficientScope(`The access token lacks the "${needed}" scope.`))
-  return json({ resource, path: ctx.url.pathname, method: ctx.request.method.toUpperCase(), sub: stored.userId, client_id: stored.clientId, scope: stored.scopes.join(' ') })
+  return json({
+    resource,
+    path: ctx.url.pathname,
+    method: ctx.request.method.toUpperCase(),
+    sub: stored.userId,
+    client_id: stored.clientId,
+    scope: stored.scopes.join(' '),
+  })
 }
 
 const resourceRoutes: RouteDefinition<StandardRuntime>[] = [
-  defineRoute<StandardRuntime>({ id: 'standard.resource', method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], path: STANDARD_RESOURCE_PATH, resolve: protectedResource }),
-  defineRoute<StandardRuntime>({ id: 'standard.resource-path', method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], path: `${STANDARD_RESOURCE_PATH}/*`, resolve: protectedResource }),
+  defineRoute<StandardRuntime>({
+    id: 'standard.resource',
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    path: STANDARD_RESOURCE_PATH,
+    resolve: protectedResource,
+  }),
+  defineRoute<StandardRuntime>({
+    id: 'standard.resource-path',
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    path: `${STANDARD_RESOURCE_PATH}/*`,
+    resolve: protectedResource,
+  }),
 ]
 
-export const endpointRoutes: RouteDefinition<StandardRuntime>[] = [...discoveryRoutes, userinfoRoute, revokeRoute, introspectRoute, registerRoute, ...resourceRoutes]
+export const endpointRoutes: RouteDefinition<StandardRuntime>[] = [
+  ...discoveryRoutes,
+  userinfoRoute,
+  revokeRoute,
+  introspectRoute,
+  registerRoute,
+  ...resourceRoutes,
+]

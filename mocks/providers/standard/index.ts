@@ -47,27 +47,31 @@ export { BROKEN_ID_TOKEN_KINDS, type BrokenIdTokenKind } from './broken-id-token
 
 const JSON_ERROR_HEADERS = { 'Cache-Control': 'no-store' }
 
-const routes = withMovableEndpoints(withCors([
-  ...loginRoutes({
-    routePrefix: 'standard',
-    loginPath: STANDARD_PATHS.login,
-    logoutPath: STANDARD_PATHS.logout,
-    prompt(ctx, returnTo) {
-      const clientId = new URL(returnTo, 'http://x').searchParams.get('client_id')
-      const client = clientId ? ctx.provider.store.clients.by('clientId', clientId) : undefined
-      return client ? `Sign in to continue to ${client.name}` : 'Sign in'
-    },
-  }),
-  ...authorizeRoutes,
-  tokenRoute,
-  pushedAuthorizationRequestRoute,
-  ...deviceRoutes,
-  ...endpointRoutes,
-]))
-
+const routes = withMovableEndpoints(
+  withCors([
+    ...loginRoutes({
+      routePrefix: 'standard',
+      loginPath: STANDARD_PATHS.login,
+      logoutPath: STANDARD_PATHS.logout,
+      prompt(ctx, returnTo) {
+        const clientId = new URL(returnTo, 'http://x').searchParams.get('client_id')
+        const client = clientId ? ctx.provider.store.clients.by('clientId', clientId) : undefined
+        return client ? `Sign in to continue to ${client.name}` : 'Sign in'
+      },
+    }),
+    ...authorizeRoutes,
+    tokenRoute,
+    pushedAuthorizationRequestRoute,
+    ...deviceRoutes,
+    ...endpointRoutes,
+  ]),
+)
 
 /** Makes a new signing key for `alg` and publishes it; the previous one stays published unless `retirePrevious`. */
-export async function rotateStandardSigningKey(provider: StandardRuntime, options: { alg?: SigningAlg; retirePrevious?: boolean } = {}): Promise<{ kid: string; alg: SigningAlg; published: string[] }> {
+export async function rotateStandardSigningKey(
+  provider: StandardRuntime,
+  options: { alg?: SigningAlg; retirePrevious?: boolean } = {},
+): Promise<{ kid: string; alg: SigningAlg; published: string[] }> {
   await provider.ready
   const alg = options.alg ?? provider.config.idTokenSigningAlg
   const key = await generateStandardKey(alg)
@@ -94,7 +98,11 @@ export async function rotateStandardSigningKey(provider: StandardRuntime, option
 export function createStandard(options: ProviderOptions & StandardOptions = {}): StandardRuntime {
   const parsed = parseProviderOptions('standard', standardOptionsSchema, options)
   const config: StandardConfig = {
-    web: { cookieName: 'standard_session', loginPath: STANDARD_PATHS.login, brand: { name: 'Standard', tagline: 'OAuth 2.1 / OpenID Connect', color: '#0f172a', accent: '#0f766e' } },
+    web: {
+      cookieName: 'standard_session',
+      loginPath: STANDARD_PATHS.login,
+      brand: { name: 'Standard', tagline: 'OAuth 2.1 / OpenID Connect', color: '#0f172a', accent: '#0f766e' },
+    },
     authorize: {
       routePrefix: 'standard',
       path: STANDARD_PATHS.authorize,
@@ -145,8 +153,18 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       options: { schema: standardOptionsSchema, initial: { ...parsed }, apply: (config, o) => Object.assign(config, o) },
       accounts: standardAccounts,
       renderError: renderTokenError,
-      notFound: () => Reply.json(404, { error: 'not_found', error_description: 'No such endpoint; the server metadata at /.well-known/openid-configuration lists them.' }, JSON_ERROR_HEADERS),
-      methodNotAllowed: (_ctx, allowed) => Reply.json(405, { error: 'invalid_request', error_description: `This endpoint accepts ${allowed.join(', ')}.` }, { ...JSON_ERROR_HEADERS, Allow: allowed.join(', ') }),
+      notFound: () =>
+        Reply.json(
+          404,
+          { error: 'not_found', error_description: 'No such endpoint; the server metadata at /.well-known/openid-configuration lists them.' },
+          JSON_ERROR_HEADERS,
+        ),
+      methodNotAllowed: (_ctx, allowed) =>
+        Reply.json(
+          405,
+          { error: 'invalid_request', error_description: `This endpoint accepts ${allowed.join(', ')}.` },
+          { ...JSON_ERROR_HEADERS, Allow: allowed.join(', ') },
+        ),
       controls: {
         // The user withdraws consent: every token is revoked, as its revocation endpoint (RFC 7009) revokes one. The harness's revoke-tokens step.
         'revoke-tokens'(provider) {
@@ -156,7 +174,8 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
           return { revoked: live.length }
         },
         'rotate-key'(provider, body) {
-          if (body.alg !== undefined && !STANDARD_SIGNING_ALGS.includes(body.alg)) throw new TypeError(`"alg" must be one of ${STANDARD_SIGNING_ALGS.join(', ')}`)
+          if (body.alg !== undefined && !STANDARD_SIGNING_ALGS.includes(body.alg))
+            throw new TypeError(`"alg" must be one of ${STANDARD_SIGNING_ALGS.join(', ')}`)
           if (body.retirePrevious !== undefined && typeof body.retirePrevious !== 'boolean') throw new TypeError('"retirePrevious" must be true or false')
           return rotateStandardSigningKey(provider, { alg: body.alg, retirePrevious: body.retirePrevious })
         },
@@ -190,7 +209,13 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
           issuer: provider.baseUrl,
           discoveryUrl: `${provider.baseUrl}/.well-known/openid-configuration`,
           resourceUrl: resourceUrlOf(provider),
-          clients: provider.store.clients.collection.findMany().map((c) => ({ id: c.clientId, secret: c.clientSecret, name: c.name, redirectUris: c.redirectUris, scopes: c.scopes.length ? c.scopes : Object.keys(STANDARD_SCOPES) })),
+          clients: provider.store.clients.collection.findMany().map((c) => ({
+            id: c.clientId,
+            secret: c.clientSecret,
+            name: c.name,
+            redirectUris: c.redirectUris,
+            scopes: c.scopes.length ? c.scopes : Object.keys(STANDARD_SCOPES),
+          })),
           users: provider.store.users.collection.findMany().map((u) => ({ username: u.username, password: u.password })),
         }
       },

@@ -13,7 +13,10 @@ export interface StandardSigningKey {
 
 /** A fresh key for `alg` (RSA-2048, P-256, Ed25519), its kid the RFC 7638 thumbprint. */
 export async function generateStandardKey(alg: SigningAlg): Promise<StandardSigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'RS256' ? { modulusLength: 2048, extractable: true } : alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true })
+  const { privateKey, publicKey } = await generateKeyPair(
+    alg,
+    alg === 'RS256' ? { modulusLength: 2048, extractable: true } : alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true },
+  )
   const jwk = await exportJWK(publicKey)
   const kid = await calculateJwkThumbprint(jwk)
   return { kid, alg, privateKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } }

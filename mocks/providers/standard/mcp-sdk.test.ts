@@ -14,7 +14,13 @@ class InMemoryProvider implements OAuthClientProvider {
   authorizationUrl?: URL
   readonly redirectUrl = 'http://127.0.0.1:33418/callback'
   get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'MCP SDK test client', redirect_uris: [this.redirectUrl], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' }
+    return {
+      client_name: 'MCP SDK test client',
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    }
   }
   clientInformation() {
     return this.information
@@ -87,11 +93,14 @@ describe.each(bothModes)('@modelcontextprotocol/sdk against standard over $name'
 
   it('presents a client ID metadata document instead of registering, when the server says it takes them', async () => {
     const base = running.baseUrl
-    const post = (path: string, body: unknown) => fetch(`${base}/__oauth-dance/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}/__oauth-dance/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     expect((await post('options', { clientIdMetadataDocuments: true })).status).toBe(200)
     const clientMetadataUrl = 'https://mcp-client.example/oauth/client.json'
     const provider = Object.assign(new InMemoryProvider(), { clientMetadataUrl })
-    expect((await post('client-id-document', { url: clientMetadataUrl, document: { ...provider.clientMetadata, client_id: clientMetadataUrl } })).status).toBe(200)
+    expect((await post('client-id-document', { url: clientMetadataUrl, document: { ...provider.clientMetadata, client_id: clientMetadataUrl } })).status).toBe(
+      200,
+    )
     const resourceUrl = running.provider.describe().resourceUrl as string
     const { resourceMetadataUrl } = extractWWWAuthenticateParams(await fetch(resourceUrl))
     expect(await auth(provider, { serverUrl: resourceUrl, resourceMetadataUrl, scope: 'api:read' })).toBe('REDIRECT')

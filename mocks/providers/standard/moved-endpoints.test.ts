@@ -14,7 +14,12 @@ describe.each(bothModes)('standard movedEndpoints over $name', (mode) => {
   afterAll(() => running.close())
   beforeEach(() => running.provider.reset())
 
-  const clientCredentials = (path: string) => request(base).post(path).set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).type('form').send({ grant_type: 'client_credentials', scope: 'api:read' })
+  const clientCredentials = (path: string) =>
+    request(base)
+      .post(path)
+      .set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret))
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'api:read' })
 
   it('serves token, registration, UserInfo, revocation and introspection under /oauth2/v1, lists them so, and answers 404 at the usual paths', async () => {
     expect((await request(base).post('/__oauth-dance/options').send({ movedEndpoints: true })).status).toBe(200)
@@ -36,12 +41,20 @@ describe.each(bothModes)('standard movedEndpoints over $name', (mode) => {
     const usual = await clientCredentials('/token')
     expect(usual.status).toBe(404)
     expect(usual.headers['cache-control']).toBe('no-store')
-    expect(usual.body).toEqual({ error: 'not_found', error_description: 'Nothing is served at /token; the server metadata at /.well-known/oauth-authorization-server lists the endpoints (movedEndpoints is on).' })
+    expect(usual.body).toEqual({
+      error: 'not_found',
+      error_description:
+        'Nothing is served at /token; the server metadata at /.well-known/oauth-authorization-server lists the endpoints (movedEndpoints is on).',
+    })
     for (const path of ['/register', '/userinfo', '/revoke', '/introspect']) expect((await request(base).post(path).send({})).status, path).toBe(404)
   })
 
   it('serves only the usual paths while off (the default), and again after reset', async () => {
-    expect((await clientCredentials('/oauth2/v1/token')).body).toEqual({ error: 'not_found', error_description: 'Nothing is served at /oauth2/v1/token; the server metadata at /.well-known/oauth-authorization-server lists the endpoints (movedEndpoints is off).' })
+    expect((await clientCredentials('/oauth2/v1/token')).body).toEqual({
+      error: 'not_found',
+      error_description:
+        'Nothing is served at /oauth2/v1/token; the server metadata at /.well-known/oauth-authorization-server lists the endpoints (movedEndpoints is off).',
+    })
     expect((await clientCredentials('/token')).status).toBe(200)
     expect((await request(base).get('/.well-known/oauth-authorization-server')).body.token_endpoint).toBe(`${base}/token`)
   })

@@ -24,5 +24,12 @@ export function withMovableEndpoints(routes: RouteDefinition<StandardRuntime>[])
 }
 
 function notFound(path: string): Reply {
-  return Reply.json(404, { error: 'not_found', error_description: `Nothing is served at ${path}; the server metadata at /.well-known/oauth-authorization-server lists the endpoints (movedEndpoints is ${path.startsWith(MOVED_ENDPOINTS_PREFIX) ? 'off' : 'on'}).` }, { 'Cache-Control': 'no-store' })
+  return Reply.json(
+    404,
+    {
+      error: 'not_found',
+      error_description: `Nothing is served at ${path}; the server metadata at /.well-known/oauth-authorization-server lists the endpoints (movedEndpoints is ${path.startsWith(MOVED_ENDPOINTS_PREFIX) ? 'off' : 'on'}).`,
+    },
+    { 'Cache-Control': 'no-store' },
+  )
 }

@@ -28,7 +28,17 @@ describe.each(bothModes)('oauth4webapi against standard over $name', (mode) => {
     const nonce = oauth.generateRandomNonce()
     const state = oauth.generateRandomState()
     const url = new URL(as.authorization_endpoint!)
-    for (const [k, v] of Object.entries({ client_id: client.client_id, redirect_uri: redirectUri, response_type: 'code', scope: 'openid email', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce })) url.searchParams.set(k, v)
+    for (const [k, v] of Object.entries({
+      client_id: client.client_id,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'openid email',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    }))
+      url.searchParams.set(k, v)
     const callback = await followAuthorization(browser(running.baseUrl), url.href)
     return { callback, verifier, nonce, state }
   }
@@ -44,11 +54,15 @@ describe.each(bothModes)('oauth4webapi against standard over $name', (mode) => {
     expect(claims.sub).toBe(ALICE.id)
     const info = await oauth.processUserInfoResponse(as, client, claims.sub, await oauth.userInfoRequest(as, client, tokens.access_token, insecure))
     expect(info.email).toBe('alice@example.com')
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure))
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure),
+    )
     expect(refreshed.access_token).not.toBe(tokens.access_token)
   })
 
-  it('refuses an authorization response without iss, or with another server\'s', async () => {
+  it("refuses an authorization response without iss, or with another server's", async () => {
     const client: oauth.Client = { client_id: CONFIDENTIAL.clientId }
     const { callback, state } = await authorize(client, CONFIDENTIAL.redirectUris[0])
     const withoutIss = new URL(callback)
@@ -62,15 +76,37 @@ describe.each(bothModes)('oauth4webapi against standard over $name', (mode) => {
   })
 
   it('pushes the authorization request (RFC 9126) and binds its tokens with DPoP (RFC 9449) for a client registered to require both', async () => {
-    const registered = await fetch(as.registration_endpoint!, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], require_pushed_authorization_requests: true, dpop_bound_access_tokens: true }) })
+    const registered = await fetch(as.registration_endpoint!, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        redirect_uris: ['http://127.0.0.1/callback'],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        require_pushed_authorization_requests: true,
+        dpop_bound_access_tokens: true,
+      }),
+    })
     const client: oauth.Client = { client_id: ((await registered.json()) as { client_id: string }).client_id }
     const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'))
     const redirectUri = 'http://127.0.0.1:40001/callback'
     const verifier = oauth.generateRandomCodeVerifier()
     const state = oauth.generateRandomState()
     const resource = `${running.baseUrl}/api`
-    const parameters = { redirect_uri: redirectUri, response_type: 'code', scope: 'openid api:read', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, resource }
-    const pushed = await oauth.processPushedAuthorizationResponse(as, client, await oauth.pushedAuthorizationRequest(as, client, oauth.None(), parameters, { DPoP, ...insecure }))
+    const parameters = {
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'openid api:read',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      resource,
+    }
+    const pushed = await oauth.processPushedAuthorizationResponse(
+      as,
+      client,
+      await oauth.pushedAuthorizationRequest(as, client, oauth.None(), parameters, { DPoP, ...insecure }),
+    )
     const url = new URL(as.authorization_endpoint!)
     url.searchParams.set('client_id', client.client_id)
     url.searchParams.set('request_uri', pushed.request_uri)
@@ -82,7 +118,11 @@ describe.each(bothModes)('oauth4webapi against standard over $name', (mode) => {
     const api = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(`${resource}/things`), undefined, undefined, { DPoP, ...insecure })
     expect(api.status).toBe(200)
     expect(((await api.json()) as { sub: string }).sub).toBe(ALICE.id)
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, { DPoP, ...insecure }))
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, { DPoP, ...insecure }),
+    )
     expect(refreshed.token_type).toBe('dpop')
   })
 })

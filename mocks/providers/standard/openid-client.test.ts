@@ -30,7 +30,15 @@ describe.each(bothModes)('openid-client against standard over $name', (mode) => 
     const verifier = client.randomPKCECodeVerifier()
     const state = client.randomState()
     const nonce = client.randomNonce()
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope: 'openid profile email', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce, ...extra })
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid profile email',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      ...extra,
+    })
     const callback = await followAuthorization(browser(running.baseUrl), url.href)
     return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true })
   }
@@ -44,7 +52,11 @@ describe.each(bothModes)('openid-client against standard over $name', (mode) => 
     const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub)
     expect(info).toMatchObject({ sub: ALICE.id, email: 'alice@example.com', preferred_username: 'alice' })
     // OIDC Core §5.3.2: a UserInfo answer about someone else is refused.
-    await fetch(`${running.baseUrl}/__oauth-dance/break-next-userinfo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind":"wrong-sub"}' })
+    await fetch(`${running.baseUrl}/__oauth-dance/break-next-userinfo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"kind":"wrong-sub"}',
+    })
     await expect(client.fetchUserInfo(config, tokens.access_token, claims.sub)).rejects.toThrow()
     expect((await client.fetchUserInfo(config, tokens.access_token, claims.sub)).sub).toBe(ALICE.id)
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!)
@@ -69,11 +81,21 @@ describe.each(bothModes)('openid-client against standard over $name', (mode) => 
   it('refuses a callback whose iss is not the server (RFC 9207 mix-up protection), and a wrong state', async () => {
     const config = await client.discovery(issuer, PUBLIC.clientId, undefined, client.None(), options)
     const verifier = client.randomPKCECodeVerifier()
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: 'http://127.0.0.1:49152/callback', scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 'right' })
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: 'http://127.0.0.1:49152/callback',
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'right',
+    })
     const callback = await followAuthorization(browser(running.baseUrl), url.href)
     const mixedUp = new URL(callback)
     mixedUp.searchParams.set('iss', 'https://attacker.example')
-    const refusal = (url: URL, expectedState: string) => client.authorizationCodeGrant(config, url, { pkceCodeVerifier: verifier, expectedState }).then(() => 'accepted', (error: Error & { cause?: Error }) => `${error.message}: ${error.cause?.message}`)
+    const refusal = (url: URL, expectedState: string) =>
+      client.authorizationCodeGrant(config, url, { pkceCodeVerifier: verifier, expectedState }).then(
+        () => 'accepted',
+        (error: Error & { cause?: Error }) => `${error.message}: ${error.cause?.message}`,
+      )
     expect(await refusal(mixedUp, 'right')).toMatch(/"iss"/)
     expect(await refusal(callback, 'wrong')).toMatch(/"state"/)
     // Nothing was redeemed by the refused callbacks: the genuine one still works.
@@ -85,7 +107,11 @@ describe.each(bothModes)('openid-client against standard over $name', (mode) => 
   const SIGNATURE = ['bad-signature', 'tampered-payload', 'unknown-kid'] as const
   const ACCEPTED = BROKEN_ID_TOKEN_KINDS.filter((kind) => !(REFUSED as readonly string[]).includes(kind) && !(SIGNATURE as readonly string[]).includes(kind))
   const breakNextIdToken = async (kind: string) => {
-    const armed = await fetch(`${running.baseUrl}/__oauth-dance/break-next-id-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind }) })
+    const armed = await fetch(`${running.baseUrl}/__oauth-dance/break-next-id-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind }),
+    })
     expect(armed.status).toBe(200)
   }
 
@@ -118,7 +144,13 @@ describe.each(bothModes)('openid-client against standard over $name', (mode) => 
     const config = await client.discovery(issuer, PUBLIC.clientId, undefined, client.None(), options)
     client.enableNonRepudiationChecks(config)
     await codeFlow(config, 'http://127.0.0.1:49152/callback')
-    const rotated = await (await fetch(`${running.baseUrl}/__oauth-dance/rotate-key`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ retirePrevious: true }) })).json()
+    const rotated = await (
+      await fetch(`${running.baseUrl}/__oauth-dance/rotate-key`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ retirePrevious: true }),
+      })
+    ).json()
     const fetches = () => running.provider.journal.entries().filter((e) => e.route === 'standard.jwks').length
     // Within 60 s of its last fetch (real time: oauth4webapi's own clock) it does not refetch, and fails.
     const before = fetches()
@@ -152,7 +184,12 @@ describe.each(bothModes)('openid-client against standard over $name', (mode) => 
     const jwk = { ...(await crypto.subtle.exportKey('jwk', publicKey)), kid: 'signer-1', alg: 'ES256', use: 'sig' }
     const config = await client.dynamicClientRegistration(
       issuer,
-      { token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [jwk as client.JWK] }, client_name: 'openid-client signer' },
+      {
+        token_endpoint_auth_method: 'private_key_jwt',
+        grant_types: ['client_credentials'],
+        jwks: { keys: [jwk as client.JWK] },
+        client_name: 'openid-client signer',
+      },
       client.PrivateKeyJwt({ key: privateKey, kid: 'signer-1' }),
       options,
     )
@@ -172,9 +209,15 @@ async function followDevice(agent: ReturnType<typeof browser>, verificationUri: 
   let res = await agent.get(pathOf(verificationUri))
   if (res.status === 302) {
     const login = await agent.get(pathOf(res.headers.location))
-    const posted = await agent.post('/login').type('form').send({ ...formFields(login.text), username: ALICE.username, password: ALICE.password })
+    const posted = await agent
+      .post('/login')
+      .type('form')
+      .send({ ...formFields(login.text), username: ALICE.username, password: ALICE.password })
     res = await agent.get(pathOf(posted.headers.location))
   }
-  const decided = await agent.post('/device').type('form').send({ ...formFields(res.text), decision: 'authorize' })
+  const decided = await agent
+    .post('/device')
+    .type('form')
+    .send({ ...formFields(res.text), decision: 'authorize' })
   return decided.text
 }

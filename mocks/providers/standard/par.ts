@@ -49,7 +49,12 @@ export const pushedAuthorizationRequestRoute = defineRoute<StandardRuntime>({
       throw error
     }
     const now = ctx.provider.clock.nowMs()
-    const pushed = ctx.provider.store.pushedRequests.insert({ requestUri: REQUEST_URI_PREFIX + randomBase64Url(32), clientId: client.clientId, params: source.toString(), expiresAtMs: now + PUSHED_REQUEST_TTL_SECONDS * 1000 })
+    const pushed = ctx.provider.store.pushedRequests.insert({
+      requestUri: REQUEST_URI_PREFIX + randomBase64Url(32),
+      clientId: client.clientId,
+      params: source.toString(),
+      expiresAtMs: now + PUSHED_REQUEST_TTL_SECONDS * 1000,
+    })
     ctx.notes.pushedRequest = true
     return Reply.json(201, { request_uri: pushed.requestUri, expires_in: PUSHED_REQUEST_TTL_SECONDS }, { 'Cache-Control': 'no-store' })
   },

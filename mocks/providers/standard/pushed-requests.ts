@@ -14,10 +14,13 @@ export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:'
  */
 export function pushedRequestFor(ctx: StandardContext, requestUri: string): PushedRequest & { source: URLSearchParams } {
   const clientId = ctx.query.value('client_id')
-  if (clientId === undefined) throw new AuthorizationError('invalid_request', 'The "client_id" parameter is missing; it accompanies "request_uri" (RFC 9126 §4).')
+  if (clientId === undefined)
+    throw new AuthorizationError('invalid_request', 'The "client_id" parameter is missing; it accompanies "request_uri" (RFC 9126 §4).')
   const pushed = ctx.provider.store.pushedRequests.by('requestUri', requestUri)
-  if (!pushed || pushed.clientId !== clientId) throw new AuthorizationError('invalid_request_uri', 'The "request_uri" is unknown, was already used, or was pushed by another client.')
-  if (ctx.provider.clock.nowMs() >= pushed.expiresAtMs) throw new AuthorizationError('invalid_request_uri', 'The "request_uri" expired; push the request again.')
+  if (!pushed || pushed.clientId !== clientId)
+    throw new AuthorizationError('invalid_request_uri', 'The "request_uri" is unknown, was already used, or was pushed by another client.')
+  if (ctx.provider.clock.nowMs() >= pushed.expiresAtMs)
+    throw new AuthorizationError('invalid_request_uri', 'The "request_uri" expired; push the request again.')
   return { ...pushed, source: new URLSearchParams(pushed.params) }
 }
 

@@ -32,7 +32,9 @@ function checkRedirectUri(value: unknown): string {
     throw redirectError(`The redirect URI ${value} uses http on a host that is not loopback; use https (RFC 9700 §2.6).`)
   }
   if (scheme.includes('.') && !['javascript', 'data', 'file', 'vbscript'].includes(scheme)) return value
-  throw redirectError(`The redirect URI ${value} must be https, http on a loopback IP, or a private-use scheme such as com.example.app:/callback (RFC 8252 §7).`)
+  throw redirectError(
+    `The redirect URI ${value} must be https, http on a loopback IP, or a private-use scheme such as com.example.app:/callback (RFC 8252 §7).`,
+  )
 }
 
 function stringArray(body: Record<string, unknown>, name: string): string[] | undefined {
@@ -58,11 +60,14 @@ export function checkClientMetadata(metadata: Record<string, unknown>, defaultAu
   const responseTypes = stringArray(metadata, 'response_types') ?? (grantTypes.includes('authorization_code') ? ['code'] : [])
   if (responseTypes.some((r) => r !== 'code')) throw metadataError('Only the "code" response type is supported.')
   // @see RFC 7591 §2.1: grant_types and response_types must agree.
-  if (grantTypes.includes('authorization_code') !== responseTypes.includes('code')) throw metadataError('"grant_types" includes authorization_code exactly when "response_types" includes code (RFC 7591 §2.1).')
-  if (authMethod === 'none' && grantTypes.includes('client_credentials')) throw metadataError('A public client ("token_endpoint_auth_method": "none") cannot use client_credentials.')
+  if (grantTypes.includes('authorization_code') !== responseTypes.includes('code'))
+    throw metadataError('"grant_types" includes authorization_code exactly when "response_types" includes code (RFC 7591 §2.1).')
+  if (authMethod === 'none' && grantTypes.includes('client_credentials'))
+    throw metadataError('A public client ("token_endpoint_auth_method": "none") cannot use client_credentials.')
 
   const redirectUris = (stringArray(metadata, 'redirect_uris') ?? []).map(checkRedirectUri)
-  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) throw redirectError('"redirect_uris" is required for the authorization_code grant.')
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0)
+    throw redirectError('"redirect_uris" is required for the authorization_code grant.')
 
   const scopeValue = metadata.scope
   if (scopeValue !== undefined && typeof scopeValue !== 'string') throw metadataError('"scope" must be a space-separated string.')
@@ -74,7 +79,12 @@ export function checkClientMetadata(metadata: Record<string, unknown>, defaultAu
   let jwks: StandardClientMeta['jwks']
   if (metadata.jwks !== undefined) {
     const keys = (metadata.jwks as { keys?: unknown })?.keys
-    if (!Array.isArray(keys) || keys.length === 0 || keys.length > 10 || keys.some((k) => k === null || typeof k !== 'object' || typeof (k as { kty?: unknown }).kty !== 'string' || 'd' in (k as object))) {
+    if (
+      !Array.isArray(keys) ||
+      keys.length === 0 ||
+      keys.length > 10 ||
+      keys.some((k) => k === null || typeof k !== 'object' || typeof (k as { kty?: unknown }).kty !== 'string' || 'd' in (k as object))
+    ) {
       throw metadataError('"jwks" must be {"keys": [...]} with 1 to 10 public JWKs (no private members).')
     }
     jwks = { keys: keys as Array<Record<string, unknown>> }
@@ -99,14 +109,16 @@ export const registerRoute = defineRoute<StandardRuntime>({
   method: 'POST',
   path: STANDARD_PATHS.register,
   async resolve(ctx) {
-    if (mediaType(ctx.request) !== 'application/json') throw new OAuthError(400, 'invalid_request', 'The registration request must be application/json (RFC 7591 §3.1).')
+    if (mediaType(ctx.request) !== 'application/json')
+      throw new OAuthError(400, 'invalid_request', 'The registration request must be application/json (RFC 7591 §3.1).')
     let body: unknown
     try {
       body = JSON.parse(ctx.bodyText)
     } catch {
       throw new OAuthError(400, 'invalid_request', 'The registration request is not valid JSON.')
     }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw metadataError('The registration request must be a JSON object of client metadata.')
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw metadataError('The registration request must be a JSON object of client metadata.')
     const metadata = body as Record<string, unknown>
     const { store, clock, config } = ctx.provider
 
@@ -114,7 +126,11 @@ export const registerRoute = defineRoute<StandardRuntime>({
 
     const registered = store.clients.collection.findMany((q) => q.where((c) => (c.meta as StandardClientMeta).registered === true)).length
     if (registered >= config.maxRegisteredClients) {
-      throw new OAuthError(400, 'invalid_request', `This server holds at most ${config.maxRegisteredClients} registered clients; reset it (POST /__oauth-dance/reset) to register more.`)
+      throw new OAuthError(
+        400,
+        'invalid_request',
+        `This server holds at most ${config.maxRegisteredClients} registered clients; reset it (POST /__oauth-dance/reset) to register more.`,
+      )
     }
 
     const secretMethod = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post'

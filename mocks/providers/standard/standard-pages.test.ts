@@ -52,7 +52,7 @@ describe.each(bothModes)('standard pages over $name', (mode) => {
     expect(page.text).toContain('Sign in to continue to Example Native App')
   })
 
-  it('consent page: headers; a POST without the session\'s token issues no code', async () => {
+  it("consent page: headers; a POST without the session's token issues no code", async () => {
     const agent = browser(base)
     await signIn(agent)
     const consent = await agent.get('/authorize').query(authorizeQuery())
@@ -62,7 +62,10 @@ describe.each(bothModes)('standard pages over $name', (mode) => {
     expect(token).toMatch(/^[\w-]{20,}$/)
     const before = running.provider.store.codes.collection.count()
     for (const forged of [undefined, 'x'.repeat(32)]) {
-      const res = await agent.post('/authorize').type('form').send({ ...fields, ...(forged ? { authenticity_token: forged } : {}), decision: 'authorize' })
+      const res = await agent
+        .post('/authorize')
+        .type('form')
+        .send({ ...fields, ...(forged ? { authenticity_token: forged } : {}), decision: 'authorize' })
       expect(res.status).toBe(403)
       expect(res.headers.location).toBeUndefined()
       expectPageHeaders(res, 'refusal')
@@ -79,11 +82,14 @@ describe.each(bothModes)('standard pages over $name', (mode) => {
     expect(consent.text).not.toContain('<script>alert(2)</script>')
     expect(consent.text).not.toContain('<img src=x')
     expect(consent.text).toContain('&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;&lt;script&gt;')
-    const decided = await agent.post('/authorize').type('form').send({ ...formFields(consent.text), decision: 'authorize' })
+    const decided = await agent
+      .post('/authorize')
+      .type('form')
+      .send({ ...formFields(consent.text), decision: 'authorize' })
     expect(new URL(decided.headers.location).searchParams.get('state')).toBe(HOSTILE)
   })
 
-  it('device pages: headers, and a decision without the session\'s token changes nothing', async () => {
+  it("device pages: headers, and a decision without the session's token changes nothing", async () => {
     const started = (await request(base).post('/device_authorization').type('form').send({ client_id: PUBLIC.clientId })).body
     const agent = browser(base)
     await signIn(agent)

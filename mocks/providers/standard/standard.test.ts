@@ -39,9 +39,21 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(m.id_token_signing_alg_values_supported).toEqual(['RS256', 'ES256', 'EdDSA'])
       expect(m.grant_types_supported).toEqual(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'])
       // Every advertised endpoint answers something other than 404.
-      for (const key of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'registration_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'device_authorization_endpoint']) {
+      for (const key of [
+        'authorization_endpoint',
+        'token_endpoint',
+        'jwks_uri',
+        'userinfo_endpoint',
+        'registration_endpoint',
+        'revocation_endpoint',
+        'introspection_endpoint',
+        'device_authorization_endpoint',
+      ]) {
         const url = new URL(m[key])
-        const res = key === 'jwks_uri' || key === 'authorization_endpoint' || key === 'userinfo_endpoint' ? await request(base).get(url.pathname) : await request(base).post(url.pathname).type('form').send({})
+        const res =
+          key === 'jwks_uri' || key === 'authorization_endpoint' || key === 'userinfo_endpoint'
+            ? await request(base).get(url.pathname)
+            : await request(base).post(url.pathname).type('form').send({})
         expect(res.status, key).not.toBe(404)
       }
       const keys = (await request(base).get('/jwks')).body.keys
@@ -80,7 +92,15 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(typeof payload.auth_time).toBe('number')
       const info = await request(base).get('/userinfo').set('Authorization', `Bearer ${res.body.access_token}`)
       expect(info.status).toBe(200)
-      expect(info.body).toEqual({ sub: ALICE.id, name: 'Alice Example', given_name: 'Alice', family_name: 'Example', preferred_username: 'alice', email: 'alice@example.com', email_verified: true })
+      expect(info.body).toEqual({
+        sub: ALICE.id,
+        name: 'Alice Example',
+        given_name: 'Alice',
+        family_name: 'Example',
+        preferred_username: 'alice',
+        email: 'alice@example.com',
+        email_verified: true,
+      })
     })
 
     it('skips consent once granted, shows it again for prompt=consent, and sends the denial back with iss', async () => {
@@ -90,7 +110,12 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(again.location.searchParams.get('code')).toBeTruthy()
       expect(running.provider.journal.entries().some((e) => e.notes.consentSkipped)).toBe(true)
       const denied = await authorizeCode(agent, { prompt: 'consent' }, 'deny')
-      expect(Object.fromEntries(denied.location.searchParams)).toEqual({ error: 'access_denied', error_description: 'The user denied the request.', state: 'state-123', iss: base })
+      expect(Object.fromEntries(denied.location.searchParams)).toEqual({
+        error: 'access_denied',
+        error_description: 'The user denied the request.',
+        state: 'state-123',
+        iss: base,
+      })
     })
 
     it.each([
@@ -111,7 +136,12 @@ describe.each(bothModes)('standard over $name', (mode) => {
     })
 
     it('never redirects to an unregistered redirect URI: an error page instead', async () => {
-      for (const redirect of ['https://app.example/callback/', 'https://app.example:8443/callback', 'http://localhost:53121/callback', 'http://127.0.0.1:53121/other']) {
+      for (const redirect of [
+        'https://app.example/callback/',
+        'https://app.example:8443/callback',
+        'http://localhost:53121/callback',
+        'http://127.0.0.1:53121/other',
+      ]) {
         const client = redirect.startsWith('https') ? CONFIDENTIAL.clientId : PUBLIC.clientId
         const res = await request(base).get('/authorize').query({ client_id: client, redirect_uri: redirect, response_type: 'code' })
         expect(res.status, redirect).toBe(400)
@@ -136,7 +166,15 @@ describe.each(bothModes)('standard over $name', (mode) => {
     it('prompt=login and an exceeded max_age send a signed-in user to the login page again', async () => {
       const agent = browser(base)
       await authorizeCode(agent)
-      const forced = await agent.get('/authorize').query({ client_id: PUBLIC.clientId, redirect_uri: 'http://127.0.0.1:1/callback', response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', prompt: 'login' })
+      const forced = await agent.get('/authorize').query({
+        client_id: PUBLIC.clientId,
+        redirect_uri: 'http://127.0.0.1:1/callback',
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+        prompt: 'login',
+      })
       expect(forced.status).toBe(302)
       const returnTo = new URL(forced.headers.location).searchParams.get('return_to')!
       expect(returnTo).toMatch(/^\/authorize\?/)
@@ -163,7 +201,10 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(ok.status).toBe(200)
       const replay = await exchangeCode(base, code, first.verifier)
       expect(replay.status).toBe(400)
-      expect(replay.body).toEqual({ error: 'invalid_grant', error_description: 'The authorization code was already used; the tokens issued for it are revoked.' })
+      expect(replay.body).toEqual({
+        error: 'invalid_grant',
+        error_description: 'The authorization code was already used; the tokens issued for it are revoked.',
+      })
       expect((await request(base).get('/userinfo').set('Authorization', `Bearer ${ok.body.access_token}`)).status).toBe(401)
 
       const second = await authorizeCode(agent)
@@ -175,7 +216,8 @@ describe.each(bothModes)('standard over $name', (mode) => {
     it('rotates refresh tokens; reusing a rotated one revokes the whole family (RFC 9700 §4.14.2)', async () => {
       const { location, verifier } = await authorizeCode(browser(base))
       const first = (await exchangeCode(base, location.searchParams.get('code')!, verifier)).body
-      const refresh = (token: string) => request(base).post('/token').type('form').send({ grant_type: 'refresh_token', refresh_token: token, client_id: PUBLIC.clientId })
+      const refresh = (token: string) =>
+        request(base).post('/token').type('form').send({ grant_type: 'refresh_token', refresh_token: token, client_id: PUBLIC.clientId })
       const second = await refresh(first.refresh_token)
       expect(second.status).toBe(200)
       expect(second.body.refresh_token).not.toBe(first.refresh_token)
@@ -183,7 +225,10 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(payload.sub).toBe(ALICE.id)
       const reuse = await refresh(first.refresh_token)
       expect(reuse.status).toBe(400)
-      expect(reuse.body).toEqual({ error: 'invalid_grant', error_description: 'The refresh token was already used; every token of this grant is revoked (RFC 9700 §4.14.2).' })
+      expect(reuse.body).toEqual({
+        error: 'invalid_grant',
+        error_description: 'The refresh token was already used; every token of this grant is revoked (RFC 9700 §4.14.2).',
+      })
       expect((await refresh(second.body.refresh_token)).body).toEqual({ error: 'invalid_grant', error_description: 'The refresh token was revoked.' })
       expect((await request(base).get('/userinfo').set('Authorization', `Bearer ${second.body.access_token}`)).status).toBe(401)
       expect((await refresh(second.body.refresh_token)).status).toBe(400)
@@ -192,7 +237,10 @@ describe.each(bothModes)('standard over $name', (mode) => {
     it('refuses a refresh that widens the scope', async () => {
       const { location, verifier } = await authorizeCode(browser(base), { scope: 'openid' })
       const first = (await exchangeCode(base, location.searchParams.get('code')!, verifier)).body
-      const wider = await request(base).post('/token').type('form').send({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: PUBLIC.clientId, scope: 'openid email' })
+      const wider = await request(base)
+        .post('/token')
+        .type('form')
+        .send({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: PUBLIC.clientId, scope: 'openid email' })
       expect(wider.body).toEqual({ error: 'invalid_scope', error_description: 'The scope email was not granted; a refresh may only narrow the scope.' })
     })
 
@@ -203,29 +251,60 @@ describe.each(bothModes)('standard over $name', (mode) => {
         return req.send(body)
       }
       expect((await post({})).body).toEqual({ error: 'invalid_request', error_description: 'The "grant_type" parameter is missing.' })
-      expect((await post({ grant_type: 'password' })).body).toEqual({ error: 'unsupported_grant_type', error_description: 'The grant_type "password" is not supported (authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code).' })
+      expect((await post({ grant_type: 'password' })).body).toEqual({
+        error: 'unsupported_grant_type',
+        error_description:
+          'The grant_type "password" is not supported (authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code).',
+      })
       const noAuth = await post({ grant_type: 'client_credentials' })
       expect(noAuth.status).toBe(401)
       expect(noAuth.body).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed: no client authentication included.' })
       const badSecret = await post({ grant_type: 'client_credentials' }, basicAuth(CONFIDENTIAL.clientId, 'wrong'))
       expect(badSecret.status).toBe(401)
       expect(badSecret.headers['www-authenticate']).toBe('Basic realm="standard"')
-      const twice = await post({ grant_type: 'client_credentials', client_id: CONFIDENTIAL.clientId, client_secret: CONFIDENTIAL.clientSecret }, basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret))
-      expect(twice.body).toEqual({ error: 'invalid_request', error_description: 'The client used more than one authentication method (HTTP Basic, "client_secret"); RFC 6749 §2.3 allows one.' })
+      const twice = await post(
+        { grant_type: 'client_credentials', client_id: CONFIDENTIAL.clientId, client_secret: CONFIDENTIAL.clientSecret },
+        basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret),
+      )
+      expect(twice.body).toEqual({
+        error: 'invalid_request',
+        error_description: 'The client used more than one authentication method (HTTP Basic, "client_secret"); RFC 6749 §2.3 allows one.',
+      })
       const publicCc = await post({ grant_type: 'client_credentials', client_id: PUBLIC.clientId })
       expect(publicCc.body).toEqual({ error: 'unauthorized_client', error_description: 'This client is not registered for the client_credentials grant.' })
       const confidentialAsPublic = await post({ grant_type: 'client_credentials', client_id: CONFIDENTIAL.clientId })
       expect(confidentialAsPublic.status).toBe(401)
-      expect(confidentialAsPublic.body).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed: this client is registered for client_secret_basic, not none.' })
+      expect(confidentialAsPublic.body).toEqual({
+        error: 'invalid_client',
+        error_description: 'Client authentication failed: this client is registered for client_secret_basic, not none.',
+      })
     })
 
     it('decodes Basic credentials as RFC 6749 §2.3.1 says, and only so', async () => {
-      await running.provider.store.clients.collection.create({ clientId: 'id:with+chars', clientSecret: 'se cr%et+/=', name: 'Encoded', grantTypes: ['client_credentials'], createdAtMs: 0, meta: { token_endpoint_auth_method: 'client_secret_basic' } })
-      const encoded = await request(base).post('/token').type('form').set('Authorization', basicAuth('id:with+chars', 'se cr%et+/=')).send({ grant_type: 'client_credentials' })
+      await running.provider.store.clients.collection.create({
+        clientId: 'id:with+chars',
+        clientSecret: 'se cr%et+/=',
+        name: 'Encoded',
+        grantTypes: ['client_credentials'],
+        createdAtMs: 0,
+        meta: { token_endpoint_auth_method: 'client_secret_basic' },
+      })
+      const encoded = await request(base)
+        .post('/token')
+        .type('form')
+        .set('Authorization', basicAuth('id:with+chars', 'se cr%et+/='))
+        .send({ grant_type: 'client_credentials' })
       expect(encoded.status).toBe(200)
-      const raw = await request(base).post('/token').type('form').set('Authorization', `Basic ${Buffer.from('id:with+chars:se cr%et+/=').toString('base64')}`).send({ grant_type: 'client_credentials' })
+      const raw = await request(base)
+        .post('/token')
+        .type('form')
+        .set('Authorization', `Basic ${Buffer.from('id:with+chars:se cr%et+/=').toString('base64')}`)
+        .send({ grant_type: 'client_credentials' })
       expect(raw.status).toBe(401)
-      const post = await request(base).post('/token').type('form').send({ grant_type: 'client_credentials', client_id: CONFIDENTIAL.clientId, client_secret: CONFIDENTIAL.clientSecret })
+      const post = await request(base)
+        .post('/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: CONFIDENTIAL.clientId, client_secret: CONFIDENTIAL.clientSecret })
       expect(post.status).toBe(200)
       expect(post.body).toEqual({ access_token: post.body.access_token, token_type: 'Bearer', expires_in: 3600 })
     })
@@ -239,12 +318,27 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(bare.headers['www-authenticate']).toBe(`Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/api"`)
       expect(bare.text).toBe('')
       const metadata = await request(base).get('/.well-known/oauth-protected-resource/api')
-      expect(metadata.body).toEqual({ resource, authorization_servers: [base], scopes_supported: ['api:read', 'api:write'], bearer_methods_supported: ['header'], dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'], resource_name: 'oauth-dance standard API' })
-      const cc = (extra: Record<string, string>) => request(base).post('/token').type('form').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).send({ grant_type: 'client_credentials', scope: 'api:read', ...extra })
+      expect(metadata.body).toEqual({
+        resource,
+        authorization_servers: [base],
+        scopes_supported: ['api:read', 'api:write'],
+        bearer_methods_supported: ['header'],
+        dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+        resource_name: 'oauth-dance standard API',
+      })
+      const cc = (extra: Record<string, string>) =>
+        request(base)
+          .post('/token')
+          .type('form')
+          .set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret))
+          .send({ grant_type: 'client_credentials', scope: 'api:read', ...extra })
       const unbound = (await cc({})).body.access_token
       const wrongAudience = await request(base).get('/api/things').set('Authorization', `Bearer ${unbound}`)
       expect(wrongAudience.status).toBe(401)
-      expect(wrongAudience.body).toEqual({ error: 'invalid_token', error_description: 'The access token was not issued for this resource (its audience: none; RFC 8707).' })
+      expect(wrongAudience.body).toEqual({
+        error: 'invalid_token',
+        error_description: 'The access token was not issued for this resource (its audience: none; RFC 8707).',
+      })
       expect(wrongAudience.headers['www-authenticate']).toContain('error="invalid_token"')
       const bound = (await cc({ resource })).body.access_token
       const ok = await request(base).get('/api/things').set('Authorization', `Bearer ${bound}`)
@@ -253,7 +347,10 @@ describe.each(bothModes)('standard over $name', (mode) => {
       const write = await request(base).post('/api/things').set('Authorization', `Bearer ${bound}`)
       expect(write.status).toBe(403)
       expect(write.body.error).toBe('insufficient_scope')
-      expect((await cc({ resource: 'https://elsewhere.example/api' })).body).toEqual({ error: 'invalid_target', error_description: `The "resource" https://elsewhere.example/api is not a resource this server issues tokens for (known: ${resource}).` })
+      expect((await cc({ resource: 'https://elsewhere.example/api' })).body).toEqual({
+        error: 'invalid_target',
+        error_description: `The "resource" https://elsewhere.example/api is not a resource this server issues tokens for (known: ${resource}).`,
+      })
     })
 
     it('binds code-flow tokens to the resource named at authorization, and refuses another at the token endpoint', async () => {
@@ -262,8 +359,20 @@ describe.each(bothModes)('standard over $name', (mode) => {
       const tokens = await exchangeCode(base, location.searchParams.get('code')!, verifier, { resource })
       expect(tokens.status).toBe(200)
       expect((await request(base).get('/api').set('Authorization', `Bearer ${tokens.body.access_token}`)).status).toBe(200)
-      const introspected = await request(base).post('/introspect').type('form').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).send({ token: tokens.body.access_token })
-      expect(introspected.body).toMatchObject({ active: true, aud: resource, client_id: PUBLIC.clientId, sub: ALICE.id, scope: 'openid api:read', username: 'alice', iss: base })
+      const introspected = await request(base)
+        .post('/introspect')
+        .type('form')
+        .set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret))
+        .send({ token: tokens.body.access_token })
+      expect(introspected.body).toMatchObject({
+        active: true,
+        aud: resource,
+        client_id: PUBLIC.clientId,
+        sub: ALICE.id,
+        scope: 'openid api:read',
+        username: 'alice',
+        iss: base,
+      })
     })
   })
 
@@ -271,19 +380,43 @@ describe.each(bothModes)('standard over $name', (mode) => {
     it('registers a client with its keys, authenticates it by assertion, and refuses a replayed jti', async () => {
       const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
       const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }
-      const registered = await request(base).post('/register').send({ token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [jwk] }, client_name: 'Signer' })
+      const registered = await request(base)
+        .post('/register')
+        .send({ token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [jwk] }, client_name: 'Signer' })
       expect(registered.status).toBe(201)
       expect(registered.body.client_secret).toBeUndefined()
       const clientId = registered.body.client_id
       const assertion = (jti: string, aud = base) =>
-        new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(clientId).setSubject(clientId).setAudience(aud).setJti(jti).setIssuedAt().setExpirationTime('2m').sign(privateKey)
-      const send = async (jti: string, aud?: string) => request(base).post('/token').type('form').send({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion(jti, aud) })
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+          .setIssuer(clientId)
+          .setSubject(clientId)
+          .setAudience(aud)
+          .setJti(jti)
+          .setIssuedAt()
+          .setExpirationTime('2m')
+          .sign(privateKey)
+      const send = async (jti: string, aud?: string) =>
+        request(base)
+          .post('/token')
+          .type('form')
+          .send({
+            grant_type: 'client_credentials',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: await assertion(jti, aud),
+          })
       expect((await send('one')).status).toBe(200)
       const replay = await send('one')
       expect(replay.status).toBe(401)
-      expect(replay.body).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed: the client assertion was already used ("jti" replay, RFC 7523 §3).' })
+      expect(replay.body).toEqual({
+        error: 'invalid_client',
+        error_description: 'Client authentication failed: the client assertion was already used ("jti" replay, RFC 7523 §3).',
+      })
       const wrongAud = await send('two', 'https://other.example')
-      expect(wrongAud.body).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed: the client assertion was refused: its "aud" claim is invalid (check_failed).' })
+      expect(wrongAud.body).toEqual({
+        error: 'invalid_client',
+        error_description: 'Client authentication failed: the client assertion was refused: its "aud" claim is invalid (check_failed).',
+      })
       expect((await send('three', `${base}/token`)).status).toBe(200)
       const secret = await request(base).post('/token').type('form').send({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'x' })
       expect(secret.status).toBe(401)
@@ -292,9 +425,18 @@ describe.each(bothModes)('standard over $name', (mode) => {
 
   describe('device authorization grant (RFC 8628)', () => {
     it('answers for a scripted user (device-user control): a slow_down first, then the decision once its time has come', async () => {
-      const poll = (deviceCode: string) => request(base).post('/token').type('form').send({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: PUBLIC.clientId })
-      const start = async () => (await request(base).post('/device_authorization').type('form').send({ client_id: PUBLIC.clientId, scope: 'openid' })).body.device_code as string
-      expect((await request(base).post('/__oauth-dance/device-user').send({ decision: 'approve', afterSeconds: 20, slowDown: true })).body).toEqual({ decision: 'approve', afterSeconds: 20, slowDown: true })
+      const poll = (deviceCode: string) =>
+        request(base)
+          .post('/token')
+          .type('form')
+          .send({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: PUBLIC.clientId })
+      const start = async () =>
+        (await request(base).post('/device_authorization').type('form').send({ client_id: PUBLIC.clientId, scope: 'openid' })).body.device_code as string
+      expect((await request(base).post('/__oauth-dance/device-user').send({ decision: 'approve', afterSeconds: 20, slowDown: true })).body).toEqual({
+        decision: 'approve',
+        afterSeconds: 20,
+        slowDown: true,
+      })
       const approved = await start()
       expect((await poll(approved)).body).toEqual({ error: 'slow_down', error_description: 'Polling too fast: wait at least 10 seconds between requests.' })
       running.provider.clock.advance(10)
@@ -309,7 +451,9 @@ describe.each(bothModes)('standard over $name', (mode) => {
       const refused = await request(base).post('/__oauth-dance/device-user').send({ decision: 'maybe' })
       expect(refused.status).toBe(400)
       expect(refused.body).toEqual({ error: '"decision" must be one of approve, deny, none' })
-      expect((await request(base).post('/__oauth-dance/device-user').send({ decision: 'none', afterSeconds: -1 })).body).toEqual({ error: '"afterSeconds" must be an integer of seconds from 0 to 86400' })
+      expect((await request(base).post('/__oauth-dance/device-user').send({ decision: 'none', afterSeconds: -1 })).body).toEqual({
+        error: '"afterSeconds" must be an integer of seconds from 0 to 86400',
+      })
     })
 
     it('polls pending, slows down, and issues tokens once the user allows on the verification page', async () => {
@@ -317,7 +461,11 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(started.status).toBe(200)
       expect(started.body).toMatchObject({ verification_uri: `${base}/device`, expires_in: 600, interval: 5 })
       expect(started.body.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
-      const poll = () => request(base).post('/token').type('form').send({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.body.device_code, client_id: PUBLIC.clientId })
+      const poll = () =>
+        request(base)
+          .post('/token')
+          .type('form')
+          .send({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.body.device_code, client_id: PUBLIC.clientId })
       expect((await poll()).body).toEqual({ error: 'authorization_pending', error_description: 'The user has not completed the authorization yet.' })
       expect((await poll()).body).toEqual({ error: 'slow_down', error_description: 'Polling too fast: wait at least 10 seconds between requests.' })
       running.provider.clock.advance(10)
@@ -345,7 +493,11 @@ describe.each(bothModes)('standard over $name', (mode) => {
 
     it('stops with access_denied and expired_token', async () => {
       const start = async () => (await request(base).post('/device_authorization').type('form').send({ client_id: PUBLIC.clientId })).body
-      const poll = (deviceCode: string) => request(base).post('/token').type('form').send({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: PUBLIC.clientId })
+      const poll = (deviceCode: string) =>
+        request(base)
+          .post('/token')
+          .type('form')
+          .send({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: PUBLIC.clientId })
       const denied = await start()
       const agent = browser(base)
       await signIn(agent)
@@ -355,7 +507,10 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect((await poll(denied.device_code)).body).toEqual({ error: 'access_denied', error_description: 'The user denied the request.' })
       const late = await start()
       running.provider.clock.advance(601)
-      expect((await poll(late.device_code)).body).toEqual({ error: 'expired_token', error_description: 'The device code expired; start a new device authorization request.' })
+      expect((await poll(late.device_code)).body).toEqual({
+        error: 'expired_token',
+        error_description: 'The device code expired; start a new device authorization request.',
+      })
       const wrongCode = await agent.get('/device?user_code=ZZZZ-ZZZZ')
       expect(wrongCode.status).toBe(400)
       expect(wrongCode.text).toContain('That code is not valid, or was already used.')
@@ -366,11 +521,19 @@ describe.each(bothModes)('standard over $name', (mode) => {
     it('revokes a refresh token with its grant, answers 200 for unknown tokens, and introspects inactive ones as active: false', async () => {
       const { location, verifier } = await authorizeCode(browser(base))
       const tokens = (await exchangeCode(base, location.searchParams.get('code')!, verifier)).body
-      const introspect = (token: string) => request(base).post('/introspect').type('form').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).send({ token })
+      const introspect = (token: string) =>
+        request(base).post('/introspect').type('form').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).send({ token })
       expect((await introspect(tokens.refresh_token)).body).toMatchObject({ active: true, token_type: 'refresh_token' })
-      const revoke = (token: string, extra: Record<string, string> = {}) => request(base).post('/revoke').type('form').send({ token, client_id: PUBLIC.clientId, ...extra })
+      const revoke = (token: string, extra: Record<string, string> = {}) =>
+        request(base)
+          .post('/revoke')
+          .type('form')
+          .send({ token, client_id: PUBLIC.clientId, ...extra })
       expect((await revoke('unknown')).status).toBe(200)
-      expect((await revoke(tokens.refresh_token, { token_type_hint: 'bogus' })).body).toEqual({ error: 'unsupported_token_type', error_description: 'The token_type_hint "bogus" is not supported (access_token, refresh_token).' })
+      expect((await revoke(tokens.refresh_token, { token_type_hint: 'bogus' })).body).toEqual({
+        error: 'unsupported_token_type',
+        error_description: 'The token_type_hint "bogus" is not supported (access_token, refresh_token).',
+      })
       const revoked = await revoke(tokens.refresh_token, { token_type_hint: 'refresh_token' })
       expect(revoked.status).toBe(200)
       expect(revoked.text).toBe('')
@@ -378,31 +541,78 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect((await introspect(tokens.access_token)).body).toEqual({ active: false })
       const publicIntrospect = await request(base).post('/introspect').type('form').send({ token: tokens.access_token, client_id: PUBLIC.clientId })
       expect(publicIntrospect.status).toBe(401)
-      expect(publicIntrospect.body).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed: public clients cannot use this endpoint.' })
+      expect(publicIntrospect.body).toEqual({
+        error: 'invalid_client',
+        error_description: 'Client authentication failed: public clients cannot use this endpoint.',
+      })
     })
   })
 
   describe('dynamic client registration (RFC 7591)', () => {
     it('registers a confidential client that then completes the code flow', async () => {
-      const res = await request(base).post('/register').send({ redirect_uris: ['https://rp.example/cb'], grant_types: ['authorization_code', 'refresh_token'], client_name: 'RP', scope: 'openid email', unknown_member: 1 })
+      const res = await request(base)
+        .post('/register')
+        .send({
+          redirect_uris: ['https://rp.example/cb'],
+          grant_types: ['authorization_code', 'refresh_token'],
+          client_name: 'RP',
+          scope: 'openid email',
+          unknown_member: 1,
+        })
       expect(res.status).toBe(201)
       expect(res.headers['cache-control']).toBe('no-store')
-      expect(res.body).toMatchObject({ client_name: 'RP', redirect_uris: ['https://rp.example/cb'], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', client_secret_expires_at: 0, scope: 'openid email' })
+      expect(res.body).toMatchObject({
+        client_name: 'RP',
+        redirect_uris: ['https://rp.example/cb'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        client_secret_expires_at: 0,
+        scope: 'openid email',
+      })
       expect(res.body.unknown_member).toBeUndefined()
-      const { location, verifier } = await authorizeCode(browser(base), { client_id: res.body.client_id, redirect_uri: 'https://rp.example/cb', scope: 'openid email' })
-      const tokens = await request(base).post('/token').type('form').set('Authorization', basicAuth(res.body.client_id, res.body.client_secret)).send({ grant_type: 'authorization_code', code: location.searchParams.get('code'), code_verifier: verifier, redirect_uri: 'https://rp.example/cb' })
+      const { location, verifier } = await authorizeCode(browser(base), {
+        client_id: res.body.client_id,
+        redirect_uri: 'https://rp.example/cb',
+        scope: 'openid email',
+      })
+      const tokens = await request(base)
+        .post('/token')
+        .type('form')
+        .set('Authorization', basicAuth(res.body.client_id, res.body.client_secret))
+        .send({ grant_type: 'authorization_code', code: location.searchParams.get('code'), code_verifier: verifier, redirect_uri: 'https://rp.example/cb' })
       expect(tokens.status).toBe(200)
       expect(tokens.body.refresh_token).toBeTruthy()
     })
 
     it.each([
-      [{ redirect_uris: ['http://rp.example/cb'] }, 'invalid_redirect_uri', 'The redirect URI http://rp.example/cb uses http on a host that is not loopback; use https (RFC 9700 §2.6).'],
+      [
+        { redirect_uris: ['http://rp.example/cb'] },
+        'invalid_redirect_uri',
+        'The redirect URI http://rp.example/cb uses http on a host that is not loopback; use https (RFC 9700 §2.6).',
+      ],
       [{ redirect_uris: ['https://rp.example/cb#x'] }, 'invalid_redirect_uri', 'The redirect URI https://rp.example/cb#x has a fragment (RFC 6749 §3.1.2).'],
       [{}, 'invalid_redirect_uri', '"redirect_uris" is required for the authorization_code grant.'],
-      [{ redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'tls_client_auth' }, 'invalid_client_metadata', '"token_endpoint_auth_method" must be one of client_secret_basic, client_secret_post, private_key_jwt, none.'],
-      [{ redirect_uris: ['https://rp.example/cb'], grant_types: ['implicit'] }, 'invalid_client_metadata', 'The grant type "implicit" is not supported (authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code).'],
-      [{ token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'] }, 'invalid_client_metadata', '"private_key_jwt" needs the client\'s public keys in "jwks".'],
-      [{ grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' }, 'invalid_client_metadata', 'A public client ("token_endpoint_auth_method": "none") cannot use client_credentials.'],
+      [
+        { redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'tls_client_auth' },
+        'invalid_client_metadata',
+        '"token_endpoint_auth_method" must be one of client_secret_basic, client_secret_post, private_key_jwt, none.',
+      ],
+      [
+        { redirect_uris: ['https://rp.example/cb'], grant_types: ['implicit'] },
+        'invalid_client_metadata',
+        'The grant type "implicit" is not supported (authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code).',
+      ],
+      [
+        { token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'] },
+        'invalid_client_metadata',
+        '"private_key_jwt" needs the client\'s public keys in "jwks".',
+      ],
+      [
+        { grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' },
+        'invalid_client_metadata',
+        'A public client ("token_endpoint_auth_method": "none") cannot use client_credentials.',
+      ],
     ])('refuses %j with %s', async (metadata, error, description) => {
       const res = await request(base).post('/register').send(metadata)
       expect(res.status).toBe(400)
@@ -413,14 +623,37 @@ describe.each(bothModes)('standard over $name', (mode) => {
 
   describe('UserInfo', () => {
     it('answers a signed JWT to a client registered with userinfo_signed_response_alg, and 401/403 without a fit token', async () => {
-      const registered = (await request(base).post('/register').send({ redirect_uris: ['https://rp.example/cb'], userinfo_signed_response_alg: 'ES256', token_endpoint_auth_method: 'none' })).body
-      const { location, verifier } = await authorizeCode(browser(base), { client_id: registered.client_id, redirect_uri: 'https://rp.example/cb', scope: 'openid email' })
-      const tokens = (await request(base).post('/token').type('form').send({ grant_type: 'authorization_code', code: location.searchParams.get('code'), code_verifier: verifier, redirect_uri: 'https://rp.example/cb', client_id: registered.client_id })).body
-      const info = await request(base).get('/userinfo').set('Authorization', `Bearer ${tokens.access_token}`).buffer(true).parse((res, done) => {
-        let text = ''
-        res.on('data', (chunk: Buffer) => (text += chunk))
-        res.on('end', () => done(null, text))
+      const registered = (
+        await request(base)
+          .post('/register')
+          .send({ redirect_uris: ['https://rp.example/cb'], userinfo_signed_response_alg: 'ES256', token_endpoint_auth_method: 'none' })
+      ).body
+      const { location, verifier } = await authorizeCode(browser(base), {
+        client_id: registered.client_id,
+        redirect_uri: 'https://rp.example/cb',
+        scope: 'openid email',
       })
+      const tokens = (
+        await request(base)
+          .post('/token')
+          .type('form')
+          .send({
+            grant_type: 'authorization_code',
+            code: location.searchParams.get('code'),
+            code_verifier: verifier,
+            redirect_uri: 'https://rp.example/cb',
+            client_id: registered.client_id,
+          })
+      ).body
+      const info = await request(base)
+        .get('/userinfo')
+        .set('Authorization', `Bearer ${tokens.access_token}`)
+        .buffer(true)
+        .parse((res, done) => {
+          let text = ''
+          res.on('data', (chunk: Buffer) => (text += chunk))
+          res.on('end', () => done(null, text))
+        })
       expect(info.headers['content-type']).toBe('application/jwt')
       const { payload, protectedHeader } = await jwtVerify(info.body as string, await jwks(), { issuer: base, audience: registered.client_id })
       expect(protectedHeader.alg).toBe('ES256')
@@ -428,7 +661,13 @@ describe.each(bothModes)('standard over $name', (mode) => {
       const none = await request(base).get('/userinfo')
       expect(none.status).toBe(401)
       expect(none.headers['www-authenticate']).toBe(`Bearer realm="${base}"`)
-      const cc = (await request(base).post('/token').type('form').set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret)).send({ grant_type: 'client_credentials' })).body
+      const cc = (
+        await request(base)
+          .post('/token')
+          .type('form')
+          .set('Authorization', basicAuth(CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret))
+          .send({ grant_type: 'client_credentials' })
+      ).body
       const noOpenid = await request(base).get('/userinfo').set('Authorization', `Bearer ${cc.access_token}`)
       expect(noOpenid.status).toBe(403)
       expect(noOpenid.body.error).toBe('insufficient_scope')
@@ -445,8 +684,12 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(armed.body).toEqual({ kind: 'wrong-nonce' })
       expect(decodeJwt(await idToken()).nonce).toBe('not-the-nonce-the-client-sent')
       expect(decodeJwt(await idToken()).nonce).toBe('nonce-456')
-      expect((await request(base).post('/__oauth-dance/break-next-id-token').send({ kind: 'nope' })).body.error).toMatch(/^"kind" must be one of expired, wrong-issuer, wrong-audience, .*, wrong-nonce, missing-nonce, future-iat, unexpected-azp, wrong-at-hash$/)
-      await request(base).post('/__oauth-dance/faults').send({ route: 'standard.token', times: 'always', action: { type: 'broken-token', kind: 'alg-none' } })
+      expect((await request(base).post('/__oauth-dance/break-next-id-token').send({ kind: 'nope' })).body.error).toMatch(
+        /^"kind" must be one of expired, wrong-issuer, wrong-audience, .*, wrong-nonce, missing-nonce, future-iat, unexpected-azp, wrong-at-hash$/,
+      )
+      await request(base)
+        .post('/__oauth-dance/faults')
+        .send({ route: 'standard.token', times: 'always', action: { type: 'broken-token', kind: 'alg-none' } })
       expect((await idToken()).endsWith('.')).toBe(true)
       expect(JSON.parse(Buffer.from((await idToken()).split('.')[0], 'base64url').toString())).toEqual({ alg: 'none', typ: 'JWT' })
     })
@@ -454,13 +697,24 @@ describe.each(bothModes)('standard over $name', (mode) => {
 
   describe('runtime clients, users and options (control paths)', () => {
     it('adds a public client and a user that complete the code flow, and changes the token lifetime', async () => {
-      const added = await request(base).post('/__oauth-dance/clients').send({ id: 'cli-app', name: 'CLI', redirectUris: ['http://127.0.0.1/cb'], tokenEndpointAuthMethod: 'none' })
+      const added = await request(base)
+        .post('/__oauth-dance/clients')
+        .send({ id: 'cli-app', name: 'CLI', redirectUris: ['http://127.0.0.1/cb'], tokenEndpointAuthMethod: 'none' })
       expect(added.status).toBe(201)
       expect(added.body).toMatchObject({ id: 'cli-app', secret: '', redirectUris: ['http://127.0.0.1/cb'] })
       expect((await request(base).post('/__oauth-dance/users').send({ username: 'bob', password: 'pw', email: 'bob@example.com' })).status).toBe(201)
       expect((await request(base).post('/__oauth-dance/options').send({ accessTokenTtlSeconds: 60 })).status).toBe(200)
       const { location, verifier } = await authorizeCode(browser(base), { client_id: 'cli-app', redirect_uri: 'http://127.0.0.1:5000/cb' })
-      const tokens = await request(base).post('/token').type('form').send({ grant_type: 'authorization_code', code: location.searchParams.get('code'), code_verifier: verifier, redirect_uri: 'http://127.0.0.1:5000/cb', client_id: 'cli-app' })
+      const tokens = await request(base)
+        .post('/token')
+        .type('form')
+        .send({
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code'),
+          code_verifier: verifier,
+          redirect_uri: 'http://127.0.0.1:5000/cb',
+          client_id: 'cli-app',
+        })
       expect(tokens.body.expires_in).toBe(60)
       const bad = await request(base).post('/__oauth-dance/options').send({ idTokenSigningAlg: 'HS256' })
       expect(bad.status).toBe(400)
@@ -480,10 +734,12 @@ describe.each(bothModes)('standard over $name', (mode) => {
       const tokens = (await exchangeCode(base, location.searchParams.get('code')!, verifier)).body
       const { protectedHeader } = await jwtVerify(tokens.id_token, await jwks())
       expect(protectedHeader.kid).toBe(rotated.body.kid)
-      const oldRsa = before.find((kid: string) => kid !== rotated.body.kid && (running.provider.store.keys.jwks.includes(`"kid":"${kid}","alg":"RS256"`)))
+      const oldRsa = before.find((kid: string) => kid !== rotated.body.kid && running.provider.store.keys.jwks.includes(`"kid":"${kid}","alg":"RS256"`))
       const retired = await request(base).post('/__oauth-dance/retire-key').send({ kid: oldRsa })
       expect(retired.body).toEqual({ retired: true, published: after.filter((k: string) => k !== oldRsa) })
-      expect((await request(base).post('/__oauth-dance/retire-key').send({ kid: rotated.body.kid })).body).toEqual({ error: `key "${rotated.body.kid}" is the RS256 signing key; rotate it first` })
+      expect((await request(base).post('/__oauth-dance/retire-key').send({ kid: rotated.body.kid })).body).toEqual({
+        error: `key "${rotated.body.kid}" is the RS256 signing key; rotate it first`,
+      })
       expect((await request(base).post('/__oauth-dance/rotate-key').send({ alg: 'HS256' })).body).toEqual({ error: '"alg" must be one of RS256, ES256, EdDSA' })
       // Bounded: at most five keys of an algorithm stay published.
       for (let i = 0; i < 6; i++) await request(base).post('/__oauth-dance/rotate-key').send({ alg: 'ES256' })

@@ -38,7 +38,9 @@ function tokenResources(ctx: StandardContext, allowed: string[]): string[] {
 
 /** OIDC Core §3.1.3.6: the left half of the hash of the value, with the hash of the JWS algorithm (SHA-512 for Ed25519). */
 export function halfHash(value: string, alg: SigningAlg): string {
-  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256').update(value).digest()
+  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256')
+    .update(value)
+    .digest()
   return digest.subarray(0, digest.length / 2).toString('base64url')
 }
 
@@ -47,7 +49,12 @@ export function signingAlgOf(ctx: StandardContext, client: Client): SigningAlg {
 }
 
 /** An ID token (OIDC Core §2, §3.1.3.6): `auth_time` always, `nonce` when the request had one, `at_hash` of the access token. */
-export async function mintIdToken(ctx: StandardContext, client: Client, fields: { userId: string; authTimeMs: number | null; nonce?: string | null; accessToken: string }, broken?: BrokenIdTokenKind): Promise<string> {
+export async function mintIdToken(
+  ctx: StandardContext,
+  client: Client,
+  fields: { userId: string; authTimeMs: number | null; nonce?: string | null; accessToken: string },
+  broken?: BrokenIdTokenKind,
+): Promise<string> {
   const { clock, config, store } = ctx.provider
   const alg = signingAlgOf(ctx, client)
   const now = clock.nowSeconds()
@@ -172,7 +179,8 @@ async function withIdToken(ctx: StandardContext, client: Client, token: Standard
 async function authorizationCodeGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
   const { store, clock } = ctx.provider
   const code = store.codes.by('code', params.require('code'))
-  if (!code || code.clientId !== client.clientId) throw new InvalidGrant('The authorization code is invalid or was issued to another client.', code ? 'code of another client' : 'unknown code')
+  if (!code || code.clientId !== client.clientId)
+    throw new InvalidGrant('The authorization code is invalid or was issued to another client.', code ? 'code of another client' : 'unknown code')
   const now = clock.nowMs()
   if (code.redeemedAtMs !== null) {
     ctx.notes.codeReplay = true
@@ -183,16 +191,30 @@ async function authorizationCodeGrant(ctx: StandardContext, client: Client, para
   const redirectUri = params.require('redirect_uri')
   if (redirectUri !== code.redirectUri) throw new InvalidGrant('The "redirect_uri" differs from the one of the authorization request.', 'redirect_uri mismatch')
   const verifier = params.value('code_verifier')
-  if (verifier === undefined) throw new InvalidGrant('The "code_verifier" is missing; the authorization request had a code_challenge (RFC 7636 §4.5).', 'missing code_verifier')
+  if (verifier === undefined)
+    throw new InvalidGrant('The "code_verifier" is missing; the authorization request had a code_challenge (RFC 7636 §4.5).', 'missing code_verifier')
   if (!verifyCodeVerifier({ codeChallenge: code.codeChallenge, codeChallengeMethod: 'S256' } as AuthorizationCode, verifier)) {
     throw new InvalidGrant('The "code_verifier" does not match the code_challenge (RFC 7636 §4.6).', 'PKCE mismatch')
   }
   // @see RFC 9449 §10: a code bound to a DPoP key is redeemed only with a proof of that key.
-  if (code.dpopJkt !== null && jkt !== code.dpopJkt) throw invalidDpopProof(jkt === null ? 'The authorization code is bound to a DPoP key ("dpop_jkt"); send a DPoP proof made with it (RFC 9449 §10).' : 'The DPoP proof was made with another key than the one the authorization code is bound to ("dpop_jkt", RFC 9449 §10).')
+  if (code.dpopJkt !== null && jkt !== code.dpopJkt)
+    throw invalidDpopProof(
+      jkt === null
+        ? 'The authorization code is bound to a DPoP key ("dpop_jkt"); send a DPoP proof made with it (RFC 9449 §10).'
+        : 'The DPoP proof was made with another key than the one the authorization code is bound to ("dpop_jkt", RFC 9449 §10).',
+    )
   const audience = tokenResources(ctx, code.resources)
   const familyId = randomHex(12)
   store.codes.patch(code, { redeemedAtMs: now, familyId })
-  const token = await issueTokens(ctx, client, { userId: code.userId, scopes: code.scopes, audience, familyId, authTimeMs: code.authTimeMs, withRefreshToken: wantsRefreshToken(client), jkt })
+  const token = await issueTokens(ctx, client, {
+    userId: code.userId,
+    scopes: code.scopes,
+    audience,
+    familyId,
+    authTimeMs: code.authTimeMs,
+    withRefreshToken: wantsRefreshToken(client),
+    jkt,
+  })
   return withIdToken(ctx, client, token, code.nonce)
 }
 
@@ -204,7 +226,11 @@ async function authorizationCodeGrant(ctx: StandardContext, client: Client, para
 async function refreshTokenGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
   const { clock } = ctx.provider
   const previous = ctx.provider.store.tokens.by('refreshToken', params.require('refresh_token'))
-  if (!previous || previous.clientId !== client.clientId) throw new InvalidGrant('The refresh token is invalid or was issued to another client.', previous ? 'refresh token of another client' : 'unknown refresh token')
+  if (!previous || previous.clientId !== client.clientId)
+    throw new InvalidGrant(
+      'The refresh token is invalid or was issued to another client.',
+      previous ? 'refresh token of another client' : 'unknown refresh token',
+    )
   const now = clock.nowMs()
   if (previous.revokedAtMs !== null) throw new InvalidGrant('The refresh token was revoked.', 'revoked refresh token')
   if (previous.refreshRotatedAtMs !== null) {
@@ -218,7 +244,11 @@ async function refreshTokenGrant(ctx: StandardContext, client: Client, params: P
   if (wider.length) throw new InvalidScope(`The scope ${wider.join(' ')} was not granted; a refresh may only narrow the scope.`, 'refresh widens scope')
   // @see RFC 9449 §5.0: a public client's refresh token is bound to its DPoP key; the refresh must prove the same key.
   if (previous.jkt !== null && clientMeta(client).token_endpoint_auth_method === 'none' && jkt !== previous.jkt) {
-    throw invalidDpopProof(jkt === null ? 'This refresh token is bound to a DPoP key; send a DPoP proof made with it (RFC 9449 §5.0).' : 'The DPoP proof was made with another key than the one this refresh token is bound to (RFC 9449 §5.0).')
+    throw invalidDpopProof(
+      jkt === null
+        ? 'This refresh token is bound to a DPoP key; send a DPoP proof made with it (RFC 9449 §5.0).'
+        : 'The DPoP proof was made with another key than the one this refresh token is bound to (RFC 9449 §5.0).',
+    )
   }
   const audience = tokenResources(ctx, previous.audience)
   ctx.provider.store.tokens.patch(previous, { refreshRotatedAtMs: now })
@@ -236,20 +266,32 @@ async function refreshTokenGrant(ctx: StandardContext, client: Client, params: P
 
 /** RFC 6749 §4.4: confidential clients only, no user scopes, no refresh token (§4.4.3). */
 async function clientCredentialsGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
-  if (clientMeta(client).token_endpoint_auth_method === 'none') throw new UnauthorizedClient('Public clients cannot use the client_credentials grant.', 'public client')
+  if (clientMeta(client).token_endpoint_auth_method === 'none')
+    throw new UnauthorizedClient('Public clients cannot use the client_credentials grant.', 'public client')
   const requested = splitScopes(params.value('scope'), / +/)
   const allowed = (client.scopes.length ? client.scopes : Object.keys(STANDARD_SCOPES)).filter((s) => !USER_SCOPES.includes(s))
   const refused = requested.filter((s) => !allowed.includes(s))
   if (refused.length) throw new InvalidScope(`The scope ${refused.join(' ')} is not available to the client_credentials grant.`, 'client credentials scope')
   const audience = tokenResources(ctx, [])
-  return { token: await issueTokens(ctx, client, { userId: null, scopes: requested, audience, familyId: randomHex(12), authTimeMs: null, withRefreshToken: false, jkt }) }
+  return {
+    token: await issueTokens(ctx, client, {
+      userId: null,
+      scopes: requested,
+      audience,
+      familyId: randomHex(12),
+      authTimeMs: null,
+      withRefreshToken: false,
+      jkt,
+    }),
+  }
 }
 
 /** RFC 8628 §3.4-§3.5: pending until the user decides, `slow_down` (+5 s) when polled faster than the interval. */
 async function deviceCodeGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
   const { store, clock } = ctx.provider
   const found = store.deviceCodes.by('deviceCode', params.require('device_code'))
-  if (!found || found.clientId !== client.clientId) throw new InvalidGrant('The device code is invalid or was issued to another client.', found ? 'device code of another client' : 'unknown device code')
+  if (!found || found.clientId !== client.clientId)
+    throw new InvalidGrant('The device code is invalid or was issued to another client.', found ? 'device code of another client' : 'unknown device code')
   const { device, slowDown } = applyDeviceUserScript(ctx, found)
   const now = clock.nowMs()
   if (device.status === 'redeemed') throw new InvalidGrant('The device code was already used.', 'device code replay')
@@ -264,7 +306,15 @@ async function deviceCodeGrant(ctx: StandardContext, client: Client, params: Par
   }
   if (device.status === 'pending') throw new OAuthError(400, 'authorization_pending', 'The user has not completed the authorization yet.')
   store.deviceCodes.patch(device, { status: 'redeemed' })
-  const token = await issueTokens(ctx, client, { userId: device.userId, scopes: device.scopes, audience: device.resources, familyId: randomHex(12), authTimeMs: device.authTimeMs, withRefreshToken: wantsRefreshToken(client), jkt })
+  const token = await issueTokens(ctx, client, {
+    userId: device.userId,
+    scopes: device.scopes,
+    audience: device.resources,
+    familyId: randomHex(12),
+    authTimeMs: device.authTimeMs,
+    withRefreshToken: wantsRefreshToken(client),
+    jkt,
+  })
   return withIdToken(ctx, client, token)
 }
 
@@ -303,10 +353,12 @@ export const tokenRoute = defineRoute<StandardRuntime>({
     if (!grant) throw new UnsupportedGrantType(`The grant_type "${grantType}" is not supported (${STANDARD_GRANT_TYPES.join(', ')}).`)
     await resolveClientIdDocument(ctx, params.value('client_id'))
     const { client } = await authenticateStandardClient(ctx, params, { allowNone: true })
-    if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClient(`This client is not registered for the ${grantType} grant.`, `grant ${grantType} not registered`)
+    if (!client.grantTypes.includes(grantType))
+      throw new UnauthorizedClient(`This client is not registered for the ${grantType} grant.`, `grant ${grantType} not registered`)
     const proof = dpopHeader(ctx)
     // @see RFC 9449 §5.2: a client registered with dpop_bound_access_tokens gets no Bearer token.
-    if (proof === undefined && clientMeta(client).dpop_bound_access_tokens) throw invalidDpopProof('This client is registered with "dpop_bound_access_tokens": its token requests need a DPoP proof (RFC 9449 §5.2).')
+    if (proof === undefined && clientMeta(client).dpop_bound_access_tokens)
+      throw invalidDpopProof('This client is registered with "dpop_bound_access_tokens": its token requests need a DPoP proof (RFC 9449 §5.2).')
     const jkt = proof === undefined ? null : await verifyDpopProof(ctx, proof)
     if (jkt) ctx.notes.dpopJkt = jkt
     return tokenResponse(ctx, await grant(ctx, client, params, jkt))
