@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { http } from 'msw/core/http'
 import { setupServer, type SetupServer } from 'msw/node'
 import { Clock } from '../mocks/core/clock.js'
@@ -21,6 +22,13 @@ export type TransportKind = 'in-process' | 'sockets'
 export interface Transport {
   kind: TransportKind
   provider: ProviderRuntime
+  /**
+   * Runs `fetch` (the global one) so that its requests reach this transport's
+   * provider: in process, a lane's provider shares its origins with the other
+   * lanes of the same provider, and msw's match tells them apart by the lane
+   * the request was made in.
+   */
+  fetch: typeof fetch
   close(): Promise<void>
 }
 
@@ -28,7 +36,12 @@ export interface Transport {
 interface Routed {
   provider: ProviderRuntime
   routes: Array<{ matcher: RegExp; origin: string }>
+  /** Set for a lane: only requests made in it (see {@link lanes}) reach this provider. */
+  lane?: object
 }
+
+/** The lane a request is made in, for providers of the same origins open at once (one per lane). */
+const lanes = new AsyncLocalStorage<object>()
 
 /**
  * The process's one msw interception, shared by every in-process transport
@@ -46,15 +59,15 @@ interface Routed {
  */
 let interception: { server: SetupServer; active: Set<Routed> } | undefined
 
-function routed(provider: ProviderRuntime): Routed {
+function routed(provider: ProviderRuntime, lane: object | undefined): Routed {
   withControlPaths(provider)
   const routes: Routed['routes'] = []
   for (const [origin, patterns] of Object.entries(provider.urlPatterns))
     for (const pattern of patterns) routes.push({ matcher: mswMatcher(`${pattern}/*`), origin }, { matcher: mswMatcher(pattern), origin })
-  return { provider, routes }
+  return { provider, routes, ...(lane ? { lane } : {}) }
 }
 
-function intercept(provider: ProviderRuntime): () => void {
+function intercept(provider: ProviderRuntime, lane: object | undefined): () => void {
   let current = interception
   if (!current) {
     const active = new Set<Routed>()
@@ -65,9 +78,12 @@ function intercept(provider: ProviderRuntime): () => void {
         ({ request }) => {
           const url = new URL(request.url)
           const clean = url.origin + url.pathname
-          for (const entry of active)
+          const inLane = lanes.getStore()
+          for (const entry of active) {
+            if (entry.lane && entry.lane !== inLane) continue
             for (const route of entry.routes)
               if (route.matcher.test(clean)) return (matched.set(request, { provider: entry.provider, origin: route.origin }), true)
+          }
           return false
         },
         ({ request }) => {
@@ -80,7 +96,7 @@ function intercept(provider: ProviderRuntime): () => void {
     server.listen({ onUnhandledRequest: 'bypass' })
     current = interception = { server, active }
   }
-  const entry = routed(provider)
+  const entry = routed(provider, lane)
   current.active.add(entry)
   return () => {
     if (!current.active.delete(entry) || current.active.size) return
@@ -89,15 +105,22 @@ function intercept(provider: ProviderRuntime): () => void {
   }
 }
 
-export async function startTransport(kind: TransportKind, profile: ProviderProfile): Promise<Transport> {
+/**
+ * Starts a provider for scenarios. `lane`: in process, one of several
+ * providers of the same profile open at once, each reached only by requests
+ * made through its transport's `fetch`.
+ */
+export async function startTransport(kind: TransportKind, profile: ProviderProfile, options: { lane?: boolean } = {}): Promise<Transport> {
   if (kind === 'in-process') {
     const provider = profile.create({ clock: new Clock({ frozen: true, start: SCENARIO_START_MS }) })
-    const stop = intercept(provider)
+    const lane = options.lane ? {} : undefined
+    const stop = intercept(provider, lane)
     await provider.ready
-    return { kind, provider, close: async () => stop() }
+    const laneFetch: typeof fetch = lane ? (input, init) => lanes.run(lane, () => fetch(input, init)) : (input, init) => fetch(input, init)
+    return { kind, provider, fetch: laneFetch, close: async () => stop() }
   }
   const clock = new Clock({ frozen: true, start: SCENARIO_START_MS })
   const running = await serve({ portBase: 0, providers: [profile.registryId as ProviderId], log: null, clock })
   const provider = running.providers[profile.registryId as ProviderId]!
-  return { kind, provider, close: () => running.close() }
+  return { kind, provider, fetch: (input, init) => fetch(input, init), close: () => running.close() }
 }
