@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { http } from 'msw/core/http'
+import type { HttpHandler } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import { Clock } from '../mocks/core/clock.js'
 import type { ProviderRuntime } from '../mocks/core/provider.js'
@@ -50,12 +51,12 @@ const lanes = new AsyncLocalStorage<object>()
  * process at the same time. Two `setupServer`s listening at once would patch
  * the same globals twice.
  *
- * One msw handler dispatches to the providers open: msw runs every handler
- * before the matching one through its own URL parsing, cookie lookup and
- * path matching, which with six providers' handlers in one list cost more
- * than the providers' own answers. It matches as `mswHandlers` does (the same
- * patterns, in the same order, on the URL's origin and path) and calls the
- * same `handle(request, origin)`.
+ * One msw handler ({@link dispatcher}) answers for the providers open: msw
+ * runs every handler before the matching one through its own URL parsing,
+ * cookie lookup and path matching, which with six providers' handlers in one
+ * list cost more than the providers' own answers. It matches as
+ * `mswHandlers` does (the same patterns, in the same order, on the URL's
+ * origin and path) and calls the same `handle(request, origin)`.
  */
 let interception: { server: SetupServer; active: Set<Routed> } | undefined
 
@@ -67,31 +68,54 @@ function routed(provider: ProviderRuntime, lane: object | undefined): Routed {
   return { provider, routes, ...(lane ? { lane } : {}) }
 }
 
+/** The provider a request is for: the first of the open ones (of its lane, if it was made in one) whose pattern matches its origin and path. */
+function find(active: Set<Routed>, request: Request): { provider: ProviderRuntime; origin: string } | undefined {
+  const url = new URL(request.url)
+  const clean = url.origin + url.pathname
+  const inLane = lanes.getStore()
+  for (const entry of active) {
+    if (entry.lane && entry.lane !== inLane) continue
+    for (const route of entry.routes) if (route.matcher.test(clean)) return { provider: entry.provider, origin: route.origin }
+  }
+  return undefined
+}
+
+type RunArgs = Parameters<HttpHandler['run']>[0]
+
+/**
+ * The one handler. Its `run` only matches and answers: msw's own also clones
+ * each request (for logs, which `setupServer` keeps quiet), merges cookies
+ * from its cookie store (filled only by msw's `HttpResponse`, which no
+ * provider uses) and sets up abort listeners for `finalize` cleanups (which
+ * no provider schedules); those were a third of a request's cost. A Response
+ * thrown by the provider is its answer, as in msw's.
+ */
+function dispatcher(active: Set<Routed>): HttpHandler {
+  // @note the class from an instance: msw's root module, which exports it, also loads GraphQL.
+  const Base = http.all('*', () => undefined).constructor as typeof HttpHandler
+  class Dispatcher extends Base {
+    override async run({ request, requestId }: RunArgs): ReturnType<HttpHandler['run']> {
+      const found = find(active, request)
+      if (!found) return null
+      const response = await found.provider.handle(request, found.origin).catch((thrown: unknown) => {
+        if (thrown instanceof Response) return thrown
+        throw thrown
+      })
+      return { handler: this, request, requestId, response, parsedResult: { match: { matches: true, params: {} }, cookies: {} } }
+    }
+  }
+  return new Dispatcher(
+    /.+/,
+    () => false,
+    () => undefined,
+  )
+}
+
 function intercept(provider: ProviderRuntime, lane: object | undefined): () => void {
   let current = interception
   if (!current) {
     const active = new Set<Routed>()
-    // What msw's match found, for the resolver it then calls (as a handler, once matched, answers even if removed meanwhile).
-    const matched = new WeakMap<Request, { provider: ProviderRuntime; origin: string }>()
-    const server = setupServer(
-      http.all(
-        ({ request }) => {
-          const url = new URL(request.url)
-          const clean = url.origin + url.pathname
-          const inLane = lanes.getStore()
-          for (const entry of active) {
-            if (entry.lane && entry.lane !== inLane) continue
-            for (const route of entry.routes)
-              if (route.matcher.test(clean)) return (matched.set(request, { provider: entry.provider, origin: route.origin }), true)
-          }
-          return false
-        },
-        ({ request }) => {
-          const { provider, origin } = matched.get(request)!
-          return provider.handle(request, origin)
-        },
-      ),
-    )
+    const server = setupServer(dispatcher(active))
     // @note requests to other hosts are the client's business (a third-party library may fetch metadata elsewhere).
     server.listen({ onUnhandledRequest: 'bypass' })
     current = interception = { server, active }
@@ -106,6 +130,19 @@ function intercept(provider: ProviderRuntime, lane: object | undefined): () => v
 }
 
 /**
+ * Resolves on the event loop's next turn, after the timers and I/O
+ * completions due meanwhile. In process a request is answered without any
+ * I/O (msw and the provider are promises), so scenarios running at once
+ * would otherwise keep the thread in microtasks for as long as they have
+ * work: a held answer's timer, a signature done on the thread pool (Cogo's
+ * first token) and the client's own timeout timer all wait until every
+ * other scenario blocks, and a timeout then fires before the answer that
+ * was ready long before it (the timers phase comes first). One turn per
+ * request keeps them on time.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/**
  * Starts a provider for scenarios. `lane`: in process, one of several
  * providers of the same profile open at once, each reached only by requests
  * made through its transport's `fetch`.
@@ -116,7 +153,10 @@ export async function startTransport(kind: TransportKind, profile: ProviderProfi
     const lane = options.lane ? {} : undefined
     const stop = intercept(provider, lane)
     await provider.ready
-    const laneFetch: typeof fetch = lane ? (input, init) => lanes.run(lane, () => fetch(input, init)) : (input, init) => fetch(input, init)
+    const laneFetch: typeof fetch = async (input, init) => {
+      await nextTurn()
+      return lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init)
+    }
     return { kind, provider, fetch: laneFetch, close: async () => stop() }
   }
   const clock = new Clock({ frozen: true, start: SCENARIO_START_MS })
