@@ -209,7 +209,7 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, transport: T
       provider.clock.advance(seconds)
     },
   }
-  const user = new UserAgent(fetchImpl, profile.user)
+  const user = new UserAgent(transport.harnessFetch, profile.user)
   const records: StepRecord[] = []
   const delays: Fault[] = []
   let client: ConformanceClient | undefined

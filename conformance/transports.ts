@@ -30,6 +30,13 @@ export interface Transport {
    * the request was made in.
    */
   fetch: typeof fetch
+  /**
+   * For the harness's own requests (the user agent playing the user), not
+   * the client's: in process, the provider's answer to the same Request
+   * through the same `handle(request, origin)` msw would call, without msw's
+   * interception around it; a request for another host goes through `fetch`.
+   */
+  harnessFetch: typeof fetch
   close(): Promise<void>
 }
 
@@ -111,7 +118,7 @@ function dispatcher(active: Set<Routed>): HttpHandler {
   )
 }
 
-function intercept(provider: ProviderRuntime, lane: object | undefined): () => void {
+function intercept(entry: Routed): () => void {
   let current = interception
   if (!current) {
     const active = new Set<Routed>()
@@ -120,7 +127,6 @@ function intercept(provider: ProviderRuntime, lane: object | undefined): () => v
     server.listen({ onUnhandledRequest: 'bypass' })
     current = interception = { server, active }
   }
-  const entry = routed(provider, lane)
   current.active.add(entry)
   return () => {
     if (!current.active.delete(entry) || current.active.size) return
@@ -151,16 +157,29 @@ export async function startTransport(kind: TransportKind, profile: ProviderProfi
   if (kind === 'in-process') {
     const provider = profile.create({ clock: new Clock({ frozen: true, start: SCENARIO_START_MS }) })
     const lane = options.lane ? {} : undefined
-    const stop = intercept(provider, lane)
+    const entry = routed(provider, lane)
+    const stop = intercept(entry)
     await provider.ready
     const laneFetch: typeof fetch = async (input, init) => {
       await nextTurn()
       return lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init)
     }
-    return { kind, provider, fetch: laneFetch, close: async () => stop() }
+    const harnessFetch: typeof fetch = async (input, init) => {
+      await nextTurn()
+      const request = new Request(input, init)
+      const url = new URL(request.url)
+      const route = entry.routes.find((r) => r.matcher.test(url.origin + url.pathname))
+      if (!route) return lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init)
+      const response = await provider.handle(request, route.origin)
+      // @note as msw's fetch interception rejects a network error (Response.error(), a dropped connection).
+      if (response.type === 'error') throw Object.assign(new TypeError('Failed to fetch'), { cause: response })
+      return response
+    }
+    return { kind, provider, fetch: laneFetch, harnessFetch, close: async () => stop() }
   }
   const clock = new Clock({ frozen: true, start: SCENARIO_START_MS })
   const running = await serve({ portBase: 0, providers: [profile.registryId as ProviderId], log: null, clock })
   const provider = running.providers[profile.registryId as ProviderId]!
-  return { kind, provider, fetch: (input, init) => fetch(input, init), close: () => running.close() }
+  const viaSockets: typeof fetch = (input, init) => fetch(input, init)
+  return { kind, provider, fetch: viaSockets, harnessFetch: viaSockets, close: () => running.close() }
 }
