@@ -15,7 +15,8 @@ const CLIENTS = 50_000
 const BATCH = 3200
 const IN_FLIGHT = 32
 const ROUNDS = Number(process.env.BENCH_SPLIT_ROUNDS ?? 8)
-const provider = PROVIDERS.cogo.create({ journal: true })
+// BENCH_SPLIT_JOURNAL=off: the journal off (serve keeps it on).
+const provider = PROVIDERS.cogo.create({ journal: process.env.BENCH_SPLIT_JOURNAL !== 'off' })
 await provider.ready
 for (let i = 0; i < CLIENTS; i++)
   provider.store.clients.insert({
