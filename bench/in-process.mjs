@@ -25,15 +25,21 @@ const BATCH = 250
 
 const trivialUrl = 'https://trivial.example/oauth/token'
 const trivialToken = { access_token: 'a'.repeat(64), token_type: 'Bearer', expires_in: 3600 }
-const trivialHandlers = [http.post(trivialUrl, () => HttpResponse.json(trivialToken))]
+const trivialHandlers = [http.all(trivialUrl, () => HttpResponse.json(trivialToken))]
+/**
+ * The trivial handler's request: by default a bare form POST; beside a
+ * variant, its twin (`twin.init()`: the variant's method, headers and body,
+ * read back as the variant reads its answer), so that what the client builds
+ * and reads weighs alike on both sides and the ratio is the handler's.
+ */
+let twin = {
+  init: () => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }),
+  json: false,
+}
 const trivial = async () => {
-  const res = await fetch(trivialUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials',
-  })
+  const res = await fetch(trivialUrl, twin.init())
   if (res.status !== 200) throw new Error(`trivial answered ${res.status}`)
-  await res.text()
+  await (twin.json ? res.json() : res.text())
 }
 
 const server = setupServer()
@@ -54,6 +60,7 @@ if (variant === 'trivial') {
     const spec = tokenRequest(variant, description)
     // token-signed: the mock clock moves a second before each request, so Cogo cannot hand back the token it signed for the previous one.
     const moveClock = work === 'token-signed'
+    twin = { init: () => ({ method: spec.method, headers: spec.headers, body: spec.body }), json: false }
     next = async () => {
       if (moveClock) provider.clock.advance(1)
       const res = await fetch(spec.url, spec)
@@ -65,12 +72,14 @@ if (variant === 'trivial') {
     // refresh, each request rotating the pair (revoke the old, issue a new one).
     const f = carinaFlowFixture(description)
     let refresh = (await carinaFlow(fetchRequest, provider.baseUrl, f)).refresh_token
+    const init = () => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: f.clientId, client_secret: f.clientSecret }).toString(),
+    })
+    twin = { init, json: true }
     next = async () => {
-      const res = await fetch(`${provider.baseUrl}/oauth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: f.clientId, client_secret: f.clientSecret }).toString(),
-      })
+      const res = await fetch(`${provider.baseUrl}/oauth/token`, init())
       if (res.status !== 200) throw new Error(`carina refresh answered ${res.status}: ${await res.text()}`)
       refresh = (await res.json()).refresh_token
     }
@@ -78,6 +87,7 @@ if (variant === 'trivial') {
     const api = PROTECTED_API[variant]
     const token = await obtainToken(variant, description, { carinaFlow, request: fetchRequest })
     const url = baseUrlOf(description, api.origin) + api.path
+    twin = { init: () => ({ headers: api.headers(token) }), json: false }
     next = async () => {
       const res = await fetch(url, { headers: api.headers(token) })
       if (res.status !== 200) throw new Error(`${variant} api answered ${res.status}`)
