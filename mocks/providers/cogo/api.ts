@@ -1,5 +1,6 @@
 import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
-import { jwtVerify, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
+import { jwtVerify } from 'jose/jwt/verify'
 import { HttpError, type OAuthError } from '../../core/errors.js'
 import { mediaType } from '../../core/params.js'
 import { Router, defineRoute, type HttpMethod, type RouteDefinition } from '../../core/routes.js'

@@ -1,5 +1,9 @@
 import { KeyObject, sign } from 'node:crypto'
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import type { JWTHeaderParameters, JWTPayload } from 'jose'
+import { exportJWK } from 'jose/key/export'
+import { generateKeyPair } from 'jose/key/generate/keypair'
+import { importJWK } from 'jose/key/import'
+import { SignJWT } from 'jose/jwt/sign'
 import type { CogoPrivateJwk } from '../../../fixtures/cogo-keys.js'
 import { randomBase64Url } from '../../core/secrets.js'
 

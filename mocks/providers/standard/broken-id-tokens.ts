@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { SignJWT } from 'jose'
+import { SignJWT } from 'jose/jwt/sign'
 import { BROKEN_TOKEN_KINDS } from '../../core/faults.js'
 import { generateStandardKey, signWith, type SigningAlg, type StandardSigningKey } from './keys.js'
 

@@ -1,4 +1,7 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors } from 'jose'
+import { decodeProtectedHeader } from 'jose/decode/protected_header'
+import * as joseErrors from 'jose/errors'
+import { createLocalJWKSet } from 'jose/jwks/local'
+import { jwtVerify } from 'jose/jwt/verify'
 import { formUrlDecode, readBasicCredentials, withBasicChallenge } from '../../core/client-auth.js'
 import { InvalidClient, InvalidRequest } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'

@@ -1,5 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose'
+import type { JWK } from 'jose'
+import { decodeProtectedHeader } from 'jose/decode/protected_header'
+import { calculateJwkThumbprint } from 'jose/jwk/thumbprint'
+import { EmbeddedJWK } from 'jose/jwk/embedded'
+import { jwtVerify } from 'jose/jwt/verify'
 import { OAuthError } from '../../core/errors.js'
 import type { StandardContext, StandardToken } from './config.js'
 

@@ -1,5 +1,10 @@
 import { standardInitialRsaKey } from '../../../fixtures/standard-keys.js'
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import type { JWK, JWTHeaderParameters, JWTPayload } from 'jose'
+import { calculateJwkThumbprint } from 'jose/jwk/thumbprint'
+import { exportJWK } from 'jose/key/export'
+import { generateKeyPair } from 'jose/key/generate/keypair'
+import { importJWK } from 'jose/key/import'
+import { SignJWT } from 'jose/jwt/sign'
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA'
 
