@@ -1,9 +1,7 @@
 import { KeyObject, sign } from 'node:crypto'
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
-import { exportJWK } from 'jose/key/export'
-import { generateKeyPair } from 'jose/key/generate/keypair'
-import { importJWK } from 'jose/key/import'
-import { SignJWT } from 'jose/jwt/sign'
+import { exportJwk, generateJwkKeyPair, importJwk } from '../../core/jwk.js'
+import { lazy } from '../../core/lazy-dependency.js'
 import type { CogoPrivateJwk } from '../../../fixtures/cogo-keys.js'
 import { randomBase64Url } from '../../core/secrets.js'
 
@@ -26,8 +24,8 @@ export function importSigningKey(jwk: CogoPrivateJwk): Promise<SigningKey> {
   if (!key) {
     key = (async () => {
       const { kid, n, e } = jwk
-      const [privateKey, publicKey] = await Promise.all([importJWK(jwk, 'RS256'), importJWK({ kty: 'RSA', n, e }, 'RS256')])
-      return { kid, privateKey: privateKey as CryptoKey, publicKey: publicKey as CryptoKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n, e, kid } }
+      const [privateKey, publicKey] = await Promise.all([importJwk(jwk, 'RS256'), importJwk({ kty: 'RSA', n, e }, 'RS256')])
+      return { kid, privateKey, publicKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n, e, kid } }
     })()
     imported.set(jwk, key)
     key.catch(() => imported.delete(jwk))
@@ -37,8 +35,8 @@ export function importSigningKey(jwk: CogoPrivateJwk): Promise<SigningKey> {
 
 /** A fresh RSA-2048 key with a random 21-character kid, for rotations past the shipped `next` key. */
 export async function generateSigningKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
-  const { n, e } = await exportJWK(publicKey)
+  const { privateKey, publicKey } = await generateJwkKeyPair('RS256')
+  const { n, e } = await exportJwk(publicKey)
   const kid = randomBase64Url(16).slice(0, 21)
   return { kid, privateKey, publicKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n: n!, e: e!, kid } }
 }
@@ -133,8 +131,12 @@ export class CogoKeyRing {
   }
 }
 
+/** jose's JWT signing, loaded with the first token rather than at start. */
+const joseSign = lazy(() => import('jose/jwt/sign'))
+
 /** Signs claims as an RS256 JWT with the header of the document's sample (`alg`, `typ`, `kid`). */
-export function signJwt(key: Pick<SigningKey, 'kid' | 'privateKey'>, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+export async function signJwt(key: Pick<SigningKey, 'kid' | 'privateKey'>, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+  const { SignJWT } = await joseSign()
   return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header }).sign(key.privateKey)
 }
 
