@@ -20,15 +20,18 @@ describe('WebCrypto key operations (what jose does, without loading jose at star
     }
   })
 
-  it.each(['RS256', 'ES256', 'EdDSA'] as JwkSigningAlg[])('generates %s key pairs like jose, whose JWK and thumbprint are jose’s, member order included', async (alg) => {
-    const mine = await generateJwkKeyPair(alg)
-    const jose = await generateKeyPair(alg, JOSE_GENERATE_OPTIONS[alg])
-    expect(shape(mine.privateKey)).toEqual(shape(jose.privateKey))
-    expect(shape(mine.publicKey)).toEqual(shape(jose.publicKey))
-    const jwk = await exportJwk(mine.publicKey)
-    expect(JSON.stringify(jwk)).toBe(JSON.stringify(await exportJWK(mine.publicKey)))
-    expect(await jwkThumbprint(jwk)).toBe(await calculateJwkThumbprint(jwk))
-  })
+  it.each(['RS256', 'ES256', 'EdDSA'] as JwkSigningAlg[])(
+    'generates %s key pairs like jose, whose JWK and thumbprint are jose’s, member order included',
+    async (alg) => {
+      const mine = await generateJwkKeyPair(alg)
+      const jose = await generateKeyPair(alg, JOSE_GENERATE_OPTIONS[alg])
+      expect(shape(mine.privateKey)).toEqual(shape(jose.privateKey))
+      expect(shape(mine.publicKey)).toEqual(shape(jose.publicKey))
+      const jwk = await exportJwk(mine.publicKey)
+      expect(JSON.stringify(jwk)).toBe(JSON.stringify(await exportJWK(mine.publicKey)))
+      expect(await jwkThumbprint(jwk)).toBe(await calculateJwkThumbprint(jwk))
+    },
+  )
 
   it('refuses to thumbprint a key without its required members', async () => {
     await expect(jwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'AQ' })).rejects.toThrow(TypeError)

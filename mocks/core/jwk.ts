@@ -1,4 +1,5 @@
 import type { JWK } from 'jose'
+import { lazy } from './lazy-dependency.js'
 
 /**
  * The key operations a provider needs to start (importing the committed RSA
@@ -24,7 +25,13 @@ export function importJwk(jwk: JWK, alg: JwkSigningAlg, options: { extractable?:
   const keyData: JWK = { ...jwk, ext: options.extractable ?? jwk.ext }
   delete keyData.alg
   delete keyData.use
-  return subtle.importKey('jwk', keyData as JsonWebKey, ALGORITHMS[alg], keyData.ext ?? !isPrivate, (jwk.key_ops as KeyUsage[] | undefined) ?? [isPrivate ? 'sign' : 'verify'])
+  return subtle.importKey(
+    'jwk',
+    keyData as JsonWebKey,
+    ALGORITHMS[alg],
+    keyData.ext ?? !isPrivate,
+    (jwk.key_ops as KeyUsage[] | undefined) ?? [isPrivate ? 'sign' : 'verify'],
+  )
 }
 
 /** jose's `generateKeyPair(alg, { extractable: true })` (RSA: 2048 bits, exponent 65537). */
@@ -54,6 +61,10 @@ export async function jwkThumbprint(jwk: JWK): Promise<string> {
         : jwk.kty === 'OKP'
           ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x }
           : undefined
-  if (!required || Object.values(required).some((value) => typeof value !== 'string' || !value)) throw new TypeError(`Failed to compute a JWK thumbprint: unsupported or incomplete ${jwk.kty} key`)
+  if (!required || Object.values(required).some((value) => typeof value !== 'string' || !value))
+    throw new TypeError(`Failed to compute a JWK thumbprint: unsupported or incomplete ${jwk.kty} key`)
   return Buffer.from(await subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(required)))).toString('base64url')
 }
+
+/** jose's JWT signing (SignJWT), loaded with the first token signed rather than at start. */
+export const joseSign = lazy(() => import('jose/jwt/sign'))

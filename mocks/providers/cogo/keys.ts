@@ -1,7 +1,6 @@
 import { KeyObject, sign } from 'node:crypto'
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
-import { exportJwk, generateJwkKeyPair, importJwk } from '../../core/jwk.js'
-import { lazy } from '../../core/lazy-dependency.js'
+import { exportJwk, generateJwkKeyPair, importJwk, joseSign } from '../../core/jwk.js'
 import type { CogoPrivateJwk } from '../../../fixtures/cogo-keys.js'
 import { randomBase64Url } from '../../core/secrets.js'
 
@@ -130,9 +129,6 @@ export class CogoKeyRing {
     this.#jwks = JSON.stringify({ keys: this.kids.map((kid) => this.#published.get(kid)!.publicJwk) })
   }
 }
-
-/** jose's JWT signing, loaded with the first token rather than at start. */
-const joseSign = lazy(() => import('jose/jwt/sign'))
 
 /** Signs claims as an RS256 JWT with the header of the document's sample (`alg`, `typ`, `kid`). */
 export async function signJwt(key: Pick<SigningKey, 'kid' | 'privateKey'>, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {

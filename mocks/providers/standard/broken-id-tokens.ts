@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { BROKEN_TOKEN_KINDS } from '../../core/faults.js'
-import { generateStandardKey, joseSign, signWith, type SigningAlg, type StandardSigningKey } from './keys.js'
+import { joseSign } from '../../core/jwk.js'
+import { generateStandardKey, signWith, type SigningAlg, type StandardSigningKey } from './keys.js'
 
 /**
  * The ways an ID token can be wrong that a relying party must refuse (OIDC

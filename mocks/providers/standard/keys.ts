@@ -1,7 +1,6 @@
 import { standardInitialRsaKey } from '../../../fixtures/standard-keys.js'
 import type { JWK, JWTHeaderParameters, JWTPayload } from 'jose'
-import { exportJwk, generateJwkKeyPair, importJwk, jwkThumbprint } from '../../core/jwk.js'
-import { lazy } from '../../core/lazy-dependency.js'
+import { exportJwk, generateJwkKeyPair, importJwk, joseSign, jwkThumbprint } from '../../core/jwk.js'
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA'
 
@@ -97,9 +96,6 @@ export class StandardKeyRing {
     this.#jwks = JSON.stringify({ keys: this.kids.map((kid) => this.#published.get(kid)!.publicJwk) })
   }
 }
-
-/** jose's JWT signing, loaded with the first token rather than at start. */
-export const joseSign = lazy(() => import('jose/jwt/sign'))
 
 /** Signs claims as a JWT with `alg`, `kid` and the given `typ` (RFC 7515 §4.1). */
 export async function signWith(key: StandardSigningKey, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
