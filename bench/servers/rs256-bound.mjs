@@ -1,15 +1,15 @@
 // The Node bound for a server signing every token: the floor (raw node:http,
 // body read, no parsing) plus one RS256 signature per request, made as Cogo
-// makes it: Cogo's fixture key imported by jose, as a node:crypto KeyObject,
+// makes it: Cogo's fixture key imported by Cogo's own importSigningKey, as a node:crypto KeyObject,
 // node:crypto's callback `sign` (libuv's thread pool). Each request signs its
 // own claims (a counter in `sub`), so no two requests share a signature, as
 // when Cogo takes 50,000 clients in turn. Whatever Cogo does beyond this is its own cost.
 import { createServer } from 'node:http'
 import { KeyObject, sign } from 'node:crypto'
-import { importJWK } from 'jose'
 import { primaryKey } from '../../dist/fixtures/cogo-keys.js'
+import { importSigningKey } from '../../dist/mocks/providers/cogo/keys.js'
 
-const keyObject = KeyObject.from(await importJWK(primaryKey, 'RS256'))
+const keyObject = KeyObject.from((await importSigningKey(primaryKey)).privateKey)
 const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: primaryKey.kid })).toString('base64url')
 const iat = Math.floor(Date.now() / 1000)
 let n = 0
