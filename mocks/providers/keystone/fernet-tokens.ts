@@ -1,5 +1,5 @@
 import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
-import { createCipheriv, randomFillSync, type Cipher } from 'node:crypto'
+import { createCipheriv, type Cipher } from 'node:crypto'
 import { pooledRandomBytes, sha256Binary } from '../../core/secrets.js'
 import type { Token, User } from '../../store/index.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
@@ -8,22 +8,16 @@ import type { KeystoneTokenMeta } from './store.js'
 type FernetKey = { signing: Buffer; encryption: Buffer }
 
 /**
- * Per key, made once: an AES-128-ECB cipher kept open, and the HMAC-SHA256 key
- * pads (RFC 2104), so the MAC is two one-shot hashes. The cipher encrypts
- * random blocks {@link AES_BATCH} at a time (one call to OpenSSL, not one a
- * token): `inputs` and their encryptions `outputs`, the first `used` of them
- * spent.
+ * Per key, made once: an AES-128-ECB cipher kept open to encrypt single
+ * blocks, and the HMAC-SHA256 key pads (RFC 2104), so the MAC is two one-shot
+ * hashes.
  */
 interface FernetKeyState {
   block: Cipher
   innerPad: Buffer
   /** The outer pad, then room for the inner digest: the outer hash's whole input (minting is synchronous, so one per key serves). */
   outer: Buffer
-  inputs: Buffer
-  outputs: Buffer
-  used: number
 }
-const AES_BATCH = 256
 const fernetStates = new WeakMap<FernetKey, FernetKeyState>()
 function fernetState(key: FernetKey): FernetKeyState {
   let state = fernetStates.get(key)
@@ -34,21 +28,10 @@ function fernetState(key: FernetKey): FernetKeyState {
       innerPad[i] ^= key.signing[i]
       outer[i] ^= key.signing[i]
     }
-    const block = createCipheriv('aes-128-ecb', key.encryption, null).setAutoPadding(false)
-    state = { block, innerPad, outer, inputs: Buffer.alloc(16 * AES_BATCH), outputs: Buffer.alloc(0), used: AES_BATCH }
+    state = { block: createCipheriv('aes-128-ecb', key.encryption, null).setAutoPadding(false), innerPad, outer }
     fernetStates.set(key, state)
   }
   return state
-}
-
-/** The offset of an unspent (random block, its AES encryption) pair in `state.inputs` and `state.outputs`. */
-function randomBlockPair(state: FernetKeyState): number {
-  if (state.used === AES_BATCH) {
-    randomFillSync(state.inputs)
-    state.outputs = state.block.update(state.inputs)
-    state.used = 0
-  }
-  return 16 * state.used++
 }
 
 /**
@@ -66,13 +49,9 @@ function randomBlockPair(state: FernetKeyState): number {
  * ciphertext block decrypts to a uniformly random plaintext block, so the
  * tokens are distributed as if every block were encrypted. Only the last
  * block, which holds the padding, is encrypted: C_n = AES(P_n xor C_n-1).
- * It comes from a random block X encrypted ahead of time (C_n = AES(X)), the
- * block before it then being X xor P_n: as uniformly random as a drawn one,
- * since X is.
  */
 export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes: number): string {
-  const state = fernetState(key)
-  const { innerPad, outer } = state
+  const { block, innerPad, outer } = fernetState(key)
   const cipherLength = (Math.floor(payloadBytes / 16) + 1) * 16 // PKCS7 always pads
   const padding = cipherLength - payloadBytes
   // One buffer: [HMAC inner pad | version, timestamp, IV, ciphertext | HMAC], so the inner hash reads one span.
@@ -84,15 +63,14 @@ export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes
   const seconds = Math.max(0, Math.floor(issuedAtMs / 1000))
   out.writeUInt32BE(Math.floor(seconds / 2 ** 32), at + 1)
   out.writeUInt32BE(seconds >>> 0, at + 5)
-  // IV and every ciphertext block but the last two, from the pooled CSPRNG.
+  // IV and every ciphertext block but the last, from the pooled CSPRNG.
   const lastBlock = signedEnd - 16
-  pooledRandomBytes(lastBlock - 16 - (at + 9)).copy(out, at + 9)
-  // The last plaintext block P_n: the payload's random tail, then the padding bytes. C_n-1 = X xor P_n, C_n = AES(X).
-  const pair = randomBlockPair(state)
-  const tail = pooledRandomBytes(16)
-  const { inputs, outputs } = state
-  for (let i = 0; i < 16; i++) out[lastBlock - 16 + i] = inputs[pair + i] ^ (i < 16 - padding ? tail[i] : padding)
-  outputs.copy(out, lastBlock, pair, pair + 16)
+  pooledRandomBytes(lastBlock - (at + 9)).copy(out, at + 9)
+  // The last plaintext block: the payload's random tail, then the padding bytes; CBC-chained to the block before.
+  const plain = Buffer.from(pooledRandomBytes(16))
+  plain.fill(padding, 16 - padding)
+  for (let i = 0; i < 16; i++) plain[i] ^= out[lastBlock - 16 + i]
+  block.update(plain).copy(out, lastBlock)
   // HMAC (RFC 2104): H(outer pad | H(inner pad | message)); the inner digest goes after the outer pad in the key's scratch.
   outer.write(sha256Binary(out.subarray(0, signedEnd)), 64, 'binary')
   out.write(sha256Binary(outer), signedEnd, 'binary')
