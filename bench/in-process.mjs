@@ -1,8 +1,15 @@
 // In-process round trips through msw `setupServer` (what a vitest suite pays
-// per request), one variant per process so interceptors never stack:
+// per request), beside msw's floor measured in the same process:
 //   trivial            a single msw handler answering a fixed token (msw's floor)
 //   <provider> <work>  the provider's own handlers, e.g. "keystone token", "carina refresh"
-// Sequential requests through global fetch; prints mean/p50/p99 in µs.
+// One process per provider variant, so providers never share a process. Its
+// batches alternate with batches of the trivial handler (T V T V ... T), one
+// set of handlers active at a time (`resetHandlers` between batches), and each
+// variant batch is divided by the mean of its two neighbouring trivial
+// batches: the baseline is measured seconds from the variant, through the
+// same fetch, msw and interceptor, and drifts of a shared machine weigh on both.
+// Sequential requests through global fetch; prints batch medians and the
+// median of the per-batch ratios.
 import { setupServer } from 'msw/node'
 import { http, HttpResponse } from 'msw'
 import { mswHandlers } from '../dist/mocks/msw.js'
@@ -12,27 +19,48 @@ import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest
 
 const [variant, work = 'token', journalArg] = process.argv.slice(2)
 const WARMUP = 3000
+// Round trips of the variant (and as many of the trivial handler).
 const N = Number(process.env.BENCH_IN_PROCESS_N ?? 20_000)
+const BATCH = 250
 
+const trivialUrl = 'https://trivial.example/oauth/token'
+const trivialToken = { access_token: 'a'.repeat(64), token_type: 'Bearer', expires_in: 3600 }
+const trivialHandlers = [http.all(trivialUrl, () => HttpResponse.json(trivialToken))]
+/**
+ * The trivial handler's request: by default a bare form POST; beside a
+ * variant, its twin (`twin.init()`: the variant's method, headers and body,
+ * read back as the variant reads its answer), so that what the client builds
+ * and reads weighs alike on both sides and the ratio is the handler's.
+ */
+let twin = {
+  init: () => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }),
+  json: false,
+}
+const trivial = async () => {
+  const res = await fetch(trivialUrl, twin.init())
+  if (res.status !== 200) throw new Error(`trivial answered ${res.status}`)
+  await (twin.json ? res.json() : res.text())
+}
+
+const server = setupServer()
+server.listen({ onUnhandledRequest: 'error' })
 let next // () => Promise<void>: one round trip
+let handlers // the msw handlers `next` needs
 if (variant === 'trivial') {
-  const url = 'https://trivial.example/oauth/token'
-  const token = { access_token: 'a'.repeat(64), token_type: 'Bearer', expires_in: 3600 }
-  setupServer(http.post(url, () => HttpResponse.json(token))).listen({ onUnhandledRequest: 'error' })
-  next = async () => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })
-    if (res.status !== 200) throw new Error(`trivial answered ${res.status}`)
-    await res.text()
-  }
+  // The trivial handler against itself: the method's own spread (ratios around 1).
+  handlers = trivialHandlers
+  next = trivial
 } else {
   const provider = PROVIDERS[variant].create({ journal: journalArg !== 'no-journal' })
-  setupServer(...mswHandlers(provider)).listen({ onUnhandledRequest: 'error' })
+  handlers = mswHandlers(provider)
+  server.resetHandlers(...handlers)
   await provider.ready
   const description = provider.describe()
   if ((work === 'token' || work === 'token-signed') && CLIENT_CREDENTIALS[variant]) {
     const spec = tokenRequest(variant, description)
     // token-signed: the mock clock moves a second before each request, so Cogo cannot hand back the token it signed for the previous one.
     const moveClock = work === 'token-signed'
+    twin = { init: () => ({ method: spec.method, headers: spec.headers, body: spec.body }), json: false }
     next = async () => {
       if (moveClock) provider.clock.advance(1)
       const res = await fetch(spec.url, spec)
@@ -44,12 +72,14 @@ if (variant === 'trivial') {
     // refresh, each request rotating the pair (revoke the old, issue a new one).
     const f = carinaFlowFixture(description)
     let refresh = (await carinaFlow(fetchRequest, provider.baseUrl, f)).refresh_token
+    const init = () => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: f.clientId, client_secret: f.clientSecret }).toString(),
+    })
+    twin = { init, json: true }
     next = async () => {
-      const res = await fetch(`${provider.baseUrl}/oauth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: f.clientId, client_secret: f.clientSecret }).toString(),
-      })
+      const res = await fetch(`${provider.baseUrl}/oauth/token`, init())
       if (res.status !== 200) throw new Error(`carina refresh answered ${res.status}: ${await res.text()}`)
       refresh = (await res.json()).refresh_token
     }
@@ -57,6 +87,7 @@ if (variant === 'trivial') {
     const api = PROTECTED_API[variant]
     const token = await obtainToken(variant, description, { carinaFlow, request: fetchRequest })
     const url = baseUrlOf(description, api.origin) + api.path
+    twin = { init: () => ({ headers: api.headers(token) }), json: false }
     next = async () => {
       const res = await fetch(url, { headers: api.headers(token) })
       if (res.status !== 200) throw new Error(`${variant} api answered ${res.status}`)
@@ -68,30 +99,61 @@ if (variant === 'trivial') {
   } else throw new Error(`no in-process work "${work}" for ${variant}`)
 }
 
-for (let i = 0; i < WARMUP; i++) await next()
-// Batches of BATCH round trips; the median batch mean resists the noise of a
-// shared machine (another process's burst inflates a mean for one batch only).
-const BATCH = 500
-const times = new Float64Array(N)
-const batchMeans = []
-for (let i = 0; i < N; i++) {
-  const t0 = performance.now()
-  await next()
-  times[i] = performance.now() - t0
-  if ((i + 1) % BATCH === 0) batchMeans.push(times.slice(i + 1 - BATCH, i + 1).reduce((a, b) => a + b, 0) / BATCH)
+/**
+ * `count` sequential round trips of `run` with `active` as msw's only handlers:
+ * the wall time and this process's CPU time (every thread: GC helpers
+ * included) of one, µs; each one's wall ms into `times`. CPU time leaves out
+ * what wall time counts when a neighbour's process takes the core.
+ */
+async function batch(active, run, count, times = []) {
+  server.resetHandlers(...active)
+  const cpu = process.cpuUsage()
+  const t = performance.now()
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now()
+    await run()
+    times.push(performance.now() - t0)
+  }
+  const wallUs = ((performance.now() - t) * 1000) / count
+  const { user, system } = process.cpuUsage(cpu)
+  return { wallUs, cpuUs: (user + system) / count }
 }
-const sorted = [...times].sort((a, b) => a - b)
-batchMeans.sort((a, b) => a - b)
-const mean = times.reduce((a, b) => a + b, 0) / N
+
+for (let i = 0; i < WARMUP / BATCH; i++) {
+  await batch(trivialHandlers, trivial, BATCH)
+  await batch(handlers, next, BATCH)
+}
+const times = []
+const trivialBatches = [await batch(trivialHandlers, trivial, BATCH)]
+const variantBatches = []
+const ratios = { wallUs: [], cpuUs: [] }
+for (let b = 0; b < N / BATCH; b++) {
+  variantBatches.push(await batch(handlers, next, BATCH, times))
+  trivialBatches.push(await batch(trivialHandlers, trivial, BATCH))
+  for (const field of ['wallUs', 'cpuUs']) ratios[field].push(variantBatches[b][field] / ((trivialBatches[b][field] + trivialBatches[b + 1][field]) / 2))
+}
+const medianOf = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)]
+}
+times.sort((a, b) => a - b)
 process.stdout.write(
   JSON.stringify({
     variant,
     work,
-    n: N,
-    medianUs: batchMeans[Math.floor(batchMeans.length / 2)] * 1000,
-    meanUs: mean * 1000,
-    p50Us: sorted[Math.floor(N / 2)] * 1000,
-    p99Us: sorted[Math.floor(N * 0.99)] * 1000,
+    n: times.length,
+    batch: BATCH,
+    // Median batch means of the variant and of the trivial handler around it, µs a round trip.
+    medianUs: medianOf(variantBatches.map((x) => x.wallUs)),
+    trivialMedianUs: medianOf(trivialBatches.map((x) => x.wallUs)),
+    cpuUs: medianOf(variantBatches.map((x) => x.cpuUs)),
+    trivialCpuUs: medianOf(trivialBatches.map((x) => x.cpuUs)),
+    // The figures the target reads: the median of the per-batch ratios, by CPU time and by wall time.
+    ratio: medianOf(ratios.cpuUs),
+    wallRatio: medianOf(ratios.wallUs),
+    meanUs: (times.reduce((a, b) => a + b, 0) / times.length) * 1000,
+    p50Us: times[Math.floor(times.length / 2)] * 1000,
+    p99Us: times[Math.floor(times.length * 0.99)] * 1000,
   }) + '\n',
 )
 process.exit(0)

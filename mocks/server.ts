@@ -82,11 +82,20 @@ export interface RunningServer {
 
 /**
  * Reads a Node request for the provider: method, URL and headers as they
- * arrived (no undici `Request`, see {@link NodeRequest}) and the body as text.
- * At most `limit + 1` bytes are buffered, so the provider can answer 413 in
- * its own format without the server holding an oversized body.
+ * arrived (no undici `Request`, see {@link NodeRequest}) and the body as text,
+ * then hands them to `received` (synchronously for GET and HEAD, else once
+ * the body has ended), or the stream's error to `failed`. At most `limit + 1`
+ * bytes are buffered, so the provider can answer 413 in its own format
+ * without the server holding an oversized body. Callbacks rather than a
+ * promise: the usual request is then answered without a microtask turn.
  */
-function readNodeRequest(req: IncomingMessage, base: string, limit: number): Promise<{ request: NodeRequest; body: ReadBody | undefined }> {
+function readNodeRequest(
+  req: IncomingMessage,
+  base: string,
+  limit: number,
+  received: (request: NodeRequest, body: ReadBody | undefined) => void,
+  failed: (error: Error) => void,
+): void {
   const method = req.method ?? 'GET'
   // Only the listener's own TLS handshake may vouch for a client certificate.
   const headers = new RawHeaders(req.rawHeaders, CLIENT_CERT_HEADER)
@@ -101,33 +110,35 @@ function readNodeRequest(req: IncomingMessage, base: string, limit: number): Pro
   const request = new NodeRequest(method, base + path, headers)
   if (method === 'GET' || method === 'HEAD') {
     req.resume()
-    return Promise.resolve({ request, body: undefined })
+    received(request, undefined)
+    return
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    let done = false
-    req.on('data', (chunk: Buffer) => {
-      if (done) return
-      chunks.push(chunk)
-      size += chunk.length
-      if (size > limit) {
-        done = true
-        req.pause()
-        resolve({ request, body: { tooLarge: true } })
-      }
-    })
-    req.on('end', () => {
-      if (done) return
+  // The usual body is one chunk: an array only for more.
+  let first: Buffer | undefined
+  let more: Buffer[] | undefined
+  let size = 0
+  let done = false
+  req.on('data', (chunk: Buffer) => {
+    if (done) return
+    if (first === undefined) first = chunk
+    else (more ??= [first]).push(chunk)
+    size += chunk.length
+    if (size > limit) {
       done = true
-      resolve({ request, body: { text: chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8') } })
-    })
-    req.on('error', (error) => {
-      if (!done) {
-        done = true
-        reject(error)
-      }
-    })
+      req.pause()
+      received(request, { tooLarge: true })
+    }
+  })
+  req.on('end', () => {
+    if (done) return
+    done = true
+    received(request, { text: more ? Buffer.concat(more).toString('utf8') : first ? first.toString('utf8') : '' })
+  })
+  req.on('error', (error) => {
+    if (!done) {
+      done = true
+      failed(error)
+    }
   })
 }
 
@@ -302,33 +313,46 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   for (const listener of listeners) {
     const provider = providers[listener.provider]!
     listener.server.on('request', (req, res) => {
-      const started = performance.now()
+      const started = log ? performance.now() : 0
       // Built only for the log line: no query, no code or token in the path.
       const logPath = () => provider.loggablePath(req.method ?? 'GET', requestTarget(req.url).path, listener.origin)
-      readNodeRequest(req, listener.url, bodyLimit)
-        .then(async ({ request, body }) => {
-          const reply = await provider.answer(request, listener.origin, body)
-          if (!reply) {
-            // An injected dropped connection.
-            req.socket.destroy()
-            log?.(`${listener.name} ${req.method} ${logPath()} dropped ${(performance.now() - started).toFixed(1)}ms`)
-            return
+      const failed = (error: Error) => {
+        // Only a broken connection gets here; the provider itself never throws.
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' })
+          res.end('Bad request\n')
+        }
+        log?.(`${listener.name} ${req.method} ${logPath()} aborted: ${error.message}`)
+      }
+      const respond = (reply: Reply | null, body: ReadBody | undefined) => {
+        if (!reply) {
+          // An injected dropped connection.
+          req.socket.destroy()
+          log?.(`${listener.name} ${req.method} ${logPath()} dropped ${(performance.now() - started).toFixed(1)}ms`)
+          return
+        }
+        const truncated = body !== undefined && 'tooLarge' in body
+        writeReply(res, reply, truncated)
+        if (truncated) res.once('finish', () => req.socket.destroy())
+        log?.(
+          `${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`,
+        )
+      }
+      readNodeRequest(
+        req,
+        listener.url,
+        bodyLimit,
+        (request, body) => {
+          try {
+            const answered = provider.answerNow(request, listener.origin, body)
+            if (answered instanceof Promise) answered.then((reply) => respond(reply, body)).catch(failed)
+            else respond(answered, body)
+          } catch (error) {
+            failed(error as Error)
           }
-          const truncated = body !== undefined && 'tooLarge' in body
-          writeReply(res, reply, truncated)
-          if (truncated) res.once('finish', () => req.socket.destroy())
-          log?.(
-            `${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`,
-          )
-        })
-        .catch((error) => {
-          // Only a broken connection gets here; the provider itself never throws.
-          if (!res.headersSent && !res.destroyed) {
-            res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' })
-            res.end('Bad request\n')
-          }
-          log?.(`${listener.name} ${req.method} ${logPath()} aborted: ${(error as Error).message}`)
-        })
+        },
+        failed,
+      )
     })
     // A handshake that timed out or failed: the connection goes, whatever Node's default for this event does.
     listener.server.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy())

@@ -89,7 +89,8 @@ function unknownConfigKey(path: ReadonlyArray<PropertyKey>, key: string, allowed
  * the provider, the key and what is allowed.
  */
 export function parseConfig(input: unknown, source: string): ConfigFile {
-  const result = configFileSchema.safeParse(input)
+  // Parsed once per start: zod's compiled fast path would cost more to build than it saves.
+  const result = configFileSchema.safeParse(input, { jitless: true })
   if (result.success) return result.data
   const problems = describeIssues(configFileSchema, input, result.error.issues, configLabel, unknownConfigKey)
   throw new OptionsError(`Failed to start: the configuration is invalid (${source}):\n${problems.map((p) => `  ${p}`).join('\n')}`, problems)

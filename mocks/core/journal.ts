@@ -139,7 +139,7 @@ export interface JournalPage {
  */
 export class Journal {
   /** Oldest first; slots before `#head` are dropped ones, cleared at once and cut off the array now and then. */
-  #entries: Array<{ seq: number; bytes: number; exchange: Exchange | (() => Exchange) } | undefined> = []
+  #entries: Array<JournalEntry | RecordedExchange | undefined> = []
   #head = 0
   #bytes = 0
   #seq = 0
@@ -175,11 +175,15 @@ export class Journal {
    */
   add(exchange: Exchange): void
   add(seq: number, build: () => Exchange, bytes?: number): void
-  add(exchangeOrSeq: Exchange | number, build?: () => Exchange, bytes?: number): void {
+  /** @internal {@link recordExchange}'s form: the exchange's parts in one object, built into an `Exchange` when read. */
+  add(recorded: RecordedExchange): void
+  add(exchangeOrSeq: Exchange | number | RecordedExchange, build?: () => Exchange, bytes?: number): void {
     const entry =
-      typeof exchangeOrSeq === 'number'
-        ? { seq: exchangeOrSeq, bytes: (bytes ?? 0) + EXCHANGE_OVERHEAD_BYTES, exchange: build! }
-        : { seq: exchangeOrSeq.seq, bytes: exchangeBytes(exchangeOrSeq), exchange: exchangeOrSeq }
+      exchangeOrSeq instanceof RecordedExchange
+        ? exchangeOrSeq
+        : typeof exchangeOrSeq === 'number'
+          ? { seq: exchangeOrSeq, bytes: (bytes ?? 0) + EXCHANGE_OVERHEAD_BYTES, exchange: build! }
+          : { seq: exchangeOrSeq.seq, bytes: exchangeBytes(exchangeOrSeq), exchange: exchangeOrSeq }
     this.#entries.push(entry)
     this.#bytes += entry.bytes
     while (this.size > this.capacity || (this.#bytes > this.maxBytes && this.size > 1)) {
@@ -220,8 +224,11 @@ export class Journal {
       if (exchanges.length >= limit || (exchanges.length > 0 && bytes + entry.bytes > maxBytes)) {
         return { exchanges, next: exchanges.at(-1)!.seq }
       }
-      if (typeof entry.exchange === 'function') entry.exchange = entry.exchange()
-      exchanges.push(entry.exchange)
+      if (entry instanceof RecordedExchange) exchanges.push(entry.exchange())
+      else {
+        if (typeof entry.exchange === 'function') entry.exchange = entry.exchange()
+        exchanges.push(entry.exchange)
+      }
       bytes += entry.bytes
     }
     return { exchanges }
@@ -238,42 +245,90 @@ function exchangeBytes(exchange: Exchange): number {
   return exchange.request.body.length + exchange.response.body.length + exchange.request.url.length + EXCHANGE_OVERHEAD_BYTES
 }
 
+/** An entry of {@link Journal.add}: an exchange, or a function that builds it when first read. */
+interface JournalEntry {
+  seq: number
+  bytes: number
+  exchange: Exchange | (() => Exchange)
+}
+
+/**
+ * An exchange as {@link recordExchange} keeps it until the journal is read:
+ * its parts in one object (rather than an entry, a closure and the closure's
+ * context, which every scavenge copies while the journal holds them), turned
+ * into an {@link Exchange} on first read. None of the parts change after the
+ * answer. Not the request itself: a web `Request` holds its signal and body
+ * stream, which the journal would keep alive for no use.
+ */
+class RecordedExchange {
+  #built: Exchange | undefined
+
+  constructor(
+    readonly seq: number,
+    readonly bytes: number,
+    readonly provider: string,
+    readonly origin: string,
+    readonly route: string | null,
+    readonly startMs: number,
+    readonly method: string,
+    readonly url: string,
+    readonly headers: RouteContext['request']['headers'],
+    readonly bodyText: string,
+    readonly notes: ExchangeNotes,
+    readonly reply: Reply | null,
+    readonly error: OAuthError | undefined,
+    readonly fault: Fault | undefined,
+  ) {}
+
+  exchange(): Exchange {
+    if (this.#built) return this.#built
+    const { seq, startMs, reply, error, fault } = this
+    const exchange: Exchange = {
+      seq,
+      provider: this.provider,
+      origin: this.origin,
+      route: this.route,
+      at: new Date(startMs).toISOString(),
+      atMs: startMs,
+      request: { method: this.method, url: this.url, headers: headersToObject(this.headers), body: this.bodyText },
+      // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
+      response: reply
+        ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) }
+        : { status: 0, headers: {}, body: '' },
+      notes: this.notes,
+    }
+    if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
+    if (fault) exchange.fault = fault.action.type
+    return (this.#built = exchange)
+  }
+}
+
 /**
  * Records one exchange of `ctx` in `journal` (`reply` null: a dropped
  * connection). The exchange is built when the journal is read: none of its
  * parts change after the answer.
  */
 export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply | null, startMs: number, error?: OAuthError, fault?: Fault): void {
-  const seq = journal.nextSeq()
-  // The closure keeps only what the record needs: not the context, nor the request itself (a web `Request`
-  // holds its signal and body stream, which the journal would keep alive for no use).
+  const { bodyText } = ctx
   const { method, url, headers } = ctx.request
-  const { bodyText, notes, origin } = ctx
-  const provider = ctx.provider.id
-  const route = ctx.route?.id ?? null
   const replyBody = reply?.body
   const bytes = bodyText.length + url.length + (replyBody == null ? 0 : typeof replyBody === 'string' ? replyBody.length : replyBody.byteLength)
   journal.add(
-    seq,
-    () => {
-      const exchange: Exchange = {
-        seq,
-        provider,
-        origin,
-        route,
-        at: new Date(startMs).toISOString(),
-        atMs: startMs,
-        request: { method, url, headers: headersToObject(headers), body: bodyText },
-        // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
-        response: reply
-          ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) }
-          : { status: 0, headers: {}, body: '' },
-        notes,
-      }
-      if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
-      if (fault) exchange.fault = fault.action.type
-      return exchange
-    },
-    bytes,
+    new RecordedExchange(
+      journal.nextSeq(),
+      bytes + EXCHANGE_OVERHEAD_BYTES,
+      ctx.provider.id,
+      ctx.origin,
+      ctx.route?.id ?? null,
+      startMs,
+      method,
+      url,
+      headers,
+      bodyText,
+      ctx.notes,
+      reply,
+      error,
+      fault,
+    ),
   )
 }

@@ -155,7 +155,8 @@ export function parseProviderOptions<S extends OptionsSchema>(
 
 /** Validates a whole options object, unknown keys included (the config file, `--set`, the control path). */
 export function validateOptions<S extends OptionsSchema>(providerId: string, schema: S, input: unknown, context: string): z.output<S> {
-  const result = schema.safeParse(input)
+  // Options are parsed once per provider or change: zod's compiled fast path would cost more to build than it saves.
+  const result = schema.safeParse(input, { jitless: true })
   if (result.success) return result.data
   const problems = describeIssues(
     schema,

@@ -123,7 +123,9 @@ export class Params {
 
 /** The media type of a request, lower-cased, without parameters. */
 export function mediaType(request: Pick<ProviderRequest, 'headers'>): string {
-  return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
+  const value = request.headers.get('content-type') ?? ''
+  const semicolon = value.indexOf(';')
+  return (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase()
 }
 
 export interface BodyOptions {

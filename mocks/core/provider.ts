@@ -2,7 +2,7 @@ import { Clock } from './clock.js'
 import { HttpError, OAuthError, ServerError, renderTokenError } from './errors.js'
 import { FaultRegistry, applyFault, type Fault, type FaultSpec } from './faults.js'
 import { Journal, recordExchange } from './journal.js'
-import { Reply, isRouteAnswer, type RouteAnswer } from './reply.js'
+import { Reply, type RouteAnswer } from './reply.js'
 import { requestBodyText } from './body.js'
 import { pathnameOf, type ProviderRequest, type ReadBody } from './request.js'
 import { DEFAULT_BODY_LIMIT, Params, type RepeatedParameters } from './params.js'
@@ -319,8 +319,24 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
    * `Request`, with its body already read (`body`, bounded by the adapter);
    * null means an injected dropped connection. Never throws.
    */
-  async answer(request: ProviderRequest, origin = 'default', body?: ReadBody): Promise<Reply | null> {
-    if (!this.#seeded) await this.#ready
+  answer(request: ProviderRequest, origin = 'default', body?: ReadBody): Promise<Reply | null> {
+    try {
+      const answered = this.answerNow(request, origin, body)
+      return answered instanceof Promise ? answered : Promise.resolve(answered)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /**
+   * {@link answer}, synchronously where the route is: a promise only when
+   * something on the way is asynchronous (seeding, a body stream, a fault, an
+   * asynchronous route, a web `Response` to read), so `serve` answers the
+   * usual token or API request without a promise or a microtask turn. May
+   * throw where {@link answer} would reject (a URL the parser refuses).
+   */
+  answerNow(request: ProviderRequest, origin = 'default', body?: ReadBody): Reply | null | Promise<Reply | null> {
+    if (!this.#seeded) return this.#ready.then(() => this.answerNow(request, origin, body))
     const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
     let path = pathnameOf(request.url)
     if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
@@ -342,25 +358,77 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     const route = match.kind === 'route' ? match.route : null
     const startMs = this.clock.nowMs()
     const ctx = this.#context(request, origin, match.kind === 'route' ? match.params : {}, route)
-    let error: OAuthError | undefined
-    let fault: Fault | undefined
+    let text: string | Promise<string>
+    try {
+      text = requestBodyText(request, method, body, this.bodyLimit)
+    } catch (thrown) {
+      return this.#conclude(ctx, method, path, startMs, undefined, thrown)
+    }
+    if (typeof text !== 'string') return this.#answerLater(ctx, method, path, startMs, match, text)
+    ctx.bodyText = text
+    const fault = match.kind === 'route' ? this.faults.take(match.route.id) : undefined
+    let answer: RouteAnswer | Promise<RouteAnswer>
+    try {
+      answer = this.#dispatch(ctx, match, fault)
+    } catch (thrown) {
+      return this.#conclude(ctx, method, path, startMs, fault, thrown)
+    }
+    if (answer instanceof Reply) return this.#conclude(ctx, method, path, startMs, fault, undefined, answer)
+    return this.#answerLater(ctx, method, path, startMs, match, undefined, answer, fault)
+  }
+
+  /** The rest of {@link answerNow} once something on the way turned out asynchronous: the body's text (`body`), or the answer (`pending`). */
+  async #answerLater(
+    ctx: RouteContext,
+    method: string,
+    path: string,
+    startMs: number,
+    match: ReturnType<Router['match']>,
+    body: Promise<string> | undefined,
+    pending?: RouteAnswer | Promise<RouteAnswer>,
+    fault?: Fault,
+  ): Promise<Reply | null> {
     let answer: RouteAnswer
     try {
-      const text = requestBodyText(request, method, body, this.bodyLimit)
-      ctx.bodyText = typeof text === 'string' ? text : await text
-      if (match.kind === 'not-found') answer = this.#definition.notFound(ctx)
-      else if (match.kind === 'method-not-allowed') {
-        answer = this.#definition.methodNotAllowed?.(ctx, match.allowed) ?? this.#definition.notFound(ctx)
-      } else {
-        fault = this.faults.take(match.route.id)
-        if (fault) answer = await applyFault(fault, ctx)
-        else {
-          // Awaited only when a promise: a synchronous route's answer costs no microtask turn.
-          const resolved = match.route.resolve(ctx)
-          answer = isRouteAnswer(resolved) ? resolved : await resolved
-        }
+      if (body) {
+        ctx.bodyText = await body
+        fault = match.kind === 'route' ? this.faults.take(match.route.id) : undefined
+        pending = this.#dispatch(ctx, match, fault)
       }
+      answer = await pending!
     } catch (thrown) {
+      return this.#conclude(ctx, method, path, startMs, fault, thrown)
+    }
+    if (!(answer instanceof Reply) && answer.type === 'error') return this.#conclude(ctx, method, path, startMs, fault, undefined, null)
+    return this.#conclude(ctx, method, path, startMs, fault, undefined, answer instanceof Reply ? answer : await Reply.from(answer))
+  }
+
+  /** The route's answer (or the fault's, or the not-found and method-not-allowed ones); a promise when asynchronous. */
+  #dispatch(ctx: RouteContext, match: ReturnType<Router['match']>, fault: Fault | undefined): RouteAnswer | Promise<RouteAnswer> {
+    if (match.kind === 'not-found') return this.#definition.notFound(ctx)
+    if (match.kind === 'method-not-allowed') return this.#definition.methodNotAllowed?.(ctx, match.allowed) ?? this.#definition.notFound(ctx)
+    if (fault) return applyFault(fault, ctx)
+    return match.route.resolve(ctx)
+  }
+
+  /**
+   * Ends a request: what was thrown (when `thrown` is not undefined) rendered
+   * in the provider's format, HEAD without a body, the hint, the journal.
+   * `reply` null: a dropped connection.
+   */
+  #conclude(
+    ctx: RouteContext,
+    method: string,
+    path: string,
+    startMs: number,
+    fault: Fault | undefined,
+    thrown: unknown,
+    answered?: Reply | null,
+  ): Reply | null | Promise<Reply | null> {
+    let error: OAuthError | undefined
+    let reply = answered
+    if (thrown !== undefined) {
+      let answer: RouteAnswer
       if (thrown instanceof OAuthError) {
         error = thrown
         answer = this.renderError(thrown, ctx)
@@ -371,9 +439,17 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
         error = new ServerError(undefined, String((thrown as Error)?.stack ?? thrown))
         answer = this.renderError(error, ctx)
       }
+      if (!(answer instanceof Reply)) {
+        // An error rendered as a web `Response`: read it, then conclude with it.
+        if (answer.type === 'error') reply = null
+        else return Reply.from(answer).then((read) => this.#record(ctx, method, startMs, fault, error, read))
+      } else reply = answer
     }
-    const dropped = !(answer instanceof Reply) && answer instanceof Response && answer.type === 'error'
-    let reply = dropped ? null : answer instanceof Reply ? answer : await Reply.from(answer)
+    return this.#record(ctx, method, startMs, fault, error, reply ?? null)
+  }
+
+  #record(ctx: RouteContext, method: string, startMs: number, fault: Fault | undefined, error: OAuthError | undefined, answered: Reply | null): Reply | null {
+    let reply = answered
     if (reply && method === 'HEAD' && reply.body !== null) reply = reply.withBody(null)
     if (reply && typeof ctx.notes.hint === 'string') reply.hint = ctx.notes.hint
     if (this.journal.enabled) recordExchange(this.journal, ctx, reply, startMs, error, fault)

@@ -22,35 +22,56 @@ export interface ProviderRequest {
 /**
  * Headers as Fetch's `Headers` reads them, from Node's `rawHeaders`: names
  * case-insensitive, a repeated header's values joined with ", ", iteration in
- * name order.
+ * name order. Read in place: a request has a handful of headers and a route
+ * reads a few, so a scan of Node's own array costs less than building a map
+ * per request, which the journal would then keep alive with the request.
  */
 export class RawHeaders implements RequestHeaders {
-  readonly #values = new Map<string, string>()
+  readonly #raw: readonly string[]
+  readonly #skip: string | undefined
+  /** Values given by {@link set}, by lower-case name; they replace the raw ones. */
+  #set: Map<string, string> | undefined
 
   /** `skip`: a lower-case name dropped as it is read (a header only the listener itself may set). */
   constructor(raw: readonly string[], skip?: string) {
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i].toLowerCase()
-      if (name === skip) continue
-      const previous = this.#values.get(name)
-      this.#values.set(name, previous === undefined ? raw[i + 1] : `${previous}, ${raw[i + 1]}`)
-    }
+    this.#raw = raw
+    this.#skip = skip
   }
 
   get(name: string): string | null {
-    return this.#values.get(name.toLowerCase()) ?? null
+    const lower = name.toLowerCase()
+    const set = this.#set?.get(lower)
+    if (set !== undefined) return set
+    if (lower === this.#skip) return null
+    const raw = this.#raw
+    let value: string | null = null
+    for (let i = 0; i < raw.length; i += 2) {
+      const rawName = raw[i]
+      if (rawName.length === lower.length && (rawName === lower || rawName.toLowerCase() === lower))
+        value = value === null ? raw[i + 1] : `${value}, ${raw[i + 1]}`
+    }
+    return value
   }
 
   has(name: string): boolean {
-    return this.#values.has(name.toLowerCase())
+    return this.get(name) !== null
   }
 
   set(name: string, value: string): void {
-    this.#values.set(name.toLowerCase(), value)
+    ;(this.#set ??= new Map()).set(name.toLowerCase(), value)
   }
 
   forEach(callback: (value: string, name: string) => void): void {
-    for (const name of [...this.#values.keys()].sort()) callback(this.#values.get(name)!, name)
+    const values = new Map<string, string>()
+    const raw = this.#raw
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase()
+      if (name === this.#skip) continue
+      const previous = values.get(name)
+      values.set(name, previous === undefined ? raw[i + 1] : `${previous}, ${raw[i + 1]}`)
+    }
+    if (this.#set) for (const [name, value] of this.#set) values.set(name, value)
+    for (const name of [...values.keys()].sort()) callback(values.get(name)!, name)
   }
 }
 

@@ -41,12 +41,8 @@ export function randomBase64Url(bytes = 32): string {
  */
 export function secretsEqual(given: string | undefined | null, expected: string | undefined | null): boolean {
   if (typeof given !== 'string' || typeof expected !== 'string') return false
-  givenDigest.write(sha256Binary(given), 0, 'binary')
-  return timingSafeEqual(givenDigest, expectedDigest(expected))
+  return timingSafeEqual(digestOf(given, givenDigests), digestOf(expected, expectedDigests))
 }
-
-/** Scratch for the presented secret's digest: the comparison is synchronous, so one buffer serves every call. */
-const givenDigest = Buffer.alloc(32)
 
 type OneShotHash = (algorithm: string, data: string | Uint8Array, encoding: 'binary') => string
 const oneShotHash = (cryptoModule as unknown as { hash?: OneShotHash }).hash
@@ -62,16 +58,20 @@ export const sha256Binary: (data: string | Uint8Array) => string =
   typeof oneShotHash === 'function' ? (data) => oneShotHash('sha256', data, 'binary') : (data) => createHash('sha256').update(data).digest('binary')
 
 /**
- * Digests of the stored secrets compared against: a provider holds few and
- * compares against them on every token request. Bounded; a full cache starts over.
+ * Digests of secrets compared, stored ones and presented ones apart: a
+ * provider holds few secrets and its clients present the same ones on every
+ * token request. Whether a presented secret's digest was cached says nothing
+ * about the stored one; the comparison itself is of digests, in constant time.
+ * Bounded; a full cache starts over.
  */
 const expectedDigests = new Map<string, Buffer>()
-function expectedDigest(expected: string): Buffer {
-  let digest = expectedDigests.get(expected)
+const givenDigests = new Map<string, Buffer>()
+function digestOf(secret: string, cache: Map<string, Buffer>): Buffer {
+  let digest = cache.get(secret)
   if (!digest) {
-    if (expectedDigests.size >= 1024) expectedDigests.clear()
-    digest = Buffer.from(sha256Binary(expected), 'binary')
-    expectedDigests.set(expected, digest)
+    if (cache.size >= 1024) cache.clear()
+    digest = Buffer.from(sha256Binary(secret), 'binary')
+    cache.set(secret, digest)
   }
   return digest
 }

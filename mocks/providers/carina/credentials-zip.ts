@@ -1,4 +1,4 @@
-import { zipSync, strToU8 } from 'fflate'
+import { requireDependency } from '../../core/lazy-dependency.js'
 import { caKeyPem, caPem, certPem, keyPem } from '../../../fixtures/carina-credentials.js'
 import type { Cluster } from './store.js'
 
@@ -28,6 +28,7 @@ export function buildCredentialsZip(cluster: Cluster, now: Date): Uint8Array {
     'docker.cmd': `@echo off\r\nset DOCKER_HOST=tcp://${host}\r\nset DOCKER_TLS_VERIFY=1\r\nset DOCKER_CERT_PATH=%~dp0\r\nset DOCKER_VERSION=1.11.2\r\n`,
     'docker.ps1': `$env:DOCKER_HOST="tcp://${host}"\r\n$env:DOCKER_TLS_VERIFY=1\r\n$env:DOCKER_CERT_PATH=$PSScriptRoot\r\n$env:DOCKER_VERSION="1.11.2"\r\n`,
   }
+  const { zipSync, strToU8 } = requireDependency<typeof import('fflate')>('fflate')
   const entries = Object.fromEntries(Object.entries(files).map(([name, text]) => [`${cluster.name}/${name}`, strToU8(text)]))
   // Zip timestamps are DOS dates (1980 onwards); the mock clock makes the archive deterministic.
   return zipSync(entries, { mtime: now.getTime() < Date.UTC(1980, 1, 1) ? Date.UTC(1980, 1, 1) : now })

@@ -1,4 +1,4 @@
-import { XMLBuilder } from 'fast-xml-parser'
+import { lazy, requireDependency } from '../../core/lazy-dependency.js'
 import { authenticateTokenClient } from '../../core/client-auth.js'
 import { InvalidRequest, OAuthError, UnsupportedGrantType } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
@@ -52,12 +52,12 @@ export function negotiateTokenFormat(accept: string | null): TokenFormat {
   return best.q > 0 ? best.format : 'form'
 }
 
-const xml = new XMLBuilder({ format: true, indentBy: '  ' })
+const xml = lazy(() => new (requireDependency<typeof import('fast-xml-parser')>('fast-xml-parser').XMLBuilder)({ format: true, indentBy: '  ' }))
 
 /** Serializes token-endpoint members in a format: `a=1&b=2`, a JSON object, or the document's `<OAuth>` element. */
 export function serializeTokenBody(format: TokenFormat, members: Array<[string, string]>): string {
   if (format === 'json') return JSON.stringify(Object.fromEntries(members))
-  if (format === 'xml') return xml.build({ OAuth: Object.fromEntries(members) }) as string
+  if (format === 'xml') return xml().build({ OAuth: Object.fromEntries(members) }) as string
   return new URLSearchParams(members).toString()
 }
 

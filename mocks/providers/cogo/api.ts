@@ -1,5 +1,6 @@
 import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
-import { jwtVerify, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
+import { lazy } from '../../core/lazy-dependency.js'
 import { HttpError, type OAuthError } from '../../core/errors.js'
 import { mediaType } from '../../core/params.js'
 import { Router, defineRoute, type HttpMethod, type RouteDefinition } from '../../core/routes.js'
@@ -7,6 +8,9 @@ import type { Category, CogoContext, CogoRuntime } from './config.js'
 import { issuerFor, refusePlainHttp } from './hosts.js'
 import { Reply } from '../../core/reply.js'
 import { parseJsonBounded } from '../../core/json.js'
+
+/** jose's JWT verification, loaded with the first API call rather than at start. */
+const joseVerify = lazy(() => import('jose/jwt/verify'))
 
 /**
  * The Carbon Engine API. The document shows one call, `GET /api/v2/categories`
@@ -67,6 +71,7 @@ export async function requireAccessToken(ctx: CogoContext): Promise<JWTPayload> 
   }
   if (match[1] !== 'Bearer') ctx.notes.bearerScheme = match[1]
   const { provider } = ctx
+  const { jwtVerify } = await joseVerify()
   let payload: JWTPayload
   try {
     ;({ payload } = await jwtVerify(

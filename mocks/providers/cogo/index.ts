@@ -1,4 +1,4 @@
-import { decodeProtectedHeader } from 'jose'
+import { decodeProtectedHeader } from 'jose/decode/protected_header'
 import { cogoKeys } from '../../../fixtures/cogo-keys.js'
 import { cogoFixtures } from '../../../fixtures/cogo.js'
 import { OAuthError } from '../../core/errors.js'

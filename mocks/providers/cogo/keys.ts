@@ -1,5 +1,6 @@
 import { KeyObject, sign } from 'node:crypto'
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import type { JWTHeaderParameters, JWTPayload } from 'jose'
+import { exportJwk, generateJwkKeyPair, importJwk, joseSign } from '../../core/jwk.js'
 import type { CogoPrivateJwk } from '../../../fixtures/cogo-keys.js'
 import { randomBase64Url } from '../../core/secrets.js'
 
@@ -22,8 +23,8 @@ export function importSigningKey(jwk: CogoPrivateJwk): Promise<SigningKey> {
   if (!key) {
     key = (async () => {
       const { kid, n, e } = jwk
-      const [privateKey, publicKey] = await Promise.all([importJWK(jwk, 'RS256'), importJWK({ kty: 'RSA', n, e }, 'RS256')])
-      return { kid, privateKey: privateKey as CryptoKey, publicKey: publicKey as CryptoKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n, e, kid } }
+      const [privateKey, publicKey] = await Promise.all([importJwk(jwk, 'RS256'), importJwk({ kty: 'RSA', n, e }, 'RS256')])
+      return { kid, privateKey, publicKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n, e, kid } }
     })()
     imported.set(jwk, key)
     key.catch(() => imported.delete(jwk))
@@ -33,8 +34,8 @@ export function importSigningKey(jwk: CogoPrivateJwk): Promise<SigningKey> {
 
 /** A fresh RSA-2048 key with a random 21-character kid, for rotations past the shipped `next` key. */
 export async function generateSigningKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
-  const { n, e } = await exportJWK(publicKey)
+  const { privateKey, publicKey } = await generateJwkKeyPair('RS256')
+  const { n, e } = await exportJwk(publicKey)
   const kid = randomBase64Url(16).slice(0, 21)
   return { kid, privateKey, publicKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n: n!, e: e!, kid } }
 }
@@ -130,7 +131,8 @@ export class CogoKeyRing {
 }
 
 /** Signs claims as an RS256 JWT with the header of the document's sample (`alg`, `typ`, `kid`). */
-export function signJwt(key: Pick<SigningKey, 'kid' | 'privateKey'>, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+export async function signJwt(key: Pick<SigningKey, 'kid' | 'privateKey'>, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+  const { SignJWT } = await joseSign()
   return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header }).sign(key.privateKey)
 }
 

@@ -1,4 +1,4 @@
-import { XMLBuilder } from 'fast-xml-parser'
+import { lazy, requireDependency } from '../../core/lazy-dependency.js'
 import type { RouteDefinition } from '../../core/routes.js'
 import { secretsEqual } from '../../core/secrets.js'
 import type { User } from '../../store/index.js'
@@ -89,7 +89,16 @@ function authorize(ctx: GocdContext, oauthRole: boolean): RouteAnswer | undefine
   return undefined
 }
 
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '  ', suppressEmptyNode: true })
+const builder = lazy(
+  () =>
+    new (requireDependency<typeof import('fast-xml-parser')>('fast-xml-parser').XMLBuilder)({
+      ignoreAttributes: false,
+      attributeNamePrefix: '@_',
+      format: true,
+      indentBy: '  ',
+      suppressEmptyNode: true,
+    }),
+)
 
 /** `yyyy-MM-dd'T'HH:mm:ss'Z'` in UTC, as current GoCD writes cctray times (PROVIDERS §2.6). */
 function cctrayTime(ms: number): string {
@@ -151,7 +160,7 @@ const cctray = gocdRoute({
     const refused = authorize(ctx, false)
     if (refused) return refused
     const pipelines = ctx.provider.store.pipelines.collection.findMany()
-    return xml(builder.build({ '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' }, Projects: { Project: cctrayProjects(pipelines, ctx.baseUrl) } }))
+    return xml(builder().build({ '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' }, Projects: { Project: cctrayProjects(pipelines, ctx.baseUrl) } }))
   },
 })
 
@@ -190,7 +199,7 @@ const pipelineStages = gocdRoute({
     })
     const updated = stages.length ? new Date(stages[0].lastBuildTimeMs).toISOString() : ctx.provider.clock.now().toISOString()
     return xml(
-      builder.build({
+      builder().build({
         '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
         feed: {
           '@_xmlns': 'http://www.w3.org/2005/Atom',

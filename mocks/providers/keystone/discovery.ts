@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import { defineRoute } from '../../core/routes.js'
 import { Reply } from '../../core/reply.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
+import { requestId } from './responses.js'
 
 /**
  * Version discovery, as keystone/api/discovery.py serves it, so keystoneauth
@@ -83,7 +83,7 @@ export function pythonJson(value: unknown): string {
 
 /** A flask.Response with the headers every Keystone answer gets (`Vary`, the request id). */
 function discoveryReply(status: number, contentType: string, body: unknown, headers: Record<string, string> = {}): Reply {
-  return new Reply(status, { 'content-type': contentType, vary: 'X-Auth-Token', 'x-openstack-request-id': `req-${randomUUID()}`, ...headers }, pythonJson(body))
+  return new Reply(status, { 'content-type': contentType, vary: 'X-Auth-Token', 'x-openstack-request-id': requestId(), ...headers }, pythonJson(body))
 }
 
 const versions = defineRoute<KeystoneRuntime>({
@@ -128,7 +128,7 @@ const computeVersion = defineRoute<KeystoneRuntime>({
   resolve(ctx) {
     return new Reply(
       200,
-      { 'content-type': 'application/json', 'x-openstack-request-id': `req-${randomUUID()}` },
+      { 'content-type': 'application/json', 'x-openstack-request-id': requestId() },
       JSON.stringify({
         version: {
           id: 'v2.1',

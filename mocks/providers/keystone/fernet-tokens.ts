@@ -128,6 +128,17 @@ function sharedMeta(
   applicationCredentialId?: string,
   thumbprint?: string,
 ): KeystoneTokenMeta {
+  // The usual case, without building the key: the same credential's roles array as the last token's, the same values.
+  const last = lastMetas.get(givenRoles)
+  if (
+    last !== undefined &&
+    last.projectId === projectId &&
+    last.applicationCredentialId === applicationCredentialId &&
+    last.thumbprint === thumbprint &&
+    sameStrings(last.methods, givenMethods) &&
+    sameStrings(last.roles, givenRoles)
+  )
+    return last
   const key = `${projectId}\n${applicationCredentialId ?? ''}\n${thumbprint ?? ''}\n${givenMethods.join(' ')}\n${givenRoles.join('\n')}`
   let meta = metas.get(key)
   if (!meta) {
@@ -141,7 +152,17 @@ function sharedMeta(
     if (metas.size >= 4096) metas.clear()
     metas.set(key, Object.freeze(meta))
   }
+  lastMetas.set(givenRoles, meta)
   return meta
+}
+
+/** The meta last given for a roles array (compared by value before use: the array may have changed since). */
+const lastMetas = new WeakMap<readonly string[], KeystoneTokenMeta>()
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 export function tokenMeta(token: Token): KeystoneTokenMeta {

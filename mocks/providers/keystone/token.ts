@@ -29,13 +29,24 @@ function readForm(ctx: KeystoneContext): Array<[string, string]> | Promise<Array
   const type = mediaType(ctx.request)
   if (type === 'application/x-www-form-urlencoded') {
     const form: Array<[string, string]> = []
-    for (const entry of new URLSearchParams(ctx.bodyText)) form.push(entry)
+    const text = ctx.bodyText
+    if (PLAIN_FORM.test(text)) {
+      // Nothing to decode (no '%' or '+', no leading '?'): the pairs URLSearchParams would give, split directly.
+      for (const pair of text.split('&')) {
+        if (!pair) continue
+        const equals = pair.indexOf('=')
+        form.push(equals === -1 ? [pair, ''] : [pair.slice(0, equals), pair.slice(equals + 1)])
+      }
+    } else for (const entry of new URLSearchParams(text)) form.push(entry)
     return form
   }
   if (type === 'multipart/form-data') return readMultipartForm(ctx)
   // JSON and anything else: Keystone skips its JSON-body hook under /v3/OS-OAUTH2/, so there are no form fields.
   return []
 }
+
+/** A urlencoded body URLSearchParams would read as written: printable ASCII but '%', '+' and '?'. */
+const PLAIN_FORM = /^[\x21-\x24\x26-\x2a\x2c-\x3e\x40-\x7e]*$/
 
 async function readMultipartForm(ctx: KeystoneContext): Promise<Array<[string, string]>> {
   try {
@@ -66,8 +77,20 @@ function formValue(ctx: KeystoneContext, form: Array<[string, string]>, name: st
  * dropped, wrong padding refused), UTF-8, split at the first colon. Undefined
  * for another scheme or undecodable credentials, which Keystone then ignores.
  */
-export function readWerkzeugBasic(header: string | null): { username: string; password: string } | undefined {
+export function readWerkzeugBasic(header: string | null): Readonly<{ username: string; password: string }> | undefined {
   if (!header) return undefined
+  const cached = basicHeaders.get(header)
+  if (cached !== undefined) return cached === null ? undefined : cached
+  const read = decodeWerkzeugBasic(header)
+  if (basicHeaders.size >= 256) basicHeaders.clear()
+  basicHeaders.set(header, read === undefined ? null : Object.freeze(read))
+  return read
+}
+
+/** {@link readWerkzeugBasic}'s answers by header (null: none): a client sends the same header with every request. Bounded; a full cache starts over. */
+const basicHeaders = new Map<string, Readonly<{ username: string; password: string }> | null>()
+
+function decodeWerkzeugBasic(header: string): { username: string; password: string } | undefined {
   const space = header.indexOf(' ')
   const scheme = (space === -1 ? header : header.slice(0, space)).toLowerCase()
   if (scheme !== 'basic') return undefined

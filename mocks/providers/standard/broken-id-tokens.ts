@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
-import { SignJWT } from 'jose'
 import { BROKEN_TOKEN_KINDS } from '../../core/faults.js'
+import { joseSign } from '../../core/jwk.js'
 import { generateStandardKey, signWith, type SigningAlg, type StandardSigningKey } from './keys.js'
 
 /**
@@ -79,7 +79,7 @@ export async function brokenIdToken(kind: BrokenIdTokenKind, key: StandardSignin
       return signWith({ ...key, kid: 'kid-not-in-the-jwks' }, changed)
     case 'missing-kid':
       // Not refused by every client, nor required to be: with one key of the algorithm published, the key is unambiguous (RFC 7517 §4.5).
-      return new SignJWT(changed).setProtectedHeader({ alg: key.alg, typ: 'JWT' }).sign(key.privateKey)
+      return new (await joseSign()).SignJWT(changed).setProtectedHeader({ alg: key.alg, typ: 'JWT' }).sign(key.privateKey)
     case 'alg-none':
       return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(changed)}.`
     case 'alg-hs256': {

@@ -1,4 +1,3 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors } from 'jose'
 import { formUrlDecode, readBasicCredentials, withBasicChallenge } from '../../core/client-auth.js'
 import { InvalidClient, InvalidRequest } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
@@ -6,6 +5,18 @@ import { secretsEqual } from '../../core/secrets.js'
 import type { Client } from '../../store/index.js'
 import { clientMeta, endpointUrl, type StandardContext, type StandardClientMeta } from './config.js'
 import type { StandardAuthMethod } from './supported.js'
+import { lazy } from '../../core/lazy-dependency.js'
+
+/** The jose functions a client assertion's check needs, loaded with the first assertion rather than at start. */
+const jose = lazy(async () => {
+  const [{ decodeProtectedHeader }, joseErrors, { createLocalJWKSet }, { jwtVerify }] = await Promise.all([
+    import('jose/decode/protected_header'),
+    import('jose/errors'),
+    import('jose/jwks/local'),
+    import('jose/jwt/verify'),
+  ])
+  return { decodeProtectedHeader, joseErrors, createLocalJWKSet, jwtVerify }
+})
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 export const CLIENT_ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA']
@@ -111,6 +122,7 @@ export async function authenticateStandardClient(
 async function verifyClientAssertion(ctx: StandardContext, assertion: string, bodyId: string | undefined): Promise<Client> {
   const { store, clock } = ctx.provider
   const fail = (description: string, detail: string) => new InvalidClient(`Client authentication failed: ${description}`, detail)
+  const { decodeProtectedHeader, joseErrors, createLocalJWKSet, jwtVerify } = await jose()
   let claimed: unknown
   try {
     const [, payload] = assertion.split('.')

@@ -1,7 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose'
+import type { JWK, ProtectedHeaderParameters } from 'jose'
 import { OAuthError } from '../../core/errors.js'
+import { lazy } from '../../core/lazy-dependency.js'
 import type { StandardContext, StandardToken } from './config.js'
+
+/** The jose functions a DPoP proof's check needs, loaded with the first proof rather than at start. */
+const jose = lazy(async () => {
+  const [{ decodeProtectedHeader }, { calculateJwkThumbprint }, { EmbeddedJWK }, { jwtVerify }] = await Promise.all([
+    import('jose/decode/protected_header'),
+    import('jose/jwk/thumbprint'),
+    import('jose/jwk/embedded'),
+    import('jose/jwt/verify'),
+  ])
+  return { decodeProtectedHeader, calculateJwkThumbprint, EmbeddedJWK, jwtVerify }
+})
 
 /** Algorithms accepted for DPoP proofs (RFC 9449 §5.1 `dpop_signing_alg_values_supported`): asymmetric only (§4.2). */
 export const DPOP_SIGNING_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA']
@@ -37,7 +49,8 @@ export function accessTokenHash(accessToken: string): string {
 export async function verifyDpopProof(ctx: StandardContext, proof: string, options: { accessToken?: string; status?: number } = {}): Promise<string> {
   const status = options.status ?? 400
   const fail = (description: string) => invalidDpopProof(description, status)
-  let header: ReturnType<typeof decodeProtectedHeader>
+  const { decodeProtectedHeader, calculateJwkThumbprint, EmbeddedJWK, jwtVerify } = await jose()
+  let header: ProtectedHeaderParameters
   try {
     header = decodeProtectedHeader(proof)
   } catch {

@@ -1,5 +1,6 @@
 import { standardInitialRsaKey } from '../../../fixtures/standard-keys.js'
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import type { JWK, JWTHeaderParameters, JWTPayload } from 'jose'
+import { exportJwk, generateJwkKeyPair, importJwk, joseSign, jwkThumbprint } from '../../core/jwk.js'
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA'
 
@@ -13,21 +14,18 @@ export interface StandardSigningKey {
 
 /** A fresh key for `alg` (RSA-2048, P-256, Ed25519), its kid the RFC 7638 thumbprint. */
 export async function generateStandardKey(alg: SigningAlg): Promise<StandardSigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(
-    alg,
-    alg === 'RS256' ? { modulusLength: 2048, extractable: true } : alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true },
-  )
-  const jwk = await exportJWK(publicKey)
-  const kid = await calculateJwkThumbprint(jwk)
+  const { privateKey, publicKey } = await generateJwkKeyPair(alg)
+  const jwk = await exportJwk(publicKey)
+  const kid = await jwkThumbprint(jwk)
   return { kid, alg, privateKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } }
 }
 
 /** The committed RSA key (fixtures/standard-keys.ts) as a signing key: no RSA generation at start. */
 async function initialRsaKey(): Promise<StandardSigningKey> {
   const { n, e } = standardInitialRsaKey
-  const privateKey = (await importJWK({ ...standardInitialRsaKey }, 'RS256', { extractable: true })) as CryptoKey
+  const privateKey = await importJwk({ ...standardInitialRsaKey }, 'RS256', { extractable: true })
   const jwk: JWK = { kty: 'RSA', n, e }
-  const kid = await calculateJwkThumbprint(jwk)
+  const kid = await jwkThumbprint(jwk)
   return { kid, alg: 'RS256', privateKey, publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' } }
 }
 
@@ -100,6 +98,7 @@ export class StandardKeyRing {
 }
 
 /** Signs claims as a JWT with `alg`, `kid` and the given `typ` (RFC 7515 §4.1). */
-export function signWith(key: StandardSigningKey, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+export async function signWith(key: StandardSigningKey, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+  const { SignJWT } = await joseSign()
   return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }).sign(key.privateKey)
 }

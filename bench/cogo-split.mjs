@@ -1,0 +1,70 @@
+// Where Cogo's main thread spends a token request that signs, in process and
+// without HTTP: `provider.answer` on a prebuilt request (as `serve` passes one),
+// main-thread CPU time from /proc (schedstat) (the signature itself runs on libuv's pool).
+// Variants, alternating in batches within one process:
+//   cached      one client: the token already signed this second is handed back (no signature)
+//   clients     50,000 clients in turn, the signature replaced by a token at hand (claims, signing not reached)
+//   signed      50,000 clients in turn, every request signs (as the "every token signed" bench)
+// Prints µs of main-thread CPU a request for each (median of batches).
+import { readFileSync } from 'node:fs'
+import { PROVIDERS } from '../dist/mocks/registry.js'
+import { NodeRequest, RawHeaders } from '../dist/mocks/core/request.js'
+import { basic } from './lib.mjs'
+
+const CLIENTS = 50_000
+const BATCH = 3200
+const IN_FLIGHT = 32
+const ROUNDS = Number(process.env.BENCH_SPLIT_ROUNDS ?? 8)
+// BENCH_SPLIT_JOURNAL=off: the journal off (serve keeps it on).
+const provider = PROVIDERS.cogo.create({ journal: process.env.BENCH_SPLIT_JOURNAL !== 'off' })
+await provider.ready
+for (let i = 0; i < CLIENTS; i++)
+  provider.store.clients.insert({
+    clientId: `bench-${i}`,
+    clientSecret: `secret-${i}`,
+    name: `bench ${i}`,
+    redirectUris: [],
+    scopes: [],
+    grantTypes: ['client_credentials'],
+    ownerId: null,
+    createdAtMs: provider.clock.nowMs(),
+    meta: {},
+  })
+const description = provider.describe()
+const url = description.baseUrl + '/oauth2/token'
+const body = { text: 'grant_type=client_credentials' }
+const request = (authorization) =>
+  new NodeRequest(
+    'POST',
+    url,
+    new RawHeaders(['Host', new URL(url).host, 'Content-Type', 'application/x-www-form-urlencoded', 'Content-Length', '29', 'Authorization', authorization]),
+  )
+const first = description.clients[0]
+const cachedAuth = basic(first.id, first.secret)
+const rotating = Array.from({ length: CLIENTS }, (_, i) => basic(`bench-${i}`, `secret-${i}`))
+let next = 0
+const ring = provider.store.keys
+const realIssued = ring.issued
+const fake = Promise.resolve('x.y.z')
+
+// The main thread's time on a CPU, ns in schedstat's first field (stat's user and system times count 10 ms ticks).
+const mainCpuUs = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000
+async function batch(kind) {
+  ring.issued = kind === 'clients' ? () => fake : realIssued
+  const t = mainCpuUs()
+  // 32 requests in flight, as the 32 connections of the bench keep the main thread busy.
+  const worker = async () => {
+    for (let i = 0; i < BATCH / IN_FLIGHT; i++) {
+      const reply = await provider.answer(request(kind === 'cached' ? cachedAuth : rotating[next++ % CLIENTS]), 'auth', body)
+      if (reply.status !== 200) throw new Error(`cogo answered ${reply.status}`)
+    }
+  }
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
+  return (mainCpuUs() - t) / BATCH
+}
+const kinds = process.env.BENCH_SPLIT_ONLY ? process.env.BENCH_SPLIT_ONLY.split(',') : ['cached', 'clients', 'signed']
+for (const k of kinds) await batch(k)
+const figures = Object.fromEntries(kinds.map((k) => [k, []]))
+for (let r = 0; r < ROUNDS; r++) for (const k of kinds) figures[k].push(await batch(k))
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]
+process.stdout.write(JSON.stringify(Object.fromEntries(kinds.map((k) => [k, Number(median(figures[k]).toFixed(1))]))) + '\n')
