@@ -91,6 +91,7 @@ export interface RunningServer {
  */
 function readNodeRequest(
   req: IncomingMessage,
+  res: ServerResponse,
   base: string,
   limit: number,
   received: (request: NodeRequest, body: ReadBody | undefined) => void,
@@ -107,7 +108,7 @@ function readNodeRequest(
     const cert = socket.getPeerX509Certificate?.()
     if (cert) headers.set(CLIENT_CERT_HEADER, encodeClientCert(cert))
   }
-  const request = new NodeRequest(method, base + path, headers)
+  const request = new NodeRequest(method, base + path, headers, res)
   if (method === 'GET' || method === 'HEAD') {
     req.resume()
     received(request, undefined)
@@ -340,6 +341,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       }
       readNodeRequest(
         req,
+        res,
         listener.url,
         bodyLimit,
         (request, body) => {

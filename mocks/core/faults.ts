@@ -17,8 +17,14 @@ export type FaultAction =
   | { type: 'retry-after'; status?: 429 | 503; seconds?: number }
   /** A proxy's HTML 502 page. */
   | { type: 'html-502' }
-  /** Answer normally after `ms` of real time (for client timeouts). */
-  | { type: 'delay'; ms: number }
+  /**
+   * Answer normally after `ms` of real time (for client timeouts), or as soon
+   * as the client gives up (its request aborted, its connection closed). With
+   * `handleFirst` the request is handled at once (a code redeemed, tokens
+   * issued) and only its answer is held, as a server that did the work but
+   * answers late: what a retry then meets no longer depends on timing.
+   */
+  | { type: 'delay'; ms: number; handleFirst?: boolean }
   /** Drop the connection without an answer. */
   | { type: 'drop' }
   /** The real answer with its body cut short. */
@@ -95,7 +101,7 @@ const ACTION_FIELDS: Record<FaultAction['type'], readonly string[]> = {
   response: ['status', 'body', 'headers'],
   'retry-after': ['status', 'seconds'],
   'html-502': [],
-  delay: ['ms'],
+  delay: ['ms', 'handleFirst'],
   drop: [],
   'truncated-json': [],
   'wrong-content-type': ['contentType'],
@@ -186,6 +192,7 @@ export function validateFaultSpec(input: unknown, routeIds?: readonly string[]):
     case 'delay':
       if (!(typeof action.ms === 'number' && Number.isFinite(action.ms) && action.ms >= 0 && action.ms <= 600_000))
         throw new TypeError('"action.ms" must be between 0 and 600000')
+      if (action.handleFirst !== undefined && typeof action.handleFirst !== 'boolean') throw new TypeError('"action.handleFirst" must be true or false')
       break
     case 'wrong-content-type':
       if (action.contentType !== undefined && (typeof action.contentType !== 'string' || !action.contentType || !HEADER_VALUE.test(action.contentType))) {
@@ -283,9 +290,25 @@ export async function applyFault(fault: Fault, ctx: RouteContext): Promise<Route
       )
     case 'drop':
       return Response.error()
-    case 'delay':
-      await new Promise((resolve) => setTimeout(resolve, action.ms))
-      return ctx.route.resolve(ctx)
+    case 'delay': {
+      // Held `ms`, or until the client gives up: an answer nobody waits for is not held longer.
+      const hold = () =>
+        new Promise<void>((resolve) => {
+          const signal = ctx.request.signal
+          if (signal?.aborted) return resolve()
+          const release = () => {
+            clearTimeout(timer)
+            signal?.removeEventListener('abort', release)
+            resolve()
+          }
+          const timer = setTimeout(release, action.ms)
+          signal?.addEventListener('abort', release, { once: true })
+        })
+      if (!action.handleFirst) return hold().then(() => ctx.route.resolve(ctx))
+      const answer = await ctx.route.resolve(ctx)
+      await hold()
+      return answer
+    }
     case 'truncated-json': {
       const real = await resolveOrRender(ctx)
       const text = real.text()

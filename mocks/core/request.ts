@@ -17,6 +17,14 @@ export interface ProviderRequest {
   readonly headers: RequestHeaders
   /** A web `Request`'s body stream; absent when the adapter read the body itself. */
   readonly body?: ReadableStream<Uint8Array> | null
+  /** Aborted once the client has gone (it gave up, or its connection closed): a held answer is then released. */
+  readonly signal?: AbortSignal
+}
+
+/** What `serve` watches to know a client has gone: the response's `close` before it finished. */
+interface ResponseLifecycle {
+  readonly writableFinished: boolean
+  once(event: 'close', listener: () => void): unknown
 }
 
 /**
@@ -77,11 +85,24 @@ export class RawHeaders implements RequestHeaders {
 
 /** A request read by `serve` from a Node socket. */
 export class NodeRequest implements ProviderRequest {
+  #signal?: AbortSignal
   constructor(
     readonly method: string,
     readonly url: string,
     readonly headers: RawHeaders,
+    private readonly response?: ResponseLifecycle,
   ) {}
+
+  /** Made on first use (only a held answer asks), so the usual request pays nothing for it. */
+  get signal(): AbortSignal | undefined {
+    if (this.#signal || !this.response) return this.#signal
+    const controller = new AbortController()
+    const response = this.response
+    response.once('close', () => {
+      if (!response.writableFinished) controller.abort()
+    })
+    return (this.#signal = controller.signal)
+  }
 }
 
 /**
