@@ -46,6 +46,11 @@ describe('Journal strings', () => {
       const raw = ['Host', 'h.example', 'Content-Type', 'application/x-www-form-urlencoded', 'Authorization', auth, 'X-Seq', String(i), 'x-seq', 'again']
       const reply = await keystone.answer(new NodeRequest('POST', url, new RawHeaders(raw)), 'default', { text: 'grant_type=client_credentials' })
       expect(reply?.status).toBe(200)
+      // Keystone's token body is concatenated (sharing the token's characters): JSON.stringify's text, its byte count given.
+      const { access_token } = JSON.parse(reply!.text()) as { access_token: string }
+      expect(reply!.text()).toBe(JSON.stringify({ access_token, token_type: 'Bearer', expires_in: 3600 }) + '\n')
+      expect(reply!.bodyBytes).toBe(Buffer.byteLength(reply!.text()))
+      expect(Object.keys(reply!.headers)).toEqual(['content-type', 'vary', 'x-openstack-request-id'])
     }
     const recorded = keystone.journal.entries().map((e) => e.request)
     expect(recorded).toEqual(
