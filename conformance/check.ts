@@ -11,6 +11,9 @@ import { runScenarios, type RunResult } from './runner.js'
 import type { ClientAdapter, Scenario } from './types.js'
 import { scenariosFor } from './scenarios/index.js'
 
+/** Scenarios of one provider per lane for the built-in clients in process (`RunOptions.lanes`). */
+const SCENARIOS_PER_LANE = 12
+
 /** `--shard 2/3`: the second of three parts. */
 export interface Shard {
   index: number
@@ -144,6 +147,10 @@ export async function runCheck(options: CheckOptions, out: CheckOutput): Promise
   const builtInClient = typeof options.client === 'string' && !options.client.includes(':')
   const limit =
     transport === 'sockets' ? Math.max(1, options.workers ?? availableParallelism()) : builtInClient ? Math.max(1, options.workers ?? plan.length) : 1
+  // A built-in client's scenarios of one provider also run at once in process, in lanes of about SCENARIOS_PER_LANE: the provider with the
+  // most scenarios (standard) took longer one after another than every provider's work on the thread. Lanes only where they shorten that:
+  // each one more at once lengthens every request's wait for the thread, and a timeout scenario's client waits for its answers in real time.
+  const lanesFor = (scenarios: number) => (transport === 'in-process' && builtInClient ? Math.ceil(scenarios / SCENARIOS_PER_LANE) : 1)
   const progress = new ProgressLine(out)
   const quietOrNot = (text: string) => (options.quiet ? undefined : progress.print(text))
   const described = plan.map((p) => `${p.provider} (${p.scenarios.length})`).join(', ')
@@ -176,6 +183,7 @@ export async function runCheck(options: CheckOptions, out: CheckOutput): Promise
         transport,
         mode: options.mode,
         stepTimeoutMs,
+        lanes: lanesFor(scenarios.length),
         onCheck: jsonl && ((check) => emit(() => jsonl.check(check))),
         onScenario: (report, at) => {
           progress.advance(provider, at.index, at.total)

@@ -96,6 +96,29 @@ describe('runs', () => {
     })
   })
 
+  it('give the same report in lanes (scenarios at once, each lane with its own provider) as one after another, callbacks in scenario order', async () => {
+    const run = async (lanes: number) => {
+      const seen: string[] = []
+      const result = await runScenarios({
+        provider: 'carina',
+        client: BROKEN_CLIENTS['token-in-query'].client,
+        scenarios: scenariosFor('carina'),
+        lanes,
+        onCheck: (check) => seen.push(`check ${check.scenario} ${check.rule}`),
+        onScenario: (report, at) => seen.push(`scenario ${report.scenario} ${at.index}/${at.total}`),
+      })
+      return {
+        seen,
+        checks: result.checks.map(checkRecord),
+        junit: formatJUnit(result).replace(/ time="[0-9.]+"/g, ''),
+        exchanges: result.scenarios.map((s) => s.exchanges.map((e) => [e.seq, e.request.method, e.request.url, e.response.status, e.atMs])),
+      }
+    }
+    const inLanes = await run(3)
+    expect(inLanes).toEqual(await run(1))
+    expect(inLanes.seen.filter((line) => line.startsWith('scenario')).at(-1)).toBe(`scenario carina/cluster-polling 18/18`)
+  })
+
   it('redact the ID token an OpenID Connect client reports it accepted, as in the journal', async () => {
     const result = await runScenarios({ provider: 'standard', client: referenceClient, scenarios: scenariosFor('standard', ['happy-path']) })
     const [scenario] = result.scenarios

@@ -5,7 +5,7 @@ import { HarnessError, HarnessErrorCode } from './errors.js'
 import { PROFILES, type ProviderProfile } from './profiles/index.js'
 import { Redactor } from './report/redact.js'
 import { specLink } from './spec-links.js'
-import { SCENARIO_START_MS, startTransport, type TransportKind } from './transports.js'
+import { SCENARIO_START_MS, startTransport, type Transport, type TransportKind } from './transports.js'
 import { UserAgent } from './user-agent.js'
 import type { ClientAdapter, ClientConfig, ConformanceClient, Outcome, RuleContext, Scenario, StepRecord, Verdict } from './types.js'
 
@@ -67,6 +67,14 @@ export interface RunOptions {
    * every problem). Default: each scenario's own `mode`, else strict.
    */
   mode?: 'strict' | 'lenient'
+  /**
+   * In process: scenarios run at once, each lane with its own provider (the
+   * same profile, fresh for every scenario as always), requests routed by the
+   * lane that made them. Reports and callbacks keep scenario order. Only for
+   * clients that fetch through `env.fetch` and share no state between
+   * instances (the built-in ones). Default 1: one scenario after another.
+   */
+  lanes?: number
 }
 
 export interface RunResult {
@@ -141,29 +149,58 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
       `Failed to run scenarios: provider "${options.provider}" is not registered (known: ${Object.keys(PROFILES).join(', ')})`,
     )
   }
-  const transport = await startTransport(options.transport ?? 'in-process', profile)
+  const kind = options.transport ?? 'in-process'
+  const laneCount = kind === 'in-process' ? Math.max(1, Math.min(options.lanes ?? 1, options.scenarios.length)) : 1
+  const transports: Transport[] = []
   const reports: ScenarioReport[] = []
   try {
-    for (const [index, scenario] of options.scenarios.entries()) {
-      const report = await runOne(scenario, profile, transport.provider, options)
-      reports.push(report)
-      options.onScenario?.(report, { provider: profile.id, index: index + 1, total: options.scenarios.length })
+    for (let i = 0; i < laneCount; i++) transports.push(await startTransport(kind, profile, { lane: laneCount > 1 }))
+    // Each scenario's checks and report, handed on in scenario order as the ones before it are done.
+    const done: Array<{ report: ScenarioReport; checks: CheckReport[] } | undefined> = []
+    let next = 0
+    let handedOn = 0
+    const handOn = () => {
+      for (let result = done[handedOn]; result; result = done[handedOn]) {
+        done[handedOn] = undefined
+        for (const check of result.checks) options.onCheck?.(check)
+        reports.push(result.report)
+        handedOn++
+        options.onScenario?.(result.report, { provider: profile.id, index: handedOn, total: options.scenarios.length })
+      }
     }
+    const lane = async (transport: Transport) => {
+      while (next < options.scenarios.length) {
+        const index = next++
+        const checks: CheckReport[] = []
+        try {
+          const report = await runOne(options.scenarios[index], profile, transport, { ...options, onCheck: (check) => checks.push(check) })
+          done[index] = { report, checks }
+        } catch (error) {
+          // The run stops here, as one scenario after another would: no lane starts another.
+          next = options.scenarios.length
+          throw error
+        }
+        handOn()
+      }
+    }
+    const failed = (await Promise.allSettled(transports.map(lane))).find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
   } finally {
-    await transport.close()
+    for (const transport of transports) await transport.close()
   }
   const checks = reports.flatMap((r) => r.checks)
   return { provider: profile.id, client: options.client.name, scenarios: reports, checks, passed: !checks.some((c) => c.result === 'fail') }
 }
 
-async function runOne(scenario: Scenario, profile: ProviderProfile, provider: RunResultProvider, options: RunOptions): Promise<ScenarioReport> {
+async function runOne(scenario: Scenario, profile: ProviderProfile, transport: Transport, options: RunOptions): Promise<ScenarioReport> {
   const started = performance.now()
+  const { provider } = transport
   await provider.reset()
   provider.clock.set(START)
   provider.strictness = options.mode ?? scenario.mode ?? 'strict'
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS
   const config = clientConfigFor(scenario, profile, provider, scenario.client?.requestTimeoutMs ?? options.requestTimeoutMs ?? 5000)
-  const fetchImpl: typeof fetch = (input, init) => fetch(input, init)
+  const fetchImpl = transport.fetch
   const env = {
     fetch: fetchImpl,
     now: () => provider.clock.nowMs(),
@@ -172,7 +209,7 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, provider: Ru
       provider.clock.advance(seconds)
     },
   }
-  const user = new UserAgent(fetchImpl, profile.user)
+  const user = new UserAgent(transport.harnessFetch, profile.user)
   const records: StepRecord[] = []
   const delays: Fault[] = []
   let client: ConformanceClient | undefined

@@ -70,7 +70,7 @@ export function withMswHandlers<R extends ProviderRuntime>(runtime: R): WithMswH
  * (`/%E0%A4%A`), even on the catch-all; with no groups nothing is decoded, and
  * the provider's own router answers such paths in the provider's format.
  */
-function mswMatcher(pattern: string): RegExp {
+export function mswMatcher(pattern: string): RegExp {
   const source = pattern.replace(/\*|:[A-Za-z_][A-Za-z0-9_]*|[.+?^${}()|[\]\\/]/g, (m) => (m === '*' ? '.*' : m.startsWith(':') ? '[^/]+' : `\\${m}`))
   // Case-insensitive and with an optional trailing slash, as msw's string patterns matched.
   return new RegExp(`^${source}/?$`, 'i')
