@@ -155,7 +155,7 @@ function writeReply(res: ServerResponse, reply: Reply, closeAfter: boolean): voi
   // A text body goes to `end` as a string: Node then sends the head and body in one write, where a Buffer costs a writev of two.
   const body = reply.body ?? undefined
   if (body !== undefined && reply.headers['content-length'] === undefined)
-    headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength))
+    headers.push('content-length', String(typeof body === 'string' ? (reply.bodyBytes ?? Buffer.byteLength(body)) : body.byteLength))
   res.writeHead(reply.status, headers)
   res.end(body)
 }

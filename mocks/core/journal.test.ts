@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { createKeystone } from '../index.js'
 import { Journal, type Exchange } from './journal.js'
+import { NodeRequest, RawHeaders } from './request.js'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -31,6 +32,42 @@ describe('Journal', () => {
     const [exchange] = keystone.journal.entries()
     expect(exchange.request).toMatchObject({ method: 'POST', url: `${keystone.baseUrl}/v3/OS-OAUTH2/token`, body: 'grant_type=client_credentials' })
     expect(exchange.request.headers['content-type']).toBe('application/x-www-form-urlencoded')
+  })
+})
+
+describe('Journal strings', () => {
+  it("records serve's requests as they came: headers (in name order), URL and body", async () => {
+    const keystone = createKeystone()
+    await keystone.ready
+    const client = keystone.describe().clients[0]
+    const auth = `Basic ${btoa(`${client.id}:${client.secret}`)}`
+    const url = `${keystone.baseUrl}/v3/OS-OAUTH2/token`
+    for (let i = 0; i < 3; i++) {
+      const raw = ['Host', 'h.example', 'Content-Type', 'application/x-www-form-urlencoded', 'Authorization', auth, 'X-Seq', String(i), 'x-seq', 'again']
+      const reply = await keystone.answer(new NodeRequest('POST', url, new RawHeaders(raw)), 'default', { text: 'grant_type=client_credentials' })
+      expect(reply?.status).toBe(200)
+      // Keystone's token body is concatenated (sharing the token's characters): JSON.stringify's text, its byte count given.
+      const { access_token } = JSON.parse(reply!.text()) as { access_token: string }
+      expect(reply!.text()).toBe(JSON.stringify({ access_token, token_type: 'Bearer', expires_in: 3600 }) + '\n')
+      expect(reply!.bodyBytes).toBe(Buffer.byteLength(reply!.text()))
+      expect(Object.keys(reply!.headers)).toEqual(['content-type', 'vary', 'x-openstack-request-id'])
+    }
+    const recorded = keystone.journal.entries().map((e) => e.request)
+    expect(recorded).toEqual(
+      [0, 1, 2].map((i) => ({
+        method: 'POST',
+        url,
+        headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', host: 'h.example', 'x-seq': `${i}, again` },
+        body: 'grant_type=client_credentials',
+      })),
+    )
+  })
+
+  it('share gives back an equal string, however many it has seen', () => {
+    const journal = new Journal()
+    for (let i = 0; i < 3000; i++) expect(journal.share(`s${i % 1500}`)).toBe(`s${i % 1500}`)
+    const long = 'x'.repeat(10_000)
+    expect(journal.share(long)).toBe(long)
   })
 })
 

@@ -1,6 +1,7 @@
 import type { OAuthError } from './errors.js'
 import type { Fault } from './faults.js'
 import type { Reply } from './reply.js'
+import { RawHeaders } from './request.js'
 import type { RouteContext } from './routes.js'
 import type { Violation } from './violations.js'
 
@@ -122,6 +123,11 @@ export const DEFAULT_JOURNAL_MAX_BYTES = 16 * 1024 * 1024
 /** What an exchange is counted as besides its bodies and URL: its headers and the record itself. */
 const EXCHANGE_OVERHEAD_BYTES = 1024
 
+/** Strings longer than this are kept as they came: a long one is rarely repeated, and comparing it costs more. */
+const SHARED_STRING_MAX_LENGTH = 512
+/** Distinct strings a journal shares before it starts afresh. */
+const SHARED_STRINGS_MAX = 1024
+
 /** One page of the journal, as `GET /__oauth-dance/journal` answers it. */
 export interface JournalPage {
   exchanges: Exchange[]
@@ -143,6 +149,8 @@ export class Journal {
   #head = 0
   #bytes = 0
   #seq = 0
+  /** Strings recorded before, each as its first copy: see {@link share}. */
+  #strings = new Map<string, string>()
   enabled: boolean
   readonly maxBytes: number
 
@@ -234,7 +242,24 @@ export class Journal {
     return { exchanges }
   }
 
+  /**
+   * @internal An equal string, the first copy this journal recorded: a client
+   * sends the same headers, URL and body again and again, and each copy of
+   * Node's fresh strings kept would be copied by every scavenge while the
+   * journal holds the exchange, then promoted.
+   */
+  readonly share = (s: string): string => {
+    if (s.length > SHARED_STRING_MAX_LENGTH) return s
+    const strings = this.#strings
+    const known = strings.get(s)
+    if (known !== undefined) return known
+    if (strings.size >= SHARED_STRINGS_MAX) strings.clear()
+    strings.set(s, s)
+    return s
+  }
+
   clear(): void {
+    this.#strings.clear()
     this.#entries = []
     this.#head = 0
     this.#bytes = 0
@@ -322,9 +347,10 @@ export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply
       ctx.route?.id ?? null,
       startMs,
       method,
-      url,
-      headers,
-      bodyText,
+      journal.share(url),
+      // `serve`'s headers are Node's fresh strings: kept as shared ones. A web `Request`'s `Headers` stays as it is.
+      headers instanceof RawHeaders ? headers.withStrings(journal.share) : headers,
+      journal.share(bodyText),
       ctx.notes,
       reply,
       error,

@@ -63,4 +63,20 @@ describe('RawHeaders (serve reads Node raw headers as Headers would)', () => {
     expect(headers.has(CLIENT_CERT_HEADER)).toBe(false)
     expect(headers.get('host')).toBe('h')
   })
+
+  it('withStrings: the same headers (skipped and set ones included) over the strings given back', () => {
+    const headers = new RawHeaders(['X-OAuth-Dance-Client-Cert', 'forged', 'Host', 'h', 'X-B', '1', 'x-b', '2'], CLIENT_CERT_HEADER)
+    headers.set(CLIENT_CERT_HEADER, 'verified')
+    const given: string[] = []
+    const copy = headers.withStrings((s) => (given.push(s), s))
+    expect(given).toEqual(['X-OAuth-Dance-Client-Cert', 'forged', 'Host', 'h', 'X-B', '1', 'x-b', '2'])
+    const list = (h: RawHeaders) => {
+      const seen: string[] = []
+      h.forEach((value, name) => seen.push(`${name}=${value}`))
+      return seen
+    }
+    expect(list(copy)).toEqual(list(headers))
+    expect(list(copy)).toEqual(['host=h', 'x-b=1, 2', `${CLIENT_CERT_HEADER}=verified`])
+    expect(copy.get(CLIENT_CERT_HEADER)).toBe('verified')
+  })
 })

@@ -19,6 +19,12 @@ export class Reply {
     headers: Record<string, string | string[] | undefined>,
     /** Text (sent as UTF-8) or bytes; null for no body. */
     readonly body: string | Uint8Array | null,
+    /**
+     * A text body's UTF-8 length, when its producer knows it: `serve` then need
+     * not measure the text, which would flatten a body built by concatenation
+     * into a copy of its parts (a token the store holds anyway).
+     */
+    readonly bodyBytes?: number,
   ) {
     const normalized: ReplyHeaders = {}
     for (const name in headers) {
@@ -47,7 +53,7 @@ export class Reply {
   withHeaders(headers: Record<string, string | string[] | undefined>): Reply {
     const merged: Record<string, string | string[] | undefined> = { ...this.headers }
     for (const name in headers) merged[name.toLowerCase()] = headers[name]
-    return new Reply(this.status, merged, this.body)
+    return new Reply(this.status, merged, this.body, this.bodyBytes)
   }
 
   /** The same answer with another body. */

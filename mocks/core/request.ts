@@ -69,6 +69,16 @@ export class RawHeaders implements RequestHeaders {
     ;(this.#set ??= new Map()).set(name.toLowerCase(), value)
   }
 
+  /**
+   * The same headers over `keep(s)` for each raw string, an equal string: the
+   * journal keeps its own shared copies, so the request's strings die young.
+   */
+  withStrings(keep: (s: string) => string): RawHeaders {
+    const copy = new RawHeaders(this.#raw.map(keep), this.#skip)
+    copy.#set = this.#set
+    return copy
+  }
+
   forEach(callback: (value: string, name: string) => void): void {
     const values = new Map<string, string>()
     const raw = this.#raw

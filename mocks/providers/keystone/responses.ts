@@ -68,6 +68,11 @@ export function keystoneJson(status: number, body: unknown, headers: Record<stri
   return new Reply(status, Object.assign(base, headers), body === undefined ? null : JSON.stringify(body) + '\n')
 }
 
+/** {@link keystoneJson} with its JSON already written, in ASCII only (so its length is its byte count). */
+export function keystoneAsciiJson(status: number, json: string): Reply {
+  return new Reply(status, { 'content-type': 'application/json', vary: 'X-Auth-Token', 'x-openstack-request-id': requestId() }, json, json.length)
+}
+
 /** Keystone's classic error envelope, with the Keystone challenge on a 401 (`{"error":{"code","title","message"}}`). */
 export function identityErrorResponse(ctx: Pick<RouteContext, 'baseUrl'>, status: number, message: string, challengeUri = identityUri(ctx)): Reply {
   const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': `Keystone uri="${challengeUri}"` } : {}

@@ -7,7 +7,7 @@ import { defineRoute } from '../../core/routes.js'
 import { secretsEqual } from '../../core/secrets.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import { certificateMatchesUser, certificateThumbprint, issuedByTrustedCa } from './mtls.js'
-import { AUTHENTICATION_REQUIRED, keystoneJson, renderOAuth2Error } from './responses.js'
+import { AUTHENTICATION_REQUIRED, keystoneAsciiJson, keystoneJson, renderOAuth2Error } from './responses.js'
 import { issueKeystoneToken } from './fernet-tokens.js'
 import type { Reply, RouteAnswer } from '../../core/reply.js'
 
@@ -132,8 +132,15 @@ function leniently(ctx: KeystoneContext, basic: { username: string; password: st
 
 function tokenResponse(ctx: KeystoneContext, accessToken: string): Reply {
   // `expires_in` is `[token] expiration`, even when the token ends sooner (an application credential expiring first).
-  return keystoneJson(200, { access_token: accessToken, token_type: 'Bearer', expires_in: ctx.provider.config.tokenExpirationSeconds })
+  const expiresIn = ctx.provider.config.tokenExpirationSeconds
+  // What JSON.stringify writes for a URL-safe base64 token and a finite number, concatenated: the body
+  // shares the token's characters (which the store keeps anyway) instead of copying them.
+  if (URL_SAFE_TOKEN.test(accessToken) && Number.isFinite(expiresIn))
+    return keystoneAsciiJson(200, `{"access_token":"${accessToken}","token_type":"Bearer","expires_in":${expiresIn}}\n`)
+  return keystoneJson(200, { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn })
 }
+
+const URL_SAFE_TOKEN = /^[A-Za-z0-9_=-]*$/
 
 /**
  * `client_secret_basic`: authenticate with the application credential
