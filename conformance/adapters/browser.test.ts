@@ -54,7 +54,7 @@ describe('browser adapter: the example app in Chromium on Carina', { timeout: 18
     expect(outcomes('expired-token')).toEqual([{ ok: true }, updated, undefined, updated])
     expect(outcomes('token-slow-answer')).toEqual([
       undefined,
-      { ok: false, error: 'timeout', description: 'Signing in failed: Carina did not answer in 200 ms.' },
+      { ok: false, error: 'timeout', description: 'Signing in failed: Carina did not answer in 1000 ms.' },
       updated,
     ])
     expect(outcomes('token-unavailable')).toEqual([undefined, { ok: true }, updated])
