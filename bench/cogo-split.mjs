@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { PROVIDERS } from '../dist/mocks/registry.js'
 import { NodeRequest, RawHeaders } from '../dist/mocks/core/request.js'
-import { basic } from './lib.mjs'
+import { addCogoBenchClients, basic } from './lib.mjs'
 
 const CLIENTS = 50_000
 const BATCH = 3200
@@ -18,18 +18,7 @@ const ROUNDS = Number(process.env.BENCH_SPLIT_ROUNDS ?? 8)
 // BENCH_SPLIT_JOURNAL=off: the journal off (serve keeps it on).
 const provider = PROVIDERS.cogo.create({ journal: process.env.BENCH_SPLIT_JOURNAL !== 'off' })
 await provider.ready
-for (let i = 0; i < CLIENTS; i++)
-  provider.store.clients.insert({
-    clientId: `bench-${i}`,
-    clientSecret: `secret-${i}`,
-    name: `bench ${i}`,
-    redirectUris: [],
-    scopes: [],
-    grantTypes: ['client_credentials'],
-    ownerId: null,
-    createdAtMs: provider.clock.nowMs(),
-    meta: {},
-  })
+addCogoBenchClients(provider, CLIENTS)
 const description = provider.describe()
 const url = description.baseUrl + '/oauth2/token'
 const body = { text: 'grant_type=client_credentials' }

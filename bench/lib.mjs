@@ -84,3 +84,26 @@ export function load(spec) {
 }
 
 export const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
+
+/**
+ * Adds `count` Cogo clients (`bench-<i>` / `secret-<i>`) to a running Cogo, so
+ * a load taking them in turn makes every token request sign: Cogo hands back
+ * the token already signed for the same client and second.
+ */
+export function addCogoBenchClients(cogo, count) {
+  const { store, clock } = cogo
+  for (let i = 0; i < count; i++) {
+    // Every field of the client schema's output, as `insert` stores records as given.
+    store.clients.insert({
+      clientId: `bench-${i}`,
+      clientSecret: `secret-${i}`,
+      name: `bench ${i}`,
+      redirectUris: [],
+      scopes: [],
+      grantTypes: ['client_credentials'],
+      ownerId: null,
+      createdAtMs: clock.nowMs(),
+      meta: {},
+    })
+  }
+}

@@ -5,7 +5,7 @@ import { setupServer, type SetupServer } from 'msw/node'
 import { Clock } from '../mocks/core/clock.js'
 import type { ProviderRuntime } from '../mocks/core/provider.js'
 import { withControlPaths } from '../mocks/control/control-paths.js'
-import { mswMatcher } from '../mocks/msw.js'
+import { originMatchers } from '../mocks/msw.js'
 import { serve } from '../mocks/server.js'
 import type { ProviderId } from '../mocks/registry.js'
 import type { ProviderProfile } from './profiles/profile.js'
@@ -69,10 +69,7 @@ let interception: { server: SetupServer; active: Set<Routed> } | undefined
 
 function routed(provider: ProviderRuntime, lane: object | undefined): Routed {
   withControlPaths(provider)
-  const routes: Routed['routes'] = []
-  for (const [origin, patterns] of Object.entries(provider.urlPatterns))
-    for (const pattern of patterns) routes.push({ matcher: mswMatcher(`${pattern}/*`), origin }, { matcher: mswMatcher(pattern), origin })
-  return { provider, routes, ...(lane ? { lane } : {}) }
+  return { provider, routes: originMatchers(provider), ...(lane ? { lane } : {}) }
 }
 
 /** The provider a request is for: the first of the open ones (of its lane, if it was made in one) whose pattern matches its origin and path. */

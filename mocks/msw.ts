@@ -43,15 +43,21 @@ export function mswHandlers(runtime: ProviderRuntime): HttpHandler[] {
   const cached = built.get(runtime)
   if (cached) return cached
   withControlPaths(runtime)
-  const handlers: HttpHandler[] = []
-  for (const [origin, patterns] of Object.entries(runtime.urlPatterns)) {
-    for (const pattern of patterns) {
-      handlers.push(http.all(mswMatcher(`${pattern}/*`), ({ request }) => runtime.handle(request, origin)))
-      handlers.push(http.all(mswMatcher(pattern), ({ request }) => runtime.handle(request, origin)))
-    }
-  }
+  const handlers = originMatchers(runtime).map(({ matcher, origin }) => http.all(matcher, ({ request }) => runtime.handle(request, origin)))
   built.set(runtime, handlers)
   return handlers
+}
+
+/**
+ * @internal What the handlers of {@link mswHandlers} match, in their order: per origin
+ * pattern, everything under it, then the origin itself, each with the origin
+ * it names. For an adapter that matches as they do without being msw handlers.
+ */
+export function originMatchers(runtime: ProviderRuntime): Array<{ matcher: RegExp; origin: string }> {
+  const matchers: Array<{ matcher: RegExp; origin: string }> = []
+  for (const [origin, patterns] of Object.entries(runtime.urlPatterns))
+    for (const pattern of patterns) matchers.push({ matcher: mswMatcher(`${pattern}/*`), origin }, { matcher: mswMatcher(pattern), origin })
+  return matchers
 }
 
 /** Gives `runtime` its control paths and a `handlers` property ({@link mswHandlers}, built on first read), and returns it. */
@@ -70,7 +76,7 @@ export function withMswHandlers<R extends ProviderRuntime>(runtime: R): WithMswH
  * (`/%E0%A4%A`), even on the catch-all; with no groups nothing is decoded, and
  * the provider's own router answers such paths in the provider's format.
  */
-export function mswMatcher(pattern: string): RegExp {
+function mswMatcher(pattern: string): RegExp {
   const source = pattern.replace(/\*|:[A-Za-z_][A-Za-z0-9_]*|[.+?^${}()|[\]\\/]/g, (m) => (m === '*' ? '.*' : m.startsWith(':') ? '[^/]+' : `\\${m}`))
   // Case-insensitive and with an optional trailing slash, as msw's string patterns matched.
   return new RegExp(`^${source}/?$`, 'i')
