@@ -151,6 +151,8 @@ export class Journal {
   #seq = 0
   /** Strings recorded before, each as its first copy: see {@link share}. */
   #strings = new Map<string, string>()
+  /** The request headers last recorded, over shared strings: see {@link shareHeaders}. */
+  #lastHeaders: RawHeaders | undefined
   enabled: boolean
   readonly maxBytes: number
 
@@ -258,8 +260,20 @@ export class Journal {
     return s
   }
 
+  /**
+   * @internal `serve`'s request headers as the journal keeps them: the last
+   * recorded ones when they are the same (one object for every exchange of a
+   * client sending the same headers), else a copy over shared strings.
+   */
+  shareHeaders(headers: RawHeaders): RawHeaders {
+    const last = this.#lastHeaders
+    if (last !== undefined && headers.sameAs(last)) return last
+    return (this.#lastHeaders = headers.withStrings(this.share))
+  }
+
   clear(): void {
     this.#strings.clear()
+    this.#lastHeaders = undefined
     this.#entries = []
     this.#head = 0
     this.#bytes = 0
@@ -349,7 +363,7 @@ export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply
       method,
       journal.share(url),
       // `serve`'s headers are Node's fresh strings: kept as shared ones. A web `Request`'s `Headers` stays as it is.
-      headers instanceof RawHeaders ? headers.withStrings(journal.share) : headers,
+      headers instanceof RawHeaders ? journal.shareHeaders(headers) : headers,
       journal.share(bodyText),
       ctx.notes,
       reply,
