@@ -79,13 +79,22 @@ function formValue(ctx: KeystoneContext, form: Array<[string, string]>, name: st
  */
 export function readWerkzeugBasic(header: string | null): Readonly<{ username: string; password: string }> | undefined {
   if (!header) return undefined
+  // The same header as last time: compared as text, where the map would first hash Node's fresh copy of it.
+  if (header === lastBasicHeader) return lastBasicRead ?? undefined
   const cached = basicHeaders.get(header)
-  if (cached !== undefined) return cached === null ? undefined : cached
+  if (cached !== undefined) {
+    lastBasicHeader = header
+    lastBasicRead = cached
+    return cached === null ? undefined : cached
+  }
   const read = decodeWerkzeugBasic(header)
   if (basicHeaders.size >= 256) basicHeaders.clear()
   basicHeaders.set(header, read === undefined ? null : Object.freeze(read))
   return read
 }
+
+let lastBasicHeader: string | undefined
+let lastBasicRead: Readonly<{ username: string; password: string }> | null = null
 
 /** {@link readWerkzeugBasic}'s answers by header (null: none): a client sends the same header with every request. Bounded; a full cache starts over. */
 const basicHeaders = new Map<string, Readonly<{ username: string; password: string }> | null>()
