@@ -151,6 +151,9 @@ export class Journal {
   #seq = 0
   /** Strings recorded before, each as its first copy: see {@link share}. */
   #strings = new Map<string, string>()
+  /** The last two strings {@link share} gave back. */
+  #recent: string | undefined
+  #beforeRecent: string | undefined
   /** The request headers last recorded, over shared strings: see {@link shareHeaders}. */
   #lastHeaders: RawHeaders | undefined
   enabled: boolean
@@ -251,13 +254,19 @@ export class Journal {
    * journal holds the exchange, then promoted.
    */
   readonly share = (s: string): string => {
+    // The two strings shared last (an exchange's URL and body): compared as text, where the map would first hash the fresh copy.
+    if (s === this.#recent) return this.#recent
+    if (s === this.#beforeRecent) return this.#beforeRecent
     if (s.length > SHARED_STRING_MAX_LENGTH) return s
     const strings = this.#strings
-    const known = strings.get(s)
-    if (known !== undefined) return known
-    if (strings.size >= SHARED_STRINGS_MAX) strings.clear()
-    strings.set(s, s)
-    return s
+    let known = strings.get(s)
+    if (known === undefined) {
+      if (strings.size >= SHARED_STRINGS_MAX) strings.clear()
+      strings.set(s, s)
+      known = s
+    }
+    this.#beforeRecent = this.#recent
+    return (this.#recent = known)
   }
 
   /**
@@ -273,6 +282,7 @@ export class Journal {
 
   clear(): void {
     this.#strings.clear()
+    this.#recent = this.#beforeRecent = undefined
     this.#lastHeaders = undefined
     this.#entries = []
     this.#head = 0
