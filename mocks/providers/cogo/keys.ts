@@ -93,17 +93,18 @@ export class CogoKeyRing {
     if (cached?.iat === iat) return cached.signed ?? cached.token
     const token = sign()
     const entry: { iat: number; token: Promise<string>; signed?: string } = { iat, token }
-    token.then(
-      (signed) => (entry.signed = signed),
-      () => {},
-    )
     this.#issued.delete(template)
     if (this.#issued.size >= MAX_ISSUED_TEMPLATES) this.#issued.delete(this.#issued.keys().next().value!)
     this.#issued.set(template, entry)
-    // A failed signature is not remembered: the next request signs again.
-    token.catch(() => {
-      if (this.#issued.get(template) === entry) this.#issued.delete(template)
-    })
+    token.then(
+      (signed) => {
+        entry.signed = signed
+      },
+      // A failed signature is not remembered: the next request signs again.
+      () => {
+        if (this.#issued.get(template) === entry) this.#issued.delete(template)
+      },
+    )
     return token
   }
 
