@@ -282,6 +282,7 @@ async function startup() {
     `  serve: median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')}); listening ${r.medianListeningMs.toFixed(0)} ms`,
   )
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
+  log(`  bare node:http importing zod first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
 }
 
 async function check() {
@@ -425,6 +426,11 @@ function summarize(r) {
     target(`serve: spawn to first token, median of ${r.startup.runs.length} (ms)`, r.startup.medianMs, '≤ 150', (v) => v <= 150)
     target('  beside: node -e 0, spawn to exit (ms)', r.startup.nodeExit.medianMs, '(baseline)')
     target('  beside: bare node:http server, spawn to first answer (ms)', r.startup.bareHttp.medianMs, '(baseline)')
+    target(
+      '  beside: bare node:http server importing zod first, spawn to first answer (ms)',
+      r.startup.bareHttpZod.medianMs,
+      '(baseline: the floor under serve)',
+    )
     target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
   }
   if (r.check.wallMs !== undefined) {
@@ -489,6 +495,9 @@ function renderTable(r) {
     lines.push(`| \`node -e 0\`, exit | ${r.startup.nodeExit.medianMs.toFixed(0)} | ${r.startup.nodeExit.runs.map((x) => x.toFixed(0)).join(', ')} |`)
     lines.push(
       `| bare node:http server (bench/servers/bare-http.mjs), first answer | ${r.startup.bareHttp.medianMs.toFixed(0)} | ${r.startup.bareHttp.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+    )
+    lines.push(
+      `| bare node:http server importing zod first (bare-http.mjs --with-zod), first answer | ${r.startup.bareHttpZod.medianMs.toFixed(0)} | ${r.startup.bareHttpZod.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
   }
   if (r.check.wallMs !== undefined)
