@@ -20,6 +20,7 @@ import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest
 import { basic } from './lib.mjs'
 import { startupTime } from './startup.mjs'
 import { checkAllTime } from './check.mjs'
+import { checkCogoFloor } from './cogo-floor-check.mjs'
 import { memoryPlateau } from './memory.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
@@ -36,6 +37,7 @@ const STANDARD_OPAQUE = 'oauth-dance standard: client credentials (opaque)'
 const STANDARD_JWT = 'oauth-dance standard: client credentials (RS256 JWT, RFC 9068)'
 const COGO_EVERY_TOKEN_SIGNED = 'oauth-dance cogo: client credentials, every token signed (50,000 clients in turn)'
 const RS256_BOUND = 'bound: node:http reading the body plus one RS256 signature (node:crypto on the pool), same load as Cogo every token signed'
+const COGO_FLOOR = 'fidelity floor: only what Cogo answers to such a request (bench/servers/cogo-floor.mjs), signed like the bound, same load'
 const COMPUTED_BOUND = 'bound, computed: RSA ceiling plus the floor server and the load generator, every core'
 // BENCH_SOCKETS_ONLY: a regular expression; only the socket runs whose names match it (a short run of a few rows).
 const SOCKETS_ONLY = process.env.BENCH_SOCKETS_ONLY ? new RegExp(process.env.BENCH_SOCKETS_ONLY, 'i') : null
@@ -106,6 +108,11 @@ async function sockets() {
     await start('oauth-dance-jwt', 'oauth-dance.mjs', ['--standard-jwt'])
     await start('rs256-bound', 'rs256-bound.mjs')
     const providers = servers['oauth-dance'].info.providers
+    if (providers.cogo) {
+      // Cogo's issuer, so the floor's tokens are Cogo's bytes; checked below before it is measured.
+      await start('cogo-floor', 'cogo-floor.mjs', ['--clients', String(COGO_BENCH_CLIENTS), '--issuer', providers.cogo.issuer])
+      await checkCogoFloor(providers.cogo.tokenEndpoint, servers['cogo-floor'].info.url + '/oauth2/token')
+    }
     const peerSpec = (info) => ({
       url: info.url + info.tokenPath,
       method: 'POST',
@@ -150,6 +157,9 @@ async function sockets() {
       // The bound Cogo is judged against, seconds from it in every round: the same requests (connections,
       // rotating Basic headers, body) to a server doing only the floor's HTTP and one signature.
       runs.push([RS256_BOUND, 'rs256-bound', { ...everyTokenSigned, url: servers['rs256-bound'].info.url + '/oauth2/token' }])
+      // The same requests to a hand-written server answering exactly as Cogo does and nothing more: how far below the
+      // bound answering as Cogo must be (floor ÷ bound), and how much of Cogo's gap is oauth-dance's own (Cogo ÷ floor).
+      runs.push([COGO_FLOOR, 'cogo-floor', { ...everyTokenSigned, url: servers['cogo-floor'].info.url + '/oauth2/token' }])
     }
     runs.push(['peer oidc-provider: client credentials (RS256 JWT)', 'oidc-jwt', peerSpec(servers['oidc-jwt'].info)])
     // standard's JWT access tokens beside oidc-provider's: both sign every token with RS256.
@@ -272,6 +282,7 @@ async function startup() {
     `  serve: median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')}); listening ${r.medianListeningMs.toFixed(0)} ms`,
   )
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
+  log(`  bare node:http importing zod first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
 }
 
 async function check() {
@@ -354,6 +365,26 @@ function summarize(r) {
       costRatio,
       '(context)',
     )
+  if (s[COGO_FLOOR] && s[RS256_BOUND]) {
+    target(
+      'Cogo fidelity floor ÷ Node bound (median of per-round ratios; below 0.97: the target is out of reach of any server answering as Cogo)',
+      ratio(COGO_FLOOR, RS256_BOUND),
+      '(context)',
+    )
+    target(
+      'Cogo fidelity floor ÷ Node bound, by CPU a request (bound ÷ floor)',
+      median(rounds.map((round) => cost(round, RS256_BOUND) / cost(round, COGO_FLOOR))),
+      '(context)',
+    )
+  }
+  if (s[COGO_EVERY_TOKEN_SIGNED] && s[COGO_FLOOR]) {
+    target("Cogo cc, every token signed ÷ Cogo fidelity floor (oauth-dance's own share of the gap)", ratio(COGO_EVERY_TOKEN_SIGNED, COGO_FLOOR), '(context)')
+    target(
+      'Cogo cc, every token signed ÷ Cogo fidelity floor, by CPU a request (floor ÷ Cogo)',
+      median(rounds.map((round) => cost(round, COGO_FLOOR) / cost(round, COGO_EVERY_TOKEN_SIGNED))),
+      '(context)',
+    )
+  }
   if (s[COGO_EVERY_TOKEN_SIGNED] && s[COMPUTED_BOUND])
     target(
       'Cogo cc, every token signed ÷ bound computed from the RSA ceiling, floor and load generator CPU',
@@ -395,6 +426,11 @@ function summarize(r) {
     target(`serve: spawn to first token, median of ${r.startup.runs.length} (ms)`, r.startup.medianMs, '≤ 150', (v) => v <= 150)
     target('  beside: node -e 0, spawn to exit (ms)', r.startup.nodeExit.medianMs, '(baseline)')
     target('  beside: bare node:http server, spawn to first answer (ms)', r.startup.bareHttp.medianMs, '(baseline)')
+    target(
+      '  beside: bare node:http server importing zod first, spawn to first answer (ms)',
+      r.startup.bareHttpZod.medianMs,
+      '(baseline: the floor under serve)',
+    )
     target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
   }
   if (r.check.wallMs !== undefined) {
@@ -459,6 +495,9 @@ function renderTable(r) {
     lines.push(`| \`node -e 0\`, exit | ${r.startup.nodeExit.medianMs.toFixed(0)} | ${r.startup.nodeExit.runs.map((x) => x.toFixed(0)).join(', ')} |`)
     lines.push(
       `| bare node:http server (bench/servers/bare-http.mjs), first answer | ${r.startup.bareHttp.medianMs.toFixed(0)} | ${r.startup.bareHttp.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+    )
+    lines.push(
+      `| bare node:http server importing zod first (bare-http.mjs --with-zod), first answer | ${r.startup.bareHttpZod.medianMs.toFixed(0)} | ${r.startup.bareHttpZod.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
   }
   if (r.check.wallMs !== undefined)

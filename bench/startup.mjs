@@ -2,8 +2,9 @@
 // `node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet` until the
 // first client-credentials token is answered; beside two baselines spawned the
 // same way in the same run: `node -e 0` (Node's own start and exit) and a bare
-// node:http server (bench/servers/bare-http.mjs) until its first answer.
-// The three are interleaved, start by start, so the machine's load weighs on
+// node:http server (bench/servers/bare-http.mjs) until its first answer, and
+// the same server importing zod first (what serve cannot start without).
+// All four are interleaved, start by start, so the machine's load weighs on
 // each alike. Runs: BENCH_STARTUP_RUNS (default 20).
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
@@ -54,9 +55,9 @@ async function serveOnce() {
   }
 }
 
-async function bareHttpOnce() {
+async function bareHttpOnce(args = []) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(BENCH_DIR, 'servers', 'bare-http.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(BENCH_DIR, 'servers', 'bare-http.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   try {
     const { url } = JSON.parse(await firstLine(child))
     const res = await fetch(url, { method: 'POST', body: 'grant_type=client_credentials' })
@@ -92,10 +93,12 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
   await fetch('data:,warm').catch(() => {})
   const serveRuns = []
   const bare = []
+  const bareZod = []
   const nodeExit = []
   for (let i = 0; i < runs; i++) {
     nodeExit.push(await nodeExitOnce())
     bare.push(await bareHttpOnce())
+    bareZod.push(await bareHttpOnce(['--with-zod']))
     serveRuns.push(await serveOnce())
   }
   const first = serveRuns.map((r) => r.firstTokenMs)
@@ -107,6 +110,7 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
     provider: serveRuns[0].provider,
     nodeExit: { medianMs: median(nodeExit), runs: nodeExit },
     bareHttp: { medianMs: median(bare), runs: bare },
+    bareHttpZod: { medianMs: median(bareZod), runs: bareZod },
   }
 }
 

@@ -347,7 +347,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
         (request, body) => {
           try {
             const answered = provider.answerNow(request, listener.origin, body)
-            if (answered instanceof Promise) answered.then((reply) => respond(reply, body)).catch(failed)
+            // One reaction, not then + catch: respond's own throw still goes to `failed`.
+            if (answered instanceof Promise)
+              answered.then((reply) => {
+                try {
+                  respond(reply, body)
+                } catch (error) {
+                  failed(error as Error)
+                }
+              }, failed)
             else respond(answered, body)
           } catch (error) {
             failed(error as Error)

@@ -1,6 +1,10 @@
 // The start-up baseline for `serve`: a bare node:http server on a free port,
 // printing one line of JSON once listening, answering a fixed token.
+// With --with-zod it first imports zod as the bin does: the floor that
+// `serve`'s schema library puts under it.
 import { createServer } from 'node:http'
+
+if (process.argv.includes('--with-zod')) await import('zod')
 
 const body = JSON.stringify({ access_token: 'a'.repeat(64), token_type: 'Bearer', expires_in: 3600 })
 const server = createServer((req, res) => {

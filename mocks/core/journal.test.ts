@@ -69,6 +69,32 @@ describe('Journal strings', () => {
     const long = 'x'.repeat(10_000)
     expect(journal.share(long)).toBe(long)
   })
+
+  it('shareHeaders keeps one copy of the same headers, and a new one when they differ in any way', () => {
+    const journal = new Journal()
+    const list = (h: RawHeaders) => {
+      const seen: string[] = []
+      h.forEach((value, name) => seen.push(`${name}=${value}`))
+      return seen
+    }
+    const raw = (x: string) => ['Host', 'h', 'Authorization', `Basic ${x}`, 'Content-Type', 'text/plain']
+    const first = journal.shareHeaders(new RawHeaders(raw('a'), 'x-skip'))
+    expect(journal.shareHeaders(new RawHeaders(raw('a'), 'x-skip'))).toBe(first)
+    const other = journal.shareHeaders(new RawHeaders(raw('b'), 'x-skip'))
+    expect(other).not.toBe(first)
+    expect(list(other)).toEqual(['authorization=Basic b', 'content-type=text/plain', 'host=h'])
+    expect(list(first)).toEqual(['authorization=Basic a', 'content-type=text/plain', 'host=h'])
+    // Another skipped name, one header fewer, or a value set by the listener: not the same headers.
+    expect(journal.shareHeaders(new RawHeaders(raw('b')))).not.toBe(other)
+    const shorter = journal.shareHeaders(new RawHeaders(raw('b').slice(0, 4)))
+    expect(list(shorter)).toEqual(['authorization=Basic b', 'host=h'])
+    const withSet = new RawHeaders(raw('b').slice(0, 4))
+    withSet.set('host', 'absolute.example')
+    const recorded = journal.shareHeaders(withSet)
+    expect(recorded).not.toBe(shorter)
+    expect(list(recorded)).toEqual(['authorization=Basic b', 'host=absolute.example'])
+    expect(journal.shareHeaders(new RawHeaders(raw('b').slice(0, 4)))).not.toBe(recorded)
+  })
 })
 
 function exchange(seq: number, body = ''): Exchange {

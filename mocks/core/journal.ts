@@ -151,6 +151,11 @@ export class Journal {
   #seq = 0
   /** Strings recorded before, each as its first copy: see {@link share}. */
   #strings = new Map<string, string>()
+  /** The last two strings {@link share} gave back. */
+  #recent: string | undefined
+  #beforeRecent: string | undefined
+  /** The request headers last recorded, over shared strings: see {@link shareHeaders}. */
+  #lastHeaders: RawHeaders | undefined
   enabled: boolean
   readonly maxBytes: number
 
@@ -249,17 +254,36 @@ export class Journal {
    * journal holds the exchange, then promoted.
    */
   readonly share = (s: string): string => {
+    // The two strings shared last (an exchange's URL and body): compared as text, where the map would first hash the fresh copy.
+    if (s === this.#recent) return this.#recent
+    if (s === this.#beforeRecent) return this.#beforeRecent
     if (s.length > SHARED_STRING_MAX_LENGTH) return s
     const strings = this.#strings
-    const known = strings.get(s)
-    if (known !== undefined) return known
-    if (strings.size >= SHARED_STRINGS_MAX) strings.clear()
-    strings.set(s, s)
-    return s
+    let known = strings.get(s)
+    if (known === undefined) {
+      if (strings.size >= SHARED_STRINGS_MAX) strings.clear()
+      strings.set(s, s)
+      known = s
+    }
+    this.#beforeRecent = this.#recent
+    return (this.#recent = known)
+  }
+
+  /**
+   * @internal `serve`'s request headers as the journal keeps them: the last
+   * recorded ones when they are the same (one object for every exchange of a
+   * client sending the same headers), else a copy over shared strings.
+   */
+  shareHeaders(headers: RawHeaders): RawHeaders {
+    const last = this.#lastHeaders
+    if (last !== undefined && headers.sameAs(last)) return last
+    return (this.#lastHeaders = headers.withStrings(this.share))
   }
 
   clear(): void {
     this.#strings.clear()
+    this.#recent = this.#beforeRecent = undefined
+    this.#lastHeaders = undefined
     this.#entries = []
     this.#head = 0
     this.#bytes = 0
@@ -349,7 +373,7 @@ export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply
       method,
       journal.share(url),
       // `serve`'s headers are Node's fresh strings: kept as shared ones. A web `Request`'s `Headers` stays as it is.
-      headers instanceof RawHeaders ? headers.withStrings(journal.share) : headers,
+      headers instanceof RawHeaders ? journal.shareHeaders(headers) : headers,
       journal.share(bodyText),
       ctx.notes,
       reply,

@@ -378,7 +378,7 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
   }
 
   /** The rest of {@link answerNow} once something on the way turned out asynchronous: the body's text (`body`), or the answer (`pending`). */
-  async #answerLater(
+  #answerLater(
     ctx: RouteContext,
     method: string,
     path: string,
@@ -388,19 +388,46 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
     pending?: RouteAnswer | Promise<RouteAnswer>,
     fault?: Fault,
   ): Promise<Reply | null> {
+    if (body) return this.#answerAfterBody(ctx, method, path, startMs, match, body)
+    // One reaction on the route's promise (an asynchronous signature, say) rather than an async function around it.
+    return Promise.resolve(pending!).then(
+      (answer) => this.#concludeAnswer(ctx, method, path, startMs, fault, answer),
+      (thrown) => this.#conclude(ctx, method, path, startMs, fault, thrown),
+    )
+  }
+
+  async #answerAfterBody(
+    ctx: RouteContext,
+    method: string,
+    path: string,
+    startMs: number,
+    match: ReturnType<Router['match']>,
+    body: Promise<string>,
+  ): Promise<Reply | null> {
+    let fault: Fault | undefined
     let answer: RouteAnswer
     try {
-      if (body) {
-        ctx.bodyText = await body
-        fault = match.kind === 'route' ? this.faults.take(match.route.id) : undefined
-        pending = this.#dispatch(ctx, match, fault)
-      }
-      answer = await pending!
+      ctx.bodyText = await body
+      fault = match.kind === 'route' ? this.faults.take(match.route.id) : undefined
+      answer = await this.#dispatch(ctx, match, fault)
     } catch (thrown) {
       return this.#conclude(ctx, method, path, startMs, fault, thrown)
     }
-    if (!(answer instanceof Reply) && answer.type === 'error') return this.#conclude(ctx, method, path, startMs, fault, undefined, null)
-    return this.#conclude(ctx, method, path, startMs, fault, undefined, answer instanceof Reply ? answer : await Reply.from(answer))
+    return this.#concludeAnswer(ctx, method, path, startMs, fault, answer)
+  }
+
+  /** {@link conclude} with a route's answer: a web `Response` is read first, a network error is a dropped connection. */
+  #concludeAnswer(
+    ctx: RouteContext,
+    method: string,
+    path: string,
+    startMs: number,
+    fault: Fault | undefined,
+    answer: RouteAnswer,
+  ): Reply | null | Promise<Reply | null> {
+    if (answer instanceof Reply) return this.#conclude(ctx, method, path, startMs, fault, undefined, answer)
+    if (answer.type === 'error') return this.#conclude(ctx, method, path, startMs, fault, undefined, null)
+    return Reply.from(answer).then((read) => this.#conclude(ctx, method, path, startMs, fault, undefined, read))
   }
 
   /** The route's answer (or the fault's, or the not-found and method-not-allowed ones); a promise when asynchronous. */

@@ -4,6 +4,19 @@ import { RawHeaders } from './request.js'
 import { CLIENT_CERT_HEADER } from './client-cert.js'
 
 describe('Reply', () => {
+  it('normalized keeps the headers given, in their order, and reads like any reply', () => {
+    const headers = { 'content-type': 'application/json', vary: 'X-Auth-Token', 'x-id': 'req-1' }
+    const reply = Reply.normalized(200, headers, '{}\n', 3)
+    expect(reply.headers).toBe(headers)
+    expect(Object.keys(reply.headers)).toEqual(['content-type', 'vary', 'x-id'])
+    expect(reply.header('Vary')).toBe('X-Auth-Token')
+    expect(reply.bodyBytes).toBe(3)
+    expect(reply.withHeaders({ vary: undefined }).headers).toEqual({ 'content-type': 'application/json', 'x-id': 'req-1' })
+    // The usual constructor still checks and copies.
+    expect(() => new Reply(200, { 'x-a': 'a\r\nb' }, null)).toThrow(TypeError)
+    expect(new Reply(200, headers, null).headers).not.toBe(headers)
+  })
+
   it('lower-cases header names, the later spelling of a name winning, and drops undefined values', () => {
     const reply = new Reply(200, { 'Content-Type': 'text/plain', 'content-type': 'application/json', Vary: undefined }, 'x')
     expect(reply.headers).toEqual({ 'content-type': 'application/json' })

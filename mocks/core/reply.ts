@@ -26,6 +26,10 @@ export class Reply {
      */
     readonly bodyBytes?: number,
   ) {
+    if (Reply.#givenNormalized) {
+      this.headers = headers as ReplyHeaders
+      return
+    }
     const normalized: ReplyHeaders = {}
     for (const name in headers) {
       const value = headers[name]
@@ -36,6 +40,24 @@ export class Reply {
       normalized[name.toLowerCase()] = value
     }
     this.headers = normalized
+  }
+
+  /** Set while {@link normalized} constructs: the headers are then kept as given. */
+  static #givenNormalized = false
+
+  /**
+   * A reply whose headers are already as the constructor leaves them (names
+   * lower-case, no undefined value, no CR, LF or NUL in a value), kept as
+   * given: for a hot answer whose headers its producer builds itself, without
+   * a second object and a check per header.
+   */
+  static normalized(status: number, headers: ReplyHeaders, body: string | Uint8Array | null, bodyBytes?: number): Reply {
+    Reply.#givenNormalized = true
+    try {
+      return new Reply(status, headers, body, bodyBytes)
+    } finally {
+      Reply.#givenNormalized = false
+    }
   }
 
   /** A JSON body (`JSON.stringify(value)`), `application/json` unless the headers say otherwise. */

@@ -79,6 +79,21 @@ export class RawHeaders implements RequestHeaders {
     return copy
   }
 
+  /**
+   * Whether `other` holds the same headers as these, read the same way (equal
+   * raw strings in the same order, the same skipped name, no set values on
+   * either): a client sends the same headers again and again, and the journal
+   * then keeps one copy for them all.
+   */
+  sameAs(other: RawHeaders): boolean {
+    if (this.#set !== undefined || other.#set !== undefined || this.#skip !== other.#skip) return false
+    const raw = this.#raw
+    const otherRaw = other.#raw
+    if (raw.length !== otherRaw.length) return false
+    for (let i = 0; i < raw.length; i++) if (raw[i] !== otherRaw[i]) return false
+    return true
+  }
+
   forEach(callback: (value: string, name: string) => void): void {
     const values = new Map<string, string>()
     const raw = this.#raw

@@ -26,9 +26,10 @@ export function accessTokenClaims(clientId: string, issuer: string, audience: st
  */
 export function issueAccessToken(provider: CogoRuntime, key: SigningKey, clientId: string, issuer: string, iat: number): string | Promise<string> {
   const { audience, accessTokenTtlSeconds: ttl } = provider.config
-  // Every input of the claims and header but iat, unambiguous (JSON) since issuers vary by tenant.
-  const template = JSON.stringify([key.kid, clientId, issuer, audience, ttl])
-  return provider.store.keys.issued(template, iat, () => signAccessToken(key, accessTokenClaims(clientId, issuer, audience, iat, ttl)))
+  // Every input of the claims and header but iat: issuers vary by tenant, audience and lifetime by option.
+  return provider.store.keys.issued(key.kid, clientId, issuer, audience, ttl, iat, () =>
+    signAccessToken(key, accessTokenClaims(clientId, issuer, audience, iat, ttl)),
+  )
 }
 
 export interface MintOptions {

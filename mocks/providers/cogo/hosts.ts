@@ -58,7 +58,8 @@ export function defaultIssuer(provider: CogoRuntime): string {
  * on plain `http://127.0.0.1`, and there plain HTTP is the only way in.
  */
 export function refusePlainHttp(ctx: CogoContext): void {
-  if (ctx.url.protocol === 'http:' && ctx.baseUrl.startsWith('https:')) {
+  // The origin first: over `serve` (http) the request's URL need not be parsed.
+  if (ctx.baseUrl.startsWith('https:') && ctx.url.protocol === 'http:') {
     ctx.notes.refused = 'plain HTTP to an HTTPS-only origin'
     throw new HttpError(Response.error())
   }

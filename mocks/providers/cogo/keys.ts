@@ -40,8 +40,21 @@ export async function generateSigningKey(): Promise<SigningKey> {
   return { kid, privateKey, publicKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n: n!, e: e!, kid } }
 }
 
-/** Templates remembered per ring: clients × tenants (issuers) in use at once; a test suite uses a handful. */
-const MAX_ISSUED_TEMPLATES = 256
+/** Clients whose last tokens a ring remembers; a test suite uses a handful. */
+const MAX_ISSUED_CLIENTS = 256
+/** Templates remembered per client: tenants (issuers), audiences and lifetimes in use at once. */
+const MAX_TEMPLATES_PER_CLIENT = 8
+
+/** Everything a client's token depends on but the client and `iat` (see {@link CogoKeyRing.issued}), with the last token. */
+interface IssuedToken {
+  kid: string
+  issuer: string
+  audience: string
+  ttl: number
+  iat: number
+  token: Promise<string>
+  signed?: string
+}
 
 /**
  * The keys of one provider: the one that signs, and every one published in the
@@ -53,8 +66,12 @@ export class CogoKeyRing {
   #signing: SigningKey | undefined
   readonly #published = new Map<string, SigningKey>()
   #jwks = '{"keys":[]}'
-  /** The last token per claims template (see {@link issued}); emptied with every install and dropped with the ring on reset. */
-  readonly #issued = new Map<string, { iat: number; token: Promise<string>; signed?: string }>()
+  /**
+   * The last token per claims template (see {@link issued}), by client id: the
+   * client record's own string, whose hash V8 keeps, so a lookup hashes no new
+   * string. Emptied with every install and dropped with the ring on reset.
+   */
+  readonly #issued = new Map<string, IssuedToken[]>()
 
   /** The key new tokens are signed with. */
   get signing(): SigningKey {
@@ -78,32 +95,56 @@ export class CogoKeyRing {
   }
 
   /**
-   * The token for `template` (everything the claims and header depend on but
-   * `iat`) issued at second `iat` by the signing key: the one already signed
-   * if there is one, else `sign()`'s, remembered. RS256 (RSASSA-PKCS1-v1_5)
-   * is deterministic and the claims carry no jti, so signing the same claims
-   * again would give the same bytes: remembering changes nothing a client can
-   * see, and saves a ~0.3 ms signature per request within a second.
-   * Concurrent requests share one signature in flight. Bounded: the oldest
-   * template goes first, and a second boundary replaces a template's entry.
+   * The token for `clientId` and the rest of its claims template (everything
+   * the claims and header depend on but `iat`) issued at second `iat` by key
+   * `kid`: the one already signed if there is one, else `sign()`'s,
+   * remembered. RS256 (RSASSA-PKCS1-v1_5) is deterministic and the claims
+   * carry no jti, so signing the same claims again would give the same bytes:
+   * remembering changes nothing a client can see, and saves a ~0.3 ms
+   * signature per request within a second. Concurrent requests share one
+   * signature in flight. Bounded: the client least recently signed for goes
+   * first, and a second boundary replaces a template's entry.
    */
-  issued(template: string, iat: number, sign: () => Promise<string>): string | Promise<string> {
-    const cached = this.#issued.get(template)
-    // Once signed, the token itself: a caller with it in hand needs no microtask turn.
-    if (cached?.iat === iat) return cached.signed ?? cached.token
+  issued(kid: string, clientId: string, issuer: string, audience: string, ttl: number, iat: number, sign: () => Promise<string>): string | Promise<string> {
+    let templates = this.#issued.get(clientId)
+    let slot = -1
+    if (templates) {
+      for (let i = 0; i < templates.length; i++) {
+        const t = templates[i]
+        if (t.kid === kid && t.issuer === issuer && t.audience === audience && t.ttl === ttl) {
+          // Once signed, the token itself: a caller with it in hand needs no microtask turn.
+          if (t.iat === iat) return t.signed ?? t.token
+          slot = i
+          break
+        }
+      }
+    }
     const token = sign()
-    const entry: { iat: number; token: Promise<string>; signed?: string } = { iat, token }
+    const entry: IssuedToken = { kid, issuer, audience, ttl, iat, token }
+    if (templates) {
+      if (slot !== -1) templates[slot] = entry
+      else {
+        if (templates.length >= MAX_TEMPLATES_PER_CLIENT) templates.shift()
+        templates.push(entry)
+      }
+      // Last in the map's order: the least recently signed for is evicted first.
+      this.#issued.delete(clientId)
+    } else {
+      templates = [entry]
+      if (this.#issued.size >= MAX_ISSUED_CLIENTS) this.#issued.delete(this.#issued.keys().next().value!)
+    }
+    this.#issued.set(clientId, templates)
+    const kept = templates
     token.then(
-      (signed) => (entry.signed = signed),
-      () => {},
+      (signed) => {
+        entry.signed = signed
+      },
+      // A failed signature is not remembered: the next request signs again.
+      () => {
+        const at = kept.indexOf(entry)
+        if (at !== -1) kept.splice(at, 1)
+      },
     )
-    this.#issued.delete(template)
-    if (this.#issued.size >= MAX_ISSUED_TEMPLATES) this.#issued.delete(this.#issued.keys().next().value!)
-    this.#issued.set(template, entry)
-    // A failed signature is not remembered: the next request signs again.
-    token.catch(() => {
-      if (this.#issued.get(template) === entry) this.#issued.delete(template)
-    })
     return token
   }
 

@@ -14,10 +14,11 @@ import { Reply } from '../../core/reply.js'
  * `no-store` and `Pragma: no-cache`; Cognito's longer value includes them) [inf].
  */
 export const TOKEN_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Type': 'application/json;charset=UTF-8',
-  'Cache-Control': 'no-cache, no-store, max-age=0, must-revalidate',
-  Pragma: 'no-cache',
-  Expires: '0',
+  // Lower-cased as a Reply keeps them (and as they go out): the names need no new string per answer.
+  'content-type': 'application/json;charset=UTF-8',
+  'cache-control': 'no-cache, no-store, max-age=0, must-revalidate',
+  pragma: 'no-cache',
+  expires: '0',
 }
 
 /**
@@ -90,9 +91,15 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
       : issueAccessToken(ctx.provider, key, client.clientId, issuerFor(ctx), clock.nowSeconds())
     const respond = (token: string): Reply => {
       ctx.notes.kid = key.kid
-      if (broken) ctx.notes.brokenToken = broken
       // The document's example response, member for member.
-      return new Reply(200, TOKEN_HEADERS, JSON.stringify({ access_token: token, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }))
+      if (broken) {
+        ctx.notes.brokenToken = broken
+        return new Reply(200, TOKEN_HEADERS, JSON.stringify({ access_token: token, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }))
+      }
+      // JSON.stringify's bytes: a signed token is base64url and dots, which JSON leaves as they are, and all ASCII
+      // (its length is its size). Concatenated, the token's characters are copied once, when the answer is written.
+      const body = '{"access_token":"' + token + '","expires_in":' + config.accessTokenTtlSeconds + ',"token_type":"Bearer"}'
+      return new Reply(200, TOKEN_HEADERS, body, body.length)
     }
     // A token already signed this second is answered at once; a new signature is awaited.
     return typeof accessToken === 'string' ? respond(accessToken) : accessToken.then(respond)

@@ -445,5 +445,13 @@ describe('Keystone outside the two modes', () => {
     expect(readWerkzeugBasic('Basic ' + Buffer.from([0xff, 0x3a]).toString('base64'))).toBeUndefined() // not UTF-8
     expect(readWerkzeugBasic('Basic')).toEqual({ username: '', password: '' })
     expect(readWerkzeugBasic('Bearer x')).toBeUndefined()
+    // Answers held for headers seen before (the last one, and others) are the same answers.
+    for (let i = 0; i < 3; i++) {
+      expect(readWerkzeugBasic('Bearer x')).toBeUndefined()
+      expect(readWerkzeugBasic('Basic YQ==')).toEqual({ username: 'a', password: '' })
+      expect(readWerkzeugBasic('Basic YQ==')).toEqual({ username: 'a', password: '' })
+      expect(readWerkzeugBasic('Basic YQ')).toBeUndefined()
+      expect(readWerkzeugBasic('basic ' + Buffer.from('a:b:c').toString('base64'))).toEqual({ username: 'a', password: 'b:c' })
+    }
   })
 })

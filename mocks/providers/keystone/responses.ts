@@ -70,7 +70,8 @@ export function keystoneJson(status: number, body: unknown, headers: Record<stri
 
 /** {@link keystoneJson} with its JSON already written, in ASCII only (so its length is its byte count). */
 export function keystoneAsciiJson(status: number, json: string): Reply {
-  return new Reply(status, { 'content-type': 'application/json', vary: 'X-Auth-Token', 'x-openstack-request-id': requestId() }, json, json.length)
+  // Names lower-case, values plain ASCII (the id is hex): already normalized.
+  return Reply.normalized(status, { 'content-type': 'application/json', vary: 'X-Auth-Token', 'x-openstack-request-id': requestId() }, json, json.length)
 }
 
 /** Keystone's classic error envelope, with the Keystone challenge on a 401 (`{"error":{"code","title","message"}}`). */

@@ -79,13 +79,22 @@ function formValue(ctx: KeystoneContext, form: Array<[string, string]>, name: st
  */
 export function readWerkzeugBasic(header: string | null): Readonly<{ username: string; password: string }> | undefined {
   if (!header) return undefined
+  // The same header as last time: compared as text, where the map would first hash Node's fresh copy of it.
+  if (header === lastBasicHeader) return lastBasicRead ?? undefined
   const cached = basicHeaders.get(header)
-  if (cached !== undefined) return cached === null ? undefined : cached
+  if (cached !== undefined) {
+    lastBasicHeader = header
+    lastBasicRead = cached
+    return cached === null ? undefined : cached
+  }
   const read = decodeWerkzeugBasic(header)
   if (basicHeaders.size >= 256) basicHeaders.clear()
   basicHeaders.set(header, read === undefined ? null : Object.freeze(read))
   return read
 }
+
+let lastBasicHeader: string | undefined
+let lastBasicRead: Readonly<{ username: string; password: string }> | null = null
 
 /** {@link readWerkzeugBasic}'s answers by header (null: none): a client sends the same header with every request. Bounded; a full cache starts over. */
 const basicHeaders = new Map<string, Readonly<{ username: string; password: string }> | null>()
@@ -135,12 +144,22 @@ function tokenResponse(ctx: KeystoneContext, accessToken: string): Reply {
   const expiresIn = ctx.provider.config.tokenExpirationSeconds
   // What JSON.stringify writes for a URL-safe base64 token and a finite number, concatenated: the body
   // shares the token's characters (which the store keeps anyway) instead of copying them.
-  if (URL_SAFE_TOKEN.test(accessToken) && Number.isFinite(expiresIn))
-    return keystoneAsciiJson(200, `{"access_token":"${accessToken}","token_type":"Bearer","expires_in":${expiresIn}}\n`)
+  if (URL_SAFE_TOKEN.test(accessToken) && Number.isFinite(expiresIn)) return keystoneAsciiJson(200, TOKEN_BODY_HEAD + accessToken + tokenBodyTail(expiresIn))
   return keystoneJson(200, { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn })
 }
 
 const URL_SAFE_TOKEN = /^[A-Za-z0-9_=-]*$/
+const TOKEN_BODY_HEAD = '{"access_token":"'
+/** The body after the token, made once per `expires_in`: the body is then two concatenations, which the journal keeps. */
+let tailExpiresIn = NaN
+let tail = ''
+function tokenBodyTail(expiresIn: number): string {
+  if (expiresIn !== tailExpiresIn) {
+    tail = `","token_type":"Bearer","expires_in":${expiresIn}}\n`
+    tailExpiresIn = expiresIn
+  }
+  return tail
+}
 
 /**
  * `client_secret_basic`: authenticate with the application credential
