@@ -16,7 +16,6 @@ import { http } from 'msw/core/http'
 import type { HttpHandler } from 'msw'
 import { withControlPaths } from './control/control-paths.js'
 import type { ProviderRuntime } from './core/provider.js'
-import { RawHeaders, type ProviderRequest } from './core/request.js'
 
 /** A provider with its msw handlers, as the package root's factories return it. */
 export type WithMswHandlers<R extends ProviderRuntime> = R & {
@@ -44,55 +43,9 @@ export function mswHandlers(runtime: ProviderRuntime): HttpHandler[] {
   const cached = built.get(runtime)
   if (cached) return cached
   withControlPaths(runtime)
-  const handlers = originMatchers(runtime).map(({ matcher, origin }) => http.all(matcher, ({ request }) => answerInProcess(runtime, request, origin)))
+  const handlers = originMatchers(runtime).map(({ matcher, origin }) => http.all(matcher, ({ request }) => runtime.handle(request, origin)))
   built.set(runtime, handlers)
   return handlers
-}
-
-/** What the handlers answer: {@link ProviderRuntime.handle}, given the request as {@link MswRequest} sees it. */
-async function answerInProcess(runtime: ProviderRuntime, request: Request, origin: string): Promise<Response> {
-  const reply = await runtime.answer(MswRequest.of(request), origin)
-  return reply ? reply.toResponse() : Response.error()
-}
-
-/**
- * What a provider reads of an msw `Request`, its method, URL and headers
- * copied once; its body stream and signal are the request's own. The
- * request's `Headers` is not kept: the journal keeps what it is given for as
- * long as it holds the exchange, and the copy's strings are shared with the
- * exchanges before it (as `serve`'s are), where an undici `Headers` (with
- * what the interceptor adds to it) is a fresh graph of objects per request,
- * promoted and then collected from the old generation.
- */
-class MswRequest implements ProviderRequest {
-  readonly #request: Request
-  private constructor(
-    request: Request,
-    readonly method: string,
-    readonly url: string,
-    readonly headers: RawHeaders,
-  ) {
-    this.#request = request
-  }
-
-  /** The view, or the request itself when its headers repeat a name (only `set-cookie` can), which `RawHeaders` would read joined. */
-  static of(request: Request): ProviderRequest {
-    const raw: string[] = []
-    let repeated = false
-    request.headers.forEach((value, name) => {
-      if (name === 'set-cookie') repeated = true
-      raw.push(name, value)
-    })
-    return repeated ? request : new MswRequest(request, request.method, request.url, new RawHeaders(raw))
-  }
-
-  get body(): ReadableStream<Uint8Array> | null {
-    return this.#request.body
-  }
-
-  get signal(): AbortSignal {
-    return this.#request.signal
-  }
 }
 
 /**
