@@ -154,7 +154,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   const transports: Transport[] = []
   const reports: ScenarioReport[] = []
   try {
-    for (let i = 0; i < laneCount; i++) transports.push(await startTransport(kind, profile, { lane: laneCount > 1 }))
+    for (let i = 0; i < laneCount; i++) transports.push(await startTransport(kind, profile, { lane: laneCount > 1, direct: options.client.builtIn === true }))
     // Each scenario's checks and report, handed on in scenario order as the ones before it are done.
     const done: Array<{ report: ScenarioReport; checks: CheckReport[] } | undefined> = []
     let next = 0

@@ -195,4 +195,10 @@ export interface ConformanceClient {
 export interface ClientAdapter {
   name: string
   start(config: ClientConfig, env: ClientEnvironment): Promise<ConformanceClient>
+  /**
+   * One of ours (the reference client, the broken ones): it fetches only
+   * through `env.fetch`, so in process its requests may reach the provider
+   * past msw's interception, with the same answers (`startTransport`'s `direct`).
+   */
+  builtIn?: boolean
 }
