@@ -215,7 +215,10 @@ function directFetch(lane: object | undefined): typeof fetch {
     if (redirects + 1 > 20) throw networkError('redirect count exceeded')
     const from = new URL(request.url)
     const init: RequestInit = {}
-    if (((response.status === 301 || response.status === 302) && request.method === 'POST') || (response.status === 303 && !['HEAD', 'GET'].includes(request.method))) {
+    if (
+      ((response.status === 301 || response.status === 302) && request.method === 'POST') ||
+      (response.status === 303 && !['HEAD', 'GET'].includes(request.method))
+    ) {
       init.method = 'GET'
       init.body = null
       for (const name of REQUEST_BODY_HEADERS) request.headers.delete(name)
@@ -250,7 +253,8 @@ function decompressed(response: Response): ReadableStream<Uint8Array> | null {
     .split(',')
     .map((c) => c.trim())
     .reduceRight<Decoder[]>((list, coding) => {
-      if (coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate') list.push(new DecompressionStream(coding === 'deflate' ? 'deflate' : 'gzip') as unknown as Decoder)
+      if (coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate')
+        list.push(new DecompressionStream(coding === 'deflate' ? 'deflate' : 'gzip') as unknown as Decoder)
       else if (coding === 'br') list.push(Duplex.toWeb(createBrotliDecompress()) as unknown as Decoder)
       else list.length = 0
       return list
