@@ -4,7 +4,8 @@ import { createBrotliDecompress } from 'node:zlib'
 import type { HttpHandler } from 'msw'
 import type { SetupServer } from 'msw/node'
 import { Clock } from '../mocks/core/clock.js'
-import type { ProviderRuntime } from '../mocks/core/provider.js'
+import type { ProviderRuntime, ReadBody } from '../mocks/core/provider.js'
+import type { ProviderRequest } from '../mocks/core/request.js'
 import { withControlPaths } from '../mocks/control/control-paths.js'
 import { originMatchers } from '../mocks/origin-matchers.js'
 import { serve } from '../mocks/server.js'
@@ -168,43 +169,39 @@ const REQUEST_BODY_HEADERS = ['content-encoding', 'content-language', 'content-l
  * requests msw's interception made cost several times the provider's answer.
  */
 function directFetch(lane: object | undefined): typeof fetch {
-  const viaGlobal = (input: Parameters<typeof fetch>[0], init: RequestInit | undefined) =>
-    lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init)
-  const send = async (request: Request, input: Parameters<typeof fetch>[0], init: RequestInit | undefined, redirects: number): Promise<Response> => {
+  const viaGlobal = (input: FetchInput, init: RequestInit | undefined) => (lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init))
+  const send = async (outgoing: Outgoing, input: FetchInput, init: RequestInit | undefined, redirects: number): Promise<Response> => {
+    const { request } = outgoing
     const found = find(request.url, lane)
     if (!found) return viaGlobal(input, init)
     const { signal } = request
-    if (signal.aborted) throw signal.reason
-    let onAbort!: () => void
-    const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => reject(signal.reason)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
     let raw: Response
-    try {
-      raw = await Promise.race([
-        found.provider.handle(request, found.origin).catch((thrown: unknown) => {
-          if (thrown instanceof Response) return thrown
-          throw thrown
-        }),
-        aborted,
-      ])
-    } finally {
-      signal.removeEventListener('abort', onAbort)
+    if (!signal) raw = await answer(found, outgoing)
+    else {
+      if (signal.aborted) throw signal.reason
+      let onAbort!: () => void
+      const aborted = new Promise<never>((_resolve, reject) => {
+        onAbort = () => reject(signal.reason)
+        signal.addEventListener('abort', onAbort, { once: true })
+      })
+      try {
+        raw = await Promise.race([answer(found, outgoing), aborted])
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+      }
     }
     if (raw.type === 'error') throw networkError(raw)
-    const response = new Response(NULL_BODY_STATUSES.has(raw.status) ? null : decompressed(raw), {
-      status: raw.status,
-      statusText: raw.statusText,
-      headers: raw.headers,
-    })
+    // @note msw's interception hands over a new Response over the same body (decoded if encoded): the same status, headers and body, with the URL.
+    const response = raw.headers.has('content-encoding')
+      ? new Response(NULL_BODY_STATUSES.has(raw.status) ? null : decompressed(raw), { status: raw.status, statusText: raw.statusText, headers: raw.headers })
+      : raw
     Object.defineProperty(response, 'url', { value: request.url, enumerable: true, configurable: true, writable: false })
     if (!REDIRECT_STATUSES.has(response.status) || request.redirect === 'manual') return response
     if (request.redirect === 'error') throw networkError('unexpected redirect')
-    return follow(request, response, redirects)
+    return follow(outgoing, response, redirects)
   }
-  const follow = async (request: Request, response: Response, redirects: number): Promise<Response> => {
-    if (response.status !== 303 && request.body != null) throw networkError()
+  const follow = async ({ request, hasBody }: Outgoing, response: Response, redirects: number): Promise<Response> => {
+    if (response.status !== 303 && hasBody) throw networkError()
     let location: URL
     try {
       location = new URL(response.headers.get('location')!, request.url)
@@ -228,13 +225,77 @@ function directFetch(lane: object | undefined): typeof fetch {
     init.headers = request.headers
     // @note msw's FetchInterceptor sends the new request with only these (method GET otherwise, no signal): the same here.
     const next = new Request(location, init)
-    const answer = await send(next, next, undefined, redirects + 1)
-    Object.defineProperty(answer, 'redirected', { value: true, configurable: true })
-    return answer
+    const answered = await send(outgoing(next), next, undefined, redirects + 1)
+    Object.defineProperty(answered, 'redirected', { value: true, configurable: true })
+    return answered
   }
   return async (input, init) => {
     await nextTurn()
-    return send(new Request(input, init), input, init, 0)
+    return send(plainRequest(input, init) ?? outgoing(new Request(input, init)), input, init, 0)
+  }
+}
+
+type FetchInput = Parameters<typeof fetch>[0]
+
+/** A request on its way to a provider: a web Request, or what one would present without it ({@link plainRequest}), with its body as text. */
+interface Outgoing {
+  request: ProviderRequest & { readonly headers: Headers; readonly redirect: RequestRedirect }
+  /** Read already (a plain request's); else the provider reads the Request's stream. */
+  body: ReadBody | undefined
+  /** Whether it carries a body (what fetch's redirect handling asks). */
+  hasBody: boolean
+}
+
+const outgoing = (request: Request): Outgoing => ({ request, body: undefined, hasBody: request.body != null })
+
+/** The provider's answer as `handle` gives it (`Response.error()` for a dropped connection); a Response it throws is its answer, as msw takes it. */
+async function answer(found: { provider: ProviderRuntime; origin: string }, { request, body }: Outgoing): Promise<Response> {
+  try {
+    const reply = await found.provider.answer(request, found.origin, body)
+    return reply ? reply.toResponse() : Response.error()
+  } catch (thrown) {
+    if (thrown instanceof Response) return thrown
+    throw thrown
+  }
+}
+
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'])
+const REDIRECT_MODES = new Set<string>(['follow', 'error', 'manual'])
+
+/**
+ * What `new Request(input, init)` would present to the provider (method,
+ * URL, headers, signal, redirect mode and body text), without building it:
+ * its Headers, following signal and body stream cost more than most answers.
+ * Only for the plain calls the built-in clients and the user agent make: a
+ * URL, a string body or none. Anything else (a Request as input, another
+ * body, an unusual method, a Content-Length of its own...) returns undefined
+ * and goes through a real Request, which also throws where it must.
+ */
+function plainRequest(input: FetchInput, init: RequestInit | undefined): Outgoing | undefined {
+  if (typeof input !== 'string' && !(input instanceof URL)) return undefined
+  const body = init?.body
+  // @note a string with a surrogate (perhaps a lone one) or a BOM might not read back as itself from the stream a Request makes.
+  if (body != null && (typeof body !== 'string' || /[\uD800-\uDFFF\uFEFF]/.test(body))) return undefined
+  const method = init?.method === undefined ? 'GET' : init.method.toUpperCase()
+  if (!NORMALIZED_METHODS.has(method) || (body != null && (method === 'GET' || method === 'HEAD'))) return undefined
+  const redirect = init?.redirect ?? 'follow'
+  if (!REDIRECT_MODES.has(redirect)) return undefined
+  let url: URL
+  try {
+    url = new URL(input)
+  } catch {
+    return undefined
+  }
+  if (url.username || url.password) return undefined
+  const headers = new Headers(init?.headers)
+  if (headers.has('content-length')) return undefined
+  // As fetch labels a string body (the Fetch standard's "extract a body").
+  if (typeof body === 'string' && !headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8')
+  const signal = init?.signal ?? undefined
+  return {
+    request: { method, url: url.href, headers, redirect, ...(signal ? { signal } : {}) },
+    body: typeof body === 'string' ? { text: body } : undefined,
+    hasBody: body != null,
   }
 }
 
@@ -306,10 +367,10 @@ export async function startTransport(kind: TransportKind, profile: ProviderProfi
     }
     const harnessFetch: typeof fetch = async (input, init) => {
       await nextTurn()
-      const request = new Request(input, init)
-      const found = find(request.url, lane)
+      const sent = plainRequest(input, init) ?? outgoing(new Request(input, init))
+      const found = find(sent.request.url, lane)
       if (!found) return lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init)
-      const response = await found.provider.handle(request, found.origin)
+      const response = await answer(found, sent)
       // @note as msw's fetch interception rejects a network error (Response.error(), a dropped connection).
       if (response.type === 'error') throw networkError(response)
       return response
