@@ -150,7 +150,8 @@ export async function runCheck(options: CheckOptions, out: CheckOutput): Promise
   // A built-in client's scenarios of one provider also run at once in process, in lanes of about SCENARIOS_PER_LANE: the provider with the
   // most scenarios (standard) took longer one after another than every provider's work on the thread. Lanes only where they shorten that:
   // each one more at once lengthens every request's wait for the thread, and a timeout scenario's client waits for its answers in real time.
-  const lanesFor = (scenarios: number) => (transport === 'in-process' && builtInClient ? Math.ceil(scenarios / SCENARIOS_PER_LANE) : 1)
+  // At least two: in one lane, a scenario's wait for its client's timeout (token-slow-answer, 1 s) adds to the provider's whole chain.
+  const lanesFor = (scenarios: number) => (transport === 'in-process' && builtInClient ? Math.max(2, Math.ceil(scenarios / SCENARIOS_PER_LANE)) : 1)
   const progress = new ProgressLine(out)
   const quietOrNot = (text: string) => (options.quiet ? undefined : progress.print(text))
   const described = plan.map((p) => `${p.provider} (${p.scenarios.length})`).join(', ')

@@ -172,7 +172,7 @@ export interface ClientConfig {
 
 /** What an in-process client gets from the harness. */
 export interface ClientEnvironment {
-  /** The fetch to use (in-process it reaches the mock through msw; over sockets it is the real one). */
+  /** The fetch to use (in process it reaches the mock through msw, or past it for a built-in client; over sockets it is the real one). */
   fetch: typeof fetch
   /** Mock-clock time in ms: use it, never `Date.now()`, for expiry. */
   now(): number
@@ -195,4 +195,10 @@ export interface ConformanceClient {
 export interface ClientAdapter {
   name: string
   start(config: ClientConfig, env: ClientEnvironment): Promise<ConformanceClient>
+  /**
+   * One of ours (the reference client, the broken ones): it fetches only
+   * through `env.fetch`, so in process its requests may reach the provider
+   * past msw's interception, with the same answers (`startTransport`'s `direct`).
+   */
+  builtIn?: boolean
 }

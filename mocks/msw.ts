@@ -16,6 +16,9 @@ import { http } from 'msw/core/http'
 import type { HttpHandler } from 'msw'
 import { withControlPaths } from './control/control-paths.js'
 import type { ProviderRuntime } from './core/provider.js'
+import { originMatchers } from './origin-matchers.js'
+
+export { originMatchers }
 
 /** A provider with its msw handlers, as the package root's factories return it. */
 export type WithMswHandlers<R extends ProviderRuntime> = R & {
@@ -48,18 +51,6 @@ export function mswHandlers(runtime: ProviderRuntime): HttpHandler[] {
   return handlers
 }
 
-/**
- * @internal What the handlers of {@link mswHandlers} match, in their order: per origin
- * pattern, everything under it, then the origin itself, each with the origin
- * it names. For an adapter that matches as they do without being msw handlers.
- */
-export function originMatchers(runtime: ProviderRuntime): Array<{ matcher: RegExp; origin: string }> {
-  const matchers: Array<{ matcher: RegExp; origin: string }> = []
-  for (const [origin, patterns] of Object.entries(runtime.urlPatterns))
-    for (const pattern of patterns) matchers.push({ matcher: mswMatcher(`${pattern}/*`), origin }, { matcher: mswMatcher(pattern), origin })
-  return matchers
-}
-
 /** Gives `runtime` its control paths and a `handlers` property ({@link mswHandlers}, built on first read), and returns it. */
 export function withMswHandlers<R extends ProviderRuntime>(runtime: R): WithMswHandlers<R> {
   withControlPaths(runtime)
@@ -67,17 +58,4 @@ export function withMswHandlers<R extends ProviderRuntime>(runtime: R): WithMswH
     Object.defineProperty(runtime, 'handlers', { get: () => mswHandlers(runtime), enumerable: false, configurable: false })
   }
   return runtime as WithMswHandlers<R>
-}
-
-/**
- * An msw URL pattern (`*` wildcards, `:name` segments) as a RegExp without
- * capture groups. msw decodes every parameter of a string pattern with
- * `decodeURIComponent` and answers 500 for a path holding a malformed escape
- * (`/%E0%A4%A`), even on the catch-all; with no groups nothing is decoded, and
- * the provider's own router answers such paths in the provider's format.
- */
-function mswMatcher(pattern: string): RegExp {
-  const source = pattern.replace(/\*|:[A-Za-z_][A-Za-z0-9_]*|[.+?^${}()|[\]\\/]/g, (m) => (m === '*' ? '.*' : m.startsWith(':') ? '[^/]+' : `\\${m}`))
-  // Case-insensitive and with an optional trailing slash, as msw's string patterns matched.
-  return new RegExp(`^${source}/?$`, 'i')
 }
