@@ -148,6 +148,10 @@ async function intercept(): Promise<() => Promise<void>> {
   }
 }
 
+/** The global `fetch`, made in `lane` when there is one (so msw's match finds that lane's provider). */
+const fetchInLane = (lane: object | undefined, input: FetchInput, init: RequestInit | undefined) =>
+  lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init)
+
 /** What msw's fetch interception rejects with for a network error (undici's own message differs, with the same type). */
 const networkError = (cause?: unknown) => Object.assign(new TypeError('Failed to fetch'), { cause })
 
@@ -169,11 +173,10 @@ const REQUEST_BODY_HEADERS = ['content-encoding', 'content-language', 'content-l
  * requests msw's interception made cost several times the provider's answer.
  */
 function directFetch(lane: object | undefined): typeof fetch {
-  const viaGlobal = (input: FetchInput, init: RequestInit | undefined) => (lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init))
   const send = async (outgoing: Outgoing, input: FetchInput, init: RequestInit | undefined, redirects: number): Promise<Response> => {
     const { request } = outgoing
     const found = find(request.url, lane)
-    if (!found) return viaGlobal(input, init)
+    if (!found) return fetchInLane(lane, input, init)
     const { signal } = request
     let raw: Response
     if (!signal) raw = await answer(found, outgoing)
@@ -363,13 +366,13 @@ export async function startTransport(kind: TransportKind, profile: ProviderProfi
     }
     const laneFetch: typeof fetch = async (input, init) => {
       await nextTurn()
-      return lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init)
+      return fetchInLane(lane, input, init)
     }
     const harnessFetch: typeof fetch = async (input, init) => {
       await nextTurn()
       const sent = plainRequest(input, init) ?? outgoing(new Request(input, init))
       const found = find(sent.request.url, lane)
-      if (!found) return lane ? lanes.run(lane, () => fetch(input, init)) : fetch(input, init)
+      if (!found) return fetchInLane(lane, input, init)
       const response = await answer(found, sent)
       // @note as msw's fetch interception rejects a network error (Response.error(), a dropped connection).
       if (response.type === 'error') throw networkError(response)

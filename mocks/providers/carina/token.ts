@@ -4,7 +4,7 @@ import type { Params } from '../../core/params.js'
 import { Reply } from '../../core/reply.js'
 import { defineRoute, type RouteContext } from '../../core/routes.js'
 import { randomHex } from '../../core/secrets.js'
-import { DOORKEEPER_DESCRIPTIONS, doorkeeperErrorAnswer, redeemAuthorizationCode, revokeToken, type IssueTokenFields } from '../../core/token.js'
+import { DOORKEEPER_DESCRIPTIONS, doorkeeperErrorAnswer, issueToken, redeemAuthorizationCode, revokeToken } from '../../core/token.js'
 import type { Client, Token } from '../../store/index.js'
 import type { CarinaContext, CarinaRuntime } from './config.js'
 
@@ -18,31 +18,6 @@ export function renderDoorkeeperTokenError(error: OAuthError, ctx: RouteContext<
     'Content-Type': 'application/json; charset=utf-8',
   })
   return renderTokenError(new OAuthError(status, error.error, description, error.detail, headers))
-}
-
-/**
- * Stores a new token and returns it: `issueToken`'s record, built here and
- * stored as built (`insert`, as Keystone's and standard's tokens are), every
- * field of tokenSchema's output in its order. `collection.create` would
- * validate and copy it through the schema, then index it after an `await`:
- * the largest part of a refresh's own work in process.
- */
-function issueCarinaToken(provider: CarinaRuntime, client: Client, fields: IssueTokenFields): Token {
-  const issuedAtMs = provider.clock.nowMs()
-  return provider.store.tokens.insert({
-    token: fields.token,
-    refreshToken: fields.refreshToken ?? null,
-    clientId: client.clientId,
-    userId: fields.userId,
-    // A copy, as the schema's parse made: the previous token's array stays its own.
-    scopes: [...fields.scopes],
-    issuedAtMs,
-    expiresAtMs: fields.ttlSeconds === null ? null : issuedAtMs + fields.ttlSeconds * 1000,
-    revokedAtMs: null,
-    code: fields.code ?? null,
-    refreshedFrom: fields.refreshedFrom ?? null,
-    meta: {},
-  })
 }
 
 /** The code grant (RFC 6749 §4.1.3) as Doorkeeper serves it, with a refresh token. */
@@ -60,7 +35,7 @@ async function exchangeAuthorizationCode(ctx: CarinaContext, client: Client, par
       )
     },
   })
-  return issueCarinaToken(ctx.provider, client, {
+  return issueToken(ctx.provider, client, {
     token: randomHex(32),
     ttlSeconds: config.accessTokenTtlSeconds,
     userId: code.userId,
@@ -86,7 +61,7 @@ async function refreshAccessToken(ctx: CarinaContext, client: Client, params: Pa
     throw new InvalidScope(undefined, `scope ${requested.join(' ')} exceeds ${previous.scopes.join(' ')}`)
   }
   await revokeToken(store, previous, clock.nowMs())
-  return issueCarinaToken(ctx.provider, client, {
+  return issueToken(ctx.provider, client, {
     token: randomHex(32),
     ttlSeconds: config.token.accessTokenTtlSeconds,
     userId: previous.userId,
