@@ -94,28 +94,49 @@ function dropExpired(nowMs) {
 /** The last {@link JOURNAL_KEPT} exchanges, oldest overwritten. */
 const journal = new Array(JOURNAL_KEPT)
 let journalAt = 0
+let lastRawHeaders = []
+/** The request's raw headers, or the last exchange's array when they are the same strings: a client repeats them. */
+function sharedHeaders(raw) {
+  if (raw.length !== lastRawHeaders.length) return (lastRawHeaders = raw)
+  for (let i = 0; i < raw.length; i++) if (raw[i] !== lastRawHeaders[i]) return (lastRawHeaders = raw)
+  return lastRawHeaders
+}
+/** A header's value from the raw headers (names compared case-insensitively), without building `req.headers`. */
+function header(raw, name) {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === name.length && raw[i].toLowerCase() === name) return raw[i + 1]
+  return ''
+}
 
 const TAIL = `","token_type":"Bearer","expires_in":${EXPIRES_IN}}\n`
 function answer(req, res, body, status, text) {
   const headers = ['content-type', 'application/json', 'vary', 'X-Auth-Token', 'x-openstack-request-id', requestId(), 'content-length', String(text.length)]
   res.writeHead(status, headers).end(text)
-  journal[journalAt] = { atMs: Date.now(), method: req.method, url: req.url, requestHeaders: req.rawHeaders, requestBody: body, status, headers, body: text }
+  journal[journalAt] = {
+    atMs: Date.now(),
+    method: req.method,
+    url: req.url,
+    requestHeaders: sharedHeaders(req.rawHeaders),
+    requestBody: body,
+    status,
+    headers,
+    body: text,
+  }
   journalAt = (journalAt + 1) % JOURNAL_KEPT
 }
 // Keystone's refusals, without their variety: the bench only sends good requests, and the checker only compares those.
 const refuse = (req, res, body, status, error) => answer(req, res, body, status, `{"error":"${error}"}\n`)
 
 const server = createServer((req, res) => {
-  let body = ''
-  req.setEncoding('latin1')
-  req.on('data', (chunk) => (body += chunk))
+  let chunks = ''
+  req.on('data', (chunk) => (chunks = chunks === '' ? chunk : Buffer.concat([chunks, chunk])))
   req.on('end', () => {
+    const body = chunks.toString()
     if (req.method !== 'POST' || req.url !== PATH) return refuse(req, res, body, 404, 'not_found')
-    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '')) return refuse(req, res, body, 400, 'invalid_request')
+    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(header(req.rawHeaders, 'content-type'))) return refuse(req, res, body, 400, 'invalid_request')
     let grantType
     for (const pair of body.split('&')) if (pair.startsWith('grant_type=')) grantType ??= pair.slice(11)
     if (grantType !== 'client_credentials') return refuse(req, res, body, 400, grantType ? 'unsupported_grant_type' : 'invalid_request')
-    const authorization = req.headers.authorization ?? ''
+    const authorization = header(req.rawHeaders, 'authorization')
     if (!/^basic /i.test(authorization)) return refuse(req, res, body, 401, 'invalid_client')
     const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
