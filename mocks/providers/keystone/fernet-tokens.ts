@@ -1,6 +1,7 @@
 import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
 import { createCipheriv, type Cipher } from 'node:crypto'
 import { pooledRandomBytes, sha256Binary } from '../../core/secrets.js'
+import { TokenRecord } from '../../core/token.js'
 import type { Token, User } from '../../store/index.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import type { KeystoneTokenMeta } from './store.js'
@@ -97,20 +98,22 @@ export function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeyst
   // Bound tokens carry the thumbprint in their payload, so they are longer (Keystone's are too).
   const token = mintFernetToken(provider.config.fernetKey, issuedAtMs, fields.thumbprint ? 96 : 64)
   const meta = sharedMeta(fields.methods, fields.projectId, fields.roles, fields.applicationCredentialId, fields.thumbprint)
-  // Built here, so stored as built (`insert`): every field of tokenSchema's output, in its order.
-  return provider.store.tokens.insert({
-    token,
-    refreshToken: null,
-    clientId: fields.clientId,
-    userId: fields.userId,
-    scopes: meta.roles,
-    issuedAtMs,
-    expiresAtMs,
-    revokedAtMs: null,
-    code: null,
-    refreshedFrom: null,
-    meta: meta as unknown as Record<string, unknown>,
-  })
+  // Built here, so stored as built (`insert`): every field of tokenSchema's output, in its order (TokenRecord's arguments).
+  return provider.store.tokens.insert(
+    new TokenRecord(
+      token,
+      null,
+      fields.clientId,
+      fields.userId,
+      meta.roles,
+      issuedAtMs,
+      expiresAtMs,
+      null,
+      null,
+      null,
+      meta as unknown as Record<string, unknown>,
+    ),
+  )
 }
 
 /**
