@@ -1,10 +1,11 @@
 import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
 import { createCipheriv, type Cipher } from 'node:crypto'
-import { pooledRandomBytes, sha256Binary } from '../../core/secrets.js'
+import { sha256Binary } from '../../core/secrets.js'
 import { TokenRecord } from '../../core/token.js'
 import type { Token, User } from '../../store/index.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import type { KeystoneTokenMeta } from './store.js'
+import { drawRandom, RANDOM_POOL } from './random.js'
 
 type FernetKey = { signing: Buffer; encryption: Buffer }
 
@@ -34,6 +35,9 @@ function fernetState(key: FernetKey): FernetKeyState {
   }
   return state
 }
+
+/** The last plaintext block, CBC-chained, before it is encrypted (minting is synchronous, so one serves). */
+const lastPlain = Buffer.alloc(16)
 
 /**
  * A token shaped like Keystone's default `fernet` provider: a real Fernet
@@ -66,12 +70,12 @@ export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes
   out.writeUInt32BE(seconds >>> 0, at + 5)
   // IV and every ciphertext block but the last, from the pooled CSPRNG.
   const lastBlock = signedEnd - 16
-  pooledRandomBytes(lastBlock - (at + 9)).copy(out, at + 9)
+  const drawn = drawRandom(lastBlock - (at + 9))
+  RANDOM_POOL.copy(out, at + 9, drawn, drawn + lastBlock - (at + 9))
   // The last plaintext block: the payload's random tail, then the padding bytes; CBC-chained to the block before.
-  const plain = Buffer.from(pooledRandomBytes(16))
-  plain.fill(padding, 16 - padding)
-  for (let i = 0; i < 16; i++) plain[i] ^= out[lastBlock - 16 + i]
-  block.update(plain).copy(out, lastBlock)
+  const tail = drawRandom(16 - padding)
+  for (let i = 0; i < 16; i++) lastPlain[i] = (i < 16 - padding ? RANDOM_POOL[tail + i] : padding) ^ out[lastBlock - 16 + i]
+  block.update(lastPlain).copy(out, lastBlock)
   // HMAC (RFC 2104): H(outer pad | H(inner pad | message)); the inner digest goes after the outer pad in the key's scratch.
   outer.write(sha256Binary(out.subarray(0, signedEnd)), 64, 'binary')
   out.write(sha256Binary(outer), signedEnd, 'binary')
