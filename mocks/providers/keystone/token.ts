@@ -26,7 +26,7 @@ export const OAUTH2_TEXT = {
  * request costs no promise.
  */
 function readForm(ctx: KeystoneContext): Form | Promise<Form> {
-  const type = mediaType(ctx.request)
+  const type = requestMediaType(ctx)
   if (type === 'application/x-www-form-urlencoded') {
     const text = ctx.bodyText
     // A client sends the same body with every token request: its fields, read once, are shared.
@@ -48,6 +48,18 @@ function readForm(ctx: KeystoneContext): Form | Promise<Form> {
   // JSON and anything else: Keystone skips its JSON-body hook under /v3/OS-OAUTH2/, so there are no form fields.
   return []
 }
+
+/** {@link mediaType}, for the same Content-Type as last time without lower-casing it again. */
+function requestMediaType(ctx: KeystoneContext): string {
+  const contentType = ctx.request.headers.get('content-type')
+  if (contentType !== lastContentType) {
+    lastContentType = contentType
+    lastMediaType = mediaType(ctx.request)
+  }
+  return lastMediaType
+}
+let lastContentType: string | null | undefined
+let lastMediaType = ''
 
 /** Form fields in order, as `MultiDict` keeps them. */
 type Form = ReadonlyArray<readonly [string, string]>
@@ -201,12 +213,15 @@ function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret:
     userId: user.id,
     projectId: project.id,
     roles: credential.roles,
-    methods: ['application_credential'],
+    methods: APPLICATION_CREDENTIAL_METHODS,
     applicationCredentialId: credential.id,
     notAfterMs: credential.expiresAtMs,
   })
   return tokenResponse(ctx, token.token)
 }
+
+/** Shared by every application-credential token (sharedMeta compares it by value and keeps its own copy). */
+const APPLICATION_CREDENTIAL_METHODS = Object.freeze(['application_credential']) as string[]
 
 /** `tls_client_auth` (RFC 8705 §2.1.1): `client_id` is a user id; the certificate must map to that user. */
 function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): RouteAnswer {
