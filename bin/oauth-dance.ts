@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { createRequire } from 'node:module'
-import type { Command } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve } from '../mocks/server.js'
 import { LAST_PORT_OFFSET, MAX_PORT_BASE, PORT_BASE_RANGE, PROVIDER_DEFINITIONS, PROVIDERS, type ProviderId } from '../mocks/registry.js'
 import { join } from 'node:path'
@@ -8,11 +7,7 @@ import { packageRoot, packageVersion } from '../mocks/package.js'
 import type { RunningServer } from '../mocks/server.js'
 import { DEFAULT_CONFIG_FILE, loadConfig, providerOptionsHelp } from '../mocks/config/config-file.js'
 
-// commander is CommonJS: required, it loads without the ES wrapper and the export scan Node runs to import it.
-const commander = createRequire(import.meta.url)('commander') as typeof import('commander')
-const { InvalidArgumentError, Option } = commander
-
-const program = new commander.Command()
+const program = new Command()
   .name('oauth-dance')
   .description(`Mock OAuth providers (${PROVIDER_DEFINITIONS.map((definition) => definition.label).join(', ')}) and a client-conformance harness`)
   .version(packageVersion(), '-v, --version', 'print the version')
