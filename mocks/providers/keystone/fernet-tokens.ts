@@ -63,19 +63,20 @@ export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes
   const at = innerPad.length
   const signedEnd = at + 25 + cipherLength
   const out = Buffer.allocUnsafe(signedEnd + 32)
-  innerPad.copy(out, 0)
+  // `set` and index loops where Node 20's `copy` would make a Uint8Array view per call.
+  out.set(innerPad, 0)
   out[at] = 0x80
   const seconds = Math.max(0, Math.floor(issuedAtMs / 1000))
   out.writeUInt32BE(Math.floor(seconds / 2 ** 32), at + 1)
   out.writeUInt32BE(seconds >>> 0, at + 5)
   // IV and every ciphertext block but the last, from the pooled CSPRNG.
   const lastBlock = signedEnd - 16
-  const drawn = drawRandom(lastBlock - (at + 9))
-  RANDOM_POOL.copy(out, at + 9, drawn, drawn + lastBlock - (at + 9))
+  const drawn = drawRandom(lastBlock - (at + 9)) - (at + 9)
+  for (let i = at + 9; i < lastBlock; i++) out[i] = RANDOM_POOL[drawn + i]
   // The last plaintext block: the payload's random tail, then the padding bytes; CBC-chained to the block before.
   const tail = drawRandom(16 - padding)
   for (let i = 0; i < 16; i++) lastPlain[i] = (i < 16 - padding ? RANDOM_POOL[tail + i] : padding) ^ out[lastBlock - 16 + i]
-  block.update(lastPlain).copy(out, lastBlock)
+  out.set(block.update(lastPlain), lastBlock)
   // HMAC (RFC 2104): H(outer pad | H(inner pad | message)); the inner digest goes after the outer pad in the key's scratch.
   outer.write(sha256Binary(out.subarray(0, signedEnd)), 64, 'binary')
   out.write(sha256Binary(outer), signedEnd, 'binary')
