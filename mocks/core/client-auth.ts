@@ -109,7 +109,7 @@ export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, pa
     }
     for (const [id, secret] of candidates) {
       const client = id ? options.findClient(id) : undefined
-      if (client && secretsEqual(secret, client.clientSecret)) return { client, method: 'client_secret_basic' }
+      if (client && secretsEqual(secret, client.clientSecret, client)) return { client, method: 'client_secret_basic' }
     }
     throw withBasicChallenge(new InvalidClient(undefined, `Basic credentials for "${basic.rawId}" rejected`))
   }
@@ -119,7 +119,7 @@ export function authenticateClient(request: Pick<ProviderRequest, 'headers'>, pa
       throw new InvalidClient('Client authentication failed: credentials in the request body are not accepted here.', 'client_secret_post not allowed')
     }
     const client = options.findClient(bodyId)
-    if (client && secretsEqual(bodySecret, client.clientSecret)) return { client, method: 'client_secret_post' }
+    if (client && secretsEqual(bodySecret, client.clientSecret, client)) return { client, method: 'client_secret_post' }
     throw new InvalidClient(undefined, `body credentials for "${bodyId}" rejected`)
   }
 
