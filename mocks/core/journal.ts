@@ -277,7 +277,7 @@ export class Journal {
   shareHeaders(headers: RawHeaders): RawHeaders {
     const last = this.#lastHeaders
     if (last !== undefined && headers.sameAs(last)) return last
-    return (this.#lastHeaders = headers.withStrings(this.share))
+    return (this.#lastHeaders = headers.withStrings(this.share, last))
   }
 
   clear(): void {
