@@ -79,12 +79,16 @@ function digestOf(secret: string, cache: Map<string, Buffer>): Buffer {
   return digest
 }
 
-/** Stored secrets' digests by the record holding them, with the secret they are of: a changed secret is hashed afresh. */
-const heldDigests = new WeakMap<object, { secret: string; digest: Buffer }>()
-function heldDigest(holder: object, secret: string): Buffer {
+/**
+ * Stored secrets' digests by the record holding them, with the secret they are
+ * of (`of`): a changed secret is hashed afresh. Checking `of` compares two
+ * stored values, never a presented one.
+ */
+const heldDigests = new WeakMap<object, { of: string; digest: Buffer }>()
+function heldDigest(holder: object, stored: string): Buffer {
   const held = heldDigests.get(holder)
-  if (held !== undefined && held.secret === secret) return held.digest
-  const digest = Buffer.from(sha256Binary(secret), 'binary')
-  heldDigests.set(holder, { secret, digest })
+  if (held !== undefined && held.of === stored) return held.digest
+  const digest = Buffer.from(sha256Binary(stored), 'binary')
+  heldDigests.set(holder, { of: stored, digest })
   return digest
 }
