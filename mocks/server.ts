@@ -218,7 +218,9 @@ class ServedRequest extends IncomingMessage {
     const res = this.#response!
     writeReply(res, reply, truncated)
     if (truncated) res.once('finish', () => this.socket.destroy())
-    log?.(`${name} ${this.method} ${this.#logPath()} ${reply.status} ${(performance.now() - this.#started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`)
+    log?.(
+      `${name} ${this.method} ${this.#logPath()} ${reply.status} ${(performance.now() - this.#started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`,
+    )
   }
 }
 
