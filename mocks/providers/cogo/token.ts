@@ -97,9 +97,10 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
         return new Reply(200, TOKEN_HEADERS, JSON.stringify({ access_token: token, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }))
       }
       // JSON.stringify's bytes: a signed token is base64url and dots, which JSON leaves as they are, and all ASCII
-      // (its length is its size). Concatenated, the token's characters are copied once, when the answer is written.
+      // (latin1 is its UTF-8). As bytes, the body the journal keeps is one object outside V8's heap rather than
+      // the strings the token and body are concatenated from, which every scavenge would copy and promote.
       const body = '{"access_token":"' + token + '","expires_in":' + config.accessTokenTtlSeconds + ',"token_type":"Bearer"}'
-      return Reply.normalized(200, TOKEN_HEADERS, body, body.length)
+      return Reply.normalized(200, TOKEN_HEADERS, Buffer.from(body, 'latin1'))
     }
     // A token already signed this second is answered at once; a new signature is awaited.
     return typeof accessToken === 'string' ? respond(accessToken) : accessToken.then(respond)
