@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { formUrlDecode } from './client-auth.js'
 import { secretsEqual } from './secrets.js'
 
 describe('secretsEqual', () => {
@@ -19,5 +20,16 @@ describe('secretsEqual', () => {
     client.clientSecret = 'second'
     expect(secretsEqual('first', client.clientSecret, client)).toBe(false)
     expect(secretsEqual('second', client.clientSecret, client)).toBe(true)
+  })
+})
+
+describe('formUrlDecode', () => {
+  it('undoes form-urlencoding, and gives back a value with nothing to undo as it is', () => {
+    expect(formUrlDecode('a%20b+c')).toBe('a b c')
+    expect(formUrlDecode('%E2%82%AC')).toBe('€')
+    expect(formUrlDecode('%zz')).toBeUndefined()
+    expect(formUrlDecode('%')).toBeUndefined()
+    expect(formUrlDecode('plain-secret_1')).toBe('plain-secret_1')
+    expect(formUrlDecode('')).toBe('')
   })
 })
