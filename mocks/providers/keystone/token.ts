@@ -149,12 +149,12 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 /** The Basic credentials as sent, or percent-decoded when only that reading names a credential with that secret (then `basic` itself is not returned). */
 function leniently(ctx: KeystoneContext, basic: { username: string; password: string }): { username: string; password: string } {
   const raw = ctx.provider.store.applicationCredentials.by('id', basic.username)
-  if (raw && secretsEqual(basic.password, raw.secret)) return basic
+  if (raw && secretsEqual(basic.password, raw.secret, raw)) return basic
   const username = formUrlDecode(basic.username)
   const password = formUrlDecode(basic.password)
   if (username === undefined || password === undefined) return basic
   const decoded = ctx.provider.store.applicationCredentials.by('id', username)
-  if (decoded && secretsEqual(password, decoded.secret)) {
+  if (decoded && secretsEqual(password, decoded.secret, decoded)) {
     ctx.notes.basicCredentialsPercentEncoded = true
     return { username, password }
   }
@@ -196,7 +196,7 @@ function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret:
   const { store } = provider
   const credential = store.applicationCredentials.by('id', clientId)
   if (!credential) throw new OAuthError(404, 'other_error', OAUTH2_TEXT.unknownError, `Could not find Application Credential: ${clientId}.`)
-  if (!secretsEqual(clientSecret, credential.secret)) throw new InvalidClient(AUTHENTICATION_REQUIRED, 'Invalid application credential ID or secret')
+  if (!secretsEqual(clientSecret, credential.secret, credential)) throw new InvalidClient(AUTHENTICATION_REQUIRED, 'Invalid application credential ID or secret')
   const now = provider.clock.nowMs()
   if (credential.expiresAtMs !== null && now >= credential.expiresAtMs) throw new InvalidClient(AUTHENTICATION_REQUIRED, 'Application credential has expired')
   const user = store.users.by('id', credential.userId)
