@@ -425,9 +425,26 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, transport: T
     summary: scenario.summary,
     steps: records.map((r) => ({ step: r.step, outcome: r.outcome && redactor.value(r.outcome) })),
     checks,
-    exchanges: exchanges.map((e) => redactor.value(e)),
+    // Redacted when first read: `check`'s console, JSON Lines and JUnit reports never read them, and redacting every header and
+    // body of every exchange cost more than judging them. The exchanges and secrets it reads are fixed by now.
+    get exchanges(): Exchange[] {
+      return settle(this, 'exchanges', exchanges.map((e) => redactor.value(e)))
+    },
+    set exchanges(value: Exchange[]) {
+      settle(this, 'exchanges', value)
+    },
     durationMs: performance.now() - started,
   }
+}
+
+/** Makes `key` a plain data property of `target` holding `value` (in its place among the keys), and returns `value`. */
+function settle<T>(target: object, key: string, value: T): T {
+  try {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
+  } catch {
+    // A frozen report: computed again on the next read.
+  }
+  return value
 }
 
 type RunResultProvider = Awaited<ReturnType<typeof startTransport>>['provider']
