@@ -428,7 +428,11 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, transport: T
     // Redacted when first read: `check`'s console, JSON Lines and JUnit reports never read them, and redacting every header and
     // body of every exchange cost more than judging them. The exchanges and secrets it reads are fixed by now.
     get exchanges(): Exchange[] {
-      return settle(this, 'exchanges', exchanges.map((e) => redactor.value(e)))
+      return settle(
+        this,
+        'exchanges',
+        exchanges.map((e) => redactor.value(e)),
+      )
     },
     set exchanges(value: Exchange[]) {
       settle(this, 'exchanges', value)
