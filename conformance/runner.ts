@@ -171,7 +171,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     // With lanes, a scenario that waits in real time (a held answer, until the client's timeout) starts first, so its wait overlaps
     // the others' work instead of lengthening its lane's end; reports keep scenario order whatever the order of starts.
     const order = options.scenarios.map((_scenario, index) => index)
-    if (laneCount > 1) order.sort((a, b) => Number(waitsInRealTime(options.scenarios[b])) - Number(waitsInRealTime(options.scenarios[a])))
+    if (laneCount > 1) order.sort((a, b) => Number(startsFirst(options.scenarios[b])) - Number(startsFirst(options.scenarios[a])))
     const lane = async (transport: Transport) => {
       while (next < options.scenarios.length) {
         const index = order[next++]
@@ -196,9 +196,12 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   return { provider: profile.id, client: options.client.name, scenarios: reports, checks, passed: !checks.some((c) => c.result === 'fail') }
 }
 
-/** Whether a scenario holds an answer for real time (a `delay` fault): its client waits out its own timeout. */
-function waitsInRealTime(scenario: Scenario): boolean {
-  return scenario.steps.some((step) => step.do === 'inject-fault' && step.fault.action.type === 'delay')
+/**
+ * Whether a scenario waits for something other than the thread: it holds an answer for real time (a `delay` fault; its
+ * client waits out its own timeout), or says it waits on the thread pool.
+ */
+function startsFirst(scenario: Scenario): boolean {
+  return scenario.waitsOffThread === true || scenario.steps.some((step) => step.do === 'inject-fault' && step.fault.action.type === 'delay')
 }
 
 async function runOne(scenario: Scenario, profile: ProviderProfile, transport: Transport, options: RunOptions): Promise<ScenarioReport> {
