@@ -21,6 +21,7 @@ import { basic } from './lib.mjs'
 import { startupTime } from './startup.mjs'
 import { checkAllTime } from './check.mjs'
 import { checkCogoFloor } from './cogo-floor-check.mjs'
+import { checkKeystoneFloor } from './keystone-floor-check.mjs'
 import { memoryPlateau } from './memory.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
@@ -35,6 +36,8 @@ const COGO_BENCH_CLIENTS = 50_000
 const CEILING_NAME = 'ceiling: RSA-2048 signatures, every core'
 const STANDARD_OPAQUE = 'oauth-dance standard: client credentials (opaque)'
 const STANDARD_JWT = 'oauth-dance standard: client credentials (RS256 JWT, RFC 9068)'
+const KEYSTONE_FLOOR =
+  'fidelity floor: only what Keystone answers to such a request, tokens and the last 2,000 exchanges kept (bench/servers/keystone-floor.mjs)'
 const KEYSTONE_YOUNG32 = 'oauth-dance keystone: client credentials (Basic), node --max-semi-space-size=32'
 const COGO_EVERY_TOKEN_SIGNED = 'oauth-dance cogo: client credentials, every token signed (50,000 clients in turn)'
 const RS256_BOUND = 'bound: node:http reading the body plus one RS256 signature (node:crypto on the pool), same load as Cogo every token signed'
@@ -112,6 +115,14 @@ async function sockets() {
     // pass through NODE_OPTIONS; the bin does not set it): context for how much of Keystone's time is scavenging.
     servers['oauth-dance-young32'] = await startProcess(join(BENCH_DIR, 'servers', 'oauth-dance.mjs'), [], { nodeArgs: ['--max-semi-space-size=32'] })
     const providers = servers['oauth-dance'].info.providers
+    if (providers.keystone) {
+      // The bench's application credential and Keystone's token path; checked below before it is measured.
+      const { id, secret } = providers.keystone.clients[0]
+      const tokenPath = new URL(providers.keystone.baseUrl).pathname + CLIENT_CREDENTIALS.keystone.path
+      await start('keystone-floor', 'keystone-floor.mjs', ['--client', `${id}:${secret}`, '--path', tokenPath])
+      const floor = servers['keystone-floor'].info
+      await checkKeystoneFloor(tokenRequest('keystone', providers.keystone).url, floor.url + tokenPath, basic(id, secret), floor.fernetKey)
+    }
     if (providers.cogo) {
       // Cogo's issuer, so the floor's tokens are Cogo's bytes; checked below before it is measured.
       await start('cogo-floor', 'cogo-floor.mjs', ['--clients', String(COGO_BENCH_CLIENTS), '--issuer', providers.cogo.issuer])
@@ -145,6 +156,12 @@ async function sockets() {
     ]
     if (providers.keystone) runs.push(['oauth-dance keystone: client credentials (Basic)', 'oauth-dance', tokenRequest('keystone', providers.keystone)])
     runs.push(['peer oidc-provider: client credentials (opaque)', 'oidc-opaque', peerSpec(servers['oidc-opaque'].info)])
+    // The same requests to a hand-written server answering exactly as Keystone does, beside both: whether 3× is within
+    // reach of any server answering so (floor ÷ oidc-provider), and how much of the gap is oauth-dance's own (Keystone ÷ floor).
+    if (servers['keystone-floor']) {
+      const floorUrl = servers['keystone-floor'].info.url + servers['keystone-floor'].info.tokenPath
+      runs.push([KEYSTONE_FLOOR, 'keystone-floor', { ...tokenRequest('keystone', providers.keystone), url: floorUrl }])
+    }
     const keystoneYoung32 = servers['oauth-dance-young32'].info.providers.keystone
     if (keystoneYoung32) runs.push([KEYSTONE_YOUNG32, 'oauth-dance-young32', tokenRequest('keystone', keystoneYoung32)])
     // standard beside oidc-provider's opaque tokens, the same grant with the same client authentication.
@@ -352,6 +369,21 @@ function summarize(r) {
   if (rounds.some((round) => round[COMPUTED_BOUND])) s[COMPUTED_BOUND] = { rps: median(rounds.map((round) => round[COMPUTED_BOUND]?.rps)) }
   if (s[KEYSTONE] && s[OIDC_OPAQUE])
     target(`Keystone cc ÷ oidc-provider opaque (median of ${rounds.length} per-round ratios)`, ratio(KEYSTONE, OIDC_OPAQUE), '≥ 3', (v) => v >= 3)
+  if (s[KEYSTONE_FLOOR] && s[OIDC_OPAQUE]) {
+    // By server CPU a token too: steadier than rates on a shared machine.
+    const cpuRatio = (a, b) => median(rounds.map((round) => round[b]?.serverCpuUsPerRequest / round[a]?.serverCpuUsPerRequest))
+    target(
+      'Keystone fidelity floor ÷ oidc-provider opaque (median of per-round ratios; below 3: out of reach of any server answering as Keystone)',
+      ratio(KEYSTONE_FLOOR, OIDC_OPAQUE),
+      '(context)',
+    )
+    target('Keystone fidelity floor ÷ oidc-provider opaque, by server CPU a token (oidc-provider ÷ floor)', cpuRatio(KEYSTONE_FLOOR, OIDC_OPAQUE), '(context)')
+    target('Keystone cc ÷ oidc-provider opaque, by server CPU a token (oidc-provider ÷ Keystone)', cpuRatio(KEYSTONE, OIDC_OPAQUE), '(context)')
+    if (s[KEYSTONE]) {
+      target("Keystone cc ÷ Keystone fidelity floor (oauth-dance's own share of the gap)", ratio(KEYSTONE, KEYSTONE_FLOOR), '(context)')
+      target('Keystone cc ÷ Keystone fidelity floor, by server CPU a token (floor ÷ Keystone)', cpuRatio(KEYSTONE, KEYSTONE_FLOOR), '(context)')
+    }
+  }
   target('Keystone cc, node --max-semi-space-size=32 (not shipped) ÷ oidc-provider opaque', ratio(KEYSTONE_YOUNG32, OIDC_OPAQUE), '(context: scavenging)')
   if (s[STANDARD_OPAQUE] && s[OIDC_OPAQUE]) target('standard cc ÷ oidc-provider opaque', ratio(STANDARD_OPAQUE, OIDC_OPAQUE), '(context)')
   if (s[STANDARD_JWT] && s[OIDC_JWT]) target('standard cc JWT ÷ oidc-provider RS256 JWT', ratio(STANDARD_JWT, OIDC_JWT), '(context)')

@@ -3,7 +3,8 @@
 // first client-credentials token is answered; beside two baselines spawned the
 // same way in the same run: `node -e 0` (Node's own start and exit) and a bare
 // node:http server (bench/servers/bare-http.mjs) until its first answer, and
-// the same server importing zod first (what serve cannot start without).
+// the same server importing zod from node_modules first (what zod costs a
+// server that imports it; the bin's bundle carries the parts it uses).
 // All four are interleaved, start by start, so the machine's load weighs on
 // each alike. Runs: BENCH_STARTUP_RUNS (default 20).
 import { spawn } from 'node:child_process'

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
@@ -80,67 +80,148 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
+/** What the requests of one listener share: the per-request state lives on the request itself ({@link ServedRequest}). */
+interface Site {
+  name: string
+  origin: string
+  url: string
+  provider: ProviderRuntime
+  log: ((line: string) => void) | null
+  bodyLimit: number
+}
+
 /**
- * Reads a Node request for the provider: method, URL and headers as they
- * arrived (no undici `Request`, see {@link NodeRequest}) and the body as text,
- * then hands them to `received` (synchronously for GET and HEAD, else once
- * the body has ended), or the stream's error to `failed`. At most `limit + 1`
- * bytes are buffered, so the provider can answer 413 in its own format
- * without the server holding an oversized body. Callbacks rather than a
- * promise: the usual request is then answered without a microtask turn.
+ * Node's request as `serve`'s listeners make it (createServer's
+ * `IncomingMessage` option), carrying what answering it needs: its stream
+ * listeners and callbacks are the class's own functions reading it from
+ * `this`, rather than a set of closures made per request.
  */
-function readNodeRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  base: string,
-  limit: number,
-  received: (request: NodeRequest, body: ReadBody | undefined) => void,
-  failed: (error: Error) => void,
-): void {
-  const method = req.method ?? 'GET'
-  // Only the listener's own TLS handshake may vouch for a client certificate.
-  const headers = new RawHeaders(req.rawHeaders, CLIENT_CERT_HEADER)
-  const { path, authority } = requestTarget(req.url)
-  // RFC 9112 §3.2.2: with an absolute-form target the server uses its authority, not the Host header.
-  if (authority !== undefined) headers.set('host', authority)
-  const socket = req.socket as Partial<TLSSocket>
-  if (socket.encrypted && socket.authorized) {
-    const cert = socket.getPeerX509Certificate?.()
-    if (cert) headers.set(CLIENT_CERT_HEADER, encodeClientCert(cert))
-  }
-  const request = new NodeRequest(method, base + path, headers, res)
-  if (method === 'GET' || method === 'HEAD') {
-    req.resume()
-    received(request, undefined)
-    return
-  }
-  // The usual body is one chunk: an array only for more.
-  let first: Buffer | undefined
-  let more: Buffer[] | undefined
-  let size = 0
-  let done = false
-  req.on('data', (chunk: Buffer) => {
-    if (done) return
-    if (first === undefined) first = chunk
-    else (more ??= [first]).push(chunk)
-    size += chunk.length
-    if (size > limit) {
-      done = true
-      req.pause()
-      received(request, { tooLarge: true })
+class ServedRequest extends IncomingMessage {
+  #site: Site | undefined = undefined
+  #response: ServerResponse | undefined = undefined
+  #request: NodeRequest | undefined = undefined
+  #started = 0
+  /** The usual body is one chunk: an array only for more. */
+  #first: Buffer | undefined = undefined
+  #more: Buffer[] | undefined = undefined
+  #size = 0
+  #done = false
+
+  /**
+   * Reads the request for the provider: method, URL and headers as they
+   * arrived (no undici `Request`, see {@link NodeRequest}) and the body as
+   * text, then answers it (at once for GET and HEAD, else once the body has
+   * ended), or fails on the stream's error. At most `limit + 1` bytes are
+   * buffered, so the provider can answer 413 in its own format without the
+   * server holding an oversized body. Listeners rather than a promise: the
+   * usual request is then answered without a microtask turn.
+   */
+  serve(res: ServerResponse, site: Site): void {
+    this.#site = site
+    this.#response = res
+    this.#started = site.log ? performance.now() : 0
+    const method = this.method ?? 'GET'
+    // Only the listener's own TLS handshake may vouch for a client certificate.
+    const headers = new RawHeaders(this.rawHeaders, CLIENT_CERT_HEADER)
+    const { path, authority } = requestTarget(this.url)
+    // RFC 9112 §3.2.2: with an absolute-form target the server uses its authority, not the Host header.
+    if (authority !== undefined) headers.set('host', authority)
+    const socket = this.socket as Partial<TLSSocket>
+    if (socket.encrypted && socket.authorized) {
+      const cert = socket.getPeerX509Certificate?.()
+      if (cert) headers.set(CLIENT_CERT_HEADER, encodeClientCert(cert))
     }
-  })
-  req.on('end', () => {
-    if (done) return
-    done = true
-    received(request, { text: more ? Buffer.concat(more).toString('utf8') : first ? first.toString('utf8') : '' })
-  })
-  req.on('error', (error) => {
-    if (!done) {
-      done = true
-      failed(error)
+    this.#request = new NodeRequest(method, site.url + path, headers, res)
+    if (method === 'GET' || method === 'HEAD') {
+      this.resume()
+      this.#answer(undefined)
+      return
     }
-  })
+    this.on('data', ServedRequest.#onData)
+    this.on('end', ServedRequest.#onEnd)
+    this.on('error', ServedRequest.#onError)
+  }
+
+  static #onData(this: ServedRequest, chunk: Buffer): void {
+    if (this.#done) return
+    if (this.#first === undefined) this.#first = chunk
+    else (this.#more ??= [this.#first]).push(chunk)
+    this.#size += chunk.length
+    if (this.#size > this.#site!.bodyLimit) {
+      this.#done = true
+      this.pause()
+      this.#answer({ tooLarge: true })
+    }
+  }
+
+  static #onEnd(this: ServedRequest): void {
+    if (this.#done) return
+    this.#done = true
+    const first = this.#first
+    const more = this.#more
+    this.#answer({ text: more ? Buffer.concat(more).toString('utf8') : first ? first.toString('utf8') : '' })
+  }
+
+  static #onError(this: ServedRequest, error: Error): void {
+    if (!this.#done) {
+      this.#done = true
+      this.#failed(error)
+    }
+  }
+
+  #answer(body: ReadBody | undefined): void {
+    const site = this.#site!
+    try {
+      const answered = site.provider.answerNow(this.#request!, site.origin, body)
+      // One reaction, not then + catch: respond's own throw still goes to `failed`.
+      if (answered instanceof Promise)
+        answered.then(
+          (reply) => {
+            try {
+              this.#respond(reply, body)
+            } catch (error) {
+              this.#failed(error as Error)
+            }
+          },
+          (error: Error) => this.#failed(error),
+        )
+      else this.#respond(answered, body)
+    } catch (error) {
+      this.#failed(error as Error)
+    }
+  }
+
+  /** The request target as logged: no query, no code or token in the path (built only for the log line). */
+  #logPath(): string {
+    return this.#site!.provider.loggablePath(this.method ?? 'GET', requestTarget(this.url).path, this.#site!.origin)
+  }
+
+  #failed(error: Error): void {
+    const res = this.#response!
+    // Only a broken connection gets here; the provider itself never throws.
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' })
+      res.end('Bad request\n')
+    }
+    this.#site!.log?.(`${this.#site!.name} ${this.method} ${this.#logPath()} aborted: ${error.message}`)
+  }
+
+  #respond(reply: Reply | null, body: ReadBody | undefined): void {
+    const { log, name } = this.#site!
+    if (!reply) {
+      // An injected dropped connection.
+      this.socket.destroy()
+      log?.(`${name} ${this.method} ${this.#logPath()} dropped ${(performance.now() - this.#started).toFixed(1)}ms`)
+      return
+    }
+    const truncated = body !== undefined && 'tooLarge' in body
+    const res = this.#response!
+    writeReply(res, reply, truncated)
+    if (truncated) res.once('finish', () => this.socket.destroy())
+    log?.(
+      `${name} ${this.method} ${this.#logPath()} ${reply.status} ${(performance.now() - this.#started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`,
+    )
+  }
 }
 
 function writeReply(res: ServerResponse, reply: Reply, closeAfter: boolean): void {
@@ -253,8 +334,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
             ca: tls.ca,
             requestCert: tls.ca !== undefined,
             rejectUnauthorized: false,
+            IncomingMessage: ServedRequest,
           })
-        : createServer(timing)
+        : createServer({ ...timing, IncomingMessage: ServedRequest })
       server.keepAliveTimeout = options.timeouts?.keepAliveMs ?? 5_000
       pending.push({ name, provider: id, origin, port: portBase === 0 ? 0 : portBase + offset, server })
     }
@@ -313,57 +395,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
 
   for (const listener of listeners) {
     const provider = providers[listener.provider]!
-    listener.server.on('request', (req, res) => {
-      const started = log ? performance.now() : 0
-      // Built only for the log line: no query, no code or token in the path.
-      const logPath = () => provider.loggablePath(req.method ?? 'GET', requestTarget(req.url).path, listener.origin)
-      const failed = (error: Error) => {
-        // Only a broken connection gets here; the provider itself never throws.
-        if (!res.headersSent && !res.destroyed) {
-          res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' })
-          res.end('Bad request\n')
-        }
-        log?.(`${listener.name} ${req.method} ${logPath()} aborted: ${error.message}`)
-      }
-      const respond = (reply: Reply | null, body: ReadBody | undefined) => {
-        if (!reply) {
-          // An injected dropped connection.
-          req.socket.destroy()
-          log?.(`${listener.name} ${req.method} ${logPath()} dropped ${(performance.now() - started).toFixed(1)}ms`)
-          return
-        }
-        const truncated = body !== undefined && 'tooLarge' in body
-        writeReply(res, reply, truncated)
-        if (truncated) res.once('finish', () => req.socket.destroy())
-        log?.(
-          `${listener.name} ${req.method} ${logPath()} ${reply.status} ${(performance.now() - started).toFixed(1)}ms${reply.hint ? ` hint: ${reply.hint}` : ''}`,
-        )
-      }
-      readNodeRequest(
-        req,
-        res,
-        listener.url,
-        bodyLimit,
-        (request, body) => {
-          try {
-            const answered = provider.answerNow(request, listener.origin, body)
-            // One reaction, not then + catch: respond's own throw still goes to `failed`.
-            if (answered instanceof Promise)
-              answered.then((reply) => {
-                try {
-                  respond(reply, body)
-                } catch (error) {
-                  failed(error as Error)
-                }
-              }, failed)
-            else respond(answered, body)
-          } catch (error) {
-            failed(error as Error)
-          }
-        },
-        failed,
-      )
-    })
+    const site: Site = { name: listener.name, origin: listener.origin, url: listener.url, provider, log, bodyLimit }
+    listener.server.on('request', (req, res) => (req as ServedRequest).serve(res, site))
     // A handshake that timed out or failed: the connection goes, whatever Node's default for this event does.
     listener.server.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy())
     listener.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {

@@ -1,7 +1,8 @@
 // The start-up baseline for `serve`: a bare node:http server on a free port,
 // printing one line of JSON once listening, answering a fixed token.
-// With --with-zod it first imports zod as the bin does: the floor that
-// `serve`'s schema library puts under it.
+// With --with-zod it first imports zod from node_modules, as the library does
+// (the bin's bundle carries its own tree-shaken copy): what zod costs a
+// server that imports it.
 import { createServer } from 'node:http'
 
 if (process.argv.includes('--with-zod')) await import('zod')

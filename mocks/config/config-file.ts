@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { describeIssues, OptionsError, type OptionsSchema } from '../core/options.js'
 import type { ProviderDefinition } from '../core/define.js'
 import { DEFINITIONS, LAST_PORT_OFFSET, MAX_PORT_BASE, PORT_BASE_RANGE, PROVIDER_DEFINITIONS, type ProviderId } from '../registry.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { randomHex } from '../core/secrets.js'
 import type { Client, Store, User } from '../store/index.js'
 import { AccountError } from './control-api.js'

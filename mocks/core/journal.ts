@@ -1,6 +1,6 @@
 import type { OAuthError } from './errors.js'
 import type { Fault } from './faults.js'
-import type { Reply } from './reply.js'
+import type { Reply, ReplyHeaders } from './reply.js'
 import { RawHeaders } from './request.js'
 import type { RouteContext } from './routes.js'
 import type { Violation } from './violations.js'
@@ -277,7 +277,7 @@ export class Journal {
   shareHeaders(headers: RawHeaders): RawHeaders {
     const last = this.#lastHeaders
     if (last !== undefined && headers.sameAs(last)) return last
-    return (this.#lastHeaders = headers.withStrings(this.share))
+    return (this.#lastHeaders = headers.withStrings(this.share, last))
   }
 
   clear(): void {
@@ -288,6 +288,11 @@ export class Journal {
     this.#head = 0
     this.#bytes = 0
   }
+}
+
+/** A header's first value, as `Reply.header` reads it from the lower-case names. */
+function firstValue(value: string | string[] | undefined): string | null {
+  return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value
 }
 
 function exchangeBytes(exchange: Exchange): number {
@@ -324,14 +329,17 @@ class RecordedExchange {
     readonly headers: RouteContext['request']['headers'],
     readonly bodyText: string,
     readonly notes: ExchangeNotes,
-    readonly reply: Reply | null,
+    /** The reply's parts rather than the `Reply`, which then dies young: a dropped connection has null headers. */
+    readonly status: number,
+    readonly replyHeaders: ReplyHeaders | null,
+    readonly replyBody: string | Uint8Array | null,
     readonly error: OAuthError | undefined,
     readonly fault: Fault | undefined,
   ) {}
 
   exchange(): Exchange {
     if (this.#built) return this.#built
-    const { seq, startMs, reply, error, fault } = this
+    const { seq, startMs, replyHeaders, error, fault } = this
     const exchange: Exchange = {
       seq,
       provider: this.provider,
@@ -341,8 +349,8 @@ class RecordedExchange {
       atMs: startMs,
       request: { method: this.method, url: this.url, headers: headersToObject(this.headers), body: this.bodyText },
       // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
-      response: reply
-        ? { status: reply.status, headers: replyHeadersToObject(reply.headers), body: recordedBody(reply.header('content-type'), reply.body) }
+      response: replyHeaders
+        ? { status: this.status, headers: replyHeadersToObject(replyHeaders), body: recordedBody(firstValue(replyHeaders['content-type']), this.replyBody) }
         : { status: 0, headers: {}, body: '' },
       notes: this.notes,
     }
@@ -376,7 +384,9 @@ export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply
       headers instanceof RawHeaders ? journal.shareHeaders(headers) : headers,
       journal.share(bodyText),
       ctx.notes,
-      reply,
+      reply ? reply.status : 0,
+      reply ? reply.headers : null,
+      reply ? reply.body : null,
       error,
       fault,
     ),

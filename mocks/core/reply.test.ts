@@ -92,4 +92,15 @@ describe('RawHeaders (serve reads Node raw headers as Headers would)', () => {
     expect(list(copy)).toEqual(['host=h', 'x-b=1, 2', `${CLIENT_CERT_HEADER}=verified`])
     expect(copy.get(CLIENT_CERT_HEADER)).toBe('verified')
   })
+
+  it('withStrings with like: an equal string at the same place is taken from it, the others given to keep', () => {
+    const like = new RawHeaders(['Host', 'h', 'Authorization', 'Basic a', 'Accept', '*/*'])
+    const given: string[] = []
+    const copy = new RawHeaders(['Host', 'h', 'Authorization', 'Basic b', 'Accept', 'x', 'Extra', '1']).withStrings((s) => (given.push(s), s), like)
+    expect(given).toEqual(['Basic b', 'x', 'Extra', '1'])
+    expect(copy.get('authorization')).toBe('Basic b')
+    expect(copy.get('accept')).toBe('x')
+    expect(copy.get('extra')).toBe('1')
+    expect(copy.get('host')).toBe('h')
+  })
 })

@@ -72,9 +72,20 @@ export class RawHeaders implements RequestHeaders {
   /**
    * The same headers over `keep(s)` for each raw string, an equal string: the
    * journal keeps its own shared copies, so the request's strings die young.
+   * `like`: headers whose string at the same place, when equal, is taken as it
+   * is (a client's next request differs from its last in a value or two: an
+   * `Authorization` taking clients in turn), without asking `keep`.
    */
-  withStrings(keep: (s: string) => string): RawHeaders {
-    const copy = new RawHeaders(this.#raw.map(keep), this.#skip)
+  withStrings(keep: (s: string) => string, like?: RawHeaders): RawHeaders {
+    const raw = this.#raw
+    const likeRaw = like === undefined ? undefined : like.#raw
+    const strings = new Array<string>(raw.length)
+    for (let i = 0; i < raw.length; i++) {
+      const s = raw[i]
+      const same = likeRaw?.[i]
+      strings[i] = same === s ? same : keep(s)
+    }
+    const copy = new RawHeaders(strings, this.#skip)
     copy.#set = this.#set
     return copy
   }

@@ -38,10 +38,13 @@ export function randomBase64Url(bytes = 32): string {
 /**
  * Compares two secrets in time independent of where they differ.
  * Both sides are hashed first so the comparison also hides the length.
+ * `holder`: the record the expected secret belongs to (a client), which then
+ * keeps its digest: with more clients than the cache below holds, each would
+ * otherwise be hashed again on every request.
  */
-export function secretsEqual(given: string | undefined | null, expected: string | undefined | null): boolean {
+export function secretsEqual(given: string | undefined | null, expected: string | undefined | null, holder?: object): boolean {
   if (typeof given !== 'string' || typeof expected !== 'string') return false
-  return timingSafeEqual(digestOf(given, givenDigests), digestOf(expected, expectedDigests))
+  return timingSafeEqual(digestOf(given, givenDigests), holder === undefined ? digestOf(expected, expectedDigests) : heldDigest(holder, expected))
 }
 
 type OneShotHash = (algorithm: string, data: string | Uint8Array, encoding: 'binary') => string
@@ -73,5 +76,19 @@ function digestOf(secret: string, cache: Map<string, Buffer>): Buffer {
     digest = Buffer.from(sha256Binary(secret), 'binary')
     cache.set(secret, digest)
   }
+  return digest
+}
+
+/**
+ * Stored secrets' digests by the record holding them, with the secret they are
+ * of (`of`): a changed secret is hashed afresh. Checking `of` compares two
+ * stored values, never a presented one.
+ */
+const heldDigests = new WeakMap<object, { of: string; digest: Buffer }>()
+function heldDigest(holder: object, stored: string): Buffer {
+  const held = heldDigests.get(holder)
+  if (held !== undefined && held.of === stored) return held.digest
+  const digest = Buffer.from(sha256Binary(stored), 'binary')
+  heldDigests.set(holder, { of: stored, digest })
   return digest
 }

@@ -10,7 +10,8 @@
 import { InvalidGrant, quoteAuthParam, type OAuthError } from './errors.js'
 import type { Clock } from './clock.js'
 import type { Params } from './params.js'
-import type { AuthorizationCode, Client, Store, Token } from '../store/index.js'
+import type { AuthorizationCode, Client, Store, Token, tokenSchema } from '../store/index.js'
+import type { z } from 'zod'
 
 /** The part of a provider runtime the token helpers use. */
 export interface TokenStoreAccess {
@@ -31,29 +32,70 @@ export interface IssueTokenFields {
   refreshedFrom?: string
 }
 
+type TokenFields = z.output<typeof tokenSchema>
+
+/**
+ * tokenSchema's output, every field in its order, made with `new` for
+ * `insert`: V8 keeps room inside objects a constructor makes for properties
+ * added soon after, so the two internal keys `insert` defines live in the
+ * record itself, where an object literal gets a separate property array for
+ * them, kept as long as the token. Its prototype is Object.prototype, as a
+ * literal's (and `create`'s records') is.
+ */
+function tokenRecord(
+  this: TokenFields,
+  token: string,
+  refreshToken: string | null,
+  clientId: string,
+  userId: string | null,
+  scopes: string[],
+  issuedAtMs: number,
+  expiresAtMs: number | null,
+  revokedAtMs: number | null,
+  code: string | null,
+  refreshedFrom: string | null,
+  meta: Record<string, unknown>,
+) {
+  this.token = token
+  this.refreshToken = refreshToken
+  this.clientId = clientId
+  this.userId = userId
+  this.scopes = scopes
+  this.issuedAtMs = issuedAtMs
+  this.expiresAtMs = expiresAtMs
+  this.revokedAtMs = revokedAtMs
+  this.code = code
+  this.refreshedFrom = refreshedFrom
+  this.meta = meta
+}
+tokenRecord.prototype = Object.prototype
+export const TokenRecord = tokenRecord as unknown as new (...fields: Parameters<typeof tokenRecord>) => TokenFields
+
 /**
  * Stores a new access token, issued now, and returns it: the record built
- * here with every field of tokenSchema's output in its order and stored as
+ * here ({@link TokenRecord}) with every field of tokenSchema's output in its order and stored as
  * built (`insert`, as Keystone's and standard's tokens are). `collection.create`
  * would validate and copy it through the schema, then index it after an
  * `await`: the largest part of a Doorkeeper refresh's own work in process.
  */
 export function issueToken(provider: TokenStoreAccess, client: Client, fields: IssueTokenFields): Token {
   const issuedAtMs = provider.clock.nowMs()
-  return provider.store.tokens.insert({
-    token: fields.token,
-    refreshToken: fields.refreshToken ?? null,
-    clientId: client.clientId,
-    userId: fields.userId,
-    // A copy, as the schema's parse made: the previous token's array stays its own.
-    scopes: [...fields.scopes],
-    issuedAtMs,
-    expiresAtMs: fields.ttlSeconds === null ? null : issuedAtMs + fields.ttlSeconds * 1000,
-    revokedAtMs: null,
-    code: fields.code ?? null,
-    refreshedFrom: fields.refreshedFrom ?? null,
-    meta: {},
-  })
+  return provider.store.tokens.insert(
+    new TokenRecord(
+      fields.token,
+      fields.refreshToken ?? null,
+      client.clientId,
+      fields.userId,
+      // A copy, as the schema's parse made: the previous token's array stays its own.
+      [...fields.scopes],
+      issuedAtMs,
+      fields.ttlSeconds === null ? null : issuedAtMs + fields.ttlSeconds * 1000,
+      null,
+      fields.code ?? null,
+      fields.refreshedFrom ?? null,
+      {},
+    ),
+  )
 }
 
 export async function revokeToken(store: Store, token: Token, atMs: number): Promise<void> {

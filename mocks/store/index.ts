@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { indexedCollection, type IndexedCollection, type StoredRecord } from './indexed.js'
 
 export { attachStoreClock, purgeStore } from './indexed.js'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createStore, PURGE_GRACE_MS, tokenSchema } from './index.js'
 import { attachStoreClock } from './indexed.js'
+import { TokenRecord } from '../core/token.js'
 
 const HOUR = 3600_000
 
@@ -36,6 +37,33 @@ describe('insert (records the provider built itself)', () => {
     expect(store.tokens.by('refreshToken', 'r1')).toBe(inserted)
     expect(store.tokens.size).toBe(2)
     expect(store.tokens.collection.count()).toBe(2)
+  })
+
+  it("stores a TokenRecord (the core's token constructor) as it stores a literal: same prototype, keys, order and internal keys", async () => {
+    const store = createStore()
+    const f = built(1, { refreshToken: 'r1' })
+    const record = new TokenRecord(
+      f.token,
+      f.refreshToken,
+      f.clientId,
+      f.userId,
+      f.scopes,
+      f.issuedAtMs,
+      f.expiresAtMs,
+      f.revokedAtMs,
+      f.code,
+      f.refreshedFrom,
+      f.meta,
+    )
+    expect(Object.getPrototypeOf(record)).toBe(Object.prototype)
+    expect(record.constructor).toBe(Object)
+    const inserted = store.tokens.insert(record)
+    const created = await store.tokens.collection.create(built(2, { refreshToken: 'r2' }))
+    expect(Object.keys(inserted)).toEqual(Object.keys(created))
+    expect({ ...inserted, token: 't2', refreshToken: 'r2' }).toStrictEqual({ ...created })
+    expect(Object.getOwnPropertySymbols(inserted).map(String).sort()).toEqual(Object.getOwnPropertySymbols(created).map(String).sort())
+    expect(JSON.stringify({ ...inserted, token: 't2', refreshToken: 'r2' })).toBe(JSON.stringify(created))
+    expect(store.tokens.by('refreshToken', 'r1')).toBe(inserted)
   })
 
   it('leaves the collection own queries, update and delete working on inserted records', async () => {

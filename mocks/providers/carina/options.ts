@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { positiveSeconds } from '../../core/options.js'
 
 /** Scopes of "Interact with Carina", in the words of the consent page in the document. */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { positiveSeconds } from '../../core/options.js'
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { clientIdentity, createClient, listedClient, removeClient } from '../../control/accounts.js'
 import type { AccountsDefinition } from '../../control/control-api.js'
 import type { CogoRuntime } from './config.js'

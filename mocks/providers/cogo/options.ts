@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { positiveSeconds } from '../../core/options.js'
 
 /** "Access tokens will expire after 1 hour" and `"expires_in": 3600` (PROVIDERS.md §7 #22). */

@@ -13,13 +13,13 @@ import { Reply } from '../../core/reply.js'
  * JSON with a charset, and caching forbidden (RFC 6749 §5.1 asks for
  * `no-store` and `Pragma: no-cache`; Cognito's longer value includes them) [inf].
  */
-export const TOKEN_HEADERS: Readonly<Record<string, string>> = {
-  // Lower-cased as a Reply keeps them (and as they go out): the names need no new string per answer.
+export const TOKEN_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  // Lower-cased as a Reply keeps them (and as they go out): a signed token's Reply keeps this very object (frozen, as every answer shares it).
   'content-type': 'application/json;charset=UTF-8',
   'cache-control': 'no-cache, no-store, max-age=0, must-revalidate',
   pragma: 'no-cache',
   expires: '0',
-}
+})
 
 /**
  * Cognito's token errors: a bare `{"error":"<code>"}`, HTTP 400, no
@@ -97,9 +97,10 @@ export const tokenEndpoint = defineRoute<CogoRuntime>({
         return new Reply(200, TOKEN_HEADERS, JSON.stringify({ access_token: token, expires_in: config.accessTokenTtlSeconds, token_type: 'Bearer' }))
       }
       // JSON.stringify's bytes: a signed token is base64url and dots, which JSON leaves as they are, and all ASCII
-      // (its length is its size). Concatenated, the token's characters are copied once, when the answer is written.
+      // (latin1 is its UTF-8). As bytes, the body the journal keeps is one object outside V8's heap rather than
+      // the strings the token and body are concatenated from, which every scavenge would copy and promote.
       const body = '{"access_token":"' + token + '","expires_in":' + config.accessTokenTtlSeconds + ',"token_type":"Bearer"}'
-      return new Reply(200, TOKEN_HEADERS, body, body.length)
+      return Reply.normalized(200, TOKEN_HEADERS, Buffer.from(body, 'latin1'))
     }
     // A token already signed this second is answered at once; a new signature is awaited.
     return typeof accessToken === 'string' ? respond(accessToken) : accessToken.then(respond)

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { positiveSeconds } from '../../core/options.js'
 
 /** `EXPIRY_TIME = 90.days` of the oauth2_provider's token model (PROVIDERS §2.4): the real lifetime, an option. */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { clientIdentity, findUser, userIdentity } from '../../control/accounts.js'
 import { AccountError, type AccountsDefinition } from '../../control/control-api.js'
 import { randomBase64Url, randomHex } from '../../core/secrets.js'

@@ -1,9 +1,11 @@
 import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
 import { createCipheriv, type Cipher } from 'node:crypto'
-import { pooledRandomBytes, sha256Binary } from '../../core/secrets.js'
+import { sha256Binary } from '../../core/secrets.js'
+import { TokenRecord } from '../../core/token.js'
 import type { Token, User } from '../../store/index.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import type { KeystoneTokenMeta } from './store.js'
+import { drawRandom, RANDOM_POOL } from './random.js'
 
 type FernetKey = { signing: Buffer; encryption: Buffer }
 
@@ -34,6 +36,9 @@ function fernetState(key: FernetKey): FernetKeyState {
   return state
 }
 
+/** The last plaintext block, CBC-chained, before it is encrypted (minting is synchronous, so one serves). */
+const lastPlain = Buffer.alloc(16)
+
 /**
  * A token shaped like Keystone's default `fernet` provider: a real Fernet
  * token (version 0x80, timestamp, IV, AES-128-CBC ciphertext, HMAC-SHA256),
@@ -58,19 +63,20 @@ export function mintFernetToken(key: FernetKey, issuedAtMs: number, payloadBytes
   const at = innerPad.length
   const signedEnd = at + 25 + cipherLength
   const out = Buffer.allocUnsafe(signedEnd + 32)
-  innerPad.copy(out, 0)
+  // `set` and index loops where Node 20's `copy` would make a Uint8Array view per call.
+  out.set(innerPad, 0)
   out[at] = 0x80
   const seconds = Math.max(0, Math.floor(issuedAtMs / 1000))
   out.writeUInt32BE(Math.floor(seconds / 2 ** 32), at + 1)
   out.writeUInt32BE(seconds >>> 0, at + 5)
   // IV and every ciphertext block but the last, from the pooled CSPRNG.
   const lastBlock = signedEnd - 16
-  pooledRandomBytes(lastBlock - (at + 9)).copy(out, at + 9)
+  const drawn = drawRandom(lastBlock - (at + 9)) - (at + 9)
+  for (let i = at + 9; i < lastBlock; i++) out[i] = RANDOM_POOL[drawn + i]
   // The last plaintext block: the payload's random tail, then the padding bytes; CBC-chained to the block before.
-  const plain = Buffer.from(pooledRandomBytes(16))
-  plain.fill(padding, 16 - padding)
-  for (let i = 0; i < 16; i++) plain[i] ^= out[lastBlock - 16 + i]
-  block.update(plain).copy(out, lastBlock)
+  const tail = drawRandom(16 - padding)
+  for (let i = 0; i < 16; i++) lastPlain[i] = (i < 16 - padding ? RANDOM_POOL[tail + i] : padding) ^ out[lastBlock - 16 + i]
+  out.set(block.update(lastPlain), lastBlock)
   // HMAC (RFC 2104): H(outer pad | H(inner pad | message)); the inner digest goes after the outer pad in the key's scratch.
   outer.write(sha256Binary(out.subarray(0, signedEnd)), 64, 'binary')
   out.write(sha256Binary(outer), signedEnd, 'binary')
@@ -97,20 +103,22 @@ export function issueKeystoneToken(provider: KeystoneRuntime, fields: IssueKeyst
   // Bound tokens carry the thumbprint in their payload, so they are longer (Keystone's are too).
   const token = mintFernetToken(provider.config.fernetKey, issuedAtMs, fields.thumbprint ? 96 : 64)
   const meta = sharedMeta(fields.methods, fields.projectId, fields.roles, fields.applicationCredentialId, fields.thumbprint)
-  // Built here, so stored as built (`insert`): every field of tokenSchema's output, in its order.
-  return provider.store.tokens.insert({
-    token,
-    refreshToken: null,
-    clientId: fields.clientId,
-    userId: fields.userId,
-    scopes: meta.roles,
-    issuedAtMs,
-    expiresAtMs,
-    revokedAtMs: null,
-    code: null,
-    refreshedFrom: null,
-    meta: meta as unknown as Record<string, unknown>,
-  })
+  // Built here, so stored as built (`insert`): every field of tokenSchema's output, in its order (TokenRecord's arguments).
+  return provider.store.tokens.insert(
+    new TokenRecord(
+      token,
+      null,
+      fields.clientId,
+      fields.userId,
+      meta.roles,
+      issuedAtMs,
+      expiresAtMs,
+      null,
+      null,
+      null,
+      meta as unknown as Record<string, unknown>,
+    ),
+  )
 }
 
 /**

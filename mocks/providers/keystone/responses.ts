@@ -1,7 +1,7 @@
 import { HttpError, OAuthError, PayloadTooLarge } from '../../core/errors.js'
 import type { RouteContext } from '../../core/routes.js'
 import { Reply } from '../../core/reply.js'
-import { pooledRandomBytes } from '../../core/secrets.js'
+import { drawRandom, RANDOM_POOL } from './random.js'
 
 /** Reason phrases Keystone puts in `title` (Python's `http.client.responses`). */
 const TITLES: Record<number, string> = {
@@ -44,11 +44,12 @@ const requestIdScratch = Buffer.from('req-00000000-0000-0000-0000-000000000000',
  * read out as one string, where `req-${randomUUID()}` builds it from some twenty pieces.
  */
 export function requestId(): string {
-  const random = pooledRandomBytes(16)
+  const drawn = drawRandom(16)
   let at = 4
   for (let i = 0; i < 16; i++) {
+    const random = RANDOM_POOL[drawn + i]
     // RFC 9562 §5.4: version 4 in byte 6's high nibble, variant 10 in byte 8's top bits.
-    const byte = i === 6 ? (random[i] & 0x0f) | 0x40 : i === 8 ? (random[i] & 0x3f) | 0x80 : random[i]
+    const byte = i === 6 ? (random & 0x0f) | 0x40 : i === 8 ? (random & 0x3f) | 0x80 : random
     if (i === 4 || i === 6 || i === 8 || i === 10) at++ // the dash already there
     requestIdScratch[at++] = HEX[byte >> 4]
     requestIdScratch[at++] = HEX[byte & 15]

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { createStore, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection, type StoredRecord } from '../../store/indexed.js'
 

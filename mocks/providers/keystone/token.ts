@@ -25,11 +25,13 @@ export const OAUTH2_TEXT = {
  * only. Synchronous but for multipart (undici's parser), so the usual token
  * request costs no promise.
  */
-function readForm(ctx: KeystoneContext): Array<[string, string]> | Promise<Array<[string, string]>> {
-  const type = mediaType(ctx.request)
+function readForm(ctx: KeystoneContext): Form | Promise<Form> {
+  const type = requestMediaType(ctx)
   if (type === 'application/x-www-form-urlencoded') {
-    const form: Array<[string, string]> = []
     const text = ctx.bodyText
+    // A client sends the same body with every token request: its fields, read once, are shared.
+    if (text === lastFormText) return lastForm
+    const form: Array<[string, string]> = []
     if (PLAIN_FORM.test(text)) {
       // Nothing to decode (no '%' or '+', no leading '?'): the pairs URLSearchParams would give, split directly.
       for (const pair of text.split('&')) {
@@ -38,12 +40,32 @@ function readForm(ctx: KeystoneContext): Array<[string, string]> | Promise<Array
         form.push(equals === -1 ? [pair, ''] : [pair.slice(0, equals), pair.slice(equals + 1)])
       }
     } else for (const entry of new URLSearchParams(text)) form.push(entry)
-    return form
+    lastFormText = text
+    // Read-only by type, not frozen: iterating a frozen array leaves V8's fast path and allocates.
+    return (lastForm = form)
   }
   if (type === 'multipart/form-data') return readMultipartForm(ctx)
   // JSON and anything else: Keystone skips its JSON-body hook under /v3/OS-OAUTH2/, so there are no form fields.
   return []
 }
+
+/** {@link mediaType}, for the same Content-Type as last time without lower-casing it again. */
+function requestMediaType(ctx: KeystoneContext): string {
+  const contentType = ctx.request.headers.get('content-type')
+  if (contentType !== lastContentType) {
+    lastContentType = contentType
+    lastMediaType = mediaType(ctx.request)
+  }
+  return lastMediaType
+}
+let lastContentType: string | null | undefined
+let lastMediaType = ''
+
+/** Form fields in order, as `MultiDict` keeps them. */
+type Form = ReadonlyArray<readonly [string, string]>
+
+let lastFormText: string | undefined
+let lastForm: Form = []
 
 /** A urlencoded body URLSearchParams would read as written: printable ASCII but '%', '+' and '?'. */
 const PLAIN_FORM = /^[\x21-\x24\x26-\x2a\x2c-\x3e\x40-\x7e]*$/
@@ -58,7 +80,7 @@ async function readMultipartForm(ctx: KeystoneContext): Promise<Array<[string, s
 }
 
 /** `MultiDict.get`: the first value; or invalid_request on a repeat when the provider is strict (RFC 6749 §3.2). */
-function formValue(ctx: KeystoneContext, form: Array<[string, string]>, name: string): string | undefined {
+function formValue(ctx: KeystoneContext, form: Form, name: string): string | undefined {
   let first: string | undefined
   let count = 0
   for (const [key, value] of form) {
@@ -139,16 +161,16 @@ function leniently(ctx: KeystoneContext, basic: { username: string; password: st
   return basic
 }
 
+/** The answer for a token {@link issueKeystoneToken} made: URL-safe base64 by construction, nothing JSON.stringify would escape. */
 function tokenResponse(ctx: KeystoneContext, accessToken: string): Reply {
   // `expires_in` is `[token] expiration`, even when the token ends sooner (an application credential expiring first).
   const expiresIn = ctx.provider.config.tokenExpirationSeconds
   // What JSON.stringify writes for a URL-safe base64 token and a finite number, concatenated: the body
   // shares the token's characters (which the store keeps anyway) instead of copying them.
-  if (URL_SAFE_TOKEN.test(accessToken) && Number.isFinite(expiresIn)) return keystoneAsciiJson(200, TOKEN_BODY_HEAD + accessToken + tokenBodyTail(expiresIn))
+  if (Number.isFinite(expiresIn)) return keystoneAsciiJson(200, TOKEN_BODY_HEAD + accessToken + tokenBodyTail(expiresIn))
   return keystoneJson(200, { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn })
 }
 
-const URL_SAFE_TOKEN = /^[A-Za-z0-9_=-]*$/
 const TOKEN_BODY_HEAD = '{"access_token":"'
 /** The body after the token, made once per `expires_in`: the body is then two concatenations, which the journal keeps. */
 let tailExpiresIn = NaN
@@ -191,12 +213,15 @@ function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret:
     userId: user.id,
     projectId: project.id,
     roles: credential.roles,
-    methods: ['application_credential'],
+    methods: APPLICATION_CREDENTIAL_METHODS,
     applicationCredentialId: credential.id,
     notAfterMs: credential.expiresAtMs,
   })
   return tokenResponse(ctx, token.token)
 }
+
+/** Shared by every application-credential token (sharedMeta compares it by value and keeps its own copy). */
+const APPLICATION_CREDENTIAL_METHODS = Object.freeze(['application_credential']) as string[]
 
 /** `tls_client_auth` (RFC 8705 §2.1.1): `client_id` is a user id; the certificate must map to that user. */
 function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): RouteAnswer {
@@ -245,12 +270,12 @@ export const tokenRoute = defineRoute<KeystoneRuntime>({
   resolve(ctx) {
     // Synchronous for a urlencoded body (the usual case): no promise, no microtask turn.
     const read = readForm(ctx)
-    return Array.isArray(read) ? exchangeClientCredentials(ctx, read) : read.then((form) => exchangeClientCredentials(ctx, form))
+    return read instanceof Promise ? read.then((form) => exchangeClientCredentials(ctx, form)) : exchangeClientCredentials(ctx, read)
   },
 })
 
 /** The client-credentials exchange once the form is read: grant type first, then the client (see {@link tokenRoute}). */
-function exchangeClientCredentials(ctx: KeystoneContext, form: Array<[string, string]>): RouteAnswer {
+function exchangeClientCredentials(ctx: KeystoneContext, form: Form): RouteAnswer {
   const grantType = formValue(ctx, form, 'grant_type')
   ctx.notes.grantType = grantType
   if (grantType === undefined) throw new InvalidRequest(OAUTH2_TEXT.grantTypeRequired, 'missing grant_type')

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { clientIdentity, createClient, createUser, listedClient, redirectUrisChecked, removeClient, removeUser, userIdentity } from '../../control/accounts.js'
 import type { AccountsDefinition } from '../../control/control-api.js'
 import { STANDARD_SCOPES, type StandardClientMeta, type StandardRuntime } from './config.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { positiveSeconds } from '../../core/options.js'
 
 /** standard's options (`createStandard`, the config file, `serve --set standard.<key>=<value>`, `/__oauth-dance/options`). */
