@@ -124,6 +124,11 @@ describe('runs', () => {
     const [scenario] = result.scenarios
     expect(scenario.steps[0].outcome).toMatchObject({ ok: true, idToken: '<id_token#1>', claims: { sub: expect.any(String) } })
     expect(scenario.exchanges.find((e) => e.response.body.includes('"id_token"'))?.response.body).toContain('"id_token":"<id_token#1>"')
+    // Redacted on first read, then a plain property in its place: read again, serialized, copied, the same list.
+    expect(Object.keys(scenario)).toEqual(['scenario', 'title', 'summary', 'steps', 'checks', 'exchanges', 'durationMs'])
+    expect(Object.getOwnPropertyDescriptor(scenario, 'exchanges')).toMatchObject({ writable: true, enumerable: true })
+    expect(scenario.exchanges).toBe(scenario.exchanges)
+    expect(JSON.parse(JSON.stringify(scenario)).exchanges).toEqual(scenario.exchanges)
   })
 
   it('report a client that throws as a crash, and one that never starts, without stopping the run', async () => {

@@ -171,7 +171,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     // With lanes, a scenario that waits in real time (a held answer, until the client's timeout) starts first, so its wait overlaps
     // the others' work instead of lengthening its lane's end; reports keep scenario order whatever the order of starts.
     const order = options.scenarios.map((_scenario, index) => index)
-    if (laneCount > 1) order.sort((a, b) => Number(waitsInRealTime(options.scenarios[b])) - Number(waitsInRealTime(options.scenarios[a])))
+    if (laneCount > 1) order.sort((a, b) => Number(startsFirst(options.scenarios[b])) - Number(startsFirst(options.scenarios[a])))
     const lane = async (transport: Transport) => {
       while (next < options.scenarios.length) {
         const index = order[next++]
@@ -196,9 +196,12 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   return { provider: profile.id, client: options.client.name, scenarios: reports, checks, passed: !checks.some((c) => c.result === 'fail') }
 }
 
-/** Whether a scenario holds an answer for real time (a `delay` fault): its client waits out its own timeout. */
-function waitsInRealTime(scenario: Scenario): boolean {
-  return scenario.steps.some((step) => step.do === 'inject-fault' && step.fault.action.type === 'delay')
+/**
+ * Whether a scenario waits for something other than the thread: it holds an answer for real time (a `delay` fault; its
+ * client waits out its own timeout), or says it waits on the thread pool.
+ */
+function startsFirst(scenario: Scenario): boolean {
+  return scenario.waitsOffThread === true || scenario.steps.some((step) => step.do === 'inject-fault' && step.fault.action.type === 'delay')
 }
 
 async function runOne(scenario: Scenario, profile: ProviderProfile, transport: Transport, options: RunOptions): Promise<ScenarioReport> {
@@ -425,9 +428,30 @@ async function runOne(scenario: Scenario, profile: ProviderProfile, transport: T
     summary: scenario.summary,
     steps: records.map((r) => ({ step: r.step, outcome: r.outcome && redactor.value(r.outcome) })),
     checks,
-    exchanges: exchanges.map((e) => redactor.value(e)),
+    // Redacted when first read: `check`'s console, JSON Lines and JUnit reports never read them, and redacting every header and
+    // body of every exchange cost more than judging them. The exchanges and secrets it reads are fixed by now.
+    get exchanges(): Exchange[] {
+      return settle(
+        this,
+        'exchanges',
+        exchanges.map((e) => redactor.value(e)),
+      )
+    },
+    set exchanges(value: Exchange[]) {
+      settle(this, 'exchanges', value)
+    },
     durationMs: performance.now() - started,
   }
+}
+
+/** Makes `key` a plain data property of `target` holding `value` (in its place among the keys), and returns `value`. */
+function settle<T>(target: object, key: string, value: T): T {
+  try {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
+  } catch {
+    // A frozen report: computed again on the next read.
+  }
+  return value
 }
 
 type RunResultProvider = Awaited<ReturnType<typeof startTransport>>['provider']

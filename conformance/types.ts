@@ -126,6 +126,11 @@ export interface Scenario {
   }
   steps: Step[]
   rules: RuleUse[]
+  /**
+   * The scenario waits for work off the main thread (the provider generates an RSA key on the thread pool): run in lanes,
+   * it starts first, as one that holds an answer in real time does, so that the wait overlaps the others' work.
+   */
+  waitsOffThread?: boolean
 }
 
 /** Everything a rule may read. */

@@ -1,4 +1,4 @@
-import { XMLBuilder, XMLParser } from 'fast-xml-parser'
+import { requireDependency } from '../../mocks/core/lazy-dependency.js'
 import type { RunResult } from '../runner.js'
 import type { ReportedCheck, ReportedRun, ReportedScenario } from './summary.js'
 
@@ -95,8 +95,15 @@ function suite(run: ReportedRun, scenario: ReportedScenario): Suite {
   }
 }
 
+/**
+ * fast-xml-parser's CommonJS build (one file), loaded when a JUnit report is written or merged: `check` without
+ * `--junit` never needs it, and its ES build is dozens of modules, loaded at every start. The providers that answer
+ * XML load the same one-file build.
+ */
+const fastXmlParser = () => requireDependency<typeof import('fast-xml-parser')>('fast-xml-parser')
+
 function buildTestsuites(suites: Suite[], name: string): string {
-  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', format: true, suppressEmptyNode: true })
+  const builder = new (fastXmlParser().XMLBuilder)({ ignoreAttributes: false, attributeNamePrefix: '@', format: true, suppressEmptyNode: true })
   const xml = builder.build({
     testsuites: {
       '@name': xmlSafe(name),
@@ -115,7 +122,7 @@ function buildTestsuites(suites: Suite[], name: string): string {
  * `<testsuites>`: every suite, in the order given, totals recomputed.
  */
 export function mergeJUnit(documents: string[], options: { name?: string } = {}): string {
-  const parser = new XMLParser({
+  const parser = new (fastXmlParser().XMLParser)({
     ignoreAttributes: false,
     attributeNamePrefix: '@',
     parseAttributeValue: false,

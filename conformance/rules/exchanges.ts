@@ -29,16 +29,41 @@ function header(exchange: Exchange, name: string): string | undefined {
   return exchange.request.headers[name.toLowerCase()]
 }
 
-/** Query parameters of a request. */
-export function queryParams(exchange: Exchange): URLSearchParams {
-  return new URL(exchange.request.url).searchParams
+/**
+ * What a reading of one exchange gave, kept while the exchange lives: every
+ * rule of a scenario reads the same few exchanges again (a scenario's rules
+ * parsed its token responses dozens of times). Kept with the inputs it was
+ * read from, so an exchange changed since is read afresh. The values handed
+ * out are shared: read only.
+ */
+function memo<K extends object, I1, I2, V>(read: (key: K, a: I1, b: I2) => V): (key: K, a: I1, b: I2) => V {
+  const kept = new WeakMap<K, { a: I1; b: I2; value: V }>()
+  return (key, a, b) => {
+    const hit = kept.get(key)
+    if (hit && hit.a === a && hit.b === b) return hit.value
+    const value = read(key, a, b)
+    kept.set(key, { a, b, value })
+    return value
+  }
 }
 
-/** Body parameters of a request: form or JSON object (Carina's token request). */
+const queryParamsOf = memo((_request: object, url: string, _unused: undefined) => new URL(url).searchParams)
+
+/** Query parameters of a request (shared: read only). */
+export function queryParams(exchange: Exchange): URLSearchParams {
+  return queryParamsOf(exchange.request, exchange.request.url, undefined)
+}
+
+const bodyParamsOf = memo((_request: object, body: string, contentType: string | undefined) => readBodyParams(body, contentType))
+
+/** Body parameters of a request: form or JSON object (Carina's token request). Shared: read only. */
 export function bodyParams(exchange: Exchange): Map<string, string> {
-  const type = (header(exchange, 'content-type') ?? '').toLowerCase()
+  return bodyParamsOf(exchange.request, exchange.request.body, header(exchange, 'content-type'))
+}
+
+function readBodyParams(body: string, contentType: string | undefined): Map<string, string> {
+  const type = (contentType ?? '').toLowerCase()
   const out = new Map<string, string>()
-  const body = exchange.request.body
   if (!body) return out
   if (type.includes('json')) {
     try {
@@ -70,10 +95,18 @@ export interface IssuedToken {
   seq: number
 }
 
-/** A token endpoint answer's members whatever its status, from JSON, urlencoded (Cloud 66's default) or XML; undefined when the body is none of these. */
+const tokenResponseFieldsOf = memo((_response: object, body: string, contentType: string | undefined) => readTokenResponseFields(body, contentType))
+
+/**
+ * A token endpoint answer's members whatever its status, from JSON, urlencoded (Cloud 66's default) or XML; undefined when
+ * the body is none of these. Shared: read only.
+ */
 export function tokenResponseFields(exchange: Exchange): Record<string, string> | undefined {
-  const body = exchange.response.body
-  const type = (exchange.response.headers['content-type'] ?? '').toLowerCase()
+  return tokenResponseFieldsOf(exchange.response, exchange.response.body, exchange.response.headers['content-type'])
+}
+
+function readTokenResponseFields(body: string, contentType: string | undefined): Record<string, string> | undefined {
+  const type = (contentType ?? '').toLowerCase()
   let fields: Record<string, string> | undefined
   try {
     const parsed = JSON.parse(body)

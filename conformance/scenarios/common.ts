@@ -172,5 +172,7 @@ export function invalidIdTokenScenario(profile: ProviderProfile, kind: BrokenIdT
       primaryCall(profile),
     ],
     rules: [...baseRules(profile, [requirement]), expectRule(sendNonce), expectRule(rule)],
+    // The provider generates the key that signs it (an RSA key for RS256).
+    ...(kind === 'bad-signature' ? { waitsOffThread: true } : {}),
   }
 }

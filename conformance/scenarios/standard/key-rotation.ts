@@ -20,5 +20,7 @@ const keyRotation: Scenario = {
     { do: 'authorize', user: 'approve', expect: 'settles', requirements: ['OIDCC-10.1.1'] },
   ],
   rules: [...baseRules(standardProfile, ['OIDCC-10.1.1']), expectRule(sendNonce), expectRule(refetchJwksOnce)],
+  // The rotation generates an RSA key.
+  waitsOffThread: true,
 }
 export default keyRotation

@@ -27,8 +27,22 @@ function optionFields(o: KeystoneParsedOptions) {
     basicCredentials: o.basicCredentials,
     clientCas,
     // The mapping's `SSL_CLIENT_ISSUER_DN_CN` `any_one_of`: the CNs of the trusted CAs.
-    trustedIssuerCns: clientCas.map((pem) => /^CN=(.*)$/m.exec(new X509Certificate(pem).subject)?.[1] ?? ''),
+    trustedIssuerCns: clientCas.map(subjectCn),
   }
+}
+
+/** Subject CNs by PEM: the options are applied again on every reset, and parsing a certificate costs more than the rest of a reset. */
+const subjectCns = new Map<string, string>()
+
+function subjectCn(pem: string): string {
+  let cn = subjectCns.get(pem)
+  if (cn === undefined) {
+    cn = /^CN=(.*)$/m.exec(new X509Certificate(pem).subject)?.[1] ?? ''
+    // Bounded: CAs set through the control path are the caller's choice.
+    if (subjectCns.size >= 64) subjectCns.clear()
+    subjectCns.set(pem, cn)
+  }
+  return cn
 }
 
 export { KEYSTONE_BASE_URL, KEYSTONE_ROUTE_IDS } from './config.js'

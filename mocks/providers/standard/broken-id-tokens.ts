@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { BROKEN_TOKEN_KINDS } from '../../core/faults.js'
 import { joseSign } from '../../core/jwk.js'
-import { generateStandardKey, signWith, type SigningAlg, type StandardSigningKey } from './keys.js'
+import { foreignRsaKey, generateStandardKey, signWith, type SigningAlg, type StandardSigningKey } from './keys.js'
 
 /**
  * The ways an ID token can be wrong that a relying party must refuse (OIDC
@@ -15,12 +15,12 @@ export function isBrokenIdTokenKind(value: unknown): value is BrokenIdTokenKind 
   return typeof value === 'string' && (BROKEN_ID_TOKEN_KINDS as readonly string[]).includes(value)
 }
 
-/** A key nobody published, per algorithm, for `bad-signature` (signed with it, under the real kid). */
+/** A key nobody published, per algorithm, for `bad-signature` (signed with it, under the real kid); the RS256 one committed. */
 const impostors = new Map<SigningAlg, Promise<StandardSigningKey>>()
 function impostorKey(alg: SigningAlg): Promise<StandardSigningKey> {
   let key = impostors.get(alg)
   if (!key) {
-    key = generateStandardKey(alg)
+    key = alg === 'RS256' ? foreignRsaKey() : generateStandardKey(alg)
     impostors.set(alg, key)
     key.catch(() => impostors.delete(alg))
   }

@@ -31,7 +31,7 @@ import { BROKEN_ID_TOKEN_KINDS, isBrokenIdTokenKind } from './broken-id-tokens.j
 import { deviceRoutes } from './device.js'
 import { parseDeviceUserScript } from './device-user.js'
 import { endpointRoutes } from './endpoints.js'
-import { generateStandardKey, initialStandardKeys, type SigningAlg } from './keys.js'
+import { initialStandardKeys, rotationKey, type SigningAlg } from './keys.js'
 import { DEVICE_CODE_GRANT } from './supported.js'
 import { tokenRoute } from './token.js'
 import { pushedAuthorizationRequestRoute } from './par.js'
@@ -74,7 +74,7 @@ export async function rotateStandardSigningKey(
 ): Promise<{ kid: string; alg: SigningAlg; published: string[] }> {
   await provider.ready
   const alg = options.alg ?? provider.config.idTokenSigningAlg
-  const key = await generateStandardKey(alg)
+  const key = await rotationKey(provider.store.keys, alg)
   provider.store.keys.install(key, { retirePrevious: options.retirePrevious })
   return { kid: key.kid, alg, published: provider.store.keys.kids }
 }

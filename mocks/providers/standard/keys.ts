@@ -1,4 +1,4 @@
-import { standardInitialRsaKey } from '../../../fixtures/standard-keys.js'
+import { standardForeignRsaKey, standardInitialRsaKey, standardNextRsaKey } from '../../../fixtures/standard-keys.js'
 import type { JWK, JWTHeaderParameters, JWTPayload } from 'jose'
 import { exportJwk, generateJwkKeyPair, importJwk, joseSign, jwkThumbprint } from '../../core/jwk.js'
 
@@ -20,13 +20,42 @@ export async function generateStandardKey(alg: SigningAlg): Promise<StandardSign
   return { kid, alg, privateKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } }
 }
 
-/** The committed RSA key (fixtures/standard-keys.ts) as a signing key: no RSA generation at start. */
-async function initialRsaKey(): Promise<StandardSigningKey> {
-  const { n, e } = standardInitialRsaKey
-  const privateKey = await importJwk({ ...standardInitialRsaKey }, 'RS256', { extractable: true })
+/** A committed RSA key (fixtures/standard-keys.ts) as a signing key: no RSA generation. */
+async function committedRsaKey(committed: Readonly<Record<'kty' | 'n' | 'e' | 'd' | 'p' | 'q' | 'dp' | 'dq' | 'qi', string>>): Promise<StandardSigningKey> {
+  const { n, e } = committed
+  const privateKey = await importJwk({ ...committed }, 'RS256', { extractable: true })
   const jwk: JWK = { kty: 'RSA', n, e }
   const kid = await jwkThumbprint(jwk)
   return { kid, alg: 'RS256', privateKey, publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' } }
+}
+
+const initialRsaKey = () => committedRsaKey(standardInitialRsaKey)
+
+/** `make()`'s promise, made once per process (again after a failure). */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined
+  return () => {
+    made ??= make()
+    made.catch(() => (made = undefined))
+    return made
+  }
+}
+
+const nextRsaKey = once(() => committedRsaKey(standardNextRsaKey))
+
+/** The RS256 key that signs `bad-signature` ID tokens: committed, never published. */
+export const foreignRsaKey = once(() => committedRsaKey(standardForeignRsaKey))
+
+/**
+ * The key a rotation of `alg` installs in `ring`: a fresh one, except a ring's first RS256 rotation, which installs the
+ * committed next key (generating an RSA key costs more CPU than a whole scenario, and a key-rotation scenario rotates once).
+ */
+export async function rotationKey(ring: StandardKeyRing, alg: SigningAlg): Promise<StandardSigningKey> {
+  if (alg === 'RS256') {
+    const next = await nextRsaKey()
+    if (!ring.everInstalled(next.kid)) return next
+  }
+  return generateStandardKey(alg)
 }
 
 /**
@@ -53,6 +82,8 @@ export const MAX_PUBLISHED_PER_ALG = 5
 export class StandardKeyRing {
   readonly #signing = new Map<SigningAlg, StandardSigningKey>()
   readonly #published = new Map<string, StandardSigningKey>()
+  /** Every kid installed here, published still or not. */
+  readonly #installed = new Set<string>()
   #jwks = '{"keys":[]}'
 
   signing(alg: SigningAlg): StandardSigningKey {
@@ -73,10 +104,16 @@ export class StandardKeyRing {
     this.#published.delete(key.kid)
     this.#published.set(key.kid, key)
     this.#signing.set(key.alg, key)
+    this.#installed.add(key.kid)
     // Bounded: past MAX_PUBLISHED_PER_ALG keys of an algorithm, the oldest is unpublished.
     const ofAlg = [...this.#published.values()].filter((k) => k.alg === key.alg)
     for (const old of ofAlg.slice(0, Math.max(0, ofAlg.length - MAX_PUBLISHED_PER_ALG))) this.#published.delete(old.kid)
     this.#render()
+  }
+
+  /** Whether a key of this kid was ever installed here (a rotation never brings one back). */
+  everInstalled(kid: string): boolean {
+    return this.#installed.has(kid)
   }
 
   /** Unpublishes a key; a signing key cannot be retired (rotate first). */
