@@ -3,25 +3,7 @@
 // get the same status, the same headers in the same order (Date aside) and the
 // same body bytes, token included (RS256 is deterministic). Throws otherwise.
 // Run before the rounds by bench/run.mjs; alone: node bench/cogo-floor-check.mjs <cogo token URL> <floor token URL>.
-import { request } from 'node:http'
-import { basic } from './lib.mjs'
-
-function post(url, authorization) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization, 'content-length': '29' },
-    })
-    req.on('response', (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.rawHeaders, body }))
-    })
-    req.on('error', reject)
-    req.end('grant_type=client_credentials')
-  })
-}
+import { basic, postTokenRequest } from './lib.mjs'
 
 const withoutDate = (raw) => {
   const kept = []
@@ -34,7 +16,7 @@ export async function checkCogoFloor(cogoUrl, floorUrl, client = 7) {
   const authorization = basic(`bench-${client}`, `secret-${client}`)
   for (let attempt = 0; attempt < 5; attempt++) {
     const second = Math.floor(Date.now() / 1000)
-    const [cogo, floor] = await Promise.all([post(cogoUrl, authorization), post(floorUrl, authorization)])
+    const [cogo, floor] = await Promise.all([postTokenRequest(cogoUrl, authorization), postTokenRequest(floorUrl, authorization)])
     if (Math.floor(Date.now() / 1000) !== second) continue
     const differs = []
     if (cogo.status !== floor.status) differs.push(`status ${cogo.status} vs ${floor.status}`)

@@ -8,25 +8,8 @@
 // key: MAC, AES-128-CBC, PKCS7, a 64-byte payload). Throws otherwise.
 // Run before the rounds by bench/run.mjs; alone:
 // node bench/keystone-floor-check.mjs <keystone token URL> <floor token URL> <authorization> <floor fernet key>
-import { request } from 'node:http'
 import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto'
-
-function post(url, authorization) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization, 'content-length': '29' },
-    })
-    req.on('response', (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.rawHeaders, body }))
-    })
-    req.on('error', reject)
-    req.end('grant_type=client_credentials')
-  })
-}
+import { postTokenRequest } from './lib.mjs'
 
 const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const TOKEN = /"access_token":"(gAAAAA[A-Za-z0-9_-]+)"/
@@ -63,7 +46,7 @@ function openFernet(token, key) {
 export async function checkKeystoneFloor(keystoneUrl, floorUrl, authorization, fernetKey) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const second = Math.floor(Date.now() / 1000)
-    const [keystone, floor] = await Promise.all([post(keystoneUrl, authorization), post(floorUrl, authorization)])
+    const [keystone, floor] = await Promise.all([postTokenRequest(keystoneUrl, authorization), postTokenRequest(floorUrl, authorization)])
     if (Math.floor(Date.now() / 1000) !== second) continue
     const differs = []
     if (keystone.status !== floor.status) differs.push(`status ${keystone.status} vs ${floor.status}`)

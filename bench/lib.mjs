@@ -1,6 +1,7 @@
 // Process helpers for the benchmark: every server and the load generator run
 // in child processes, started and stopped here, bounded in time.
 import { spawn } from 'node:child_process'
+import { request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 
@@ -106,4 +107,22 @@ export function addCogoBenchClients(cogo, count) {
       meta: {},
     })
   }
+}
+
+/** The bench's client-credentials token request (form body, Basic): status, raw headers and body, for the fidelity floors' checks. */
+export function postTokenRequest(url, authorization) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization, 'content-length': '29' },
+    })
+    req.on('response', (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.rawHeaders, body }))
+    })
+    req.on('error', reject)
+    req.end('grant_type=client_credentials')
+  })
 }

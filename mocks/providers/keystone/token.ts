@@ -196,7 +196,8 @@ function clientSecretBasic(ctx: KeystoneContext, clientId: string, clientSecret:
   const { store } = provider
   const credential = store.applicationCredentials.by('id', clientId)
   if (!credential) throw new OAuthError(404, 'other_error', OAUTH2_TEXT.unknownError, `Could not find Application Credential: ${clientId}.`)
-  if (!secretsEqual(clientSecret, credential.secret, credential)) throw new InvalidClient(AUTHENTICATION_REQUIRED, 'Invalid application credential ID or secret')
+  if (!secretsEqual(clientSecret, credential.secret, credential))
+    throw new InvalidClient(AUTHENTICATION_REQUIRED, 'Invalid application credential ID or secret')
   const now = provider.clock.nowMs()
   if (credential.expiresAtMs !== null && now >= credential.expiresAtMs) throw new InvalidClient(AUTHENTICATION_REQUIRED, 'Application credential has expired')
   const user = store.users.by('id', credential.userId)
