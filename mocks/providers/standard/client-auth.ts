@@ -25,6 +25,11 @@ const REALM = 'standard'
 /** Largest lifetime a client assertion may claim (RFC 7523 §3 lets the server bound `exp`); also how long its `jti` is remembered. */
 const MAX_ASSERTION_LIFETIME_SECONDS = 600
 
+interface Authenticated {
+  client: Client
+  method: StandardAuthMethod
+}
+
 /** Secret-based clients may use either secret method; the others only the one they registered. */
 function methodFits(meta: StandardClientMeta, used: StandardAuthMethod): boolean {
   const registered = meta.token_endpoint_auth_method
@@ -38,11 +43,11 @@ function methodFits(meta: StandardClientMeta, used: StandardAuthMethod): boolean
  * RFC 6749 §2.3.1 says (no raw fallback), `private_key_jwt` as RFC 7523 §3
  * with each `jti` accepted once, `none` only for public clients.
  */
-export async function authenticateStandardClient(
+export function authenticateStandardClient(
   ctx: StandardContext,
   params: Params,
   options: { allowNone?: boolean } = {},
-): Promise<{ client: Client; method: StandardAuthMethod }> {
+): Authenticated | Promise<Authenticated> {
   const { store } = ctx.provider
   const basic = readBasicCredentials(ctx.request)
   const assertionType = params.value('client_assertion_type')
@@ -90,8 +95,8 @@ export async function authenticateStandardClient(
     if (assertionType !== JWT_BEARER_ASSERTION_TYPE)
       throw new InvalidClient(`Client authentication failed: "client_assertion_type" must be ${JWT_BEARER_ASSERTION_TYPE}.`, `assertion type ${assertionType}`)
     if (assertion === undefined) throw new InvalidRequest('The "client_assertion" parameter is missing.', 'missing client_assertion')
-    client = await verifyClientAssertion(ctx, assertion, bodyId)
-    method = 'private_key_jwt'
+    // Only an assertion's check is asynchronous: the secret methods answer without a promise.
+    return verifyClientAssertion(ctx, assertion, bodyId).then((asserted) => accepted(ctx, asserted, 'private_key_jwt'))
   } else {
     if (bodyId === undefined) throw new InvalidClient('Client authentication failed: no client authentication included.', 'no client credentials')
     client = store.clients.by('clientId', bodyId)
@@ -101,6 +106,11 @@ export async function authenticateStandardClient(
       throw new InvalidClient('Client authentication failed: public clients cannot use this endpoint.', 'public client refused')
     }
   }
+  return accepted(ctx, client, method)
+}
+
+/** A client authenticated with `method`, if it is one its registration allows. */
+function accepted(ctx: StandardContext, client: Client, method: StandardAuthMethod): Authenticated {
   if (!methodFits(clientMeta(client), method)) {
     const registered = clientMeta(client).token_endpoint_auth_method
     const error = new InvalidClient(

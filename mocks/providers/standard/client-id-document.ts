@@ -1,6 +1,7 @@
 import { OAuthError } from '../../core/errors.js'
 import type { StandardClientMeta, StandardContext, StandardRuntime } from './config.js'
 import { checkClientMetadata } from './registration.js'
+import type { Client } from '../../store/index.js'
 
 /** Largest document accepted (draft-ietf-oauth-client-id-metadata-document §6: "e.g. 5 kilobytes"). */
 export const CLIENT_ID_DOCUMENT_MAX_BYTES = 5 * 1024
@@ -63,11 +64,18 @@ async function documentAt(provider: StandardRuntime, url: string): Promise<unkno
  * again even if known (each authorization request does; the token endpoint
  * uses the record kept). Errors are `invalid_client`, never sent to a redirect URI.
  */
-export async function resolveClientIdDocument(ctx: StandardContext, clientId: string | undefined, options: { refresh?: boolean } = {}): Promise<void> {
+export function resolveClientIdDocument(ctx: StandardContext, clientId: string | undefined, options: { refresh?: boolean } = {}): Promise<void> | undefined {
   const { provider } = ctx
-  if (!provider.config.clientIdMetadataDocuments || clientId === undefined || !/^https:\/\//i.test(clientId)) return
+  // No document to get: no promise, so that a token request without one can be answered synchronously.
+  if (!provider.config.clientIdMetadataDocuments || clientId === undefined || !/^https:\/\//i.test(clientId)) return undefined
   const known = provider.store.clients.by('clientId', clientId)
-  if (known && !options.refresh) return
+  if (known && !options.refresh) return undefined
+  return getClientIdDocument(ctx, clientId, known)
+}
+
+/** The rest of {@link resolveClientIdDocument} once a document is to be got: checked, then kept as the client's record (`known` patched, else created). */
+async function getClientIdDocument(ctx: StandardContext, clientId: string, known: Client | undefined): Promise<void> {
+  const { provider } = ctx
   const problem = clientIdUrlProblem(clientId)
   if (problem) throw invalidClient(`The client_id ${clientId} is not a client ID metadata document URL: ${problem}.`)
   const document = await documentAt(provider, clientId)

@@ -83,11 +83,18 @@ interface IssueFields {
   jkt: string | null
 }
 
-async function issueTokens(ctx: StandardContext, client: Client, fields: IssueFields): Promise<StandardToken> {
-  const { clock, config, store } = ctx.provider
-  const now = clock.nowMs()
+/** The tokens' record; synchronous for opaque access tokens, a promise when the access token is a JWT to sign. */
+function issueTokens(ctx: StandardContext, client: Client, fields: IssueFields): StandardToken | Promise<StandardToken> {
+  const now = ctx.provider.clock.nowMs()
+  if (ctx.provider.config.accessTokenFormat === 'jwt')
+    return jwtAccessToken(ctx, client, fields, now).then((token) => insertTokens(ctx, client, fields, now, token))
+  return insertTokens(ctx, client, fields, now, randomBase64Url(32))
+}
+
+function insertTokens(ctx: StandardContext, client: Client, fields: IssueFields, now: number, token: string): StandardToken {
+  const { config, store } = ctx.provider
   return store.tokens.insert({
-    token: config.accessTokenFormat === 'jwt' ? await jwtAccessToken(ctx, client, fields, now) : randomBase64Url(32),
+    token,
     refreshToken: fields.withRefreshToken ? randomBase64Url(32) : null,
     clientId: client.clientId,
     userId: fields.userId,
@@ -265,7 +272,7 @@ async function refreshTokenGrant(ctx: StandardContext, client: Client, params: P
 }
 
 /** RFC 6749 §4.4: confidential clients only, no user scopes, no refresh token (§4.4.3). */
-async function clientCredentialsGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Promise<Issued> {
+function clientCredentialsGrant(ctx: StandardContext, client: Client, params: Params, jkt: string | null): Issued | Promise<Issued> {
   if (clientMeta(client).token_endpoint_auth_method === 'none')
     throw new UnauthorizedClient('Public clients cannot use the client_credentials grant.', 'public client')
   const requested = splitScopes(params.value('scope'), / +/)
@@ -273,17 +280,16 @@ async function clientCredentialsGrant(ctx: StandardContext, client: Client, para
   const refused = requested.filter((s) => !allowed.includes(s))
   if (refused.length) throw new InvalidScope(`The scope ${refused.join(' ')} is not available to the client_credentials grant.`, 'client credentials scope')
   const audience = tokenResources(ctx, [])
-  return {
-    token: await issueTokens(ctx, client, {
-      userId: null,
-      scopes: requested,
-      audience,
-      familyId: randomHex(12),
-      authTimeMs: null,
-      withRefreshToken: false,
-      jkt,
-    }),
-  }
+  const token = issueTokens(ctx, client, {
+    userId: null,
+    scopes: requested,
+    audience,
+    familyId: randomHex(12),
+    authTimeMs: null,
+    withRefreshToken: false,
+    jkt,
+  })
+  return token instanceof Promise ? token.then((issued) => ({ token: issued })) : { token }
 }
 
 /** RFC 8628 §3.4-§3.5: pending until the user decides, `slow_down` (+5 s) when polled faster than the interval. */
@@ -318,7 +324,9 @@ async function deviceCodeGrant(ctx: StandardContext, client: Client, params: Par
   return withIdToken(ctx, client, token)
 }
 
-const GRANTS: Record<string, (ctx: StandardContext, client: Client, params: Params, jkt: string | null) => Promise<Issued>> = {
+type Grant = (ctx: StandardContext, client: Client, params: Params, jkt: string | null) => Issued | Promise<Issued>
+
+const GRANTS: Record<string, Grant> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
@@ -339,28 +347,51 @@ export function tokenResponse(ctx: StandardContext, { token, idToken }: Issued):
   return Reply.json(200, body, TOKEN_HEADERS)
 }
 
-/** The token endpoint (RFC 6749 §3.2): grant type, client authentication, then the grant. */
+/**
+ * The token endpoint (RFC 6749 §3.2): grant type, client-id document, client
+ * authentication, grant registered, DPoP, then the grant. Synchronous when
+ * none of these is asynchronous (a client_credentials request with a secret, no
+ * DPoP proof, an opaque token): each step goes on without a promise when it has none.
+ */
 export const tokenRoute = defineRoute<StandardRuntime>({
   id: 'standard.token',
   method: 'POST',
   path: STANDARD_PATHS.token,
-  async resolve(ctx) {
+  resolve(ctx) {
     const params = ctx.body()
     const grantType = params.value('grant_type')
     ctx.notes.grantType = grantType
     if (!grantType) throw new InvalidRequest('The "grant_type" parameter is missing.', 'missing grant_type')
     const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined
     if (!grant) throw new UnsupportedGrantType(`The grant_type "${grantType}" is not supported (${STANDARD_GRANT_TYPES.join(', ')}).`)
-    await resolveClientIdDocument(ctx, params.value('client_id'))
-    const { client } = await authenticateStandardClient(ctx, params, { allowNone: true })
-    if (!client.grantTypes.includes(grantType))
-      throw new UnauthorizedClient(`This client is not registered for the ${grantType} grant.`, `grant ${grantType} not registered`)
-    const proof = dpopHeader(ctx)
-    // @see RFC 9449 §5.2: a client registered with dpop_bound_access_tokens gets no Bearer token.
-    if (proof === undefined && clientMeta(client).dpop_bound_access_tokens)
-      throw invalidDpopProof('This client is registered with "dpop_bound_access_tokens": its token requests need a DPoP proof (RFC 9449 §5.2).')
-    const jkt = proof === undefined ? null : await verifyDpopProof(ctx, proof)
-    if (jkt) ctx.notes.dpopJkt = jkt
-    return tokenResponse(ctx, await grant(ctx, client, params, jkt))
+    const document = resolveClientIdDocument(ctx, params.value('client_id'))
+    return document ? document.then(() => authenticated(ctx, params, grantType, grant)) : authenticated(ctx, params, grantType, grant)
   },
 })
+
+/** {@link tokenRoute} from client authentication on. */
+function authenticated(ctx: StandardContext, params: Params, grantType: string, grant: Grant): Reply | Promise<Reply> {
+  const authentication = authenticateStandardClient(ctx, params, { allowNone: true })
+  return authentication instanceof Promise
+    ? authentication.then(({ client }) => granted(ctx, params, grantType, grant, client))
+    : granted(ctx, params, grantType, grant, authentication.client)
+}
+
+/** {@link tokenRoute} once the client is known: the grant registered, the DPoP proof if any, the grant. */
+function granted(ctx: StandardContext, params: Params, grantType: string, grant: Grant, client: Client): Reply | Promise<Reply> {
+  if (!client.grantTypes.includes(grantType))
+    throw new UnauthorizedClient(`This client is not registered for the ${grantType} grant.`, `grant ${grantType} not registered`)
+  const proof = dpopHeader(ctx)
+  // @see RFC 9449 §5.2: a client registered with dpop_bound_access_tokens gets no Bearer token.
+  if (proof === undefined && clientMeta(client).dpop_bound_access_tokens)
+    throw invalidDpopProof('This client is registered with "dpop_bound_access_tokens": its token requests need a DPoP proof (RFC 9449 §5.2).')
+  if (proof === undefined) return answered(ctx, grant(ctx, client, params, null))
+  return verifyDpopProof(ctx, proof).then((jkt) => {
+    if (jkt) ctx.notes.dpopJkt = jkt
+    return answered(ctx, grant(ctx, client, params, jkt))
+  })
+}
+
+function answered(ctx: StandardContext, issued: Issued | Promise<Issued>): Reply | Promise<Reply> {
+  return issued instanceof Promise ? issued.then((done) => tokenResponse(ctx, done)) : tokenResponse(ctx, issued)
+}
