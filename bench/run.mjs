@@ -384,7 +384,8 @@ function summarize(r) {
       target('Keystone cc ÷ Keystone fidelity floor, by server CPU a token (floor ÷ Keystone)', cpuRatio(KEYSTONE, KEYSTONE_FLOOR), '(context)')
     }
   }
-  target('Keystone cc, node --max-semi-space-size=32 (not shipped) ÷ oidc-provider opaque', ratio(KEYSTONE_YOUNG32, OIDC_OPAQUE), '(context: scavenging)')
+  if (s[KEYSTONE_YOUNG32] && s[OIDC_OPAQUE])
+    target('Keystone cc, node --max-semi-space-size=32 (not shipped) ÷ oidc-provider opaque', ratio(KEYSTONE_YOUNG32, OIDC_OPAQUE), '(context: scavenging)')
   if (s[STANDARD_OPAQUE] && s[OIDC_OPAQUE]) target('standard cc ÷ oidc-provider opaque', ratio(STANDARD_OPAQUE, OIDC_OPAQUE), '(context)')
   if (s[STANDARD_JWT] && s[OIDC_JWT]) target('standard cc JWT ÷ oidc-provider RS256 JWT', ratio(STANDARD_JWT, OIDC_JWT), '(context)')
   if (s[COGO_EVERY_TOKEN_SIGNED] && s[RS256_BOUND])
