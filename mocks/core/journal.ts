@@ -1,6 +1,6 @@
 import type { OAuthError } from './errors.js'
 import type { Fault } from './faults.js'
-import type { Reply, ReplyHeaders } from './reply.js'
+import { firstHeaderValue, type Reply, type ReplyHeaders } from './reply.js'
 import { RawHeaders } from './request.js'
 import type { RouteContext } from './routes.js'
 import type { Violation } from './violations.js'
@@ -290,11 +290,6 @@ export class Journal {
   }
 }
 
-/** A header's first value, as `Reply.header` reads it from the lower-case names. */
-function firstValue(value: string | string[] | undefined): string | null {
-  return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value
-}
-
 function exchangeBytes(exchange: Exchange): number {
   return exchange.request.body.length + exchange.response.body.length + exchange.request.url.length + EXCHANGE_OVERHEAD_BYTES
 }
@@ -350,7 +345,11 @@ class RecordedExchange {
       request: { method: this.method, url: this.url, headers: headersToObject(this.headers), body: this.bodyText },
       // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
       response: replyHeaders
-        ? { status: this.status, headers: replyHeadersToObject(replyHeaders), body: recordedBody(firstValue(replyHeaders['content-type']), this.replyBody) }
+        ? {
+            status: this.status,
+            headers: replyHeadersToObject(replyHeaders),
+            body: recordedBody(firstHeaderValue(replyHeaders, 'content-type'), this.replyBody),
+          }
         : { status: 0, headers: {}, body: '' },
       notes: this.notes,
     }

@@ -67,8 +67,7 @@ export class Reply {
 
   /** The first value of a header, or null. */
   header(name: string): string | null {
-    const value = this.headers[name.toLowerCase()]
-    return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value
+    return firstHeaderValue(this.headers, name.toLowerCase())
   }
 
   /** The same answer with some headers replaced (undefined removes one). */
@@ -120,6 +119,12 @@ const FORBIDDEN_IN_VALUE = /[\r\n\0]/
 export type RouteAnswer = Response | Reply
 
 /** Whether a value is an answer (rather than, say, the signed-in user a page helper returns when there is no redirect to make). */
+/** A header's first value in normalized (lower-case) headers, or null. */
+export function firstHeaderValue(headers: ReplyHeaders, lowerCaseName: string): string | null {
+  const value = headers[lowerCaseName]
+  return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value
+}
+
 export function isRouteAnswer(value: unknown): value is RouteAnswer {
   if (value instanceof Reply) return true
   // A promise is not an answer; ruled out before reading the global `Response`, whose first read loads undici, which `serve` otherwise never needs.
