@@ -3,7 +3,7 @@ import type { JWTPayload } from 'jose'
 import { splitScopes, verifyCodeVerifier } from '../../core/authorize.js'
 import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
-import { Reply } from '../../core/reply.js'
+import { Reply, type ReplyHeaders } from '../../core/reply.js'
 import { defineRoute } from '../../core/routes.js'
 import { randomBase64Url, randomHex } from '../../core/secrets.js'
 import type { AuthorizationCode, Client } from '../../store/index.js'
@@ -21,6 +21,8 @@ import { DEVICE_CODE_GRANT, STANDARD_GRANT_TYPES } from './supported.js'
 const USER_SCOPES = ['openid', 'profile', 'email', 'offline_access']
 
 export const TOKEN_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
+/** A token response's headers as `Reply.json(200, body, TOKEN_HEADERS)` leaves them (shared: a `Reply`'s headers are read, never changed). */
+const TOKEN_REPLY_HEADERS: ReplyHeaders = Object.freeze({ 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' })
 
 /** invalid_target (RFC 8707 §2) as a token-endpoint error. */
 function invalidTarget(_error: string, description: string): OAuthError {
@@ -344,7 +346,7 @@ export function tokenResponse(ctx: StandardContext, { token, idToken }: Issued):
   if (token.scopes.length) body.scope = token.scopes.join(' ')
   if (token.refreshToken) body.refresh_token = token.refreshToken
   if (idToken) body.id_token = idToken
-  return Reply.json(200, body, TOKEN_HEADERS)
+  return Reply.normalized(200, TOKEN_REPLY_HEADERS, JSON.stringify(body))
 }
 
 /**
