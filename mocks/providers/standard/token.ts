@@ -30,7 +30,9 @@ function invalidTarget(_error: string, description: string): OAuthError {
 }
 
 /** The resources of a token request: each known, and within `allowed` when the grant named some (RFC 8707 §2.2). */
-function tokenResources(ctx: StandardContext, allowed: string[]): string[] {
+function tokenResources(ctx: StandardContext, params: Params, allowed: string[]): string[] {
+  // The params of a form body are that body's own entries: without "resource" it names none, and need not be parsed again.
+  if (params.source === 'form' && !params.has('resource')) return allowed
   const requested = checkResources(ctx, new URLSearchParams(ctx.bodyText).getAll('resource').filter(Boolean), invalidTarget)
   if (!requested.length) return allowed
   const outside = allowed.length ? requested.filter((r) => !allowed.includes(r)) : []
@@ -212,7 +214,7 @@ async function authorizationCodeGrant(ctx: StandardContext, client: Client, para
         ? 'The authorization code is bound to a DPoP key ("dpop_jkt"); send a DPoP proof made with it (RFC 9449 §10).'
         : 'The DPoP proof was made with another key than the one the authorization code is bound to ("dpop_jkt", RFC 9449 §10).',
     )
-  const audience = tokenResources(ctx, code.resources)
+  const audience = tokenResources(ctx, params, code.resources)
   const familyId = randomHex(12)
   store.codes.patch(code, { redeemedAtMs: now, familyId })
   const token = await issueTokens(ctx, client, {
@@ -259,7 +261,7 @@ async function refreshTokenGrant(ctx: StandardContext, client: Client, params: P
         : 'The DPoP proof was made with another key than the one this refresh token is bound to (RFC 9449 §5.0).',
     )
   }
-  const audience = tokenResources(ctx, previous.audience)
+  const audience = tokenResources(ctx, params, previous.audience)
   ctx.provider.store.tokens.patch(previous, { refreshRotatedAtMs: now })
   const token = await issueTokens(ctx, client, {
     userId: previous.userId,
@@ -281,7 +283,7 @@ function clientCredentialsGrant(ctx: StandardContext, client: Client, params: Pa
   const allowed = (client.scopes.length ? client.scopes : Object.keys(STANDARD_SCOPES)).filter((s) => !USER_SCOPES.includes(s))
   const refused = requested.filter((s) => !allowed.includes(s))
   if (refused.length) throw new InvalidScope(`The scope ${refused.join(' ')} is not available to the client_credentials grant.`, 'client credentials scope')
-  const audience = tokenResources(ctx, [])
+  const audience = tokenResources(ctx, params, [])
   const token = issueTokens(ctx, client, {
     userId: null,
     scopes: requested,
