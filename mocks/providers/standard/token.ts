@@ -280,8 +280,8 @@ function clientCredentialsGrant(ctx: StandardContext, client: Client, params: Pa
   if (clientMeta(client).token_endpoint_auth_method === 'none')
     throw new UnauthorizedClient('Public clients cannot use the client_credentials grant.', 'public client')
   const requested = splitScopes(params.value('scope'), / +/)
-  const allowed = (client.scopes.length ? client.scopes : Object.keys(STANDARD_SCOPES)).filter((s) => !USER_SCOPES.includes(s))
-  const refused = requested.filter((s) => !allowed.includes(s))
+  // Refused: a user scope, or one outside the client's scopes (the server's, when it registered none).
+  const refused = requested.filter((s) => USER_SCOPES.includes(s) || !(client.scopes.length ? client.scopes.includes(s) : Object.hasOwn(STANDARD_SCOPES, s)))
   if (refused.length) throw new InvalidScope(`The scope ${refused.join(' ')} is not available to the client_credentials grant.`, 'client credentials scope')
   const audience = tokenResources(ctx, params, [])
   const token = issueTokens(ctx, client, {
