@@ -89,8 +89,11 @@ let stateKey: symbol | null | undefined
  *   begins with a byte order mark, which decoding the stream drops.
  */
 function bodyAsGiven(request: Request): ReadBody | undefined {
+  const stream = request.body
+  // No body (GET, HEAD): nothing to take, nothing more to ask.
+  if (stream === null) return undefined
   if (stateKey === undefined) stateKey = Object.getOwnPropertySymbols(request).find((key) => key.description === 'state') ?? null
-  if (stateKey === null || request.bodyUsed || request.body?.locked || request.headers.has('content-length')) return undefined
+  if (stateKey === null || stream.locked || request.bodyUsed || request.headers.has('content-length')) return undefined
   const source = (request as unknown as Record<symbol, { body?: { source?: unknown } | null } | undefined>)[stateKey]?.body?.source
   if (typeof source === 'string') {
     if (source.charCodeAt(0) === 0xfeff || !(source as string & { isWellFormed(): boolean }).isWellFormed()) return undefined
