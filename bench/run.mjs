@@ -306,6 +306,11 @@ async function startup() {
   )
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
   log(`  bare node:http importing zod first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
+  if (r.snapshot.skipped) log(`  startup snapshot rows skipped: ${r.snapshot.skipped}`)
+  else
+    log(
+      `  from startup snapshots (not shipped): serve ${r.snapshot.serve.medianMs.toFixed(0)} ms, bare node:http ${r.snapshot.bare.medianMs.toFixed(0)} ms, empty entry ${r.snapshot.empty.medianMs.toFixed(0)} ms`,
+    )
 }
 
 async function check() {
@@ -472,6 +477,10 @@ function summarize(r) {
       '(context: zod loaded file by file from node_modules)',
     )
     target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
+    if (r.startup.snapshot && !r.startup.snapshot.skipped) {
+      target('  serve from a startup snapshot (bench/startup-snapshot.mjs, not shipped), first token (ms)', r.startup.snapshot.serve.medianMs, '(context)')
+      target('  its floor: bare node:http server from a startup snapshot, first answer (ms)', r.startup.snapshot.bare.medianMs, '(context)')
+    }
   }
   if (r.check.wallMs !== undefined) {
     target('check --provider all, in-process, reference client: wall (ms)', r.check.wallMs, '≤ 2000', (v) => v <= 2000)
@@ -539,6 +548,14 @@ function renderTable(r) {
     lines.push(
       `| bare node:http server importing zod first (bare-http.mjs --with-zod), first answer | ${r.startup.bareHttpZod.medianMs.toFixed(0)} | ${r.startup.bareHttpZod.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
+    const snapshot = r.startup.snapshot
+    if (snapshot && !snapshot.skipped)
+      for (const [label, x] of [
+        ['serve from a startup snapshot (bench/startup-snapshot.mjs, not shipped), first token', snapshot.serve],
+        ['bare node:http server from a startup snapshot, first answer', snapshot.bare],
+        ['empty startup snapshot, exit', snapshot.empty],
+      ])
+        lines.push(`| ${label} | ${x.medianMs.toFixed(0)} | ${x.runs.map((v) => v.toFixed(0)).join(', ')} |`)
   }
   if (r.check.wallMs !== undefined)
     lines.push(

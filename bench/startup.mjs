@@ -5,12 +5,17 @@
 // node:http server (bench/servers/bare-http.mjs) until its first answer, and
 // the same server importing zod from node_modules first (what zod costs a
 // server that imports it; the bin's bundle carries the parts it uses).
-// All four are interleaved, start by start, so the machine's load weighs on
+// Beside them, unless BENCH_STARTUP_SNAPSHOT=0, the same processes started
+// from Node's user-land startup snapshots (bench/startup-snapshot.mjs, an
+// experiment the bin does not use): `serve`, the bare server, and an empty
+// entry beside `node -e 0`.
+// All are interleaved, start by start, so the machine's load weighs on
 // each alike. Runs: BENCH_STARTUP_RUNS (default 20).
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { BENCH_DIR, ROOT, stopProcess } from './lib.mjs'
 import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
+import { buildSnapshots, checkFresh } from './startup-snapshot.mjs'
 
 /** Resolves with the child's first stdout line; rejects when it exits first or prints nothing in 10 s. */
 function firstLine(child) {
@@ -33,9 +38,10 @@ function firstLine(child) {
   })
 }
 
-async function serveOnce() {
+/** `start` is what node runs: the bin, or `--snapshot-blob <blob>`. */
+async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')]) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.js'), 'serve', '--port-base', '0', '--json', '--quiet'], {
+  const child = spawn(process.execPath, [...start, 'serve', '--port-base', '0', '--json', '--quiet'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -56,9 +62,9 @@ async function serveOnce() {
   }
 }
 
-async function bareHttpOnce(args = []) {
+async function bareHttpOnce(args = [], start = [join(BENCH_DIR, 'servers', 'bare-http.mjs')]) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(BENCH_DIR, 'servers', 'bare-http.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...start, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   try {
     const { url } = JSON.parse(await firstLine(child))
     const res = await fetch(url, { method: 'POST', body: 'grant_type=client_credentials' })
@@ -71,14 +77,14 @@ async function bareHttpOnce(args = []) {
   }
 }
 
-function nodeExitOnce() {
+function nodeExitOnce(args = ['-e', '0']) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' })
+  const child = spawn(process.execPath, args, { stdio: 'ignore' })
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('node -e 0 ran past 10 s'))), 10_000)
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`node ${args.join(' ')} ran past 10 s`))), 10_000)
     child.on('exit', (code) => {
       clearTimeout(timer)
-      if (code !== 0) reject(new Error(`node -e 0 exited with ${code}`))
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}`))
       else resolve(performance.now() - t0)
     })
   })
@@ -89,20 +95,42 @@ const median = (values) => {
   return sorted[Math.floor((sorted.length - 1) / 2)]
 }
 
+/** The blobs of bench/startup-snapshot.mjs, built and checked; or why not. */
+async function snapshots() {
+  if (process.env.BENCH_STARTUP_SNAPSHOT === '0') return { skipped: 'BENCH_STARTUP_SNAPSHOT=0' }
+  try {
+    const built = await buildSnapshots()
+    return { built, fresh: await checkFresh(built) }
+  } catch (error) {
+    return { skipped: error.message }
+  }
+}
+
 export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?? 20)) {
   // Warm this process's fetch (undici loads lazily) so its start-up is not counted against the servers.
   await fetch('data:,warm').catch(() => {})
+  let snapshot = await snapshots()
   const serveRuns = []
   const bare = []
   const bareZod = []
   const nodeExit = []
+  const fromSnapshot = { serve: [], empty: [], bare: [] }
   for (let i = 0; i < runs; i++) {
     nodeExit.push(await nodeExitOnce())
     bare.push(await bareHttpOnce())
     bareZod.push(await bareHttpOnce(['--with-zod']))
     serveRuns.push(await serveOnce())
+    if (snapshot.skipped) continue
+    try {
+      fromSnapshot.serve.push((await serveOnce(snapshot.built.serve.args)).firstTokenMs)
+      fromSnapshot.empty.push(await nodeExitOnce(snapshot.built.empty.args))
+      fromSnapshot.bare.push(await bareHttpOnce([], snapshot.built.bare.args))
+    } catch (error) {
+      snapshot = { skipped: `a start from a snapshot failed: ${error.message}` }
+    }
   }
   const first = serveRuns.map((r) => r.firstTokenMs)
+  const series = (values) => ({ medianMs: median(values), runs: values })
   return {
     medianMs: median(first),
     runs: first,
@@ -112,6 +140,9 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
     nodeExit: { medianMs: median(nodeExit), runs: nodeExit },
     bareHttp: { medianMs: median(bare), runs: bare },
     bareHttpZod: { medianMs: median(bareZod), runs: bareZod },
+    snapshot: snapshot.skipped
+      ? snapshot
+      : { ...snapshot, serve: series(fromSnapshot.serve), empty: series(fromSnapshot.empty), bare: series(fromSnapshot.bare) },
   }
 }
 
