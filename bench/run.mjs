@@ -306,6 +306,10 @@ async function startup() {
   )
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
   log(`  bare node:http importing zod first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
+  if (r.withoutExtraCaCerts)
+    log(
+      `  without NODE_EXTRA_CA_CERTS: serve ${r.withoutExtraCaCerts.serve.medianMs.toFixed(0)} ms, node -e 0 ${r.withoutExtraCaCerts.nodeExit.medianMs.toFixed(0)} ms, bare node:http ${r.withoutExtraCaCerts.bare.medianMs.toFixed(0)} ms`,
+    )
   if (r.snapshot.skipped) log(`  startup snapshot rows skipped: ${r.snapshot.skipped}`)
   else
     log(
@@ -477,6 +481,11 @@ function summarize(r) {
       '(context: zod loaded file by file from node_modules)',
     )
     target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
+    if (r.startup.withoutExtraCaCerts) {
+      const w = r.startup.withoutExtraCaCerts
+      target('  serve without NODE_EXTRA_CA_CERTS (which this machine sets), first token (ms)', w.serve.medianMs, '(context)')
+      target(`  beside it, without NODE_EXTRA_CA_CERTS: node -e 0 ${w.nodeExit.medianMs.toFixed(0)}, bare node:http (ms)`, w.bare.medianMs, '(context)')
+    }
     if (r.startup.snapshot && !r.startup.snapshot.skipped) {
       target('  serve from a startup snapshot (bench/startup-snapshot.mjs, not shipped), first token (ms)', r.startup.snapshot.serve.medianMs, '(context)')
       target('  its floor: bare node:http server from a startup snapshot, first answer (ms)', r.startup.snapshot.bare.medianMs, '(context)')
@@ -548,6 +557,14 @@ function renderTable(r) {
     lines.push(
       `| bare node:http server importing zod first (bare-http.mjs --with-zod), first answer | ${r.startup.bareHttpZod.medianMs.toFixed(0)} | ${r.startup.bareHttpZod.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
+    const w = r.startup.withoutExtraCaCerts
+    if (w)
+      for (const [label, x] of [
+        ['serve, first token, without NODE_EXTRA_CA_CERTS', w.serve],
+        ['`node -e 0`, exit, without NODE_EXTRA_CA_CERTS', w.nodeExit],
+        ['bare node:http server, first answer, without NODE_EXTRA_CA_CERTS', w.bare],
+      ])
+        lines.push(`| ${label} | ${x.medianMs.toFixed(0)} | ${x.runs.map((v) => v.toFixed(0)).join(', ')} |`)
     const snapshot = r.startup.snapshot
     if (snapshot && !snapshot.skipped)
       for (const [label, x] of [

@@ -266,6 +266,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   ]
   lines.push(row('`node dist/bundle/oauth-dance.js serve`, first token', { medianMs: r.medianMs, runs: r.runs }))
   lines.push(row('`node -e 0`, exit', r.nodeExit), row('bare node:http server, first answer', r.bareHttp))
+  if (r.withoutExtraCaCerts) {
+    lines.push(row('`node dist/bundle/oauth-dance.js serve`, first token, without NODE_EXTRA_CA_CERTS', r.withoutExtraCaCerts.serve))
+    lines.push(row('`node -e 0`, exit, without NODE_EXTRA_CA_CERTS', r.withoutExtraCaCerts.nodeExit))
+    lines.push(row('bare node:http server, first answer, without NODE_EXTRA_CA_CERTS', r.withoutExtraCaCerts.bare))
+  }
   if (r.snapshot.skipped) lines.push(`(startup snapshot rows skipped: ${r.snapshot.skipped})`)
   else {
     lines.push(row('serve from a startup snapshot, first token', r.snapshot.serve))

@@ -8,7 +8,10 @@
 // Beside them, unless BENCH_STARTUP_SNAPSHOT=0, the same processes started
 // from Node's user-land startup snapshots (bench/startup-snapshot.mjs, an
 // experiment the bin does not use): `serve`, the bare server, and an empty
-// entry beside `node -e 0`.
+// entry beside `node -e 0`. And when NODE_EXTRA_CA_CERTS is set (this
+// sandbox sets it: Node then reads and parses that bundle of certificates
+// before it runs any JavaScript, in every process), `node -e 0`, the bare
+// server and `serve` again without it: what a start costs where it is unset.
 // All are interleaved, start by start, so the machine's load weighs on
 // each alike. Runs: BENCH_STARTUP_RUNS (default 20).
 import { spawn } from 'node:child_process'
@@ -39,11 +42,12 @@ function firstLine(child) {
 }
 
 /** `start` is what node runs: the bin, or `--snapshot-blob <blob>`. */
-async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')]) {
+async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')], env = process.env) {
   const t0 = performance.now()
   const child = spawn(process.execPath, [...start, 'serve', '--port-base', '0', '--json', '--quiet'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   })
   try {
     const line = await firstLine(child)
@@ -62,9 +66,9 @@ async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')]) {
   }
 }
 
-async function bareHttpOnce(args = [], start = [join(BENCH_DIR, 'servers', 'bare-http.mjs')]) {
+async function bareHttpOnce(args = [], start = [join(BENCH_DIR, 'servers', 'bare-http.mjs')], env = process.env) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [...start, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...start, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env })
   try {
     const { url } = JSON.parse(await firstLine(child))
     const res = await fetch(url, { method: 'POST', body: 'grant_type=client_credentials' })
@@ -77,9 +81,9 @@ async function bareHttpOnce(args = [], start = [join(BENCH_DIR, 'servers', 'bare
   }
 }
 
-function nodeExitOnce(args = ['-e', '0']) {
+function nodeExitOnce(args = ['-e', '0'], env = process.env) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, args, { stdio: 'ignore' })
+  const child = spawn(process.execPath, args, { stdio: 'ignore', env })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`node ${args.join(' ')} ran past 10 s`))), 10_000)
     child.on('exit', (code) => {
@@ -115,11 +119,18 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
   const bareZod = []
   const nodeExit = []
   const fromSnapshot = { serve: [], empty: [], bare: [] }
+  const { NODE_EXTRA_CA_CERTS, ...withoutCaEnv } = process.env
+  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: [], bare: [], serve: [] } : null
   for (let i = 0; i < runs; i++) {
     nodeExit.push(await nodeExitOnce())
     bare.push(await bareHttpOnce())
     bareZod.push(await bareHttpOnce(['--with-zod']))
     serveRuns.push(await serveOnce())
+    if (withoutCa) {
+      withoutCa.nodeExit.push(await nodeExitOnce(undefined, withoutCaEnv))
+      withoutCa.bare.push(await bareHttpOnce([], undefined, withoutCaEnv))
+      withoutCa.serve.push((await serveOnce(undefined, withoutCaEnv)).firstTokenMs)
+    }
     if (snapshot.skipped) continue
     try {
       fromSnapshot.serve.push((await serveOnce(snapshot.built.serve.args)).firstTokenMs)
@@ -140,6 +151,7 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
     nodeExit: { medianMs: median(nodeExit), runs: nodeExit },
     bareHttp: { medianMs: median(bare), runs: bare },
     bareHttpZod: { medianMs: median(bareZod), runs: bareZod },
+    withoutExtraCaCerts: withoutCa && { nodeExit: series(withoutCa.nodeExit), bare: series(withoutCa.bare), serve: series(withoutCa.serve) },
     snapshot: snapshot.skipped
       ? snapshot
       : { ...snapshot, serve: series(fromSnapshot.serve), empty: series(fromSnapshot.empty), bare: series(fromSnapshot.bare) },
