@@ -7,7 +7,7 @@
 // BENCH_CONNECTIONS (default 32), BENCH_SCALE_MAX (default 1000000),
 // BENCH_ROUNDS (interleaved rounds over sockets, default 5),
 // BENCH_ONLY (comma-separated sections: sockets,in-process,scale,startup,check,memory),
-// BENCH_STARTUP_RUNS (default 20), BENCH_CHECK_RUNS (default 3),
+// BENCH_STARTUP_RUNS (default 20), BENCH_STARTUP_SNAPSHOT (0 leaves out the startup-snapshot rows), BENCH_CHECK_RUNS (default 3),
 // BENCH_MEMORY_BURSTS (rounds of the memory section, default 4),
 // BENCH_MEMORY_REQUESTS (requests per burst, default 100000),
 // BENCH_SOCKETS_ONLY (a regular expression over socket run names), BENCH_IN_PROCESS_N (round trips a side, default 20000).
