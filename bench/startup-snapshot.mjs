@@ -185,6 +185,11 @@ export async function buildSnapshots(dir = SNAPSHOT_DIR) {
   return built
 }
 
+/** Removes what buildSnapshots() wrote: dist/ is packed (`npm pack --ignore-scripts` after a build would take the blobs). */
+export function removeSnapshots(dir = SNAPSHOT_DIR) {
+  rmSync(dir, { recursive: true, force: true })
+}
+
 /**
  * Starts `serve` (`start`: the bin, or `--snapshot-blob <blob>`) until it
  * prints its description; returns what it describes, the first token of each

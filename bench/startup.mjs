@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { BENCH_DIR, ROOT, stopProcess } from './lib.mjs'
 import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
-import { buildSnapshots, checkFresh } from './startup-snapshot.mjs'
+import { buildSnapshots, checkFresh, removeSnapshots } from './startup-snapshot.mjs'
 
 /** Resolves with the child's first stdout line; rejects when it exits first or prints nothing in 10 s. */
 function firstLine(child) {
@@ -121,24 +121,28 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
   const fromSnapshot = { serve: [], empty: [], bare: [] }
   const { NODE_EXTRA_CA_CERTS, ...withoutCaEnv } = process.env
   const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: [], bare: [], serve: [] } : null
-  for (let i = 0; i < runs; i++) {
-    nodeExit.push(await nodeExitOnce())
-    bare.push(await bareHttpOnce())
-    bareZod.push(await bareHttpOnce(['--with-zod']))
-    serveRuns.push(await serveOnce())
-    if (withoutCa) {
-      withoutCa.nodeExit.push(await nodeExitOnce(undefined, withoutCaEnv))
-      withoutCa.bare.push(await bareHttpOnce([], undefined, withoutCaEnv))
-      withoutCa.serve.push((await serveOnce(undefined, withoutCaEnv)).firstTokenMs)
+  try {
+    for (let i = 0; i < runs; i++) {
+      nodeExit.push(await nodeExitOnce())
+      bare.push(await bareHttpOnce())
+      bareZod.push(await bareHttpOnce(['--with-zod']))
+      serveRuns.push(await serveOnce())
+      if (withoutCa) {
+        withoutCa.nodeExit.push(await nodeExitOnce(undefined, withoutCaEnv))
+        withoutCa.bare.push(await bareHttpOnce([], undefined, withoutCaEnv))
+        withoutCa.serve.push((await serveOnce(undefined, withoutCaEnv)).firstTokenMs)
+      }
+      if (snapshot.skipped) continue
+      try {
+        fromSnapshot.serve.push((await serveOnce(snapshot.built.serve.args)).firstTokenMs)
+        fromSnapshot.empty.push(await nodeExitOnce(snapshot.built.empty.args))
+        fromSnapshot.bare.push(await bareHttpOnce([], snapshot.built.bare.args))
+      } catch (error) {
+        snapshot = { skipped: `a start from a snapshot failed: ${error.message}` }
+      }
     }
-    if (snapshot.skipped) continue
-    try {
-      fromSnapshot.serve.push((await serveOnce(snapshot.built.serve.args)).firstTokenMs)
-      fromSnapshot.empty.push(await nodeExitOnce(snapshot.built.empty.args))
-      fromSnapshot.bare.push(await bareHttpOnce([], snapshot.built.bare.args))
-    } catch (error) {
-      snapshot = { skipped: `a start from a snapshot failed: ${error.message}` }
-    }
+  } finally {
+    removeSnapshots()
   }
   const first = serveRuns.map((r) => r.firstTokenMs)
   const series = (values) => ({ medianMs: median(values), runs: values })
