@@ -263,13 +263,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       ),
     ),
   )
-  const row = (label, x) => `| ${label} | ${x.medianMs.toFixed(0)} | ${x.runs.map((v) => v.toFixed(0)).join(', ')} |`
+  const row = (label, x) => `| ${label} | ${x.medianMs.toFixed(0)} | ${x.medianCpuMs ?? ''} | ${x.runs.map((v) => v.toFixed(0)).join(', ')} |`
   const lines = [
-    `Startup, spawn to first answer, ${r.runs.length} starts each, interleaved (median ms; every start); node ${process.version}`,
-    '| process | median ms | every start |',
-    '|---|---:|---|',
+    `Startup, spawn to first answer, ${r.runs.length} starts each, interleaved (median ms; the process's CPU ms at its first answer, from /proc; every start); node ${process.version}`,
+    '| process | median ms | CPU ms | every start |',
+    '|---|---:|---:|---|',
   ]
-  lines.push(row('`node dist/bundle/oauth-dance.js serve`, first token', { medianMs: r.medianMs, runs: r.runs }))
+  lines.push(row('`node dist/bundle/oauth-dance.js serve`, first token', r))
   lines.push(row('`node -e 0`, exit', r.nodeExit), row('bare node:http server, first answer', r.bareHttp))
   if (r.withoutExtraCaCerts) {
     lines.push(row('`node dist/bundle/oauth-dance.js serve`, first token, without NODE_EXTRA_CA_CERTS', r.withoutExtraCaCerts.serve))

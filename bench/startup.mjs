@@ -15,6 +15,7 @@
 // All are interleaved, start by start, so the machine's load weighs on
 // each alike. Runs: BENCH_STARTUP_RUNS (default 20).
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BENCH_DIR, ROOT, stopProcess } from './lib.mjs'
 import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
@@ -41,6 +42,16 @@ function firstLine(child) {
   })
 }
 
+/** CPU time (every thread) a process has used so far, ms, from /proc (10 ms ticks); undefined elsewhere. */
+function processCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
 /** `start` is what node runs: the bin, or `--snapshot-blob <blob>`. */
 async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')], env = process.env) {
   const t0 = performance.now()
@@ -59,7 +70,7 @@ async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')], env
     const res = await fetch(spec.url, spec)
     const body = await res.json()
     if (res.status !== 200 || !body.access_token) throw new Error(`first token request answered ${res.status}`)
-    return { firstTokenMs: performance.now() - t0, listeningMs, provider: id }
+    return { firstTokenMs: performance.now() - t0, listeningMs, provider: id, cpuMs: processCpuMs(child.pid) }
   } finally {
     child.stdout.destroy()
     await stopProcess(child)
@@ -74,7 +85,7 @@ async function bareHttpOnce(args = [], start = [join(BENCH_DIR, 'servers', 'bare
     const res = await fetch(url, { method: 'POST', body: 'grant_type=client_credentials' })
     await res.text()
     if (res.status !== 200) throw new Error(`bare server answered ${res.status}`)
-    return performance.now() - t0
+    return { ms: performance.now() - t0, cpuMs: processCpuMs(child.pid) }
   } finally {
     child.stdout.destroy()
     await stopProcess(child)
@@ -89,7 +100,7 @@ function nodeExitOnce(args = ['-e', '0'], env = process.env) {
     child.on('exit', (code) => {
       clearTimeout(timer)
       if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}`))
-      else resolve(performance.now() - t0)
+      else resolve({ ms: performance.now() - t0 })
     })
   })
 }
@@ -110,33 +121,45 @@ async function snapshots() {
   }
 }
 
+/** Starts of one process: wall ms to the first answer (or exit), and CPU ms at that point where /proc tells. */
+function series() {
+  const runs = []
+  const cpuMs = []
+  return {
+    add({ ms, cpuMs: cpu }) {
+      runs.push(ms)
+      if (cpu !== undefined) cpuMs.push(cpu)
+    },
+    summary: () => ({ medianMs: median(runs), runs, ...(cpuMs.length ? { medianCpuMs: median(cpuMs), cpuMs } : {}) }),
+  }
+}
+
 export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?? 20)) {
   // Warm this process's fetch (undici loads lazily) so its start-up is not counted against the servers.
   await fetch('data:,warm').catch(() => {})
   let snapshot = await snapshots()
   const serveRuns = []
-  const bare = []
-  const bareZod = []
-  const nodeExit = []
-  const fromSnapshot = { serve: [], empty: [], bare: [] }
+  const [bare, bareZod, nodeExit] = [series(), series(), series()]
+  const fromSnapshot = { serve: series(), empty: series(), bare: series() }
   const { NODE_EXTRA_CA_CERTS, ...withoutCaEnv } = process.env
-  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: [], bare: [], serve: [] } : null
+  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: series(), bare: series(), serve: series() } : null
+  const served = (r) => ({ ms: r.firstTokenMs, cpuMs: r.cpuMs })
   try {
     for (let i = 0; i < runs; i++) {
-      nodeExit.push(await nodeExitOnce())
-      bare.push(await bareHttpOnce())
-      bareZod.push(await bareHttpOnce(['--with-zod']))
+      nodeExit.add(await nodeExitOnce())
+      bare.add(await bareHttpOnce())
+      bareZod.add(await bareHttpOnce(['--with-zod']))
       serveRuns.push(await serveOnce())
       if (withoutCa) {
-        withoutCa.nodeExit.push(await nodeExitOnce(undefined, withoutCaEnv))
-        withoutCa.bare.push(await bareHttpOnce([], undefined, withoutCaEnv))
-        withoutCa.serve.push((await serveOnce(undefined, withoutCaEnv)).firstTokenMs)
+        withoutCa.nodeExit.add(await nodeExitOnce(undefined, withoutCaEnv))
+        withoutCa.bare.add(await bareHttpOnce([], undefined, withoutCaEnv))
+        withoutCa.serve.add(served(await serveOnce(undefined, withoutCaEnv)))
       }
       if (snapshot.skipped) continue
       try {
-        fromSnapshot.serve.push((await serveOnce(snapshot.built.serve.args)).firstTokenMs)
-        fromSnapshot.empty.push(await nodeExitOnce(snapshot.built.empty.args))
-        fromSnapshot.bare.push(await bareHttpOnce([], snapshot.built.bare.args))
+        fromSnapshot.serve.add(served(await serveOnce(snapshot.built.serve.args)))
+        fromSnapshot.empty.add(await nodeExitOnce(snapshot.built.empty.args))
+        fromSnapshot.bare.add(await bareHttpOnce([], snapshot.built.bare.args))
       } catch (error) {
         snapshot = { skipped: `a start from a snapshot failed: ${error.message}` }
       }
@@ -144,21 +167,19 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
   } finally {
     removeSnapshots()
   }
-  const first = serveRuns.map((r) => r.firstTokenMs)
-  const series = (values) => ({ medianMs: median(values), runs: values })
+  const serve = series()
+  for (const r of serveRuns) serve.add(served(r))
+  const summaries = (group) => Object.fromEntries(Object.entries(group).map(([name, s]) => [name, s.summary()]))
   return {
-    medianMs: median(first),
-    runs: first,
+    ...serve.summary(),
     listeningMs: serveRuns.map((r) => r.listeningMs),
     medianListeningMs: median(serveRuns.map((r) => r.listeningMs)),
     provider: serveRuns[0].provider,
-    nodeExit: { medianMs: median(nodeExit), runs: nodeExit },
-    bareHttp: { medianMs: median(bare), runs: bare },
-    bareHttpZod: { medianMs: median(bareZod), runs: bareZod },
-    withoutExtraCaCerts: withoutCa && { nodeExit: series(withoutCa.nodeExit), bare: series(withoutCa.bare), serve: series(withoutCa.serve) },
-    snapshot: snapshot.skipped
-      ? snapshot
-      : { ...snapshot, serve: series(fromSnapshot.serve), empty: series(fromSnapshot.empty), bare: series(fromSnapshot.bare) },
+    nodeExit: nodeExit.summary(),
+    bareHttp: bare.summary(),
+    bareHttpZod: bareZod.summary(),
+    withoutExtraCaCerts: withoutCa && summaries(withoutCa),
+    snapshot: snapshot.skipped ? snapshot : { ...snapshot, ...summaries(fromSnapshot) },
   }
 }
 
