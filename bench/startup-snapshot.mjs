@@ -25,7 +25,7 @@
 // one, randomUUID's cached random bytes: a UUID drawn while building repeats in
 // every start). While the modules load, a guard records every draw of
 // randomness or of the clock (node:crypto, WebCrypto, Math.random, Date.now,
-// performance.now, process.hrtime), and the build fails on any. checkFresh()
+// performance.now, process.hrtime; not `new Date()`), and the build fails on any. checkFresh()
 // then starts `serve` twice from the bin and twice from its blob: what differs
 // between the bin's two starts (tokens, generated keys) must differ between
 // the blob's two.
@@ -47,12 +47,14 @@ export const SNAPSHOT_DIR = join(ROOT, 'dist', 'bench-snapshot')
 const GUARD = `import crypto from 'node:crypto'
 const draws = []
 const originals = []
+let watching = true
 function watch(owner, key, label) {
   const original = owner[key]
   if (typeof original !== 'function') return
   originals.push([owner, key, original])
+  // A module that kept a reference to the wrapper keeps it: once restored, it only calls through.
   owner[key] = function (...args) {
-    draws.push(label + ' ' + String(new Error().stack ?? '').split('\\n').slice(2, 4).join(' '))
+    if (watching) draws.push(label + ' ' + String(new Error().stack ?? '').split('\\n').slice(2, 4).join(' '))
     return original.apply(this, args)
   }
 }
@@ -68,6 +70,7 @@ watch(process, 'hrtime', 'process.hrtime')
 watch(process.hrtime, 'bigint', 'process.hrtime.bigint')
 /** Restores what watch() replaced; throws, failing the build, when anything was drawn. */
 export function endGuard() {
+  watching = false
   for (const [owner, key, original] of originals) owner[key] = original
   if (draws.length) throw new Error('drawn while loading, so kept in the snapshot: ' + draws.join('; '))
 }
