@@ -123,9 +123,14 @@ class ServedRequest extends IncomingMessage {
     const method = this.method ?? 'GET'
     // Only the listener's own TLS handshake may vouch for a client certificate.
     const headers = new RawHeaders(this.rawHeaders, CLIENT_CERT_HEADER)
-    const { path, authority } = requestTarget(this.url)
-    // RFC 9112 §3.2.2: with an absolute-form target the server uses its authority, not the Host header.
-    if (authority !== undefined) headers.set('host', authority)
+    let path = this.url ?? '/'
+    // The usual origin-form target as it is, without the object requestTarget returns.
+    if (!path.startsWith('/')) {
+      const target = requestTarget(path)
+      path = target.path
+      // RFC 9112 §3.2.2: with an absolute-form target the server uses its authority, not the Host header.
+      if (target.authority !== undefined) headers.set('host', target.authority)
+    }
     const socket = this.socket as Partial<TLSSocket>
     if (socket.encrypted && socket.authorized) {
       const cert = socket.getPeerX509Certificate?.()
@@ -236,10 +241,21 @@ function writeReply(res: ServerResponse, reply: Reply, closeAfter: boolean): voi
   // A text body goes to `end` as a string: Node then sends the head and body in one write, where a Buffer costs a writev of two.
   const body = reply.body ?? undefined
   if (body !== undefined && reply.headers['content-length'] === undefined)
-    headers.push('content-length', String(typeof body === 'string' ? (reply.bodyBytes ?? Buffer.byteLength(body)) : body.byteLength))
+    headers.push('content-length', lengthText(typeof body === 'string' ? (reply.bodyBytes ?? Buffer.byteLength(body)) : body.byteLength))
   res.writeHead(reply.status, headers)
   res.end(body)
 }
+
+/** `String(length)`, kept for the last length: the answers of one endpoint are mostly the same size. */
+function lengthText(length: number): string {
+  if (length !== lastLength) {
+    lastLength = length
+    lastLengthText = String(length)
+  }
+  return lastLengthText
+}
+let lastLength = -1
+let lastLengthText = ''
 
 const CLIENT_ERROR_STATUS: Record<string, string> = {
   ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
