@@ -229,19 +229,39 @@ class ServedRequest extends IncomingMessage {
   }
 }
 
+/**
+ * The headers {@link writeReply} hands to `writeHead`, in Node's flat [name,
+ * value, name, value...] form: one array for every reply, as `writeHead`
+ * renders them at once and keeps no reference to it (the next reply
+ * overwrites the strings it holds).
+ */
+const flatHeaders: string[] = []
+
 function writeReply(res: ServerResponse, reply: Reply, closeAfter: boolean): void {
-  // Node's flat [name, value, name, value...] form: no copy of the reply's headers to add two.
-  const headers: string[] = []
+  const headers = flatHeaders
+  let n = 0
   for (const name in reply.headers) {
     const value = reply.headers[name]
-    if (typeof value === 'string') headers.push(name, value)
-    else for (const v of value) headers.push(name, v)
+    if (typeof value === 'string') {
+      headers[n++] = name
+      headers[n++] = value
+    } else
+      for (const v of value) {
+        headers[n++] = name
+        headers[n++] = v
+      }
   }
-  if (closeAfter) headers.push('connection', 'close')
+  if (closeAfter) {
+    headers[n++] = 'connection'
+    headers[n++] = 'close'
+  }
   // A text body goes to `end` as a string: Node then sends the head and body in one write, where a Buffer costs a writev of two.
   const body = reply.body ?? undefined
-  if (body !== undefined && reply.headers['content-length'] === undefined)
-    headers.push('content-length', lengthText(typeof body === 'string' ? (reply.bodyBytes ?? Buffer.byteLength(body)) : body.byteLength))
+  if (body !== undefined && reply.headers['content-length'] === undefined) {
+    headers[n++] = 'content-length'
+    headers[n++] = lengthText(typeof body === 'string' ? (reply.bodyBytes ?? Buffer.byteLength(body)) : body.byteLength)
+  }
+  headers.length = n
   res.writeHead(reply.status, headers)
   res.end(body)
 }
