@@ -7,7 +7,7 @@
 // BENCH_CONNECTIONS (default 32), BENCH_SCALE_MAX (default 1000000),
 // BENCH_ROUNDS (interleaved rounds over sockets, default 5),
 // BENCH_ONLY (comma-separated sections: sockets,in-process,scale,startup,check,memory),
-// BENCH_STARTUP_RUNS (default 20), BENCH_CHECK_RUNS (default 3),
+// BENCH_STARTUP_RUNS (default 20), BENCH_STARTUP_SNAPSHOT (0 leaves out the startup-snapshot rows), BENCH_CHECK_RUNS (default 3),
 // BENCH_MEMORY_BURSTS (rounds of the memory section, default 4),
 // BENCH_MEMORY_REQUESTS (requests per burst, default 100000),
 // BENCH_SOCKETS_ONLY (a regular expression over socket run names), BENCH_IN_PROCESS_N (round trips a side, default 20000).
@@ -306,6 +306,15 @@ async function startup() {
   )
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
   log(`  bare node:http importing zod first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
+  if (r.withoutExtraCaCerts)
+    log(
+      `  without NODE_EXTRA_CA_CERTS: serve ${r.withoutExtraCaCerts.serve.medianMs.toFixed(0)} ms, node -e 0 ${r.withoutExtraCaCerts.nodeExit.medianMs.toFixed(0)} ms, bare node:http ${r.withoutExtraCaCerts.bare.medianMs.toFixed(0)} ms`,
+    )
+  if (r.snapshot.skipped) log(`  startup snapshot rows skipped: ${r.snapshot.skipped}`)
+  else
+    log(
+      `  from startup snapshots (not shipped): serve ${r.snapshot.serve.medianMs.toFixed(0)} ms, bare node:http ${r.snapshot.bare.medianMs.toFixed(0)} ms, empty entry ${r.snapshot.empty.medianMs.toFixed(0)} ms`,
+    )
 }
 
 async function check() {
@@ -472,6 +481,15 @@ function summarize(r) {
       '(context: zod loaded file by file from node_modules)',
     )
     target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
+    if (r.startup.withoutExtraCaCerts) {
+      const w = r.startup.withoutExtraCaCerts
+      target('  serve without NODE_EXTRA_CA_CERTS (which this machine sets), first token (ms)', w.serve.medianMs, '(context)')
+      target(`  beside it, without NODE_EXTRA_CA_CERTS: node -e 0 ${w.nodeExit.medianMs.toFixed(0)}, bare node:http (ms)`, w.bare.medianMs, '(context)')
+    }
+    if (r.startup.snapshot && !r.startup.snapshot.skipped) {
+      target('  serve from a startup snapshot (bench/startup-snapshot.mjs, not shipped), first token (ms)', r.startup.snapshot.serve.medianMs, '(context)')
+      target('  its floor: bare node:http server from a startup snapshot, first answer (ms)', r.startup.snapshot.bare.medianMs, '(context)')
+    }
   }
   if (r.check.wallMs !== undefined) {
     target('check --provider all, in-process, reference client: wall (ms)', r.check.wallMs, '≤ 2000', (v) => v <= 2000)
@@ -539,6 +557,22 @@ function renderTable(r) {
     lines.push(
       `| bare node:http server importing zod first (bare-http.mjs --with-zod), first answer | ${r.startup.bareHttpZod.medianMs.toFixed(0)} | ${r.startup.bareHttpZod.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
+    const w = r.startup.withoutExtraCaCerts
+    if (w)
+      for (const [label, x] of [
+        ['serve, first token, without NODE_EXTRA_CA_CERTS', w.serve],
+        ['`node -e 0`, exit, without NODE_EXTRA_CA_CERTS', w.nodeExit],
+        ['bare node:http server, first answer, without NODE_EXTRA_CA_CERTS', w.bare],
+      ])
+        lines.push(`| ${label} | ${x.medianMs.toFixed(0)} | ${x.runs.map((v) => v.toFixed(0)).join(', ')} |`)
+    const snapshot = r.startup.snapshot
+    if (snapshot && !snapshot.skipped)
+      for (const [label, x] of [
+        ['serve from a startup snapshot (bench/startup-snapshot.mjs, not shipped), first token', snapshot.serve],
+        ['bare node:http server from a startup snapshot, first answer', snapshot.bare],
+        ['empty startup snapshot, exit', snapshot.empty],
+      ])
+        lines.push(`| ${label} | ${x.medianMs.toFixed(0)} | ${x.runs.map((v) => v.toFixed(0)).join(', ')} |`)
   }
   if (r.check.wallMs !== undefined)
     lines.push(

@@ -5,12 +5,21 @@
 // node:http server (bench/servers/bare-http.mjs) until its first answer, and
 // the same server importing zod from node_modules first (what zod costs a
 // server that imports it; the bin's bundle carries the parts it uses).
-// All four are interleaved, start by start, so the machine's load weighs on
+// Beside them, unless BENCH_STARTUP_SNAPSHOT=0, the same processes started
+// from Node's user-land startup snapshots (bench/startup-snapshot.mjs, an
+// experiment the bin does not use): `serve`, the bare server, and an empty
+// entry beside `node -e 0`. And when NODE_EXTRA_CA_CERTS is set (this
+// sandbox sets it: Node then reads and parses that bundle of certificates
+// before it runs any JavaScript, in every process), `node -e 0`, the bare
+// server and `serve` again without it: what a start costs where it is unset.
+// All are interleaved, start by start, so the machine's load weighs on
 // each alike. Runs: BENCH_STARTUP_RUNS (default 20).
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BENCH_DIR, ROOT, stopProcess } from './lib.mjs'
 import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
+import { buildSnapshots, checkFresh, removeSnapshots } from './startup-snapshot.mjs'
 
 /** Resolves with the child's first stdout line; rejects when it exits first or prints nothing in 10 s. */
 function firstLine(child) {
@@ -33,11 +42,23 @@ function firstLine(child) {
   })
 }
 
-async function serveOnce() {
+/** CPU time (every thread) a process has used so far, ms, from /proc (10 ms ticks); undefined elsewhere. */
+function processCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
+/** `start` is what node runs: the bin, or `--snapshot-blob <blob>`. */
+async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')], env = process.env) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.js'), 'serve', '--port-base', '0', '--json', '--quiet'], {
+  const child = spawn(process.execPath, [...start, 'serve', '--port-base', '0', '--json', '--quiet'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   })
   try {
     const line = await firstLine(child)
@@ -49,37 +70,37 @@ async function serveOnce() {
     const res = await fetch(spec.url, spec)
     const body = await res.json()
     if (res.status !== 200 || !body.access_token) throw new Error(`first token request answered ${res.status}`)
-    return { firstTokenMs: performance.now() - t0, listeningMs, provider: id }
+    return { firstTokenMs: performance.now() - t0, listeningMs, provider: id, cpuMs: processCpuMs(child.pid) }
   } finally {
     child.stdout.destroy()
     await stopProcess(child)
   }
 }
 
-async function bareHttpOnce(args = []) {
+async function bareHttpOnce(args = [], start = [join(BENCH_DIR, 'servers', 'bare-http.mjs')], env = process.env) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(BENCH_DIR, 'servers', 'bare-http.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...start, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env })
   try {
     const { url } = JSON.parse(await firstLine(child))
     const res = await fetch(url, { method: 'POST', body: 'grant_type=client_credentials' })
     await res.text()
     if (res.status !== 200) throw new Error(`bare server answered ${res.status}`)
-    return performance.now() - t0
+    return { ms: performance.now() - t0, cpuMs: processCpuMs(child.pid) }
   } finally {
     child.stdout.destroy()
     await stopProcess(child)
   }
 }
 
-function nodeExitOnce() {
+function nodeExitOnce(args = ['-e', '0'], env = process.env) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' })
+  const child = spawn(process.execPath, args, { stdio: 'ignore', env })
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('node -e 0 ran past 10 s'))), 10_000)
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`node ${args.join(' ')} ran past 10 s`))), 10_000)
     child.on('exit', (code) => {
       clearTimeout(timer)
-      if (code !== 0) reject(new Error(`node -e 0 exited with ${code}`))
-      else resolve(performance.now() - t0)
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}`))
+      else resolve({ ms: performance.now() - t0 })
     })
   })
 }
@@ -89,29 +110,76 @@ const median = (values) => {
   return sorted[Math.floor((sorted.length - 1) / 2)]
 }
 
+/** The blobs of bench/startup-snapshot.mjs, built and checked; or why not. */
+async function snapshots() {
+  if (process.env.BENCH_STARTUP_SNAPSHOT === '0') return { skipped: 'BENCH_STARTUP_SNAPSHOT=0' }
+  try {
+    const built = await buildSnapshots()
+    return { built, fresh: await checkFresh(built) }
+  } catch (error) {
+    return { skipped: error.message }
+  }
+}
+
+/** Starts of one process: wall ms to the first answer (or exit), and CPU ms at that point where /proc tells. */
+function series() {
+  const runs = []
+  const cpuMs = []
+  return {
+    add({ ms, cpuMs: cpu }) {
+      runs.push(ms)
+      if (cpu !== undefined) cpuMs.push(cpu)
+    },
+    summary: () => ({ medianMs: median(runs), runs, ...(cpuMs.length ? { medianCpuMs: median(cpuMs), cpuMs } : {}) }),
+  }
+}
+
 export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?? 20)) {
   // Warm this process's fetch (undici loads lazily) so its start-up is not counted against the servers.
   await fetch('data:,warm').catch(() => {})
+  let snapshot = await snapshots()
   const serveRuns = []
-  const bare = []
-  const bareZod = []
-  const nodeExit = []
-  for (let i = 0; i < runs; i++) {
-    nodeExit.push(await nodeExitOnce())
-    bare.push(await bareHttpOnce())
-    bareZod.push(await bareHttpOnce(['--with-zod']))
-    serveRuns.push(await serveOnce())
+  const [bare, bareZod, nodeExit] = [series(), series(), series()]
+  const fromSnapshot = { serve: series(), empty: series(), bare: series() }
+  const { NODE_EXTRA_CA_CERTS, ...withoutCaEnv } = process.env
+  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: series(), bare: series(), serve: series() } : null
+  const served = (r) => ({ ms: r.firstTokenMs, cpuMs: r.cpuMs })
+  try {
+    for (let i = 0; i < runs; i++) {
+      nodeExit.add(await nodeExitOnce())
+      bare.add(await bareHttpOnce())
+      bareZod.add(await bareHttpOnce(['--with-zod']))
+      serveRuns.push(await serveOnce())
+      if (withoutCa) {
+        withoutCa.nodeExit.add(await nodeExitOnce(undefined, withoutCaEnv))
+        withoutCa.bare.add(await bareHttpOnce([], undefined, withoutCaEnv))
+        withoutCa.serve.add(served(await serveOnce(undefined, withoutCaEnv)))
+      }
+      if (snapshot.skipped) continue
+      try {
+        fromSnapshot.serve.add(served(await serveOnce(snapshot.built.serve.args)))
+        fromSnapshot.empty.add(await nodeExitOnce(snapshot.built.empty.args))
+        fromSnapshot.bare.add(await bareHttpOnce([], snapshot.built.bare.args))
+      } catch (error) {
+        snapshot = { skipped: `a start from a snapshot failed: ${error.message}` }
+      }
+    }
+  } finally {
+    removeSnapshots()
   }
-  const first = serveRuns.map((r) => r.firstTokenMs)
+  const serve = series()
+  for (const r of serveRuns) serve.add(served(r))
+  const summaries = (group) => Object.fromEntries(Object.entries(group).map(([name, s]) => [name, s.summary()]))
   return {
-    medianMs: median(first),
-    runs: first,
+    ...serve.summary(),
     listeningMs: serveRuns.map((r) => r.listeningMs),
     medianListeningMs: median(serveRuns.map((r) => r.listeningMs)),
     provider: serveRuns[0].provider,
-    nodeExit: { medianMs: median(nodeExit), runs: nodeExit },
-    bareHttp: { medianMs: median(bare), runs: bare },
-    bareHttpZod: { medianMs: median(bareZod), runs: bareZod },
+    nodeExit: nodeExit.summary(),
+    bareHttp: bare.summary(),
+    bareHttpZod: bareZod.summary(),
+    withoutExtraCaCerts: withoutCa && summaries(withoutCa),
+    snapshot: snapshot.skipped ? snapshot : { ...snapshot, ...summaries(fromSnapshot) },
   }
 }
 

@@ -6,13 +6,6 @@ import { packageRoot, packageVersion } from '../mocks/package.js'
 import type { RunningServer } from '../mocks/server.js'
 import { DEFAULT_CONFIG_FILE, loadConfig, providerOptionsHelp } from '../mocks/config/config-file.js'
 
-const program = new Command()
-  .name('oauth-dance')
-  .description(`Mock OAuth providers (${PROVIDER_DEFINITIONS.map((definition) => definition.label).join(', ')}) and a client-conformance harness`)
-  .version(packageVersion(), '-v, --version', 'print the version')
-  .showHelpAfterError()
-  .addHelpText('after', () => `\nDocumentation: ${join(packageRoot(), 'README.md')} and ${join(packageRoot(), 'docs')}/`)
-
 function portBase(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0 || n > MAX_PORT_BASE) throw new InvalidArgumentError(PORT_BASE_RANGE)
@@ -28,61 +21,6 @@ function providerList(value: string): ProviderId[] {
   return ids as ProviderId[]
 }
 
-program
-  .command('serve')
-  .description('start every provider on 127.0.0.1, one listener per origin')
-  .addOption(new Option('--port-base <n>', `listeners on n+1 ... n+${LAST_PORT_OFFSET}; 0 takes free ports`).argParser(portBase).default(4400))
-  .option('--host <address>', 'interface to listen on', '127.0.0.1')
-  .option('--providers <list>', 'comma-separated providers to start (default: all)', providerList)
-  .option('--json', 'print one line of JSON (base URLs, clients, users) on standard output once listening, and nothing else there')
-  .option('--quiet', 'do not log requests')
-  .option('--shared-clock', 'one mock clock for every provider')
-  .option('--no-journal', 'do not record exchanges (slightly faster)')
-  .option(
-    '--control-token <secret>',
-    `require this secret on the control paths (Authorization: Bearer <secret> or x-oauth-dance-control-token); default $OAUTH_DANCE_CONTROL_TOKEN`,
-  )
-  .option('--tls', 'serve the providers that have TLS fixtures (Keystone) over HTTPS, asking for client certificates (mutual TLS)')
-  .option('--config <file>', `per-provider options, clients, users and strictness, and ports and clock (default: ./${DEFAULT_CONFIG_FILE} when there is one)`)
-  .option(
-    '--set <provider.option=value>',
-    'set one provider option (or <provider>.strictness), validated as in the config file; repeatable (the options are listed below)',
-    (value: string, previous: string[] = []) => [...previous, value],
-  )
-  .addHelpText('after', () => `\n${providerOptionsHelp()}\n`)
-  .action(async (opts, command: Command) => {
-    const { config, file } = loadConfig({ configPath: opts.config, sets: opts.set })
-    if (file && !opts.json && !opts.quiet) process.stderr.write(`[oauth-dance] config ${file}\n`)
-    // Flags given on the command line win over the file; their defaults do not.
-    const given = (name: string) => command.getOptionValueSource(name) === 'cli'
-    const running = await serve({
-      portBase: given('portBase') ? opts.portBase : undefined,
-      host: given('host') ? opts.host : undefined,
-      providers: opts.providers,
-      log: opts.quiet ? null : undefined,
-      journal: opts.journal,
-      sharedClock: opts.sharedClock || undefined,
-      tls: opts.tls,
-      controlToken: opts.controlToken ?? (process.env.OAUTH_DANCE_CONTROL_TOKEN || undefined),
-      config,
-    })
-    if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
-    else {
-      process.stderr.write(humanDescription(running))
-      process.stderr.write('[oauth-dance] ready; control paths under /__oauth-dance/ on every origin; Ctrl-C stops\n')
-    }
-    let closing = false
-    const stop = (signal: string) => {
-      if (closing) return
-      closing = true
-      if (!opts.quiet) process.stderr.write(`[oauth-dance] ${signal}: shutting down\n`)
-      running.close().then(() => process.exit(0))
-      setTimeout(() => process.exit(0), 3000).unref()
-    }
-    process.on('SIGINT', () => stop('SIGINT'))
-    process.on('SIGTERM', () => stop('SIGTERM'))
-  })
-
 /** `serve`'s output for a person: each provider's URL(s), then the clients and users to sign in with. */
 function humanDescription(running: RunningServer): string {
   const lines: string[] = []
@@ -96,17 +34,87 @@ function humanDescription(running: RunningServer): string {
   return lines.map((line) => `[oauth-dance] ${line}\n`).join('')
 }
 
-// The harness (runner, scenarios, msw/node) is loaded only when a command other
-// than `serve` may need it, so `serve` answers its first token sooner.
-if (process.argv[2] !== 'serve') {
-  const { registerCheckCommand, registerMergeReportsCommand } = await import('../conformance/cli.js')
-  registerCheckCommand(program)
-  const { builtInClientsHelp } = await import('../conformance/adapters/resolve.js')
-  program.addHelpText('after', `\n${await builtInClientsHelp()}`)
-  registerMergeReportsCommand(program)
-}
+/**
+ * Runs the CLI on `argv` (shaped as `process.argv`). Importing this module
+ * starts nothing: the entry calls this, and the bench's startup-snapshot
+ * experiment (bench/startup-snapshot.mjs) loads the module while building its
+ * snapshot and calls this only in the restored process.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('oauth-dance')
+    .description(`Mock OAuth providers (${PROVIDER_DEFINITIONS.map((definition) => definition.label).join(', ')}) and a client-conformance harness`)
+    .version(packageVersion(), '-v, --version', 'print the version')
+    .showHelpAfterError()
+    .addHelpText('after', () => `\nDocumentation: ${join(packageRoot(), 'README.md')} and ${join(packageRoot(), 'docs')}/`)
 
-program.parseAsync(process.argv).catch((error) => {
-  process.stderr.write(`[oauth-dance] ${(error as Error).message}\n`)
-  process.exit(1)
-})
+  program
+    .command('serve')
+    .description('start every provider on 127.0.0.1, one listener per origin')
+    .addOption(new Option('--port-base <n>', `listeners on n+1 ... n+${LAST_PORT_OFFSET}; 0 takes free ports`).argParser(portBase).default(4400))
+    .option('--host <address>', 'interface to listen on', '127.0.0.1')
+    .option('--providers <list>', 'comma-separated providers to start (default: all)', providerList)
+    .option('--json', 'print one line of JSON (base URLs, clients, users) on standard output once listening, and nothing else there')
+    .option('--quiet', 'do not log requests')
+    .option('--shared-clock', 'one mock clock for every provider')
+    .option('--no-journal', 'do not record exchanges (slightly faster)')
+    .option(
+      '--control-token <secret>',
+      `require this secret on the control paths (Authorization: Bearer <secret> or x-oauth-dance-control-token); default $OAUTH_DANCE_CONTROL_TOKEN`,
+    )
+    .option('--tls', 'serve the providers that have TLS fixtures (Keystone) over HTTPS, asking for client certificates (mutual TLS)')
+    .option('--config <file>', `per-provider options, clients, users and strictness, and ports and clock (default: ./${DEFAULT_CONFIG_FILE} when there is one)`)
+    .option(
+      '--set <provider.option=value>',
+      'set one provider option (or <provider>.strictness), validated as in the config file; repeatable (the options are listed below)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .addHelpText('after', () => `\n${providerOptionsHelp()}\n`)
+    .action(async (opts, command: Command) => {
+      const { config, file } = loadConfig({ configPath: opts.config, sets: opts.set })
+      if (file && !opts.json && !opts.quiet) process.stderr.write(`[oauth-dance] config ${file}\n`)
+      // Flags given on the command line win over the file; their defaults do not.
+      const given = (name: string) => command.getOptionValueSource(name) === 'cli'
+      const running = await serve({
+        portBase: given('portBase') ? opts.portBase : undefined,
+        host: given('host') ? opts.host : undefined,
+        providers: opts.providers,
+        log: opts.quiet ? null : undefined,
+        journal: opts.journal,
+        sharedClock: opts.sharedClock || undefined,
+        tls: opts.tls,
+        controlToken: opts.controlToken ?? (process.env.OAUTH_DANCE_CONTROL_TOKEN || undefined),
+        config,
+      })
+      if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
+      else {
+        process.stderr.write(humanDescription(running))
+        process.stderr.write('[oauth-dance] ready; control paths under /__oauth-dance/ on every origin; Ctrl-C stops\n')
+      }
+      let closing = false
+      const stop = (signal: string) => {
+        if (closing) return
+        closing = true
+        if (!opts.quiet) process.stderr.write(`[oauth-dance] ${signal}: shutting down\n`)
+        running.close().then(() => process.exit(0))
+        setTimeout(() => process.exit(0), 3000).unref()
+      }
+      process.on('SIGINT', () => stop('SIGINT'))
+      process.on('SIGTERM', () => stop('SIGTERM'))
+    })
+
+  // The harness (runner, scenarios, msw/node) is loaded only when a command other
+  // than `serve` may need it, so `serve` answers its first token sooner.
+  if (argv[2] !== 'serve') {
+    const { registerCheckCommand, registerMergeReportsCommand } = await import('../conformance/cli.js')
+    registerCheckCommand(program)
+    const { builtInClientsHelp } = await import('../conformance/adapters/resolve.js')
+    program.addHelpText('after', `\n${await builtInClientsHelp()}`)
+    registerMergeReportsCommand(program)
+  }
+
+  await program.parseAsync(argv).catch((error) => {
+    process.stderr.write(`[oauth-dance] ${(error as Error).message}\n`)
+    process.exit(1)
+  })
+}

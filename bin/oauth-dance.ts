@@ -7,4 +7,5 @@ import { config } from 'zod'
 // a schema is built, so it is set before the schemas' modules load.
 if (process.argv[2] === 'serve') config({ jitless: true })
 
-await import('./main.js')
+const { main } = await import('./main.js')
+await main(process.argv)
