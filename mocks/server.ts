@@ -123,9 +123,14 @@ class ServedRequest extends IncomingMessage {
     const method = this.method ?? 'GET'
     // Only the listener's own TLS handshake may vouch for a client certificate.
     const headers = new RawHeaders(this.rawHeaders, CLIENT_CERT_HEADER)
-    const { path, authority } = requestTarget(this.url)
-    // RFC 9112 §3.2.2: with an absolute-form target the server uses its authority, not the Host header.
-    if (authority !== undefined) headers.set('host', authority)
+    let path = this.url ?? '/'
+    // The usual origin-form target as it is, without the object requestTarget returns.
+    if (!path.startsWith('/')) {
+      const target = requestTarget(path)
+      path = target.path
+      // RFC 9112 §3.2.2: with an absolute-form target the server uses its authority, not the Host header.
+      if (target.authority !== undefined) headers.set('host', target.authority)
+    }
     const socket = this.socket as Partial<TLSSocket>
     if (socket.encrypted && socket.authorized) {
       const cert = socket.getPeerX509Certificate?.()
@@ -224,22 +229,53 @@ class ServedRequest extends IncomingMessage {
   }
 }
 
+/**
+ * The headers {@link writeReply} hands to `writeHead`, in Node's flat [name,
+ * value, name, value...] form: one array for every reply, as `writeHead`
+ * renders them at once and keeps no reference to it (the next reply
+ * overwrites the strings it holds).
+ */
+const flatHeaders: string[] = []
+
 function writeReply(res: ServerResponse, reply: Reply, closeAfter: boolean): void {
-  // Node's flat [name, value, name, value...] form: no copy of the reply's headers to add two.
-  const headers: string[] = []
+  const headers = flatHeaders
+  let n = 0
   for (const name in reply.headers) {
     const value = reply.headers[name]
-    if (typeof value === 'string') headers.push(name, value)
-    else for (const v of value) headers.push(name, v)
+    if (typeof value === 'string') {
+      headers[n++] = name
+      headers[n++] = value
+    } else
+      for (const v of value) {
+        headers[n++] = name
+        headers[n++] = v
+      }
   }
-  if (closeAfter) headers.push('connection', 'close')
+  if (closeAfter) {
+    headers[n++] = 'connection'
+    headers[n++] = 'close'
+  }
   // A text body goes to `end` as a string: Node then sends the head and body in one write, where a Buffer costs a writev of two.
   const body = reply.body ?? undefined
-  if (body !== undefined && reply.headers['content-length'] === undefined)
-    headers.push('content-length', String(typeof body === 'string' ? (reply.bodyBytes ?? Buffer.byteLength(body)) : body.byteLength))
+  if (body !== undefined && reply.headers['content-length'] === undefined) {
+    headers[n++] = 'content-length'
+    headers[n++] = lengthText(typeof body === 'string' ? (reply.bodyBytes ?? Buffer.byteLength(body)) : body.byteLength)
+  }
+  headers.length = n
   res.writeHead(reply.status, headers)
   res.end(body)
 }
+
+/** `String(length)`, kept for the last length: the answers of one endpoint are mostly the same size. */
+function lengthText(length: number): string {
+  if (length !== lastLength) {
+    lastLength = length
+    lastLengthText = String(length)
+  }
+  return lastLengthText
+}
+let lastLength = -1
+let lastLengthText = ''
 
 const CLIENT_ERROR_STATUS: Record<string, string> = {
   ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',

@@ -314,7 +314,6 @@ class RecordedExchange {
 
   constructor(
     readonly seq: number,
-    readonly bytes: number,
     readonly provider: string,
     readonly origin: string,
     readonly route: string | null,
@@ -328,13 +327,21 @@ class RecordedExchange {
     readonly status: number,
     readonly replyHeaders: ReplyHeaders | null,
     readonly replyBody: string | Uint8Array | null,
-    readonly error: OAuthError | undefined,
-    readonly fault: Fault | undefined,
+    /** The OAuth error answered and the fault injected, in one object made only for the exchanges that have either. */
+    readonly problem: { error: OAuthError | undefined; fault: Fault | undefined } | undefined,
   ) {}
+
+  /** What it weighs against the journal's `maxBytes`, from its parts (kept anyway) rather than a field of its own. */
+  get bytes(): number {
+    const body = this.replyBody
+    return this.bodyText.length + this.url.length + (body === null ? 0 : typeof body === 'string' ? body.length : body.byteLength) + EXCHANGE_OVERHEAD_BYTES
+  }
 
   exchange(): Exchange {
     if (this.#built) return this.#built
-    const { seq, startMs, replyHeaders, error, fault } = this
+    const { seq, startMs, replyHeaders } = this
+    const error = this.problem?.error
+    const fault = this.problem?.fault
     const exchange: Exchange = {
       seq,
       provider: this.provider,
@@ -365,14 +372,10 @@ class RecordedExchange {
  * parts change after the answer.
  */
 export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply | null, startMs: number, error?: OAuthError, fault?: Fault): void {
-  const { bodyText } = ctx
   const { method, url, headers } = ctx.request
-  const replyBody = reply?.body
-  const bytes = bodyText.length + url.length + (replyBody == null ? 0 : typeof replyBody === 'string' ? replyBody.length : replyBody.byteLength)
   journal.add(
     new RecordedExchange(
       journal.nextSeq(),
-      bytes + EXCHANGE_OVERHEAD_BYTES,
       ctx.provider.id,
       ctx.origin,
       ctx.route?.id ?? null,
@@ -381,13 +384,12 @@ export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply
       journal.share(url),
       // `serve`'s headers are Node's fresh strings: kept as shared ones. A web `Request`'s `Headers` stays as it is.
       headers instanceof RawHeaders ? journal.shareHeaders(headers) : headers,
-      journal.share(bodyText),
+      journal.share(ctx.bodyText),
       ctx.notes,
       reply ? reply.status : 0,
       reply ? reply.headers : null,
       reply ? reply.body : null,
-      error,
-      fault,
+      error === undefined && fault === undefined ? undefined : { error, fault },
     ),
   )
 }

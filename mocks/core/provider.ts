@@ -169,6 +169,8 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
   readonly #router: Router
   /** Path of each origin's base URL, without a trailing slash ('' at the root). */
   readonly #basePaths: Record<string, string>
+  /** The last request's pathname and origin outside the control paths, and the path routed for them (below the base path). */
+  #lastRouted: { pathname: string | undefined; origin: string | undefined; path: string } = { pathname: undefined, origin: undefined, path: '' }
   /** Set by {@link attachControl}; until then the control paths answer 404 saying how to get them. */
   #control: ControlAnswerer | undefined
   readonly #controlAccess: ControlAccess
@@ -337,21 +339,29 @@ export class ProviderRuntime<Store = any, Config = any, RouteId extends string =
    */
   answerNow(request: ProviderRequest, origin = 'default', body?: ReadBody): Reply | null | Promise<Reply | null> {
     if (!this.#seeded) return this.#ready.then(() => this.answerNow(request, origin, body))
-    const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
     let path = pathnameOf(request.url)
-    if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
-      if (this.#control) return this.#control.answer(request, path, body)
-      return Reply.json(
-        404,
-        {
-          error: `the control paths of "${this.id}" are not attached: create it from "oauth-dance" (createCarina()...), or serve it (serve(), mswHandlers()), which attach them`,
-        },
-        { 'Cache-Control': 'no-store' },
-      )
+    const last = this.#lastRouted
+    // The same path on the same origin as last time (pathnameOf gives back the same string): its route path as then.
+    if (path === last.pathname && origin === last.origin) path = last.path
+    else {
+      const pathname = path
+      const basePath = this.#basePaths[origin] ?? new URL(this.baseUrl).pathname.replace(/\/$/, '')
+      if (path.startsWith(CONTROL_PREFIX) || path.startsWith(basePath + CONTROL_PREFIX)) {
+        if (this.#control) return this.#control.answer(request, path, body)
+        return Reply.json(
+          404,
+          {
+            error: `the control paths of "${this.id}" are not attached: create it from "oauth-dance" (createCarina()...), or serve it (serve(), mswHandlers()), which attach them`,
+          },
+          { 'Cache-Control': 'no-store' },
+        )
+      }
+      if (basePath && !(path === basePath || path.startsWith(basePath + '/')))
+        path = '\u0000' // outside the mount: no route
+      else path = path.slice(basePath.length) || '/'
+      // Only a known origin's base path stays as it is.
+      if (origin in this.#basePaths) this.#lastRouted = { pathname, origin, path }
     }
-    if (basePath && !(path === basePath || path.startsWith(basePath + '/')))
-      path = '\u0000' // outside the mount: no route
-    else path = path.slice(basePath.length) || '/'
 
     const method = request.method.toUpperCase()
     const match = this.#router.match(origin, method, path)

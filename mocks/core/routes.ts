@@ -141,12 +141,24 @@ function compilePath(path: string): { regex: RegExp; names: string[] } {
   return { regex: new RegExp(`^${source}/?$`), names }
 }
 
+/** The params of every match of a route without path parameters: one frozen object, as no route writes to them. */
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>
+
+/** Paths remembered per origin and method ({@link Router.match}); a full memo starts over, as paths come from requests. */
+const MEMO_MAX = 256
+
 /**
  * Matches a method and a path against a route table. The same table feeds the
  * msw handlers and `serve`'s dispatcher, so both answer identically.
  */
 export class Router {
   readonly #byOrigin = new Map<string, CompiledRoute[]>()
+  /**
+   * Matches of routes without path parameters by origin, method and path: a
+   * client asks for the same few paths again and again, and a match then
+   * costs a lookup rather than a regex per route and a match object.
+   */
+  readonly #memo = new Map<string, Map<string, Map<string, RouteMatch>>>()
 
   constructor(routes: ReadonlyArray<RouteDefinition>) {
     for (const route of routes) {
@@ -159,6 +171,23 @@ export class Router {
   }
 
   match(origin: string, method: string, path: string): RouteMatch {
+    let byMethod = this.#memo.get(origin)
+    const byPath = byMethod?.get(method)
+    const known = byPath?.get(path)
+    if (known !== undefined) return known
+    const match = this.#scan(origin, method, path)
+    if (match.kind === 'route' && match.params === NO_PARAMS) {
+      if (byMethod === undefined) this.#memo.set(origin, (byMethod = new Map()))
+      if (byPath === undefined) byMethod.set(method, new Map([[path, match]]))
+      else {
+        if (byPath.size >= MEMO_MAX) byPath.clear()
+        byPath.set(path, match)
+      }
+    }
+    return match
+  }
+
+  #scan(origin: string, method: string, path: string): RouteMatch {
     let allowed: Set<string> | undefined
     for (const compiled of this.#byOrigin.get(origin) ?? []) {
       const m = compiled.regex.exec(path)
@@ -168,6 +197,7 @@ export class Router {
         for (const x of compiled.methods) allowed.add(x)
         continue
       }
+      if (compiled.names.length === 0) return { kind: 'route', route: compiled.route, params: NO_PARAMS }
       const params: Record<string, string> = {}
       try {
         compiled.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formUrlDecode } from './client-auth.js'
-import { secretsEqual } from './secrets.js'
+import { drawRandom, RANDOM_POOL, randomBase64Url, randomHex, secretsEqual } from './secrets.js'
 
 describe('secretsEqual', () => {
   it('compares with and without the record holding the expected secret', () => {
@@ -31,5 +31,21 @@ describe('formUrlDecode', () => {
     expect(formUrlDecode('%')).toBeUndefined()
     expect(formUrlDecode('plain-secret_1')).toBe('plain-secret_1')
     expect(formUrlDecode('')).toBe('')
+  })
+})
+
+describe('the random pool', () => {
+  it('gives hex and base64url of the asked length, different each time, across refills and beyond the pool', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 600; i++) {
+      const hex = randomHex(32)
+      expect(hex).toMatch(/^[0-9a-f]{64}$/)
+      expect(randomBase64Url(16)).toMatch(/^[A-Za-z0-9_-]{22}$/)
+      seen.add(hex)
+    }
+    expect(seen.size).toBe(600)
+    expect(randomHex(10_000)).toHaveLength(20_000)
+    const at = drawRandom(16)
+    expect(RANDOM_POOL.subarray(at, at + 16)).toHaveLength(16)
   })
 })

@@ -1,38 +1,44 @@
 import * as cryptoModule from 'node:crypto'
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto'
 
 /**
- * Random bytes drawn from one CSPRNG buffer refilled 8 KiB at a time rather
- * than one `randomBytes` call per 32-byte token (Node's `randomUUID` caches
- * the same way).
+ * CSPRNG bytes for every provider, refilled 8 KiB at a time rather than one
+ * `randomBytes` call per token (Node's `randomUUID` caches the same way), and
+ * read in place: {@link drawRandom} gives an offset into it, and the hex and
+ * base64url forms are read straight out of it, so a draw costs no Buffer view.
  */
-const POOL_SIZE = 8192
-let pool = Buffer.alloc(0)
-let offset = 0
-function take(bytes: number): Buffer {
-  if (bytes > POOL_SIZE) return randomBytes(bytes)
-  if (offset + bytes > pool.length) {
-    pool = randomBytes(POOL_SIZE)
-    offset = 0
+export const RANDOM_POOL = Buffer.alloc(8192)
+let used = RANDOM_POOL.length
+
+/** The offset in {@link RANDOM_POOL} of `n` (at most 8,192) random bytes not handed out before; read them before the next draw. */
+export function drawRandom(n: number): number {
+  if (used + n > RANDOM_POOL.length) {
+    randomFillSync(RANDOM_POOL)
+    used = 0
   }
-  const slice = pool.subarray(offset, offset + bytes)
-  offset += bytes
-  return slice
+  used += n
+  return used - n
 }
 
 /** `n` random bytes from the pool (a view: copy it if it must outlive the next draw). */
 export function pooledRandomBytes(bytes: number): Buffer {
-  return take(bytes)
+  if (bytes > RANDOM_POOL.length) return randomBytes(bytes)
+  const at = drawRandom(bytes)
+  return RANDOM_POOL.subarray(at, at + bytes)
 }
 
 /** `n` random bytes as lower-case hex (Doorkeeper and GoCD use `SecureRandom.hex(32)`). */
 export function randomHex(bytes = 32): string {
-  return take(bytes).toString('hex')
+  if (bytes > RANDOM_POOL.length) return randomBytes(bytes).toString('hex')
+  const at = drawRandom(bytes)
+  return RANDOM_POOL.toString('hex', at, at + bytes)
 }
 
 /** `n` random bytes as unpadded base64url. */
 export function randomBase64Url(bytes = 32): string {
-  return take(bytes).toString('base64url')
+  if (bytes > RANDOM_POOL.length) return randomBytes(bytes).toString('base64url')
+  const at = drawRandom(bytes)
+  return RANDOM_POOL.toString('base64url', at, at + bytes)
 }
 
 /**

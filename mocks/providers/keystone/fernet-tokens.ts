@@ -1,11 +1,10 @@
 import { expiredTokenHint, foreignTokenHint, misplacedTokenHint, tokenSightings } from '../../core/hints.js'
 import { createCipheriv, type Cipher } from 'node:crypto'
-import { sha256Binary } from '../../core/secrets.js'
+import { drawRandom, RANDOM_POOL, sha256Binary } from '../../core/secrets.js'
 import { TokenRecord } from '../../core/token.js'
 import type { Token, User } from '../../store/index.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
 import type { KeystoneTokenMeta } from './store.js'
-import { drawRandom, RANDOM_POOL } from './random.js'
 
 type FernetKey = { signing: Buffer; encryption: Buffer }
 

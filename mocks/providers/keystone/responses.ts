@@ -1,7 +1,7 @@
 import { HttpError, OAuthError, PayloadTooLarge } from '../../core/errors.js'
 import type { RouteContext } from '../../core/routes.js'
 import { Reply } from '../../core/reply.js'
-import { drawRandom, RANDOM_POOL } from './random.js'
+import { drawRandom, RANDOM_POOL } from '../../core/secrets.js'
 
 /** Reason phrases Keystone puts in `title` (Python's `http.client.responses`). */
 const TITLES: Record<number, string> = {
