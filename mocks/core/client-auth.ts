@@ -14,6 +14,15 @@ export interface BasicCredentials {
 }
 
 /**
+ * The last well-formed Basic header read and its credentials (frozen, so
+ * callers share them safely): a client sends the same header with every
+ * request, and decoding it again (base64, UTF-8) was most of reading it.
+ * Malformed and non-Basic headers are never kept, so their answers are
+ * reached as before.
+ */
+let lastBasic: { header: string | undefined; credentials: BasicCredentials | undefined } = { header: undefined, credentials: undefined }
+
+/**
  * Splits `Authorization: Basic <base64(id:secret)>` at the first colon.
  * Returns undefined when the header is absent or uses another scheme, and
  * throws invalid_client when it is Basic but malformed.
@@ -23,6 +32,7 @@ export interface BasicCredentials {
 export function readBasicCredentials(request: Pick<ProviderRequest, 'headers'>): BasicCredentials | undefined {
   const header = request.headers.get('authorization')
   if (!header) return undefined
+  if (header === lastBasic.header) return lastBasic.credentials
   const match = /^basic +([^ ]*) *$/i.exec(header)
   if (!match) return undefined
   const decoded = Buffer.from(match[1], 'base64').toString('utf8')
@@ -30,7 +40,9 @@ export function readBasicCredentials(request: Pick<ProviderRequest, 'headers'>):
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(match[1]) || colon === -1) {
     throw withBasicChallenge(new InvalidClient('Client authentication failed: the Basic credentials are malformed.', 'malformed Basic header'))
   }
-  return { rawId: decoded.slice(0, colon), rawSecret: decoded.slice(colon + 1) }
+  const credentials: BasicCredentials = Object.freeze({ rawId: decoded.slice(0, colon), rawSecret: decoded.slice(colon + 1) })
+  lastBasic = { header, credentials }
+  return credentials
 }
 
 /** Undoes `application/x-www-form-urlencoded` (RFC 6749 §2.3.1, Appendix B); undefined for a malformed percent-encoding. */

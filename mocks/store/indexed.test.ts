@@ -177,4 +177,24 @@ describe('release by time (expiry queue)', () => {
     expect(store.tokens.collection.findMany((q) => q.where({ clientId: 'c' })).map((t) => t.token)).toEqual(['t3', 't4', 't5', 't6', 't7', 't8', 't9', 't50'])
     expect(store.tokens.collection.count()).toBe(8)
   })
+
+  it('keeps each collection to its own records, drops and clock, and starts afresh after clear()', () => {
+    const [first, second] = [createStore(), createStore()]
+    let now = 0
+    attachStoreClock(first, () => now)
+    for (let i = 0; i < 4; i++) first.tokens.insert(built(i, { expiresAtMs: i < 2 ? HOUR : 100 * HOUR }))
+    second.tokens.insert(built(7, { expiresAtMs: HOUR }))
+    now = 2 * HOUR + PURGE_GRACE_MS
+    first.tokens.insert(built(4, { expiresAtMs: 100 * HOUR }))
+    expect(first.tokens.collection.all().map((t) => t.token)).toEqual(['t2', 't3', 't4'])
+    expect(second.tokens.collection.all().map((t) => t.token)).toEqual(['t7'])
+    expect(second.tokens.purgeExpired(now)).toBe(1)
+    first.tokens.remove(first.tokens.by('token', 't3')!)
+    first.tokens.collection.clear()
+    expect([first.tokens.size, first.tokens.collection.count()]).toEqual([0, 0])
+    first.tokens.insert(built(5, { expiresAtMs: now + HOUR }))
+    now += 2 * HOUR + PURGE_GRACE_MS
+    expect(first.tokens.purgeExpired(now)).toBe(1)
+    expect(first.tokens.collection.all()).toEqual([])
+  })
 })

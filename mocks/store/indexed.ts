@@ -185,6 +185,36 @@ class ExpiryQueue<T> {
 const SCANNING_METHODS = ['findFirst', 'findMany', 'count', 'all', 'update', 'updateMany', 'delete', 'deleteMany'] as const
 
 /**
+ * The collection of an {@link indexedCollection}: its scanning methods (and
+ * `clear`) first let the indexed collection compact its array. Defined once,
+ * on the prototype, rather than as wrappers on each collection: stores are
+ * built anew on every reset.
+ */
+class CompactingCollection<S extends StandardSchemaV1> extends Collection<S> {
+  /** Set right after construction; nothing scans before. */
+  declare owner: Indexed<S, never> | undefined
+
+  override clear(): void {
+    this.owner?.cleared()
+    super.clear()
+  }
+}
+for (const method of SCANNING_METHODS) {
+  const original = Collection.prototype[method] as (this: unknown, ...args: unknown[]) => unknown
+  Object.defineProperty(CompactingCollection.prototype, method, {
+    value: function (this: CompactingCollection<StandardSchemaV1>, ...args: unknown[]) {
+      this.owner?.compact()
+      return original.apply(this, args)
+    },
+    writable: true,
+    configurable: true,
+  })
+}
+
+/** The collection's own array (@msw/data hands out the reference, so records can be queried), without compacting first. */
+const rawAll = Collection.prototype.all
+
+/**
  * A `@msw/data` collection with unique indexes on the given keys.
  *
  * Records dropped by time, or with {@link remove}, leave the indexes at once
@@ -201,44 +231,66 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
   schema: S,
   keys: readonly K[],
   options: IndexedOptions<StoredRecord<S>> = {},
-) {
-  let now: (() => number) | undefined
-  const droppableAt = options.droppableAt
-  const queue = new ExpiryQueue<StoredRecord<S>>()
-  /** Dropped records still in the collection's array. */
-  const dropped = new WeakSet<object>()
-  let droppedInArray = 0
-  const onCreate = droppableAt
-    ? (record: StoredRecord<S>) => {
-        // The others first: `create` calls this before the record is in the collection's array.
-        if (now && queue.peek() <= now()) releaseDue(now())
-        const at = droppableAt(record)
-        if (at !== Infinity) queue.push(at, record)
-      }
-    : undefined
-  const index = uniqueIndex<S, K>(keys, onCreate as ((record: unknown) => void) | undefined)
-  const collection = new Collection({ schema, extensions: [index] })
-  const primary = index.maps[keys[0]]
-  // The collection's own array (@msw/data hands out the reference, so records can be queried).
-  const records = () => rawAll() as StoredRecord<S>[]
-  const rawAll = collection.all.bind(collection)
-  const rawClear = collection.clear.bind(collection)
+): IndexedCollection<S, K> {
+  return new Indexed<S, K>(schema, keys, options.droppableAt)
+}
 
-  function isStored(record: StoredRecord<S>): boolean {
-    return !dropped.has(record as object) && primary.get(fieldOf(record, keys[0])) === record
+/** What {@link indexedCollection} returns; methods on the prototype, state in private fields. */
+class Indexed<S extends StandardSchemaV1, K extends keyof Output<S> & string> implements IndexedCollection<S, K> {
+  readonly collection: Collection<S>
+  readonly #schema: S
+  readonly #keys: readonly K[]
+  readonly #index: ReturnType<typeof uniqueIndex<S, K>>
+  /** The map of the first key: a record is stored while it holds it. */
+  readonly #primary: Map<unknown, Output<S>>
+  readonly #droppableAt: ((record: StoredRecord<S>) => number) | undefined
+  readonly #queue: ExpiryQueue<StoredRecord<S>> | undefined
+  #now: (() => number) | undefined
+  /** Dropped records still in the collection's array (made with the first drop). */
+  #dropped: WeakSet<object> | undefined
+  #droppedInArray = 0
+
+  constructor(schema: S, keys: readonly K[], droppableAt: ((record: StoredRecord<S>) => number) | undefined) {
+    this.#schema = schema
+    this.#keys = keys
+    this.#droppableAt = droppableAt
+    this.#queue = droppableAt ? new ExpiryQueue<StoredRecord<S>>() : undefined
+    this.#index = uniqueIndex<S, K>(keys, droppableAt ? (record) => this.#onCreate(record as StoredRecord<S>) : undefined)
+    const collection = new CompactingCollection({ schema, extensions: [this.#index] })
+    collection.owner = this as unknown as Indexed<S, never>
+    this.collection = collection
+    this.#primary = this.#index.maps[keys[0]]
   }
 
-  function drop(record: StoredRecord<S>): void {
-    index.remove(record)
-    dropped.add(record as object)
-    droppedInArray++
-    if (droppedInArray * 2 >= records().length) compact()
+  /** Queues a new record by the time it may go; the due ones first (`create` calls this before the record is in the collection's array). */
+  #onCreate(record: StoredRecord<S>): void {
+    const queue = this.#queue!
+    const now = this.#now
+    if (now && queue.peek() <= now()) this.#releaseDue(now())
+    const at = this.#droppableAt!(record)
+    if (at !== Infinity) queue.push(at, record)
   }
 
-  /** Removes the dropped records from the collection's array in one O(n) pass. */
-  function compact(): void {
-    if (droppedInArray === 0) return
-    const all = records()
+  #records(): StoredRecord<S>[] {
+    return rawAll.call(this.collection) as StoredRecord<S>[]
+  }
+
+  #isStored(record: StoredRecord<S>): boolean {
+    return !this.#dropped?.has(record as object) && this.#primary.get(fieldOf(record, this.#keys[0])) === record
+  }
+
+  #drop(record: StoredRecord<S>): void {
+    this.#index.remove(record)
+    ;(this.#dropped ??= new WeakSet()).add(record as object)
+    this.#droppedInArray++
+    if (this.#droppedInArray * 2 >= this.#records().length) this.compact()
+  }
+
+  /** @internal Removes the dropped records from the collection's array in one O(n) pass. */
+  compact(): void {
+    if (this.#droppedInArray === 0) return
+    const dropped = this.#dropped!
+    const all = this.#records()
     let kept = 0
     for (let i = 0; i < all.length; i++) {
       const record = all[i]
@@ -246,120 +298,117 @@ export function indexedCollection<S extends StandardSchemaV1, K extends keyof Ou
       else dropped.delete(record as object)
     }
     all.length = kept
-    droppedInArray = 0
+    this.#droppedInArray = 0
+  }
+
+  /** @internal The collection is being cleared: nothing is queued or dropped any more. */
+  cleared(): void {
+    this.#queue?.clear()
+    this.#droppedInArray = 0
   }
 
   /** Drops every record whose time has come: O(log n) per record released, nothing for the others. */
-  function releaseDue(nowMs: number): number {
-    if (!droppableAt) return 0
+  #releaseDue(nowMs: number): number {
+    const droppableAt = this.#droppableAt
+    const queue = this.#queue
+    if (!droppableAt || !queue) return 0
     let released = 0
     while (queue.peek() <= nowMs) {
       const record = queue.pop()
-      if (!isStored(record)) continue
+      if (!this.#isStored(record)) continue
       const at = droppableAt(record)
       if (at <= nowMs) {
-        drop(record)
+        this.#drop(record)
         released++
       } else if (at !== Infinity) queue.push(at, record)
     }
     return released
   }
 
-  for (const method of SCANNING_METHODS) {
-    const methods = collection as unknown as Record<string, (...args: unknown[]) => unknown>
-    const original = methods[method].bind(collection)
-    methods[method] = (...args: unknown[]) => {
-      compact()
-      return original(...args)
-    }
-  }
-  collection.clear = () => {
-    queue.clear()
-    droppedInArray = 0
-    rawClear()
+  /** The record whose `key` equals `value`, or undefined. O(1). */
+  by(key: K, value: unknown): StoredRecord<S> | undefined {
+    if (value === undefined || value === null) return undefined
+    return this.#index.maps[key].get(value) as StoredRecord<S> | undefined
   }
 
-  function insert(record: Output<S>): StoredRecord<S> {
-    Object.defineProperty(record, kPrimaryKey, { value: String(fieldOf(record, keys[0])) })
+  /** Records indexed (the collection's size, once compacted). */
+  get size(): number {
+    return this.#primary.size
+  }
+
+  /**
+   * Changes fields of a stored record in place, in O(1), and keeps the
+   * indexes right. `collection.update` finds the record by scanning the
+   * collection twice (`findFirst`, then `findIndex`) and re-validates it,
+   * which made redeeming a code or revoking a token cost O(records).
+   * Other extensions' `update` hooks are not called.
+   */
+  patch(record: StoredRecord<S>, changes: Partial<Output<S>>): StoredRecord<S> {
+    const keys = this.#keys
+    const live = (this.#primary.get(fieldOf(record, keys[0])) ?? record) as StoredRecord<S>
+    const rekey = keys.some((key) => key in changes && fieldOf(changes, key) !== fieldOf(live, key))
+    if (rekey) this.#index.remove(live)
+    Object.assign(live as object, changes)
+    if (rekey) this.#index.add(live)
+    // A revocation may bring the time it can go earlier than the one queued.
+    if (this.#droppableAt && this.#isStored(live)) {
+      const at = this.#droppableAt(live)
+      if (at !== Infinity) this.#queue!.push(at, live)
+    }
+    return live
+  }
+
+  /**
+   * Stores a record the provider built itself, in O(1): what
+   * `collection.create` does (indexes, expiry queue, the collection's array,
+   * the internal keys) without re-validating it against the schema and
+   * deep-cloning it. The
+   * record must already be the schema's output (every default filled in);
+   * the type checker holds callers to that, and a test compares the two
+   * paths. It is stored as given, not copied, and its primary key is its
+   * first index key (unique, and already held, where `create` draws a UUID
+   * string per record). Other extensions' `create`
+   * hooks are not called.
+   */
+  insert(record: Output<S>): StoredRecord<S> {
+    Object.defineProperty(record, kPrimaryKey, { value: String(fieldOf(record, this.#keys[0])) })
     Object.defineProperty(record, kRelationMap, { value: NO_RELATIONS })
-    index.add(record)
-    records().push(record as StoredRecord<S>)
-    onCreate?.(record as StoredRecord<S>)
+    this.#index.add(record)
+    this.#records().push(record as StoredRecord<S>)
+    if (this.#queue) this.#onCreate(record as StoredRecord<S>)
     return record as StoredRecord<S>
   }
 
-  return {
-    collection,
-    /** The record whose `key` equals `value`, or undefined. O(1). */
-    by(key: K, value: unknown): StoredRecord<S> | undefined {
-      if (value === undefined || value === null) return undefined
-      return index.maps[key].get(value) as StoredRecord<S> | undefined
-    },
-    /** Records indexed (the collection's size, once compacted). */
-    get size() {
-      return primary.size
-    },
-    /**
-     * Changes fields of a stored record in place, in O(1), and keeps the
-     * indexes right. `collection.update` finds the record by scanning the
-     * collection twice (`findFirst`, then `findIndex`) and re-validates it,
-     * which made redeeming a code or revoking a token cost O(records).
-     * Other extensions' `update` hooks are not called.
-     */
-    patch(record: StoredRecord<S>, changes: Partial<Output<S>>): StoredRecord<S> {
-      const live = (primary.get(fieldOf(record, keys[0])) ?? record) as StoredRecord<S>
-      const rekey = keys.some((key) => key in changes && fieldOf(changes, key) !== fieldOf(live, key))
-      if (rekey) index.remove(live)
-      Object.assign(live as object, changes)
-      if (rekey) index.add(live)
-      // A revocation may bring the time it can go earlier than the one queued.
-      if (droppableAt && isStored(live)) {
-        const at = droppableAt(live)
-        if (at !== Infinity) queue.push(at, live)
-      }
-      return live
-    },
-    /**
-     * Stores a record the provider built itself, in O(1): what
-     * `collection.create` does (indexes, expiry queue, the collection's array,
-     * the internal keys) without re-validating it against the schema and
-     * deep-cloning it. The
-     * record must already be the schema's output (every default filled in);
-     * the type checker holds callers to that, and a test compares the two
-     * paths. It is stored as given, not copied, and its primary key is its
-     * first index key (unique, and already held, where `create` draws a UUID
-     * string per record). Other extensions' `create`
-     * hooks are not called.
-     */
-    insert,
-    /**
-     * `collection.create`, synchronously: validates `values` against the
-     * schema (defaults filled in) and stores the result with `insert`. For
-     * seeding, so a provider's clients and users are there, and `describe()`
-     * lists them, as soon as it is created. Throws if the schema validates
-     * asynchronously (none of ours does).
-     */
-    createNow(values: StandardSchemaV1.InferInput<S>): StoredRecord<S> {
-      const result = schema['~standard'].validate(values)
-      if (result instanceof Promise) throw new TypeError('createNow() needs a schema that validates synchronously')
-      if (result.issues)
-        throw new TypeError(`Failed to create a record: ${result.issues.map((i) => `${i.path?.join('.') ?? ''} ${i.message}`.trim()).join('; ')}`)
-      return insert(result.value as Output<S>)
-    },
-    /** Drops one stored record in O(1) amortized (`collection.delete` scans the collection). */
-    remove(record: StoredRecord<S>): void {
-      if (isStored(record)) drop(record)
-    },
-    /** Drops the records whose time has come now (they are also dropped as new ones are stored). */
-    purgeExpired(nowMs: number): number {
-      const released = releaseDue(nowMs)
-      compact()
-      return released
-    },
-    /** Gives the collection the provider's clock, for releasing records by time. */
-    useClock(clock: () => number) {
-      now = clock
-    },
+  /**
+   * `collection.create`, synchronously: validates `values` against the
+   * schema (defaults filled in) and stores the result with `insert`. For
+   * seeding, so a provider's clients and users are there, and `describe()`
+   * lists them, as soon as it is created. Throws if the schema validates
+   * asynchronously (none of ours does).
+   */
+  createNow(values: StandardSchemaV1.InferInput<S>): StoredRecord<S> {
+    const result = this.#schema['~standard'].validate(values)
+    if (result instanceof Promise) throw new TypeError('createNow() needs a schema that validates synchronously')
+    if (result.issues)
+      throw new TypeError(`Failed to create a record: ${result.issues.map((i) => `${i.path?.join('.') ?? ''} ${i.message}`.trim()).join('; ')}`)
+    return this.insert(result.value as Output<S>)
+  }
+
+  /** Drops one stored record in O(1) amortized (`collection.delete` scans the collection). */
+  remove(record: StoredRecord<S>): void {
+    if (this.#isStored(record)) this.#drop(record)
+  }
+
+  /** Drops the records whose time has come now (they are also dropped as new ones are stored). */
+  purgeExpired(nowMs: number): number {
+    const released = this.#releaseDue(nowMs)
+    this.compact()
+    return released
+  }
+
+  /** Gives the collection the provider's clock, for releasing records by time. */
+  useClock(clock: () => number): void {
+    this.#now = clock
   }
 }
 

@@ -308,6 +308,34 @@ describe.each(bothModes)('standard over $name', (mode) => {
       expect(post.status).toBe(200)
       expect(post.body).toEqual({ access_token: post.body.access_token, token_type: 'Bearer', expires_in: 3600 })
     })
+
+    it("grants client credentials only scopes that are not about a user and are the client's, or the server's for a client registered with none", async () => {
+      for (const [clientId, scopes] of [
+        ['cc-scoped', ['api:read', 'openid']],
+        ['cc-any', []],
+      ] as const)
+        await running.provider.store.clients.collection.create({
+          clientId,
+          clientSecret: 'secret',
+          name: clientId,
+          scopes: [...scopes],
+          grantTypes: ['client_credentials'],
+          createdAtMs: 0,
+          meta: { token_endpoint_auth_method: 'client_secret_basic' },
+        })
+      const ask = (clientId: string, scope: string) =>
+        request(base).post('/token').type('form').set('Authorization', basicAuth(clientId, 'secret')).send({ grant_type: 'client_credentials', scope })
+      const scoped = await ask('cc-scoped', 'openid api:read api:write')
+      expect([scoped.status, scoped.body]).toEqual([
+        400,
+        { error: 'invalid_scope', error_description: 'The scope openid api:write is not available to the client_credentials grant.' },
+      ])
+      const any = await ask('cc-any', 'api:write profile nope api:read')
+      expect(any.body).toEqual({ error: 'invalid_scope', error_description: 'The scope profile nope is not available to the client_credentials grant.' })
+      const granted = await ask('cc-any', 'api:read api:write')
+      expect([granted.status, granted.body.scope]).toEqual([200, 'api:read api:write'])
+      expect((await ask('cc-scoped', 'api:read')).body.scope).toBe('api:read')
+    })
   })
 
   describe('protected resource (RFC 9728, RFC 8707)', () => {

@@ -3,7 +3,7 @@ import type { JWTPayload } from 'jose'
 import { splitScopes, verifyCodeVerifier } from '../../core/authorize.js'
 import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedGrantType } from '../../core/errors.js'
 import type { Params } from '../../core/params.js'
-import { Reply } from '../../core/reply.js'
+import { Reply, type ReplyHeaders } from '../../core/reply.js'
 import { defineRoute } from '../../core/routes.js'
 import { randomBase64Url, randomHex } from '../../core/secrets.js'
 import type { AuthorizationCode, Client } from '../../store/index.js'
@@ -21,6 +21,8 @@ import { DEVICE_CODE_GRANT, STANDARD_GRANT_TYPES } from './supported.js'
 const USER_SCOPES = ['openid', 'profile', 'email', 'offline_access']
 
 export const TOKEN_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
+/** A token response's headers as `Reply.json(200, body, TOKEN_HEADERS)` leaves them (shared: a `Reply`'s headers are read, never changed). */
+const TOKEN_REPLY_HEADERS: ReplyHeaders = Object.freeze({ 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' })
 
 /** invalid_target (RFC 8707 §2) as a token-endpoint error. */
 function invalidTarget(_error: string, description: string): OAuthError {
@@ -28,7 +30,9 @@ function invalidTarget(_error: string, description: string): OAuthError {
 }
 
 /** The resources of a token request: each known, and within `allowed` when the grant named some (RFC 8707 §2.2). */
-function tokenResources(ctx: StandardContext, allowed: string[]): string[] {
+function tokenResources(ctx: StandardContext, params: Params, allowed: string[]): string[] {
+  // The params of a form body are that body's own entries: without "resource" it names none, and need not be parsed again.
+  if (params.source === 'form' && !params.has('resource')) return allowed
   const requested = checkResources(ctx, new URLSearchParams(ctx.bodyText).getAll('resource').filter(Boolean), invalidTarget)
   if (!requested.length) return allowed
   const outside = allowed.length ? requested.filter((r) => !allowed.includes(r)) : []
@@ -210,7 +214,7 @@ async function authorizationCodeGrant(ctx: StandardContext, client: Client, para
         ? 'The authorization code is bound to a DPoP key ("dpop_jkt"); send a DPoP proof made with it (RFC 9449 §10).'
         : 'The DPoP proof was made with another key than the one the authorization code is bound to ("dpop_jkt", RFC 9449 §10).',
     )
-  const audience = tokenResources(ctx, code.resources)
+  const audience = tokenResources(ctx, params, code.resources)
   const familyId = randomHex(12)
   store.codes.patch(code, { redeemedAtMs: now, familyId })
   const token = await issueTokens(ctx, client, {
@@ -257,7 +261,7 @@ async function refreshTokenGrant(ctx: StandardContext, client: Client, params: P
         : 'The DPoP proof was made with another key than the one this refresh token is bound to (RFC 9449 §5.0).',
     )
   }
-  const audience = tokenResources(ctx, previous.audience)
+  const audience = tokenResources(ctx, params, previous.audience)
   ctx.provider.store.tokens.patch(previous, { refreshRotatedAtMs: now })
   const token = await issueTokens(ctx, client, {
     userId: previous.userId,
@@ -276,10 +280,10 @@ function clientCredentialsGrant(ctx: StandardContext, client: Client, params: Pa
   if (clientMeta(client).token_endpoint_auth_method === 'none')
     throw new UnauthorizedClient('Public clients cannot use the client_credentials grant.', 'public client')
   const requested = splitScopes(params.value('scope'), / +/)
-  const allowed = (client.scopes.length ? client.scopes : Object.keys(STANDARD_SCOPES)).filter((s) => !USER_SCOPES.includes(s))
-  const refused = requested.filter((s) => !allowed.includes(s))
+  // Refused: a user scope, or one outside the client's scopes (the server's, when it registered none).
+  const refused = requested.filter((s) => USER_SCOPES.includes(s) || !(client.scopes.length ? client.scopes.includes(s) : Object.hasOwn(STANDARD_SCOPES, s)))
   if (refused.length) throw new InvalidScope(`The scope ${refused.join(' ')} is not available to the client_credentials grant.`, 'client credentials scope')
-  const audience = tokenResources(ctx, [])
+  const audience = tokenResources(ctx, params, [])
   const token = issueTokens(ctx, client, {
     userId: null,
     scopes: requested,
@@ -344,7 +348,7 @@ export function tokenResponse(ctx: StandardContext, { token, idToken }: Issued):
   if (token.scopes.length) body.scope = token.scopes.join(' ')
   if (token.refreshToken) body.refresh_token = token.refreshToken
   if (idToken) body.id_token = idToken
-  return Reply.json(200, body, TOKEN_HEADERS)
+  return Reply.normalized(200, TOKEN_REPLY_HEADERS, JSON.stringify(body))
 }
 
 /**
