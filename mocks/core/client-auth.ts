@@ -18,9 +18,11 @@ export interface BasicCredentials {
  * callers share them safely): a client sends the same header with every
  * request, and decoding it again (base64, UTF-8) was most of reading it.
  * Malformed and non-Basic headers are never kept, so their answers are
- * reached as before.
+ * reached as before. A one-entry Map rather than `===`: the header carries a
+ * secret, and a Map compares the strings' hashes before their characters, so
+ * the lookup's time does not tell how much of a guess matches it.
  */
-let lastBasic: { header: string | undefined; credentials: BasicCredentials | undefined } = { header: undefined, credentials: undefined }
+const lastBasic = new Map<string, BasicCredentials>()
 
 /**
  * Splits `Authorization: Basic <base64(id:secret)>` at the first colon.
@@ -32,7 +34,8 @@ let lastBasic: { header: string | undefined; credentials: BasicCredentials | und
 export function readBasicCredentials(request: Pick<ProviderRequest, 'headers'>): BasicCredentials | undefined {
   const header = request.headers.get('authorization')
   if (!header) return undefined
-  if (header === lastBasic.header) return lastBasic.credentials
+  const known = lastBasic.get(header)
+  if (known) return known
   const match = /^basic +([^ ]*) *$/i.exec(header)
   if (!match) return undefined
   const decoded = Buffer.from(match[1], 'base64').toString('utf8')
@@ -41,7 +44,8 @@ export function readBasicCredentials(request: Pick<ProviderRequest, 'headers'>):
     throw withBasicChallenge(new InvalidClient('Client authentication failed: the Basic credentials are malformed.', 'malformed Basic header'))
   }
   const credentials: BasicCredentials = Object.freeze({ rawId: decoded.slice(0, colon), rawSecret: decoded.slice(colon + 1) })
-  lastBasic = { header, credentials }
+  lastBasic.clear()
+  lastBasic.set(header, credentials)
   return credentials
 }
 
