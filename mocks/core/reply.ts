@@ -33,11 +33,7 @@ export class Reply {
     const normalized: ReplyHeaders = {}
     for (const name in headers) {
       const value = headers[name]
-      if (value === undefined) continue
-      // As `Headers` refuses them: a value that could split the response (a CR or LF from a redirect target) never reaches a socket.
-      if (Array.isArray(value) ? value.some((v) => FORBIDDEN_IN_VALUE.test(v)) : FORBIDDEN_IN_VALUE.test(value))
-        throw new TypeError(`Invalid value of header "${name}"`)
-      normalized[name.toLowerCase()] = value
+      if (value !== undefined) normalized[name.toLowerCase()] = checkedValue(name, value)
     }
     this.headers = normalized
   }
@@ -72,9 +68,14 @@ export class Reply {
 
   /** The same answer with some headers replaced (undefined removes one). */
   withHeaders(headers: Record<string, string | string[] | undefined>): Reply {
-    const merged: Record<string, string | string[] | undefined> = { ...this.headers }
-    for (const name in headers) merged[name.toLowerCase()] = headers[name]
-    return new Reply(this.status, merged, this.body, this.bodyBytes)
+    // This reply's headers are normalized already: only the given ones are checked, as the constructor checks them.
+    const merged: ReplyHeaders = { ...this.headers }
+    for (const name in headers) {
+      const value = headers[name]
+      if (value === undefined) delete merged[name.toLowerCase()]
+      else merged[name.toLowerCase()] = checkedValue(name, value)
+    }
+    return Reply.normalized(this.status, merged, this.body, this.bodyBytes)
   }
 
   /** The same answer with another body. */
@@ -114,6 +115,13 @@ export class Reply {
 
 const utf8 = new TextDecoder()
 const FORBIDDEN_IN_VALUE = /[\r\n\0]/
+
+/** `value`, unless it holds a CR, LF or NUL: as `Headers` refuses them, a value that could split the response (a CR or LF from a redirect target) never reaches a socket. */
+function checkedValue(name: string, value: string | string[]): string | string[] {
+  if (Array.isArray(value) ? value.some((v) => FORBIDDEN_IN_VALUE.test(v)) : FORBIDDEN_IN_VALUE.test(value))
+    throw new TypeError(`Invalid value of header "${name}"`)
+  return value
+}
 
 /** What a route or error renderer may answer with. */
 export type RouteAnswer = Response | Reply

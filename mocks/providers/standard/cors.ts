@@ -1,5 +1,5 @@
 import { renderTokenError } from '../../core/errors.js'
-import { Reply, type ReplyHeaders, type RouteAnswer } from '../../core/reply.js'
+import { Reply, type RouteAnswer } from '../../core/reply.js'
 import type { HttpMethod, RouteDefinition } from '../../core/routes.js'
 import type { StandardRuntime } from './config.js'
 
@@ -31,12 +31,8 @@ const CORS_HEADERS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expos
 const PREFLIGHT_ALLOWED_HEADERS = 'Authorization, Content-Type, DPoP'
 const PREFLIGHT_MAX_AGE_SECONDS = '600'
 
-/** {@link CORS_HEADERS} as a {@link Reply} holds them (lower-case names). */
-const CORS_REPLY_HEADERS: ReplyHeaders = Object.fromEntries(Object.entries(CORS_HEADERS).map(([name, value]) => [name.toLowerCase(), value]))
-
 function withCorsHeaders(answer: RouteAnswer): RouteAnswer {
-  // `answer.withHeaders(CORS_HEADERS)` without checking again headers already normalized and constants known to be.
-  if (answer instanceof Reply) return Reply.normalized(answer.status, { ...answer.headers, ...CORS_REPLY_HEADERS }, answer.body, answer.bodyBytes)
+  if (answer instanceof Reply) return answer.withHeaders(CORS_HEADERS)
   // A Response a route built itself has mutable headers; one that cannot take them (a dropped connection) is left as it is.
   try {
     for (const [name, value] of Object.entries(CORS_HEADERS)) answer.headers.set(name, value)
