@@ -28,6 +28,9 @@ test.describe('GoCD in a browser, through the example app', () => {
     oauthPages,
     unregisteredExampleApp,
   }) => {
+    // Two flows in one test (the admin's registration pages, then the user's sign-in and consent) run close to the
+    // default timeout on a 2-core CI machine; slow() gives it three times the default.
+    test.slow()
     const app = await unregisteredExampleApp()
     await registerThroughAdmin(page, oauthProvider.baseUrl, oauthPages, app)
 
