@@ -225,10 +225,25 @@ async function firstSignature(key: Pick<SigningKey, 'kid' | 'privateKey'>, paylo
   return token
 }
 
+/**
+ * Where {@link nodeSign} encodes: the claims' UTF-8, then the signing input.
+ * node:crypto's asynchronous `sign` copies its data before it returns, so one
+ * buffer serves every call. `Buffer.from` would take both from Node's shared
+ * 8 KiB pool, whose slabs the journal's reply bodies keep alive long enough
+ * to be copied into the old generation.
+ */
+let scratch = Buffer.allocUnsafeSlow(4096)
+
 function nodeSign({ keyObject, header }: NodeSigner, payload: JWTPayload): Promise<string> {
-  const input = `${header}.${base64url(JSON.stringify(payload))}`
+  const json = JSON.stringify(payload)
+  // At most 3 UTF-8 bytes a UTF-16 unit, and the signing input's base64url is 4/3 of those plus the header.
+  const room = header.length + 1 + json.length * 4
+  if (room > scratch.length) scratch = Buffer.allocUnsafeSlow(room)
+  const input = `${header}.${scratch.toString('base64url', 0, scratch.write(json))}`
+  // The input is base64url and a dot: ASCII, one byte a character.
+  const data = scratch.subarray(0, scratch.write(input, 'latin1'))
   return new Promise((resolve, reject) => {
-    sign('sha256', Buffer.from(input), keyObject, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString('base64url')}`)))
+    sign('sha256', data, keyObject, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString('base64url')}`)))
   })
 }
 
