@@ -143,6 +143,87 @@ describe('Journal bounds', () => {
   })
 })
 
+describe('Journal ring', () => {
+  it('keeps the newest exchanges in order through growth, wrap-around, byte drops and regrowth, and pages across the wrap', () => {
+    const journal = new Journal(50, true, 40 * 1024)
+    const model: Array<{ seq: number; bytes: number }> = []
+    let seq = 0
+    // Bodies of random size: sometimes the byte bound drops several, sometimes the count bound one.
+    let x = 7
+    for (let i = 0; i < 2000; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31
+      const size = x % 7 === 0 ? 9000 : x % 300
+      const s = ++seq
+      journal.add(s, () => exchange(s, 'z'.repeat(size)), size)
+      model.push({ seq: s, bytes: size + 1024 })
+      while (model.length > 50 || (model.reduce((t, e) => t + e.bytes, 0) > 40 * 1024 && model.length > 1)) model.shift()
+      expect(journal.size).toBe(model.length)
+      expect(journal.bytes).toBe(model.reduce((t, e) => t + e.bytes, 0))
+      if (i % 97 === 0) {
+        expect(journal.entries().map((e) => e.seq)).toEqual(model.map((e) => e.seq))
+        const since = model[Math.floor(model.length / 2)].seq
+        expect(journal.page(since, 3).exchanges.map((e) => e.seq)).toEqual(
+          model
+            .filter((e) => e.seq > since)
+            .slice(0, 3)
+            .map((e) => e.seq),
+        )
+      }
+    }
+  })
+
+  it('keeps nothing with a capacity below 1, and counts every exchange', () => {
+    const journal = new Journal(0)
+    for (let seq = 1; seq <= 3; seq++) journal.add(exchange(seq))
+    expect([journal.size, journal.bytes, journal.entries()]).toEqual([0, 0, []])
+  })
+
+  it("an exchange read before its slot is reused keeps what it recorded; the journal's copies of notes are not shared", async () => {
+    const keystone = createKeystone({ journal: { capacity: 3 } })
+    await keystone.ready
+    const client = keystone.describe().clients[0]
+    const token = () =>
+      keystone.handle(
+        new Request(`${keystone.baseUrl}/v3/OS-OAUTH2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${client.id}:${client.secret}`)}` },
+          body: 'grant_type=client_credentials',
+        }),
+      )
+    const bodies: string[] = []
+    for (let i = 0; i < 3; i++) bodies.push(await (await token()).text())
+    const read = keystone.journal.entries()
+    expect(read.map((e) => e.response.body)).toEqual(bodies)
+    for (let i = 0; i < 4; i++) bodies.push(await (await token()).text())
+    expect(read.map((e) => [e.seq, e.response.body])).toEqual([1, 2, 3].map((seq) => [seq, bodies[seq - 1]]))
+    const now = keystone.journal.entries()
+    expect(now.map((e) => [e.seq, e.response.body])).toEqual([5, 6, 7].map((seq) => [seq, bodies[seq - 1]]))
+    expect(now[0].notes).toEqual({ grantType: 'client_credentials', clientId: client.id, clientAuthMethod: 'client_secret_basic' })
+    expect(now[0].notes).toEqual(now[1].notes)
+    now[0].notes.extra = true
+    expect(now[1].notes.extra).toBeUndefined()
+    expect(read[2].notes.extra).toBeUndefined()
+  })
+
+  it('shareNotes gives back the last notes kept only for the same names, order and primitive values', () => {
+    const journal = new Journal()
+    const first = { grantType: 'client_credentials', clientId: 'a' }
+    expect(journal.shareNotes(first)).toBe(first)
+    expect(journal.shareNotes({ grantType: 'client_credentials', clientId: 'a' })).toBe(first)
+    const reordered = { clientId: 'a', grantType: 'client_credentials' }
+    expect(journal.shareNotes(reordered)).toBe(reordered)
+    const more = { clientId: 'a', grantType: 'client_credentials', codeIssued: true }
+    expect(journal.shareNotes(more)).toBe(more)
+    const fewer = { clientId: 'a', grantType: 'client_credentials' }
+    expect(journal.shareNotes(fewer)).toBe(fewer)
+    const withArray = { clientId: 'a', grantType: 'client_credentials', violations: [] }
+    expect(journal.shareNotes(withArray)).toBe(withArray)
+    // Notes with an object are never kept as the last: the next flat ones are compared with `fewer`.
+    expect(journal.shareNotes({ clientId: 'a', grantType: 'client_credentials' })).toBe(fewer)
+    expect(journal.shareNotes({ clientId: 'b', grantType: 'client_credentials' })).not.toBe(fewer)
+  })
+})
+
 describe('GET /__oauth-dance/journal', () => {
   it('pages with ?limit= and since, and refuses values it cannot use, naming the valid ones', async () => {
     const keystone = createKeystone()

@@ -144,9 +144,19 @@ export interface JournalPage {
  * the recorded form waits until someone reads the journal (then happens once).
  */
 export class Journal {
-  /** Oldest first; slots before `#head` are dropped ones, cleared at once and cut off the array now and then. */
-  #entries: Array<JournalEntry | RecordedExchange | undefined> = []
-  #head = 0
+  /**
+   * A ring, oldest at `#start`: it grows (doubling, up to `capacity`) while
+   * the journal fills, then each new exchange takes the oldest one's slot. A
+   * slot holding a {@link RecordedExchange} is overwritten in place, so a full
+   * journal makes no new record per exchange (only the exchange's own
+   * strings and headers are new): records that each lived through two
+   * scavenges, copied by both, then marked in the old generation.
+   */
+  #ring: Array<JournalEntry | RecordedExchange | undefined> = []
+  #start = 0
+  #count = 0
+  /** Exchanges kept at most: `capacity` as a count (none below 1; any number when it is not a number). */
+  readonly #max: number
   #bytes = 0
   #seq = 0
   /** Strings recorded before, each as its first copy: see {@link share}. */
@@ -156,6 +166,9 @@ export class Journal {
   #beforeRecent: string | undefined
   /** The request headers last recorded, over shared strings: see {@link shareHeaders}. */
   #lastHeaders: RawHeaders | undefined
+  /** The notes last recorded when all their values were primitives, and their names in order: see {@link shareNotes}. */
+  #lastNotes: ExchangeNotes | undefined
+  #lastNoteNames: string[] = []
   enabled: boolean
   readonly maxBytes: number
 
@@ -166,6 +179,7 @@ export class Journal {
   ) {
     this.enabled = enabled
     this.maxBytes = maxBytes
+    this.#max = Number.isNaN(capacity) ? Infinity : Math.max(0, Math.floor(capacity))
   }
 
   nextSeq(): number {
@@ -174,7 +188,7 @@ export class Journal {
 
   /** Exchanges held now. */
   get size(): number {
-    return this.#entries.length - this.#head
+    return this.#count
   }
 
   /** Their recorded size as counted against `maxBytes`. */
@@ -188,25 +202,60 @@ export class Journal {
    */
   add(exchange: Exchange): void
   add(seq: number, build: () => Exchange, bytes?: number): void
-  /** @internal {@link recordExchange}'s form: the exchange's parts in one object, built into an `Exchange` when read. */
-  add(recorded: RecordedExchange): void
-  add(exchangeOrSeq: Exchange | number | RecordedExchange, build?: () => Exchange, bytes?: number): void {
+  add(exchangeOrSeq: Exchange | number, build?: () => Exchange, bytes?: number): void {
     const entry =
-      exchangeOrSeq instanceof RecordedExchange
-        ? exchangeOrSeq
-        : typeof exchangeOrSeq === 'number'
-          ? { seq: exchangeOrSeq, bytes: (bytes ?? 0) + EXCHANGE_OVERHEAD_BYTES, exchange: build! }
-          : { seq: exchangeOrSeq.seq, bytes: exchangeBytes(exchangeOrSeq), exchange: exchangeOrSeq }
-    this.#entries.push(entry)
-    this.#bytes += entry.bytes
-    while (this.size > this.capacity || (this.#bytes > this.maxBytes && this.size > 1)) {
-      this.#bytes -= this.#entries[this.#head]!.bytes
-      this.#entries[this.#head++] = undefined
+      typeof exchangeOrSeq === 'number'
+        ? { seq: exchangeOrSeq, bytes: (bytes ?? 0) + EXCHANGE_OVERHEAD_BYTES, exchange: build! }
+        : { seq: exchangeOrSeq.seq, bytes: exchangeBytes(exchangeOrSeq), exchange: exchangeOrSeq }
+    const at = this.#place()
+    if (at === -1) return
+    this.#ring[at] = entry
+    this.#commit(entry)
+  }
+
+  /** @internal {@link recordExchange}'s form: the exchange's parts, written over the record in the slot it takes when there is one. */
+  record(ctx: RouteContext, reply: Reply | null, startMs: number, error: OAuthError | undefined, fault: Fault | undefined): void {
+    const at = this.#place()
+    if (at === -1) {
+      this.nextSeq()
+      return
     }
-    // The dropped slots are cut off once they are as many as the capacity: O(1) per exchange, amortized.
-    if (this.#head >= this.capacity) {
-      this.#entries = this.#entries.slice(this.#head)
-      this.#head = 0
+    const slot = this.#ring[at]
+    const recorded = slot instanceof RecordedExchange ? slot : (this.#ring[at] = new RecordedExchange())
+    recorded.fill(this, ctx, reply, startMs, error, fault)
+    this.#commit(recorded)
+  }
+
+  /** The slot the next exchange goes to: the oldest one's when full (it is dropped), a grown ring's next, or -1 when nothing is kept. */
+  #place(): number {
+    const ring = this.#ring
+    if (this.#count < ring.length) return (this.#start + this.#count) % ring.length
+    if (ring.length < this.#max) {
+      // Grown in order, oldest first, with room for as many again.
+      const grown = this.#start === 0 ? ring : ring.slice(this.#start).concat(ring.slice(0, this.#start))
+      grown.length = Math.min(this.#max, Math.max(16, ring.length * 2))
+      this.#ring = grown
+      this.#start = 0
+      return this.#count
+    }
+    if (this.#count === 0) return -1
+    const at = this.#start
+    this.#bytes -= ring[at]!.bytes
+    this.#start = (at + 1) % ring.length
+    this.#count--
+    return at
+  }
+
+  /** Counts the entry just placed, then drops the oldest while the journal weighs more than `maxBytes` (one is always kept). */
+  #commit(entry: JournalEntry | RecordedExchange): void {
+    this.#count++
+    this.#bytes += entry.bytes
+    const ring = this.#ring
+    while (this.#bytes > this.maxBytes && this.#count > 1) {
+      this.#bytes -= ring[this.#start]!.bytes
+      ring[this.#start] = undefined
+      this.#start = (this.#start + 1) % ring.length
+      this.#count--
     }
   }
 
@@ -223,17 +272,20 @@ export class Journal {
   page(since = 0, limit = Infinity, maxBytes = Infinity): JournalPage {
     const exchanges: Exchange[] = []
     let bytes = 0
-    const entries = this.#entries
-    let i = this.#head
-    // Sequence numbers increase along the array: start at the first after `since` (binary search).
-    let hi = entries.length
+    const ring = this.#ring
+    const start = this.#start
+    const count = this.#count
+    const slot = (i: number) => (start + i) % ring.length
+    // Sequence numbers increase from the oldest: start at the first after `since` (binary search).
+    let i = 0
+    let hi = count
     while (i < hi) {
       const mid = (i + hi) >> 1
-      if (entries[mid]!.seq <= since) i = mid + 1
+      if (ring[slot(mid)]!.seq <= since) i = mid + 1
       else hi = mid
     }
-    for (; i < entries.length; i++) {
-      const entry = entries[i]!
+    for (; i < count; i++) {
+      const entry = ring[slot(i)]!
       if (exchanges.length >= limit || (exchanges.length > 0 && bytes + entry.bytes > maxBytes)) {
         return { exchanges, next: exchanges.at(-1)!.seq }
       }
@@ -280,12 +332,49 @@ export class Journal {
     return (this.#lastHeaders = headers.withStrings(this.share, last))
   }
 
+  /**
+   * @internal An exchange's notes as the journal keeps them: the last ones
+   * kept when they have the same names, in the same order, and the same
+   * primitive values (a client repeating a request gets the same notes), so
+   * the exchanges of such a client share one object. A recorded exchange
+   * copies them when it is built, so no two exchanges read share notes.
+   */
+  shareNotes(notes: ExchangeNotes): ExchangeNotes {
+    const last = this.#lastNotes
+    const names = this.#lastNoteNames
+    let i = 0
+    let flat = true
+    for (const name in notes) {
+      const value = notes[name]
+      if (typeof value === 'object' ? value !== null : typeof value === 'function') {
+        flat = false
+        break
+      }
+      if (last !== undefined && (names[i] !== name || last[name] !== value)) return this.#keepNotes(notes)
+      i++
+    }
+    if (!flat) return notes
+    return last !== undefined && i === names.length ? last : this.#keepNotes(notes)
+  }
+
+  #keepNotes(notes: ExchangeNotes): ExchangeNotes {
+    for (const name in notes) {
+      const value = notes[name]
+      if (typeof value === 'object' ? value !== null : typeof value === 'function') return notes
+    }
+    this.#lastNoteNames = Object.keys(notes)
+    return (this.#lastNotes = notes)
+  }
+
   clear(): void {
     this.#strings.clear()
     this.#recent = this.#beforeRecent = undefined
     this.#lastHeaders = undefined
-    this.#entries = []
-    this.#head = 0
+    this.#lastNotes = undefined
+    this.#lastNoteNames = []
+    this.#ring = []
+    this.#start = 0
+    this.#count = 0
     this.#bytes = 0
   }
 }
@@ -307,29 +396,47 @@ interface JournalEntry {
  * context, which every scavenge copies while the journal holds them), turned
  * into an {@link Exchange} on first read. None of the parts change after the
  * answer. Not the request itself: a web `Request` holds its signal and body
- * stream, which the journal would keep alive for no use.
+ * stream, which the journal would keep alive for no use. The journal writes
+ * a new exchange over the record of the one it drops ({@link fill}).
  */
 class RecordedExchange {
+  seq = 0
+  provider = ''
+  origin = ''
+  route: string | null = null
+  startMs = NaN
+  method = ''
+  url = ''
+  headers: RouteContext['request']['headers'] | undefined = undefined
+  bodyText = ''
+  notes: ExchangeNotes | undefined = undefined
+  /** The reply's parts rather than the `Reply`, which then dies young: a dropped connection has null headers. */
+  status = 0
+  replyHeaders: ReplyHeaders | null = null
+  replyBody: string | Uint8Array | null = null
+  /** The OAuth error answered and the fault injected, in one object made only for the exchanges that have either. */
+  problem: { error: OAuthError | undefined; fault: Fault | undefined } | undefined = undefined
   #built: Exchange | undefined
 
-  constructor(
-    readonly seq: number,
-    readonly provider: string,
-    readonly origin: string,
-    readonly route: string | null,
-    readonly startMs: number,
-    readonly method: string,
-    readonly url: string,
-    readonly headers: RouteContext['request']['headers'],
-    readonly bodyText: string,
-    readonly notes: ExchangeNotes,
-    /** The reply's parts rather than the `Reply`, which then dies young: a dropped connection has null headers. */
-    readonly status: number,
-    readonly replyHeaders: ReplyHeaders | null,
-    readonly replyBody: string | Uint8Array | null,
-    /** The OAuth error answered and the fault injected, in one object made only for the exchanges that have either. */
-    readonly problem: { error: OAuthError | undefined; fault: Fault | undefined } | undefined,
-  ) {}
+  fill(journal: Journal, ctx: RouteContext, reply: Reply | null, startMs: number, error: OAuthError | undefined, fault: Fault | undefined): void {
+    const { method, url, headers } = ctx.request
+    this.seq = journal.nextSeq()
+    this.provider = ctx.provider.id
+    this.origin = ctx.origin
+    this.route = ctx.route?.id ?? null
+    this.startMs = startMs
+    this.method = method
+    this.url = journal.share(url)
+    // `serve`'s headers are Node's fresh strings: kept as shared ones. A web `Request`'s `Headers` stays as it is.
+    this.headers = headers instanceof RawHeaders ? journal.shareHeaders(headers) : headers
+    this.bodyText = journal.share(ctx.bodyText)
+    this.notes = journal.shareNotes(ctx.notes)
+    this.status = reply ? reply.status : 0
+    this.replyHeaders = reply ? reply.headers : null
+    this.replyBody = reply ? reply.body : null
+    this.problem = error === undefined && fault === undefined ? undefined : { error, fault }
+    this.#built = undefined
+  }
 
   /** What it weighs against the journal's `maxBytes`, from its parts (kept anyway) rather than a field of its own. */
   get bytes(): number {
@@ -349,7 +456,7 @@ class RecordedExchange {
       route: this.route,
       at: new Date(startMs).toISOString(),
       atMs: startMs,
-      request: { method: this.method, url: this.url, headers: headersToObject(this.headers), body: this.bodyText },
+      request: { method: this.method, url: this.url, headers: headersToObject(this.headers!), body: this.bodyText },
       // A dropped connection (injected) is recorded with status 0, as a web `Response.error()` has it.
       response: replyHeaders
         ? {
@@ -358,7 +465,8 @@ class RecordedExchange {
             body: recordedBody(firstHeaderValue(replyHeaders, 'content-type'), this.replyBody),
           }
         : { status: 0, headers: {}, body: '' },
-      notes: this.notes,
+      // Its own copy: the journal may keep one notes object for several exchanges (see `shareNotes`).
+      notes: { ...this.notes },
     }
     if (error) exchange.error = { error: error.error, description: error.description, detail: error.detail }
     if (fault) exchange.fault = fault.action.type
@@ -372,24 +480,5 @@ class RecordedExchange {
  * parts change after the answer.
  */
 export function recordExchange(journal: Journal, ctx: RouteContext, reply: Reply | null, startMs: number, error?: OAuthError, fault?: Fault): void {
-  const { method, url, headers } = ctx.request
-  journal.add(
-    new RecordedExchange(
-      journal.nextSeq(),
-      ctx.provider.id,
-      ctx.origin,
-      ctx.route?.id ?? null,
-      startMs,
-      method,
-      journal.share(url),
-      // `serve`'s headers are Node's fresh strings: kept as shared ones. A web `Request`'s `Headers` stays as it is.
-      headers instanceof RawHeaders ? journal.shareHeaders(headers) : headers,
-      journal.share(ctx.bodyText),
-      ctx.notes,
-      reply ? reply.status : 0,
-      reply ? reply.headers : null,
-      reply ? reply.body : null,
-      error === undefined && fault === undefined ? undefined : { error, fault },
-    ),
-  )
+  journal.record(ctx, reply, startMs, error, fault)
 }

@@ -60,16 +60,20 @@ export function uniqueIndex<S extends StandardSchemaV1, K extends keyof Output<S
   onCreate?: (record: unknown) => void,
 ): Extension & { maps: Record<K, Map<unknown, Output<S>>>; add(record: unknown): void; remove(record: unknown): void } {
   const maps = Object.fromEntries(keys.map((key) => [key, new Map()])) as Record<K, Map<unknown, Output<S>>>
+  // The maps in the keys' order, read by position: every collection's `maps` has its own shape, and reading them by name
+  // from these closures (which all collections share) would be a megamorphic lookup per key.
+  const mapList = keys.map((key) => maps[key])
   const add = (record: unknown) => {
-    for (const key of keys) {
-      const value = (record as Output<S>)[key]
-      if (value !== undefined && value !== null) maps[key].set(value, record as Output<S>)
+    for (let i = 0; i < keys.length; i++) {
+      const value = (record as Output<S>)[keys[i]]
+      if (value !== undefined && value !== null) mapList[i].set(value, record as Output<S>)
     }
   }
   const remove = (record: unknown) => {
-    for (const key of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
       const value = (record as Output<S>)[key]
-      if (value !== undefined && value !== null && maps[key].get(value)?.[key as never] === value) maps[key].delete(value)
+      if (value !== undefined && value !== null && mapList[i].get(value)?.[key as never] === value) mapList[i].delete(value)
     }
   }
   const extension = defineExtension({
@@ -328,7 +332,9 @@ class Indexed<S extends StandardSchemaV1, K extends keyof Output<S> & string> im
   /** The record whose `key` equals `value`, or undefined. O(1). */
   by(key: K, value: unknown): StoredRecord<S> | undefined {
     if (value === undefined || value === null) return undefined
-    return this.#index.maps[key].get(value) as StoredRecord<S> | undefined
+    // The first key (nearly every lookup) without reading `maps` by name, which is megamorphic across collections.
+    const map = key === this.#keys[0] ? this.#primary : this.#index.maps[key]
+    return map.get(value) as StoredRecord<S> | undefined
   }
 
   /** Records indexed (the collection's size, once compacted). */
