@@ -5,8 +5,14 @@
 //   cached      one client: the token already signed this second is handed back (no signature)
 //   clients     50,000 clients in turn, the signature replaced by a token at hand (claims, signing not reached)
 //   signed      50,000 clients in turn, every request signs (as the "every token signed" bench)
-// Prints µs of main-thread CPU a request for each (median of batches).
+//   unmemoized  as signed, the key ring's memo left out (each request signs and nothing is remembered)
+// Prints µs of main-thread CPU a request for each (median of batches), and
+// `gc`: per variant, µs of garbage collection a request (wall time of the
+// pauses, from perf_hooks' gc entries) and the old generation's growth in
+// bytes a request (promotion, as heap statistics see it between batches).
 import { readFileSync } from 'node:fs'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { PROVIDERS } from '../dist/mocks/registry.js'
 import { NodeRequest, RawHeaders } from '../dist/mocks/core/request.js'
 import { addCogoBenchClients, basic } from './lib.mjs'
@@ -38,8 +44,16 @@ const fake = Promise.resolve('x.y.z')
 
 // The main thread's time on a CPU, ns in schedstat's first field (stat's user and system times count 10 ms ticks).
 const mainCpuUs = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000
+let gcMs = 0
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration
+}).observe({ entryTypes: ['gc'] })
+const oldBytes = () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size
+const gcFigures = {}
 async function batch(kind) {
-  ring.issued = kind === 'clients' ? () => fake : realIssued
+  ring.issued = kind === 'clients' ? () => fake : kind === 'unmemoized' ? (kid, client, iss, aud, ttl, iat, sign) => sign() : realIssued
+  const gc0 = gcMs
+  const old0 = oldBytes()
   const t = mainCpuUs()
   // 32 requests in flight, as the 32 connections of the bench keep the main thread busy.
   const worker = async () => {
@@ -49,11 +63,17 @@ async function batch(kind) {
     }
   }
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
-  return (mainCpuUs() - t) / BATCH
+  const cpu = (mainCpuUs() - t) / BATCH
+  // Entries arrive on a later turn: let them in before reading.
+  await new Promise((resolve) => setImmediate(resolve))
+  ;(gcFigures[kind] ??= { us: [], promoted: [] }).us.push(((gcMs - gc0) * 1000) / BATCH)
+  gcFigures[kind].promoted.push((oldBytes() - old0) / BATCH)
+  return cpu
 }
 const kinds = process.env.BENCH_SPLIT_ONLY ? process.env.BENCH_SPLIT_ONLY.split(',') : ['cached', 'clients', 'signed']
 for (const k of kinds) await batch(k)
 const figures = Object.fromEntries(kinds.map((k) => [k, []]))
 for (let r = 0; r < ROUNDS; r++) for (const k of kinds) figures[k].push(await batch(k))
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]
-process.stdout.write(JSON.stringify(Object.fromEntries(kinds.map((k) => [k, Number(median(figures[k]).toFixed(1))]))) + '\n')
+const gc = Object.fromEntries(kinds.map((k) => [k, { us: Number(median(gcFigures[k].us).toFixed(1)), promoted: Math.round(median(gcFigures[k].promoted)) }]))
+process.stdout.write(JSON.stringify({ ...Object.fromEntries(kinds.map((k) => [k, Number(median(figures[k]).toFixed(1))])), gc }) + '\n')

@@ -9,6 +9,7 @@
 // not rates: a neighbour's load moves rates far more than it moves these.
 // Not part of `npm run bench`. BENCH_THREADS_ROUNDS (default 4), BENCH_THREADS_DURATION (s, default 4),
 // BENCH_THREADS_EXTRA: more servers, `name=script arg...` separated by `;` (another build's bench/servers/oauth-dance.mjs, say).
+// BENCH_THREADS_ONLY: the servers to run, by name, comma-separated (`cogo,base` for an A/B of two builds alone).
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { BENCH_DIR, load, startProcess } from './lib.mjs'
@@ -27,9 +28,10 @@ for (const extra of (process.env.BENCH_THREADS_EXTRA ?? '').split(';').filter(Bo
   defs.push([name, script, args])
 }
 
+const only = process.env.BENCH_THREADS_ONLY?.split(',')
 const servers = []
 try {
-  for (const [name, script, args] of defs) {
+  for (const [name, script, args] of only ? defs.filter(([name]) => only.includes(name)) : defs) {
     const started = await startProcess(script, args, { timeoutMs: 60_000 })
     const { info } = started
     servers.push({ name, started, url: info.providers ? info.providers.cogo.tokenEndpoint : `${info.url}/oauth2/token`, rows: [] })

@@ -40,13 +40,15 @@ export async function generateSigningKey(): Promise<SigningKey> {
   return { kid, privateKey, publicKey, publicJwk: { alg: 'RS256', kty: 'RSA', use: 'sig', n: n!, e: e!, kid } }
 }
 
-/** Clients whose last tokens a ring remembers; a test suite uses a handful. */
-const MAX_ISSUED_CLIENTS = 256
-/** Templates remembered per client: tenants (issuers), audiences and lifetimes in use at once. */
-const MAX_TEMPLATES_PER_CLIENT = 8
+/**
+ * Tokens a ring remembers (one per client and claims template); a test suite
+ * uses a handful of clients and templates at once.
+ */
+const MAX_ISSUED = 64
 
-/** Everything a client's token depends on but the client and `iat` (see {@link CogoKeyRing.issued}), with the last token. */
+/** Everything a token depends on but the key's private half (see {@link CogoKeyRing.issued}), with the token. */
 interface IssuedToken {
+  clientId: string
   kid: string
   issuer: string
   audience: string
@@ -67,11 +69,14 @@ export class CogoKeyRing {
   readonly #published = new Map<string, SigningKey>()
   #jwks = '{"keys":[]}'
   /**
-   * The last token per claims template (see {@link issued}), by client id: the
-   * client record's own string, whose hash V8 keeps, so a lookup hashes no new
-   * string. Emptied with every install and dropped with the ring on reset.
+   * The last tokens signed (see {@link issued}), in a ring: a new signature
+   * takes the slot of the oldest. An array scanned rather than a map by client:
+   * with many clients in turn, each signing once, every map insertion and
+   * eviction kept the entry and its token alive into the old generation.
+   * Emptied with every install and dropped with the ring on reset.
    */
-  readonly #issued = new Map<string, IssuedToken[]>()
+  readonly #issued: Array<IssuedToken | undefined> = new Array(MAX_ISSUED).fill(undefined)
+  #nextIssued = 0
 
   /** The key new tokens are signed with. */
   get signing(): SigningKey {
@@ -90,7 +95,7 @@ export class CogoKeyRing {
     this.#published.delete(key.kid)
     this.#published.set(key.kid, key)
     this.#signing = key
-    this.#issued.clear()
+    this.#issued.fill(undefined)
     this.#render()
   }
 
@@ -102,47 +107,29 @@ export class CogoKeyRing {
    * carry no jti, so signing the same claims again would give the same bytes:
    * remembering changes nothing a client can see, and saves a ~0.3 ms
    * signature per request within a second. Concurrent requests share one
-   * signature in flight. Bounded: the client least recently signed for goes
-   * first, and a second boundary replaces a template's entry.
+   * signature in flight. Bounded: a new signature takes the oldest one's slot.
    */
   issued(kid: string, clientId: string, issuer: string, audience: string, ttl: number, iat: number, sign: () => Promise<string>): string | Promise<string> {
-    let templates = this.#issued.get(clientId)
-    let slot = -1
-    if (templates) {
-      for (let i = 0; i < templates.length; i++) {
-        const t = templates[i]
-        if (t.kid === kid && t.issuer === issuer && t.audience === audience && t.ttl === ttl) {
-          // Once signed, the token itself: a caller with it in hand needs no microtask turn.
-          if (t.iat === iat) return t.signed ?? t.token
-          slot = i
-          break
-        }
+    const issued = this.#issued
+    for (let i = 0; i < MAX_ISSUED; i++) {
+      const t = issued[i]
+      if (t !== undefined && t.iat === iat && t.clientId === clientId && t.kid === kid && t.issuer === issuer && t.audience === audience && t.ttl === ttl) {
+        // Once signed, the token itself: a caller with it in hand needs no microtask turn.
+        return t.signed ?? t.token
       }
     }
     const token = sign()
-    const entry: IssuedToken = { kid, issuer, audience, ttl, iat, token }
-    if (templates) {
-      if (slot !== -1) templates[slot] = entry
-      else {
-        if (templates.length >= MAX_TEMPLATES_PER_CLIENT) templates.shift()
-        templates.push(entry)
-      }
-      // Last in the map's order: the least recently signed for is evicted first.
-      this.#issued.delete(clientId)
-    } else {
-      templates = [entry]
-      if (this.#issued.size >= MAX_ISSUED_CLIENTS) this.#issued.delete(this.#issued.keys().next().value!)
-    }
-    this.#issued.set(clientId, templates)
-    const kept = templates
+    const entry: IssuedToken = { clientId, kid, issuer, audience, ttl, iat, token }
+    const slot = this.#nextIssued
+    issued[slot] = entry
+    this.#nextIssued = slot === MAX_ISSUED - 1 ? 0 : slot + 1
     token.then(
       (signed) => {
         entry.signed = signed
       },
       // A failed signature is not remembered: the next request signs again.
       () => {
-        const at = kept.indexOf(entry)
-        if (at !== -1) kept.splice(at, 1)
+        if (issued[slot] === entry) issued[slot] = undefined
       },
     )
     return token
@@ -225,10 +212,25 @@ async function firstSignature(key: Pick<SigningKey, 'kid' | 'privateKey'>, paylo
   return token
 }
 
+/**
+ * Where {@link nodeSign} encodes: the claims' UTF-8, then the signing input.
+ * node:crypto's asynchronous `sign` copies its data before it returns, so one
+ * buffer serves every call. `Buffer.from` would take both from Node's shared
+ * 8 KiB pool, whose slabs the journal's reply bodies keep alive long enough
+ * to be copied into the old generation.
+ */
+let scratch = Buffer.allocUnsafeSlow(4096)
+
 function nodeSign({ keyObject, header }: NodeSigner, payload: JWTPayload): Promise<string> {
-  const input = `${header}.${base64url(JSON.stringify(payload))}`
+  const json = JSON.stringify(payload)
+  // At most 3 UTF-8 bytes a UTF-16 unit, and the signing input's base64url is 4/3 of those plus the header.
+  const room = header.length + 1 + json.length * 4
+  if (room > scratch.length) scratch = Buffer.allocUnsafeSlow(room)
+  const input = `${header}.${scratch.toString('base64url', 0, scratch.write(json))}`
+  // The input is base64url and a dot: ASCII, one byte a character.
+  const data = scratch.subarray(0, scratch.write(input, 'latin1'))
   return new Promise((resolve, reject) => {
-    sign('sha256', Buffer.from(input), keyObject, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString('base64url')}`)))
+    sign('sha256', data, keyObject, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString('base64url')}`)))
   })
 }
 
