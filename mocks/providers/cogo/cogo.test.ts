@@ -154,7 +154,9 @@ describe.each(bothModes)('Cogo over $name', (mode) => {
 
     it('lets a token expire after exactly one hour of the mock clock, and a new one can be requested', async () => {
       const jwt = await token()
-      cogo.clock.advance(3599)
+      // From the token's own iat, not "now + 3599 s": the clock follows real time, and a JWT counts whole seconds (RFC 7519 §2),
+      // so a second boundary passed since issuance would make "one hour" end early.
+      cogo.clock.set((decodeJwt(jwt).iat! + 3599) * 1000)
       expect((await categories(`Bearer ${jwt}`)).status).toBe(200)
       cogo.clock.advance(1)
       expectForbidden(await categories(`Bearer ${jwt}`))
