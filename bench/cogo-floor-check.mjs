@@ -3,7 +3,7 @@
 // get the same status, the same headers in the same order (Date aside) and the
 // same body bytes, token included (RS256 is deterministic). Throws otherwise.
 // Run before the rounds by bench/run.mjs; alone: node bench/cogo-floor-check.mjs <cogo token URL> <floor token URL>.
-import { basic, postTokenRequest } from './lib.mjs'
+import { basic, postToBothInOneSecond } from './lib.mjs'
 
 const withoutDate = (raw) => {
   const kept = []
@@ -12,20 +12,21 @@ const withoutDate = (raw) => {
 }
 
 /** Compares one answer of each, for the same client within the same second (retried across a second's boundary). */
-export async function checkCogoFloor(cogoUrl, floorUrl, client = 7) {
-  const authorization = basic(`bench-${client}`, `secret-${client}`)
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const second = Math.floor(Date.now() / 1000)
-    const [cogo, floor] = await Promise.all([postTokenRequest(cogoUrl, authorization), postTokenRequest(floorUrl, authorization)])
-    if (Math.floor(Date.now() / 1000) !== second) continue
-    const differs = []
-    if (cogo.status !== floor.status) differs.push(`status ${cogo.status} vs ${floor.status}`)
-    if (withoutDate(cogo.headers) !== withoutDate(floor.headers)) differs.push(`headers\n${withoutDate(cogo.headers)}\nvs\n${withoutDate(floor.headers)}`)
-    if (cogo.body !== floor.body) differs.push(`body\n${cogo.body}\nvs\n${floor.body}`)
-    if (differs.length) throw new Error(`the Cogo floor does not answer as Cogo does: ${differs.join('; ')}`)
-    return { status: cogo.status, bytes: cogo.body.length }
-  }
-  throw new Error('the Cogo floor check kept crossing a second boundary')
+export function checkCogoFloor(cogoUrl, floorUrl, client = 7) {
+  return postToBothInOneSecond(
+    cogoUrl,
+    floorUrl,
+    basic(`bench-${client}`, `secret-${client}`),
+    (cogo, floor) => {
+      const differs = []
+      if (cogo.status !== floor.status) differs.push(`status ${cogo.status} vs ${floor.status}`)
+      if (withoutDate(cogo.headers) !== withoutDate(floor.headers)) differs.push(`headers\n${withoutDate(cogo.headers)}\nvs\n${withoutDate(floor.headers)}`)
+      if (cogo.body !== floor.body) differs.push(`body\n${cogo.body}\nvs\n${floor.body}`)
+      if (differs.length) throw new Error(`the Cogo floor does not answer as Cogo does: ${differs.join('; ')}`)
+      return { status: cogo.status, bytes: cogo.body.length }
+    },
+    'Cogo floor',
+  )
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,7 +9,7 @@
 // Run before the rounds by bench/run.mjs; alone:
 // node bench/keystone-floor-check.mjs <keystone token URL> <floor token URL> <authorization> <floor fernet key>
 import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto'
-import { postTokenRequest } from './lib.mjs'
+import { postToBothInOneSecond } from './lib.mjs'
 
 const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const TOKEN = /"access_token":"(gAAAAA[A-Za-z0-9_-]+)"/
@@ -43,31 +43,33 @@ function openFernet(token, key) {
  * Compares one answer of each, within the same second (retried across a
  * second's boundary). `fernetKey`: the floor's key, base64url (its start-up line).
  */
-export async function checkKeystoneFloor(keystoneUrl, floorUrl, authorization, fernetKey) {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const second = Math.floor(Date.now() / 1000)
-    const [keystone, floor] = await Promise.all([postTokenRequest(keystoneUrl, authorization), postTokenRequest(floorUrl, authorization)])
-    if (Math.floor(Date.now() / 1000) !== second) continue
-    const differs = []
-    if (keystone.status !== floor.status) differs.push(`status ${keystone.status} vs ${floor.status}`)
-    const [keystoneHeaders, floorHeaders] = [headersOf(keystone.headers), headersOf(floor.headers)]
-    if (!keystoneHeaders.includes('req-<uuid4>')) differs.push(`Keystone's request id has changed form:\n${keystoneHeaders}`)
-    if (keystoneHeaders !== floorHeaders) differs.push(`headers\n${keystoneHeaders}\nvs\n${floorHeaders}`)
-    const [keystoneToken, floorToken] = [TOKEN.exec(keystone.body)?.[1], TOKEN.exec(floor.body)?.[1]]
-    if (!keystoneToken || !floorToken) differs.push(`no Fernet token: ${keystone.body} vs ${floor.body}`)
-    else {
-      const k = openFernet(keystoneToken)
-      const f = openFernet(floorToken, Buffer.from(fernetKey, 'base64url'))
-      if (f.payload !== 64) differs.push(`the floor's payload is ${f.payload} bytes`)
-      if (k.length !== f.length || k.bytes !== f.bytes || k.version !== 0x80 || f.version !== 0x80 || k.seconds !== second || f.seconds !== second)
-        differs.push(`tokens ${JSON.stringify(k)} vs ${JSON.stringify(f)} (second ${second})`)
-      if (keystone.body.replace(keystoneToken, '<token>') !== floor.body.replace(floorToken, '<token>'))
-        differs.push(`body\n${JSON.stringify(keystone.body)}\nvs\n${JSON.stringify(floor.body)}`)
-    }
-    if (differs.length) throw new Error(`the Keystone floor does not answer as Keystone does: ${differs.join('; ')}`)
-    return { status: keystone.status, bytes: keystone.body.length, tokenLength: keystoneToken.length }
-  }
-  throw new Error('the Keystone floor check kept crossing a second boundary')
+export function checkKeystoneFloor(keystoneUrl, floorUrl, authorization, fernetKey) {
+  return postToBothInOneSecond(
+    keystoneUrl,
+    floorUrl,
+    authorization,
+    (keystone, floor, second) => {
+      const differs = []
+      if (keystone.status !== floor.status) differs.push(`status ${keystone.status} vs ${floor.status}`)
+      const [keystoneHeaders, floorHeaders] = [headersOf(keystone.headers), headersOf(floor.headers)]
+      if (!keystoneHeaders.includes('req-<uuid4>')) differs.push(`Keystone's request id has changed form:\n${keystoneHeaders}`)
+      if (keystoneHeaders !== floorHeaders) differs.push(`headers\n${keystoneHeaders}\nvs\n${floorHeaders}`)
+      const [keystoneToken, floorToken] = [TOKEN.exec(keystone.body)?.[1], TOKEN.exec(floor.body)?.[1]]
+      if (!keystoneToken || !floorToken) differs.push(`no Fernet token: ${keystone.body} vs ${floor.body}`)
+      else {
+        const k = openFernet(keystoneToken)
+        const f = openFernet(floorToken, Buffer.from(fernetKey, 'base64url'))
+        if (f.payload !== 64) differs.push(`the floor's payload is ${f.payload} bytes`)
+        if (k.length !== f.length || k.bytes !== f.bytes || k.version !== 0x80 || f.version !== 0x80 || k.seconds !== second || f.seconds !== second)
+          differs.push(`tokens ${JSON.stringify(k)} vs ${JSON.stringify(f)} (second ${second})`)
+        if (keystone.body.replace(keystoneToken, '<token>') !== floor.body.replace(floorToken, '<token>'))
+          differs.push(`body\n${JSON.stringify(keystone.body)}\nvs\n${JSON.stringify(floor.body)}`)
+      }
+      if (differs.length) throw new Error(`the Keystone floor does not answer as Keystone does: ${differs.join('; ')}`)
+      return { status: keystone.status, bytes: keystone.body.length, tokenLength: keystoneToken.length }
+    },
+    'Keystone floor',
+  )
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

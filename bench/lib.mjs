@@ -126,3 +126,18 @@ export function postTokenRequest(url, authorization) {
     req.end('grant_type=client_credentials')
   })
 }
+
+/**
+ * The same token request to two servers at once, answered within one second
+ * (a token carries its second), retried across a second's boundary:
+ * `compare(a, b, second)` gets both answers and its result is returned. The
+ * fidelity floors' checks (keystone-floor-check.mjs, cogo-floor-check.mjs).
+ */
+export async function postToBothInOneSecond(urlA, urlB, authorization, compare, what) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const second = Math.floor(Date.now() / 1000)
+    const [a, b] = await Promise.all([postTokenRequest(urlA, authorization), postTokenRequest(urlB, authorization)])
+    if (Math.floor(Date.now() / 1000) === second) return compare(a, b, second)
+  }
+  throw new Error(`the ${what} check kept crossing a second boundary`)
+}
