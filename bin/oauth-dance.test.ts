@@ -26,7 +26,8 @@ function cli(args: string[], options: { cwd?: string; until?: RegExp } = {}): Pr
       stderr += d
       if (options.until?.test(stderr)) child.kill('SIGTERM')
     })
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the child can exit before its last output has been read from the pipes.
+    child.on('close', (code) => {
       clearTimeout(deadline)
       resolve({ code, stdout, stderr })
     })

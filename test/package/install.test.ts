@@ -54,7 +54,8 @@ function run(command: string, args: string[], cwd: string, timeoutMs = STEP_TIME
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     child.on('error', reject)
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the child can exit before its last output has been read from the pipes.
+    child.on('close', (code) => {
       clearTimeout(deadline)
       resolve({ code, stdout: withoutColors(stdout), stderr: withoutColors(stderr) })
     })
