@@ -29,6 +29,8 @@ for (const extra of (process.env.BENCH_THREADS_EXTRA ?? '').split(';').filter(Bo
 }
 
 const only = process.env.BENCH_THREADS_ONLY?.split(',')
+const unknown = only?.filter((name) => !defs.some(([known]) => known === name)) ?? []
+if (unknown.length) throw new Error(`BENCH_THREADS_ONLY names no server ${unknown.join(', ')}: the servers are ${defs.map(([name]) => name).join(', ')}`)
 const servers = []
 try {
   for (const [name, script, args] of only ? defs.filter(([name]) => only.includes(name)) : defs) {

@@ -342,26 +342,16 @@ export class Journal {
   shareNotes(notes: ExchangeNotes): ExchangeNotes {
     const last = this.#lastNotes
     const names = this.#lastNoteNames
+    let same = last !== undefined
     let i = 0
-    let flat = true
     for (const name in notes) {
       const value = notes[name]
-      if (typeof value === 'object' ? value !== null : typeof value === 'function') {
-        flat = false
-        break
-      }
-      if (last !== undefined && (names[i] !== name || last[name] !== value)) return this.#keepNotes(notes)
+      // Notes holding an object are never shared, nor kept as the last.
+      if (typeof value === 'object' ? value !== null : typeof value === 'function') return notes
+      if (same && (names[i] !== name || last![name] !== value)) same = false
       i++
     }
-    if (!flat) return notes
-    return last !== undefined && i === names.length ? last : this.#keepNotes(notes)
-  }
-
-  #keepNotes(notes: ExchangeNotes): ExchangeNotes {
-    for (const name in notes) {
-      const value = notes[name]
-      if (typeof value === 'object' ? value !== null : typeof value === 'function') return notes
-    }
+    if (same && i === names.length) return last!
     this.#lastNoteNames = Object.keys(notes)
     return (this.#lastNotes = notes)
   }
