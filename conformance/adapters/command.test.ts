@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { commandClient } from './command.js'
 import { runScenarios } from '../runner.js'
@@ -7,8 +8,8 @@ const CLIENT = 'node conformance/clients/misbehaving/client.mjs'
 /** Short limits so each misbehaviour ends in seconds (long enough for node to start the client on a loaded machine). */
 const LIMITS = { timeoutMs: 2000, exitGraceMs: 200 }
 
-async function run(mode: string, provider = 'carina') {
-  const client = commandClient(`${CLIENT} ${mode}`, { name: mode, ...LIMITS })
+async function run(mode: string, provider = 'carina', limits = LIMITS) {
+  const client = commandClient(`${CLIENT} ${mode}`, { name: mode, ...limits })
   const result = await runScenarios({ provider, client, scenarios: scenariosFor(provider, ['happy-path']), transport: 'sockets', stepTimeoutMs: 5000 })
   const outcome = result.checks.find((c) => c.rule === 'reach-expected-outcome')!
   return { result, outcome, steps: result.scenarios[0].steps.map((s) => s.outcome), exitCheck: result.checks.find((c) => c.rule === 'exit-when-asked') }
@@ -75,6 +76,26 @@ describe('commandClient with a misbehaving client', () => {
       crashed: true,
     })
     expect(outcome.result).toBe('fail')
+  })
+
+  it('reads an answer written after the client exited, by a process it left running', async () => {
+    // The grace after exit (here 2000 ms) bounds the wait for the pipes; the answer comes 100 ms after the exit.
+    const { steps } = await run('answers-from-background', 'carina', { ...LIMITS, exitGraceMs: 2000 })
+    expect(steps).toEqual([
+      { ok: false, error: 'not_implemented' },
+      { ok: false, error: 'protocol_error', description: 'the client exited with code 0 before "callApi"', crashed: true },
+    ])
+  })
+
+  it('fails the pending request once the grace after exit is over when a process the client left holds its output open, and kills that process', async () => {
+    const { steps } = await run('exits-leaving-background')
+    expect(steps[0]).toEqual({
+      ok: false,
+      error: 'protocol_error',
+      description: 'the client exited with code 0 while handling "receiveRedirect"',
+      crashed: true,
+    })
+    expect(spawnSync('pgrep', ['-f', 'sleep 31.25']).status).toBe(1)
   })
 
   it('stops a client that floods its standard output without a newline', async () => {

@@ -20,7 +20,10 @@ export interface CommandClientOptions {
    * Default: `OAUTH_DANCE_CLIENT_TIMEOUT_MS`, else 15000.
    */
   timeoutMs?: number
-  /** After "shutdown" (or a protocol error), how long the client has to exit before SIGTERM, and after SIGTERM before SIGKILL. Default 2000. */
+  /**
+   * After "shutdown" (or a protocol error), how long the client has to exit before SIGTERM, and after SIGTERM before
+   * SIGKILL; once it has exited, how long its output is still read while something it left running holds it open. Default 2000.
+   */
   exitGraceMs?: number
 }
 
@@ -122,13 +125,18 @@ class CommandSession {
       this.#child.on('exit', (code, signal) => {
         LIVE.delete(this.#child)
         this.#exit = signal ? `killed by ${signal}` : `exited with code ${code}`
-        this.#child.stdout!.destroy()
-        this.#child.stderr!.destroy()
         resolve()
-        if (this.#pending.size) {
-          const method = [...this.#pending.values()][0].method
-          this.#fail(HarnessErrorCode.PROTOCOL_ERROR, `the client ${this.#exit} while handling "${method}"${this.#stderrTail()}`)
-        }
+        // @note what the client wrote just before exiting can still be in the pipes: its last answer, its standard
+        // error. Read them to their end (or for the grace period, when something it left running holds them open)
+        // before failing the requests it left unanswered.
+        void this.#pipesClosed(this.#graceMs).then(() => {
+          this.#child.stdout!.destroy()
+          this.#child.stderr!.destroy()
+          if (this.#pending.size) {
+            const method = [...this.#pending.values()][0].method
+            this.#fail(HarnessErrorCode.PROTOCOL_ERROR, `the client ${this.#exit} while handling "${method}"${this.#stderrTail()}`)
+          }
+        })
       })
       this.#child.on('error', (error) => {
         this.#exit = `could not be started: ${error.message}`
@@ -142,6 +150,17 @@ class CommandSession {
     })
     this.#child.stdin!.on('error', () => {})
     this.#child.stdout!.on('data', (chunk: Buffer) => this.#onData(chunk.toString()))
+  }
+
+  /** Resolves once the client's standard output and error are both closed, or after `ms`. */
+  #pipesClosed(ms: number): Promise<void> {
+    const closed = (pipe: NodeJS.ReadableStream & { closed: boolean }) =>
+      pipe.closed ? undefined : new Promise<void>((resolve) => pipe.once('close', () => resolve()))
+    let timer: NodeJS.Timeout | undefined
+    return Promise.race([
+      Promise.all([closed(this.#child.stdout!), closed(this.#child.stderr!)]).then(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    ]).finally(() => clearTimeout(timer))
   }
 
   #stderrTail(): string {

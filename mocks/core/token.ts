@@ -35,6 +35,17 @@ export interface IssueTokenFields {
 type TokenFields = z.output<typeof tokenSchema>
 
 /**
+ * The issue and expiry times of the last record made. A time in ms is past
+ * the small-integer range, so a number field holds it in a heap number of
+ * its own: two more objects per kept token for garbage collection to copy
+ * and mark. Records made in the same millisecond store these instead (the
+ * same values), so they share them: see the first record below, which makes
+ * the fields hold a pointer to a number rather than a copy.
+ */
+let lastIssuedAtMs = NaN
+let lastExpiresAtMs: number | null = NaN
+
+/**
  * tokenSchema's output, every field in its order, made with `new` for
  * `insert`: V8 keeps room inside objects a constructor makes for properties
  * added soon after, so the two internal keys `insert` defines live in the
@@ -61,8 +72,10 @@ function tokenRecord(
   this.clientId = clientId
   this.userId = userId
   this.scopes = scopes
-  this.issuedAtMs = issuedAtMs
-  this.expiresAtMs = expiresAtMs
+  if (!Object.is(issuedAtMs, lastIssuedAtMs)) lastIssuedAtMs = issuedAtMs
+  this.issuedAtMs = lastIssuedAtMs
+  if (!Object.is(expiresAtMs, lastExpiresAtMs)) lastExpiresAtMs = expiresAtMs
+  this.expiresAtMs = lastExpiresAtMs
   this.revokedAtMs = revokedAtMs
   this.code = code
   this.refreshedFrom = refreshedFrom
@@ -70,6 +83,11 @@ function tokenRecord(
 }
 tokenRecord.prototype = Object.prototype
 export const TokenRecord = tokenRecord as unknown as new (...fields: Parameters<typeof tokenRecord>) => TokenFields
+// The first record, with null times, before any real one: V8 then keeps both time fields of every record as tagged
+// pointers (null or a number) where a number first would make them double fields, each boxing its own copy of the time.
+// Kept, so the hidden classes it made outlive every token: once nothing held them, garbage collection would drop them
+// and the next records would get double fields again.
+tokenRecord.first = new TokenRecord('', null, '', null, [], null as unknown as number, null, null, null, null, {})
 
 /**
  * Stores a new access token, issued now, and returns it: the record built

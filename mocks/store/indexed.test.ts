@@ -66,6 +66,25 @@ describe('insert (records the provider built itself)', () => {
     expect(store.tokens.by('refreshToken', 'r1')).toBe(inserted)
   })
 
+  it("gives each TokenRecord exactly the times it was made with, whether they repeat the last record's or not", () => {
+    const times: [number, number | null][] = [
+      [1_765_000_000_123, 1_765_003_600_123],
+      [1_765_000_000_123, 1_765_003_600_123],
+      [1_765_000_000_123, null],
+      [1_765_000_000_124, 1_765_000_000_124],
+      [0, -0],
+      [-0, 0],
+      [NaN, NaN],
+      [1.5, 2 ** 53],
+    ]
+    const records = times.map(([issuedAtMs, expiresAtMs], i) => new TokenRecord(`t${i}`, null, 'c', null, [], issuedAtMs, expiresAtMs, null, null, null, {}))
+    for (const [i, [issuedAtMs, expiresAtMs]] of times.entries()) {
+      expect(Object.is(records[i].issuedAtMs, issuedAtMs)).toBe(true)
+      expect(Object.is(records[i].expiresAtMs, expiresAtMs)).toBe(true)
+    }
+    expect(Object.keys(records[0])).toEqual(Object.keys(tokenSchema.shape))
+  })
+
   it('leaves the collection own queries, update and delete working on inserted records', async () => {
     const store = createStore()
     for (let i = 0; i < 5; i++) store.tokens.insert(built(i))
