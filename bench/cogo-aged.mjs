@@ -18,10 +18,10 @@
 // - COGO_AGED_REPEAT: A B C / C B A runs a phase (default 2);
 // - COGO_AGED_SERVE: another build's bench/servers/oauth-dance.mjs.
 import { spawn } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { BENCH_DIR, ROOT, load, runProcess, startProcess, stopProcess } from './lib.mjs'
 import { tokenRequest } from './scenarios.mjs'
+import { threadCpuUs as threads } from './cogo-cpu.mjs'
 
 const PHASES = (process.env.COGO_AGED_KEYSTONE ?? '0,1,3,5').split(',').map(Number)
 const KEYSTONE_S = Number(process.env.COGO_AGED_KEYSTONE_S ?? 8)
@@ -77,25 +77,6 @@ function gcOf(text) {
     gc.heapMb = after
   }
   return gc
-}
-
-/** CPU µs so far of the main thread, the pool (the 4 newest threads) and the others. */
-function threads(pid) {
-  const tids = readdirSync(`/proc/${pid}/task`)
-    .map(Number)
-    .sort((a, b) => a - b)
-  const pool = new Set(tids.slice(-4))
-  const out = { main: 0, pool: 0, other: 0 }
-  for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out[tid === pid ? 'main' : pool.has(tid) ? 'pool' : 'other'] += (Number(fields[11]) + Number(fields[12])) * 1e4
-    } catch {
-      // A thread that ended between the listing and the read.
-    }
-  }
-  return out
 }
 
 const median = (values) => {
