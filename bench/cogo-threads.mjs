@@ -10,9 +10,9 @@
 // Not part of `npm run bench`. BENCH_THREADS_ROUNDS (default 4), BENCH_THREADS_DURATION (s, default 4),
 // BENCH_THREADS_EXTRA: more servers, `name=script arg...` separated by `;` (another build's bench/servers/oauth-dance.mjs, say).
 // BENCH_THREADS_ONLY: the servers to run, by name, comma-separated (`cogo,base` for an A/B of two builds alone).
-import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { BENCH_DIR, load, startProcess } from './lib.mjs'
+import { threadCpuUs } from './cogo-cpu.mjs'
 
 const ROUNDS = Number(process.env.BENCH_THREADS_ROUNDS ?? 4)
 const DURATION = Number(process.env.BENCH_THREADS_DURATION ?? 4)
@@ -38,24 +38,6 @@ try {
     const { info } = started
     servers.push({ name, started, url: info.providers ? info.providers.cogo.tokenEndpoint : `${info.url}/oauth2/token`, rows: [] })
   }
-  /** CPU µs so far of the main thread, the pool (the 4 newest threads) and the others. */
-  const threads = (pid) => {
-    const tids = readdirSync(`/proc/${pid}/task`)
-      .map(Number)
-      .sort((a, b) => a - b)
-    const pool = new Set(tids.slice(-4))
-    const out = { main: 0, pool: 0, other: 0 }
-    for (const tid of tids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-        out[tid === pid ? 'main' : pool.has(tid) ? 'pool' : 'other'] += (Number(fields[11]) + Number(fields[12])) * 1e4
-      } catch {
-        // A thread that ended between the listing and the read.
-      }
-    }
-    return out
-  }
   const spec = {
     duration: DURATION,
     warmup: 1,
@@ -67,9 +49,9 @@ try {
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const server of round % 2 ? [...servers].reverse() : servers) {
-      const before = threads(server.started.child.pid)
+      const before = threadCpuUs(server.started.child.pid)
       const r = await load({ ...spec, url: server.url })
-      const after = threads(server.started.child.pid)
+      const after = threadCpuUs(server.started.child.pid)
       const n = r.total + (r.warmupTotal ?? 0)
       const row = { rps: Math.round(r.rps), non2xx: r.non2xx ?? 0, errors: r.errors ?? 0 }
       for (const k of ['main', 'pool', 'other']) row[k] = Math.round((after[k] - before[k]) / n)

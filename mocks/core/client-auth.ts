@@ -21,8 +21,15 @@ export interface BasicCredentials {
  * reached as before. A one-entry Map rather than `===`: the header carries a
  * secret, and a Map compares the strings' hashes before their characters, so
  * the lookup's time does not tell how much of a guess matches it.
+ *
+ * A new header gets a new Map rather than `clear()` and `set()`: V8's
+ * `clear()` allocates the long-lived Map's next table in the old generation
+ * and links it from the previous one, so every header and credentials ever
+ * stored stay reachable from the old generation until a full collection, and
+ * each scavenge copies them there (one whole set a request when many clients
+ * take turns). A replaced Map is referenced by nothing and dies young.
  */
-const lastBasic = new Map<string, BasicCredentials>()
+let lastBasic = new Map<string, BasicCredentials>()
 
 /**
  * Splits `Authorization: Basic <base64(id:secret)>` at the first colon.
@@ -44,8 +51,7 @@ export function readBasicCredentials(request: Pick<ProviderRequest, 'headers'>):
     throw withBasicChallenge(new InvalidClient('Client authentication failed: the Basic credentials are malformed.', 'malformed Basic header'))
   }
   const credentials: BasicCredentials = Object.freeze({ rawId: decoded.slice(0, colon), rawSecret: decoded.slice(colon + 1) })
-  lastBasic.clear()
-  lastBasic.set(header, credentials)
+  lastBasic = new Map([[header, credentials]])
   return credentials
 }
 

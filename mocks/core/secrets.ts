@@ -50,7 +50,7 @@ export function randomBase64Url(bytes = 32): string {
  */
 export function secretsEqual(given: string | undefined | null, expected: string | undefined | null, holder?: object): boolean {
   if (typeof given !== 'string' || typeof expected !== 'string') return false
-  return timingSafeEqual(digestOf(given, givenDigests), holder === undefined ? digestOf(expected, expectedDigests) : heldDigest(holder, expected))
+  return timingSafeEqual(digestOf(given, 'given'), holder === undefined ? digestOf(expected, 'expected') : heldDigest(holder, expected))
 }
 
 type OneShotHash = (algorithm: string, data: string | Uint8Array, encoding: 'binary') => string
@@ -71,14 +71,18 @@ export const sha256Binary: (data: string | Uint8Array) => string =
  * provider holds few secrets and its clients present the same ones on every
  * token request. Whether a presented secret's digest was cached says nothing
  * about the stored one; the comparison itself is of digests, in constant time.
- * Bounded; a full cache starts over.
+ * Bounded; a full cache starts over as a new Map, small enough to die young
+ * when many clients take turns: V8's `clear()` would give the long-lived
+ * Map its next table in the old generation, linked from the last, so every
+ * secret and digest ever stored would be copied there by the next scavenges.
  */
-const expectedDigests = new Map<string, Buffer>()
-const givenDigests = new Map<string, Buffer>()
-function digestOf(secret: string, cache: Map<string, Buffer>): Buffer {
+const digests = { expected: new Map<string, Buffer>(), given: new Map<string, Buffer>() }
+const DIGESTS_KEPT = 64
+function digestOf(secret: string, which: keyof typeof digests): Buffer {
+  let cache = digests[which]
   let digest = cache.get(secret)
   if (!digest) {
-    if (cache.size >= 1024) cache.clear()
+    if (cache.size >= DIGESTS_KEPT) digests[which] = cache = new Map()
     digest = Buffer.from(sha256Binary(secret), 'binary')
     cache.set(secret, digest)
   }
