@@ -1,11 +1,7 @@
 // oauth-dance's standalone server as a user runs it (`serve --quiet`): every
 // provider, journal on, request log off. Prints the `--json` description.
-import { setFlagsFromString } from 'node:v8'
 import { serve } from '../../dist/mocks/server.js'
 import { addCogoBenchClients } from '../lib.mjs'
-
-// As the bin does for `serve` (bin/oauth-dance.ts).
-setFlagsFromString('--no-allocation-site-pretenuring')
 
 const journal = !process.argv.includes('--no-journal')
 const running = await serve({ portBase: 0, log: null, journal })
