@@ -6,7 +6,7 @@
 // BENCH_CHECK_RUNS (default 3) runs, beside `node -e 0` spawned the same way.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { ROOT } from './lib.mjs'
+import { ROOT, median } from './lib.mjs'
 
 const TIMEOUT_MS = 120_000
 
@@ -46,8 +46,6 @@ function once() {
     })
   })
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]
 
 export async function checkAllTime(runs = Number(process.env.BENCH_CHECK_RUNS ?? 3)) {
   const all = []

@@ -19,7 +19,7 @@
 // - COGO_AGED_SERVE: another build's bench/servers/oauth-dance.mjs.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { BENCH_DIR, ROOT, load, runProcess, startProcess, stopProcess } from './lib.mjs'
+import { BENCH_DIR, ROOT, load, median, runProcess, startProcess, stopProcess } from './lib.mjs'
 import { tokenRequest } from './scenarios.mjs'
 import { threadCpuUs as threads } from './cogo-cpu.mjs'
 
@@ -77,11 +77,6 @@ function gcOf(text) {
     gc.heapMb = after
   }
   return gc
-}
-
-const median = (values) => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined
 }
 
 let serve, bound, floor

@@ -15,7 +15,7 @@ import { PerformanceObserver } from 'node:perf_hooks'
 import { getHeapSpaceStatistics } from 'node:v8'
 import { PROVIDERS } from '../dist/mocks/registry.js'
 import { NodeRequest, RawHeaders } from '../dist/mocks/core/request.js'
-import { addCogoBenchClients, basic } from './lib.mjs'
+import { addCogoBenchClients, basic, median } from './lib.mjs'
 
 const CLIENTS = 50_000
 const BATCH = 3200
@@ -74,6 +74,5 @@ const kinds = process.env.BENCH_SPLIT_ONLY ? process.env.BENCH_SPLIT_ONLY.split(
 for (const k of kinds) await batch(k)
 const figures = Object.fromEntries(kinds.map((k) => [k, []]))
 for (let r = 0; r < ROUNDS; r++) for (const k of kinds) figures[k].push(await batch(k))
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]
 const gc = Object.fromEntries(kinds.map((k) => [k, { us: Number(median(gcFigures[k].us).toFixed(1)), promoted: Math.round(median(gcFigures[k].promoted)) }]))
 process.stdout.write(JSON.stringify({ ...Object.fromEntries(kinds.map((k) => [k, Number(median(figures[k]).toFixed(1))])), gc }) + '\n')

@@ -11,7 +11,7 @@
 // BENCH_THREADS_EXTRA: more servers, `name=script arg...` separated by `;` (another build's bench/servers/oauth-dance.mjs, say).
 // BENCH_THREADS_ONLY: the servers to run, by name, comma-separated (`cogo,base` for an A/B of two builds alone).
 import { join } from 'node:path'
-import { BENCH_DIR, load, startProcess } from './lib.mjs'
+import { BENCH_DIR, load, median, startProcess } from './lib.mjs'
 import { threadCpuUs } from './cogo-cpu.mjs'
 
 const ROUNDS = Number(process.env.BENCH_THREADS_ROUNDS ?? 4)
@@ -61,7 +61,6 @@ try {
     }
   }
   // The first round warms the JIT up: medians over the others when there are.
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]
   const summary = {}
   for (const server of servers) {
     const rows = server.rows.length > 1 ? server.rows.slice(1) : server.rows

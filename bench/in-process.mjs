@@ -16,6 +16,7 @@ import { mswHandlers } from '../dist/mocks/msw.js'
 import { PROVIDERS } from '../dist/mocks/registry.js'
 import { carinaFlow, carinaFlowFixture, fetchRequest } from './carina-flow.mjs'
 import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest } from './scenarios.mjs'
+import { median } from './lib.mjs'
 
 const [variant, work = 'token', journalArg] = process.argv.slice(2)
 const WARMUP = 3000
@@ -145,10 +146,6 @@ for (let b = 0; b < N / BATCH; b++) {
   trivialBatches.push(await batch(trivialHandlers, trivial, BATCH))
   for (const field of ['wallUs', 'cpuUs']) ratios[field].push(variantBatches[b][field] / ((trivialBatches[b][field] + trivialBatches[b + 1][field]) / 2))
 }
-const medianOf = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor((sorted.length - 1) / 2)]
-}
 times.sort((a, b) => a - b)
 process.stdout.write(
   JSON.stringify({
@@ -157,13 +154,13 @@ process.stdout.write(
     n: times.length,
     batch: BATCH,
     // Median batch means of the variant and of the trivial handler around it, µs a round trip.
-    medianUs: medianOf(variantBatches.map((x) => x.wallUs)),
-    trivialMedianUs: medianOf(trivialBatches.map((x) => x.wallUs)),
-    cpuUs: medianOf(variantBatches.map((x) => x.cpuUs)),
-    trivialCpuUs: medianOf(trivialBatches.map((x) => x.cpuUs)),
+    medianUs: median(variantBatches.map((x) => x.wallUs)),
+    trivialMedianUs: median(trivialBatches.map((x) => x.wallUs)),
+    cpuUs: median(variantBatches.map((x) => x.cpuUs)),
+    trivialCpuUs: median(trivialBatches.map((x) => x.cpuUs)),
     // The figures the target reads: the median of the per-batch ratios, by CPU time and by wall time.
-    ratio: medianOf(ratios.cpuUs),
-    wallRatio: medianOf(ratios.wallUs),
+    ratio: median(ratios.cpuUs),
+    wallRatio: median(ratios.wallUs),
     meanUs: (times.reduce((a, b) => a + b, 0) / times.length) * 1000,
     p50Us: times[Math.floor(times.length / 2)] * 1000,
     p99Us: times[Math.floor(times.length * 0.99)] * 1000,

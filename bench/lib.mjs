@@ -84,6 +84,12 @@ export function load(spec) {
   return runProcess(join(BENCH_DIR, 'load.mjs'), [JSON.stringify(spec)], { timeoutMs })
 }
 
+/** The median of the finite numbers among `values` (the lower middle one of an even count); undefined when there are none. */
+export function median(values) {
+  const sorted = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b)
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined
+}
+
 export const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
 
 /**

@@ -14,10 +14,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { BENCH_DIR, load, runProcess, startProcess } from './lib.mjs'
+import { BENCH_DIR, basic, load, median, runProcess, startProcess } from './lib.mjs'
 import { carinaFlow, carinaFlowFixture } from './carina-flow.mjs'
 import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest } from './scenarios.mjs'
-import { basic } from './lib.mjs'
 import { startupTime } from './startup.mjs'
 import { checkAllTime } from './check.mjs'
 import { checkCogoFloor } from './cogo-floor-check.mjs'
@@ -84,11 +83,6 @@ async function loadOnce(name, spec, pid) {
   if (before !== null && after !== null && r.total) r.serverCpuUsPerRequest = (after - before) / (r.total + (r.warmupTotal ?? 0))
   if (r.errors || r.non2xx) log(`    ! ${name}: ${r.errors} errors, ${r.non2xx ?? 0} non-2xx ${r.firstError ?? ''}`)
   return r
-}
-
-const median = (values) => {
-  const sorted = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b)
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined
 }
 
 /**

@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BENCH_DIR, ROOT, stopProcess } from './lib.mjs'
+import { BENCH_DIR, ROOT, median, stopProcess } from './lib.mjs'
 import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
 import { buildSnapshots, checkFresh, removeSnapshots } from './startup-snapshot.mjs'
 
@@ -103,11 +103,6 @@ function nodeExitOnce(args = ['-e', '0'], env = process.env) {
       else resolve({ ms: performance.now() - t0 })
     })
   })
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor((sorted.length - 1) / 2)]
 }
 
 /** The blobs of bench/startup-snapshot.mjs, built and checked; or why not. */
