@@ -300,6 +300,7 @@ async function startup() {
   )
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
   log(`  bare node:http importing zod first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
+  log(`  Keystone fidelity floor to its first token: median ${r.keystoneFloor.medianMs.toFixed(0)} ms`)
   if (r.withoutExtraCaCerts)
     log(
       `  without NODE_EXTRA_CA_CERTS: serve ${r.withoutExtraCaCerts.serve.medianMs.toFixed(0)} ms, node -e 0 ${r.withoutExtraCaCerts.nodeExit.medianMs.toFixed(0)} ms, bare node:http ${r.withoutExtraCaCerts.bare.medianMs.toFixed(0)} ms`,
@@ -474,6 +475,11 @@ function summarize(r) {
       r.startup.bareHttpZod.medianMs,
       '(context: zod loaded file by file from node_modules)',
     )
+    target(
+      '  beside: Keystone fidelity floor (bench/servers/keystone-floor.mjs), spawn to first token (ms)',
+      r.startup.keystoneFloor.medianMs,
+      '(floor: the least a server answering that token as Keystone does takes to start)',
+    )
     target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
     if (r.startup.withoutExtraCaCerts) {
       const w = r.startup.withoutExtraCaCerts
@@ -550,6 +556,9 @@ function renderTable(r) {
     )
     lines.push(
       `| bare node:http server importing zod first (bare-http.mjs --with-zod), first answer | ${r.startup.bareHttpZod.medianMs.toFixed(0)} | ${r.startup.bareHttpZod.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+    )
+    lines.push(
+      `| Keystone fidelity floor (bench/servers/keystone-floor.mjs), first token | ${r.startup.keystoneFloor.medianMs.toFixed(0)} | ${r.startup.keystoneFloor.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
     const w = r.startup.withoutExtraCaCerts
     if (w)

@@ -4,7 +4,10 @@
 // same way in the same run: `node -e 0` (Node's own start and exit) and a bare
 // node:http server (bench/servers/bare-http.mjs) until its first answer, and
 // the same server importing zod from node_modules first (what zod costs a
-// server that imports it; the bin's bundle carries the parts it uses).
+// server that imports it; the bin's bundle carries the parts it uses), and
+// the Keystone fidelity floor (bench/servers/keystone-floor.mjs) until it
+// answers the same client-credentials request as Keystone does: the least a
+// server answering that first token so takes to start here.
 // Beside them, unless BENCH_STARTUP_SNAPSHOT=0, the same processes started
 // from Node's user-land startup snapshots (bench/startup-snapshot.mjs, an
 // experiment the bin does not use): `serve`, the bare server, and an empty
@@ -105,6 +108,28 @@ function nodeExitOnce(args = ['-e', '0'], env = process.env) {
   })
 }
 
+/** The Keystone fidelity floor, spawned as `serve` is, until it answers the bench's Keystone token request. */
+async function keystoneFloorOnce() {
+  const t0 = performance.now()
+  const [id, secret] = ['floor-client', 'floor-secret']
+  const path = '/v3/OS-OAUTH2/token'
+  const child = spawn(process.execPath, [join(BENCH_DIR, 'servers', 'keystone-floor.mjs'), '--client', `${id}:${secret}`, '--path', path], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  try {
+    const { url } = JSON.parse(await firstLine(child))
+    const spec = tokenRequest('keystone', { baseUrl: url, clients: [{ id, secret }] })
+    const res = await fetch(spec.url, spec)
+    const body = await res.json()
+    if (res.status !== 200 || !body.access_token) throw new Error(`the Keystone floor answered ${res.status}`)
+    return { ms: performance.now() - t0, cpuMs: processCpuMs(child.pid) }
+  } finally {
+    child.stdout.destroy()
+    await stopProcess(child)
+  }
+}
+
 /** The blobs of bench/startup-snapshot.mjs, built and checked; or why not. */
 async function snapshots() {
   if (process.env.BENCH_STARTUP_SNAPSHOT === '0') return { skipped: 'BENCH_STARTUP_SNAPSHOT=0' }
@@ -134,7 +159,7 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
   await fetch('data:,warm').catch(() => {})
   let snapshot = await snapshots()
   const serveRuns = []
-  const [bare, bareZod, nodeExit] = [series(), series(), series()]
+  const [bare, bareZod, nodeExit, keystoneFloor] = [series(), series(), series(), series()]
   const fromSnapshot = { serve: series(), empty: series(), bare: series() }
   const { NODE_EXTRA_CA_CERTS, ...withoutCaEnv } = process.env
   const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: series(), bare: series(), serve: series() } : null
@@ -144,6 +169,7 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
       nodeExit.add(await nodeExitOnce())
       bare.add(await bareHttpOnce())
       bareZod.add(await bareHttpOnce(['--with-zod']))
+      keystoneFloor.add(await keystoneFloorOnce())
       serveRuns.push(await serveOnce())
       if (withoutCa) {
         withoutCa.nodeExit.add(await nodeExitOnce(undefined, withoutCaEnv))
@@ -173,6 +199,7 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
     nodeExit: nodeExit.summary(),
     bareHttp: bare.summary(),
     bareHttpZod: bareZod.summary(),
+    keystoneFloor: keystoneFloor.summary(),
     withoutExtraCaCerts: withoutCa && summaries(withoutCa),
     snapshot: snapshot.skipped ? snapshot : { ...snapshot, ...summaries(fromSnapshot) },
   }
