@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { applySets, CONFIG_SCHEMA_PATH, configJsonSchema, loadConfig, parseConfig } from './config-file.js'
+import { applySets, CONFIG_SCHEMA_PATH, configFileSchema, configJsonSchema, loadConfig, parseConfig } from './config-file.js'
 import { serve } from '../server.js'
 
 describe('the published JSON Schema', () => {
@@ -47,6 +47,11 @@ describe('parseConfig', () => {
       redeploySeconds: 120,
       revokeTokensOnCodeReplay: false,
     })
+  })
+
+  it('gives back an empty file as zod would, without validating it (no top-level key has a default)', () => {
+    expect(parseConfig({}, 'x')).toEqual({})
+    expect(configFileSchema.parse({})).toEqual({})
   })
 })
 
