@@ -102,8 +102,8 @@ try {
     ['floor', floor.child.pid, floor.info.url + '/oauth2/token'],
   ]
   // Every client once on serve first: a client's first request stores the digest of its secret for good, and that
-  // first pass is not what a phase measures (the floor and the bound keep nothing per client). One load (each
-  // starts again at the first client), given five minutes on a busy machine.
+  // first pass is not what a phase measures (the floor and the bound keep nothing per client). One load of
+  // exactly that many, from the first client, given five minutes on a busy machine.
   await runProcess(join(BENCH_DIR, 'load.mjs'), [JSON.stringify({ ...everyTokenSigned, amount: CLIENTS })], { timeoutMs: 300_000 })
   for (const [, , url] of targets) await load({ ...everyTokenSigned, url, duration: 3 })
   log('warmed up')

@@ -77,11 +77,23 @@ export function runProcess(script, args = [], { nodeArgs = [], timeoutMs = 120_0
   })
 }
 
+/**
+ * Where the next load of rotating Basic clients to a URL starts: where the last
+ * one to it ended. Each load starting at the first client would take the same
+ * first clients again and again while the rest were never asked for a token.
+ */
+const basicStart = new Map()
+
 /** One load run in the load generator's own process. */
-export function load(spec) {
+export async function load(spec) {
   // A run of `amount` requests is given 1 ms each (1,000 requests/s at the least) beyond the 30 s margin.
   const timeoutMs = spec.amount ? spec.amount + 30_000 : ((spec.warmup ?? 2) + (spec.duration ?? 5)) * 1000 * 3 + 30_000
-  return runProcess(join(BENCH_DIR, 'load.mjs'), [JSON.stringify(spec)], { timeoutMs })
+  const clients = spec.basicClients
+  const key = clients && `${spec.url} ${clients.prefix} ${clients.count}`
+  if (clients && clients.start === undefined) spec = { ...spec, basicClients: { ...clients, start: basicStart.get(key) ?? 0 } }
+  const r = await runProcess(join(BENCH_DIR, 'load.mjs'), [JSON.stringify(spec)], { timeoutMs })
+  if (clients && r.basicNext !== undefined) basicStart.set(key, r.basicNext)
+  return r
 }
 
 /** The median of the finite numbers among `values` (the lower middle one of an even count); undefined when there are none. */

@@ -17,21 +17,24 @@ function cannon(options) {
 }
 
 /**
- * `spec.basicClients: { prefix, secretPrefix, count }`: every request
+ * `spec.basicClients: { prefix, secretPrefix, count, start }`: every request
  * authenticates as the next of `count` clients (`<prefix><i>:<secretPrefix><i>`),
- * round robin across all connections.
+ * round robin across all connections, from client `start` (default 0).
+ * `basic.next` is then the client the next load should start with.
  */
-function rotatingBasic({ prefix, secretPrefix, count }, baseHeaders) {
+const basic = { next: 0 }
+function rotatingBasic({ prefix, secretPrefix, count, start = 0 }, baseHeaders) {
   // Built before the run: the load generator shares the machine's two cores with the server, so its own work per request is kept small.
   const headers = Array.from({ length: count }, (_, i) => ({
     ...baseHeaders,
     authorization: `Basic ${Buffer.from(`${prefix}${i}:${secretPrefix}${i}`).toString('base64')}`,
   }))
-  let next = 0
+  basic.next = start % count
   return [
     {
       setupRequest(request) {
-        request.headers = headers[next++ % count]
+        request.headers = headers[basic.next]
+        basic.next = basic.next === count - 1 ? 0 : basic.next + 1
         return request
       },
     },
@@ -57,6 +60,7 @@ async function runHttp() {
     ok: r['2xx'],
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
+    ...(spec.basicClients && { basicNext: basic.next }),
   }
 }
 
