@@ -202,6 +202,14 @@ async function sockets() {
     }
 
     if (SOCKETS_ONLY) runs.splice(0, runs.length, ...runs.filter(([name]) => SOCKETS_ONLY.test(name)))
+    // Cogo keeps the digest of a client's secret from that client's first request on; the floor and the bound hold
+    // theirs from the start. One pass over every client before the rounds (as bench/cogo-aged.mjs does), so that first
+    // request is in no measured round: without it rounds 1 and 2 paid it for up to 50,000 clients, the others not.
+    const signed = runs.find(([name]) => name === COGO_EVERY_TOKEN_SIGNED)
+    if (signed) {
+      const pass = await load({ ...signed[2], amount: COGO_BENCH_CLIENTS })
+      log(` Cogo: one pass over its ${COGO_BENCH_CLIENTS.toLocaleString('en')} clients before the rounds (${Math.round(pass.rps)}/s)`)
+    }
     const rounds = []
     for (let round = 1; round <= ROUNDS; round++) {
       log(` round ${round} of ${ROUNDS}`)
