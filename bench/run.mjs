@@ -5,7 +5,7 @@
 //
 // Environment: BENCH_DURATION (s, default 5), BENCH_WARMUP (s, default 2),
 // BENCH_CONNECTIONS (default 32), BENCH_SCALE_MAX (default 1000000),
-// BENCH_ROUNDS (interleaved rounds over sockets, default 5),
+// BENCH_ROUNDS (interleaved rounds over sockets, default 7),
 // BENCH_ONLY (comma-separated sections: sockets,in-process,scale,startup,check,memory),
 // BENCH_STARTUP_RUNS (default 20), BENCH_STARTUP_SNAPSHOT (0 leaves out the startup-snapshot rows), BENCH_CHECK_RUNS (default 3),
 // BENCH_MEMORY_BURSTS (rounds of the memory section, default 4),
@@ -29,8 +29,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const ONLY = process.env.BENCH_ONLY?.split(',')
 const section = (name) => !ONLY || ONLY.includes(name)
 const loadDefaults = { duration: DURATION, warmup: WARMUP, connections: CONNECTIONS }
-// Five rounds at the least for the Keystone target: its per-round ratios spread by ±0.4 on a shared machine.
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5))
+// The issue asks at least five rounds, so that the noise is smaller than the margin; on this shared machine the
+// per-round ratios of the Keystone and Cogo targets spread wider than that (docs/performance.md), so seven.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 7))
 const COGO_BENCH_CLIENTS = 50_000
 const CEILING_NAME = 'ceiling: RSA-2048 signatures, every core'
 const STANDARD_OPAQUE = 'oauth-dance standard: client credentials (opaque)'
@@ -38,6 +39,7 @@ const STANDARD_JWT = 'oauth-dance standard: client credentials (RS256 JWT, RFC 9
 const KEYSTONE_FLOOR =
   'fidelity floor: only what Keystone answers to such a request, tokens and the last 2,000 exchanges kept (bench/servers/keystone-floor.mjs)'
 const KEYSTONE_YOUNG32 = 'oauth-dance keystone: client credentials (Basic), node --max-semi-space-size=32'
+const KEYSTONE_OWN_SERVE = 'oauth-dance keystone: client credentials (Basic), on a serve of its own (no other loads, no Cogo bench clients)'
 const COGO_EVERY_TOKEN_SIGNED = 'oauth-dance cogo: client credentials, every token signed (50,000 clients in turn)'
 const RS256_BOUND = 'bound: node:http reading the body plus one RS256 signature (node:crypto on the pool), same load as Cogo every token signed'
 const COGO_FLOOR = 'fidelity floor: only what Cogo answers to such a request (bench/servers/cogo-floor.mjs), signed like the bound, same load'
@@ -108,6 +110,9 @@ async function sockets() {
     // Keystone again in a server whose V8 young generation is 32 MB instead of Node 20's 16 (a node flag a user can
     // pass through NODE_OPTIONS; the bin does not set it): context for how much of Keystone's time is scavenging.
     servers['oauth-dance-young32'] = await startProcess(join(BENCH_DIR, 'servers', 'oauth-dance.mjs'), [], { nodeArgs: ['--max-semi-space-size=32'] })
+    // Keystone again in a serve as a user starts it, which takes Keystone's loads only: the shared serve above also
+    // carries the 50,000 clients of the Cogo rows and every other load of a round; context for what they cost Keystone.
+    await start('oauth-dance-keystone-only', 'oauth-dance.mjs')
     const providers = servers['oauth-dance'].info.providers
     if (providers.keystone) {
       // The bench's application credential and Keystone's token path; checked below before it is measured.
@@ -156,6 +161,8 @@ async function sockets() {
       const floorUrl = servers['keystone-floor'].info.url + servers['keystone-floor'].info.tokenPath
       runs.push([KEYSTONE_FLOOR, 'keystone-floor', { ...tokenRequest('keystone', providers.keystone), url: floorUrl }])
     }
+    const keystoneOwnServe = servers['oauth-dance-keystone-only'].info.providers.keystone
+    if (keystoneOwnServe) runs.push([KEYSTONE_OWN_SERVE, 'oauth-dance-keystone-only', tokenRequest('keystone', keystoneOwnServe)])
     const keystoneYoung32 = servers['oauth-dance-young32'].info.providers.keystone
     if (keystoneYoung32) runs.push([KEYSTONE_YOUNG32, 'oauth-dance-young32', tokenRequest('keystone', keystoneYoung32)])
     // standard beside oidc-provider's opaque tokens, the same grant with the same client authentication.
@@ -397,6 +404,13 @@ function summarize(r) {
       target('Keystone cc ÷ Keystone fidelity floor, by server CPU a token (floor ÷ Keystone)', cpuRatio(KEYSTONE, KEYSTONE_FLOOR), '(context)')
     }
   }
+  if (s[KEYSTONE_OWN_SERVE] && s[OIDC_OPAQUE])
+    target(
+      'Keystone cc on a serve of its own ÷ oidc-provider opaque',
+      ratio(KEYSTONE_OWN_SERVE, OIDC_OPAQUE),
+      "(context: the shared serve's other loads and clients)",
+    )
+  if (s[KEYSTONE_OWN_SERVE] && s[KEYSTONE]) target('Keystone cc on the shared serve ÷ on a serve of its own', ratio(KEYSTONE, KEYSTONE_OWN_SERVE), '(context)')
   if (s[KEYSTONE_YOUNG32] && s[OIDC_OPAQUE])
     target('Keystone cc, node --max-semi-space-size=32 (not shipped) ÷ oidc-provider opaque', ratio(KEYSTONE_YOUNG32, OIDC_OPAQUE), '(context: scavenging)')
   if (s[STANDARD_OPAQUE] && s[OIDC_OPAQUE]) target('standard cc ÷ oidc-provider opaque', ratio(STANDARD_OPAQUE, OIDC_OPAQUE), '(context)')
