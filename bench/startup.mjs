@@ -55,44 +55,49 @@ function processCpuMs(pid) {
   }
 }
 
-/** `start` is what node runs: the bin, or `--snapshot-blob <blob>`. */
-async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')], env = process.env) {
+/**
+ * Spawns `node <args>` and waits for its first line (JSON), then for `ask(info)`,
+ * the request it must answer: ms from spawn to that answer, to the first line,
+ * and the process's CPU by then, with what `ask` returns.
+ */
+async function untilAnswered(args, env, ask) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [...start, 'serve', '--port-base', '0', '--json', '--quiet'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env,
-  })
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env })
   try {
-    const line = await firstLine(child)
+    const info = JSON.parse(await firstLine(child))
     const listeningMs = performance.now() - t0
-    const { providers } = JSON.parse(line)
-    const id = Object.keys(CLIENT_CREDENTIALS).find((p) => providers[p])
-    if (!id) throw new Error('no client-credentials provider in the registry')
-    const spec = tokenRequest(id, providers[id])
-    const res = await fetch(spec.url, spec)
-    const body = await res.json()
-    if (res.status !== 200 || !body.access_token) throw new Error(`first token request answered ${res.status}`)
-    return { firstTokenMs: performance.now() - t0, listeningMs, provider: id, cpuMs: processCpuMs(child.pid) }
+    const answered = await ask(info)
+    return { ms: performance.now() - t0, listeningMs, cpuMs: processCpuMs(child.pid), ...answered }
   } finally {
     child.stdout.destroy()
     await stopProcess(child)
   }
 }
 
-async function bareHttpOnce(args = [], start = [join(BENCH_DIR, 'servers', 'bare-http.mjs')], env = process.env) {
-  const t0 = performance.now()
-  const child = spawn(process.execPath, [...start, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env })
-  try {
-    const { url } = JSON.parse(await firstLine(child))
+/** A client-credentials token request that must be answered 200 with an access token. */
+async function askToken(spec, who) {
+  const res = await fetch(spec.url, spec)
+  const body = await res.json()
+  if (res.status !== 200 || !body.access_token) throw new Error(`${who} answered the first token request ${res.status}`)
+}
+
+/** `start` is what node runs: the bin, or `--snapshot-blob <blob>`. */
+async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')], env = process.env) {
+  const r = await untilAnswered([...start, 'serve', '--port-base', '0', '--json', '--quiet'], env, async ({ providers }) => {
+    const id = Object.keys(CLIENT_CREDENTIALS).find((p) => providers[p])
+    if (!id) throw new Error('no client-credentials provider in the registry')
+    await askToken(tokenRequest(id, providers[id]), 'serve')
+    return { provider: id }
+  })
+  return { firstTokenMs: r.ms, listeningMs: r.listeningMs, provider: r.provider, cpuMs: r.cpuMs }
+}
+
+function bareHttpOnce(args = [], start = [join(BENCH_DIR, 'servers', 'bare-http.mjs')], env = process.env) {
+  return untilAnswered([...start, ...args], env, async ({ url }) => {
     const res = await fetch(url, { method: 'POST', body: 'grant_type=client_credentials' })
     await res.text()
     if (res.status !== 200) throw new Error(`bare server answered ${res.status}`)
-    return { ms: performance.now() - t0, cpuMs: processCpuMs(child.pid) }
-  } finally {
-    child.stdout.destroy()
-    await stopProcess(child)
-  }
+  })
 }
 
 function nodeExitOnce(args = ['-e', '0'], env = process.env) {
@@ -109,25 +114,12 @@ function nodeExitOnce(args = ['-e', '0'], env = process.env) {
 }
 
 /** The Keystone fidelity floor, spawned as `serve` is, until it answers the bench's Keystone token request. */
-async function keystoneFloorOnce() {
-  const t0 = performance.now()
-  const [id, secret] = ['floor-client', 'floor-secret']
-  const path = '/v3/OS-OAUTH2/token'
-  const child = spawn(process.execPath, [join(BENCH_DIR, 'servers', 'keystone-floor.mjs'), '--client', `${id}:${secret}`, '--path', path], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  try {
-    const { url } = JSON.parse(await firstLine(child))
-    const spec = tokenRequest('keystone', { baseUrl: url, clients: [{ id, secret }] })
-    const res = await fetch(spec.url, spec)
-    const body = await res.json()
-    if (res.status !== 200 || !body.access_token) throw new Error(`the Keystone floor answered ${res.status}`)
-    return { ms: performance.now() - t0, cpuMs: processCpuMs(child.pid) }
-  } finally {
-    child.stdout.destroy()
-    await stopProcess(child)
-  }
+function keystoneFloorOnce() {
+  const [id, secret, path] = ['floor-client', 'floor-secret', '/v3/OS-OAUTH2/token']
+  const script = join(BENCH_DIR, 'servers', 'keystone-floor.mjs')
+  return untilAnswered([script, '--client', `${id}:${secret}`, '--path', path], process.env, ({ url }) =>
+    askToken(tokenRequest('keystone', { baseUrl: url, clients: [{ id, secret }] }), 'the Keystone floor'),
+  )
 }
 
 /** The blobs of bench/startup-snapshot.mjs, built and checked; or why not. */
