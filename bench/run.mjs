@@ -307,6 +307,11 @@ async function memory() {
   log(`  plateau: ${r.plateau === null ? 'n/a' : r.plateau ? 'yes' : 'NO'} (peak RSS per round ${r.peaks.map((p) => p.toFixed(0)).join(', ')} MB)`)
 }
 
+/** A byte count as people read code sizes: `1,065 KiB`. */
+function kib(bytes) {
+  return `${Math.round(bytes / 1024).toLocaleString('en')} KiB`
+}
+
 async function startup() {
   log('startup (node dist/bundle/oauth-dance.js serve until the first token is answered, beside node -e 0 and a bare node:http server, interleaved)')
   const r = await startupTime()
@@ -317,9 +322,12 @@ async function startup() {
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
   log(`  bare node:http importing zod first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
   log(`  Keystone fidelity floor to its first token: median ${r.keystoneFloor.medianMs.toFixed(0)} ms`)
+  if (r.keystoneAlone.skipped) log(`  Keystone-alone bundle row skipped: ${r.keystoneAlone.skipped}`)
+  else log(`  the bin with Keystone's code alone (${kib(r.keystoneAlone.bytes)} loaded) to its first token: median ${r.keystoneAlone.medianMs.toFixed(0)} ms`)
   if (r.withoutExtraCaCerts)
     log(
-      `  without NODE_EXTRA_CA_CERTS: serve ${r.withoutExtraCaCerts.serve.medianMs.toFixed(0)} ms, node -e 0 ${r.withoutExtraCaCerts.nodeExit.medianMs.toFixed(0)} ms, bare node:http ${r.withoutExtraCaCerts.bare.medianMs.toFixed(0)} ms`,
+      `  without NODE_EXTRA_CA_CERTS: serve ${r.withoutExtraCaCerts.serve.medianMs.toFixed(0)} ms, node -e 0 ${r.withoutExtraCaCerts.nodeExit.medianMs.toFixed(0)} ms, bare node:http ${r.withoutExtraCaCerts.bare.medianMs.toFixed(0)} ms` +
+        (r.withoutExtraCaCerts.keystoneAlone ? `, Keystone alone ${r.withoutExtraCaCerts.keystoneAlone.medianMs.toFixed(0)} ms` : ''),
     )
   if (r.snapshot.skipped) log(`  startup snapshot rows skipped: ${r.snapshot.skipped}`)
   else
@@ -503,11 +511,18 @@ function summarize(r) {
       r.startup.keystoneFloor.medianMs,
       '(floor: the least a server answering that token as Keystone does takes to start)',
     )
+    if (!r.startup.keystoneAlone.skipped)
+      target(
+        `  beside: the bin with Keystone's code alone (bench/keystone-alone.mjs, ${kib(r.startup.keystoneAlone.bytes)} loaded), spawn to first token (ms)`,
+        r.startup.keystoneAlone.medianMs,
+        '(context: serve loading only what the first token needs)',
+      )
     target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
     if (r.startup.withoutExtraCaCerts) {
       const w = r.startup.withoutExtraCaCerts
       target('  serve without NODE_EXTRA_CA_CERTS (which this machine sets), first token (ms)', w.serve.medianMs, '(context)')
       target(`  beside it, without NODE_EXTRA_CA_CERTS: node -e 0 ${w.nodeExit.medianMs.toFixed(0)}, bare node:http (ms)`, w.bare.medianMs, '(context)')
+      if (w.keystoneAlone) target("  the bin with Keystone's code alone, without NODE_EXTRA_CA_CERTS, first token (ms)", w.keystoneAlone.medianMs, '(context)')
     }
     if (r.startup.snapshot && !r.startup.snapshot.skipped) {
       target('  serve from a startup snapshot (bench/startup-snapshot.mjs, not shipped), first token (ms)', r.startup.snapshot.serve.medianMs, '(context)')
@@ -571,7 +586,7 @@ function renderTable(r) {
     lines.push('', `Startup, spawn to first answer, ${r.startup.runs.length} starts each, interleaved (median ms; every start)`)
     lines.push('| process | median ms | every start |', '|---|---:|---|')
     lines.push(
-      `| \`node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet\`, first token | ${r.startup.medianMs.toFixed(0)} | ${r.startup.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+      `| \`node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet\` (${kib(r.startup.bytes)} loaded), first token | ${r.startup.medianMs.toFixed(0)} | ${r.startup.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
     lines.push(`| \`node -e 0\`, exit | ${r.startup.nodeExit.medianMs.toFixed(0)} | ${r.startup.nodeExit.runs.map((x) => x.toFixed(0)).join(', ')} |`)
     lines.push(
@@ -583,14 +598,20 @@ function renderTable(r) {
     lines.push(
       `| Keystone fidelity floor (bench/servers/keystone-floor.mjs), first token | ${r.startup.keystoneFloor.medianMs.toFixed(0)} | ${r.startup.keystoneFloor.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
+    const alone = r.startup.keystoneAlone
+    if (!alone.skipped)
+      lines.push(
+        `| the bin with Keystone's code alone (bench/keystone-alone.mjs, ${kib(alone.bytes)} loaded), first token | ${alone.medianMs.toFixed(0)} | ${alone.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+      )
     const w = r.startup.withoutExtraCaCerts
     if (w)
       for (const [label, x] of [
         ['serve, first token, without NODE_EXTRA_CA_CERTS', w.serve],
         ['`node -e 0`, exit, without NODE_EXTRA_CA_CERTS', w.nodeExit],
         ['bare node:http server, first answer, without NODE_EXTRA_CA_CERTS', w.bare],
+        ["the bin with Keystone's code alone, first token, without NODE_EXTRA_CA_CERTS", w.keystoneAlone],
       ])
-        lines.push(`| ${label} | ${x.medianMs.toFixed(0)} | ${x.runs.map((v) => v.toFixed(0)).join(', ')} |`)
+        if (x) lines.push(`| ${label} | ${x.medianMs.toFixed(0)} | ${x.runs.map((v) => v.toFixed(0)).join(', ')} |`)
     const snapshot = r.startup.snapshot
     if (snapshot && !snapshot.skipped)
       for (const [label, x] of [

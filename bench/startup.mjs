@@ -7,14 +7,17 @@
 // server that imports it; the bin's bundle carries the parts it uses), and
 // the Keystone fidelity floor (bench/servers/keystone-floor.mjs) until it
 // answers the same client-credentials request as Keystone does: the least a
-// server answering that first token so takes to start here.
+// server answering that first token so takes to start here; and between the
+// two, the bin bundled with Keystone's code alone (bench/keystone-alone.mjs):
+// what `serve` would take if it loaded only what that first token needs.
 // Beside them, unless BENCH_STARTUP_SNAPSHOT=0, the same processes started
 // from Node's user-land startup snapshots (bench/startup-snapshot.mjs, an
 // experiment the bin does not use): `serve`, the bare server, and an empty
 // entry beside `node -e 0`. And when NODE_EXTRA_CA_CERTS is set (this
 // sandbox sets it: Node then reads and parses that bundle of certificates
 // before it runs any JavaScript, in every process), `node -e 0`, the bare
-// server and `serve` again without it: what a start costs where it is unset.
+// server, `serve` and the Keystone-alone bundle again without it: what a
+// start costs where it is unset.
 // All are interleaved, start by start, so the machine's load weighs on
 // each alike. Runs: BENCH_STARTUP_RUNS (default 20).
 import { spawn } from 'node:child_process'
@@ -23,6 +26,7 @@ import { join } from 'node:path'
 import { BENCH_DIR, ROOT, median, stopProcess } from './lib.mjs'
 import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
 import { buildSnapshots, checkFresh, removeSnapshots } from './startup-snapshot.mjs'
+import { buildKeystoneAlone, removeKeystoneAlone, servedBytes } from './keystone-alone.mjs'
 
 /** Resolves with the child's first stdout line; rejects when it exits first or prints nothing in 10 s. */
 function firstLine(child) {
@@ -150,11 +154,12 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
   // Warm this process's fetch (undici loads lazily) so its start-up is not counted against the servers.
   await fetch('data:,warm').catch(() => {})
   let snapshot = await snapshots()
+  const alone = await buildKeystoneAlone().catch((error) => ({ skipped: error.message }))
   const serveRuns = []
-  const [bare, bareZod, nodeExit, keystoneFloor] = [series(), series(), series(), series()]
+  const [bare, bareZod, nodeExit, keystoneFloor, keystoneAlone] = [series(), series(), series(), series(), series()]
   const fromSnapshot = { serve: series(), empty: series(), bare: series() }
   const { NODE_EXTRA_CA_CERTS, ...withoutCaEnv } = process.env
-  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: series(), bare: series(), serve: series() } : null
+  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: series(), bare: series(), serve: series(), ...(alone.skipped ? {} : { keystoneAlone: series() }) } : null
   const served = (r) => ({ ms: r.firstTokenMs, cpuMs: r.cpuMs })
   try {
     for (let i = 0; i < runs; i++) {
@@ -163,10 +168,12 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
       bareZod.add(await bareHttpOnce(['--with-zod']))
       keystoneFloor.add(await keystoneFloorOnce())
       serveRuns.push(await serveOnce())
+      if (!alone.skipped) keystoneAlone.add(served(await serveOnce(alone.args)))
       if (withoutCa) {
         withoutCa.nodeExit.add(await nodeExitOnce(undefined, withoutCaEnv))
         withoutCa.bare.add(await bareHttpOnce([], undefined, withoutCaEnv))
         withoutCa.serve.add(served(await serveOnce(undefined, withoutCaEnv)))
+        if (!alone.skipped) withoutCa.keystoneAlone.add(served(await serveOnce(alone.args, withoutCaEnv)))
       }
       if (snapshot.skipped) continue
       try {
@@ -179,6 +186,7 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
     }
   } finally {
     removeSnapshots()
+    removeKeystoneAlone()
   }
   const serve = series()
   for (const r of serveRuns) serve.add(served(r))
@@ -188,10 +196,12 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
     listeningMs: serveRuns.map((r) => r.listeningMs),
     medianListeningMs: median(serveRuns.map((r) => r.listeningMs)),
     provider: serveRuns[0].provider,
+    bytes: servedBytes(),
     nodeExit: nodeExit.summary(),
     bareHttp: bare.summary(),
     bareHttpZod: bareZod.summary(),
     keystoneFloor: keystoneFloor.summary(),
+    keystoneAlone: alone.skipped ? alone : { bytes: alone.bytes, ...keystoneAlone.summary() },
     withoutExtraCaCerts: withoutCa && summaries(withoutCa),
     snapshot: snapshot.skipped ? snapshot : { ...snapshot, ...summaries(fromSnapshot) },
   }
