@@ -12,11 +12,11 @@ import { build } from 'esbuild'
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { ROOT } from './lib.mjs'
+import { binBundleOptions } from '../scripts/bundle-bin.mjs'
 
 // Inside the package, where packageRoot() finds package.json and the externals resolve from node_modules.
 export const KEYSTONE_ALONE_DIR = join(ROOT, 'dist', 'bench-keystone-alone')
 const REGISTRY = join(ROOT, 'dist', 'mocks', 'registry.js')
-const BIN = 'dist/bin/oauth-dance.js'
 
 /** dist/mocks/registry.js with Keystone's definition alone: every other provider's import and entry dropped. */
 function keystoneOnlyRegistry() {
@@ -32,27 +32,12 @@ function keystoneOnlyRegistry() {
 /** Builds the bundle (after `npm run build`); returns the arguments node starts it with. */
 export async function buildKeystoneAlone(dir = KEYSTONE_ALONE_DIR) {
   rmSync(dir, { recursive: true, force: true })
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
-  const inlined = new Set(['@msw/data', 'zod', 'commander', 'cookie'])
   const registry = keystoneOnlyRegistry()
+  const options = binBundleOptions()
   const result = await build({
+    ...options,
     absWorkingDir: ROOT,
-    entryPoints: [BIN],
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
     outdir: dir,
-    external: [
-      ...Object.keys(pkg.dependencies).filter((name) => !inlined.has(name)),
-      ...Object.keys(pkg.peerDependencies),
-      'tsx',
-      'playwright-core',
-      'playwright',
-      'fsevents',
-    ],
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     plugins: [
       {
         name: 'keystone-only-registry',
@@ -61,12 +46,11 @@ export async function buildKeystoneAlone(dir = KEYSTONE_ALONE_DIR) {
       },
     ],
     metafile: true,
-    logLevel: 'warning',
   })
   // Held to its claim: no other provider's code in what `serve` loads (the entry, the main chunk it imports,
   // and their static imports; the harness's chunks, which `check` loads, may name other providers).
   const outputs = result.metafile.outputs
-  const entry = Object.keys(outputs).find((o) => outputs[o].entryPoint === BIN)
+  const entry = Object.keys(outputs).find((o) => outputs[o].entryPoint === options.entryPoints[0])
   const loaded = new Set()
   const load = (o) => {
     if (loaded.has(o)) return
