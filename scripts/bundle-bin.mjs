@@ -40,7 +40,8 @@ export function binBundleOptions() {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a script (npm run build, npm run bench); imported, it only lends its options.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // Chunk names carry content hashes: clear the old ones (`npm run bench` bundles without `npm run build`).
   rmSync(new URL('../dist/bundle', import.meta.url), { recursive: true, force: true })
   await build(binBundleOptions())
