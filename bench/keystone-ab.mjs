@@ -6,20 +6,13 @@
 // root holding its own dist/ and bench/servers/oauth-dance.mjs (a full
 // `serve` as a user starts it, journal on). 32 connections, 1 s warm-up and
 // 4 s measured a load. Not part of `npm run bench`.
-import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { load, median, startProcess, stopProcess } from './lib.mjs'
+import { load, median, processCpuUs, startProcess, stopProcess } from './lib.mjs'
 import { tokenRequest } from './scenarios.mjs'
 
 const [a, b] = process.argv.slice(2, 4).map((root) => root && resolve(root))
 if (!a || !b) throw new Error('usage: node bench/keystone-ab.mjs <root A> <root B> [rounds]')
 const ROUNDS = Number(process.argv[4] ?? 10)
-
-/** CPU time (every thread) a process has used so far, µs, from /proc (10 ms ticks). */
-function processCpuUs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 1e4
-}
 
 const servers = { A: await startProcess(join(a, 'bench/servers/oauth-dance.mjs')), B: await startProcess(join(b, 'bench/servers/oauth-dance.mjs')) }
 const rows = { A: [], B: [] }

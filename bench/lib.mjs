@@ -1,6 +1,7 @@
 // Process helpers for the benchmark: every server and the load generator run
 // in child processes, started and stopped here, bounded in time.
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
@@ -159,3 +160,14 @@ export async function postToBothInOneSecond(urlA, urlB, authorization, compare, 
   }
   throw new Error(`the ${what} check kept crossing a second boundary`)
 }
+
+/** CPU time (user + system, every thread) a process has used, µs, from /proc; null where /proc is missing. */
+export function processCpuUs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS
+  } catch {
+    return null
+  }
+}
+const CLOCK_TICKS = 100

@@ -11,10 +11,10 @@
 // BENCH_MEMORY_BURSTS (rounds of the memory section, default 4),
 // BENCH_MEMORY_REQUESTS (requests per burst, default 100000),
 // BENCH_SOCKETS_ONLY (a regular expression over socket run names), BENCH_IN_PROCESS_N (round trips a side, default 20000).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { BENCH_DIR, basic, load, median, runProcess, startProcess } from './lib.mjs'
+import { BENCH_DIR, basic, load, median, processCpuUs, runProcess, startProcess } from './lib.mjs'
 import { carinaFlow, carinaFlowFixture } from './carina-flow.mjs'
 import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest } from './scenarios.mjs'
 import { startupTime } from './startup.mjs'
@@ -65,17 +65,6 @@ async function fetchRequest(url, { method = 'GET', headers = {}, body } = {}) {
   const res = await fetch(url, { method, headers, body, redirect: 'manual' })
   return { status: res.status, location: res.headers.get('location'), setCookies: res.headers.getSetCookie(), text: await res.text() }
 }
-
-/** CPU time (user + system) a process has used, µs; null where /proc is missing. */
-function processCpuUs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS
-  } catch {
-    return null
-  }
-}
-const CLOCK_TICKS = 100
 
 /** One load run; with `pid`, the server's CPU per request (warm-up and measured requests both counted, as both are timed). */
 async function loadOnce(name, spec, pid) {

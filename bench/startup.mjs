@@ -21,9 +21,8 @@
 // All are interleaved, start by start, so the machine's load weighs on
 // each alike. Runs: BENCH_STARTUP_RUNS (default 20).
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BENCH_DIR, ROOT, median, stopProcess } from './lib.mjs'
+import { BENCH_DIR, ROOT, median, processCpuUs, stopProcess } from './lib.mjs'
 import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
 import { buildSnapshots, checkFresh, removeSnapshots } from './startup-snapshot.mjs'
 import { buildKeystoneAlone, removeKeystoneAlone, servedBytes } from './keystone-alone.mjs'
@@ -49,14 +48,10 @@ function firstLine(child) {
   })
 }
 
-/** CPU time (every thread) a process has used so far, ms, from /proc (10 ms ticks); undefined elsewhere. */
+/** CPU time (every thread) a process has used so far, ms; undefined where /proc is missing. */
 function processCpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10
-  } catch {
-    return undefined
-  }
+  const us = processCpuUs(pid)
+  return us === null ? undefined : us / 1000
 }
 
 /**
