@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { configJsonSchema, PROVIDER_OPTION_SCHEMAS, providerOptionsHelp } from './config/config-file.js'
 import { DEFINITIONS, PROVIDER_DEFINITIONS, PROVIDERS, ROUTE_IDS } from './registry.js'
+import { PROVIDER_IDS, PROVIDER_MANIFESTS } from './manifests.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -14,6 +15,16 @@ describe('the registry', () => {
     expect(Object.keys(DEFINITIONS)).toEqual(ids)
     expect(Object.keys(ROUTE_IDS)).toEqual(ids)
     expect(new Set(ids).size).toBe(ids.length)
+  })
+
+  it("lists the manifests' providers, in their order, and each manifest loads its provider's definition, which carries the manifest's facts", async () => {
+    expect(PROVIDER_DEFINITIONS.map((definition) => definition.id)).toEqual(PROVIDER_IDS)
+    for (const manifest of PROVIDER_MANIFESTS) {
+      const definition = await manifest.load()
+      expect(definition).toBe(DEFINITIONS[manifest.id])
+      const facts = ({ id, label, origins, basePath }: typeof manifest | typeof definition) => ({ id, label, origins, basePath })
+      expect(facts(definition)).toEqual(facts(manifest))
+    }
   })
 
   for (const definition of PROVIDER_DEFINITIONS) {
@@ -31,7 +42,7 @@ describe('the registry', () => {
   }
 
   it('finds the same files, for the same roles, in every provider folder', () => {
-    const roles = ['index.ts', 'config.ts', 'options.ts', 'accounts.ts', 'store.ts', 'conformance.ts', 'client.ts']
+    const roles = ['index.ts', 'manifest.ts', 'config.ts', 'options.ts', 'accounts.ts', 'store.ts', 'conformance.ts', 'client.ts']
     for (const { id } of PROVIDER_DEFINITIONS) expect(readdirSync(join(root, 'mocks/providers', id)), id).toEqual(expect.arrayContaining(roles))
   })
 

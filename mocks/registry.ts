@@ -7,16 +7,19 @@ import { cloud66Definition } from './providers/cloud66/index.js'
 import { cogoDefinition } from './providers/cogo/index.js'
 import { gocdDefinition } from './providers/gocd/index.js'
 import { standardDefinition } from './providers/standard/index.js'
+import { LAST_PORT_OFFSET, MAX_PORT_BASE, PORT_BASE_RANGE, type ProviderId } from './manifests.js'
 
 /**
- * Every provider's definition, in `serve`'s order (DESIGN.md's port offsets).
- * Adding a provider is one line here; everything below, and the config file,
- * the CLI and the harness, derive from the definitions.
+ * Every provider's definition, in `serve`'s order (DESIGN.md's port offsets),
+ * the order of `manifests.ts` (a test holds them equal). Adding a provider is
+ * one line here and one there; everything below, and the config file, the CLI
+ * and the harness, derive from the definitions.
  */
 export const PROVIDER_DEFINITIONS = [carinaDefinition, keystoneDefinition, cloud66Definition, cogoDefinition, gocdDefinition, standardDefinition] as const
 
 type Definitions = (typeof PROVIDER_DEFINITIONS)[number]
-export type ProviderId = Definitions['id']
+export type { ProviderId }
+export { LAST_PORT_OFFSET, MAX_PORT_BASE, PORT_BASE_RANGE }
 
 /** A provider's definition by id. */
 export type DefinitionOf<Id extends ProviderId> = Extract<Definitions, { id: Id }>
@@ -58,12 +61,3 @@ export const DEFINITIONS: { [Id in ProviderId]: DefinitionOf<Id> } = byId((defin
 export const ROUTE_IDS: { [Id in ProviderId]: DefinitionOf<Id>['routeIds'] } = byId((definition) => definition.routeIds) as {
   [Id in ProviderId]: DefinitionOf<Id>['routeIds']
 }
-
-/** The highest port offset of any listener: `serve` listens on `portBase` + 1 ... + this. */
-export const LAST_PORT_OFFSET = Math.max(...PROVIDER_DEFINITIONS.flatMap((definition) => Object.values(definition.origins).map((origin) => origin.offset)))
-
-/** The highest `portBase` whose last listener is still a port (65535). */
-export const MAX_PORT_BASE = 65535 - LAST_PORT_OFFSET
-
-/** What `--port-base` and the config file's `portBase` accept, in their error messages. */
-export const PORT_BASE_RANGE = `must be 0 (free ports) or a port between 1 and ${MAX_PORT_BASE}`

@@ -35,6 +35,20 @@ export interface ProviderDefinition<Id extends string = string, Runtime extends 
 }
 
 /**
+ * What `serve` and the CLI know of a provider before its code is loaded: its
+ * id, name and listeners. Its folder's `manifest.ts` exports it and its
+ * definition spreads it, so each fact is written once; `mocks/manifests.ts`
+ * lists them with a loader each, so the bin loads a provider's code only when
+ * it starts that provider.
+ */
+export type ProviderManifest<Id extends string = string> = Pick<ProviderDefinition<Id>, 'id' | 'label' | 'origins' | 'basePath'>
+
+/** Returns a manifest with its literal id kept. */
+export function defineManifest<const Id extends string>(manifest: ProviderManifest<Id>): ProviderManifest<Id> {
+  return manifest
+}
+
+/**
  * Checks a definition's own consistency (the id prefixes its route ids, each
  * origin has a URL) and returns it with its literal types kept.
  */

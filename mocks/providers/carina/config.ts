@@ -5,8 +5,7 @@ import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import type { CarinaStore } from './store.js'
 
-/** The production origin named in carina-oauth.txt. */
-export const CARINA_BASE_URL = 'https://oauth.getcarina.com'
+export { CARINA_BASE_URL } from './manifest.js'
 
 export { CARINA_SCOPES } from './options.js'
 

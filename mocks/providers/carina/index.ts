@@ -27,6 +27,7 @@ import { listedAccounts } from '../../control/accounts.js'
 import { carinaAccounts } from './accounts.js'
 import { carinaOptionsSchema } from './options.js'
 import { defineProvider } from '../../core/define.js'
+import { carinaManifest } from './manifest.js'
 import { CARINA_ROUTE_IDS } from './config.js'
 import { carinaConformance } from './conformance.js'
 import { carinaClient } from './client.js'
@@ -240,11 +241,8 @@ export function createCarina(options: ProviderOptions & CarinaOptions = {}): Car
 
 /** Everything about Carina: `serve`, the config file, the harness and the reference clients derive from it. */
 export const carinaDefinition = defineProvider({
-  id: 'carina',
-  label: 'Carina',
+  ...carinaManifest,
   create: createCarina,
-  origins: { default: { name: 'carina', offset: 1, url: CARINA_BASE_URL } },
-  basePath: '',
   options: carinaOptionsSchema,
   accounts: carinaAccounts,
   routeIds: CARINA_ROUTE_IDS,

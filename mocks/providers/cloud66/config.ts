@@ -6,8 +6,7 @@ import type { WebConfig } from '../../core/session.js'
 import type { Cloud66Store } from './store.js'
 import type { Cloud66Options } from './options.js'
 
-/** The production origin of `cloud66-api-basics.md` (2013; the service later moved to app.cloud66.com). */
-export const CLOUD66_BASE_URL = 'https://www.cloud66.com'
+export { CLOUD66_BASE_URL } from './manifest.js'
 
 /** The document's "Scopes", in the words the consent page shows. `public` is also what no scope means. */
 export const CLOUD66_SCOPES: Record<string, string> = {

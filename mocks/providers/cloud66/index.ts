@@ -29,6 +29,7 @@ import { listedAccounts } from '../../control/accounts.js'
 import { cloud66Accounts } from './accounts.js'
 import { cloud66OptionsSchema } from './options.js'
 import { defineProvider } from '../../core/define.js'
+import { cloud66Manifest } from './manifest.js'
 import { CLOUD66_ROUTE_IDS } from './config.js'
 import { cloud66Conformance } from './conformance.js'
 import { cloud66Client } from './client.js'
@@ -217,11 +218,8 @@ export function createCloud66(options: ProviderOptions & Cloud66Options = {}): C
 
 /** Everything about Cloud 66: `serve`, the config file, the harness and the reference clients derive from it. */
 export const cloud66Definition = defineProvider({
-  id: 'cloud66',
-  label: 'Cloud 66',
+  ...cloud66Manifest,
   create: createCloud66,
-  origins: { default: { name: 'cloud66', offset: 3, url: CLOUD66_BASE_URL } },
-  basePath: '',
   options: cloud66OptionsSchema,
   accounts: cloud66Accounts,
   routeIds: CLOUD66_ROUTE_IDS,

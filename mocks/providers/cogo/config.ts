@@ -2,12 +2,7 @@ import type { ProviderDescription, ProviderRuntime } from '../../core/provider.j
 import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 
-/**
- * Concrete defaults for the document's `https://auth.[env].[name].carbonengine.co`
- * and `https://api.[env].[name].carbonengine.co` (env `sandbox`, name `example`).
- */
-export const COGO_AUTH_BASE_URL = 'https://auth.sandbox.example.carbonengine.co'
-export const COGO_API_BASE_URL = 'https://api.sandbox.example.carbonengine.co'
+export { COGO_AUTH_BASE_URL, COGO_API_BASE_URL } from './manifest.js'
 
 export { COGO_AUDIENCE, COGO_TOKEN_TTL_SECONDS } from './options.js'
 

@@ -27,6 +27,7 @@ import { parseProviderOptions } from '../../core/options.js'
 import { cogoAccounts } from './accounts.js'
 import { cogoOptionsSchema } from './options.js'
 import { defineProvider } from '../../core/define.js'
+import { cogoManifest } from './manifest.js'
 import { COGO_ROUTE_IDS } from './config.js'
 import { cogoConformance } from './conformance.js'
 import { cogoClient } from './client.js'
@@ -155,12 +156,8 @@ export function createCogo(options: ProviderOptions & CogoOptions = {}): CogoRun
 
 /** Everything about Cogo: `serve`, the config file, the harness and the reference clients derive from it. */
 export const cogoDefinition = defineProvider({
-  id: 'cogo',
-  label: 'Cogo',
+  ...cogoManifest,
   create: createCogo,
-  // The token host and the API host differ (cogo-carbon-engine-auth.txt).
-  origins: { auth: { name: 'cogo-auth', offset: 4, url: COGO_AUTH_BASE_URL }, api: { name: 'cogo-api', offset: 5, url: COGO_API_BASE_URL } },
-  basePath: '',
   options: cogoOptionsSchema,
   accounts: cogoAccounts,
   routeIds: COGO_ROUTE_IDS,

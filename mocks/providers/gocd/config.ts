@@ -4,8 +4,7 @@ import type { RouteContext } from '../../core/routes.js'
 import type { WebConfig } from '../../core/session.js'
 import type { GocdStore } from './store.js'
 
-/** The production origin of gocd-oauth.txt's text ("Send a request to: https://your-go-server.com:8154/oauth/authorize"). */
-export const GOCD_BASE_URL = 'https://your-go-server.com:8154'
+export { GOCD_BASE_URL } from './manifest.js'
 
 /**
  * The other spellings of the host in the document's examples (authorize and

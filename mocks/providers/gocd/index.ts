@@ -14,6 +14,7 @@ import { gocdAccounts } from './accounts.js'
 import { gocdAuthorizeShortcut } from './authorize.js'
 import { gocdOptionsSchema } from './options.js'
 import { defineProvider } from '../../core/define.js'
+import { gocdManifest } from './manifest.js'
 import { GOCD_ROUTE_IDS } from './config.js'
 import { gocdConformance } from './conformance.js'
 import { gocdClient } from './client.js'
@@ -158,11 +159,8 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
 
 /** Everything about GoCD: `serve`, the config file, the harness and the reference clients derive from it. */
 export const gocdDefinition = defineProvider({
-  id: 'gocd',
-  label: 'GoCD',
+  ...gocdManifest,
   create: createGocd,
-  origins: { default: { name: 'gocd', offset: 6, url: GOCD_BASE_URL } },
-  basePath: '',
   options: gocdOptionsSchema,
   accounts: gocdAccounts,
   routeIds: GOCD_ROUTE_IDS,

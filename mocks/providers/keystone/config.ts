@@ -3,12 +3,7 @@ import type { DescribedEndpoints } from '../../core/define.js'
 import type { RouteContext } from '../../core/routes.js'
 import type { KeystoneStore } from './store.js'
 
-/**
- * Documented production-like origin with devstack's Apache mount point: the
- * seed's `POST /identity/v3/OS-OAUTH2/token` (PROVIDERS.md §1.1). Routes are
- * relative to it, so `https://host:5000` (Keystone at the root) works as well.
- */
-export const KEYSTONE_BASE_URL = 'https://keystone.example.com/identity'
+export { KEYSTONE_BASE_URL } from './manifest.js'
 
 /** `[oauth2] oauth2_authn_methods` (keystone/conf/oauth2.py). */
 export type KeystoneAuthnMethod = 'client_secret_basic' | 'tls_client_auth'

@@ -13,6 +13,7 @@ import { parseProviderOptions } from '../../core/options.js'
 import { keystoneAccounts } from './accounts.js'
 import { keystoneOptionsSchema, type KeystoneParsedOptions } from './options.js'
 import { defineProvider } from '../../core/define.js'
+import { keystoneManifest } from './manifest.js'
 import { KEYSTONE_ROUTE_IDS } from './config.js'
 import { keystoneConformance } from './conformance.js'
 import { keystoneClient } from './client.js'
@@ -154,12 +155,8 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
 
 /** Everything about Keystone: `serve`, the config file, the harness and the reference clients derive from it. */
 export const keystoneDefinition = defineProvider({
-  id: 'keystone',
-  label: 'Keystone',
+  ...keystoneManifest,
   create: createKeystone,
-  origins: { default: { name: 'keystone', offset: 2, url: KEYSTONE_BASE_URL } },
-  // keystone-os-oauth2.rst's URLs sit under /identity (a devstack deployment).
-  basePath: '/identity',
   tls: () => ({ key: serverKeyPem, cert: serverCertPem, ca: caPem }),
   options: keystoneOptionsSchema,
   accounts: keystoneAccounts,

@@ -6,12 +6,7 @@ import type { WebConfig } from '../../core/session.js'
 import type { StandardOptionsInput } from './options.js'
 import type { SigningAlg } from './keys.js'
 
-/**
- * `standard`: a modern OAuth 2.1 / OpenID Connect server built to today's RFCs
- * rather than to a legacy document. Its in-process origin is under the
- * reserved `.example` TLD (RFC 2606), so it can never collide with a real host.
- */
-export const STANDARD_BASE_URL = 'https://auth.standard.example'
+export { STANDARD_BASE_URL } from './manifest.js'
 
 /** Path of the protected resource under the issuer's origin (its URL is the RFC 8707 `resource` value and the tokens' audience). */
 export const STANDARD_RESOURCE_PATH = '/api'

@@ -7,6 +7,7 @@ import { standardAccounts } from './accounts.js'
 import { authorizeRoutes, matchRedirectUri } from './authorize.js'
 import { standardOptionsSchema } from './options.js'
 import { defineProvider } from '../../core/define.js'
+import { standardManifest } from './manifest.js'
 import { STANDARD_ROUTE_IDS } from './config.js'
 import { standardConformance } from './conformance.js'
 import { standardClient } from './client.js'
@@ -226,11 +227,8 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
 
 /** Everything about standard: `serve`, the config file, the harness and the reference clients derive from it. */
 export const standardDefinition = defineProvider({
-  id: 'standard',
-  label: 'standard',
+  ...standardManifest,
   create: createStandard,
-  origins: { default: { name: 'standard', offset: 7, url: STANDARD_BASE_URL } },
-  basePath: '',
   options: standardOptionsSchema,
   accounts: standardAccounts,
   routeIds: STANDARD_ROUTE_IDS,
