@@ -10,9 +10,9 @@ export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 export const ROOT = join(BENCH_DIR, '..')
 
 /** Starts a node script, resolves with its first stdout line parsed as JSON and a stop(). */
-export function startProcess(script, args = [], { nodeArgs = [], timeoutMs = 20_000 } = {}) {
+export function startProcess(script, args = [], { nodeArgs = [], timeoutMs = 20_000, env = process.env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env })
     let out = ''
     let err = ''
     const timer = setTimeout(() => {

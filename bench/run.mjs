@@ -312,12 +312,13 @@ async function startup() {
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
   log(`  bare node:http importing zod first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
   log(`  Keystone fidelity floor to its first token: median ${r.keystoneFloor.medianMs.toFixed(0)} ms`)
-  if (r.keystoneAlone.skipped) log(`  Keystone-alone bundle row skipped: ${r.keystoneAlone.skipped}`)
-  else log(`  the bin with Keystone's code alone (${kib(r.keystoneAlone.bytes)} loaded) to its first token: median ${r.keystoneAlone.medianMs.toFixed(0)} ms`)
+  log(
+    `  serve --providers keystone (Keystone's code alone, ${kib(r.keystoneOnly.bytes)} loaded; serve ${kib(r.bytes)}) to its first token: median ${r.keystoneOnly.medianMs.toFixed(0)} ms`,
+  )
   if (r.withoutExtraCaCerts)
     log(
       `  without NODE_EXTRA_CA_CERTS: serve ${r.withoutExtraCaCerts.serve.medianMs.toFixed(0)} ms, node -e 0 ${r.withoutExtraCaCerts.nodeExit.medianMs.toFixed(0)} ms, bare node:http ${r.withoutExtraCaCerts.bare.medianMs.toFixed(0)} ms` +
-        (r.withoutExtraCaCerts.keystoneAlone ? `, Keystone alone ${r.withoutExtraCaCerts.keystoneAlone.medianMs.toFixed(0)} ms` : ''),
+        `, serve --providers keystone ${r.withoutExtraCaCerts.keystoneOnly.medianMs.toFixed(0)} ms`,
     )
   if (r.snapshot.skipped) log(`  startup snapshot rows skipped: ${r.snapshot.skipped}`)
   else
@@ -517,18 +518,17 @@ function summarize(r) {
       r.startup.keystoneFloor.medianMs,
       '(floor: the least a server answering that token as Keystone does takes to start)',
     )
-    if (!r.startup.keystoneAlone.skipped)
-      target(
-        `  beside: the bin with Keystone's code alone (bench/keystone-alone.mjs, ${kib(r.startup.keystoneAlone.bytes)} loaded), spawn to first token (ms)`,
-        r.startup.keystoneAlone.medianMs,
-        '(context: serve loading only what the first token needs)',
-      )
+    target(
+      `  beside: serve --providers keystone (Keystone's code alone, ${kib(r.startup.keystoneOnly.bytes)} loaded), spawn to first token (ms)`,
+      r.startup.keystoneOnly.medianMs,
+      '(context: serve loading only what the first token needs)',
+    )
     target('serve first token ÷ bare node:http first answer', r.startup.medianMs / r.startup.bareHttp.medianMs, '(context)')
     if (r.startup.withoutExtraCaCerts) {
       const w = r.startup.withoutExtraCaCerts
       target('  serve without NODE_EXTRA_CA_CERTS (which this machine sets), first token (ms)', w.serve.medianMs, '(context)')
       target(`  beside it, without NODE_EXTRA_CA_CERTS: node -e 0 ${w.nodeExit.medianMs.toFixed(0)}, bare node:http (ms)`, w.bare.medianMs, '(context)')
-      if (w.keystoneAlone) target("  the bin with Keystone's code alone, without NODE_EXTRA_CA_CERTS, first token (ms)", w.keystoneAlone.medianMs, '(context)')
+      target('  serve --providers keystone, without NODE_EXTRA_CA_CERTS, first token (ms)', w.keystoneOnly.medianMs, '(context)')
     }
     if (r.startup.snapshot && !r.startup.snapshot.skipped) {
       target('  serve from a startup snapshot (bench/startup-snapshot.mjs, not shipped), first token (ms)', r.startup.snapshot.serve.medianMs, '(context)')
@@ -604,18 +604,17 @@ function renderTable(r) {
     lines.push(
       `| Keystone fidelity floor (bench/servers/keystone-floor.mjs), first token | ${r.startup.keystoneFloor.medianMs.toFixed(0)} | ${r.startup.keystoneFloor.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
-    const alone = r.startup.keystoneAlone
-    if (!alone.skipped)
-      lines.push(
-        `| the bin with Keystone's code alone (bench/keystone-alone.mjs, ${kib(alone.bytes)} loaded), first token | ${alone.medianMs.toFixed(0)} | ${alone.runs.map((x) => x.toFixed(0)).join(', ')} |`,
-      )
+    const only = r.startup.keystoneOnly
+    lines.push(
+      `| \`serve --providers keystone\` (Keystone's code alone, ${kib(only.bytes)} loaded), first token | ${only.medianMs.toFixed(0)} | ${only.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+    )
     const w = r.startup.withoutExtraCaCerts
     if (w)
       for (const [label, x] of [
         ['serve, first token, without NODE_EXTRA_CA_CERTS', w.serve],
         ['`node -e 0`, exit, without NODE_EXTRA_CA_CERTS', w.nodeExit],
         ['bare node:http server, first answer, without NODE_EXTRA_CA_CERTS', w.bare],
-        ["the bin with Keystone's code alone, first token, without NODE_EXTRA_CA_CERTS", w.keystoneAlone],
+        ['`serve --providers keystone`, first token, without NODE_EXTRA_CA_CERTS', w.keystoneOnly],
       ])
         if (x) lines.push(`| ${label} | ${x.medianMs.toFixed(0)} | ${x.runs.map((v) => v.toFixed(0)).join(', ')} |`)
     const snapshot = r.startup.snapshot

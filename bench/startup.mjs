@@ -8,15 +8,15 @@
 // the Keystone fidelity floor (bench/servers/keystone-floor.mjs) until it
 // answers the same client-credentials request as Keystone does: the least a
 // server answering that first token so takes to start here; and between the
-// two, the bin bundled with Keystone's code alone (bench/keystone-alone.mjs):
-// what `serve` would take if it loaded only what that first token needs.
+// two, `serve --providers keystone`, which loads Keystone's code alone: what
+// `serve` would take if it loaded only what that first token needs.
 // Beside them, unless BENCH_STARTUP_SNAPSHOT=0, the same processes started
 // from Node's user-land startup snapshots (bench/startup-snapshot.mjs, an
 // experiment the bin does not use): `serve`, the bare server, and an empty
 // entry beside `node -e 0`. And when NODE_EXTRA_CA_CERTS is set (this
 // sandbox sets it: Node then reads and parses that bundle of certificates
 // before it runs any JavaScript, in every process), `node -e 0`, the bare
-// server, `serve` and the Keystone-alone bundle again without it: what a
+// server, `serve` and `serve --providers keystone` again without it: what a
 // start costs where it is unset.
 // All are interleaved, start by start, so the machine's load weighs on
 // each alike. Runs: BENCH_STARTUP_RUNS (default 20).
@@ -25,7 +25,7 @@ import { join } from 'node:path'
 import { BENCH_DIR, ROOT, median, processCpuUs, stopProcess } from './lib.mjs'
 import { CLIENT_CREDENTIALS, tokenRequest } from './scenarios.mjs'
 import { buildSnapshots, checkFresh, removeSnapshots } from './startup-snapshot.mjs'
-import { buildKeystoneAlone, removeKeystoneAlone, servedBytes } from './keystone-alone.mjs'
+import { loadedCode } from './loaded-code.mjs'
 
 /** Resolves with the child's first stdout line; rejects when it exits first or prints nothing in 10 s. */
 function firstLine(child) {
@@ -80,9 +80,13 @@ async function askToken(spec, who) {
   if (res.status !== 200 || !body.access_token) throw new Error(`${who} answered the first token request ${res.status}`)
 }
 
-/** `start` is what node runs: the bin, or `--snapshot-blob <blob>`. */
-async function serveOnce(start = [join(ROOT, 'dist/bundle/oauth-dance.js')], env = process.env) {
-  const r = await untilAnswered([...start, 'serve', '--port-base', '0', '--json', '--quiet'], env, async ({ providers }) => {
+const BIN = join(ROOT, 'dist/bundle/oauth-dance.js')
+const SERVE = ['serve', '--port-base', '0', '--json', '--quiet']
+const KEYSTONE_ONLY = ['--providers', 'keystone']
+
+/** `start` is what node runs: the bin, or `--snapshot-blob <blob>`; `extra`, more arguments to `serve`. */
+async function serveOnce(start = [BIN], env = process.env, extra = []) {
+  const r = await untilAnswered([...start, ...SERVE, ...extra], env, async ({ providers }) => {
     const id = Object.keys(CLIENT_CREDENTIALS).find((p) => providers[p])
     if (!id) throw new Error('no client-credentials provider in the registry')
     await askToken(tokenRequest(id, providers[id]), 'serve')
@@ -149,12 +153,11 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
   // Warm this process's fetch (undici loads lazily) so its start-up is not counted against the servers.
   await fetch('data:,warm').catch(() => {})
   let snapshot = await snapshots()
-  const alone = await buildKeystoneAlone().catch((error) => ({ skipped: error.message }))
   const serveRuns = []
-  const [bare, bareZod, nodeExit, keystoneFloor, keystoneAlone] = [series(), series(), series(), series(), series()]
+  const [bare, bareZod, nodeExit, keystoneFloor, keystoneOnly] = [series(), series(), series(), series(), series()]
   const fromSnapshot = { serve: series(), empty: series(), bare: series() }
   const { NODE_EXTRA_CA_CERTS, ...withoutCaEnv } = process.env
-  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: series(), bare: series(), serve: series(), ...(alone.skipped ? {} : { keystoneAlone: series() }) } : null
+  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: series(), bare: series(), serve: series(), keystoneOnly: series() } : null
   const served = (r) => ({ ms: r.firstTokenMs, cpuMs: r.cpuMs })
   try {
     for (let i = 0; i < runs; i++) {
@@ -163,12 +166,12 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
       bareZod.add(await bareHttpOnce(['--with-zod']))
       keystoneFloor.add(await keystoneFloorOnce())
       serveRuns.push(await serveOnce())
-      if (!alone.skipped) keystoneAlone.add(served(await serveOnce(alone.args)))
+      keystoneOnly.add(served(await serveOnce(undefined, undefined, KEYSTONE_ONLY)))
       if (withoutCa) {
         withoutCa.nodeExit.add(await nodeExitOnce(undefined, withoutCaEnv))
         withoutCa.bare.add(await bareHttpOnce([], undefined, withoutCaEnv))
         withoutCa.serve.add(served(await serveOnce(undefined, withoutCaEnv)))
-        if (!alone.skipped) withoutCa.keystoneAlone.add(served(await serveOnce(alone.args, withoutCaEnv)))
+        withoutCa.keystoneOnly.add(served(await serveOnce(undefined, withoutCaEnv, KEYSTONE_ONLY)))
       }
       if (snapshot.skipped) continue
       try {
@@ -181,7 +184,6 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
     }
   } finally {
     removeSnapshots()
-    removeKeystoneAlone()
   }
   const serve = series()
   for (const r of serveRuns) serve.add(served(r))
@@ -191,12 +193,12 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
     listeningMs: serveRuns.map((r) => r.listeningMs),
     medianListeningMs: median(serveRuns.map((r) => r.listeningMs)),
     provider: serveRuns[0].provider,
-    bytes: servedBytes(),
+    bytes: (await loadedCode(BIN, SERVE)).bytes,
     nodeExit: nodeExit.summary(),
     bareHttp: bare.summary(),
     bareHttpZod: bareZod.summary(),
     keystoneFloor: keystoneFloor.summary(),
-    keystoneAlone: alone.skipped ? alone : { bytes: alone.bytes, ...keystoneAlone.summary() },
+    keystoneOnly: { bytes: (await loadedCode(BIN, [...SERVE, ...KEYSTONE_ONLY])).bytes, ...keystoneOnly.summary() },
     withoutExtraCaCerts: withoutCa && summaries(withoutCa),
     snapshot: snapshot.skipped ? snapshot : { ...snapshot, ...summaries(fromSnapshot) },
   }

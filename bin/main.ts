@@ -1,10 +1,13 @@
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { serve } from '../mocks/server.js'
-import { LAST_PORT_OFFSET, MAX_PORT_BASE, PORT_BASE_RANGE, PROVIDER_DEFINITIONS, PROVIDERS, type ProviderId } from '../mocks/registry.js'
+import { LAST_PORT_OFFSET, manifestOf, MAX_PORT_BASE, PORT_BASE_RANGE, PROVIDER_IDS, PROVIDER_MANIFESTS, type ProviderId } from '../mocks/manifests.js'
 import { join } from 'node:path'
 import { packageRoot, packageVersion } from '../mocks/package.js'
 import type { RunningServer } from '../mocks/server.js'
-import { DEFAULT_CONFIG_FILE, loadConfig, providerOptionsHelp } from '../mocks/config/config-file.js'
+import { configFileIn, DEFAULT_CONFIG_FILE } from '../mocks/config/config-path.js'
+import type { ConfigFile } from '../mocks/config/config-file.js'
+
+type ConfigModule = typeof import('../mocks/config/config-file.js')
 
 function portBase(value: string): number {
   const n = Number(value)
@@ -17,8 +20,15 @@ function providerList(value: string): ProviderId[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-  for (const id of ids) if (!(id in PROVIDERS)) throw new InvalidArgumentError(`unknown provider "${id}" (known: ${Object.keys(PROVIDERS).join(', ')})`)
+  for (const id of ids) if (!manifestOf(id)) throw new InvalidArgumentError(`unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})`)
   return ids as ProviderId[]
+}
+
+/** The `--config` file (or ./oauth-dance.config.json) with `--set` applied, validated; none without either. */
+async function readConfig(opts: { config?: string; set?: string[] }, loaded: ConfigModule | undefined): Promise<{ config?: ConfigFile; file?: string }> {
+  if (opts.set === undefined && configFileIn(process.cwd(), opts.config) === undefined) return {}
+  const { loadConfig } = loaded ?? (await import('../mocks/config/config-file.js'))
+  return loadConfig({ configPath: opts.config, sets: opts.set })
 }
 
 /** `serve`'s output for a person: each provider's URL(s), then the clients and users to sign in with. */
@@ -39,14 +49,22 @@ function humanDescription(running: RunningServer): string {
  * starts nothing: the entry calls this, and the bench's startup-snapshot
  * experiment (bench/startup-snapshot.mjs) loads the module while building its
  * snapshot and calls this only in the restored process.
+ *
+ * `serve` without `--help` first runs without the config file's module, which
+ * holds every provider's option schemas (for validation and help): it is loaded
+ * when there is a configuration to read. A command line commander refuses is
+ * then run again with it, so the error is followed by the whole help as before.
  */
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], { quick = argv[2] === 'serve' && !argv.includes('--help') && !argv.includes('-h') } = {}): Promise<void> {
+  const configModule: ConfigModule | undefined = quick ? undefined : await import('../mocks/config/config-file.js')
   const program = new Command()
     .name('oauth-dance')
-    .description(`Mock OAuth providers (${PROVIDER_DEFINITIONS.map((definition) => definition.label).join(', ')}) and a client-conformance harness`)
+    .description(`Mock OAuth providers (${PROVIDER_MANIFESTS.map((manifest) => manifest.label).join(', ')}) and a client-conformance harness`)
     .version(packageVersion(), '-v, --version', 'print the version')
     .showHelpAfterError()
     .addHelpText('after', () => `\nDocumentation: ${join(packageRoot(), 'README.md')} and ${join(packageRoot(), 'docs')}/`)
+  // Inherited by the commands added below: commander's refusal comes back here instead of printing and exiting.
+  if (quick) program.exitOverride().configureOutput({ writeErr: () => {}, outputError: () => {} })
 
   program
     .command('serve')
@@ -69,9 +87,9 @@ export async function main(argv: string[]): Promise<void> {
       'set one provider option (or <provider>.strictness), validated as in the config file; repeatable (the options are listed below)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
-    .addHelpText('after', () => `\n${providerOptionsHelp()}\n`)
+    .addHelpText('after', () => (configModule ? `\n${configModule.providerOptionsHelp()}\n` : ''))
     .action(async (opts, command: Command) => {
-      const { config, file } = loadConfig({ configPath: opts.config, sets: opts.set })
+      const { config, file } = await readConfig(opts, configModule)
       if (file && !opts.json && !opts.quiet) process.stderr.write(`[oauth-dance] config ${file}\n`)
       // Flags given on the command line win over the file; their defaults do not.
       const given = (name: string) => command.getOptionValueSource(name) === 'cli'
@@ -113,7 +131,8 @@ export async function main(argv: string[]): Promise<void> {
     registerMergeReportsCommand(program)
   }
 
-  await program.parseAsync(argv).catch((error) => {
+  await program.parseAsync(argv).catch(async (error) => {
+    if (quick && error instanceof CommanderError) return main(argv, { quick: false })
     process.stderr.write(`[oauth-dance] ${(error as Error).message}\n`)
     process.exit(1)
   })

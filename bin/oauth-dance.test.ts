@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { cliArgs } from '../test/support/cli.js'
+import { BUNDLED_CLI, buildIsCurrent, cliArgs } from '../test/support/cli.js'
+import { loadedCode } from '../bench/loaded-code.mjs'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
@@ -47,6 +48,44 @@ describe.concurrent('oauth-dance (the CLI)', () => {
     expect(stdout).toMatch(/^ {2}reference {2,}follows every rule/m)
     expect(stdout).toMatch(/^ {2}example:python {2,}/m)
     expect(stdout).toMatch(/^ {2}retry-storm {2,}deliberately broken: fails avoid-retry-storm/m)
+  })
+
+  it('serve --help lists every provider option, from the config schema it loads for help', SLOW, async () => {
+    const { code, stdout } = await cli(['serve', '--help'])
+    expect(code).toBe(0)
+    expect(stdout).toContain('Provider options (--set <provider>.<option>=<value>, or "options" in the config file):')
+    expect(stdout).toMatch(/^ {4}keystone\.basicCredentials: "raw" \| "lenient" \(default "raw"\) {2}\S/m)
+  })
+
+  it('serve refuses a bad --port-base with the valid values, then the whole help, provider options included', SLOW, async () => {
+    const { code, stdout, stderr } = await cli(['serve', '--port-base', 'abc'])
+    expect(code).toBe(1)
+    expect(stdout).toBe('')
+    expect(stderr).toMatch(
+      /^error: option '--port-base <n>' argument 'abc' is invalid\. must be 0 \(free ports\) or a port between 1 and 65528\n\nUsage: oauth-dance serve \[options\]\n/,
+    )
+    expect(stderr).toContain('Provider options (--set <provider>.<option>=<value>, or "options" in the config file):')
+  })
+
+  it('serve refuses an unknown provider, naming the known ones', SLOW, async () => {
+    const { code, stderr } = await cli(['serve', '--port-base', '0', '--providers', 'keystone,okta'])
+    expect(code).toBe(1)
+    expect(stderr).toMatch(
+      /^error: option '--providers <list>' argument 'keystone,okta' is invalid\. unknown provider "okta" \(known: carina, keystone, cloud66, cogo, gocd, standard\)\n/,
+    )
+  })
+
+  // The bundle's layout (scripts/bundle-bin.mjs): each provider a chunk of its own, loaded when serve starts it.
+  it.skipIf(!buildIsCurrent())("serve --providers keystone loads Keystone's chunk and no other provider's; serve loads all six", SLOW, async () => {
+    const serve = ['serve', '--port-base', '0', '--json', '--quiet']
+    const providerChunks = (files: Array<{ path: string }>) =>
+      files.map((file) => /[\\/]dist[\\/]bundle[\\/]provider-([a-z0-9]+)-[\w-]+\.js$/.exec(file.path)?.[1]).filter((id) => id !== undefined)
+    const keystoneOnly = await loadedCode(BUNDLED_CLI, [...serve, '--providers', 'keystone'])
+    expect(Object.keys(keystoneOnly.info.providers)).toEqual(['keystone'])
+    expect(providerChunks(keystoneOnly.files)).toEqual(['keystone'])
+    const every = await loadedCode(BUNDLED_CLI, serve)
+    expect(providerChunks(every.files).sort()).toEqual(['carina', 'cloud66', 'cogo', 'gocd', 'keystone', 'standard'])
+    expect(keystoneOnly.bytes).toBeLessThan(every.bytes)
   })
 
   it("serve prints, for a person, each provider's URL with its client ids, secrets and users", SLOW, async () => {

@@ -9,8 +9,9 @@ import { Clock } from './core/clock.js'
 import type { ProviderRuntime, ReadBody } from './core/provider.js'
 import type { Reply } from './core/reply.js'
 import { NodeRequest, RawHeaders } from './core/request.js'
-import { PROVIDERS, type ProviderEntry, type ProviderId } from './registry.js'
-import { parseConfig, type ConfigFile, type ConfigFileInput } from './config/config-file.js'
+import { manifestOf, PROVIDER_IDS, type ProviderId } from './manifests.js'
+import type { ConfigFile, ConfigFileInput } from './config/config-file.js'
+import type { ProviderDefinition } from './core/define.js'
 import { linkProviders } from './control/index-page.js'
 import { withControlPaths } from './control/control-paths.js'
 
@@ -325,6 +326,18 @@ export function exposureWarning(host: string, tokenRequired: boolean): string {
 }
 
 /**
+ * The configuration validated as `serve --config` validates it. None, or an
+ * empty one (every key is optional), is taken as it is, without loading the
+ * config file's schema, which names every provider's options.
+ */
+async function validConfig(input: ConfigFileInput | undefined): Promise<ConfigFile> {
+  if (input === undefined) return {}
+  if (typeof input === 'object' && input !== null && Object.getPrototypeOf(input) === Object.prototype && Object.keys(input).length === 0) return {}
+  const { parseConfig } = await import('./config/config-file.js')
+  return parseConfig(input, 'the config option')
+}
+
+/**
  * Starts the providers on 127.0.0.1, one listener per origin (DESIGN.md's
  * port table), answering with the same route tables as the msw handlers.
  *
@@ -334,7 +347,7 @@ export function exposureWarning(host: string, tokenRequired: boolean): string {
  * await running.close()
  */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
-  const config: ConfigFile = options.config === undefined ? {} : parseConfig(options.config, 'the config option')
+  const config = await validConfig(options.config)
   const host = options.host ?? config.host ?? '127.0.0.1'
   const portBase = options.portBase ?? config.portBase ?? 4400
   if (options.controlToken !== undefined && options.controlToken.length < 8)
@@ -342,20 +355,26 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const controlHosts = hostsAnsweredTo(host)
   if (!isLoopbackHostname(normalizeHostname(host)))
     (options.warn ?? ((line) => process.stderr.write(line + '\n')))(exposureWarning(host, options.controlToken !== undefined))
-  const ids = options.providers ?? (Object.keys(PROVIDERS) as ProviderId[])
+  const ids = options.providers ?? [...PROVIDER_IDS]
+  const known = () => PROVIDER_IDS.join(', ')
+  for (const id of ids) if (!manifestOf(id)) throw new Error(`Failed to start "${id}": no such provider (known: ${known()})`)
+  // Only the providers started: the bin's bundle keeps each provider's code in a chunk of its own.
+  const definitions = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await manifestOf(id)!.load()] as const))) as Record<
+    ProviderId,
+    ProviderDefinition
+  >
   const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log
   const bodyLimit = options.bodyLimit ?? 64 * 1024
   const clock = options.clock ?? ((options.sharedClock ?? config.sharedClock) ? new Clock() : undefined)
 
   const pending: Array<Omit<Listener, 'url'> & { url?: string }> = []
   for (const id of ids) {
-    const entry = PROVIDERS[id] as ProviderEntry | undefined
-    if (!entry) throw new Error(`Failed to start "${id}": no such provider (known: ${Object.keys(PROVIDERS).join(', ')})`)
+    const definition = definitions[id]
     const tlsOption = typeof options.tls === 'object' ? options.tls[id] : options.tls
-    const tls = tlsOption === true ? entry.tls?.() : tlsOption || undefined
+    const tls = tlsOption === true ? definition.tls?.() : tlsOption || undefined
     if (tlsOption === true && !tls && typeof options.tls === 'object')
       throw new Error(`Failed to start "${id}" with TLS: it has no TLS fixtures (give key and cert)`)
-    for (const [origin, { name, offset }] of Object.entries(entry.origins)) {
+    for (const [origin, { name, offset }] of Object.entries(definition.origins)) {
       // rejectUnauthorized false: a client without a certificate (or with an unverified one) still gets an answer; only verified ones reach the provider.
       const requestTimeout = options.timeouts?.requestMs ?? 30_000
       const headersTimeout = Math.min(options.timeouts?.headersMs ?? 10_000, requestTimeout)
@@ -404,13 +423,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
 
   const providers: Partial<Record<ProviderId, ProviderRuntime>> = {}
   for (const id of ids) {
-    const baseUrl = Object.fromEntries(
-      listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + (PROVIDERS[id] as ProviderEntry).basePath(l.origin)]),
-    )
+    const baseUrl = Object.fromEntries(listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + definitions[id].basePath]))
     const section = config.providers?.[id]
     try {
       providers[id] = withControlPaths(
-        (PROVIDERS[id] as ProviderEntry).create({
+        definitions[id].create({
           ...section?.options,
           baseUrl,
           clock,
@@ -456,7 +473,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     listeners,
     describe() {
       const out: Record<string, unknown> = {}
-      for (const id of ids) out[id] = (PROVIDERS[id] as ProviderEntry).describe(providers[id]!)
+      for (const id of ids) out[id] = providers[id]!.describe()
       return { providers: out }
     },
     async close() {

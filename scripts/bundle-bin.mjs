@@ -1,48 +1,111 @@
 // Bundles the CLI into dist/bundle/ (after tsc), for `serve`'s start-up. What
 // `serve` needs at start goes in, so Node does not resolve, read and compile it
 // file by file: @msw/data (es-toolkit's hundreds of ES modules, ~0.4 s on Node
-// 20), zod (~60 ES modules; imported as `import * as z`, so esbuild keeps only
-// the parts the CLI uses), commander and cookie. The other dependencies, which
+// 20), zod (~60 ES modules), commander and cookie. The other dependencies, which
 // `serve` does not load (jose's few modules aside), and the peers are imported
 // from where npm installed them beside the package.
-// The harness and the browser adapter stay separate chunks, loaded on demand.
-import { build } from 'esbuild'
+//
+// Rollup, for its manual chunks: serve's core (server, store, control paths,
+// the core modules providers share, the manifests) is one chunk, zod one,
+// commander one, and each provider one, which the core loads only when `serve`
+// starts that provider (mocks/manifests.ts). `serve --providers keystone` so
+// loads Keystone's code alone, and `serve` with every provider a dozen files.
+// The harness and the browser adapter are chunks of their own, loaded on demand.
+import { rollup } from 'rollup'
+import commonjs from '@rollup/plugin-commonjs'
+import json from '@rollup/plugin-json'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
+import { transform } from 'esbuild'
 import { readFileSync, rmSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
+import { builtinModules } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url)).replaceAll('\\', '/')
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 const INLINED = new Set(['@msw/data', 'zod', 'commander', 'cookie'])
+const EXTERNAL = [
+  ...Object.keys(pkg.dependencies).filter((name) => !INLINED.has(name)),
+  ...Object.keys(pkg.peerDependencies),
+  // Optional, loaded only when used: tsx (`--client module:x.ts`), Playwright's internals.
+  'tsx',
+  'playwright-core',
+  'playwright',
+  'fsevents',
+]
+const PROVIDER_MODULE = /^\/dist\/(?:mocks\/providers\/([a-z0-9]+)\/(?!manifest\.js$)|fixtures\/(carina|keystone|cloud66|cogo|gocd|standard)[-.])/
+const CORE_MODULE = /^\/dist\/mocks\/(?:(?:core|store|control)\/|providers\/[a-z0-9]+\/manifest\.js$|(?:server|manifests|package|config\/config-path)\.js$)/
 
-/** esbuild's options for the bin's bundle (bench/keystone-alone.mjs bundles with them too). */
-export function binBundleOptions() {
-  return {
-    entryPoints: ['dist/bin/oauth-dance.js'],
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outdir: 'dist/bundle',
-    external: [
-      ...Object.keys(pkg.dependencies).filter((name) => !INLINED.has(name)),
-      ...Object.keys(pkg.peerDependencies),
-      // Optional, loaded only when used: tsx (`--client module:x.ts`), Playwright's internals.
-      'tsx',
-      'playwright-core',
-      'playwright',
-      'fsevents',
-    ],
-    // commander is CommonJS and requires Node's built-ins: give the ES chunks a `require`.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+/** The chunk a module goes in (undefined: where rollup puts it), by its path in the package. */
+function chunkOf(path) {
+  // From the package's root, with a leading slash: `/dist/mocks/server.js`, `/node_modules/zod/...`.
+  const inPackage = path.replaceAll('\\', '/').slice(ROOT.length - 1)
+  const provider = PROVIDER_MODULE.exec(inPackage)
+  if (provider) return `provider-${provider[1] ?? provider[2]}`
+  if (inPackage.includes('/node_modules/zod/')) return 'zod'
+  if (inPackage.includes('/node_modules/commander/')) return 'commander'
+  if (CORE_MODULE.test(inPackage) || /\/node_modules\/(?:@msw\/data|es-toolkit|cookie)\//.test(inPackage)) return 'core'
+  return undefined
+}
+
+/**
+ * Holds the bundle to what the chunks promise: no provider's code outside its
+ * own chunk, and nothing `serve` loads at start (the entry, main and what they
+ * import statically) importing a provider's chunk statically.
+ */
+function checkChunks(output) {
+  const chunks = output.filter((item) => item.type === 'chunk')
+  for (const chunk of chunks) {
+    const strays = Object.keys(chunk.modules).filter((id) => chunkOf(id)?.startsWith('provider-') && chunkOf(id) !== chunk.name)
+    if (strays.length) throw new Error(`bundle-bin: ${chunk.fileName} holds another chunk's provider code: ${strays.slice(0, 3).join(', ')}`)
+  }
+  const byFile = new Map(chunks.map((chunk) => [chunk.fileName, chunk]))
+  const atStart = new Set()
+  const visit = (fileName) => {
+    if (atStart.has(fileName)) return
+    atStart.add(fileName)
+    for (const imported of byFile.get(fileName)?.imports ?? []) visit(imported)
+  }
+  const entry = chunks.find((chunk) => chunk.isEntry)
+  visit(entry.fileName)
+  const main = chunks.find((chunk) => chunk.name === 'main')
+  if (main) visit(main.fileName)
+  const eager = [...atStart].filter((fileName) => byFile.get(fileName)?.name.startsWith('provider-'))
+  if (eager.length) throw new Error(`bundle-bin: serve loads provider chunks at start: ${eager.join(', ')}`)
+}
+
+/**
+ * Each chunk reprinted by esbuild, which keeps no comments but legal ones:
+ * rollup keeps every comment of the sources (zod's JSDoc is a quarter of its
+ * chunk), and Node reads, decodes and scans them at every start.
+ */
+const withoutComments = {
+  name: 'without-comments',
+  async renderChunk(code) {
+    return { code: (await transform(code, { format: 'esm', target: 'node20', legalComments: 'none' })).code, map: null }
+  },
+}
+
+/** Bundles the bin into `outDir` (default dist/bundle/, cleared first: chunk names carry content hashes). */
+export async function bundleBin(outDir = fileURLToPath(new URL('../dist/bundle', import.meta.url))) {
+  rmSync(outDir, { recursive: true, force: true })
+  const bundle = await rollup({
+    input: fileURLToPath(new URL('../dist/bin/oauth-dance.js', import.meta.url)),
+    external: (id) => id.startsWith('node:') || builtinModules.includes(id) || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`)),
+    plugins: [nodeResolve({ preferBuiltins: true }), commonjs(), json(), withoutComments],
+    onwarn(warning, warn) {
+      // zod places some @__PURE__ comments where rollup cannot read them (it drops them, and says so per comment); commander's CommonJS has `this` at the top level.
+      if (warning.code === 'INVALID_ANNOTATION' || warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
+      warn(warning)
+    },
+  })
+  try {
     // No source maps: the package ships no TypeScript sources for them to point to.
-    sourcemap: false,
-    logLevel: 'warning',
+    const { output } = await bundle.write({ dir: outDir, format: 'es', manualChunks: chunkOf, chunkFileNames: '[name]-[hash].js', sourcemap: false })
+    checkChunks(output)
+  } finally {
+    await bundle.close()
   }
 }
 
-// Run as a script (npm run build, npm run bench); imported, it only lends its options.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  // Chunk names carry content hashes: clear the old ones (`npm run bench` bundles without `npm run build`).
-  rmSync(new URL('../dist/bundle', import.meta.url), { recursive: true, force: true })
-  await build(binBundleOptions())
-}
+// Run as a script (npm run build, npm run bench); imported, it only lends bundleBin.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await bundleBin()

@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
 import * as z from 'zod'
 import { describeIssues, OptionsError, type OptionsSchema } from '../core/options.js'
 import type { ProviderDefinition } from '../core/define.js'
+import { configFileIn, DEFAULT_CONFIG_FILE } from './config-path.js'
 import { DEFINITIONS, LAST_PORT_OFFSET, MAX_PORT_BASE, PORT_BASE_RANGE, PROVIDER_DEFINITIONS, type ProviderId } from '../registry.js'
 
-/** The file `oauth-dance serve` reads from its working directory when given no `--config`. */
-export const DEFAULT_CONFIG_FILE = 'oauth-dance.config.json'
+export { DEFAULT_CONFIG_FILE } from './config-path.js'
 
 /** Where the JSON Schema of the config file is published in the package (generated from {@link configFileSchema}). */
 export const CONFIG_SCHEMA_PATH = 'schema/oauth-dance.config.schema.json'
@@ -89,8 +88,6 @@ function unknownConfigKey(path: ReadonlyArray<PropertyKey>, key: string, allowed
  * the provider, the key and what is allowed.
  */
 export function parseConfig(input: unknown, source: string): ConfigFile {
-  // No file and no --set: every key is optional, so an empty object is valid as it is, and `serve` skips zod's first validation (a few ms at start).
-  if (typeof input === 'object' && input !== null && Object.getPrototypeOf(input) === Object.prototype && Object.keys(input).length === 0) return {}
   // Parsed once per start: zod's compiled fast path would cost more to build than it saves.
   const result = configFileSchema.safeParse(input, { jitless: true })
   if (result.success) return result.data
@@ -164,9 +161,7 @@ export function loadConfig(options: { configPath?: string; cwd?: string; sets?: 
   file: string | undefined
   source: string
 } {
-  const cwd = options.cwd ?? process.cwd()
-  const defaultPath = resolve(cwd, DEFAULT_CONFIG_FILE)
-  const file = options.configPath !== undefined ? resolve(cwd, options.configPath) : existsSync(defaultPath) ? defaultPath : undefined
+  const file = configFileIn(options.cwd ?? process.cwd(), options.configPath)
   const sets = options.sets ?? []
   const raw = file === undefined ? {} : readConfigFile(file)
   const shownFile = file === undefined ? undefined : (options.configPath ?? DEFAULT_CONFIG_FILE)

@@ -1,0 +1,41 @@
+// What code a start of the bin loads: every file Node loads as an ES module
+// (the bundle's chunks, and the few modules it imports from node_modules),
+// recorded by a module `load` hook (module.register) while `serve` starts, until
+// it prints its JSON line. The start-up rows give it in KiB; the bin's tests
+// hold `serve --providers keystone` to loading Keystone's chunk alone.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startProcess } from './lib.mjs'
+
+const HOOKS = `import { appendFileSync } from 'node:fs'
+export async function load(url, context, nextLoad) {
+  if (url.startsWith('file:')) appendFileSync(process.env.OAUTH_DANCE_MODULE_LOG, url + '\\n')
+  return nextLoad(url, context)
+}`
+const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)})`
+
+/**
+ * Starts the bin (`bin`, then `args`: `serve ... --json`) with the hook, waits
+ * for its JSON line, stops it: the files it loaded, with their sizes, and the
+ * line parsed.
+ */
+export async function loadedCode(bin, args) {
+  const dir = mkdtempSync(join(tmpdir(), 'oauth-dance-loaded-'))
+  const log = join(dir, 'modules.log')
+  try {
+    const started = await startProcess(bin, args, {
+      nodeArgs: ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`],
+      env: { ...process.env, OAUTH_DANCE_MODULE_LOG: log },
+    })
+    await started.stop()
+    const files = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))].map((url) => {
+      const path = fileURLToPath(url)
+      return { path, bytes: statSync(path).size }
+    })
+    return { info: started.info, files, bytes: files.reduce((sum, file) => sum + file.bytes, 0) }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
