@@ -1,8 +1,9 @@
 // What code a start of the bin loads: every file Node loads as an ES module
 // (the bundle's chunks, and the few modules it imports from node_modules),
 // recorded by a module `load` hook (module.register) while `serve` starts, until
-// it prints its JSON line. The start-up rows give it in KiB; the bin's tests
-// hold `serve --providers keystone` to loading Keystone's chunk alone.
+// it prints its JSON line, and then until what the caller asks is answered. The
+// start-up rows give it in KiB; the bin's tests hold `serve` to loading no
+// provider's chunk before its JSON line, and Keystone's alone for its token.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,10 +19,10 @@ const REGISTER = `import { register } from 'node:module'; register(${JSON.string
 
 /**
  * Starts the bin (`bin`, then `args`: `serve ... --json`) with the hook, waits
- * for its JSON line, stops it: the files it loaded, with their sizes, and the
- * line parsed.
+ * for its JSON line, runs `then(info)` (the first request, say), stops it: the
+ * files it loaded by then, with their sizes, and the line parsed.
  */
-export async function loadedCode(bin, args) {
+export async function loadedCode(bin, args, { then } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'oauth-dance-loaded-'))
   const log = join(dir, 'modules.log')
   try {
@@ -29,7 +30,11 @@ export async function loadedCode(bin, args) {
       nodeArgs: ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`],
       env: { ...process.env, OAUTH_DANCE_MODULE_LOG: log },
     })
-    await started.stop()
+    try {
+      await then?.(started.info)
+    } finally {
+      await started.stop()
+    }
     const files = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))].map((url) => {
       const path = fileURLToPath(url)
       return { path, bytes: statSync(path).size }

@@ -4,8 +4,10 @@ import { LAST_PORT_OFFSET, manifestOf, MAX_PORT_BASE, PORT_BASE_RANGE, PROVIDER_
 import { join } from 'node:path'
 import { packageRoot, packageVersion } from '../mocks/package.js'
 import type { RunningServer } from '../mocks/server.js'
+import type { ProviderDescription } from '../mocks/core/provider.js'
 import { configFileIn, DEFAULT_CONFIG_FILE } from '../mocks/config/config-path.js'
 import type { ConfigFile } from '../mocks/config/config-file.js'
+import { readSeededDescriptions } from '../mocks/seeded.js'
 
 type ConfigModule = typeof import('../mocks/config/config-file.js')
 
@@ -34,10 +36,9 @@ async function readConfig(opts: { config?: string; set?: string[] }, loaded: Con
 /** `serve`'s output for a person: each provider's URL(s), then the clients and users to sign in with. */
 function humanDescription(running: RunningServer): string {
   const lines: string[] = []
-  for (const [id, provider] of Object.entries(running.providers)) {
-    if (!provider) continue
+  for (const [id, description] of Object.entries(running.describe().providers)) {
     for (const l of running.listeners.filter((listener) => listener.provider === id)) lines.push(`${l.name.padEnd(10)} ${l.url}`)
-    const { clients, users } = provider.describe()
+    const { clients, users } = description as ProviderDescription
     for (const c of clients) lines.push(`  client${c.name ? ` "${c.name}"` : ''}: id ${c.id}  secret ${c.secret}`)
     for (const u of users) lines.push(`  user: ${u.username} / ${u.password}`)
   }
@@ -103,6 +104,8 @@ export async function main(argv: string[], { quick = argv[2] === 'serve' && !arg
         tls: opts.tls,
         controlToken: opts.controlToken ?? (process.env.OAUTH_DANCE_CONTROL_TOKEN || undefined),
         config,
+        // Beside the bundle: the providers the config leaves as they are are then built on their first request.
+        seeded: readSeededDescriptions(),
       })
       if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
       else {

@@ -9,9 +9,9 @@ import { standardManifest } from './providers/standard/manifest.js'
 /**
  * Every provider's manifest, in `serve`'s order (DESIGN.md's port offsets),
  * each with a loader for its definition. `serve` and the CLI start from these
- * and load a provider's code only when they start that provider: in the bin's
- * bundle each provider is its own chunk, so `serve --providers keystone` loads
- * Keystone's code alone. Everything else (the package's exports, the harness)
+ * and load a provider's code only when `serve` builds that provider (at start,
+ * or on its first request: mocks/seeded.ts): in the bin's bundle each provider
+ * is its own chunk. Everything else (the package's exports, the harness)
  * imports the definitions themselves from `registry.ts`, which holds this
  * list's order.
  */

@@ -12,6 +12,7 @@ import { NodeRequest, RawHeaders } from './core/request.js'
 import { manifestOf, PROVIDER_IDS, type ProviderId } from './manifests.js'
 import type { ConfigFile, ConfigFileInput } from './config/config-file.js'
 import type { ProviderDefinition } from './core/define.js'
+import { placeSeeded, type SeededDescriptions } from './seeded.js'
 import { linkProviders } from './control/index-page.js'
 import { withControlPaths } from './control/control-paths.js'
 
@@ -61,6 +62,14 @@ export interface ServeOptions {
    * do not set them.
    */
   config?: ConfigFileInput
+  /**
+   * What the providers describe when built with their fixtures alone (the
+   * bin reads them from beside its bundle: {@link readSeededDescriptions}).
+   * A provider with one, and no section in the config nor TLS, is built on
+   * its first request instead of at start: `describe()` gives its seeded
+   * description until then, which is what it describes once built.
+   */
+  seeded?: SeededDescriptions
 }
 
 export interface Listener {
@@ -74,6 +83,7 @@ export interface Listener {
 }
 
 export interface RunningServer {
+  /** The providers built so far: every one started, unless `seeded` let some wait for their first request. */
   providers: Partial<Record<ProviderId, ProviderRuntime>>
   listeners: Listener[]
   /** The `--json` description: every provider's base URL(s), clients and users. */
@@ -358,23 +368,24 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const ids = options.providers ?? [...PROVIDER_IDS]
   const known = () => PROVIDER_IDS.join(', ')
   for (const id of ids) if (!manifestOf(id)) throw new Error(`Failed to start "${id}": no such provider (known: ${known()})`)
-  // Only the providers started: the bin's bundle keeps each provider's code in a chunk of its own.
-  const definitions = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await manifestOf(id)!.load()] as const))) as Record<
-    ProviderId,
-    ProviderDefinition
-  >
+  const tlsOf = (id: ProviderId) => (typeof options.tls === 'object' ? options.tls[id] : options.tls)
+  // Built on its first request: a provider with a seeded description that the config and TLS leave as it is.
+  const deferred = new Set(ids.filter((id) => options.seeded?.[id] && config.providers?.[id] === undefined && !tlsOf(id)))
+  // The others' code now (the bin's bundle keeps each provider's code in a chunk of its own, loaded here or on its first request).
+  const definitions = Object.fromEntries(
+    await Promise.all(ids.filter((id) => !deferred.has(id)).map(async (id) => [id, await manifestOf(id)!.load()] as const)),
+  ) as Partial<Record<ProviderId, ProviderDefinition>>
   const log = options.log === undefined ? (line: string) => process.stderr.write(line + '\n') : options.log
   const bodyLimit = options.bodyLimit ?? 64 * 1024
   const clock = options.clock ?? ((options.sharedClock ?? config.sharedClock) ? new Clock() : undefined)
 
   const pending: Array<Omit<Listener, 'url'> & { url?: string }> = []
   for (const id of ids) {
-    const definition = definitions[id]
-    const tlsOption = typeof options.tls === 'object' ? options.tls[id] : options.tls
-    const tls = tlsOption === true ? definition.tls?.() : tlsOption || undefined
+    const tlsOption = tlsOf(id)
+    const tls = tlsOption === true ? definitions[id]!.tls?.() : tlsOption || undefined
     if (tlsOption === true && !tls && typeof options.tls === 'object')
       throw new Error(`Failed to start "${id}" with TLS: it has no TLS fixtures (give key and cert)`)
-    for (const [origin, { name, offset }] of Object.entries(definition.origins)) {
+    for (const [origin, { name, offset }] of Object.entries(manifestOf(id)!.origins)) {
       // rejectUnauthorized false: a client without a certificate (or with an unverified one) still gets an answer; only verified ones reach the provider.
       const requestTimeout = options.timeouts?.requestMs ?? 30_000
       const headersTimeout = Math.min(options.timeouts?.headersMs ?? 10_000, requestTimeout)
@@ -398,6 +409,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   }
 
   const started: Server[] = []
+  const closeAll = () => Promise.all(started.map((s) => new Promise((r) => s.close(r))))
   try {
     for (const listener of pending) {
       await new Promise<void>((resolve, reject) => {
@@ -412,7 +424,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       listener.url = `${listener.server instanceof HttpsServer ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${listener.port}`
     }
   } catch (error) {
-    await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
+    await closeAll()
     const e = error as NodeJS.ErrnoException
     throw new Error(
       `Failed to start the providers: ${e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port} is in use (try --port-base 0 for free ports)` : e.message}`,
@@ -420,36 +432,80 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     )
   }
   const listeners = pending as Listener[]
+  const listenersOf = (id: ProviderId) => listeners.filter((l) => l.provider === id)
+  const basePath = (id: ProviderId) => manifestOf(id)!.basePath
+  const seededDescription = (id: ProviderId) => placeSeeded(options.seeded![id]!, Object.fromEntries(listenersOf(id).map((l) => [l.name, l.url])))
 
   const providers: Partial<Record<ProviderId, ProviderRuntime>> = {}
-  for (const id of ids) {
-    const baseUrl = Object.fromEntries(listeners.filter((l) => l.provider === id).map((l) => [l.origin, l.url + definitions[id].basePath]))
+  // The index pages' links: every provider started, built or not, at its `default` (else first) origin, as its `baseUrl` is.
+  const beside = () =>
+    ids.map((id) => {
+      const own = listenersOf(id)
+      return { id, baseUrl: (own.find((l) => l.origin === 'default') ?? own[0]!).url + basePath(id) }
+    })
+
+  /** Builds a provider as the config sets it up, and serves its listeners' requests from then on. */
+  const build = (id: ProviderId, definition: ProviderDefinition): ProviderRuntime => {
+    const baseUrl = Object.fromEntries(listenersOf(id).map((l) => [l.origin, l.url + basePath(id)]))
     const section = config.providers?.[id]
+    const provider = withControlPaths(
+      definition.create({
+        ...section?.options,
+        baseUrl,
+        clock,
+        journal: options.journal ?? true,
+        bodyLimit,
+        strictness: section?.strictness,
+        clients: section?.clients,
+        users: (section as { users?: Array<Record<string, unknown>> } | undefined)?.users,
+        control: { hosts: controlHosts, token: options.controlToken },
+      }),
+    )
+    providers[id] = provider
+    linkProviders(provider, beside)
+    for (const listener of listenersOf(id)) {
+      const site: Site = { name: listener.name, origin: listener.origin, url: listener.url, provider, log, bodyLimit }
+      listener.server.removeAllListeners('request')
+      listener.server.on('request', (req, res) => (req as ServedRequest).serve(res, site))
+    }
+    return provider
+  }
+
+  for (const id of ids) {
+    if (deferred.has(id)) continue
     try {
-      providers[id] = withControlPaths(
-        definitions[id].create({
-          ...section?.options,
-          baseUrl,
-          clock,
-          journal: options.journal ?? true,
-          bodyLimit,
-          strictness: section?.strictness,
-          clients: section?.clients,
-          users: (section as { users?: Array<Record<string, unknown>> } | undefined)?.users,
-          control: { hosts: controlHosts, token: options.controlToken },
-        }),
-      )
+      build(id, definitions[id]!)
     } catch (error) {
-      await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
+      await closeAll()
       throw error
     }
   }
-  linkProviders(Object.values(providers) as ProviderRuntime[])
 
+  // A deferred provider: its first request loads its code and builds it; those arriving meanwhile wait (their bodies unread).
+  const building = new Map<ProviderId, Promise<void>>()
+  const whenBuilt = (id: ProviderId) => {
+    let promise = building.get(id)
+    if (!promise) {
+      promise = manifestOf(id)!
+        .load()
+        .then((definition) => build(id, definition).ready)
+      building.set(id, promise)
+    }
+    return promise
+  }
   for (const listener of listeners) {
-    const provider = providers[listener.provider]!
-    const site: Site = { name: listener.name, origin: listener.origin, url: listener.url, provider, log, bodyLimit }
-    listener.server.on('request', (req, res) => (req as ServedRequest).serve(res, site))
+    if (deferred.has(listener.provider))
+      listener.server.on('request', (req: ServedRequest, res: ServerResponse) =>
+        whenBuilt(listener.provider).then(
+          () => listener.server.emit('request', req, res),
+          (error: Error) => {
+            // Not expected (the fixtures alone build every provider at start in the tests): say so rather than hang.
+            log?.(`${listener.name} failed to build ${listener.provider}: ${error.message}`)
+            if (!res.headersSent)
+              res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' }).end(`oauth-dance could not start ${listener.provider}\n`)
+          },
+        ),
+      )
     // A handshake that timed out or failed: the connection goes, whatever Node's default for this event does.
     listener.server.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy())
     listener.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -464,7 +520,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     await Promise.all(Object.values(providers).map((p) => p!.ready))
   } catch (error) {
     // A declared client or user that cannot be added (its user unknown, its id taken): nothing keeps listening.
-    await Promise.all(started.map((s) => new Promise((r) => s.close(r))))
+    await closeAll()
     throw new Error(`Failed to start: ${(error as Error).message}`, { cause: error })
   }
 
@@ -473,7 +529,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     listeners,
     describe() {
       const out: Record<string, unknown> = {}
-      for (const id of ids) out[id] = providers[id]!.describe()
+      for (const id of ids) out[id] = providers[id]?.describe() ?? seededDescription(id)
       return { providers: out }
     },
     async close() {

@@ -8,9 +8,11 @@
 // Rollup, for its manual chunks: serve's core (server, store, control paths,
 // the core modules providers share, the manifests) is one chunk, zod one,
 // commander one, and each provider one, which the core loads only when `serve`
-// starts that provider (mocks/manifests.ts). `serve --providers keystone` so
-// loads Keystone's code alone, and `serve` with every provider a dozen files.
-// The harness and the browser adapter are chunks of their own, loaded on demand.
+// builds that provider (mocks/manifests.ts): on its first request, unless the
+// configuration sets it up. Beside them, seeded-descriptions.json: what each
+// provider describes when built with its fixtures (mocks/seeded.ts), which
+// `serve` prints before building them. The harness and the browser adapter are
+// chunks of their own, loaded on demand.
 import { rollup } from 'rollup'
 import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
@@ -105,6 +107,10 @@ export async function bundleBin(outDir = fileURLToPath(new URL('../dist/bundle',
   } finally {
     await bundle.close()
   }
+  // Beside the chunks: what each provider describes when built with its fixtures (mocks/seeded.ts), for serve's JSON line.
+  const { PROVIDER_DEFINITIONS } = await import('../dist/mocks/registry.js')
+  const { writeSeededDescriptions } = await import('../dist/mocks/seeded.js')
+  await writeSeededDescriptions(outDir, PROVIDER_DEFINITIONS)
 }
 
 // Run as a script (npm run build, npm run bench); imported, it only lends bundleBin.

@@ -3,16 +3,22 @@ import type { Reply } from '../core/reply.js'
 import type { Exchange } from '../core/journal.js'
 import type { ProviderDescription, ProviderRuntime } from '../core/provider.js'
 
-/** Other providers on the same `serve`, for the index page's links. */
-const siblings = new WeakMap<ProviderRuntime, ProviderRuntime[]>()
-
-/** Called by `serve`: each provider's index page then lists every provider it runs beside. */
-export function linkProviders(providers: ProviderRuntime[]): void {
-  for (const provider of providers) siblings.set(provider, providers)
+/** A provider as the index page links it. */
+export interface LinkedProvider {
+  id: string
+  baseUrl: string
 }
 
-export function providersBeside(provider: ProviderRuntime): ProviderRuntime[] {
-  return siblings.get(provider) ?? [provider]
+/** The providers on the same `serve`, for the index page's links (built or not yet: `serve` builds some on their first request). */
+const siblings = new WeakMap<ProviderRuntime, () => LinkedProvider[]>()
+
+/** Called by `serve` for each provider it builds: its index page then lists every provider `beside()` gives. */
+export function linkProviders(provider: ProviderRuntime, beside: () => LinkedProvider[]): void {
+  siblings.set(provider, beside)
+}
+
+export function providersBeside(provider: ProviderRuntime): LinkedProvider[] {
+  return siblings.get(provider)?.() ?? [{ id: provider.id, baseUrl: provider.baseUrl }]
 }
 
 /** How many of the latest exchanges the index shows. */
