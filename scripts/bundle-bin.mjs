@@ -108,8 +108,10 @@ export async function bundleBin(outDir = fileURLToPath(new URL('../dist/bundle',
     await bundle.close()
   }
   // Beside the chunks: what each provider describes when built with its fixtures (mocks/seeded.ts), for serve's JSON line.
-  const { PROVIDER_DEFINITIONS } = await import('../dist/mocks/registry.js')
-  const { writeSeededDescriptions } = await import('../dist/mocks/seeded.js')
+  // tsc's output, by URL: it exists only once built (`npm run deps` checks this file before any build).
+  const built = (path) => import(new URL(`../dist/${path}`, import.meta.url).href)
+  const { PROVIDER_DEFINITIONS } = await built('mocks/registry.js')
+  const { writeSeededDescriptions } = await built('mocks/seeded.js')
   await writeSeededDescriptions(outDir, PROVIDER_DEFINITIONS)
 }
 
