@@ -6,7 +6,7 @@ import { packageRoot, packageVersion } from '../mocks/package.js'
 import type { RunningServer } from '../mocks/server.js'
 import type { ProviderDescription } from '../mocks/core/provider.js'
 import { configFileIn, DEFAULT_CONFIG_FILE } from '../mocks/config/config-path.js'
-import type { ConfigFile } from '../mocks/config/config-file.js'
+import type { ConfigFile } from '../mocks/config/config-schema.js'
 import { readSeededDescriptions } from '../mocks/seeded.js'
 
 type ConfigModule = typeof import('../mocks/config/config-file.js')
@@ -26,11 +26,15 @@ function providerList(value: string): ProviderId[] {
   return ids as ProviderId[]
 }
 
-/** The `--config` file (or ./oauth-dance.config.json) with `--set` applied, validated; none without either. */
-async function readConfig(opts: { config?: string; set?: string[] }, loaded: ConfigModule | undefined): Promise<{ config?: ConfigFile; file?: string }> {
+/**
+ * The `--config` file (or ./oauth-dance.config.json) with `--set` applied,
+ * validated with the sections of the providers it names (loading no other
+ * provider's code); none without either.
+ */
+async function readConfig(opts: { config?: string; set?: string[] }): Promise<{ config?: ConfigFile; file?: string }> {
   if (opts.set === undefined && configFileIn(process.cwd(), opts.config) === undefined) return {}
-  const { loadConfig } = loaded ?? (await import('../mocks/config/config-file.js'))
-  return loadConfig({ configPath: opts.config, sets: opts.set })
+  const { loadConfigNamed } = await import('../mocks/config/config-schema.js')
+  return loadConfigNamed({ configPath: opts.config, sets: opts.set })
 }
 
 /** `serve`'s output for a person: each provider's URL(s), then the clients and users to sign in with. */
@@ -52,9 +56,9 @@ function humanDescription(running: RunningServer): string {
  * snapshot and calls this only in the restored process.
  *
  * `serve` without `--help` first runs without the config file's module, which
- * holds every provider's option schemas (for validation and help): it is loaded
- * when there is a configuration to read. A command line commander refuses is
- * then run again with it, so the error is followed by the whole help as before.
+ * holds every provider's option schemas (for `serve --help`; a configuration is
+ * validated with the named providers' alone). A command line commander refuses
+ * is then run again with it, so the error is followed by the whole help as before.
  */
 export async function main(argv: string[], { quick = argv[2] === 'serve' && !argv.includes('--help') && !argv.includes('-h') } = {}): Promise<void> {
   const configModule: ConfigModule | undefined = quick ? undefined : await import('../mocks/config/config-file.js')
@@ -90,7 +94,7 @@ export async function main(argv: string[], { quick = argv[2] === 'serve' && !arg
     )
     .addHelpText('after', () => (configModule ? `\n${configModule.providerOptionsHelp()}\n` : ''))
     .action(async (opts, command: Command) => {
-      const { config, file } = await readConfig(opts, configModule)
+      const { config, file } = await readConfig(opts)
       if (file && !opts.json && !opts.quiet) process.stderr.write(`[oauth-dance] config ${file}\n`)
       // Flags given on the command line win over the file; their defaults do not.
       const given = (name: string) => command.getOptionValueSource(name) === 'cli'

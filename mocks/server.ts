@@ -10,7 +10,7 @@ import type { ProviderRuntime, ReadBody } from './core/provider.js'
 import type { Reply } from './core/reply.js'
 import { NodeRequest, RawHeaders } from './core/request.js'
 import { manifestOf, PROVIDER_IDS, type ProviderId } from './manifests.js'
-import type { ConfigFile, ConfigFileInput } from './config/config-file.js'
+import type { ConfigFile, ConfigFileInput } from './config/config-schema.js'
 import type { ProviderDefinition } from './core/define.js'
 import { placeSeeded, type SeededDescriptions } from './seeded.js'
 import { linkProviders } from './control/index-page.js'
@@ -338,13 +338,14 @@ export function exposureWarning(host: string, tokenRequired: boolean): string {
 /**
  * The configuration validated as `serve --config` validates it. None, or an
  * empty one (every key is optional), is taken as it is, without loading the
- * config file's schema, which names every provider's options.
+ * config file's schema.
  */
 async function validConfig(input: ConfigFileInput | undefined): Promise<ConfigFile> {
   if (input === undefined) return {}
   if (typeof input === 'object' && input !== null && Object.getPrototypeOf(input) === Object.prototype && Object.keys(input).length === 0) return {}
-  const { parseConfig } = await import('./config/config-file.js')
-  return parseConfig(input, 'the config option')
+  // Only the named providers' sections: their option schemas are in their chunks.
+  const { parseConfigNamed } = await import('./config/config-schema.js')
+  return parseConfigNamed(input, 'the config option')
 }
 
 /**

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { applySets, CONFIG_SCHEMA_PATH, configFileSchema, configJsonSchema, loadConfig, parseConfig } from './config-file.js'
 import { serve } from '../server.js'
+import { parseConfigNamed } from './config-schema.js'
 
 describe('the published JSON Schema', () => {
   it('is the one generated from the zod schemas (run `npm run config-schema` after changing an option)', () => {
@@ -52,6 +53,42 @@ describe('parseConfig', () => {
   it('gives back an empty file as zod would, without validating it (no top-level key has a default)', () => {
     expect(parseConfig({}, 'x')).toEqual({})
     expect(configFileSchema.parse({})).toEqual({})
+  })
+})
+
+describe("parseConfigNamed (serve's: only the named providers' sections)", () => {
+  // Valid and invalid configurations: the same result, or the same message, as with every provider's sections.
+  const configurations: unknown[] = [
+    {},
+    { portBase: 0, host: 'localhost', sharedClock: true },
+    { providers: { cloud66: { options: { tokenResponse: 'json' } } } },
+    { providers: { keystone: { strictness: 'lenient', clients: [{ name: 'ci', user: 'demo' }] }, cogo: { options: { audience: 'https://a.example' } } } },
+    { portBase: 70000, providers: { cogo: { users: [] }, gocd: { options: { security: 'maybe' } } } },
+    { providers: { okta: {}, keystone: { options: { nope: 1 } } } },
+    { providers: 'keystone' },
+    { providers: { standard: 5 } },
+    { $schema: 1, extra: true },
+    'not an object',
+  ]
+  for (const configuration of configurations)
+    it(`treats ${JSON.stringify(configuration)} as parseConfig does`, async () => {
+      let expected: unknown
+      try {
+        expected = { config: parseConfig(configuration, 'x.json') }
+      } catch (error) {
+        expected = { error: (error as Error).message }
+      }
+      const named = await parseConfigNamed(configuration, 'x.json').then(
+        (config) => ({ config }),
+        (error: Error) => ({ error: error.message }),
+      )
+      expect(named).toEqual(expected)
+    })
+
+  it('names every provider when a configuration names one that is not', async () => {
+    await expect(parseConfigNamed({ providers: { okta: {} } }, 'x.json')).rejects.toThrow(
+      'providers.okta is not a provider (allowed: carina, keystone, cloud66, cogo, gocd, standard)',
+    )
   })
 })
 
