@@ -119,14 +119,13 @@ export function applySets(config: unknown, assignments: readonly string[]): Reco
     } catch {
       // Not JSON: the string as written (`lenient`, a URL).
     }
-    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
     // A file whose `providers` (or section) is not an object keeps it, for parseConfig to name.
     const providers = (out.providers ??= {})
-    if (!isObject(providers)) continue
+    if (!isPlainObject(providers)) continue
     const section = (providers[provider] ??= {})
-    if (!isObject(section)) continue
+    if (!isPlainObject(section)) continue
     if (key === 'strictness') section.strictness = value
-    else if (isObject((section.options ??= {}))) section.options[key] = value
+    else if (isPlainObject((section.options ??= {}))) section.options[key] = value
   }
   return out
 }
