@@ -310,7 +310,7 @@ async function startup() {
     `  serve: median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')}); listening ${r.medianListeningMs.toFixed(0)} ms`,
   )
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
-  log(`  bare node:http importing zod first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
+  log(`  bare node:http importing zod/mini first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
   log(`  Keystone fidelity floor to its first token: median ${r.keystoneFloor.medianMs.toFixed(0)} ms`)
   log(
     `  serve --providers keystone (Keystone's code alone, ${kib(r.keystoneOnly.bytes)} loaded; serve ${kib(r.bytes)}) to its first token: median ${r.keystoneOnly.medianMs.toFixed(0)} ms`,
@@ -509,7 +509,7 @@ function summarize(r) {
     target('  beside: node -e 0, spawn to exit (ms)', r.startup.nodeExit.medianMs, '(baseline)')
     target('  beside: bare node:http server, spawn to first answer (ms)', r.startup.bareHttp.medianMs, '(baseline)')
     target(
-      '  beside: bare node:http server importing zod from node_modules first, spawn to first answer (ms)',
+      '  beside: bare node:http server importing zod/mini from node_modules first, spawn to first answer (ms)',
       r.startup.bareHttpZod.medianMs,
       '(context: zod loaded file by file from node_modules)',
     )
@@ -599,7 +599,7 @@ function renderTable(r) {
       `| bare node:http server (bench/servers/bare-http.mjs), first answer | ${r.startup.bareHttp.medianMs.toFixed(0)} | ${r.startup.bareHttp.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
     lines.push(
-      `| bare node:http server importing zod first (bare-http.mjs --with-zod), first answer | ${r.startup.bareHttpZod.medianMs.toFixed(0)} | ${r.startup.bareHttpZod.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+      `| bare node:http server importing zod/mini first (bare-http.mjs --with-zod), first answer | ${r.startup.bareHttpZod.medianMs.toFixed(0)} | ${r.startup.bareHttpZod.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
     lines.push(
       `| Keystone fidelity floor (bench/servers/keystone-floor.mjs), first token | ${r.startup.keystoneFloor.medianMs.toFixed(0)} | ${r.startup.keystoneFloor.runs.map((x) => x.toFixed(0)).join(', ')} |`,

@@ -160,7 +160,7 @@ export async function buildSnapshots(dir = SNAPSHOT_DIR) {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'guard.mjs'), GUARD)
-  writeFileSync(join(dir, 'jitless.mjs'), `import { config } from 'zod'\nconfig({ jitless: true })\n`)
+  writeFileSync(join(dir, 'jitless.mjs'), `import { config } from 'zod/mini'\nconfig({ jitless: true })\n`)
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   const built = { node: process.version }
   for (const [name, entry] of Object.entries(ENTRIES)) {

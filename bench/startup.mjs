@@ -3,7 +3,7 @@
 // first client-credentials token is answered; beside two baselines spawned the
 // same way in the same run: `node -e 0` (Node's own start and exit) and a bare
 // node:http server (bench/servers/bare-http.mjs) until its first answer, and
-// the same server importing zod from node_modules first (what zod costs a
+// the same server importing zod/mini from node_modules first (what zod costs a
 // server that imports it; the bin's bundle carries the parts it uses), and
 // the Keystone fidelity floor (bench/servers/keystone-floor.mjs) until it
 // answers the same client-credentials request as Keystone does: the least a

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { config } from 'zod'
+import { config } from 'zod/mini'
 
 // zod compiles a parser (new Function) for each object schema the first time it
 // validates: dearer than the few validations `serve` runs each schema at start

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { configJsonSchema, PROVIDER_OPTION_SCHEMAS, providerOptionsHelp } from './config/config-file.js'
 import { DEFINITIONS, PROVIDER_DEFINITIONS, PROVIDERS, ROUTE_IDS } from './registry.js'
 import { PROVIDER_IDS, PROVIDER_MANIFESTS } from './manifests.js'
+import * as z from './store/zod.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -82,7 +83,7 @@ describe('provider options', () => {
       const listed = json.properties.providers.properties[definition.id].properties.options.properties
       expect(Object.keys(listed)).toEqual(Object.keys(definition.options.shape))
       for (const [key, option] of Object.entries(definition.options.shape)) {
-        const description = (option as { description?: string }).description
+        const description = z.globalRegistry.get(option)?.description
         expect(description, `${definition.id}.${key} has a one-line description`).toMatch(/\S/)
         expect(listed[key].description).toBe(description)
         expect(help).toContain(`${definition.id}.${key}: `)

@@ -6,7 +6,8 @@
 // from where npm installed them beside the package.
 //
 // Rollup, for its manual chunks: serve's core (server, store, control paths,
-// the core modules providers share, the manifests) is one chunk, zod one,
+// the core modules providers share, the manifests) is one chunk, zod one (and
+// its JSON Schema printer, for the config file's schema, another),
 // commander one, and each provider one, which the core loads only when `serve`
 // builds that provider (mocks/manifests.ts): on its first request, unless the
 // configuration sets it up. Beside them, seeded-descriptions.json: what each
@@ -43,6 +44,8 @@ function chunkOf(path) {
   const inPackage = path.replaceAll('\\', '/').slice(ROOT.length - 1)
   const provider = PROVIDER_MODULE.exec(inPackage)
   if (provider) return `provider-${provider[1] ?? provider[2]}`
+  // zod's JSON Schema printer is for the config file's schema and help only, not serve's path.
+  if (/\/node_modules\/zod\/v4\/core\/(?:to-json-schema|json-schema-processors|json-schema-generator)\.js$/.test(inPackage)) return 'zod-json-schema'
   if (inPackage.includes('/node_modules/zod/')) return 'zod'
   if (inPackage.includes('/node_modules/commander/')) return 'commander'
   if (CORE_MODULE.test(inPackage) || /\/node_modules\/(?:@msw\/data|es-toolkit|cookie)\//.test(inPackage)) return 'core'

@@ -1,7 +1,7 @@
 // The start-up baseline for `serve`: a bare node:http server on a free port,
 // printing one line of JSON once listening, answering a fixed token.
-// With --with-zod it first imports zod from node_modules, as the library does
-// (the bin's bundle carries its own tree-shaken copy): what zod costs a
+// With --with-zod it first imports zod/mini from node_modules, as the library
+// does (the bin's bundle carries its own tree-shaken copy): what zod costs a
 // server that imports it.
 // bench/startup-snapshot.mjs also bundles it into a startup snapshot, whose
 // restored process calls start().
@@ -22,6 +22,6 @@ export function start() {
 }
 
 if (!process.execArgv.includes('--build-snapshot')) {
-  if (process.argv.includes('--with-zod')) import('zod').then(start)
+  if (process.argv.includes('--with-zod')) import('zod/mini').then(start)
   else start()
 }

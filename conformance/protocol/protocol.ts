@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import type * as z from '../../mocks/store/zod.js'
+import { fromJsonSchema, type JsonSchema } from './json-schema.js'
 import schema from './protocol.schema.json' with { type: 'json' }
 
 /**
@@ -11,12 +12,12 @@ export const PROTOCOL_SCHEMA = schema
 
 type Definition = keyof typeof schema.$defs
 
-const validators = new Map<Definition, z.ZodType>()
+const validators = new Map<Definition, z.ZodMiniType>()
 
-function validator(name: Definition): z.ZodType {
+function validator(name: Definition): z.ZodMiniType {
   let v = validators.get(name)
   if (!v) {
-    v = z.fromJSONSchema({ $schema: schema.$schema, $defs: schema.$defs, $ref: `#/$defs/${name}` } as unknown as Parameters<typeof z.fromJSONSchema>[0])
+    v = fromJsonSchema({ $ref: `#/$defs/${name}` }, schema as JsonSchema)
     validators.set(name, v)
   }
   return v

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../store/zod.js'
 import type { OptionsSchema } from '../core/options.js'
 import { DEFINITIONS, PROVIDER_DEFINITIONS, type ProviderId } from '../registry.js'
 import { configSchemaFor, readConfigInput, validateConfig, type ConfigFile } from './config-schema.js'

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import * as z from 'zod'
+import * as z from '../store/zod.js'
 import { describeIssues, OptionsError } from '../core/options.js'
 import type { ProviderDefinition } from '../core/define.js'
 import { configFileIn, DEFAULT_CONFIG_FILE } from './config-path.js'
@@ -12,18 +12,17 @@ import { LAST_PORT_OFFSET, manifestOf, MAX_PORT_BASE, PORT_BASE_RANGE, PROVIDER_
 
 function providerSection({ id, options, accounts }: Pick<ProviderDefinition, 'id' | 'options' | 'accounts'>) {
   return z
-    .object({
-      strictness: z
-        .enum(['strict', 'lenient'])
-        .optional()
-        .describe('"strict" (default): refuse what the real provider refuses; "lenient": serve it and record notes.violations'),
-      options: options.optional().describe(`${id}'s options (README, the provider's section)`),
-      clients: z.array(accounts.clientSchema).optional().describe(`${accounts.clientNoun}s added after the fixtures; kept by reset`),
-      ...(accounts.userSchema ? { users: z.array(accounts.userSchema).optional().describe('Users added after the fixtures; kept by reset') } : {}),
-    })
-    .strict()
-    .optional()
-    .describe(`${id}: options, extra clients and users, strictness`)
+    .optional(
+      z.strictObject({
+        strictness: z
+          .optional(z.enum(['strict', 'lenient']))
+          .check(z.describe('"strict" (default): refuse what the real provider refuses; "lenient": serve it and record notes.violations')),
+        options: z.optional(options).check(z.describe(`${id}'s options (README, the provider's section)`)),
+        clients: z.optional(z.array(accounts.clientSchema)).check(z.describe(`${accounts.clientNoun}s added after the fixtures; kept by reset`)),
+        ...(accounts.userSchema ? { users: z.optional(z.array(accounts.userSchema)).check(z.describe('Users added after the fixtures; kept by reset')) } : {}),
+      }),
+    )
+    .check(z.describe(`${id}: options, extra clients and users, strictness`))
 }
 
 /**
@@ -35,21 +34,23 @@ export function configSchemaFor(definitions: ReadonlyArray<Pick<ProviderDefiniti
     ProviderId,
     ReturnType<typeof providerSection>
   >
-  return z
-    .object({
-      $schema: z.string().optional().describe('The JSON Schema of this file, for editors: node_modules/oauth-dance/schema/oauth-dance.config.schema.json'),
-      portBase: z
-        .number({ error: 'must be a number' })
-        .int({ error: PORT_BASE_RANGE })
-        .min(0, { error: PORT_BASE_RANGE })
-        .max(MAX_PORT_BASE, { error: PORT_BASE_RANGE })
-        .optional()
-        .describe(`Listeners on portBase+1 ... portBase+${LAST_PORT_OFFSET} (default 4400); 0 takes free ports. --port-base wins`),
-      host: z.string().min(1, { error: 'must not be empty' }).optional().describe('Interface to listen on (default 127.0.0.1). --host wins'),
-      sharedClock: z.boolean().optional().describe('One mock clock for every provider, so advancing one advances all'),
-      providers: z.object(sections).strict().optional().describe('Per provider: options, extra clients and users, strictness'),
-    })
-    .strict()
+  return z.strictObject({
+    $schema: z
+      .optional(z.string())
+      .check(z.describe('The JSON Schema of this file, for editors: node_modules/oauth-dance/schema/oauth-dance.config.schema.json')),
+    portBase: z
+      .optional(
+        z
+          .number({ error: 'must be a number' })
+          .check(z.int({ error: PORT_BASE_RANGE }), z.minimum(0, { error: PORT_BASE_RANGE }), z.maximum(MAX_PORT_BASE, { error: PORT_BASE_RANGE })),
+      )
+      .check(z.describe(`Listeners on portBase+1 ... portBase+${LAST_PORT_OFFSET} (default 4400); 0 takes free ports. --port-base wins`)),
+    host: z
+      .optional(z.string().check(z.minLength(1, { error: 'must not be empty' })))
+      .check(z.describe('Interface to listen on (default 127.0.0.1). --host wins')),
+    sharedClock: z.optional(z.boolean()).check(z.describe('One mock clock for every provider, so advancing one advances all')),
+    providers: z.optional(z.strictObject(sections)).check(z.describe('Per provider: options, extra clients and users, strictness')),
+  })
 }
 
 export type ConfigFile = z.output<ReturnType<typeof configSchemaFor>>

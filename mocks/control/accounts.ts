@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../store/zod.js'
 import { randomHex } from '../core/secrets.js'
 import type { Client, Store, User } from '../store/index.js'
 import { AccountError } from './control-api.js'
@@ -11,25 +11,27 @@ import { AccountError } from './control-api.js'
 
 /** `id` and `secret` of a new client: given, or random as the provider's registration page makes them. */
 export const clientIdentity = {
-  id: z.string().min(1, { error: 'must not be empty' }).optional().describe('client_id (default: random, as the registration page makes it)'),
-  secret: z.string().min(1, { error: 'must not be empty' }).optional().describe('client_secret (default: random)'),
-  name: z.string().min(1, { error: 'must not be empty' }).describe('The name the consent page shows'),
+  id: z
+    .optional(z.string().check(z.minLength(1, { error: 'must not be empty' })))
+    .check(z.describe('client_id (default: random, as the registration page makes it)')),
+  secret: z.optional(z.string().check(z.minLength(1, { error: 'must not be empty' }))).check(z.describe('client_secret (default: random)')),
+  name: z.string().check(z.minLength(1, { error: 'must not be empty' }), z.describe('The name the consent page shows')),
 }
 
 export const userIdentity = {
-  username: z.string().min(1, { error: 'must not be empty' }).describe('The login name'),
-  password: z.string().min(1, { error: 'must not be empty' }).describe('The password the login page takes'),
+  username: z.string().check(z.minLength(1, { error: 'must not be empty' }), z.describe('The login name')),
+  password: z.string().check(z.minLength(1, { error: 'must not be empty' }), z.describe('The password the login page takes')),
 }
 
 /** A zod check over a list of redirect URIs with the provider's own validator (the words its registration page shows). */
 export function redirectUrisChecked(validate: (uris: string[]) => string[], description: string) {
-  return z
-    .array(z.string())
-    .min(1, { error: 'must list at least one redirect URI' })
-    .superRefine((uris, ctx) => {
+  return z.array(z.string()).check(
+    z.minLength(1, { error: 'must list at least one redirect URI' }),
+    z.superRefine((uris, ctx) => {
       for (const message of validate(uris)) ctx.addIssue({ code: 'custom', message })
-    })
-    .describe(description)
+    }),
+    z.describe(description),
+  )
 }
 
 /** The users and clients of the core store; codes, grants, tokens and sessions are removed with them where the provider keeps them. */
@@ -116,17 +118,12 @@ export async function removeUser(store: CoreStore, username: string): Promise<bo
  * URIs checked by the provider's page rule and the scopes limited to its own.
  */
 export function developerApplicationSchema(scopes: Record<string, string>, redirectUris: ReturnType<typeof redirectUrisChecked>) {
-  return z
-    .object({
-      ...clientIdentity,
-      redirectUris,
-      scopes: z
-        .array(z.enum(Object.keys(scopes) as [string, ...string[]]))
-        .optional()
-        .describe('Scopes it may request (default: all)'),
-      owner: z.string().optional().describe('Username of the developer who registered it (default: the first user)'),
-    })
-    .strict()
+  return z.strictObject({
+    ...clientIdentity,
+    redirectUris,
+    scopes: z.optional(z.array(z.enum(Object.keys(scopes) as [string, ...string[]]))).check(z.describe('Scopes it may request (default: all)')),
+    owner: z.optional(z.string()).check(z.describe('Username of the developer who registered it (default: the first user)')),
+  })
 }
 
 /** Adds a developer application for its `owner` (default the first user), listed with the provider's scopes. */

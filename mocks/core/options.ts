@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../store/zod.js'
 
 /**
  * Provider options as zod schemas: each provider's folder exports one
@@ -6,18 +6,20 @@ import * as z from 'zod'
  * config file and `serve --set` validate against, `/__oauth-dance/options`
  * changes at run time, and `schema/oauth-dance.config.schema.json` is
  * generated from. Every key has a default (or is optional) and a one-line
- * `.describe()`.
+ * `z.describe()`.
  */
-export type OptionsSchema = z.ZodObject<z.ZodRawShape, z.core.$strict>
+export type OptionsSchema = z.ZodMiniObject<z.core.$ZodShape, z.core.$strict>
 
 /** A whole number of seconds above zero, with the message the errors below use. */
 export function positiveSeconds(description: string, defaultValue: number) {
   return z
-    .number({ error: 'must be a number of seconds' })
-    .int({ error: 'must be a positive integer' })
-    .positive({ error: 'must be a positive integer' })
-    .default(defaultValue)
-    .describe(description)
+    ._default(
+      z
+        .number({ error: 'must be a number of seconds' })
+        .check(z.int({ error: 'must be a positive integer' }), z.positive({ error: 'must be a positive integer' })),
+      defaultValue,
+    )
+    .check(z.describe(description))
 }
 
 /** Thrown for options, config files and control requests that do not fit their schema; its message names every problem. */

@@ -11,7 +11,7 @@ import { InvalidGrant, quoteAuthParam, type OAuthError } from './errors.js'
 import type { Clock } from './clock.js'
 import type { Params } from './params.js'
 import type { AuthorizationCode, Client, Store, Token, tokenSchema } from '../store/index.js'
-import type { z } from 'zod'
+import type * as z from '../store/zod.js'
 
 /** The part of a provider runtime the token helpers use. */
 export interface TokenStoreAccess {

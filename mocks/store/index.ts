@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from './zod.js'
 import { indexedCollection, type IndexedCollection, type StoredRecord } from './indexed.js'
 
 export { attachStoreClock, purgeStore } from './indexed.js'
@@ -62,8 +62,8 @@ export const userSchema = z.object({
   username: z.string(),
   password: z.string(),
   /** Free-form profile the provider renders (Carina `/me`, GoCD name...). */
-  profile: z.record(z.string(), z.unknown()).default({}),
-  admin: z.boolean().default(false),
+  profile: z._default(z.record(z.string(), z.unknown()), {}),
+  admin: z._default(z.boolean(), false),
 })
 export type User = StoredRecord<typeof userSchema>
 
@@ -71,26 +71,26 @@ export const clientSchema = z.object({
   clientId: z.string(),
   clientSecret: z.string(),
   name: z.string(),
-  redirectUris: z.array(z.string()).default([]),
+  redirectUris: z._default(z.array(z.string()), []),
   /** Scopes the client may request; empty means every scope the provider has. */
-  scopes: z.array(z.string()).default([]),
-  grantTypes: z.array(z.string()).default([]),
+  scopes: z._default(z.array(z.string()), []),
+  grantTypes: z._default(z.array(z.string()), []),
   /** The user who registered it (Carina developer applications). */
-  ownerId: z.string().nullable().default(null),
+  ownerId: z._default(z.nullable(z.string()), null),
   createdAtMs: z.number(),
   /** Anything provider specific (Keystone project, Cogo audience...). */
-  meta: z.record(z.string(), z.unknown()).default({}),
+  meta: z._default(z.record(z.string(), z.unknown()), {}),
 })
 export type Client = StoredRecord<typeof clientSchema>
 
 export const sessionSchema = z.object({
   id: z.string(),
-  userId: z.string().nullable(),
+  userId: z.nullable(z.string()),
   /** Per-session anti-CSRF token, required on every form POST. */
   csrfToken: z.string(),
   createdAtMs: z.number(),
   /** Mock time it was last used; it goes {@link SESSION_IDLE_MS} after (null: not since its creation). */
-  lastSeenAtMs: z.number().nullable().default(null),
+  lastSeenAtMs: z._default(z.nullable(z.number()), null),
 })
 export type Session = StoredRecord<typeof sessionSchema>
 
@@ -101,7 +101,7 @@ export const grantSchema = z.object({
   clientId: z.string(),
   scopes: z.array(z.string()),
   createdAtMs: z.number(),
-  revokedAtMs: z.number().nullable().default(null),
+  revokedAtMs: z._default(z.nullable(z.number()), null),
 })
 export type Grant = StoredRecord<typeof grantSchema>
 
@@ -109,35 +109,35 @@ export const codeSchema = z.object({
   code: z.string(),
   clientId: z.string(),
   userId: z.string(),
-  redirectUri: z.string().nullable(),
+  redirectUri: z.nullable(z.string()),
   /** Whether the authorization request carried `redirect_uri` (RFC 6749 §4.1.3). */
   redirectUriGiven: z.boolean(),
   scopes: z.array(z.string()),
-  state: z.string().nullable(),
-  codeChallenge: z.string().nullable().default(null),
-  codeChallengeMethod: z.string().nullable().default(null),
+  state: z.nullable(z.string()),
+  codeChallenge: z._default(z.nullable(z.string()), null),
+  codeChallengeMethod: z._default(z.nullable(z.string()), null),
   issuedAtMs: z.number(),
   expiresAtMs: z.number(),
   /** Set when redeemed; a second redemption is a replay (RFC 6749 §4.1.2, §10.5). */
-  redeemedAtMs: z.number().nullable().default(null),
+  redeemedAtMs: z._default(z.nullable(z.number()), null),
 })
 export type AuthorizationCode = StoredRecord<typeof codeSchema>
 
 export const tokenSchema = z.object({
   token: z.string(),
-  refreshToken: z.string().nullable().default(null),
+  refreshToken: z._default(z.nullable(z.string()), null),
   clientId: z.string(),
-  userId: z.string().nullable(),
+  userId: z.nullable(z.string()),
   scopes: z.array(z.string()),
   issuedAtMs: z.number(),
   /** null: never expires (Cloud 66). */
-  expiresAtMs: z.number().nullable(),
-  revokedAtMs: z.number().nullable().default(null),
+  expiresAtMs: z.nullable(z.number()),
+  revokedAtMs: z._default(z.nullable(z.number()), null),
   /** The code this token was issued for, so a replay can revoke it. */
-  code: z.string().nullable().default(null),
+  code: z._default(z.nullable(z.string()), null),
   /** The refresh token used to make this one, if any. */
-  refreshedFrom: z.string().nullable().default(null),
-  meta: z.record(z.string(), z.unknown()).default({}),
+  refreshedFrom: z._default(z.nullable(z.string()), null),
+  meta: z._default(z.record(z.string(), z.unknown()), {}),
 })
 export type Token = StoredRecord<typeof tokenSchema>
 

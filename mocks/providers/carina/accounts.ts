@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../../store/zod.js'
 import {
   addDeveloperApplication,
   createUser,
@@ -25,13 +25,11 @@ export const carinaAccounts: AccountsDefinition<CarinaRuntime> = {
   ),
   addClient: (provider, input) => addDeveloperApplication(provider, input, CARINA_SCOPES),
   removeClient: (provider, id) => removeClient(provider.store, id),
-  userSchema: z
-    .object({
-      ...userIdentity,
-      email: z.string().optional().describe('Shown by GET /me'),
-      fullName: z.string().optional().describe('full_name of GET /me'),
-    })
-    .strict(),
+  userSchema: z.strictObject({
+    ...userIdentity,
+    email: z.optional(z.string()).check(z.describe('Shown by GET /me')),
+    fullName: z.optional(z.string()).check(z.describe('full_name of GET /me')),
+  }),
   async addUser(provider, input) {
     const { store } = provider
     // Rackspace user ids are numbers (GET /me shows "id": 123).

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../../store/zod.js'
 import {
   addDeveloperApplication,
   createUser,
@@ -25,13 +25,11 @@ export const cloud66Accounts: AccountsDefinition<Cloud66Runtime> = {
   ),
   addClient: (provider, input) => addDeveloperApplication(provider, input, CLOUD66_SCOPES),
   removeClient: (provider, id) => removeClient(provider.store, id),
-  userSchema: z
-    .object({
-      ...userIdentity,
-      email: z.string().optional().describe('The account email'),
-      developer: z.boolean().default(true).describe('Developer mode on (Account > Apps), which registering applications needs'),
-    })
-    .strict(),
+  userSchema: z.strictObject({
+    ...userIdentity,
+    email: z.optional(z.string()).check(z.describe('The account email')),
+    developer: z._default(z.boolean(), true).check(z.describe('Developer mode on (Account > Apps), which registering applications needs')),
+  }),
   async addUser(provider, input) {
     const user = await createUser(provider.store, input as never, {
       profile: { email: input.email ?? `${input.username}@example.com`, developer: input.developer },

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../../store/zod.js'
 import { createStore, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection, type StoredRecord } from '../../store/indexed.js'
 
@@ -25,7 +25,7 @@ export const stackSchema = z.object({
   updatedAtMs: z.number(),
   lastActivityMs: z.number(),
   /** When the last redeployment was queued; null when none is in flight. */
-  redeployQueuedAtMs: z.number().nullable().default(null),
+  redeployQueuedAtMs: z._default(z.nullable(z.number()), null),
 })
 export type Stack = StoredRecord<typeof stackSchema>
 

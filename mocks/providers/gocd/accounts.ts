@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../../store/zod.js'
 import {
   clientIdentity,
   createClient,
@@ -17,19 +17,17 @@ import type { GocdRuntime } from './config.js'
 /** GoCD's OAuth clients (Admin > OAuth Clients, registered by an administrator) and users, added without the pages. */
 export const gocdAccounts: AccountsDefinition<GocdRuntime> = {
   clientNoun: 'OAuth client',
-  clientSchema: z
-    .object({
-      ...clientIdentity,
-      redirectUris: redirectUrisChecked(
-        (uris) =>
-          uris.length > 1
-            ? ['a GoCD OAuth client has one Redirect URL']
-            : uris.filter((u) => !REDIRECT_URI.test(u) || /\s/.test(u)).map((u) => `Redirect uri "${u}" is invalid`),
-        'The one Redirect URL, http(s) (what the New OAuth Client page accepts)',
-      ),
-      registeredBy: z.string().optional().describe('Username of the administrator who registers it (default: the first administrator)'),
-    })
-    .strict(),
+  clientSchema: z.strictObject({
+    ...clientIdentity,
+    redirectUris: redirectUrisChecked(
+      (uris) =>
+        uris.length > 1
+          ? ['a GoCD OAuth client has one Redirect URL']
+          : uris.filter((u) => !REDIRECT_URI.test(u) || /\s/.test(u)).map((u) => `Redirect uri "${u}" is invalid`),
+      'The one Redirect URL, http(s) (what the New OAuth Client page accepts)',
+    ),
+    registeredBy: z.optional(z.string()).check(z.describe('Username of the administrator who registers it (default: the first administrator)')),
+  }),
   async addClient(provider, input) {
     const { store } = provider
     const admin =
@@ -40,7 +38,7 @@ export const gocdAccounts: AccountsDefinition<GocdRuntime> = {
     return listedClient(client, [])
   },
   removeClient: (provider, id) => removeClient(provider.store, id),
-  userSchema: z.object({ ...userIdentity, admin: z.boolean().default(false).describe('A Go administrator (manages OAuth clients)') }).strict(),
+  userSchema: z.strictObject({ ...userIdentity, admin: z._default(z.boolean(), false).check(z.describe('A Go administrator (manages OAuth clients)')) }),
   async addUser(provider, input) {
     const id = Math.max(0, ...provider.store.users.collection.findMany().map((u) => Number(u.id) || 0)) + 1
     const user = await createUser(provider.store, input as never, { id: String(id), admin: input.admin === true, profile: { name: input.username } })

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../../store/zod.js'
 import { clientIdentity, findUser, userIdentity } from '../../control/accounts.js'
 import { AccountError, type AccountsDefinition } from '../../control/control-api.js'
 import { randomBase64Url, randomHex } from '../../core/secrets.js'
@@ -48,17 +48,19 @@ export function listedCredential(store: KeystoneStore, credential: ApplicationCr
 export const keystoneAccounts: AccountsDefinition<KeystoneRuntime> = {
   clientNoun: 'application credential',
   clientCollection: 'applicationCredentials',
-  clientSchema: z
-    .object({
-      ...clientIdentity,
-      name: clientIdentity.name.describe('The application credential name, unique per user'),
-      user: z.string().min(1, { error: 'must not be empty' }).describe('Username of the user it belongs to'),
-      project: z.string().optional().describe("Project id or name it is scoped to (default: the user's default project)"),
-      roles: z.array(z.string()).min(1, { error: 'must name at least one role' }).optional().describe("Role names it delegates (default: the user's roles)"),
-      description: z.string().optional(),
-      expiresAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date and time' }).optional().describe('When it stops working (default: never)'),
-    })
-    .strict(),
+  clientSchema: z.strictObject({
+    ...clientIdentity,
+    name: clientIdentity.name.check(z.describe('The application credential name, unique per user')),
+    user: z.string().check(z.minLength(1, { error: 'must not be empty' }), z.describe('Username of the user it belongs to')),
+    project: z.optional(z.string()).check(z.describe("Project id or name it is scoped to (default: the user's default project)")),
+    roles: z
+      .optional(z.array(z.string()).check(z.minLength(1, { error: 'must name at least one role' })))
+      .check(z.describe("Role names it delegates (default: the user's roles)")),
+    description: z.optional(z.string()),
+    expiresAt: z
+      .optional(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date and time' }))
+      .check(z.describe('When it stops working (default: never)')),
+  }),
   async addClient(provider, input) {
     const { store } = provider
     const user = findUser(store, input.user as string)
@@ -101,19 +103,17 @@ export const keystoneAccounts: AccountsDefinition<KeystoneRuntime> = {
     await provider.store.applicationCredentials.collection.delete(credential)
     return true
   },
-  userSchema: z
-    .object({
-      ...userIdentity,
-      id: z
-        .string()
-        .regex(/^[0-9a-f]{32}$/, { error: 'must be 32 hex digits, as Keystone ids are' })
-        .optional()
-        .describe('User id (default: random 32 hex digits); the client_id of mutual TLS'),
-      email: z.string().optional(),
-      defaultProject: z.string().optional().describe('Project id or name (default: "demo")'),
-      roles: z.array(z.string()).min(1, { error: 'must name at least one role' }).default(['member']).describe('Role names on the default project'),
-    })
-    .strict(),
+  userSchema: z.strictObject({
+    ...userIdentity,
+    id: z
+      .optional(z.string().check(z.regex(/^[0-9a-f]{32}$/, { error: 'must be 32 hex digits, as Keystone ids are' })))
+      .check(z.describe('User id (default: random 32 hex digits); the client_id of mutual TLS')),
+    email: z.optional(z.string()),
+    defaultProject: z.optional(z.string()).check(z.describe('Project id or name (default: "demo")')),
+    roles: z
+      ._default(z.array(z.string()).check(z.minLength(1, { error: 'must name at least one role' })), ['member'])
+      .check(z.describe('Role names on the default project')),
+  }),
   async addUser(provider, input) {
     const { store } = provider
     const project = findProject(store, (input.defaultProject as string | undefined) ?? keystoneFixtures.user.defaultProjectId)

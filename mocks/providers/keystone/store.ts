@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../../store/zod.js'
 import { createStore, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection, type StoredRecord } from '../../store/indexed.js'
 
@@ -20,8 +20,8 @@ export const applicationCredentialSchema = z.object({
   userId: z.string(),
   projectId: z.string(),
   secret: z.string(),
-  description: z.string().nullable(),
-  expiresAtMs: z.number().nullable(),
+  description: z.nullable(z.string()),
+  expiresAtMs: z.nullable(z.number()),
   /** Role names delegated. */
   roles: z.array(z.string()),
   unrestricted: z.boolean(),

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../../store/zod.js'
 import { clientIdentity, createClient, createUser, listedClient, redirectUrisChecked, removeClient, removeUser, userIdentity } from '../../control/accounts.js'
 import type { AccountsDefinition } from '../../control/control-api.js'
 import { STANDARD_SCOPES, type StandardClientMeta, type StandardRuntime } from './config.js'
@@ -27,25 +27,20 @@ function redirectUriProblems(uris: string[]): string[] {
 /** standard's clients (as Dynamic Client Registration would add them, with a chosen id) and users. */
 export const standardAccounts: AccountsDefinition<StandardRuntime> = {
   clientNoun: 'client',
-  clientSchema: z
-    .object({
-      ...clientIdentity,
-      redirectUris: redirectUrisChecked(redirectUriProblems, 'Redirect URIs, compared exactly (any port on a loopback IP)'),
-      tokenEndpointAuthMethod: z
-        .enum(['client_secret_basic', 'client_secret_post', 'none'])
-        .default('client_secret_basic')
-        .describe('"none" for a public client (no secret, PKCE)'),
-      scopes: z
-        .array(z.enum(Object.keys(STANDARD_SCOPES) as [string, ...string[]]))
-        .optional()
-        .describe('Scopes it may request (default: all)'),
-      requirePushedAuthorizationRequests: z
-        .boolean()
-        .default(false)
-        .describe('Authorization requests only through the pushed_authorization_request_endpoint (RFC 9126 §6)'),
-      dpopBoundAccessTokens: z.boolean().default(false).describe('Token requests need a DPoP proof; access tokens are always DPoP-bound (RFC 9449 §5.2)'),
-    })
-    .strict(),
+  clientSchema: z.strictObject({
+    ...clientIdentity,
+    redirectUris: redirectUrisChecked(redirectUriProblems, 'Redirect URIs, compared exactly (any port on a loopback IP)'),
+    tokenEndpointAuthMethod: z
+      ._default(z.enum(['client_secret_basic', 'client_secret_post', 'none']), 'client_secret_basic')
+      .check(z.describe('"none" for a public client (no secret, PKCE)')),
+    scopes: z.optional(z.array(z.enum(Object.keys(STANDARD_SCOPES) as [string, ...string[]]))).check(z.describe('Scopes it may request (default: all)')),
+    requirePushedAuthorizationRequests: z
+      ._default(z.boolean(), false)
+      .check(z.describe('Authorization requests only through the pushed_authorization_request_endpoint (RFC 9126 §6)')),
+    dpopBoundAccessTokens: z
+      ._default(z.boolean(), false)
+      .check(z.describe('Token requests need a DPoP proof; access tokens are always DPoP-bound (RFC 9449 §5.2)')),
+  }),
   async addClient(provider, input) {
     const method = input.tokenEndpointAuthMethod as StandardClientMeta['token_endpoint_auth_method']
     const grantTypes = ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT, ...(method === 'none' ? [] : ['client_credentials'])]
@@ -61,13 +56,11 @@ export const standardAccounts: AccountsDefinition<StandardRuntime> = {
     return listedClient(client, Object.keys(STANDARD_SCOPES))
   },
   removeClient: (provider, id) => removeClient(provider.store as never, id),
-  userSchema: z
-    .object({
-      ...userIdentity,
-      email: z.string().optional().describe('The email claim (scope email)'),
-      name: z.string().optional().describe('The name claim (scope profile)'),
-    })
-    .strict(),
+  userSchema: z.strictObject({
+    ...userIdentity,
+    email: z.optional(z.string()).check(z.describe('The email claim (scope email)')),
+    name: z.optional(z.string()).check(z.describe('The name claim (scope profile)')),
+  }),
   async addUser(provider, input) {
     const profile: Record<string, unknown> = { preferred_username: input.username }
     if (typeof input.name === 'string') profile.name = input.name

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from '../../store/zod.js'
 import { createStore, PURGE_GRACE_MS, type Store } from '../../store/index.js'
 import { indexedCollection, type IndexedCollection } from '../../store/indexed.js'
 import type { BrokenIdTokenKind } from './broken-id-tokens.js'
@@ -11,19 +11,19 @@ export const standardCodeSchema = z.object({
   userId: z.string(),
   redirectUri: z.string(),
   scopes: z.array(z.string()),
-  nonce: z.string().nullable(),
+  nonce: z.nullable(z.string()),
   /** When the user authenticated (OIDC Core §2 `auth_time`), in ms. */
   authTimeMs: z.number(),
   codeChallenge: z.string(),
   /** RFC 9449 §10: the DPoP key thumbprint the code is bound to (`dpop_jkt`, or the push's proof); the token request must prove it. */
-  dpopJkt: z.string().nullable(),
+  dpopJkt: z.nullable(z.string()),
   /** RFC 8707 resources the authorization request named. */
   resources: z.array(z.string()),
   issuedAtMs: z.number(),
   expiresAtMs: z.number(),
-  redeemedAtMs: z.number().nullable(),
+  redeemedAtMs: z.nullable(z.number()),
   /** The token family issued from this code, revoked if the code is replayed (RFC 6749 §4.1.2). */
-  familyId: z.string().nullable(),
+  familyId: z.nullable(z.string()),
 })
 export type StandardCode = z.infer<typeof standardCodeSchema>
 
@@ -34,22 +34,22 @@ export type StandardCode = z.infer<typeof standardCodeSchema>
  */
 export const standardTokenSchema = z.object({
   token: z.string(),
-  refreshToken: z.string().nullable(),
+  refreshToken: z.nullable(z.string()),
   clientId: z.string(),
-  userId: z.string().nullable(),
+  userId: z.nullable(z.string()),
   scopes: z.array(z.string()),
   /** RFC 8707: the resources this token may be presented to (empty: the authorization server's own UserInfo only). */
   audience: z.array(z.string()),
   familyId: z.string(),
-  authTimeMs: z.number().nullable(),
+  authTimeMs: z.nullable(z.number()),
   issuedAtMs: z.number(),
   expiresAtMs: z.number(),
-  refreshExpiresAtMs: z.number().nullable(),
+  refreshExpiresAtMs: z.nullable(z.number()),
   /** Set when the refresh token was exchanged for a new pair: presenting it again is reuse. */
-  refreshRotatedAtMs: z.number().nullable(),
-  revokedAtMs: z.number().nullable(),
+  refreshRotatedAtMs: z.nullable(z.number()),
+  revokedAtMs: z.nullable(z.number()),
   /** RFC 9449 §6: the JWK SHA-256 thumbprint of the DPoP key the token is bound to (`cnf.jkt`); null for a Bearer token. */
-  jkt: z.string().nullable(),
+  jkt: z.nullable(z.string()),
 })
 export type StandardToken = z.infer<typeof standardTokenSchema>
 
@@ -63,10 +63,10 @@ export const deviceCodeSchema = z.object({
   issuedAtMs: z.number(),
   expiresAtMs: z.number(),
   intervalSeconds: z.number(),
-  lastPollMs: z.number().nullable(),
+  lastPollMs: z.nullable(z.number()),
   status: z.enum(['pending', 'approved', 'denied', 'redeemed']),
-  userId: z.string().nullable(),
-  authTimeMs: z.number().nullable(),
+  userId: z.nullable(z.string()),
+  authTimeMs: z.nullable(z.number()),
 })
 export type DeviceCode = z.infer<typeof deviceCodeSchema>
 
