@@ -1,5 +1,4 @@
 import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import { hostname as machineHostname, networkInterfaces } from 'node:os'
@@ -380,6 +379,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const bodyLimit = options.bodyLimit ?? 64 * 1024
   const clock = options.clock ?? ((options.sharedClock ?? config.sharedClock) ? new Clock() : undefined)
 
+  // node:https (and node:tls with it) only when a listener serves TLS: loading them costs every other start a few ms.
+  const https = ids.some((id) => tlsOf(id)) ? await import('node:https') : undefined
+  const secured = new Set<Server>()
   const pending: Array<Omit<Listener, 'url'> & { url?: string }> = []
   for (const id of ids) {
     const tlsOption = tlsOf(id)
@@ -393,7 +395,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       const timing = { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.floor(headersTimeout / 4)) }
       const server = tls
         ? // A handshake gets as long as a request's headers (Node's default is 120 s): one process serves every provider, so stalled handshakes would hold descriptors for all of them.
-          createHttpsServer({
+          https!.createServer({
             ...timing,
             handshakeTimeout: headersTimeout,
             key: tls.key,
@@ -405,6 +407,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
           })
         : createServer({ ...timing, IncomingMessage: ServedRequest })
       server.keepAliveTimeout = options.timeouts?.keepAliveMs ?? 5_000
+      if (tls) secured.add(server)
       pending.push({ name, provider: id, origin, port: portBase === 0 ? 0 : portBase + offset, server })
     }
   }
@@ -422,7 +425,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       })
       started.push(listener.server)
       listener.port = (listener.server.address() as AddressInfo).port
-      listener.url = `${listener.server instanceof HttpsServer ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${listener.port}`
+      listener.url = `${secured.has(listener.server) ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${listener.port}`
     }
   } catch (error) {
     await closeAll()
