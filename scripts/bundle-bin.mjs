@@ -90,13 +90,36 @@ const withoutComments = {
   },
 }
 
+/**
+ * commander's `require('node:process')` as the `process` global itself rather
+ * than an import of Node's `node:process` module, whose ES module facade reads
+ * every property of `process` as it loads, and so loads what their getters
+ * load (the diagnostic report's module among them), at every start.
+ */
+const PROCESS_GLOBAL = '\0process-global'
+const processGlobal = {
+  name: 'process-global',
+  resolveId: (id) => (id === 'node:process' || id === 'process' ? PROCESS_GLOBAL : null),
+  load: (id) => (id === PROCESS_GLOBAL ? 'export default process' : null),
+}
+
 /** Bundles the bin into `outDir` (default dist/bundle/, cleared first: chunk names carry content hashes). */
 export async function bundleBin(outDir = fileURLToPath(new URL('../dist/bundle', import.meta.url))) {
   rmSync(outDir, { recursive: true, force: true })
   const bundle = await rollup({
     input: fileURLToPath(new URL('../dist/bin/oauth-dance.js', import.meta.url)),
-    external: (id) => id.startsWith('node:') || builtinModules.includes(id) || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`)),
-    plugins: [nodeResolve({ preferBuiltins: true }), commonjs(), json(), withoutComments],
+    external: (id) =>
+      id !== PROCESS_GLOBAL &&
+      id !== 'node:process' &&
+      id !== 'process' &&
+      (id.startsWith('node:') || builtinModules.includes(id) || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`))),
+    plugins: [
+      processGlobal,
+      nodeResolve({ preferBuiltins: true }),
+      commonjs({ requireReturnsDefault: (id) => id === PROCESS_GLOBAL }),
+      json(),
+      withoutComments,
+    ],
     onwarn(warning, warn) {
       // zod places some @__PURE__ comments where rollup cannot read them (it drops them, and says so per comment); commander's CommonJS has `this` at the top level.
       if (warning.code === 'INVALID_ANNOTATION' || warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
