@@ -79,14 +79,17 @@ function checkChunks(output) {
 }
 
 /**
- * Each chunk reprinted by esbuild, which keeps no comments but legal ones:
- * rollup keeps every comment of the sources (zod's JSDoc is a quarter of its
- * chunk), and Node reads, decodes and scans them at every start.
+ * Each chunk reprinted by esbuild, minified but for its names: rollup keeps
+ * every comment and indent of the sources (zod's JSDoc was a quarter of its
+ * chunk, commander's indentation half of its), and Node reads, decodes and
+ * scans every byte at every start. Names are kept, so a stack trace from the
+ * bin still names its functions (the library in dist/mocks/ is not bundled).
  */
-const withoutComments = {
-  name: 'without-comments',
+const minified = {
+  name: 'minified',
   async renderChunk(code) {
-    return { code: (await transform(code, { format: 'esm', target: 'node20', legalComments: 'none' })).code, map: null }
+    const options = { format: 'esm', target: 'node20', legalComments: 'none', minifyWhitespace: true, minifySyntax: true }
+    return { code: (await transform(code, options)).code, map: null }
   },
 }
 
@@ -113,13 +116,7 @@ export async function bundleBin(outDir = fileURLToPath(new URL('../dist/bundle',
       id !== 'node:process' &&
       id !== 'process' &&
       (id.startsWith('node:') || builtinModules.includes(id) || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`))),
-    plugins: [
-      processGlobal,
-      nodeResolve({ preferBuiltins: true }),
-      commonjs({ requireReturnsDefault: (id) => id === PROCESS_GLOBAL }),
-      json(),
-      withoutComments,
-    ],
+    plugins: [processGlobal, nodeResolve({ preferBuiltins: true }), commonjs({ requireReturnsDefault: (id) => id === PROCESS_GLOBAL }), json(), minified],
     onwarn(warning, warn) {
       // zod places some @__PURE__ comments where rollup cannot read them (it drops them, and says so per comment); commander's CommonJS has `this` at the top level.
       if (warning.code === 'INVALID_ANNOTATION' || warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
