@@ -112,7 +112,6 @@ export async function bundleBin(outDir = fileURLToPath(new URL('../dist/bundle',
   const bundle = await rollup({
     input: fileURLToPath(new URL('../dist/bin/oauth-dance.js', import.meta.url)),
     external: (id) =>
-      id !== PROCESS_GLOBAL &&
       id !== 'node:process' &&
       id !== 'process' &&
       (id.startsWith('node:') || builtinModules.includes(id) || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`))),

@@ -97,6 +97,7 @@ export function fromJsonSchema(schema: JsonSchema, root: JsonSchema = schema): z
         const shape: Record<string, z.ZodMiniType> = {}
         for (const [key, property] of Object.entries((node.properties ?? {}) as Record<string, JsonSchema>)) {
           const value = convert(property)
+          // defined, not assigned: a property named __proto__ would otherwise set the shape's prototype.
           Object.defineProperty(shape, key, { value: required.has(key) ? value : z.optional(value), enumerable: true })
         }
         // JSON Schema allows other keys unless additionalProperties says otherwise.
