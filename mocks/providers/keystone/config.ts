@@ -15,9 +15,8 @@ export interface KeystoneConfig {
   authnMethods: KeystoneAuthnMethod[]
   repeatedParameters: 'first' | 'reject'
   basicCredentials: 'raw' | 'lenient'
+  /** PEM CAs whose client certificates are trusted; the DN mapping's `SSL_CLIENT_ISSUER_DN_CN` `any_one_of` is their CNs. */
   clientCas: string[]
-  /** Issuer CNs the certificate DN mapping accepts (`SSL_CLIENT_ISSUER_DN_CN` `any_one_of`). */
-  trustedIssuerCns: string[]
   domain: { id: string; name: string }
   roles: Array<{ id: string; name: string }>
   /** Fernet signing and encryption keys (16 bytes each), fresh per runtime. */

@@ -1,4 +1,4 @@
-import { randomBytes, X509Certificate } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { ProviderRuntime, type ProviderOptions } from '../../core/provider.js'
 import { keystoneFixtures } from '../../../fixtures/keystone.js'
 import { caPem, serverCertPem, serverKeyPem } from '../../../fixtures/keystone-tls.js'
@@ -18,32 +18,15 @@ import { KEYSTONE_ROUTE_IDS } from './config.js'
 import { keystoneConformance } from './conformance.js'
 import { keystoneClient } from './client.js'
 
-/** The config fields the options set (the CA list and the issuer CNs its DN mapping accepts). */
+/** The config fields the options set. */
 function optionFields(o: KeystoneParsedOptions) {
-  const clientCas = o.clientCas ?? [caPem]
   return {
     tokenExpirationSeconds: o.tokenExpirationSeconds,
     authnMethods: o.authnMethods,
     repeatedParameters: o.repeatedParameters,
     basicCredentials: o.basicCredentials,
-    clientCas,
-    // The mapping's `SSL_CLIENT_ISSUER_DN_CN` `any_one_of`: the CNs of the trusted CAs.
-    trustedIssuerCns: clientCas.map(subjectCn),
+    clientCas: o.clientCas ?? [caPem],
   }
-}
-
-/** Subject CNs by PEM: the options are applied again on every reset, and parsing a certificate costs more than the rest of a reset. */
-const subjectCns = new Map<string, string>()
-
-function subjectCn(pem: string): string {
-  let cn = subjectCns.get(pem)
-  if (cn === undefined) {
-    cn = /^CN=(.*)$/m.exec(new X509Certificate(pem).subject)?.[1] ?? ''
-    // Bounded: CAs set through the control path are the caller's choice.
-    if (subjectCns.size >= 64) subjectCns.clear()
-    subjectCns.set(pem, cn)
-  }
-  return cn
 }
 
 export { KEYSTONE_BASE_URL, KEYSTONE_ROUTE_IDS } from './config.js'

@@ -219,6 +219,29 @@ describe.each([emulated, realTls])('Keystone mutual TLS, $name', (mode) => {
   })
 })
 
+describe('Keystone mutual TLS, CAs changed through the options', () => {
+  let k: Awaited<ReturnType<TlsMode['start']>>
+  beforeAll(async () => {
+    k = await emulated.start()
+  })
+  afterAll(() => k.close())
+
+  it('trusts the CAs the options name from the next request on, and the test CA again after a reset', async () => {
+    const sample = (cert: CertName) => k.send('POST', TOKEN_PATH, { body: SAMPLE_REQUEST, cert })
+    expect((await sample('mtls')).status).toBe(200)
+    expect((await sample('rogue')).status).toBe(401)
+    // The rogue CA's CN is the test CA's (only its O differs), so the chain decides, not the issuer-CN mapping alone.
+    k.provider.options.set({ clientCas: [tls.rogueCaPem] })
+    expect((await sample('rogue')).status).toBe(200)
+    const refused = await sample('mtls')
+    expect(refused.status).toBe(401)
+    expect(refused.json()).toEqual(FAILED)
+    await k.provider.reset()
+    expect((await sample('mtls')).status).toBe(200)
+    expect((await sample('rogue')).status).toBe(401)
+  })
+})
+
 describe('the client-certificate header cannot be forged through serve', () => {
   let plain: RunningServer
   let secure: RunningServer

@@ -22,6 +22,24 @@ export function distinguishedName(dn: string): Record<string, string> {
 }
 
 /**
+ * The trusted CAs, parsed on the first mutual-TLS request after the options
+ * name them (not as the provider is built or reset: a client-credentials
+ * start needs none), by PEM, so a reset's fresh list parses nothing again.
+ */
+export function trustedCas(pems: readonly string[]): X509Certificate[] {
+  return pems.map((pem) => {
+    let ca = parsedCas.get(pem)
+    if (!ca) {
+      // Bounded: CAs set through the control path are the caller's choice.
+      if (parsedCas.size >= 64) parsedCas.clear()
+      parsedCas.set(pem, (ca = new X509Certificate(pem)))
+    }
+    return ca
+  })
+}
+const parsedCas = new Map<string, X509Certificate>()
+
+/**
  * Whether one of the trusted CAs issued the certificate and it is in its
  * validity period. Over `serve --tls` the handshake already checked this; in
  * process the emulated certificate is checked here instead.
@@ -43,7 +61,7 @@ export function issuedByTrustedCa(cert: X509Certificate, cas: X509Certificate[],
 export function certificateMatchesUser(provider: KeystoneRuntime, cert: X509Certificate, user: User): boolean {
   const subject = distinguishedName(cert.subject)
   const issuer = distinguishedName(cert.issuer)
-  if (!issuer.CN || !provider.config.trustedIssuerCns.includes(issuer.CN)) return false
+  if (!issuer.CN || !trustedCas(provider.config.clientCas).some((ca) => distinguishedName(ca.subject).CN === issuer.CN)) return false
   if (!subject.CN || !subject.UID) return false
   const domain = provider.config.domain
   const checks: Array<[string | undefined, unknown]> = [

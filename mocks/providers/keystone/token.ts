@@ -6,7 +6,7 @@ import { mediaType } from '../../core/params.js'
 import { defineRoute } from '../../core/routes.js'
 import { secretsEqual } from '../../core/secrets.js'
 import type { KeystoneContext, KeystoneRuntime } from './config.js'
-import { certificateMatchesUser, certificateThumbprint, issuedByTrustedCa } from './mtls.js'
+import { certificateMatchesUser, certificateThumbprint, issuedByTrustedCa, trustedCas } from './mtls.js'
 import { AUTHENTICATION_REQUIRED, keystoneAsciiJson, keystoneJson, renderOAuth2Error } from './responses.js'
 import { issueKeystoneToken } from './fernet-tokens.js'
 import type { Reply, RouteAnswer } from '../../core/reply.js'
@@ -228,7 +228,7 @@ const APPLICATION_CREDENTIAL_METHODS = Object.freeze(['application_credential'])
 function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certificate | null): RouteAnswer {
   const { provider } = ctx
   if (!cert) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate could not be parsed')
-  if (!issuedByTrustedCa(cert, trustedCas(provider)))
+  if (!issuedByTrustedCa(cert, trustedCas(provider.config.clientCas)))
     throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, 'the client certificate was not issued by a trusted CA')
   const user = provider.store.users.by('id', clientId)
   if (!user) throw new InvalidClient(OAUTH2_TEXT.clientAuthFailed, `the user does not exist. user id: ${clientId}`)
@@ -247,13 +247,6 @@ function tlsClientAuth(ctx: KeystoneContext, clientId: string, cert: X509Certifi
     thumbprint,
   })
   return tokenResponse(ctx, token.token)
-}
-
-const caCache = new WeakMap<KeystoneRuntime, X509Certificate[]>()
-function trustedCas(provider: KeystoneRuntime): X509Certificate[] {
-  let cas = caCache.get(provider)
-  if (!cas) caCache.set(provider, (cas = provider.config.clientCas.map((pem) => new X509Certificate(pem))))
-  return cas
 }
 
 /**
