@@ -10,7 +10,8 @@
 // its JSON Schema printer, for the config file's schema, another),
 // commander one, and each provider one, which the core loads only when `serve`
 // builds that provider (mocks/manifests.ts): on its first request, unless the
-// configuration sets it up. Beside them, seeded-descriptions.json: what each
+// configuration sets it up. The browser flows' shared code (and cookie) is a
+// chunk the providers with a browser flow import, and Keystone does not. Beside them, seeded-descriptions.json: what each
 // provider describes when built with its fixtures (mocks/seeded.ts), which
 // `serve` prints before building them. The harness and the browser adapter are
 // chunks of their own, loaded on demand.
@@ -36,6 +37,9 @@ const EXTERNAL = [
   'fsevents',
 ]
 const PROVIDER_MODULE = /^\/dist\/(?:mocks\/providers\/([a-z0-9]+)\/(?!manifest\.js$)|fixtures\/(carina|keystone|cloud66|cogo|gocd|standard)[-.])/
+// The browser flows' shared code (authorization endpoint, login sessions and their cookies, bearer checks, JWKs): the
+// providers with a browser flow import it, a client-credentials provider such as Keystone does not, nor does serve's start.
+const FLOWS_MODULE = /^\/dist\/mocks\/(?:core\/(?:authorize|session|bearer|jwk)|control\/authorize-shortcut)\.js$/
 const CORE_MODULE = /^\/dist\/mocks\/(?:(?:core|store|control)\/|providers\/[a-z0-9]+\/manifest\.js$|(?:server|manifests|package|config\/config-path)\.js$)/
 
 /** The chunk a module goes in (undefined: where rollup puts it), by its path in the package. */
@@ -48,14 +52,17 @@ function chunkOf(path) {
   if (/\/node_modules\/zod\/v4\/core\/(?:to-json-schema|json-schema-processors|json-schema-generator)\.js$/.test(inPackage)) return 'zod-json-schema'
   if (inPackage.includes('/node_modules/zod/')) return 'zod'
   if (inPackage.includes('/node_modules/commander/')) return 'commander'
-  if (CORE_MODULE.test(inPackage) || /\/node_modules\/(?:@msw\/data|es-toolkit|cookie)\//.test(inPackage)) return 'core'
+  if (FLOWS_MODULE.test(inPackage) || inPackage.includes('/node_modules/cookie/')) return 'flows'
+  if (CORE_MODULE.test(inPackage) || /\/node_modules\/(?:@msw\/data|es-toolkit)\//.test(inPackage)) return 'core'
   return undefined
 }
 
 /**
  * Holds the bundle to what the chunks promise: no provider's code outside its
- * own chunk, and nothing `serve` loads at start (the entry, main and what they
- * import statically) importing a provider's chunk statically.
+ * own chunk; nothing `serve` loads at start (the entry, main and what they
+ * import statically) importing a provider's chunk or the browser flows'
+ * statically; and Keystone, a client-credentials provider, built without the
+ * browser flows.
  */
 function checkChunks(output) {
   const chunks = output.filter((item) => item.type === 'chunk')
@@ -64,18 +71,25 @@ function checkChunks(output) {
     if (strays.length) throw new Error(`bundle-bin: ${chunk.fileName} holds another chunk's provider code: ${strays.slice(0, 3).join(', ')}`)
   }
   const byFile = new Map(chunks.map((chunk) => [chunk.fileName, chunk]))
-  const atStart = new Set()
-  const visit = (fileName) => {
-    if (atStart.has(fileName)) return
-    atStart.add(fileName)
-    for (const imported of byFile.get(fileName)?.imports ?? []) visit(imported)
+  /** The chunks loaded with these, through static imports. */
+  const loadedWith = (...starts) => {
+    const loaded = new Set()
+    const visit = (fileName) => {
+      if (loaded.has(fileName)) return
+      loaded.add(fileName)
+      for (const imported of byFile.get(fileName)?.imports ?? []) visit(imported)
+    }
+    for (const chunk of starts) if (chunk) visit(chunk.fileName)
+    return [...loaded].map((fileName) => byFile.get(fileName)?.name)
   }
-  const entry = chunks.find((chunk) => chunk.isEntry)
-  visit(entry.fileName)
-  const main = chunks.find((chunk) => chunk.name === 'main')
-  if (main) visit(main.fileName)
-  const eager = [...atStart].filter((fileName) => byFile.get(fileName)?.name.startsWith('provider-'))
-  if (eager.length) throw new Error(`bundle-bin: serve loads provider chunks at start: ${eager.join(', ')}`)
+  const named = (name) => chunks.find((chunk) => chunk.name === name)
+  const atStart = loadedWith(
+    chunks.find((chunk) => chunk.isEntry),
+    named('main'),
+  )
+  const eager = atStart.filter((name) => name?.startsWith('provider-') || name === 'flows')
+  if (eager.length) throw new Error(`bundle-bin: serve loads provider or browser-flow chunks at start: ${eager.join(', ')}`)
+  if (loadedWith(named('provider-keystone')).includes('flows')) throw new Error('bundle-bin: Keystone loads the browser flows')
 }
 
 /**
