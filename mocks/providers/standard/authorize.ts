@@ -14,7 +14,7 @@ import { defineRoute, type RouteDefinition } from '../../core/routes.js'
 import { randomBase64Url, randomHex } from '../../core/secrets.js'
 import { csrfField, readSession, redirect, requireCsrf } from '../../core/session.js'
 import type { Client, Session, User } from '../../store/index.js'
-import { resolveClientIdDocument } from './client-id-document.js'
+import { isDisabledDocumentClient, resolveClientIdDocument } from './client-id-document.js'
 import { consumePushedRequest, pushedRequestFor, REQUEST_URI_PREFIX } from './pushed-requests.js'
 import { clientMeta, resourceUrlOf, STANDARD_PATHS, STANDARD_SCOPES, type StandardContext, type StandardRuntime } from './config.js'
 
@@ -78,6 +78,11 @@ export function checkResources(ctx: StandardContext, resources: string[], fail: 
  * `max_age`, `resource`, and no request objects.
  */
 export function validateStandardRequest(ctx: StandardContext, params: Params, source?: URLSearchParams): StandardAuthorizationRequest {
+  // Refused first: the core's checks would find the kept record and redirect their errors to its redirect URI.
+  const clientId = params.value('client_id')
+  const kept = clientId === undefined ? undefined : ctx.provider.store.clients.by('clientId', clientId)
+  if (kept && isDisabledDocumentClient(ctx.provider, kept))
+    throw new AuthorizationError('invalid_client', `No application is registered with the client_id "${clientId}".`)
   const request = validateAuthorizationRequest(ctx as never, params)
   const fail = (error: string, description: string) => new AuthorizationError(error, description, request.redirectUri, request.state)
   const read = (name: string) => {

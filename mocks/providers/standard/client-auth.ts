@@ -4,6 +4,7 @@ import type { Params } from '../../core/params.js'
 import { secretsEqual } from '../../core/secrets.js'
 import type { Client } from '../../store/index.js'
 import { clientMeta, endpointUrl, type StandardContext, type StandardClientMeta } from './config.js'
+import { findStandardClient } from './client-id-document.js'
 import type { StandardAuthMethod } from './supported.js'
 import { lazy } from '../../core/lazy-dependency.js'
 
@@ -48,7 +49,6 @@ export function authenticateStandardClient(
   params: Params,
   options: { allowNone?: boolean } = {},
 ): Authenticated | Promise<Authenticated> {
-  const { store } = ctx.provider
   const basic = readBasicCredentials(ctx.request)
   const assertionType = params.value('client_assertion_type')
   const assertion = params.value('client_assertion')
@@ -81,13 +81,13 @@ export function authenticateStandardClient(
       )
     if (bodyId !== undefined && bodyId !== id)
       throw new InvalidRequest('The "client_id" parameter does not match the authenticated client.', 'client_id differs from Basic')
-    client = store.clients.by('clientId', id)
+    client = findStandardClient(ctx.provider, id)
     if (!client || !client.clientSecret || !secretsEqual(secret, client.clientSecret))
       throw withBasicChallenge(new InvalidClient(undefined, `Basic credentials for "${id}" rejected`), REALM)
     method = 'client_secret_basic'
   } else if (bodySecret !== undefined) {
     if (bodyId === undefined) throw new InvalidRequest('The "client_id" parameter is missing.', 'client_secret without client_id')
-    client = store.clients.by('clientId', bodyId)
+    client = findStandardClient(ctx.provider, bodyId)
     if (!client || !client.clientSecret || !secretsEqual(bodySecret, client.clientSecret))
       throw new InvalidClient(undefined, `body credentials for "${bodyId}" rejected`)
     method = 'client_secret_post'
@@ -99,7 +99,7 @@ export function authenticateStandardClient(
     return verifyClientAssertion(ctx, assertion, bodyId).then((asserted) => accepted(ctx, asserted, 'private_key_jwt'))
   } else {
     if (bodyId === undefined) throw new InvalidClient('Client authentication failed: no client authentication included.', 'no client credentials')
-    client = store.clients.by('clientId', bodyId)
+    client = findStandardClient(ctx.provider, bodyId)
     if (!client) throw new InvalidClient(undefined, `unknown client "${bodyId}"`)
     method = 'none'
     if (!options.allowNone && clientMeta(client).token_endpoint_auth_method === 'none') {
@@ -145,7 +145,7 @@ async function verifyClientAssertion(ctx: StandardContext, assertion: string, bo
   if (typeof sub !== 'string') throw fail('the client assertion has no "sub".', 'assertion without sub')
   if (bodyId !== undefined && bodyId !== sub)
     throw new InvalidRequest('The "client_id" parameter does not match the client assertion\'s "sub".', 'client_id differs from assertion sub')
-  const client = store.clients.by('clientId', sub)
+  const client = findStandardClient(ctx.provider, sub)
   const jwks = client && clientMeta(client).jwks
   if (!client || !jwks) throw fail('the client is unknown or has no registered keys.', `no jwks for "${sub}"`)
   const issuer = ctx.provider.baseUrl

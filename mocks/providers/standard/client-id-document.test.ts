@@ -112,6 +112,35 @@ describe.each(bothModes)('standard client ID metadata documents over $name', (mo
     expect(res.status).toBe(401)
     expect(res.body.error).toBe('invalid_client')
   })
+
+  it('treats a client its documents made as unknown once the option is turned off, and knows it again when turned back on', async () => {
+    await provide(DOCUMENT)
+    const { location, verifier } = await authorizeCode(browser(base), { client_id: CLIENT_URL })
+    const tokens = await exchangeCode(base, location.searchParams.get('code')!, verifier, { client_id: CLIENT_URL })
+    expect(tokens.status).toBe(200)
+    expect((await request(base).post('/__oauth-dance/options').send({ clientIdMetadataDocuments: false })).status).toBe(200)
+    const refresh = () =>
+      request(base).post('/token').type('form').send({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: CLIENT_URL })
+    const refused = await refresh()
+    expect([refused.status, refused.body]).toEqual([401, { error: 'invalid_client', error_description: 'Client authentication failed.' }])
+    const page = await browser(base).get(
+      '/authorize?' +
+        new URLSearchParams({
+          client_id: CLIENT_URL,
+          redirect_uri: REDIRECT,
+          response_type: 'code',
+          scope: 'openid',
+          code_challenge: 'x'.repeat(43),
+          code_challenge_method: 'S256',
+        }),
+    )
+    expect(page.status).toBe(400)
+    expect(page.text.replaceAll('&quot;', '"')).toContain(`No application is registered with the client_id "${CLIENT_URL}".`)
+    expect((await request(base).post('/__oauth-dance/options').send({ clientIdMetadataDocuments: true })).status).toBe(200)
+    const refreshed = await refresh()
+    expect(refreshed.status).toBe(200)
+    expect(refreshed.body.refresh_token).toBeTruthy()
+  })
 })
 
 describe('standard client ID metadata documents fetched in-process (msw answers the document URL)', () => {

@@ -57,6 +57,21 @@ async function documentAt(provider: StandardRuntime, url: string): Promise<unkno
 }
 
 /**
+ * Whether `client` is one a client ID metadata document made while the option
+ * was on, and the option is off now: its record is kept (until reset), but the
+ * server treats it as unknown, as it treats any https client_id then.
+ */
+export function isDisabledDocumentClient(provider: StandardRuntime, client: Client): boolean {
+  return !provider.config.clientIdMetadataDocuments && (client.meta as StandardClientMeta).clientIdDocument === true
+}
+
+/** The client of `clientId`, unless it is unknown for {@link isDisabledDocumentClient}. */
+export function findStandardClient(provider: StandardRuntime, clientId: string): Client | undefined {
+  const client = provider.store.clients.by('clientId', clientId)
+  return client === undefined || isDisabledDocumentClient(provider, client) ? undefined : client
+}
+
+/**
  * Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document,
  * the MCP authorization spec's way for a client to need no registration):
  * when enabled and `client_id` is an https URL, the server gets the JSON
