@@ -63,6 +63,29 @@ describe('Cogo tokens within one second', () => {
     expect(decodeProtectedHeader(await token()).kid).toBe(cogoKeys.primary.kid)
   })
 
+  it('signs anew within the second when an option changes the claims, and with the created options after a reset', async () => {
+    const first = await token()
+    const iat = decodeJwt(first).iat!
+    const changes: Array<[Record<string, unknown>, Record<string, unknown>]> = [
+      [{ audience: 'https://api.example' }, { aud: 'https://api.example' }],
+      [{ accessTokenTtlSeconds: 60 }, { exp: iat + 60 }],
+      [{ issuer: 'https://cogo.eu.auth0.com/' }, { iss: 'https://cogo.eu.auth0.com/' }],
+    ]
+    for (const [options, claims] of changes) {
+      cogo.options.set(options)
+      const changed = await token()
+      expect(decodeJwt(changed), JSON.stringify(options)).toMatchObject({ iat, ...claims })
+      expect(changed).toBe(await mintCogoToken(cogo))
+    }
+    // The API requires the audience and issuer now in force.
+    expect(await categories(await token())).toBe(200)
+    expect(await categories(first)).toBe(403)
+    await cogo.reset()
+    const again = await token()
+    expect(decodeJwt(again)).toMatchObject({ iss: `${AUTH}/`, aud: 'https://api.cogo.co', exp: decodeJwt(again).iat! + 3600 })
+    expect(await categories(again)).toBe(200)
+  })
+
   it('mints a broken token when a fault is injected, then the genuine one of the second', async () => {
     const genuine = await token()
     cogo.faults.add({ route: 'cogo.token', times: 'once', action: { type: 'broken-token', kind: 'wrong-audience' } })
