@@ -59,6 +59,24 @@ describe.each(bothModes)('standard accessTokenFormat over $name', (mode) => {
     expect(payload.sub).toBe(CONFIDENTIAL.clientId)
   })
 
+  it('signs with the idTokenSigningAlg set at run time from the next token on, and with RS256 again after a reset', async () => {
+    const options = (changes: Record<string, unknown>) => request(base).post('/__oauth-dance/options').send(changes)
+    const signed = async () => {
+      const token: string = (await clientCredentials()).body.access_token
+      await jwtVerify(token, createLocalJWKSet((await request(base).get('/jwks')).body), { typ: 'at+jwt', currentDate: running.provider.clock.now() })
+      return decodeProtectedHeader(token).alg
+    }
+    expect((await options({ accessTokenFormat: 'jwt' })).status).toBe(200)
+    for (const alg of ['ES256', 'EdDSA', 'RS256']) {
+      expect((await options({ idTokenSigningAlg: alg })).status).toBe(200)
+      expect(await signed()).toBe(alg)
+    }
+    await options({ idTokenSigningAlg: 'EdDSA' })
+    await running.provider.reset()
+    await options({ accessTokenFormat: 'jwt' })
+    expect(await signed()).toBe('RS256')
+  })
+
   it('issues opaque tokens by default, and refuses a format it does not know, naming the valid ones', async () => {
     expect((await clientCredentials()).body.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     const refused = await request(base).post('/__oauth-dance/options').send({ accessTokenFormat: 'jws' })
