@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { TLSSocket } from 'node:tls'
+import type { Server as TlsServer, TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import { hostname as machineHostname, networkInterfaces } from 'node:os'
 import { isLoopbackHostname, normalizeHostname, CONTROL_TOKEN_HEADER } from './core/control-guard.js'
@@ -307,6 +307,29 @@ export function requestTarget(url: string | undefined): { path: string; authorit
   return { path: rest.startsWith('/') ? rest : '/' + rest, authority: absolute[1] }
 }
 
+/**
+ * A listener with the provider's TLS fixtures starts trusting the fixtures'
+ * client CA; once the provider's options name other CAs (the config file,
+ * `options.set`, the control path, and back on reset), its handshakes trust
+ * those, from the next connection on, as the in-process check does. Unchanged
+ * CAs leave the listener's secure context as it is.
+ */
+function followClientCas(provider: ProviderRuntime, definition: ProviderDefinition, servers: TlsServer[]): void {
+  const tls = definition.tls!
+  let trusted = casText(tls().ca)
+  const trust = () => {
+    const context = tls(provider)
+    const cas = casText(context.ca)
+    if (cas === trusted) return
+    trusted = cas
+    for (const server of servers) server.setSecureContext(context)
+  }
+  trust()
+  provider.options.onChange(trust)
+}
+
+const casText = (ca: TlsListenerOptions['ca']) => (Array.isArray(ca) ? ca.join('\n') : (ca ?? ''))
+
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '', '::0'])
 
 /**
@@ -466,6 +489,12 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       }),
     )
     providers[id] = provider
+    if (tlsOf(id) === true && definition.tls)
+      followClientCas(
+        provider,
+        definition,
+        listenersOf(id).flatMap((l) => (secured.has(l.server) ? [l.server as unknown as TlsServer] : [])),
+      )
     linkProviders(provider, beside)
     for (const listener of listenersOf(id)) {
       const site: Site = { name: listener.name, origin: listener.origin, url: listener.url, provider, log, bodyLimit }

@@ -20,8 +20,12 @@ export interface ProviderDefinition<Id extends string = string, Runtime extends 
   origins: Record<string, { name: string; offset: number; url: string }>
   /** Path the provider is mounted under on its listeners ('' at the root); Keystone sits under `/identity`. */
   basePath: string
-  /** Key, certificate and client CA of its HTTPS listener under `serve --tls` (providers with TLS fixtures). */
-  tls?(): TlsListenerOptions
+  /**
+   * Key, certificate and client CA of its HTTPS listener under `serve --tls`
+   * (providers with TLS fixtures); given the running provider, the client CAs
+   * its options name (`serve` applies them again after each options change).
+   */
+  tls?(provider?: Runtime): TlsListenerOptions
   /** Its options as a schema: defaults and one line of doc each (the config file, `--set`, `/__oauth-dance/options`). */
   options: OptionsSchema
   /** How extra clients and users are given (the config file's `clients` and `users`). */

@@ -192,6 +192,7 @@ export interface OptionsDefinition<Config> {
  */
 export class ProviderOptionsControl<Config = unknown> {
   #current: Record<string, unknown>
+  readonly #changed: Array<() => void> = []
   constructor(
     readonly providerId: string,
     readonly config: Config,
@@ -222,6 +223,7 @@ export class ProviderOptionsControl<Config = unknown> {
     const merged = validateOptions(this.providerId, definition.schema, { ...this.#current, ...changes }, `Failed to change the options of ${this.providerId}`)
     definition.apply(this.config, merged)
     this.#current = merged
+    for (const listener of this.#changed) listener()
     return this.get()
   }
 
@@ -230,5 +232,15 @@ export class ProviderOptionsControl<Config = unknown> {
     if (!this.definition) return
     this.#current = { ...this.definition.initial }
     this.definition.apply(this.config, this.#current)
+    for (const listener of this.#changed) listener()
+  }
+
+  /**
+   * Calls `listener` after every change of the options (`set`, `reset`): for
+   * what keeps a value derived from them outside the requests, as `serve`'s
+   * TLS listeners keep the client CAs their handshakes trust.
+   */
+  onChange(listener: () => void): void {
+    this.#changed.push(listener)
   }
 }

@@ -140,7 +140,8 @@ export function createKeystone(options: ProviderOptions & KeystoneOptions = {}):
 export const keystoneDefinition = defineProvider({
   ...keystoneManifest,
   create: createKeystone,
-  tls: () => ({ key: serverKeyPem, cert: serverCertPem, ca: caPem }),
+  // The handshake trusts the CAs the options name, as the in-process check does (mtls.ts).
+  tls: (provider) => ({ key: serverKeyPem, cert: serverCertPem, ca: provider?.config.clientCas ?? caPem }),
   options: keystoneOptionsSchema,
   accounts: keystoneAccounts,
   routeIds: KEYSTONE_ROUTE_IDS,

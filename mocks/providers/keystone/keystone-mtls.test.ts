@@ -219,10 +219,10 @@ describe.each([emulated, realTls])('Keystone mutual TLS, $name', (mode) => {
   })
 })
 
-describe('Keystone mutual TLS, CAs changed through the options', () => {
+describe.each([emulated, realTls])('Keystone mutual TLS, CAs changed through the options, $name', (mode) => {
   let k: Awaited<ReturnType<TlsMode['start']>>
   beforeAll(async () => {
-    k = await emulated.start()
+    k = await mode.start()
   })
   afterAll(() => k.close())
 
@@ -239,6 +239,25 @@ describe('Keystone mutual TLS, CAs changed through the options', () => {
     await k.provider.reset()
     expect((await sample('mtls')).status).toBe(200)
     expect((await sample('rogue')).status).toBe(401)
+  })
+})
+
+describe('serve --tls with client CAs named by the config', () => {
+  it('trusts them from the start and again after a reset, and the CAs set since in between', async () => {
+    const config = { providers: { keystone: { options: { clientCas: [tls.rogueCaPem] } } } }
+    const running = await serve({ portBase: 0, providers: ['keystone'], log: null, tls: true, config })
+    try {
+      const keystone = running.providers.keystone!
+      const sample = async (cert: CertName) =>
+        (await nodeRequest(keystone.baseUrl + TOKEN_PATH, 'POST', { body: SAMPLE_REQUEST, tlsClient: CERTS[cert] })).status
+      expect([await sample('rogue'), await sample('mtls')]).toEqual([200, 401])
+      keystone.options.set({ clientCas: [tls.caPem] })
+      expect([await sample('rogue'), await sample('mtls')]).toEqual([401, 200])
+      await keystone.reset()
+      expect([await sample('rogue'), await sample('mtls')]).toEqual([200, 401])
+    } finally {
+      await running.close()
+    }
   })
 })
 
