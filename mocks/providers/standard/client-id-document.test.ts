@@ -17,6 +17,17 @@ const DOCUMENT = {
   token_endpoint_auth_method: 'none',
 }
 const REDIRECT = 'http://127.0.0.1:53121/callback'
+/** An authorization request naming the document's URL as its client_id (the verifier does not matter: no code is redeemed). */
+const AUTHORIZE_PATH =
+  '/authorize?' +
+  new URLSearchParams({
+    client_id: CLIENT_URL,
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: 'x'.repeat(43),
+    code_challenge_method: 'S256',
+  })
 
 describe.each(bothModes)('standard client ID metadata documents over $name', (mode) => {
   let running: Running<StandardRuntime>
@@ -36,17 +47,7 @@ describe.each(bothModes)('standard client ID metadata documents over $name', (mo
   it('takes an https client_id as its document: code flow, tokens, and discovery says so', async () => {
     expect((await provide(DOCUMENT)).status).toBe(200)
     expect((await request(base).get('/.well-known/openid-configuration')).body.client_id_metadata_document_supported).toBe(true)
-    const page = await browser(base).get(
-      '/authorize?' +
-        new URLSearchParams({
-          client_id: CLIENT_URL,
-          redirect_uri: REDIRECT,
-          response_type: 'code',
-          scope: 'openid',
-          code_challenge: 'x'.repeat(43),
-          code_challenge_method: 'S256',
-        }),
-    )
+    const page = await browser(base).get(AUTHORIZE_PATH)
     expect(page.status).toBe(302)
     const { location, verifier } = await authorizeCode(browser(base), { client_id: CLIENT_URL })
     expect(location.searchParams.get('code')).toBeTruthy()
@@ -73,17 +74,7 @@ describe.each(bothModes)('standard client ID metadata documents over $name', (mo
     ]
     for (const [document, description] of cases) {
       await provide(document)
-      const res = await browser(base).get(
-        '/authorize?' +
-          new URLSearchParams({
-            client_id: CLIENT_URL,
-            redirect_uri: REDIRECT,
-            response_type: 'code',
-            scope: 'openid',
-            code_challenge: 'x'.repeat(43),
-            code_challenge_method: 'S256',
-          }),
-      )
+      const res = await browser(base).get(AUTHORIZE_PATH)
       expect(res.status, description).toBe(400)
       expect(res.text.replaceAll('&quot;', '"'), description).toContain(description)
     }
@@ -123,17 +114,7 @@ describe.each(bothModes)('standard client ID metadata documents over $name', (mo
       request(base).post('/token').type('form').send({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: CLIENT_URL })
     const refused = await refresh()
     expect([refused.status, refused.body]).toEqual([401, { error: 'invalid_client', error_description: 'Client authentication failed.' }])
-    const page = await browser(base).get(
-      '/authorize?' +
-        new URLSearchParams({
-          client_id: CLIENT_URL,
-          redirect_uri: REDIRECT,
-          response_type: 'code',
-          scope: 'openid',
-          code_challenge: 'x'.repeat(43),
-          code_challenge_method: 'S256',
-        }),
-    )
+    const page = await browser(base).get(AUTHORIZE_PATH)
     expect(page.status).toBe(400)
     expect(page.text.replaceAll('&quot;', '"')).toContain(`No application is registered with the client_id "${CLIENT_URL}".`)
     expect((await request(base).post('/__oauth-dance/options').send({ clientIdMetadataDocuments: true })).status).toBe(200)
@@ -166,17 +147,7 @@ describe('standard client ID metadata documents fetched in-process (msw answers 
     await authorizeCode(browser(standard.baseUrl), { client_id: CLIENT_URL })
     expect(standard.store.clients.by('clientId', CLIENT_URL)?.name).toBe('Renamed')
     served = () => HttpResponse.text('x'.repeat(6000))
-    const tooBig = await browser(standard.baseUrl).get(
-      '/authorize?' +
-        new URLSearchParams({
-          client_id: CLIENT_URL,
-          redirect_uri: REDIRECT,
-          response_type: 'code',
-          scope: 'openid',
-          code_challenge: 'x'.repeat(43),
-          code_challenge_method: 'S256',
-        }),
-    )
+    const tooBig = await browser(standard.baseUrl).get(AUTHORIZE_PATH)
     expect(tooBig.status).toBe(400)
     expect(tooBig.text).toContain(`The client ID metadata document at ${CLIENT_URL} is larger than 5120 bytes.`)
     const missing = await request(standard.baseUrl)
