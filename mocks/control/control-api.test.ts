@@ -50,6 +50,33 @@ describe('/__oauth-dance/options', () => {
     expect(keystone.config.tokenExpirationSeconds).toBe(3600)
   })
 
+  it('takes null as "not given" (RFC 7396): an optional option absent again, a defaulted one at its default', async () => {
+    const cogo = createCogo({ issuer: 'https://tenant.example/', accessTokenTtlSeconds: 60 })
+    const cleared = await control(cogo, 'POST', 'options', { issuer: null, accessTokenTtlSeconds: null })
+    expect(cleared.status).toBe(200)
+    expect(cleared.json.options).toEqual({ audience: cogo.options.get().audience, accessTokenTtlSeconds: 3600 })
+    expect(cogo.config.issuer).toBeUndefined()
+    expect(cogo.config.accessTokenTtlSeconds).toBe(3600)
+    // Reset restores what the provider was created with, not the defaults.
+    await cogo.reset()
+    expect(cogo.options.get()).toMatchObject({ issuer: 'https://tenant.example/', accessTokenTtlSeconds: 60 })
+    // null for a name that is no option is still an unknown option, and changes nothing.
+    const unknown = await control(cogo, 'POST', 'options', { issuer: null, tenant: null })
+    expect(unknown.status).toBe(400)
+    expect(unknown.json.error).toBe(
+      'Failed to change the options of cogo: cogo.tenant is not an option of cogo (allowed: accessTokenTtlSeconds, audience, issuer)',
+    )
+    expect(cogo.config.issuer).toBe('https://tenant.example/')
+  })
+
+  it('refuses a "__proto__" key as an unknown option, and changes nothing', async () => {
+    const keystone = createKeystone()
+    const refused = await control(keystone, 'POST', 'options', '{"__proto__": {"basicCredentials": "lenient"}, "tokenExpirationSeconds": 60}')
+    expect(refused.status).toBe(400)
+    expect(refused.json.error).toContain('keystone.__proto__ is not an option of keystone')
+    expect(keystone.options.get()).toMatchObject({ basicCredentials: 'raw', tokenExpirationSeconds: 3600 })
+  })
+
   it('refuses an unknown option, listing the known ones', async () => {
     const gocd = createGocd()
     const refused = await control(gocd, 'POST', 'options', { tokenLifetimeSeconds: 3600 })

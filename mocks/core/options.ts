@@ -214,13 +214,20 @@ export class ProviderOptionsControl<Config = unknown> {
   /**
    * Changes some options (the others stay); throws {@link OptionsError} and
    * changes nothing when one does not fit. Returns the options now in force.
+   * As in a JSON merge patch (RFC 7396 §2), `null` removes an option: it is
+   * then as if never given (its default, or absent), which JSON, having no
+   * `undefined`, could not say otherwise. `reset()` restores the created ones.
    */
   set(changes: Record<string, unknown>): Record<string, unknown> {
     const definition = this.definition
     if (!definition) throw new OptionsError(`${this.providerId} has no options`, [`${this.providerId} has no options`])
     if (changes === null || typeof changes !== 'object' || Array.isArray(changes))
       throw new OptionsError(`Failed to change the options of ${this.providerId}: give an object of options`, ['give an object of options'])
-    const merged = validateOptions(this.providerId, definition.schema, { ...this.#current, ...changes }, `Failed to change the options of ${this.providerId}`)
+    // Spread, not assignment: a `__proto__` key stays a key, which validation refuses as unknown.
+    const patched: Record<string, unknown> = { ...this.#current, ...changes }
+    // An unknown name keeps its null, so validation names it as unknown.
+    for (const [name, value] of Object.entries(changes)) if (value === null && Object.hasOwn(definition.schema.shape, name)) delete patched[name]
+    const merged = validateOptions(this.providerId, definition.schema, patched, `Failed to change the options of ${this.providerId}`)
     definition.apply(this.config, merged)
     this.#current = merged
     for (const listener of this.#changed) listener()
