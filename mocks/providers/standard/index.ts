@@ -112,7 +112,10 @@ export function createStandard(options: ProviderOptions & StandardOptions = {}):
       scopeSeparator: / +/,
       requireRedirectUri: true,
       matchRedirectUri,
-      codeTtlSeconds: parsed.codeTtlSeconds,
+      // The option in force (standard issues its codes itself, from config.codeTtlSeconds; this keeps the core's copy the same).
+      get codeTtlSeconds() {
+        return config.codeTtlSeconds
+      },
       pkce: 'required',
       skipConsentWhenGranted: true,
       responseTypes: ['code'],
