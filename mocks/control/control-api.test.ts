@@ -77,6 +77,24 @@ describe('/__oauth-dance/options', () => {
     expect(keystone.options.get()).toMatchObject({ basicCredentials: 'raw', tokenExpirationSeconds: 3600 })
   })
 
+  it('refuses a client CA that is no certificate, with or without the PEM armour, and changes nothing', async () => {
+    const keystone = createKeystone()
+    const armoured = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n'
+    const answers = [
+      await control(keystone, 'POST', 'options', { clientCas: [armoured] }),
+      await control(keystone, 'POST', 'options', { clientCas: ['not a certificate'] }),
+    ]
+    expect(answers.map((answer) => [answer.status, answer.json.error])).toEqual([
+      [
+        400,
+        'Failed to change the options of keystone: keystone.clientCas.0 must be a PEM certificate (got "-----BEGIN CERTIFICATE-----\\nbm90IGEgY2VydGlmaWNhdGU=\\n-...)',
+      ],
+      [400, 'Failed to change the options of keystone: keystone.clientCas.0 must be a PEM certificate (got "not a certificate")'],
+    ])
+    expect(keystone.options.get().clientCas).toBeUndefined()
+    expect(keystone.config.clientCas).toHaveLength(1)
+  })
+
   it('refuses an unknown option, listing the known ones', async () => {
     const gocd = createGocd()
     const refused = await control(gocd, 'POST', 'options', { tokenLifetimeSeconds: 3600 })

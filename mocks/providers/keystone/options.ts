@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto'
 import * as z from '../../store/zod.js'
 import { positiveSeconds } from '../../core/options.js'
 
@@ -36,9 +37,28 @@ export const keystoneOptionsSchema = z.strictObject({
    * was issued by one of them. Absent: the test CA in `fixtures/keystone-test-only/`.
    */
   clientCas: z
-    .optional(z.array(z.string().check(z.startsWith('-----BEGIN CERTIFICATE-----', { error: 'must be a PEM certificate' }))))
+    .optional(
+      z.array(
+        z
+          .string()
+          // Parsed here, so a CA that is no certificate is refused with the options rather than failing the handshakes and requests after.
+          .check(
+            z.startsWith('-----BEGIN CERTIFICATE-----', { error: 'must be a PEM certificate', abort: true }),
+            z.refine(isCertificate, { error: 'must be a PEM certificate' }),
+          ),
+      ),
+    )
     .check(z.describe('PEM CAs whose client certificates are trusted for mutual TLS (default: fixtures/keystone-test-only/ca.pem)')),
 })
 
 export type KeystoneOptions = z.input<typeof keystoneOptionsSchema>
 export type KeystoneParsedOptions = z.output<typeof keystoneOptionsSchema>
+
+function isCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem)
+    return true
+  } catch {
+    return false
+  }
+}
