@@ -11,10 +11,11 @@
 // commander one, and each provider one, which the core loads only when `serve`
 // builds that provider (mocks/manifests.ts): on its first request, unless the
 // configuration sets it up. The browser flows' shared code (and cookie) is a
-// chunk the providers with a browser flow import, and Keystone does not. Beside them, seeded-descriptions.json: what each
-// provider describes when built with its fixtures (mocks/seeded.ts), which
-// `serve` prints before building them. The harness and the browser adapter are
-// chunks of their own, loaded on demand.
+// chunk the providers with a browser flow import, and Keystone does not.
+// Beside them, seeded-descriptions.json: what each provider describes when
+// built with its fixtures (mocks/seeded.ts), which `serve` prints before
+// building them. The harness and the browser adapter are chunks of their own,
+// loaded on demand.
 import { rollup } from 'rollup'
 import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
