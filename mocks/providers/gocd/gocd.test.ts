@@ -108,6 +108,29 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       expect(res.body).toEqual({ access_token: expect.stringMatching(HEX64), expires_in: ONE_HOUR, refresh_token: expect.stringMatching(HEX64) })
     })
 
+    it('"Get access token": a GoCD created without the document\'s examples gets them when the option is turned on', async () => {
+      const gocd = createGocd({ documentExamples: false })
+      await gocd.ready
+      const exampleExchange = () =>
+        gocd.handle(
+          new Request(`${gocd.baseUrl}/go/oauth/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.'),
+          }),
+        )
+      const refused = await exampleExchange()
+      expect(refused.status).toBe(400)
+      expect(await refused.json()).toEqual({ error: 'invalid-grant', error_description: 'Authorization expired or invalid!' })
+      gocd.options.set({ documentExamples: true })
+      const res = await exampleExchange()
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ access_token: examples.accessToken, expires_in: ONE_HOUR, refresh_token: examples.refreshToken })
+      // Reset returns to the options it was created with: no examples.
+      await gocd.reset()
+      expect((await exampleExchange()).status).toBe(400)
+    })
+
     it('"Get access token": GoCD\'s real 90 days are an option (accessTokenTtlSeconds)', async () => {
       const gocd = createGocd({ accessTokenTtlSeconds: NINETY_DAYS })
       await gocd.ready
@@ -208,6 +231,28 @@ describe.each(bothModes)('GoCD over $name', (mode) => {
       expectRefused(await cctray(DOC.tokenHeader), 401)
       expect((await request(base).post('/__oauth-dance/reset')).status).toBe(200)
       expect((await cctray(DOC.tokenHeader)).status).toBe(200)
+    })
+
+    it('documentExamples changed at run time takes effect at once: off takes the example code and token out, on issues them again', async () => {
+      const exampleExchange = () =>
+        request(base).post('/go/oauth/token').type('form').send(DOC.tokenBody.replace('redirect_uri=www.', 'redirect_uri=http://www.'))
+      const off = await request(base).post('/__oauth-dance/options').send({ documentExamples: false })
+      expect(off.status).toBe(200)
+      expect(off.body.options.documentExamples).toBe(false)
+      expectRefused(await cctray(DOC.tokenHeader), 401)
+      expectTokenError(await exampleExchange(), 'invalid-grant', 'Authorization expired or invalid!')
+      // A token the client got from a code of its own is not the document's: it stays.
+      const own = await freshTokens()
+      expect((await cctray(`Token token="${own.access_token}"`)).status).toBe(200)
+
+      const on = await request(base).post('/__oauth-dance/options').send({ documentExamples: true })
+      expect(on.status).toBe(200)
+      expect((await cctray(DOC.tokenHeader)).status).toBe(200)
+      // Issued as GoCD issues any token: it replaced the one the admin held for My Client.
+      expectRefused(await cctray(`Token token="${own.access_token}"`), 401)
+      const exchanged = await exampleExchange()
+      expect(exchanged.status).toBe(200)
+      expect(exchanged.body).toEqual({ access_token: examples.accessToken, expires_in: ONE_HOUR, refresh_token: examples.refreshToken })
     })
 
     it('injects a fault on both spellings of the token endpoint by its route id', async () => {

@@ -39,6 +39,63 @@ const routes = [
   ...adminClientRoutes,
 ]
 
+/**
+ * The document's example code and token pair, issued now to the admin for My
+ * Client, so its three lines run as a chain (exchanging the example code
+ * answers the example tokens, which its cctray call uses). As GoCD issues
+ * any code and token, each replaces the one the admin held for that client.
+ */
+function issueDocumentExamples(provider: GocdRuntime): void {
+  const { store, clock, config } = provider
+  const { client, admin, examples } = gocdFixtures
+  const user = store.users.by('username', admin.username)
+  if (!user) return
+  const owner = ownerKey(user.id, client.clientId)
+  const now = clock.nowMs()
+  const earlierCode = store.codes.by('owner', owner)
+  if (earlierCode) store.codes.remove(earlierCode)
+  store.codes.createNow({
+    code: examples.code,
+    clientId: client.clientId,
+    userId: user.id,
+    owner,
+    issuedAtMs: now,
+    expiresAtMs: now + config.codeTtlSeconds * 1000,
+  })
+  const earlierToken = store.tokens.by('owner', owner)
+  if (earlierToken) store.tokens.remove(earlierToken)
+  store.tokens.createNow({
+    token: examples.accessToken,
+    refreshToken: examples.refreshToken,
+    clientId: client.clientId,
+    userId: user.id,
+    owner,
+    issuedAtMs: now,
+    expiresAtMs: now + config.accessTokenTtlSeconds * 1000,
+  })
+}
+
+/**
+ * `documentExamples` changed at run time takes effect at once: turned on, the
+ * example code and token are issued; turned off, those still there are taken
+ * out (a token exchanged from a fresh code is the client's own and stays).
+ * Reset seeds a new store by the created options anyway.
+ */
+function followDocumentExamples(provider: GocdRuntime): void {
+  let inForce = provider.config.documentExamples
+  provider.options.onChange(() => {
+    if (provider.config.documentExamples === inForce) return
+    inForce = provider.config.documentExamples
+    if (inForce) return issueDocumentExamples(provider)
+    const { store } = provider
+    const { examples } = gocdFixtures
+    const code = store.codes.by('code', examples.code)
+    if (code) store.codes.remove(code)
+    const token = store.tokens.by('token', examples.accessToken)
+    if (token) store.tokens.remove(token)
+  })
+}
+
 /** Seconds before the provider's start of each seeded stage run. */
 async function seedPipelines(provider: GocdRuntime): Promise<void> {
   const now = provider.clock.nowMs()
@@ -82,7 +139,7 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
     ...optionFields(parsed),
     hostAliases,
   }
-  return new ProviderRuntime<GocdStore, GocdConfig, GocdRouteId, GocdDescription>(
+  const gocd = new ProviderRuntime<GocdStore, GocdConfig, GocdRouteId, GocdDescription>(
     {
       id: 'gocd',
       origins: { default: GOCD_BASE_URL },
@@ -91,7 +148,7 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
       createStore: createGocdStore,
       async seed(provider) {
         const { store } = provider
-        const { client, admin, examples } = gocdFixtures
+        const { client, admin } = gocdFixtures
         // Synchronously, so describe() lists them as soon as the provider exists.
         const user = store.users.createNow({ id: '1', username: admin.username, password: admin.password, admin: true, profile: { name: admin.username } })
         store.clients.createNow({
@@ -102,27 +159,7 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
           ownerId: user.id,
           createdAtMs: provider.clock.nowMs(),
         })
-        if (provider.config.documentExamples) {
-          const now = provider.clock.nowMs()
-          const owner = ownerKey(user.id, client.clientId)
-          await store.codes.collection.create({
-            code: examples.code,
-            clientId: client.clientId,
-            userId: user.id,
-            owner,
-            issuedAtMs: now,
-            expiresAtMs: now + provider.config.codeTtlSeconds * 1000,
-          })
-          await store.tokens.collection.create({
-            token: examples.accessToken,
-            refreshToken: examples.refreshToken,
-            clientId: client.clientId,
-            userId: user.id,
-            owner,
-            issuedAtMs: now,
-            expiresAtMs: now + provider.config.accessTokenTtlSeconds * 1000,
-          })
-        }
+        if (provider.config.documentExamples) issueDocumentExamples(provider)
         await seedPipelines(provider)
       },
       // GoCD revokes by deleting the token rows (its admin deleting the client, a new code exchange): a deleted token is unknown to cctray and to the refresh grant alike. The harness's revoke-tokens step.
@@ -155,6 +192,8 @@ export function createGocd(options: ProviderOptions & GocdOptions = {}): GocdRun
     },
     { ...options, baseUrl },
   )
+  followDocumentExamples(gocd)
+  return gocd
 }
 
 /** Everything about GoCD: `serve`, the config file, the harness and the reference clients derive from it. */

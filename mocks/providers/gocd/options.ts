@@ -48,8 +48,7 @@ export const gocdOptionsSchema = z.strictObject({
   codeTtlSeconds: positiveSeconds('Seconds an authorization code lives (GoCD: one hour)', GOCD_CODE_TTL_SECONDS),
   /** GoCD's `mandatory_ssl`. Absent: on when the base URL is https (in-process), off when it is http (`serve`, which has no TLS). */
   requireHttps: z.optional(z.boolean()).check(z.describe("GoCD's mandatory_ssl on authorize and token (default: on for an https base URL, off under serve)")),
-  /** Read when the store is seeded (at creation and on reset). */
-  /** So its lines run as a chain: exchanging the example code answers the example's access and refresh tokens, which its cctray call uses. */
+  /** So its lines run as a chain: exchanging the example code answers the example's access and refresh tokens, which its cctray call uses. Changed at run time, takes effect at once (index.ts). */
   documentExamples: z
     ._default(z.boolean(), true)
     .check(z.describe("Seed the document's example code and token pair (the example code answers the example tokens)")),
