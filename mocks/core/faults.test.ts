@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeystone } from '../index.js'
 import { serve, type RunningServer } from '../server.js'
+import { NodeRequest, RawHeaders } from './request.js'
 import type { KeystoneRuntime } from '../providers/keystone/config.js'
 import { appBasic, TOKEN_PATH } from '../../test/support/keystone-suite.js'
 
@@ -51,6 +52,20 @@ describe('the delay fault', () => {
     expect(keystone.journal.entries().some((e) => e.fault === 'delay')).toBe(false)
     aborted.abort()
     expect((await answer).status).toBe(200)
+    expect(keystone.journal.entries().filter((e) => e.fault === 'delay')).toHaveLength(1)
+  })
+
+  it('as serve reads a request, with handleFirst, holds nothing for a client whose connection closed while the route was working', async () => {
+    const keystone = createKeystone() as KeystoneRuntime
+    await keystone.ready
+    keystone.faults.add({ route: 'keystone.token', action: { type: 'delay', ms: TEN_MINUTES, handleFirst: true } })
+    // serve's response, closed before the answer was ready (a Cogo signature on the pool, a starved machine).
+    const gone = { writableFinished: false, destroyed: true, once: () => gone }
+    const raw = ['Host', 'h.example', 'Content-Type', 'application/x-www-form-urlencoded', 'Authorization', appBasic]
+    const reply = await keystone.answer(new NodeRequest('POST', keystone.baseUrl + TOKEN_PATH, new RawHeaders(raw), gone), 'default', {
+      text: 'grant_type=client_credentials',
+    })
+    expect(reply?.status).toBe(200)
     expect(keystone.journal.entries().filter((e) => e.fault === 'delay')).toHaveLength(1)
   })
 

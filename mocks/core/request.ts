@@ -24,6 +24,8 @@ export interface ProviderRequest {
 /** What `serve` watches to know a client has gone: the response's `close` before it finished. */
 interface ResponseLifecycle {
   readonly writableFinished: boolean
+  /** Already closed: a `close` listener added now would never be called. */
+  readonly destroyed: boolean
   once(event: 'close', listener: () => void): unknown
 }
 
@@ -134,9 +136,12 @@ export class NodeRequest implements ProviderRequest {
     if (this.#signal || !this.response) return this.#signal
     const controller = new AbortController()
     const response = this.response
-    response.once('close', () => {
-      if (!response.writableFinished) controller.abort()
-    })
+    // A client that left while the route was still working (an answer held after an awaited signature) has gone already.
+    if (response.destroyed && !response.writableFinished) controller.abort()
+    else
+      response.once('close', () => {
+        if (!response.writableFinished) controller.abort()
+      })
     return (this.#signal = controller.signal)
   }
 }
