@@ -52,27 +52,13 @@ function issueDocumentExamples(provider: GocdRuntime): void {
   if (!user) return
   const owner = ownerKey(user.id, client.clientId)
   const now = clock.nowMs()
+  const issued = (ttlSeconds: number) => ({ clientId: client.clientId, userId: user.id, owner, issuedAtMs: now, expiresAtMs: now + ttlSeconds * 1000 })
   const earlierCode = store.codes.by('owner', owner)
   if (earlierCode) store.codes.remove(earlierCode)
-  store.codes.createNow({
-    code: examples.code,
-    clientId: client.clientId,
-    userId: user.id,
-    owner,
-    issuedAtMs: now,
-    expiresAtMs: now + config.codeTtlSeconds * 1000,
-  })
+  store.codes.createNow({ code: examples.code, ...issued(config.codeTtlSeconds) })
   const earlierToken = store.tokens.by('owner', owner)
   if (earlierToken) store.tokens.remove(earlierToken)
-  store.tokens.createNow({
-    token: examples.accessToken,
-    refreshToken: examples.refreshToken,
-    clientId: client.clientId,
-    userId: user.id,
-    owner,
-    issuedAtMs: now,
-    expiresAtMs: now + config.accessTokenTtlSeconds * 1000,
-  })
+  store.tokens.createNow({ token: examples.accessToken, refreshToken: examples.refreshToken, ...issued(config.accessTokenTtlSeconds) })
 }
 
 /**
