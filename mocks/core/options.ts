@@ -10,13 +10,25 @@ import * as z from '../store/zod.js'
  */
 export type OptionsSchema = z.ZodMiniObject<z.core.$ZodShape, z.core.$strict>
 
-/** A whole number of seconds above zero, with the message the errors below use. */
+/**
+ * The longest lifetime an option may give: 100 years. Lifetimes become dates
+ * (Keystone's `expires_at`, Cloud 66's and GoCD's timestamps), and a date past
+ * the year 275760 cannot be written, even from the mock clock's last day
+ * (9999-12-31); a bound this far out refuses nothing a test needs.
+ */
+export const MAX_LIFETIME_SECONDS = 3_155_760_000
+
+/** A whole number of seconds above zero and at most {@link MAX_LIFETIME_SECONDS}, with the message the errors below use. */
 export function positiveSeconds(description: string, defaultValue: number) {
   return z
     ._default(
       z
         .number({ error: 'must be a number of seconds' })
-        .check(z.int({ error: 'must be a positive integer' }), z.positive({ error: 'must be a positive integer' })),
+        .check(
+          z.int({ error: 'must be a positive integer' }),
+          z.positive({ error: 'must be a positive integer' }),
+          z.lte(MAX_LIFETIME_SECONDS, { error: `must be at most ${MAX_LIFETIME_SECONDS} (100 years)` }),
+        ),
       defaultValue,
     )
     .check(z.describe(description))

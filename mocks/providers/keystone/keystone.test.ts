@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { keystoneFixtures as f } from '../../../fixtures/keystone.js'
 import { bothModes, type Running } from '../../../test/support/modes.js'
 import { serve } from '../../server.js'
+import { MAX_LIFETIME_SECONDS } from '../../core/options.js'
 import type { KeystoneRuntime } from './config.js'
 import { createKeystone } from '../../index.js'
 import { readWerkzeugBasic } from './token.js'
@@ -428,6 +429,29 @@ describe('Keystone outside the two modes', () => {
       }),
     )
     expect((await ok.json()).expires_in).toBe(60)
+  })
+
+  it("bounds [token] expiration at 100 years, so a token validated on the mock clock's last day still has an expires_at", async () => {
+    const keystone = createKeystone()
+    await keystone.ready
+    expect(() => keystone.options.set({ tokenExpirationSeconds: MAX_LIFETIME_SECONDS + 1 })).toThrow(
+      'Failed to change the options of keystone: keystone.tokenExpirationSeconds must be at most 3155760000 (100 years) (got 3155760001)',
+    )
+    expect(keystone.options.get().tokenExpirationSeconds).toBe(3600)
+    keystone.options.set({ tokenExpirationSeconds: MAX_LIFETIME_SECONDS })
+    keystone.clock.set(Date.parse('9999-12-31T23:59:59Z'))
+    const issued = await keystone.handle(
+      new Request(`${keystone.baseUrl}${TOKEN_PATH}`, {
+        method: 'POST',
+        headers: { 'Content-Type': FORM, Authorization: appBasic },
+        body: 'grant_type=client_credentials',
+      }),
+    )
+    const { access_token: token } = await issued.json()
+    const validated = await keystone.handle(new Request(`${keystone.baseUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } }))
+    expect(validated.status).toBe(200)
+    // The mock clock runs on from the time set; ECMAScript's expanded years past 9999.
+    expect((await validated.json()).token.expires_at).toMatch(/^\+010099-12-31T23:59:\d{2}\.\d{6}Z$/)
   })
 
   it('accepts percent-encoded Basic credentials when told to be lenient (PROVIDERS.md §6)', async () => {
