@@ -1,6 +1,9 @@
 import * as z from '../../store/zod.js'
 import { positiveSeconds } from '../../core/options.js'
 
+/** The most `maxRegisteredClients` may allow. */
+export const MAX_REGISTERED_CLIENTS = 10_000
+
 /** standard's options (`createStandard`, the config file, `serve --set standard.<key>=<value>`, `/__oauth-dance/options`). */
 export const standardOptionsSchema = z.strictObject({
   idTokenSigningAlg: z
@@ -36,9 +39,19 @@ export const standardOptionsSchema = z.strictObject({
   clientIdMetadataDocuments: z
     ._default(z.boolean(), false)
     .check(z.describe('Take an https client_id as the URL of a client ID metadata document (draft-ietf-oauth-client-id-metadata-document)')),
-  maxRegisteredClients: positiveSeconds('Most clients Dynamic Client Registration may add before a reset', 1000).check(
-    z.describe('Most clients Dynamic Client Registration may add before a reset'),
-  ),
+  // A count, not a duration; bounded, as the memory the registered clients hold is (README, What stays bounded).
+  maxRegisteredClients: z
+    ._default(
+      z
+        .number()
+        .check(
+          z.int({ error: 'must be a positive integer' }),
+          z.positive({ error: 'must be a positive integer' }),
+          z.lte(MAX_REGISTERED_CLIENTS, { error: `must be at most ${MAX_REGISTERED_CLIENTS}` }),
+        ),
+      1000,
+    )
+    .check(z.describe('Most clients Dynamic Client Registration may add before a reset')),
 })
 
 export type StandardOptionsInput = z.input<typeof standardOptionsSchema>

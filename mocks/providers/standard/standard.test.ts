@@ -577,6 +577,32 @@ describe.each(bothModes)('standard over $name', (mode) => {
   })
 
   describe('dynamic client registration (RFC 7591)', () => {
+    it('registers at most maxRegisteredClients, a count from 1 to 10000, until a reset', async () => {
+      const options = () => request(base).post('/__oauth-dance/options')
+      for (const [value, problem] of [
+        [0, 'must be a positive integer (got 0)'],
+        [10_001, 'must be at most 10000 (got 10001)'],
+        ['5', 'must be a number (got "5")'],
+      ] as const) {
+        const refused = await options().send({ maxRegisteredClients: value })
+        expect(refused.status).toBe(400)
+        expect(refused.body).toEqual({ error: `Failed to change the options of standard: standard.maxRegisteredClients ${problem}` })
+      }
+      expect((await options().send({ maxRegisteredClients: 2 })).status).toBe(200)
+      const register = () =>
+        request(base)
+          .post('/register')
+          .send({ redirect_uris: ['https://rp.example/cb'] })
+      expect((await register()).status).toBe(201)
+      expect((await register()).status).toBe(201)
+      const full = await register()
+      expect(full.status).toBe(400)
+      expect(full.body).toEqual({
+        error: 'invalid_request',
+        error_description: 'This server holds at most 2 registered clients; reset it (POST /__oauth-dance/reset) to register more.',
+      })
+    })
+
     it('registers a confidential client that then completes the code flow', async () => {
       const res = await request(base)
         .post('/register')
