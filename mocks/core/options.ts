@@ -18,20 +18,29 @@ export type OptionsSchema = z.ZodMiniObject<z.core.$ZodShape, z.core.$strict>
  */
 export const MAX_LIFETIME_SECONDS = 3_155_760_000
 
-/** A whole number of seconds above zero and at most {@link MAX_LIFETIME_SECONDS}, with the message the errors below use. */
-export function positiveSeconds(description: string, defaultValue: number) {
+/** A whole number above zero and at most `max` (`tooLarge` says so), with the messages the errors below use. */
+export function positiveInteger(description: string, defaultValue: number, bound: { max: number; tooLarge: string; notANumber?: string }) {
   return z
     ._default(
       z
-        .number({ error: 'must be a number of seconds' })
+        .number(bound.notANumber === undefined ? undefined : { error: bound.notANumber })
         .check(
           z.int({ error: 'must be a positive integer' }),
           z.positive({ error: 'must be a positive integer' }),
-          z.lte(MAX_LIFETIME_SECONDS, { error: `must be at most ${MAX_LIFETIME_SECONDS} (100 years)` }),
+          z.lte(bound.max, { error: bound.tooLarge }),
         ),
       defaultValue,
     )
     .check(z.describe(description))
+}
+
+/** A whole number of seconds above zero and at most {@link MAX_LIFETIME_SECONDS}. */
+export function positiveSeconds(description: string, defaultValue: number) {
+  return positiveInteger(description, defaultValue, {
+    max: MAX_LIFETIME_SECONDS,
+    tooLarge: `must be at most ${MAX_LIFETIME_SECONDS} (100 years)`,
+    notANumber: 'must be a number of seconds',
+  })
 }
 
 /** Thrown for options, config files and control requests that do not fit their schema; its message names every problem. */

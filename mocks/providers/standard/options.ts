@@ -1,5 +1,5 @@
 import * as z from '../../store/zod.js'
-import { positiveSeconds } from '../../core/options.js'
+import { positiveInteger, positiveSeconds } from '../../core/options.js'
 
 /** The most `maxRegisteredClients` may allow. */
 export const MAX_REGISTERED_CLIENTS = 10_000
@@ -40,18 +40,10 @@ export const standardOptionsSchema = z.strictObject({
     ._default(z.boolean(), false)
     .check(z.describe('Take an https client_id as the URL of a client ID metadata document (draft-ietf-oauth-client-id-metadata-document)')),
   // A count, not a duration; bounded, as the memory the registered clients hold is (README, What stays bounded).
-  maxRegisteredClients: z
-    ._default(
-      z
-        .number()
-        .check(
-          z.int({ error: 'must be a positive integer' }),
-          z.positive({ error: 'must be a positive integer' }),
-          z.lte(MAX_REGISTERED_CLIENTS, { error: `must be at most ${MAX_REGISTERED_CLIENTS}` }),
-        ),
-      1000,
-    )
-    .check(z.describe('Most clients Dynamic Client Registration may add before a reset')),
+  maxRegisteredClients: positiveInteger('Most clients Dynamic Client Registration may add before a reset', 1000, {
+    max: MAX_REGISTERED_CLIENTS,
+    tooLarge: `must be at most ${MAX_REGISTERED_CLIENTS}`,
+  }),
 })
 
 export type StandardOptionsInput = z.input<typeof standardOptionsSchema>
