@@ -12,7 +12,7 @@ const TIMEOUT_MS = 120_000
 
 function once() {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.js'), 'check', '--provider', 'all', '--transport', 'in-process'], {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/bundle/oauth-dance.cjs'), 'check', '--provider', 'all', '--transport', 'in-process'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })

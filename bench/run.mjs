@@ -303,12 +303,13 @@ function kib(bytes) {
 }
 
 async function startup() {
-  log('startup (node dist/bundle/oauth-dance.js serve until the first token is answered, beside node -e 0 and a bare node:http server, interleaved)')
+  log('startup (node dist/bundle/oauth-dance.cjs serve until the first token is answered, beside node -e 0 and a bare node:http server, interleaved)')
   const r = await startupTime()
   results.startup = r
   log(
     `  serve: median ${r.medianMs.toFixed(0)} ms over ${r.runs.length} runs (${r.runs.map((x) => x.toFixed(0)).join(', ')}); listening ${r.medianListeningMs.toFixed(0)} ms`,
   )
+  log(`  serve without a compile cache (a machine's first start): median ${r.noCompileCache.medianMs.toFixed(0)} ms`)
   log(`  node -e 0: median ${r.nodeExit.medianMs.toFixed(0)} ms; bare node:http to its first answer: median ${r.bareHttp.medianMs.toFixed(0)} ms`)
   log(`  bare node:http importing zod/mini first: median ${r.bareHttpZod.medianMs.toFixed(0)} ms`)
   log(`  Keystone fidelity floor to its first token: median ${r.keystoneFloor.medianMs.toFixed(0)} ms`)
@@ -317,7 +318,7 @@ async function startup() {
   )
   if (r.withoutExtraCaCerts)
     log(
-      `  without NODE_EXTRA_CA_CERTS: serve ${r.withoutExtraCaCerts.serve.medianMs.toFixed(0)} ms, node -e 0 ${r.withoutExtraCaCerts.nodeExit.medianMs.toFixed(0)} ms, bare node:http ${r.withoutExtraCaCerts.bare.medianMs.toFixed(0)} ms` +
+      `  without NODE_EXTRA_CA_CERTS: serve ${r.withoutExtraCaCerts.serve.medianMs.toFixed(0)} ms (without a compile cache ${r.withoutExtraCaCerts.serveNoCache.medianMs.toFixed(0)}), node -e 0 ${r.withoutExtraCaCerts.nodeExit.medianMs.toFixed(0)} ms, bare node:http ${r.withoutExtraCaCerts.bare.medianMs.toFixed(0)} ms` +
         `, serve --providers keystone ${r.withoutExtraCaCerts.keystoneOnly.medianMs.toFixed(0)} ms`,
     )
   if (r.snapshot.skipped) log(`  startup snapshot rows skipped: ${r.snapshot.skipped}`)
@@ -506,6 +507,11 @@ function summarize(r) {
   }
   if (r.startup.medianMs !== undefined) {
     target(`serve: spawn to first token, median of ${r.startup.runs.length} (ms)`, r.startup.medianMs, '≤ 150', (v) => v <= 150)
+    target(
+      "  serve without a compile cache (NODE_DISABLE_COMPILE_CACHE=1: a machine's first start), first token (ms)",
+      r.startup.noCompileCache.medianMs,
+      '(context)',
+    )
     target('  beside: node -e 0, spawn to exit (ms)', r.startup.nodeExit.medianMs, '(baseline)')
     target('  beside: bare node:http server, spawn to first answer (ms)', r.startup.bareHttp.medianMs, '(baseline)')
     target(
@@ -527,6 +533,7 @@ function summarize(r) {
     if (r.startup.withoutExtraCaCerts) {
       const w = r.startup.withoutExtraCaCerts
       target('  serve without NODE_EXTRA_CA_CERTS (which this machine sets), first token (ms)', w.serve.medianMs, '(context)')
+      target('  serve without NODE_EXTRA_CA_CERTS and without a compile cache, first token (ms)', w.serveNoCache.medianMs, '(context)')
       target(`  beside it, without NODE_EXTRA_CA_CERTS: node -e 0 ${w.nodeExit.medianMs.toFixed(0)}, bare node:http (ms)`, w.bare.medianMs, '(context)')
       target('  serve --providers keystone, without NODE_EXTRA_CA_CERTS, first token (ms)', w.keystoneOnly.medianMs, '(context)')
     }
@@ -592,7 +599,10 @@ function renderTable(r) {
     lines.push('', `Startup, spawn to first answer, ${r.startup.runs.length} starts each, interleaved (median ms; every start)`)
     lines.push('| process | median ms | every start |', '|---|---:|---|')
     lines.push(
-      `| \`node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet\` (${kib(r.startup.bytes)} loaded), first token | ${r.startup.medianMs.toFixed(0)} | ${r.startup.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+      `| \`node dist/bundle/oauth-dance.cjs serve --port-base 0 --json --quiet\` (${kib(r.startup.bytes)} loaded), first token | ${r.startup.medianMs.toFixed(0)} | ${r.startup.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+    )
+    lines.push(
+      `| the same without a compile cache (\`NODE_DISABLE_COMPILE_CACHE=1\`: a machine's first start), first token | ${r.startup.noCompileCache.medianMs.toFixed(0)} | ${r.startup.noCompileCache.runs.map((x) => x.toFixed(0)).join(', ')} |`,
     )
     lines.push(`| \`node -e 0\`, exit | ${r.startup.nodeExit.medianMs.toFixed(0)} | ${r.startup.nodeExit.runs.map((x) => x.toFixed(0)).join(', ')} |`)
     lines.push(
@@ -612,6 +622,7 @@ function renderTable(r) {
     if (w)
       for (const [label, x] of [
         ['serve, first token, without NODE_EXTRA_CA_CERTS', w.serve],
+        ['serve, first token, without NODE_EXTRA_CA_CERTS or a compile cache', w.serveNoCache],
         ['`node -e 0`, exit, without NODE_EXTRA_CA_CERTS', w.nodeExit],
         ['bare node:http server, first answer, without NODE_EXTRA_CA_CERTS', w.bare],
         ['`serve --providers keystone`, first token, without NODE_EXTRA_CA_CERTS', w.keystoneOnly],

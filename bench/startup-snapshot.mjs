@@ -248,7 +248,7 @@ async function serveValues(start) {
  */
 export async function checkFresh(built) {
   const varying = (a, b) => Object.keys(a).filter((k) => a[k] !== b[k])
-  const bin = [join(ROOT, 'dist/bundle/oauth-dance.js')]
+  const bin = [join(ROOT, 'dist/bundle/oauth-dance.cjs')]
   const fresh = varying(await serveValues(bin), await serveValues(bin))
   const snapshotA = await serveValues(built.serve.args)
   const snapshotB = await serveValues(built.serve.args)
@@ -272,10 +272,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     '| process | median ms | CPU ms | every start |',
     '|---|---:|---:|---|',
   ]
-  lines.push(row('`node dist/bundle/oauth-dance.js serve`, first token', r))
+  lines.push(row('`node dist/bundle/oauth-dance.cjs serve`, first token', r))
   lines.push(row('`node -e 0`, exit', r.nodeExit), row('bare node:http server, first answer', r.bareHttp))
   if (r.withoutExtraCaCerts) {
-    lines.push(row('`node dist/bundle/oauth-dance.js serve`, first token, without NODE_EXTRA_CA_CERTS', r.withoutExtraCaCerts.serve))
+    lines.push(row('`node dist/bundle/oauth-dance.cjs serve`, first token, without NODE_EXTRA_CA_CERTS', r.withoutExtraCaCerts.serve))
     lines.push(row('`node -e 0`, exit, without NODE_EXTRA_CA_CERTS', r.withoutExtraCaCerts.nodeExit))
     lines.push(row('bare node:http server, first answer, without NODE_EXTRA_CA_CERTS', r.withoutExtraCaCerts.bare))
   }

@@ -1,5 +1,5 @@
 // Startup of `serve` from its bin (not npx): from spawning
-// `node dist/bundle/oauth-dance.js serve --port-base 0 --json --quiet` until the
+// `node dist/bundle/oauth-dance.cjs serve --port-base 0 --json --quiet` until the
 // first client-credentials token is answered; beside two baselines spawned the
 // same way in the same run: `node -e 0` (Node's own start and exit) and a bare
 // node:http server (bench/servers/bare-http.mjs) until its first answer, and
@@ -10,6 +10,11 @@
 // server answering that first token so takes to start here; and between the
 // two, `serve --providers keystone`, which loads Keystone's code alone: what
 // `serve` would take if it loaded only what that first token needs.
+// `serve` compiles its chunks from the V8 code cache an earlier start left
+// (bin/compile-cache.ts): one start before the rows makes it, as any earlier
+// use of the bin on a machine has; the row "without a compile cache"
+// (NODE_DISABLE_COMPILE_CACHE=1) is a machine's first start, a fresh CI
+// runner's say.
 // Beside them, unless BENCH_STARTUP_SNAPSHOT=0, the same processes started
 // from Node's user-land startup snapshots (bench/startup-snapshot.mjs, an
 // experiment the bin does not use): `serve`, the bare server, and an empty
@@ -80,7 +85,7 @@ async function askToken(spec, who) {
   if (res.status !== 200 || !body.access_token) throw new Error(`${who} answered the first token request ${res.status}`)
 }
 
-const BIN = join(ROOT, 'dist/bundle/oauth-dance.js')
+const BIN = join(ROOT, 'dist/bundle/oauth-dance.cjs')
 const SERVE = ['serve', '--port-base', '0', '--json', '--quiet']
 const KEYSTONE_ONLY = ['--providers', 'keystone']
 
@@ -157,23 +162,29 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
   await fetch('data:,warm').catch(() => {})
   let snapshot = await snapshots()
   const serveRuns = []
-  const [bare, bareZod, nodeExit, keystoneFloor, keystoneOnly] = [series(), series(), series(), series(), series()]
+  const [bare, bareZod, nodeExit, keystoneFloor, keystoneOnly, serveNoCache] = [series(), series(), series(), series(), series(), series()]
   const fromSnapshot = { serve: series(), empty: series(), bare: series() }
   const { NODE_EXTRA_CA_CERTS, ...withoutCaEnv } = process.env
-  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: series(), bare: series(), serve: series(), keystoneOnly: series() } : null
+  const withoutCa = NODE_EXTRA_CA_CERTS ? { nodeExit: series(), bare: series(), serve: series(), serveNoCache: series(), keystoneOnly: series() } : null
   const served = (r) => ({ ms: r.firstTokenMs, cpuMs: r.cpuMs })
+  const noCompileCache = (env) => ({ ...env, NODE_DISABLE_COMPILE_CACHE: '1' })
   try {
+    // Writes the compile cache for the chunks these starts load (a start that finds one writes nothing).
+    await serveOnce()
+    await serveOnce(undefined, undefined, KEYSTONE_ONLY)
     for (let i = 0; i < runs; i++) {
       nodeExit.add(await nodeExitOnce())
       bare.add(await bareHttpOnce())
       bareZod.add(await bareHttpOnce(['--with-zod']))
       keystoneFloor.add(await keystoneFloorOnce())
       serveRuns.push(await serveOnce())
+      serveNoCache.add(served(await serveOnce(undefined, noCompileCache(process.env))))
       keystoneOnly.add(served(await serveOnce(undefined, undefined, KEYSTONE_ONLY)))
       if (withoutCa) {
         withoutCa.nodeExit.add(await nodeExitOnce(undefined, withoutCaEnv))
         withoutCa.bare.add(await bareHttpOnce([], undefined, withoutCaEnv))
         withoutCa.serve.add(served(await serveOnce(undefined, withoutCaEnv)))
+        withoutCa.serveNoCache.add(served(await serveOnce(undefined, noCompileCache(withoutCaEnv))))
         withoutCa.keystoneOnly.add(served(await serveOnce(undefined, withoutCaEnv, KEYSTONE_ONLY)))
       }
       if (snapshot.skipped) continue
@@ -196,6 +207,7 @@ export async function startupTime(runs = Number(process.env.BENCH_STARTUP_RUNS ?
     listeningMs: serveRuns.map((r) => r.listeningMs),
     medianListeningMs: median(serveRuns.map((r) => r.listeningMs)),
     provider: serveRuns[0].provider,
+    noCompileCache: serveNoCache.summary(),
     bytes: (await loadedCode(BIN, SERVE, { then: firstToken })).bytes,
     nodeExit: nodeExit.summary(),
     bareHttp: bare.summary(),

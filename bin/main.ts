@@ -111,11 +111,6 @@ export async function main(argv: string[], { quick = argv[2] === 'serve' && !arg
         // Beside the bundle: the providers the config leaves as they are are then built on their first request.
         seeded: readSeededDescriptions(),
       })
-      if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
-      else {
-        process.stderr.write(humanDescription(running))
-        process.stderr.write('[oauth-dance] ready; control paths under /__oauth-dance/ on every origin; Ctrl-C stops\n')
-      }
       let closing = false
       const stop = (signal: string) => {
         if (closing) return
@@ -124,8 +119,15 @@ export async function main(argv: string[], { quick = argv[2] === 'serve' && !arg
         running.close().then(() => process.exit(0))
         setTimeout(() => process.exit(0), 3000).unref()
       }
+      // Before the line that says it is ready: a signal sent as soon as it is read (a pipe's write is synchronous on
+      // Linux) then shuts it down cleanly rather than killing it.
       process.on('SIGINT', () => stop('SIGINT'))
       process.on('SIGTERM', () => stop('SIGTERM'))
+      if (opts.json) process.stdout.write(JSON.stringify(running.describe()) + '\n')
+      else {
+        process.stderr.write(humanDescription(running))
+        process.stderr.write('[oauth-dance] ready; control paths under /__oauth-dance/ on every origin; Ctrl-C stops\n')
+      }
     })
 
   // The harness (runner, scenarios, msw/node) is loaded only when a command other

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { BUNDLED_CLI, buildIsCurrent, cliArgs } from '../test/support/cli.js'
+import { BUNDLED_CLI, buildIsCurrent, cliArgs, keystoneTokenStatus, type ServedKeystone } from '../test/support/cli.js'
 import { loadedCode } from '../bench/loaded-code.mjs'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -79,22 +79,11 @@ describe.concurrent('oauth-dance (the CLI)', () => {
   it.skipIf(!buildIsCurrent())("serve loads no provider's code before its JSON line, and Keystone's alone for a Keystone token", SLOW, async () => {
     const serve = ['serve', '--port-base', '0', '--json', '--quiet']
     const providerChunks = (files: Array<{ path: string }>) =>
-      files.map((file) => /[\\/]dist[\\/]bundle[\\/]provider-([a-z0-9]+)-[\w-]+\.js$/.exec(file.path)?.[1]).filter((id) => id !== undefined)
+      files.map((file) => /[\\/]dist[\\/]bundle[\\/]provider-([a-z0-9]+)-[\w-]+\.cjs$/.exec(file.path)?.[1]).filter((id) => id !== undefined)
     const listening = await loadedCode(BUNDLED_CLI, serve)
     expect(Object.keys(listening.info.providers)).toEqual(['carina', 'keystone', 'cloud66', 'cogo', 'gocd', 'standard'])
     expect(providerChunks(listening.files)).toEqual([])
-    const keystoneToken = async (info: { providers: { keystone: { tokenEndpoint: string; clients: Array<{ id: string; secret: string }> } } }) => {
-      const { tokenEndpoint, clients } = info.providers.keystone
-      const answer = await fetch(tokenEndpoint, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${clients[0]!.id}:${clients[0]!.secret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      })
-      expect(answer.status).toBe(200)
-    }
+    const keystoneToken = async (info: ServedKeystone) => expect(await keystoneTokenStatus(info)).toBe(200)
     const tokenServed = await loadedCode(BUNDLED_CLI, serve, { then: keystoneToken })
     expect(providerChunks(tokenServed.files)).toEqual(['keystone'])
     // A provider the command line sets up is built, and its code loaded, at start; the configuration is validated

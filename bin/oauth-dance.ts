@@ -1,11 +1,6 @@
 #!/usr/bin/env node
-import { config } from 'zod/mini'
+import { useCompileCache } from './compile-cache.js'
 
-// zod compiles a parser (new Function) for each object schema the first time it
-// validates: dearer than the few validations `serve` runs each schema at start
-// (seeding, options), and a few µs a record cheaper after. jitless is read when
-// a schema is built, so it is set before the schemas' modules load.
-if (process.argv[2] === 'serve') config({ jitless: true })
-
-const { main } = await import('./main.js')
-await main(process.argv)
+// Before the bundle's other chunks load, so that each compiles from V8's cache.
+useCompileCache(import.meta.url)
+void import('./start.js').then(({ start }) => start(process.argv))

@@ -27,7 +27,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replaceAll('\\', '/')
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-const INLINED = new Set(['@msw/data', 'zod', 'commander', 'cookie'])
+// jose too: it is ES modules only, and the bin's chunks are CommonJS (below), which Node 20 cannot require ES modules from.
+const INLINED = new Set(['@msw/data', 'zod', 'commander', 'cookie', 'jose'])
 const EXTERNAL = [
   ...Object.keys(pkg.dependencies).filter((name) => !INLINED.has(name)),
   ...Object.keys(pkg.peerDependencies),
@@ -103,7 +104,7 @@ function checkChunks(output) {
 const minified = {
   name: 'minified',
   async renderChunk(code) {
-    const options = { format: 'esm', target: 'node20', legalComments: 'none', minifyWhitespace: true, minifySyntax: true }
+    const options = { format: 'cjs', target: 'node20', legalComments: 'none', minifyWhitespace: true, minifySyntax: true }
     return { code: (await transform(code, options)).code, map: null }
   },
 }
@@ -121,6 +122,33 @@ const processGlobal = {
   load: (id) => (id === PROCESS_GLOBAL ? 'export default process' : null),
 }
 
+/**
+ * The chunks' `import()`s. A Node built-in's becomes a `require`, as rollup
+ * writes one of the bundle's own chunks. What is installed beside the package
+ * (msw, tsx, a client's module, Playwright) is imported through one small
+ * CommonJS file, `import-module.cjs`, beside the chunks: the compile cache
+ * (bin/compile-cache.ts) compiles every other chunk with `vm.Script`, where an
+ * `import()` needs a loader of its own, and leaves that file to Node.
+ */
+const IMPORT_MODULE = 'import-module.cjs'
+const importsOutside = {
+  name: 'imports-outside',
+  generateBundle() {
+    this.emitFile({
+      type: 'asset',
+      fileName: IMPORT_MODULE,
+      source: `"use strict";exports.importModule=(specifier)=>import(specifier);\n`,
+    })
+  },
+  renderDynamicImport({ targetModuleId, targetChunk }) {
+    if (targetChunk) return null
+    if (targetModuleId && (targetModuleId.startsWith('node:') || builtinModules.includes(targetModuleId))) {
+      return { left: 'Promise.resolve().then(() => require(', right: '))' }
+    }
+    return { left: `require("./${IMPORT_MODULE}").importModule(`, right: ')' }
+  },
+}
+
 /** Bundles the bin into `outDir` (default dist/bundle/, cleared first: chunk names carry content hashes). */
 export async function bundleBin(outDir = fileURLToPath(new URL('../dist/bundle', import.meta.url))) {
   rmSync(outDir, { recursive: true, force: true })
@@ -130,7 +158,14 @@ export async function bundleBin(outDir = fileURLToPath(new URL('../dist/bundle',
       id !== 'node:process' &&
       id !== 'process' &&
       (id.startsWith('node:') || builtinModules.includes(id) || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`))),
-    plugins: [processGlobal, nodeResolve({ preferBuiltins: true }), commonjs({ requireReturnsDefault: (id) => id === PROCESS_GLOBAL }), json(), minified],
+    plugins: [
+      processGlobal,
+      nodeResolve({ preferBuiltins: true }),
+      commonjs({ requireReturnsDefault: (id) => id === PROCESS_GLOBAL }),
+      json(),
+      importsOutside,
+      minified,
+    ],
     onwarn(warning, warn) {
       // zod places some @__PURE__ comments where rollup cannot read them (it drops them, and says so per comment); commander's CommonJS has `this` at the top level.
       if (warning.code === 'INVALID_ANNOTATION' || warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
@@ -138,8 +173,16 @@ export async function bundleBin(outDir = fileURLToPath(new URL('../dist/bundle',
     },
   })
   try {
-    // No source maps: the package ships no TypeScript sources for them to point to.
-    const { output } = await bundle.write({ dir: outDir, format: 'es', manualChunks: chunkOf, chunkFileNames: '[name]-[hash].js', sourcemap: false })
+    // CommonJS, so that the compile cache can compile each chunk (bin/compile-cache.ts); Node 20 caches no ES module's
+    // code. No source maps: the package ships no TypeScript sources for them to point to.
+    const { output } = await bundle.write({
+      dir: outDir,
+      format: 'cjs',
+      manualChunks: chunkOf,
+      entryFileNames: '[name].cjs',
+      chunkFileNames: '[name]-[hash].cjs',
+      sourcemap: false,
+    })
     checkChunks(output)
   } finally {
     await bundle.close()

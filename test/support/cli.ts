@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /** The bundle `npm run build` writes and the package's `bin` names: what an installed oauth-dance runs. */
-export const BUNDLED_CLI = join(ROOT, 'dist/bundle/oauth-dance.js')
+export const BUNDLED_CLI = join(ROOT, 'dist/bundle/oauth-dance.cjs')
 const SOURCE_CLI = join(ROOT, 'bin/oauth-dance.ts')
 /** What `tsc -p .` compiles into dist/, as tsconfig.json lists it. */
 const SOURCE_FOLDERS = (JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] }).include
@@ -35,7 +35,7 @@ export function buildIsCurrent(): boolean {
 }
 
 /**
- * The command that starts the CLI: `node dist/bundle/oauth-dance.js` when the
+ * The command that starts the CLI: `node dist/bundle/oauth-dance.cjs` when the
  * bundle is at least as new as every source file (`npm test` builds it first),
  * otherwise the sources through tsx, which compiles the project on each start
  * (seconds on a busy machine) but never runs stale code.
@@ -47,4 +47,24 @@ export const CLI: readonly string[] = buildIsCurrent()
 /** `CLI` followed by `args`, split for `spawn(command, args)`. */
 export function cliArgs(args: readonly string[]): [string, string[]] {
   return [CLI[0]!, [...CLI.slice(1), ...args]]
+}
+
+/** What `serve --json` describes of Keystone, for `keystoneToken`. */
+export interface ServedKeystone {
+  providers: { keystone: { tokenEndpoint: string; clients: Array<{ id: string; secret: string }> } }
+}
+
+/** Asks `serve`'s Keystone for a client-credentials token with its first seeded client: the answer's status. */
+export async function keystoneTokenStatus(info: ServedKeystone): Promise<number> {
+  const { tokenEndpoint, clients } = info.providers.keystone
+  const answer = await fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clients[0]!.id}:${clients[0]!.secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  })
+  await answer.arrayBuffer()
+  return answer.status
 }
