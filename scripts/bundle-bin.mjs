@@ -1,9 +1,13 @@
 // Bundles the CLI into dist/bundle/ (after tsc), for `serve`'s start-up. What
 // `serve` needs at start goes in, so Node does not resolve, read and compile it
 // file by file: @msw/data (es-toolkit's hundreds of ES modules, ~0.4 s on Node
-// 20), zod (~60 ES modules), commander and cookie. The other dependencies, which
-// `serve` does not load (jose's few modules aside), and the peers are imported
+// 20), zod (~60 ES modules), commander and cookie; and jose's parts the bin
+// uses, as the chunks are CommonJS (below) and jose is ES modules only. The
+// other dependencies, which `serve` does not load, and the peers are imported
 // from where npm installed them beside the package.
+//
+// CommonJS chunks (.cjs), so that the bin compiles them from V8's code cache
+// (bin/compile-cache.ts), which Node 20 offers no ES module.
 //
 // Rollup, for its manual chunks: serve's core (server, store, control paths,
 // the core modules providers share, the manifests) is one chunk, zod one (and
