@@ -13,10 +13,10 @@ const MAGIC = 'oauth-dance compile cache 1\n'
 function runBin(
   args: string[],
   tmp: string,
-  options: { env?: Record<string, string>; whenServing?: (info: ServedKeystone) => Promise<void> } = {},
+  options: { env?: Record<string, string>; nodeOptions?: string[]; whenServing?: (info: ServedKeystone) => Promise<void> } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUNDLED_CLI, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeOptions ?? []), BUNDLED_CLI, ...args], {
       cwd: ROOT,
       env: { ...process.env, TMPDIR: tmp, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -155,6 +155,24 @@ describe.skipIf(!buildIsCurrent())("the bin's compile cache", () => {
     writeFileSync(file, 'not a cache')
     expect(await runBin(['--version'], tmp)).toEqual(expected)
     expect(cachedChunks(file)).toContain(bundleChunk('main'))
+  })
+
+  it('keeps a file for each set of Node options, which V8 would refuse the cache of another for', SLOW, async () => {
+    const version = ['--version']
+    expect(await runBin(version, tmp)).toMatchObject({ code: 0, stderr: '' })
+    const plain = cacheFile()
+    const written = statSync(plain)
+    const flagged = { nodeOptions: ['--max-semi-space-size=8'] }
+    expect(await runBin(version, tmp, flagged)).toMatchObject({ code: 0, stderr: '' })
+    expect(await runBin(version, tmp, { env: { NODE_OPTIONS: '--max-semi-space-size=8' } })).toMatchObject({ code: 0, stderr: '' })
+    expect(cacheFiles()).toHaveLength(3)
+    const files = Object.fromEntries(cacheFiles().map((name) => [name, statSync(join(folder, name)).ino]))
+    // Each read back without a write, the plain one too.
+    expect(await runBin(version, tmp)).toMatchObject({ code: 0, stderr: '' })
+    expect(await runBin(version, tmp, flagged)).toMatchObject({ code: 0, stderr: '' })
+    expect(await runBin(version, tmp, { env: { NODE_OPTIONS: '--max-semi-space-size=8' } })).toMatchObject({ code: 0, stderr: '' })
+    expect(Object.fromEntries(cacheFiles().map((name) => [name, statSync(join(folder, name)).ino]))).toEqual(files)
+    expect(statSync(plain).ino).toBe(written.ino)
   })
 
   it('is neither read nor written in a folder others can write to, or through a link', SLOW, async () => {

@@ -17,7 +17,7 @@ import { Script } from 'node:vm'
  * writes nothing.
  *
  * Where: `<os.tmpdir()>/oauth-dance-compile-cache-<uid>/`, one file per
- * installed bundle and Node version. The folder must be the user's own and
+ * installed bundle, Node version and set of Node options. The folder must be the user's own and
  * closed to others, or no cache is read or written (V8 runs what a cache holds).
  * `NODE_DISABLE_COMPILE_CACHE=1`, the variable Node 22 reads for its own cache,
  * turns it off.
@@ -28,7 +28,10 @@ export function useCompileCache(entryUrl: string): void {
   const bundleDir = dirname(fileURLToPath(entryUrl))
   const folder = cacheFolder()
   if (!folder) return
-  const key = createHash('sha256').update(`${bundleDir}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 24)
+  // V8 refuses a cache made under other flags: runs with other Node options (`node --max-semi-space-size=…`,
+  // NODE_OPTIONS) keep a file of their own, rather than each rewriting the one the others left.
+  const options = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`
+  const key = createHash('sha256').update(`${bundleDir}\0${process.version}\0${process.arch}\0${options}`).digest('hex').slice(0, 24)
   const file = join(folder, `${key}.bin`)
   const cached = readEntries(file)
   const compiled = new Map<string, Script>()
