@@ -11,7 +11,7 @@
 // two, `serve --providers keystone`, which loads Keystone's code alone: what
 // `serve` would take if it loaded only what that first token needs.
 // `serve` compiles its chunks from the V8 code cache an earlier start left
-// (bin/compile-cache.ts): one start before the rows makes it, as any earlier
+// (bin/compile-cache.ts): two starts before the rows make it, as any earlier
 // use of the bin on a machine has; the row "without a compile cache"
 // (NODE_DISABLE_COMPILE_CACHE=1) is a machine's first start, a fresh CI
 // runner's say.

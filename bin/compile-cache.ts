@@ -39,8 +39,9 @@ export function useCompileCache(entryUrl: string): void {
   const prototype = Module.prototype as unknown as ModuleInternals
   const compile = prototype._compile
   prototype._compile = function compileFromCache(this: ModuleInternals, content: string, filename: string) {
-    // A chunk with an `import()` (of msw, tsx or Playwright, from node_modules) compiles as Node compiles it: an
-    // `import()` in a vm.Script needs a loader of its own (Node 20's default one prints an experimental warning).
+    // import-module.cjs, through which the chunks import msw, tsx and Playwright (scripts/bundle-bin.mjs), and any file
+    // with an `import()` compile as Node compiles them: an `import()` in a vm.Script needs a loader of its own (Node
+    // 20's default one prints an experimental warning).
     if (dirname(filename) !== bundleDir || !filename.endsWith('.cjs') || content.includes('import(')) return compile.call(this, content, filename)
     const name = basename(filename)
     const script = new Script(Module.wrap(content), { filename, cachedData: cached.get(name) })

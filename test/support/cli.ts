@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { tokenRequest } from '../../bench/scenarios.mjs'
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -49,22 +50,15 @@ export function cliArgs(args: readonly string[]): [string, string[]] {
   return [CLI[0]!, [...CLI.slice(1), ...args]]
 }
 
-/** What `serve --json` describes of Keystone, for `keystoneToken`. */
+/** What `serve --json` describes of Keystone, for `keystoneTokenStatus`. */
 export interface ServedKeystone {
-  providers: { keystone: { tokenEndpoint: string; clients: Array<{ id: string; secret: string }> } }
+  providers: { keystone: { baseUrl: string; clients: Array<{ id: string; secret: string }> } }
 }
 
-/** Asks `serve`'s Keystone for a client-credentials token with its first seeded client: the answer's status. */
+/** Asks `serve`'s Keystone for a client-credentials token with its first seeded client (the bench's request): the answer's status. */
 export async function keystoneTokenStatus(info: ServedKeystone): Promise<number> {
-  const { tokenEndpoint, clients } = info.providers.keystone
-  const answer = await fetch(tokenEndpoint, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clients[0]!.id}:${clients[0]!.secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  })
+  const request = tokenRequest('keystone', info.providers.keystone)
+  const answer = await fetch(request.url, request)
   await answer.arrayBuffer()
   return answer.status
 }
