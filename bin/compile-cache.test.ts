@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -173,6 +173,30 @@ describe.skipIf(!buildIsCurrent())("the bin's compile cache", () => {
     expect(await runBin(version, tmp, { env: { NODE_OPTIONS: '--max-semi-space-size=8' } })).toMatchObject({ code: 0, stderr: '' })
     expect(Object.fromEntries(cacheFiles().map((name) => [name, statSync(join(folder, name)).ino]))).toEqual(files)
     expect(statSync(plain).ino).toBe(written.ino)
+  })
+
+  it('keeps at most 32 files, the most recently written, and none unused for 30 days', SLOW, async () => {
+    mkdirSync(folder, { mode: 0o700 })
+    const day = 24 * 3600
+    const now = Date.now() / 1000
+    // Files other installs left: `other-0` written a minute ago, `other-1` two minutes ago... and one 31 days ago.
+    for (let i = 0; i < 40; i++) {
+      const path = join(folder, `other-${i}.bin`)
+      writeFileSync(path, 'x', { mode: 0o600 })
+      utimesSync(path, now - 60 * (i + 1), now - 60 * (i + 1))
+    }
+    const stale = join(folder, 'stale.bin')
+    writeFileSync(stale, 'x', { mode: 0o600 })
+    utimesSync(stale, now - 31 * day, now - 31 * day)
+
+    expect(await runBin(['--version'], tmp)).toMatchObject({ code: 0, stderr: '' })
+    const left = readdirSync(folder)
+    expect(left).toHaveLength(32)
+    const others = Array.from({ length: 31 }, (_, i) => `other-${i}.bin`)
+    expect(left.filter((name) => name.startsWith('other-')).sort()).toEqual(others.sort())
+    const own = left.filter((name) => !name.startsWith('other-'))
+    expect(own).toHaveLength(1)
+    expect(cachedChunks(join(folder, own[0]!))).toContain(bundleChunk('main'))
   })
 
   it('is neither read nor written in a folder others can write to, or through a link', SLOW, async () => {

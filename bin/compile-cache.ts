@@ -17,8 +17,9 @@ import { Script } from 'node:vm'
  * writes nothing.
  *
  * Where: `<os.tmpdir()>/oauth-dance-compile-cache-<uid>/`, one file per
- * installed bundle, Node version and set of Node options. The folder must be the user's own and
- * closed to others, or no cache is read or written (V8 runs what a cache holds).
+ * installed bundle, Node version and set of Node options; at most 32 files, none
+ * unused for 30 days. The folder must be the user's own and closed to others,
+ * or no cache is read or written (V8 runs what a cache holds).
  * `NODE_DISABLE_COMPILE_CACHE=1`, the variable Node 22 reads for its own cache,
  * turns it off.
  */
@@ -110,6 +111,9 @@ function readEntries(file: string): Map<string, Buffer> {
 
 // Caches for bundles and Node versions no longer run are removed after this long without a write.
 const UNUSED_CACHE_MS = 30 * 24 * 3600 * 1000
+// And the folder keeps at most this many files, the most recently written: every installed copy of the package (each
+// test run of a packed tarball in a fresh folder, each fresh clone) writes one of its own, up to about 1 MiB.
+const MAX_CACHE_FILES = 32
 
 /** The cache of every chunk compiled in this run, beside those kept for chunks it did not load; written whole, then renamed into place. */
 function writeEntries(folder: string, file: string, cached: Map<string, Buffer>, compiled: Map<string, Script>): void {
@@ -126,11 +130,27 @@ function writeEntries(folder: string, file: string, cached: Map<string, Buffer>,
     const partial = `${file}.${process.pid}.tmp`
     writeFileSync(partial, Buffer.concat(parts), { mode: 0o600 })
     renameSync(partial, file)
-    for (const other of readdirSync(folder)) {
-      const path = join(folder, other)
-      if (path !== file && Date.now() - statSync(path).mtimeMs > UNUSED_CACHE_MS) rmSync(path, { force: true })
-    }
+    pruneFolder(folder, file)
   } catch {
     // The cache only saves time: a run that cannot write it (a full disk, a read-only folder) still exits as it would have.
+  }
+}
+
+/** Removes the folder's files unused for {@link UNUSED_CACHE_MS}, then the oldest beyond {@link MAX_CACHE_FILES}; never `kept`. */
+function pruneFolder(folder: string, kept: string): void {
+  const others: Array<{ path: string; mtimeMs: number }> = []
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name)
+    if (path === kept) continue
+    try {
+      others.push({ path, mtimeMs: statSync(path).mtimeMs })
+    } catch {
+      // Removed meanwhile by another run's pruning.
+    }
+  }
+  others.sort((a, b) => b.mtimeMs - a.mtimeMs)
+  const now = Date.now()
+  for (const [i, { path, mtimeMs }] of others.entries()) {
+    if (i >= MAX_CACHE_FILES - 1 || now - mtimeMs > UNUSED_CACHE_MS) rmSync(path, { force: true })
   }
 }
