@@ -144,6 +144,9 @@ async function sockets() {
       ],
     ]
     if (providers.keystone) runs.push(['oauth-dance keystone: client credentials (Basic)', 'oauth-dance', tokenRequest('keystone', providers.keystone)])
+    // Keystone's target row, right before its baseline (and the floor right after it).
+    const keystoneOwnServe = servers['oauth-dance-keystone-only'].info.providers.keystone
+    if (keystoneOwnServe) runs.push([KEYSTONE_OWN_SERVE, 'oauth-dance-keystone-only', tokenRequest('keystone', keystoneOwnServe)])
     runs.push(['peer oidc-provider: client credentials (opaque)', 'oidc-opaque', peerSpec(servers['oidc-opaque'].info)])
     // The same requests to a hand-written server answering exactly as Keystone does, beside both: whether 3× is within
     // reach of any server answering so (floor ÷ oidc-provider), and how much of the gap is oauth-dance's own (Keystone ÷ floor).
@@ -151,8 +154,6 @@ async function sockets() {
       const floorUrl = servers['keystone-floor'].info.url + servers['keystone-floor'].info.tokenPath
       runs.push([KEYSTONE_FLOOR, 'keystone-floor', { ...tokenRequest('keystone', providers.keystone), url: floorUrl }])
     }
-    const keystoneOwnServe = servers['oauth-dance-keystone-only'].info.providers.keystone
-    if (keystoneOwnServe) runs.push([KEYSTONE_OWN_SERVE, 'oauth-dance-keystone-only', tokenRequest('keystone', keystoneOwnServe)])
     const keystoneYoung32 = servers['oauth-dance-young32'].info.providers.keystone
     if (keystoneYoung32) runs.push([KEYSTONE_YOUNG32, 'oauth-dance-young32', tokenRequest('keystone', keystoneYoung32)])
     // standard beside oidc-provider's opaque tokens, the same grant with the same client authentication.
