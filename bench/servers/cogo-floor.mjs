@@ -9,6 +9,8 @@
 // libuv's pool), and Cogo's status, headers (names, order, values) and body.
 // `--issuer <url>`: Cogo's issuer, so the same client and second give the same
 // bytes as Cogo (bench/cogo-floor-check.mjs compares them before the rounds).
+// `--journal`: also keep each exchange among the last 2,000, as Keystone's floor
+// does and as `serve` does by default: what keeping a journal costs any server.
 // Whatever Cogo costs beyond this is oauth-dance's own; what this costs beyond
 // the bound is what answering as Cogo does costs any server.
 import { createServer } from 'node:http'
@@ -20,6 +22,7 @@ import { importSigningKey } from '../../dist/mocks/providers/cogo/keys.js'
 
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback)
 const CLIENTS = Number(arg('--clients', 50_000))
+const JOURNAL_KEPT = process.argv.includes('--journal') ? 2000 : 0
 const keyObject = KeyObject.from((await importSigningKey(primaryKey)).privateKey)
 const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: primaryKey.kid })).toString('base64url')
 const audience = JSON.stringify(COGO_AUDIENCE)
@@ -39,9 +42,11 @@ const HEADERS = [
   'expires',
   '0',
 ]
-const refuse = (res, error) => {
-  const body = `{"error":"${error}"}`
-  res.writeHead(400, [...HEADERS, 'content-length', String(body.length)]).end(body)
+const refuse = (req, res, body, error) => {
+  const answer = `{"error":"${error}"}`
+  const headers = [...HEADERS, 'content-length', String(answer.length)]
+  res.writeHead(400, headers).end(answer)
+  if (JOURNAL_KEPT) keep(req, body, 400, headers, answer)
 }
 // RFC 6749 §2.3.1: client_id and client_secret are form-encoded inside Basic.
 const formDecode = (value) => (/[%+]/.test(value) ? decodeURIComponent(value.replace(/\+/g, ' ')) : value)
@@ -54,26 +59,52 @@ function grantType(form) {
   return undefined
 }
 
+/**
+ * The last {@link JOURNAL_KEPT} exchanges, oldest overwritten, each kept at its
+ * least as Cogo's journal keeps it: the request's raw headers (a new array, as
+ * each client sends its own Authorization), its body and the answer's headers
+ * shared with the exchange before when equal, and the answer's body as bytes
+ * outside V8's heap, the very Buffer written to the socket.
+ */
+const journal = new Array(JOURNAL_KEPT)
+let journalAt = 0
+let last = { requestBody: '', headers: [] }
+const sameArray = (a, b) => a.length === b.length && a.every((value, i) => value === b[i])
+function keep(req, body, status, headers, answer) {
+  const exchange = {
+    atMs: Date.now(),
+    method: req.method,
+    url: req.url,
+    requestHeaders: req.rawHeaders,
+    requestBody: body === last.requestBody ? last.requestBody : body,
+    status,
+    headers: sameArray(headers, last.headers) ? last.headers : headers,
+    body: answer,
+  }
+  journal[journalAt] = last = exchange
+  journalAt = (journalAt + 1) % JOURNAL_KEPT
+}
+
 let issuer
 const server = createServer((req, res) => {
   let body = ''
   req.setEncoding('utf8')
   req.on('data', (chunk) => (body += chunk))
   req.on('end', () => {
-    if (req.method !== 'POST' || req.url !== '/oauth2/token') return refuse(res, 'invalid_request')
-    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) return refuse(res, 'invalid_request')
+    if (req.method !== 'POST' || req.url !== '/oauth2/token') return refuse(req, res, body, 'invalid_request')
+    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) return refuse(req, res, body, 'invalid_request')
     const grant = grantType(body)
-    if (grant === undefined) return refuse(res, 'invalid_request')
-    if (grant !== 'client_credentials') return refuse(res, 'unsupported_grant_type')
+    if (grant === undefined) return refuse(req, res, body, 'invalid_request')
+    if (grant !== 'client_credentials') return refuse(req, res, body, 'unsupported_grant_type')
     const authorization = req.headers.authorization ?? ''
-    if (!/^basic /i.test(authorization)) return refuse(res, 'invalid_client')
+    if (!/^basic /i.test(authorization)) return refuse(req, res, body, 'invalid_client')
     const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
-    if (colon === -1) return refuse(res, 'invalid_client')
+    if (colon === -1) return refuse(req, res, body, 'invalid_client')
     const id = formDecode(decoded.slice(0, colon))
     const expected = secrets.get(id)
     const given = Buffer.from(formDecode(decoded.slice(colon + 1)))
-    if (!expected || expected.length !== given.length || !timingSafeEqual(expected, given)) return refuse(res, 'invalid_client')
+    if (!expected || expected.length !== given.length || !timingSafeEqual(expected, given)) return refuse(req, res, body, 'invalid_client')
     const iat = Math.floor(Date.now() / 1000)
     const client = JSON.stringify(id)
     const claims = `{"iss":${issuer},"sub":${JSON.stringify(`${id}@clients`)},"aud":${audience},"iat":${iat},"exp":${iat + COGO_TOKEN_TTL_SECONDS},"azp":${client},"gty":"client-credentials"}`
@@ -84,8 +115,12 @@ const server = createServer((req, res) => {
         return
       }
       const answer = `{"access_token":"${input}.${signature.toString('base64url')}","expires_in":${COGO_TOKEN_TTL_SECONDS},"token_type":"Bearer"}`
-      res.writeHead(200, [...HEADERS, 'content-length', String(answer.length)])
-      res.end(answer)
+      const headers = [...HEADERS, 'content-length', String(answer.length)]
+      res.writeHead(200, headers)
+      if (JOURNAL_KEPT === 0) return res.end(answer)
+      const bytes = Buffer.from(answer, 'latin1')
+      res.end(bytes)
+      keep(req, body, 200, headers, bytes)
     })
   })
 })
