@@ -1,7 +1,8 @@
 // Where each server's CPU goes, thread by thread, under the "every token
 // signed" load (32 connections, the 50,000 bench clients in turn): Cogo
-// (`serve`), the Node bound (bench/servers/rs256-bound.mjs) and the Cogo
-// fidelity floor (bench/servers/cogo-floor.mjs), loads alternated A B C, C B A...
+// (`serve`), the Node bound (bench/servers/rs256-bound.mjs), the Cogo
+// fidelity floor (bench/servers/cogo-floor.mjs) and the same floor keeping a
+// journal (`--journal`), loads alternated A B C D, D C B A...
 // CPU from /proc/<pid>/task/*/stat around each load, µs a request (warm-up
 // requests included, as they are timed too): the main thread, libuv's pool
 // (the signatures; its 4 threads start at the first one, so they are the
@@ -21,6 +22,7 @@ const defs = [
   ['cogo', join(BENCH_DIR, 'servers', 'oauth-dance.mjs'), ['--cogo-clients', String(CLIENTS)]],
   ['bound', join(BENCH_DIR, 'servers', 'rs256-bound.mjs'), []],
   ['floor', join(BENCH_DIR, 'servers', 'cogo-floor.mjs'), ['--clients', String(CLIENTS)]],
+  ['floor-journal', join(BENCH_DIR, 'servers', 'cogo-floor.mjs'), ['--clients', String(CLIENTS), '--journal']],
 ]
 for (const extra of (process.env.BENCH_THREADS_EXTRA ?? '').split(';').filter(Boolean)) {
   const [name, command] = extra.split('=')

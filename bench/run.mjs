@@ -601,7 +601,7 @@ function renderTable(r) {
     )
     lines.push('| work | req/s | rounds | p99 ms | server CPU µs/req | ÷ floor | ÷ RSA ceiling |', '|---|---:|---|---:|---:|---:|---:|')
     for (const [name, v] of Object.entries(r.sockets)) {
-      const rsa = /RS256|cogo: client/.test(name) && ceiling ? (v.rps / ceiling).toFixed(2) : ''
+      const rsa = /RS256|cogo: (client|every token)/.test(name) && ceiling ? (v.rps / ceiling).toFixed(2) : ''
       const perRound = v.rounds?.length > 1 ? v.rounds.map((x) => Math.round(x).toLocaleString('en')).join(' / ') : ''
       const cpu = v.serverCpuUsPerRequest ? v.serverCpuUsPerRequest.toFixed(0) : ''
       const p99 = v.p99 === undefined || v.p99 === null ? '' : Number(v.p99).toFixed(1)
