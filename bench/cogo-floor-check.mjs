@@ -29,6 +29,32 @@ export function checkCogoFloor(cogoUrl, floorUrl, client = 7) {
   )
 }
 
+/**
+ * After the rounds: a floor run with `--journal` (either kind) must hold the last
+ * 2,000 exchanges it answered, oldest first, each with the request's Basic
+ * header and form body and the token it answered. Throws otherwise.
+ */
+export async function checkFloorJournal(floorUrl, kept = 2000) {
+  const res = await fetch(`${floorUrl}/__journal`)
+  const exchanges = (await res.text()).split('\n').map((line) => JSON.parse(line))
+  const wrong = exchanges.findIndex(
+    (e, i) =>
+      e.method !== 'POST' ||
+      e.url !== '/oauth2/token' ||
+      e.status !== 200 ||
+      e.requestBody !== 'grant_type=client_credentials' ||
+      !/^Basic /.test(e.requestHeaders[e.requestHeaders.findIndex((name) => /^authorization$/i.test(name)) + 1]) ||
+      !JSON.parse(e.body).access_token ||
+      e.headers[0] !== 'content-type' ||
+      (i > 0 && e.atMs < exchanges[i - 1].atMs),
+  )
+  if (exchanges.length !== kept || wrong !== -1)
+    throw new Error(
+      `the floor at ${floorUrl} kept ${exchanges.length} exchanges (wanted ${kept})${wrong === -1 ? '' : `; exchange ${wrong} is not what it answered: ${JSON.stringify(exchanges[wrong])}`}`,
+    )
+  return { kept: exchanges.length }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   process.stdout.write(JSON.stringify(await checkCogoFloor(process.argv[2], process.argv[3])) + '\n')
 }

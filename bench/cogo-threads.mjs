@@ -2,7 +2,8 @@
 // signed" load (32 connections, the 50,000 bench clients in turn): Cogo
 // (`serve`), the Node bound (bench/servers/rs256-bound.mjs), the Cogo
 // fidelity floor (bench/servers/cogo-floor.mjs) and the same floor keeping a
-// journal (`--journal`), loads alternated A B C D, D C B A...
+// journal as objects (`--journal`) and as bytes off V8's heap (`--journal
+// arena`), loads alternated A B C D E, E D C B A...
 // CPU from /proc/<pid>/task/*/stat around each load, µs a request (warm-up
 // requests included, as they are timed too): the main thread, libuv's pool
 // (the signatures; its 4 threads start at the first one, so they are the
@@ -23,6 +24,7 @@ const defs = [
   ['bound', join(BENCH_DIR, 'servers', 'rs256-bound.mjs'), []],
   ['floor', join(BENCH_DIR, 'servers', 'cogo-floor.mjs'), ['--clients', String(CLIENTS)]],
   ['floor-journal', join(BENCH_DIR, 'servers', 'cogo-floor.mjs'), ['--clients', String(CLIENTS), '--journal']],
+  ['floor-arena', join(BENCH_DIR, 'servers', 'cogo-floor.mjs'), ['--clients', String(CLIENTS), '--journal', 'arena']],
 ]
 for (const extra of (process.env.BENCH_THREADS_EXTRA ?? '').split(';').filter(Boolean)) {
   const [name, command] = extra.split('=')

@@ -19,7 +19,7 @@ import { carinaFlow, carinaFlowFixture } from './carina-flow.mjs'
 import { CLIENT_CREDENTIALS, PROTECTED_API, baseUrlOf, obtainToken, tokenRequest } from './scenarios.mjs'
 import { startupTime } from './startup.mjs'
 import { checkAllTime } from './check.mjs'
-import { checkCogoFloor } from './cogo-floor-check.mjs'
+import { checkCogoFloor, checkFloorJournal } from './cogo-floor-check.mjs'
 import { checkKeystoneFloor } from './keystone-floor-check.mjs'
 import { memoryPlateau } from './memory.mjs'
 
@@ -45,6 +45,7 @@ const RS256_BOUND = 'bound: node:http reading the body plus one RS256 signature 
 const COGO_FLOOR = 'fidelity floor: only what Cogo answers to such a request (bench/servers/cogo-floor.mjs), signed like the bound, same load'
 const COGO_OWN_SERVE = 'oauth-dance cogo: every token signed, on a serve of its own (no other loads), same load'
 const COGO_FLOOR_JOURNAL = 'fidelity floor for Cogo keeping the last 2,000 exchanges, as serve does by default (cogo-floor.mjs --journal), same load'
+const COGO_FLOOR_ARENA = "fidelity floor for Cogo keeping the same exchanges as bytes in one buffer, off V8's heap (cogo-floor.mjs --journal arena), same load"
 const COGO_OWN_SERVE_NO_JOURNAL = 'oauth-dance cogo: every token signed, on a serve of its own with --no-journal, same load'
 const COMPUTED_BOUND = 'bound, computed: RSA ceiling plus the floor server and the load generator, every core'
 // BENCH_SOCKETS_ONLY: a regular expression; only the socket runs whose names match it (a short run of a few rows).
@@ -126,6 +127,8 @@ async function sockets() {
       await checkCogoFloor(providers.cogo.tokenEndpoint, servers['cogo-floor'].info.url + '/oauth2/token')
       await start('cogo-floor-journal', 'cogo-floor.mjs', ['--clients', String(COGO_BENCH_CLIENTS), '--issuer', providers.cogo.issuer, '--journal'])
       await checkCogoFloor(providers.cogo.tokenEndpoint, servers['cogo-floor-journal'].info.url + '/oauth2/token')
+      await start('cogo-floor-arena', 'cogo-floor.mjs', ['--clients', String(COGO_BENCH_CLIENTS), '--issuer', providers.cogo.issuer, '--journal', 'arena'])
+      await checkCogoFloor(providers.cogo.tokenEndpoint, servers['cogo-floor-arena'].info.url + '/oauth2/token')
     }
     const peerSpec = (info) => ({
       url: info.url + info.tokenPath,
@@ -190,6 +193,8 @@ async function sockets() {
       // then the floor keeping a journal as serve does by default (what any journal costs), and Cogo without its own.
       runs.push([COGO_FLOOR, 'cogo-floor', signedOn('cogo-floor')])
       runs.push([COGO_FLOOR_JOURNAL, 'cogo-floor-journal', signedOn('cogo-floor-journal')])
+      // The least journal there is: the same exchanges as bytes, never promoted nor collected (an off-heap journal's best).
+      runs.push([COGO_FLOOR_ARENA, 'cogo-floor-arena', signedOn('cogo-floor-arena')])
       if (servers['oauth-dance-cogo-no-journal'].info.providers.cogo)
         runs.push([COGO_OWN_SERVE_NO_JOURNAL, 'oauth-dance-cogo-no-journal', signedOn('oauth-dance-cogo-no-journal')])
     }
@@ -244,6 +249,8 @@ async function sockets() {
       rounds.push(figures)
     }
     results.socketRounds = rounds
+    // The journal floors are measured keeping a journal: each must hold the last 2,000 of the exchanges it answered.
+    for (const key of ['cogo-floor-journal', 'cogo-floor-arena']) if (runs.some(([, run]) => run === key)) await checkFloorJournal(servers[key].info.url)
     for (const [name] of runs) {
       const of = (field) => median(rounds.map((r) => r[name]?.[field]))
       results.sockets[name] = {
@@ -485,6 +492,16 @@ function summarize(r) {
     target('  the same by CPU a request (bound ÷ floor with the journal)', costRatio(COGO_FLOOR_JOURNAL, RS256_BOUND), '(context)')
     if (s[COGO_FLOOR])
       target('  the floor with the journal ÷ without (what keeping a journal costs any server)', ratio(COGO_FLOOR_JOURNAL, COGO_FLOOR), '(context)')
+  }
+  if (s[COGO_FLOOR_ARENA] && s[RS256_BOUND]) {
+    target(
+      'Cogo fidelity floor keeping the same exchanges off the heap, as bytes ÷ Node bound (the least any journal costs; below 0.97: out of reach with a journal however kept)',
+      ratio(COGO_FLOOR_ARENA, RS256_BOUND),
+      '(context)',
+    )
+    target('  the same by CPU a request (bound ÷ floor with the bytes journal)', costRatio(COGO_FLOOR_ARENA, RS256_BOUND), '(context)')
+    if (s[COGO_FLOOR]) target('  the floor with the bytes journal ÷ without', ratio(COGO_FLOOR_ARENA, COGO_FLOOR), '(context)')
+    if (s[COGO_FLOOR_JOURNAL]) target('  the floor with the bytes journal ÷ with the objects journal', ratio(COGO_FLOOR_ARENA, COGO_FLOOR_JOURNAL), '(context)')
   }
   if (s[COGO_SIGNED] && s[COGO_FLOOR]) {
     target("Cogo cc, every token signed ÷ Cogo fidelity floor (oauth-dance's own share of the gap)", ratio(COGO_SIGNED, COGO_FLOOR), '(context)')
