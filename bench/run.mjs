@@ -123,12 +123,15 @@ async function sockets() {
     }
     if (providers.cogo) {
       // Cogo's issuer, so the floor's tokens are Cogo's bytes; checked below before it is measured.
-      await start('cogo-floor', 'cogo-floor.mjs', ['--clients', String(COGO_BENCH_CLIENTS), '--issuer', providers.cogo.issuer])
-      await checkCogoFloor(providers.cogo.tokenEndpoint, servers['cogo-floor'].info.url + '/oauth2/token')
-      await start('cogo-floor-journal', 'cogo-floor.mjs', ['--clients', String(COGO_BENCH_CLIENTS), '--issuer', providers.cogo.issuer, '--journal'])
-      await checkCogoFloor(providers.cogo.tokenEndpoint, servers['cogo-floor-journal'].info.url + '/oauth2/token')
-      await start('cogo-floor-arena', 'cogo-floor.mjs', ['--clients', String(COGO_BENCH_CLIENTS), '--issuer', providers.cogo.issuer, '--journal', 'arena'])
-      await checkCogoFloor(providers.cogo.tokenEndpoint, servers['cogo-floor-arena'].info.url + '/oauth2/token')
+      // The floor alone, keeping a journal as objects, and as bytes.
+      for (const [key, journal] of [
+        ['cogo-floor', []],
+        ['cogo-floor-journal', ['--journal']],
+        ['cogo-floor-arena', ['--journal', 'arena']],
+      ]) {
+        await start(key, 'cogo-floor.mjs', ['--clients', String(COGO_BENCH_CLIENTS), '--issuer', providers.cogo.issuer, ...journal])
+        await checkCogoFloor(providers.cogo.tokenEndpoint, servers[key].info.url + '/oauth2/token')
+      }
     }
     const peerSpec = (info) => ({
       url: info.url + info.tokenPath,
